@@ -1,0 +1,55 @@
+# Two commands set everything up on a fresh machine:
+#   make run   — the app on SQLite with demo data at http://127.0.0.1:5000
+#   make test  — the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.requirements-installed
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+PYTEST_ARGS ?= -n 2 --dist loadgroup -q
+export FLASK_APP := wsgi.py
+
+.PHONY: run test serve bench venv system-deps translations check clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	./scripts/system-deps.sh $(SYSTEM_DEPS_ARGS)
+
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+
+run: system-deps venv translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo ""
+	@echo "物业监管 is running at http://$(HOST):$(PORT)"
+	@echo "Demo logins (password: supervision-demo): admin, officer, leader, street, company"
+	@echo ""
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: SYSTEM_DEPS_ARGS = --browser
+test: system-deps venv translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: venv translations
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL, e.g. postgresql://user@host/db" && exit 1)
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+bench: system-deps venv translations
+	$(BIN)/python bench/run.py
+
+check: venv
+	$(BIN)/bandit -q -r supervision -ll -c pyproject.toml
+
+clean:
+	rm -rf $(VENV) .pytest_cache

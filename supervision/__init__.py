@@ -1,0 +1,110 @@
+"""物业监管 — property-management supervision for district housing bureaus."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, default_config, load_secret_key
+
+# Feature blueprints, in the order their navigation appears.
+BLUEPRINTS = (
+    "supervision.auth.views",
+    "supervision.dashboard.views",
+    "supervision.estates.views",
+    "supervision.companies.views",
+    "supervision.campaigns.views",
+    "supervision.reports.views",
+    "supervision.credit.views",
+    "supervision.targets.views",
+    "supervision.regions.views",
+    "supervision.admin.views",
+    "supervision.audit.views",
+    "supervision.attachments.views",
+    "supervision.notifications.views",
+    "supervision.api.views",
+    "supervision.ops.views",
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The app factory. ``config`` overrides settings (tests pass a dict)."""
+    instance_path = Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(default_config(instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(instance_path)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model, before the metadata is used)
+    from .auth.session import init_login
+    from .extensions import babel, bootstrap, csrf, db, limiter, migrate
+    from .i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+    import importlib.util
+
+    for module_name in BLUEPRINTS:
+        if importlib.util.find_spec(module_name) is None:
+            continue  # a feature not built yet
+        module = importlib.import_module(module_name)
+        if hasattr(module, "register"):
+            module.register(app)  # a feature that registers more than one blueprint
+            continue
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+        for extra in getattr(module, "extra_blueprints", ()):
+            app.register_blueprint(extra)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .security import add_security_headers, refuse_nul_characters
+
+    app.before_request(refuse_nul_characters)
+    app.after_request(add_security_headers)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""API resources, one module per feature; each defines a blueprint ``blp``."""

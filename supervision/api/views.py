@@ -1,0 +1,20 @@
+"""Registers the JSON API under /api/v1, its docs page and the token pages."""
+from __future__ import annotations
+
+import importlib
+
+from .core import init_api
+
+RESOURCES = ("me",)
+
+
+def register(app) -> None:
+    from .docs import bp as docs_bp
+    from .token_views import bp as tokens_bp
+
+    api = init_api(app)
+    for name in RESOURCES:
+        module = importlib.import_module(f"supervision.api.resources.{name}")
+        api.register_blueprint(module.blp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(docs_bp)

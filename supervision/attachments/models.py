@@ -1,0 +1,78 @@
+"""Uploaded files: evidence photos, PDFs, scans, workbooks.
+
+Files are stored under generated names outside the static folder. An
+attachment belongs to one owner row (``owner_type`` names a registered model),
+and whoever may see that owner may download the file.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, exists, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+# owner_type -> model class; filled by ``register_owner`` at import time.
+OWNER_TYPES: dict[str, type] = {}
+
+
+def register_owner(name: str):
+    def decorator(model):
+        OWNER_TYPES[name] = model
+        model.attachment_owner_type = name
+        return model
+
+    return decorator
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_owner", "owner_type", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_type: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None] = mapped_column()
+    # What it is for its owner, e.g. "evidence", "photo", "signed_scan".
+    purpose: Mapped[str] = mapped_column(String(32), default="evidence")
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    reduced_name: Mapped[str | None] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # The date the fact shown happened, as opposed to the upload time.
+    fact_date: Mapped[date | None] = mapped_column()
+    description: Mapped[str | None] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    uploaded_by = relationship("User")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def owner_model(self):
+        return OWNER_TYPES.get(self.owner_type)
+
+    @classmethod
+    def scope_clause(cls, user):
+        """Visible when the owner row is visible to the user."""
+        from sqlalchemy import or_
+
+        clauses = []
+        for name, model in OWNER_TYPES.items():
+            owner_visible = exists(
+                select(model.id).where(model.id == cls.owner_id, model.scope_clause(user))
+            )
+            clauses.append((cls.owner_type == name) & owner_visible)
+        # Uploaded but not yet attached: only the uploader.
+        clauses.append(cls.owner_type.is_(None) & (cls.uploaded_by_id == user.id))
+        return or_(*clauses)

@@ -1,0 +1,202 @@
+"""Storing uploads safely: checked by content and size, saved under generated names."""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..audit.services import record
+from ..core.errors import DomainError
+from ..extensions import db
+from .models import Attachment
+
+Image.MAX_IMAGE_PIXELS = 60_000_000
+REDUCED_MAX_SIDE = 1600
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    max_bytes: int
+    label: str
+
+
+IMAGE = Kind("image", 10 * MB, "JPG/PNG")
+PDF = Kind("pdf", 20 * MB, "PDF")
+XLSX = Kind("xlsx", 10 * MB, "Excel (.xlsx)")
+EVIDENCE = (IMAGE, PDF)
+
+
+class UploadError(DomainError):
+    pass
+
+
+def check_filename(name: str | None) -> str:
+    """The original name for display; refuses names that carry a path."""
+    name = (name or "").strip()
+    if not name:
+        raise UploadError(_("请选择要上传的文件。"))
+    if "/" in name or "\\" in name or name in {".", ".."} or "\x00" in name:
+        raise UploadError(_("文件名不能包含路径：%(name)s", name=name[:80]))
+    cleaned = "".join(ch for ch in name if ch.isprintable())
+    return cleaned[:200] or "file"
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(kind, content type) judged by the bytes, never by the name."""
+    if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.verify()
+                fmt = img.format
+        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError):
+            return None
+        if fmt == "JPEG":
+            return IMAGE.name, "image/jpeg"
+        if fmt == "PNG":
+            return IMAGE.name, "image/png"
+        return None
+    if data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]:
+        return PDF.name, "application/pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names and unpacked < 300 * MB:
+            return XLSX.name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return None
+
+
+def validate(data: bytes, filename: str | None, kinds) -> tuple[str, Kind, str]:
+    """Check name, size and content; return (display name, kind, content type)."""
+    original = check_filename(filename)
+    kinds = tuple(kinds)
+    if not data:
+        raise UploadError(_("文件为空：%(name)s", name=original))
+    largest = max(k.max_bytes for k in kinds)
+    if len(data) > largest:
+        raise UploadError(
+            _("文件过大：%(name)s 超过 %(limit)s MB 的上限。", name=original, limit=largest // MB)
+        )
+    sniffed = sniff(data)
+    allowed = {k.name: k for k in kinds}
+    if sniffed is None or sniffed[0] not in allowed:
+        raise UploadError(
+            _("文件类型不符：%(name)s 不是允许的类型（%(types)s）。",
+              name=original, types="、".join(k.label for k in kinds))
+        )
+    kind = allowed[sniffed[0]]
+    if len(data) > kind.max_bytes:
+        raise UploadError(
+            _("文件过大：%(name)s 超过 %(limit)s MB 的上限。", name=original, limit=kind.max_bytes // MB)
+        )
+    return original, kind, sniffed[1]
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def path_for(stored_name: str) -> Path:
+    return upload_root() / stored_name[:2] / stored_name
+
+
+def _write(stored_name: str, data: bytes) -> None:
+    target = path_for(stored_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def _reduced_copy(data: bytes) -> bytes | None:
+    """A JPEG no larger than 1600 px on its longest side, upright, without metadata."""
+    with Image.open(io.BytesIO(data)) as img:
+        img = ImageOps.exif_transpose(img)
+        if max(img.size) > REDUCED_MAX_SIDE:
+            img.thumbnail((REDUCED_MAX_SIDE, REDUCED_MAX_SIDE))
+        if img.mode not in ("RGB", "L"):
+            img = img.convert("RGB")
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=85)
+        return out.getvalue()
+
+
+def store(file_storage, *, kinds=EVIDENCE, owner=None, purpose: str = "evidence",
+          fact_date=None, description: str | None = None, user=None) -> Attachment:
+    """Validate and save one uploaded file (a werkzeug FileStorage)."""
+    data = file_storage.read()
+    return store_bytes(data, file_storage.filename, kinds=kinds, owner=owner, purpose=purpose,
+                       fact_date=fact_date, description=description, user=user)
+
+
+def store_bytes(data: bytes, filename: str | None, *, kinds=EVIDENCE, owner=None,
+                purpose: str = "evidence", fact_date=None, description=None, user=None) -> Attachment:
+    original, kind, content_type = validate(data, filename, kinds)
+    extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
+        content_type, ".xlsx"
+    )
+    stored_name = uuid.uuid4().hex + extension
+    _write(stored_name, data)
+    reduced_name = None
+    if kind is IMAGE:
+        reduced_name = stored_name.rsplit(".", 1)[0] + "_r.jpg"
+        _write(reduced_name, _reduced_copy(data))
+    attachment = Attachment(
+        stored_name=stored_name,
+        reduced_name=reduced_name,
+        original_name=original,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        purpose=purpose,
+        fact_date=fact_date,
+        description=description,
+        uploaded_by_id=getattr(user, "id", None),
+    )
+    if owner is not None:
+        attach(attachment, owner)
+    db.session.add(attachment)
+    db.session.flush()
+    record("attachment.upload", attachment, after={
+        "owner_type": attachment.owner_type, "owner_id": attachment.owner_id,
+        "name": original, "size": len(data), "sha256": attachment.sha256,
+    }, actor=user)
+    return attachment
+
+
+def attach(attachment: Attachment, owner) -> None:
+    owner_type = getattr(owner.__class__, "attachment_owner_type", None)
+    if owner_type is None:
+        raise TypeError(f"{owner.__class__.__name__} is not a registered attachment owner")
+    if getattr(owner, "id", None) is None:
+        db.session.add(owner)
+        db.session.flush()
+    attachment.owner_type = owner_type
+    attachment.owner_id = owner.id
+
+
+def attachments_of(owner, purpose: str | None = None) -> list[Attachment]:
+    from sqlalchemy import select
+
+    statement = select(Attachment).where(
+        Attachment.owner_type == owner.__class__.attachment_owner_type,
+        Attachment.owner_id == owner.id,
+    ).order_by(Attachment.id)
+    if purpose:
+        statement = statement.where(Attachment.purpose == purpose)
+    return list(db.session.scalars(statement))
+
+
+def file_for_pdf(attachment: Attachment) -> Path:
+    """The copy to embed in a PDF: the reduced image where there is one."""
+    return path_for(attachment.reduced_name or attachment.stored_name)

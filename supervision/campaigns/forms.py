@@ -1,0 +1,271 @@
+"""Forms of the campaigns feature (Chinese messages, filters in the query string)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.forms import VersionedForm, optional_int
+from ..estates.models import CommitteeStatus, ManagementMode
+from .models import (AcceptanceVerdict, CampaignStatus, EnrolmentStage, ItemSource, ItemState, ResponsibleParty,
+                     Severity)
+from .services.items import CATEGORIES
+from .services.survey import NO_COMMITTEE
+
+REQUIRED_DATE = _l("请填写日期（YYYY-MM-DD）。")
+
+
+def _date(label, required=True, **kw):
+    validators = [DataRequired(message=REQUIRED_DATE)] if required else [Optional()]
+    return DateField(label, validators=validators, **kw)
+
+
+def _workdays(label, default=None, required=True):
+    validators = [InputRequired(message=_l("请填写工作日数。"))] if required else [Optional()]
+    validators.append(NumberRange(min=1, max=250, message=_l("应为1至250之间的整数。")))
+    return IntegerField(label, default=default, validators=validators)
+
+
+def _blank_enum(enum_cls, blank):
+    return [("", blank)] + enum_cls.choices()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- campaigns --------------------------------------------------------------------
+
+class CampaignFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("名称"), validators=[Optional(), Length(max=64)])
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    status = SelectField(_l("状态"), choices=_blank_enum(CampaignStatus, _l("全部")), validators=[Optional()])
+
+
+class CampaignCreateForm(FlaskForm):
+    name = StringField(_l("专项行动名称"), validators=[DataRequired(message=_l("请填写专项行动名称。")),
+                                                     Length(max=128)])
+    year = IntegerField(_l("年度"), validators=[InputRequired(message=_l("请填写年度。")),
+                                              NumberRange(min=2000, max=2100, message=_l("年度应在2000至2100之间。"))])
+    scheme_id = SelectField(_l("阶段方案"), coerce=int, validators=[InputRequired(message=_l("请选择阶段方案。"))])
+    starts_on = _date(_l("开始日期"), description=_l("各阶段按方案的默认天数依次排开，创建后可逐个修改。"))
+    checklist_template_id = SelectField(_l("自查检查表"), coerce=optional_int, validators=[Optional()])
+    default_deadline_workdays = _workdays(_l("默认整改期限（工作日）"), default=15)
+    requires_signed_scan = BooleanField(_l("要求企业上传盖章扫描件（PDF）"))
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=4000)])
+
+
+class PhaseRowForm(Form):
+    id = HiddenField()
+    name = StringField(_l("阶段名称"), validators=[DataRequired(message=_l("请填写阶段名称。")), Length(max=128)])
+    starts_on = _date(_l("开始"))
+    ends_on = _date(_l("结束"))
+
+
+class CampaignEditForm(VersionedForm):
+    name = StringField(_l("专项行动名称"), validators=[DataRequired(message=_l("请填写专项行动名称。")),
+                                                     Length(max=128)])
+    year = IntegerField(_l("年度"), validators=[InputRequired(message=_l("请填写年度。")),
+                                              NumberRange(min=2000, max=2100, message=_l("年度应在2000至2100之间。"))])
+    checklist_template_id = SelectField(_l("自查检查表"), coerce=optional_int, validators=[Optional()])
+    default_deadline_workdays = _workdays(_l("默认整改期限（工作日）"))
+    requires_signed_scan = BooleanField(_l("要求企业上传盖章扫描件（PDF）"))
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=4000)])
+    phases = FieldList(FormField(PhaseRowForm))
+
+
+# --- enrolment --------------------------------------------------------------------
+
+class EnrolFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    mode = SelectField(_l("管理方式"), choices=_blank_enum(ManagementMode, _l("全部")), validators=[Optional()])
+    old = SelectField(_l("老旧小区"), choices=[("", _l("全部")), ("1", _l("是")), ("0", _l("否"))],
+                      validators=[Optional()])
+    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    q = StringField(_l("小区名称/地址"), validators=[Optional(), Length(max=64)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Excel 文件"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
+
+
+class EnrolmentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
+    surveyed = SelectField(_l("摸底"), choices=[("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))],
+                           validators=[Optional()])
+    self_inspected = SelectField(_l("自查"), choices=[("", _l("全部")), ("1", _l("已提交")), ("0", _l("未提交"))],
+                                 validators=[Optional()])
+    closed = SelectField(_l("销号"), choices=[("", _l("全部")), ("1", _l("已销号")), ("0", _l("未销号"))],
+                         validators=[Optional()])
+    q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("退出原因"), validators=[DataRequired(message=_l("请填写退出原因。")),
+                                                   Length(max=1000)])
+
+
+# --- problems (survey, spot check, new item) ---------------------------------------
+
+def category_choices():
+    return [(c, c) for c in CATEGORIES]
+
+
+class ProblemRowForm(Form):
+    category = SelectField(_l("类别"), choices=category_choices(), validators=[Optional()])
+    description = TextAreaField(_l("问题描述"), validators=[Optional(), Length(max=2000)])
+    severity = SelectField(_l("严重程度"), choices=Severity.choices(), default=Severity.GENERAL.value)
+    responsible_party = SelectField(_l("责任单位"), choices=ResponsibleParty.choices(),
+                                    default=ResponsibleParty.COMPANY.value)
+    deadline_workdays = IntegerField(_l("期限（工作日）"), validators=[
+        Optional(), NumberRange(min=1, max=250, message=_l("应为1至250之间的整数。"))])
+
+
+class SurveyForm(FlaskForm):
+    surveyed_on = _date(_l("摸底日期"))
+    management_mode = SelectField(_l("管理方式（核实）"), choices=ManagementMode.choices(),
+                                  validators=[DataRequired(message=_l("请选择管理方式。"))])
+    company_id = SelectField(_l("物业服务企业（核实）"), coerce=optional_int, validators=[Optional()])
+    committee_status = SelectField(_l("业主委员会（核实）"),
+                                   choices=[(NO_COMMITTEE, _l("未成立"))] + CommitteeStatus.choices(),
+                                   validators=[Optional()])
+    notes = TextAreaField(_l("摸底情况"), validators=[Optional(), Length(max=4000)])
+    problems = FieldList(FormField(ProblemRowForm), min_entries=5, max_entries=30)
+    photos = MultipleFileField(_l("现场照片（可多选，JPG/PNG/PDF）"))
+
+
+class ItemForm(FlaskForm):
+    source = SelectField(_l("来源"), choices=[(s.value, s.label) for s in (ItemSource.SURVEY, ItemSource.COMPLAINT)])
+    category = SelectField(_l("类别"), choices=category_choices())
+    description = TextAreaField(_l("问题描述"), validators=[DataRequired(message=_l("请填写问题描述。")),
+                                                        Length(max=2000)])
+    severity = SelectField(_l("严重程度"), choices=Severity.choices(), default=Severity.GENERAL.value)
+    responsible_party = SelectField(_l("责任单位"), choices=ResponsibleParty.choices(),
+                                    default=ResponsibleParty.COMPANY.value)
+    responsible_note = StringField(_l("责任单位说明"), validators=[Optional(), Length(max=128)],
+                                   description=_l("例如开发建设单位的名称。"))
+    deadline_workdays = _workdays(_l("整改期限（工作日）"))
+    photos = MultipleFileField(_l("问题照片（可多选）"))
+
+
+class SpotCheckForm(FlaskForm):
+    estate_id = SelectField(_l("小区"), coerce=optional_int, validate_choice=False,
+                            validators=[InputRequired(message=_l("请选择小区。"))])
+    campaign_id = SelectField(_l("计入专项行动"), coerce=optional_int, validators=[Optional()], validate_choice=False,
+                              description=_l("可选：该小区参加的进行中专项行动。"))
+    checked_on = _date(_l("抽查日期"))
+    summary = TextAreaField(_l("抽查情况"), validators=[Optional(), Length(max=4000)])
+    findings = FieldList(FormField(ProblemRowForm), min_entries=5, max_entries=30)
+    photos = MultipleFileField(_l("现场照片（可多选）"))
+
+
+class SpotCheckFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("起"), validators=[Optional()])
+    until = DateField(_l("止"), validators=[Optional()])
+
+
+# --- items ------------------------------------------------------------------------
+
+class ItemFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
+    campaign = SelectField(_l("专项行动"), coerce=optional_int, validators=[Optional()])
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    state = SelectField(_l("状态"), choices=_blank_enum(ItemState, _l("全部")), validators=[Optional()])
+    open = SelectField(_l("是否销项"), choices=[("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))],
+                       validators=[Optional()])
+    overdue = SelectField(_l("逾期"), choices=[("", _l("全部")), ("1", _l("已逾期"))], validators=[Optional()])
+    source = SelectField(_l("来源"), choices=_blank_enum(ItemSource, _l("全部")), validators=[Optional()])
+    severity = SelectField(_l("严重程度"), choices=_blank_enum(Severity, _l("全部")), validators=[Optional()])
+    responsible = SelectField(_l("责任单位"), choices=_blank_enum(ResponsibleParty, _l("全部")),
+                              validators=[Optional()])
+
+
+class AnswerForm(VersionedForm):
+    response = TextAreaField(_l("整改情况说明"), validators=[DataRequired(message=_l("请填写整改情况说明。")),
+                                                       Length(max=4000)])
+    evidence = MultipleFileField(_l("佐证材料（照片或PDF，可多选）"))
+    fact_date = _date(_l("整改完成日期"), description=_l("照片或材料所反映事实发生的日期。"))
+
+
+class EvidenceForm(VersionedForm):
+    evidence = MultipleFileField(_l("佐证材料（照片或PDF，可多选）"))
+    fact_date = _date(_l("事实日期"))
+
+
+class ReasonTransitionForm(VersionedForm):
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(message=_l("请填写原因。")), Length(max=2000)])
+    deadline_workdays = IntegerField(_l("重新整改期限（工作日）"), validators=[
+        Optional(), NumberRange(min=1, max=250, message=_l("应为1至250之间的整数。"))],
+        description=_l("不填则保留原期限。"))
+
+
+class SimpleTransitionForm(VersionedForm):
+    comment = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+
+
+# --- notices ------------------------------------------------------------------------
+
+class NoticeForm(FlaskForm):
+    item_ids = MultiCheckboxField(_l("列入通知书的整改事项"), coerce=int,
+                                  validators=[DataRequired(message=_l("请至少选择一项整改事项。"))])
+    issued_on = _date(_l("下达日期"))
+    deadline_workdays = _workdays(_l("整改期限（工作日）"))
+    remarks = TextAreaField(_l("整改要求"), validators=[Optional(), Length(max=4000)],
+                            description=_l("打印在通知书上，例如“请于期限内整改完毕并书面报告整改情况”。"))
+
+
+class NoticeFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("编号/小区"), validators=[Optional(), Length(max=64)])
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+
+
+# --- self-inspection and acceptance --------------------------------------------------
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(_l("退回意见"), validators=[DataRequired(message=_l("请填写退回意见。")),
+                                                    Length(max=2000)])
+
+
+class ApproveForm(FlaskForm):
+    comment = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=2000)])
+
+
+class ScanForm(FlaskForm):
+    file = FileField(_l("盖章扫描件（PDF）"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
+
+
+class AcceptanceForm(FlaskForm):
+    inspected_on = _date(_l("验收日期"))
+    verdict = RadioField(_l("验收结论"), choices=AcceptanceVerdict.choices(),
+                         validators=[InputRequired(message=_l("请选择验收结论。"))])
+    remarks = TextAreaField(_l("验收意见"), validators=[Optional(), Length(max=4000)])
+    reopen_deadline_workdays = _workdays(_l("不通过事项的重新整改期限（工作日）"), default=10)
+    photos = MultipleFileField(_l("现场照片（可多选）"))

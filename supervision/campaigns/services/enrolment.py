@@ -1,0 +1,192 @@
+"""Enrolling estates in a campaign, by filter or from an Excel list, and withdrawing them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ...audit.services import record, record_change, snapshot
+from ...core.errors import DomainError
+from ...core.timeutil import utcnow
+from ...documents.excel import Column, RowError, read_workbook, text, write_workbook
+from ...estates.models import Estate, ManagementMode
+from ...extensions import db
+from ...regions.models import Street
+from ..models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
+from .common import require_bureau
+
+
+@dataclass
+class EstateFilter:
+    street_id: int | None = None
+    management_mode: ManagementMode | None = None
+    is_old: bool | None = None
+    company_id: int | None = None
+    q: str | None = None
+
+    def is_empty(self) -> bool:
+        return all(v in (None, "") for v in (self.street_id, self.management_mode, self.is_old, self.company_id,
+                                               self.q))
+
+
+def estates_statement(f: EstateFilter, statement=None):
+    """Live (not archived) estates matching the filter."""
+    statement = statement if statement is not None else select(Estate)
+    statement = statement.where(Estate.archived_at.is_(None))
+    if f.street_id:
+        statement = statement.where(Estate.street_id == f.street_id)
+    if f.management_mode:
+        statement = statement.where(Estate.management_mode == f.management_mode)
+    if f.is_old is not None:
+        statement = statement.where(Estate.is_old.is_(f.is_old))
+    if f.company_id:
+        statement = statement.where(Estate.company_id == f.company_id)
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        statement = statement.where(or_(Estate.name.ilike(like), Estate.address.ilike(like)))
+    return statement
+
+
+@dataclass
+class EnrolResult:
+    added: list = field(default_factory=list)
+    reactivated: list = field(default_factory=list)
+    skipped: int = 0
+
+
+def enrol(campaign: Campaign, estates, *, actor) -> EnrolResult:
+    """Enrol estates; already enrolled ones are skipped, withdrawn ones re-enrolled."""
+    require_bureau(actor, _("纳入小区"))
+    if campaign.status is CampaignStatus.CLOSED:
+        raise DomainError(_("专项行动已结束，不能再纳入小区。"))
+    estates = list(estates)
+    existing = {e.estate_id: e for e in db.session.scalars(select(Enrolment).where(
+        Enrolment.campaign_id == campaign.id, Enrolment.estate_id.in_([e.id for e in estates])))} if estates else {}
+    result = EnrolResult()
+    now = utcnow()
+    for estate in estates:
+        if estate.archived_at is not None:
+            raise DomainError(_("小区“%(name)s”已归档，不能纳入。", name=estate.name))
+        enrolment = existing.get(estate.id)
+        if enrolment is None:
+            enrolment = Enrolment(campaign_id=campaign.id, estate_id=estate.id, street_id=estate.street_id,
+                                  company_id=estate.company_id, status=EnrolmentStatus.ACTIVE, enrolled_at=now,
+                                  enrolled_by_id=getattr(actor, "id", None))
+            db.session.add(enrolment)
+            result.added.append(enrolment)
+        elif enrolment.status is EnrolmentStatus.WITHDRAWN:
+            before = snapshot(enrolment, ["status", "withdrawn_at", "withdrawn_reason", "company_id"])
+            enrolment.status = EnrolmentStatus.ACTIVE
+            enrolment.withdrawn_at = None
+            enrolment.withdrawn_reason = None
+            enrolment.street_id, enrolment.company_id = estate.street_id, estate.company_id
+            record_change("enrolment.reenrol", enrolment, before, actor=actor)
+            result.reactivated.append(enrolment)
+        else:
+            result.skipped += 1
+    db.session.flush()
+    for enrolment in result.added:
+        record("enrolment.create", enrolment, after=snapshot(enrolment, ["campaign_id", "estate_id", "street_id",
+                                                                         "company_id"]), actor=actor)
+    return result
+
+
+def withdraw(enrolment: Enrolment, *, reason: str, actor) -> None:
+    require_bureau(actor, _("退出小区"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写退出原因。"), field="reason")
+    if enrolment.status is EnrolmentStatus.CLOSED:
+        raise DomainError(_("已销号的小区不能退出。"))
+    if enrolment.status is EnrolmentStatus.WITHDRAWN:
+        raise DomainError(_("该小区已退出。"))
+    before = snapshot(enrolment, ["status", "withdrawn_at", "withdrawn_reason"])
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_at = utcnow()
+    enrolment.withdrawn_reason = reason
+    record_change("enrolment.withdraw", enrolment, before, actor=actor)
+
+
+# --- Excel list -------------------------------------------------------------------
+
+IMPORT_COLUMNS = [
+    Column("street", "所属街道", required=True, parse=text(64), example="东城街道", width=16),
+    Column("estate", "小区名称", required=True, parse=text(128), example="阳光小区", width=28),
+    Column("note", "备注", parse=text(255), example="", width=30),
+]
+
+
+def import_template() -> bytes:
+    help_rows = [["填写说明"], ["每行一个小区，填写系统中登记的所属街道和小区名称（与小区台账一致）。"],
+                 ["已纳入的小区自动跳过；已退出的小区重新纳入。"], ["任何一行有错误时，整个文件不导入。"]]
+    return write_workbook(IMPORT_COLUMNS, [], title="纳入小区", example=True, extra_sheets={"说明": help_rows})
+
+
+@dataclass
+class ImportOutcome:
+    errors: list[RowError] = field(default_factory=list)
+    result: EnrolResult | None = None
+
+
+def import_enrolments(campaign: Campaign, data: bytes, *, actor) -> ImportOutcome:
+    """All or nothing: every row is checked; nothing is enrolled if any row fails."""
+    require_bureau(actor, _("纳入小区"))
+    parsed = read_workbook(data, IMPORT_COLUMNS, max_rows=5000)
+    outcome = ImportOutcome(errors=list(parsed.errors))
+    if not parsed.rows and not parsed.errors:
+        outcome.errors.append(RowError(0, "-", _("文件中没有数据行。")))
+    if outcome.errors and not parsed.rows:
+        return outcome
+    streets = {name: sid for sid, name in db.session.execute(select(Street.id, Street.name))}
+    wanted_pairs = {(v.get("street"), v.get("estate")) for _r, v in parsed.rows}
+    estates = {}
+    street_ids = {streets[s] for s, _e in wanted_pairs if s in streets}
+    if street_ids:
+        for estate in db.session.scalars(select(Estate).where(Estate.street_id.in_(street_ids))):
+            estates[(estate.street_id, estate.name)] = estate
+    seen = {}
+    chosen = []
+    for row_number, values in parsed.rows:
+        street_name, estate_name = values.get("street"), values.get("estate")
+        if not street_name or not estate_name:
+            continue  # a required-cell error was already recorded
+        street_id = streets.get(street_name)
+        if street_id is None:
+            outcome.errors.append(RowError(row_number, "所属街道", _("找不到街道“%(name)s”", name=street_name)))
+            continue
+        estate = estates.get((street_id, estate_name))
+        if estate is None:
+            outcome.errors.append(RowError(row_number, "小区名称",
+                                           _("%(street)s没有名为“%(name)s”的小区", street=street_name,
+                                             name=estate_name)))
+            continue
+        if estate.archived_at is not None:
+            outcome.errors.append(RowError(row_number, "小区名称", _("小区已归档")))
+            continue
+        if estate.id in seen:
+            outcome.errors.append(RowError(row_number, "小区名称",
+                                           _("与第 %(row)s 行重复", row=seen[estate.id])))
+            continue
+        seen[estate.id] = row_number
+        chosen.append(estate)
+    if outcome.errors:
+        outcome.errors.sort(key=lambda e: e.row)
+        return outcome
+    outcome.result = enrol(campaign, chosen, actor=actor)
+    return outcome
+
+
+def enrolled_estate_ids(campaign: Campaign) -> set[int]:
+    return set(db.session.scalars(select(Enrolment.estate_id).where(Enrolment.campaign_id == campaign.id,
+                                                                    Enrolment.status != EnrolmentStatus.WITHDRAWN)))
+
+
+def count_matching(f: EstateFilter, campaign: Campaign) -> tuple[int, int]:
+    """(estates matching, of which already enrolled)."""
+    base = estates_statement(f, select(func.count(Estate.id)))
+    total = db.session.scalar(base) or 0
+    already = db.session.scalar(base.join(Enrolment, (Enrolment.estate_id == Estate.id)
+                                          & (Enrolment.campaign_id == campaign.id)
+                                          & (Enrolment.status != EnrolmentStatus.WITHDRAWN))) or 0
+    return total, already

@@ -1,0 +1,55 @@
+"""What the estate page shows about campaigns: the estate's enrolments with their
+stage, and its open rectification items (``templates/campaigns/_estate_section.html``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from ...core.timeutil import local_today
+from ...extensions import db
+from ..models import Campaign, Enrolment, EnrolmentStage, ItemState, RectificationItem
+from .progress import stage_expression
+
+I = RectificationItem
+
+
+@dataclass
+class EstateEnrolmentRow:
+    enrolment: Enrolment
+    campaign: Campaign
+    stage: EnrolmentStage
+
+
+@dataclass
+class EstateCampaignSection:
+    estate_id: int
+    enrolments: list[EstateEnrolmentRow] = field(default_factory=list)
+    open_items: list[RectificationItem] = field(default_factory=list)
+    open_count: int = 0
+    overdue_count: int = 0
+    today: object = None
+
+
+def estate_section(estate, user, *, limit: int = 20) -> EstateCampaignSection:
+    """The estate's campaigns and open items that ``user`` may see. Three queries."""
+    today = local_today()
+    section = EstateCampaignSection(estate_id=estate.id, today=today)
+    rows = db.session.execute(
+        select(Enrolment, stage_expression().label("stage"))
+        .where(Enrolment.estate_id == estate.id, Enrolment.scope_clause(user),
+               Campaign.scope_clause(user))
+        .join(Campaign, Campaign.id == Enrolment.campaign_id)
+        .options(joinedload(Enrolment.campaign))
+        .order_by(Campaign.year.desc(), Campaign.id.desc()))
+    for enrolment, stage in rows:
+        section.enrolments.append(EstateEnrolmentRow(enrolment, enrolment.campaign, EnrolmentStage(stage)))
+    open_clause = [I.estate_id == estate.id, I.state != ItemState.ACCEPTED, I.scope_clause(user)]
+    section.open_count, section.overdue_count = db.session.execute(
+        select(func.count(I.id), func.coalesce(func.sum(case((I.overdue_clause(today), 1), else_=0)), 0))
+        .where(*open_clause)).one()
+    section.open_items = list(db.session.scalars(
+        select(I).where(*open_clause).options(joinedload(I.campaign), joinedload(I.notice))
+        .order_by(I.deadline, I.id).limit(limit)))
+    return section

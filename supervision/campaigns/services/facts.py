@@ -1,0 +1,124 @@
+"""Campaign facts the credit feature's automatic events read (``credit_detectors.py``).
+
+Plain dataclasses, one query each, no scoping (the caller decides what to show
+to whom); optional filters narrow the population. The district's rates are the
+targets feature's indicators.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from ...core.timeutil import local_day_bounds_utc, local_today
+from ...extensions import db
+from ..models import (Acceptance, AcceptanceVerdict, Campaign, CampaignPhase, CampaignStatus, Enrolment,
+                      EnrolmentStatus, ItemState, PhaseKind, RectificationItem, ResponsibleParty, SelfInspection)
+
+I = RectificationItem
+E = Enrolment
+
+
+# --- credit: automatic events ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueItemFact:
+    item_id: int
+    company_id: int | None
+    estate_id: int
+    street_id: int
+    campaign_id: int | None
+    responsible_party: ResponsibleParty
+    deadline: date
+    days_overdue: int
+
+
+def overdue_items_beyond(days: int, today: date | None = None, *, company_id: int | None = None,
+                         responsible_party: ResponsibleParty | None = ResponsibleParty.COMPANY
+                         ) -> list[OverdueItemFact]:
+    """Items not accepted whose deadline passed more than ``days`` calendar days ago.
+
+    By default only items a company answers for (pass ``responsible_party=None`` for all).
+    An item answered on time and waiting for the bureau's acceptance is not the
+    responsible party's delay, so it is left out.
+    """
+    today = today or local_today()
+    conditions = [I.state != ItemState.ACCEPTED, I.deadline < today - timedelta(days=days),
+                  or_(I.state != ItemState.SUBMITTED, I.submitted_on.is_(None), I.submitted_on > I.deadline)]
+    if company_id:
+        conditions.append(I.company_id == company_id)
+    if responsible_party is not None:
+        conditions.append(I.responsible_party == responsible_party)
+    rows = db.session.execute(select(I.id, I.company_id, I.estate_id, I.street_id, I.campaign_id,
+                                     I.responsible_party, I.deadline).where(*conditions).order_by(I.deadline, I.id))
+    return [OverdueItemFact(r.id, r.company_id, r.estate_id, r.street_id, r.campaign_id, r.responsible_party,
+                            r.deadline, (today - r.deadline).days) for r in rows]
+
+
+@dataclass(frozen=True)
+class FailedAcceptanceFact:
+    acceptance_id: int
+    enrolment_id: int
+    campaign_id: int
+    company_id: int | None
+    estate_id: int
+    inspected_on: date
+
+
+def failed_acceptances(since: date | None = None, until: date | None = None, *,
+                       company_id: int | None = None) -> list[FailedAcceptanceFact]:
+    """Acceptances with the verdict 验收不通过, inspected between ``since`` and ``until`` (inclusive)."""
+    conditions = [Acceptance.verdict == AcceptanceVerdict.FAILED]
+    if since:
+        conditions.append(Acceptance.inspected_on >= since)
+    if until:
+        conditions.append(Acceptance.inspected_on <= until)
+    if company_id:
+        conditions.append(E.company_id == company_id)
+    rows = db.session.execute(
+        select(Acceptance.id, E.id, E.campaign_id, E.company_id, E.estate_id, Acceptance.inspected_on)
+        .join(E, E.id == Acceptance.enrolment_id).where(*conditions).order_by(Acceptance.inspected_on, Acceptance.id))
+    return [FailedAcceptanceFact(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class MissingSelfInspectionFact:
+    enrolment_id: int
+    campaign_id: int
+    company_id: int
+    estate_id: int
+    phase_ends_on: date
+    first_submitted_at: datetime | None  # None: never submitted; else submitted late
+
+
+def missing_self_inspections(as_of: date | None = None, *, campaign_id: int | None = None,
+                             company_id: int | None = None) -> list[MissingSelfInspectionFact]:
+    """Enrolments with a company whose self-inspection was not submitted by the end
+    of the campaign's self-inspection phase, for phases that ended before ``as_of``.
+
+    An enrolment made after the phase ended is not counted; nor is one withdrawn.
+    """
+    as_of = as_of or local_today()
+    phase_end = (select(func.max(CampaignPhase.ends_on))
+                 .where(CampaignPhase.campaign_id == E.campaign_id,
+                        CampaignPhase.kind == PhaseKind.SELF_INSPECTION).correlate(E).scalar_subquery())
+    rows = db.session.execute(
+        select(E.id, E.campaign_id, E.company_id, E.estate_id, phase_end.label("ends_on"),
+               SelfInspection.first_submitted_at, E.enrolled_at)
+        .join(Campaign, Campaign.id == E.campaign_id)
+        .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
+        .where(E.company_id.is_not(None), E.status != EnrolmentStatus.WITHDRAWN,
+               Campaign.status != CampaignStatus.DRAFT, phase_end < as_of,
+               *([E.campaign_id == campaign_id] if campaign_id else []),
+               *([E.company_id == company_id] if company_id else []))
+        .order_by(E.campaign_id, E.id))
+    facts = []
+    for enrolment_id, cid, comp, estate_id, ends_on, first_submitted_at, enrolled_at in rows:
+        deadline_utc = local_day_bounds_utc(ends_on + timedelta(days=1))[0]
+        if enrolled_at >= deadline_utc:
+            continue
+        if first_submitted_at is not None and first_submitted_at < deadline_utc:
+            continue
+        facts.append(MissingSelfInspectionFact(enrolment_id, cid, comp, estate_id, ends_on, first_submitted_at))
+    return facts

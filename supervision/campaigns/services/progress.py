@@ -1,0 +1,270 @@
+"""Derived progress, as SQL.
+
+An enrolment's stage comes from its records, in this order:
+
+1. withdrawn / closed (销号) — its status;
+2. 待摸底 — the campaign has a survey phase and no survey is recorded;
+3. 待自查 — the campaign has a self-inspection phase, the estate has a company,
+   and no self-inspection has been submitted (a returned one does not count);
+4. 整改中 — some rectification item of the enrolment is not accepted;
+5. 待验收 — everything is done but no passed acceptance has closed it.
+
+Every count on the campaign page is built from the same clauses as the list
+it links to, so a number and its list always agree. The functions take an
+optional ``user``: with one, only what the user may see is counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func, literal, select
+
+from ...core.timeutil import local_today
+from ...extensions import db
+from ...regions.models import Street
+from ..models import (Acceptance, AcceptanceVerdict, CampaignPhase, Enrolment, EnrolmentStage, EnrolmentStatus,
+                      ItemState, PhaseKind, RectificationItem, SelfInspection, SelfInspectionStatus, SurveyRecord)
+
+E = Enrolment
+I = RectificationItem
+DONE_SELF_INSPECTION = (SelfInspectionStatus.SUBMITTED, SelfInspectionStatus.ACCEPTED)
+
+
+# --- clauses correlated to Enrolment -------------------------------------------------
+
+def has_phase(kind: PhaseKind):
+    return select(CampaignPhase.id).where(CampaignPhase.campaign_id == E.campaign_id,
+                                          CampaignPhase.kind == kind).correlate(E).exists()
+
+
+# Each clause correlates to Enrolment only, so it also works in a query that
+# joins the survey or self-inspection tables.
+def surveyed():
+    return select(SurveyRecord.id).where(SurveyRecord.enrolment_id == E.id).correlate(E).exists()
+
+
+def self_inspected():
+    return select(SelfInspection.id).where(SelfInspection.enrolment_id == E.id,
+                                           SelfInspection.status.in_(DONE_SELF_INSPECTION)).correlate(E).exists()
+
+
+def self_inspection_required():
+    return and_(has_phase(PhaseKind.SELF_INSPECTION), E.company_id.is_not(None))
+
+
+def has_unaccepted_items():
+    return select(I.id).where(I.enrolment_id == E.id, I.state != ItemState.ACCEPTED).correlate(E).exists()
+
+
+def acceptance_passed():
+    return select(Acceptance.id).where(Acceptance.enrolment_id == E.id,
+                                       Acceptance.verdict == AcceptanceVerdict.PASSED).correlate(E).exists()
+
+
+def not_withdrawn():
+    return E.status != EnrolmentStatus.WITHDRAWN
+
+
+def stage_expression():
+    return case(
+        (E.status == EnrolmentStatus.WITHDRAWN, literal(EnrolmentStage.WITHDRAWN.value)),
+        (E.status == EnrolmentStatus.CLOSED, literal(EnrolmentStage.CLOSED.value)),
+        (and_(has_phase(PhaseKind.SURVEY), ~surveyed()), literal(EnrolmentStage.SURVEY.value)),
+        (and_(self_inspection_required(), ~self_inspected()), literal(EnrolmentStage.SELF_INSPECTION.value)),
+        (has_unaccepted_items(), literal(EnrolmentStage.RECTIFICATION.value)),
+        else_=literal(EnrolmentStage.ACCEPTANCE.value),
+    )
+
+
+def stage_of(enrolment: Enrolment) -> EnrolmentStage:
+    return EnrolmentStage(db.session.scalar(select(stage_expression()).where(E.id == enrolment.id)))
+
+
+# --- the enrolment list's filters (the campaign page links to them) ----------------------
+
+@dataclass
+class EnrolmentFilter:
+    street_id: int | None = None
+    company_id: int | None = None
+    stage: EnrolmentStage | None = None
+    surveyed: bool | None = None
+    self_inspected: bool | None = None
+    closed: bool | None = None
+    q: str | None = None
+
+
+def apply_enrolment_filter(statement, f: EnrolmentFilter):
+    if f.stage is not EnrolmentStage.WITHDRAWN:
+        statement = statement.where(not_withdrawn())
+    if f.street_id:
+        statement = statement.where(E.street_id == f.street_id)
+    if f.company_id:
+        statement = statement.where(E.company_id == f.company_id)
+    if f.stage is not None:
+        statement = statement.where(stage_expression() == f.stage.value)
+    if f.surveyed is not None:
+        statement = statement.where(surveyed() if f.surveyed else ~surveyed())
+    if f.self_inspected is not None:
+        statement = statement.where(E.company_id.is_not(None),
+                                    self_inspected() if f.self_inspected else ~self_inspected())
+    if f.closed is not None:
+        statement = statement.where(E.status == EnrolmentStatus.CLOSED if f.closed
+                                    else E.status == EnrolmentStatus.ACTIVE)
+    if f.q:
+        from ...estates.models import Estate
+
+        statement = statement.where(select(Estate.id).where(Estate.id == E.estate_id,
+                                                             Estate.name.ilike(f"%{f.q.strip()}%"))
+                                    .correlate(E).exists())
+    return statement
+
+
+def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
+    """Enrolments with their stage and item counts, in one statement (no per-row queries)."""
+    from sqlalchemy.orm import joinedload
+
+    today = local_today()
+
+    def count_items(*conditions):
+        return (select(func.count(I.id)).where(I.enrolment_id == E.id, *conditions)
+                .correlate(E).scalar_subquery())
+
+    last_verdict = (select(Acceptance.verdict).where(Acceptance.enrolment_id == E.id)
+                    .order_by(Acceptance.id.desc()).limit(1).correlate(E).scalar_subquery())
+    statement = (
+        select(E, stage_expression().label("stage"),
+               count_items().label("items_total"),
+               count_items(I.state != ItemState.ACCEPTED).label("items_open"),
+               count_items(I.overdue_clause(today)).label("items_overdue"),
+               SurveyRecord.surveyed_on.label("surveyed_on"),
+               SelfInspection.status.label("si_status"), SelfInspection.score.label("si_score"),
+               last_verdict.label("last_verdict"))
+        .outerjoin(SurveyRecord, SurveyRecord.enrolment_id == E.id)
+        .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
+        .where(E.campaign_id == campaign_id)
+        .options(joinedload(E.estate), joinedload(E.street), joinedload(E.company))
+    )
+    if user is not None:
+        statement = statement.where(E.scope_clause(user))
+    return apply_enrolment_filter(statement, f)
+
+
+# --- the campaign page ----------------------------------------------------------------------
+
+STAGES_IN_ORDER = (EnrolmentStage.SURVEY, EnrolmentStage.SELF_INSPECTION, EnrolmentStage.RECTIFICATION,
+                   EnrolmentStage.ACCEPTANCE, EnrolmentStage.CLOSED)
+
+
+@dataclass
+class StreetRow:
+    street_id: int | None
+    street: str
+    stages: dict = field(default_factory=dict)  # stage value → count
+    enrolled: int = 0
+    not_surveyed: int = 0
+    not_self_inspected: int = 0
+    not_closed: int = 0
+    closed: int = 0
+    withdrawn: int = 0
+    items_total: int = 0
+    items_accepted: int = 0
+    items_open: int = 0
+    items_overdue: int = 0
+    items_due: int = 0  # deadline on or before today
+    items_due_accepted: int = 0
+
+    @property
+    def rectification_rate(self):
+        """Items due that are accepted ÷ items due: the targets' 整改率 (targets/indicators.py)."""
+        return self.items_due_accepted / self.items_due if self.items_due else None
+
+
+@dataclass
+class CampaignProgress:
+    rows: list[StreetRow]
+    total: StreetRow
+    stages: tuple
+    has_survey: bool
+    has_self_inspection: bool
+
+
+def _sum(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def campaign_progress(campaign, user=None, today: date | None = None) -> CampaignProgress:
+    """Per street: enrolments by stage, steps not done, items and overdue items.
+
+    Three queries whatever the number of enrolments (stage grid, milestones, items).
+    """
+    today = today or local_today()
+    kinds = {p.kind for p in campaign.phases}
+    stages = tuple(s for s in STAGES_IN_ORDER if not (
+        (s is EnrolmentStage.SURVEY and PhaseKind.SURVEY not in kinds)
+        or (s is EnrolmentStage.SELF_INSPECTION and PhaseKind.SELF_INSPECTION not in kinds)))
+    scope = [E.scope_clause(user)] if user is not None else []
+    rows: dict[int, StreetRow] = {}
+
+    def row(street_id, name):
+        if street_id not in rows:
+            rows[street_id] = StreetRow(street_id=street_id, street=name)
+        return rows[street_id]
+
+    inner = select(E.street_id.label("street_id"), stage_expression().label("stage")).where(
+        E.campaign_id == campaign.id, *scope).subquery()
+    grid = db.session.execute(
+        select(inner.c.street_id, Street.name, inner.c.stage, func.count())
+        .join(Street, Street.id == inner.c.street_id)
+        .group_by(inner.c.street_id, Street.name, inner.c.stage))
+    for street_id, name, stage, count in grid:
+        r = row(street_id, name)
+        if stage == EnrolmentStage.WITHDRAWN.value:
+            r.withdrawn += count
+        else:
+            r.stages[stage] = r.stages.get(stage, 0) + count
+
+    active = not_withdrawn()
+    milestones = db.session.execute(
+        select(E.street_id, Street.name,
+               _sum(active),
+               _sum(and_(active, ~surveyed())),
+               _sum(and_(active, E.company_id.is_not(None), ~self_inspected())),
+               _sum(E.status == EnrolmentStatus.ACTIVE),
+               _sum(E.status == EnrolmentStatus.CLOSED))
+        .join(Street, Street.id == E.street_id)
+        .where(E.campaign_id == campaign.id, *scope).group_by(E.street_id, Street.name))
+    for street_id, name, enrolled, not_surveyed, not_si, not_closed, closed in milestones:
+        r = row(street_id, name)
+        r.enrolled, r.not_surveyed, r.not_self_inspected = enrolled, not_surveyed, not_si
+        r.not_closed, r.closed = not_closed, closed
+
+    item_scope = [I.scope_clause(user)] if user is not None else []
+    items = db.session.execute(
+        select(I.street_id, Street.name, func.count(I.id), _sum(I.state == ItemState.ACCEPTED),
+               _sum(I.state != ItemState.ACCEPTED), _sum(I.overdue_clause(today)), _sum(I.deadline <= today),
+               _sum(and_(I.deadline <= today, I.state == ItemState.ACCEPTED)))
+        .join(Street, Street.id == I.street_id)
+        .where(I.campaign_id == campaign.id, *item_scope).group_by(I.street_id, Street.name))
+    for street_id, name, total, accepted, open_, overdue, due, due_accepted in items:
+        r = row(street_id, name)
+        r.items_total, r.items_accepted, r.items_open, r.items_overdue = total, accepted, open_, overdue
+        r.items_due, r.items_due_accepted = due, due_accepted
+
+    for r in rows.values():  # a step the campaign does not have is never "not done"
+        if PhaseKind.SURVEY not in kinds:
+            r.not_surveyed = 0
+        if PhaseKind.SELF_INSPECTION not in kinds:
+            r.not_self_inspected = 0
+    ordered = sorted(rows.values(), key=lambda r: r.street)
+    total = StreetRow(street_id=None, street="")
+    for r in ordered:
+        for stage, count in r.stages.items():
+            total.stages[stage] = total.stages.get(stage, 0) + count
+        for name in ("enrolled", "not_surveyed", "not_self_inspected", "not_closed", "closed", "withdrawn",
+                     "items_total", "items_accepted", "items_open", "items_overdue", "items_due",
+                     "items_due_accepted"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    return CampaignProgress(rows=ordered, total=total, stages=stages,
+                            has_survey=PhaseKind.SURVEY in kinds,
+                            has_self_inspection=PhaseKind.SELF_INSPECTION in kinds)

@@ -1,0 +1,291 @@
+"""Rectification items: the scoped list with filters and an Excel export, one
+item's page, and its moves (each through ``services.items.transition``)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from ...attachments.services import attachments_of
+from ...audit.services import history_for
+from ...auth import scope
+from ...auth.roles import ALL_ROLES
+from ...core.choices import company_choices, street_choices
+from ...core.errors import DomainError, TransitionError, check_version
+from ...core.forms import MAX_INT
+from ...core.pagination import page_number
+from ...core.timeutil import local_today, to_local, utcnow
+from ...documents.excel import Column, write_workbook, xlsx_response
+from ...estates.models import Estate
+from ...extensions import db
+from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
+from ..models import (ItemSource, ItemState, ItemTransition, RectificationItem, RectificationNotice,
+                      ResponsibleParty, Severity)
+from ..services import items as item_service
+from . import bp
+from ._helpers import arg_int, drop_scoped_filters, enum_or_none, value_of, visible_campaign_choices
+
+I = RectificationItem
+
+SORTS = {
+    "deadline": (I.deadline.asc(), I.id.asc()), "-deadline": (I.deadline.desc(), I.id.desc()),
+    "opened": (I.opened_at.asc(), I.id.asc()), "-opened": (I.opened_at.desc(), I.id.desc()),
+    "since": (I.state_since.asc(), I.id.asc()), "-since": (I.state_since.desc(), I.id.desc()),
+    "id": (I.id.asc(),), "-id": (I.id.desc(),),
+}
+
+
+def _filters():
+    filters = ItemFilterForm(request.args)
+    filters.campaign.choices = visible_campaign_choices(blank=_("全部"))
+    filters.street.choices = street_choices(blank=_("全部"))
+    filters.company.choices = company_choices(blank=_("全部"))
+    drop_scoped_filters(filters)
+    return filters
+
+
+def _statement(filters, today):
+    statement = scope.visible(I)
+    if filters.q.data:
+        like = f"%{filters.q.data.strip()}%"
+        term = filters.q.data.strip().lstrip("#")
+        conditions = [I.description.ilike(like), I.estate.has(Estate.name.ilike(like))]
+        if term.isdigit() and int(term) <= MAX_INT:
+            conditions.append(I.id == int(term))
+        statement = statement.where(or_(*conditions))
+    if filters.campaign.data:
+        statement = statement.where(I.campaign_id == filters.campaign.data)
+    if value_of(filters, "street"):
+        statement = statement.where(I.street_id == filters.street.data)
+    if value_of(filters, "company"):
+        statement = statement.where(I.company_id == filters.company.data)
+    state = enum_or_none(ItemState, filters.state.data)
+    if state:
+        statement = statement.where(I.state == state)
+    if filters.open.data == "1":
+        statement = statement.where(I.state != ItemState.ACCEPTED)
+    elif filters.open.data == "0":
+        statement = statement.where(I.state == ItemState.ACCEPTED)
+    if filters.overdue.data == "1":
+        statement = statement.where(I.overdue_clause(today))
+    source = enum_or_none(ItemSource, filters.source.data)
+    if source:
+        statement = statement.where(I.source == source)
+    severity = enum_or_none(Severity, filters.severity.data)
+    if severity:
+        statement = statement.where(I.severity == severity)
+    responsible = enum_or_none(ResponsibleParty, filters.responsible.data)
+    if responsible:
+        statement = statement.where(I.responsible_party == responsible)
+    if arg_int("estate"):
+        statement = statement.where(I.estate_id == arg_int("estate"))
+    if arg_int("notice"):
+        statement = statement.where(I.notice_id == arg_int("notice"))
+    if arg_int("enrolment"):
+        statement = statement.where(I.enrolment_id == arg_int("enrolment"))
+    return statement
+
+
+@bp.get("/items")
+@scope.role_required(ALL_ROLES)
+def items():
+    today = local_today()
+    filters = _filters()
+    sort = request.args.get("sort", "deadline")
+    statement = _statement(filters, today).order_by(*SORTS.get(sort, SORTS["deadline"])).options(
+        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
+        joinedload(I.campaign))
+    page = db.paginate(statement, page=page_number(), per_page=50, max_per_page=200, error_out=False)
+    narrowed = {}
+    if arg_int("estate"):
+        narrowed["estate"] = db.session.scalar(scope.visible(Estate, statement=select(Estate.name))
+                                               .where(Estate.id == arg_int("estate")))
+    if arg_int("notice"):
+        narrowed["notice"] = db.session.scalar(scope.visible(RectificationNotice,
+                                                             statement=select(RectificationNotice.number))
+                                               .where(RectificationNotice.id == arg_int("notice")))
+    return render_template("campaigns/items.html", page=page, filters=filters, today=today, sort=sort,
+                           now=utcnow(), narrowed=narrowed)
+
+
+def _local(value):
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+def export_columns(today, now):
+    def days(item):
+        return item_service.time_in_state_days(item, now)
+
+    def total_days(item):
+        end = item.accepted_at if item.state is ItemState.ACCEPTED and item.accepted_at else now
+        return max(0, (end - item.opened_at).days)
+
+    return [
+        Column("id", "编号"),
+        Column("campaign", "专项行动", export=lambda i: i.campaign.name if i.campaign else "", width=24),
+        Column("street", "街道", export=lambda i: i.street.name),
+        Column("estate", "小区", export=lambda i: i.estate.name, width=20),
+        Column("company", "物业企业", export=lambda i: i.company.name if i.company else "", width=24),
+        Column("source", "来源"),
+        Column("category", "类别"),
+        Column("description", "问题描述", width=50),
+        Column("severity", "严重程度"),
+        Column("responsible_party", "责任单位"),
+        Column("deadline_workdays", "期限（工作日）"),
+        Column("deadline", "整改期限", export=lambda i: i.deadline.isoformat()),
+        Column("state", "状态"),
+        Column("overdue", "是否逾期", export=lambda i: i.is_overdue(today)),
+        Column("notice", "整改通知书", export=lambda i: i.notice.number if i.notice else ""),
+        Column("opened_at", "下达时间", export=lambda i: _local(i.opened_at), width=18),
+        Column("started_at", "开始整改时间", export=lambda i: _local(i.started_at), width=18),
+        Column("submitted_at", "最近提交时间", export=lambda i: _local(i.submitted_at), width=18),
+        Column("rejected_at", "最近驳回时间", export=lambda i: _local(i.rejected_at), width=18),
+        Column("accepted_at", "销项时间", export=lambda i: _local(i.accepted_at), width=18),
+        Column("state_since", "进入当前状态时间", export=lambda i: _local(i.state_since), width=18),
+        Column("days_in_state", "当前状态停留（天）", export=days),
+        Column("total_days", "整改用时（天）", export=total_days),
+        Column("reopened_count", "重新打开次数"),
+        Column("response", "整改情况说明", export=lambda i: i.response or "", width=40),
+        Column("reject_reason", "驳回原因", export=lambda i: i.reject_reason or "", width=30),
+    ]
+
+
+@bp.get("/items/export.xlsx")
+@scope.role_required(ALL_ROLES)
+def items_export():
+    today, now = local_today(), utcnow()
+    filters = _filters()
+    statement = _statement(filters, today).order_by(I.id).limit(50_000).options(
+        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
+        joinedload(I.campaign))
+    rows = db.session.scalars(statement).all()
+    data = write_workbook(export_columns(today, now), rows, title="整改事项")
+    return xlsx_response(data, f"整改事项-{today.isoformat()}.xlsx")
+
+
+def _load(item_id, roles=None):
+    return scope.load(I, item_id, roles=roles, options=(
+        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
+        joinedload(I.campaign), joinedload(I.enrolment)))
+
+
+@bp.get("/items/<int:item_id>")
+@scope.role_required(ALL_ROLES)
+def item_detail(item_id: int):
+    item = _load(item_id)
+    transitions = db.session.scalars(select(ItemTransition).where(ItemTransition.item_id == item.id)
+                                     .options(joinedload(ItemTransition.by)).order_by(ItemTransition.at,
+                                                                                     ItemTransition.id)).all()
+    moves = item_service.available_moves(item, current_user)
+    answer_form = AnswerForm(obj=item) if any(m.verb in ("submit", "start", "resume") for _t, m in moves) else None
+    if answer_form is not None and answer_form.fact_date.data is None:
+        answer_form.fact_date.data = local_today()
+    evidence_form = EvidenceForm(obj=item)
+    evidence_form.fact_date.data = local_today()
+    return render_template(
+        "campaigns/item.html", item=item, transitions=transitions, moves=moves, today=local_today(), now=utcnow(),
+        evidence=attachments_of(item, "evidence"), photos=attachments_of(item, "photo"),
+        answer_form=answer_form, evidence_form=evidence_form, simple_form=SimpleTransitionForm(obj=item),
+        reason_form=ReasonTransitionForm(formdata=None), may_answer=item_service.may_answer(current_user, item),
+        history=history_for(item, limit=30) if current_user.sees_district else [], S=ItemState)
+
+
+def _back(item):
+    return redirect(url_for(".item_detail", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/answer")
+@scope.role_required(ALL_ROLES)
+def item_answer(item_id: int):
+    """The responsible party's answer: description + evidence, then submitted for acceptance."""
+    item = _load(item_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            check_version(item, form.version.data)
+            item_service.submit_answer(item, actor=current_user, response=form.response.data,
+                                       files=form.evidence.data or [], fact_date=form.fact_date.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已提交整改结果，等待住建局验收。"), "success")
+            return _back(item)
+    else:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                flash(str(message), "danger")
+    # Show the page again with what was typed (files must be chosen again).
+    item = _load(item_id)
+    transitions = db.session.scalars(select(ItemTransition).where(ItemTransition.item_id == item.id)
+                                     .options(joinedload(ItemTransition.by)).order_by(ItemTransition.at)).all()
+    evidence_form = EvidenceForm(obj=item)
+    evidence_form.fact_date.data = local_today()
+    return render_template(
+        "campaigns/item.html", item=item, transitions=transitions,
+        moves=item_service.available_moves(item, current_user), today=local_today(), now=utcnow(),
+        evidence=attachments_of(item, "evidence"), photos=attachments_of(item, "photo"), answer_form=form,
+        evidence_form=evidence_form, simple_form=SimpleTransitionForm(obj=item),
+        reason_form=ReasonTransitionForm(formdata=None), may_answer=item_service.may_answer(current_user, item),
+        history=history_for(item, limit=30) if current_user.sees_district else [], S=ItemState), 422
+
+
+@bp.post("/items/<int:item_id>/evidence")
+@scope.role_required(ALL_ROLES)
+def item_evidence(item_id: int):
+    item = _load(item_id)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        files = [f for f in (form.evidence.data or []) if f and f.filename]
+        try:
+            if not files:
+                raise DomainError(_("请选择要上传的文件。"))
+            item_service.add_evidence(item, files, actor=current_user, fact_date=form.fact_date.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已上传 %(n)s 份佐证材料。", n=len(files)), "success")
+    else:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                flash(str(message), "danger")
+    return _back(item)
+
+
+VERBS = {"start": ItemState.IN_PROGRESS, "resume": ItemState.IN_PROGRESS, "accept": ItemState.ACCEPTED,
+         "reject": ItemState.REJECTED, "reopen": ItemState.REJECTED}
+
+
+@bp.post("/items/<int:item_id>/<verb>")
+@scope.role_required(ALL_ROLES)
+def item_move(item_id: int, verb: str):
+    """start, resume, accept (a comment), reject and reopen (a reason, optionally a new deadline)."""
+    if verb not in VERBS:
+        abort(404)
+    item = _load(item_id)
+    needs_reason = verb in ("reject", "reopen")
+    form = ReasonTransitionForm() if needs_reason else SimpleTransitionForm()
+    if not form.validate_on_submit():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                flash(str(message), "danger")
+        return _back(item)
+    try:
+        check_version(item, form.version.data)
+        item_service.transition(
+            item, VERBS[verb], actor=current_user,
+            comment=form.reason.data if needs_reason else form.comment.data,
+            deadline_workdays=form.deadline_workdays.data if needs_reason else None)
+    except (TransitionError, DomainError) as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("事项 #%(id)s 现为“%(state)s”。", id=item.id, state=item.state.label), "success")
+    return _back(item)
+

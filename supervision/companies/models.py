@@ -1,0 +1,179 @@
+"""Property-service companies (物业服务企业), their staff and certificates (持证上岗)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, String, Table, Text, exists, false, select, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.roles import DISTRICT_READERS, Role
+from ..attachments.models import register_owner
+from ..core.enums import LabelledEnum
+from ..core.models import TimestampMixin, VersionedMixin
+from ..core.types import UTCDateTime, enum_column
+from ..extensions import db
+
+
+class QualificationGrade(LabelledEnum):
+    GRADE_1 = ("grade_1", _l("一级"), "primary")
+    GRADE_2 = ("grade_2", _l("二级"), "info")
+    GRADE_3 = ("grade_3", _l("三级"), "secondary")
+    UNGRADED = ("ungraded", _l("暂不定级"), "light text-dark border")
+
+
+@register_owner("company")
+class Company(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    # 统一社会信用代码, GB 32100-2015.
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str | None] = mapped_column(String(64))
+    contact_person: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(255))
+    qualification_grade: Mapped[QualificationGrade | None] = mapped_column(
+        enum_column(QualificationGrade)
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    estates = relationship("Estate", back_populates="company", lazy="write_only")
+    staff = relationship("Staff", back_populates="company", lazy="write_only")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_clause(cls, user):
+        from ..estates.models import Estate
+
+        if user.role in DISTRICT_READERS:
+            return true()
+        if user.role is Role.COMPANY_USER:
+            return cls.id == user.company_id
+        if user.role is Role.STREET_OFFICER:
+            # A street office sees the companies that manage estates in its street.
+            return exists(
+                select(Estate.id).where(Estate.company_id == cls.id, Estate.street_id == user.street_id)
+            )
+        return false()
+
+
+class CertificateType(db.Model):
+    """Reference data from seeds/certificates.json."""
+
+    __tablename__ = "certificate_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    issuer: Mapped[str | None] = mapped_column(String(128))
+    # Typical validity in years, used as a hint when entering a certificate.
+    validity_years: Mapped[int | None] = mapped_column()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+position_certificate_requirements = Table(
+    "position_certificate_requirements",
+    db.metadata,
+    Column("position_id", ForeignKey("positions.id"), primary_key=True),
+    Column("certificate_type_id", ForeignKey("certificate_types.id"), primary_key=True),
+)
+
+
+class Position(db.Model):
+    """A post in a company (项目经理, 电工 …); reference data from seeds/."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # A project manager (项目经理/管理处主任): counted by the manager certification rate.
+    is_manager: Mapped[bool] = mapped_column(default=False)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    # Holding any one of these certificates qualifies the post.
+    required_certificates: Mapped[list[CertificateType]] = relationship(
+        secondary=position_certificate_requirements
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    # The estate (project) the person works on; None for head-office staff.
+    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id"), index=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Employment ended; kept for history, excluded from rates.
+    left_on: Mapped[date | None] = mapped_column()
+
+    company: Mapped[Company] = relationship(back_populates="staff")
+    estate = relationship("Estate")
+    position: Mapped[Position] = relationship()
+    certificates: Mapped[list["Certificate"]] = relationship(
+        back_populates="staff", order_by="Certificate.expires_on"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_clause(cls, user):
+        from ..estates.models import Estate
+
+        if user.role in DISTRICT_READERS:
+            return true()
+        if user.role is Role.COMPANY_USER:
+            return cls.company_id == user.company_id
+        if user.role is Role.STREET_OFFICER:
+            return exists(
+                select(Estate.id).where(Estate.id == cls.estate_id, Estate.street_id == user.street_id)
+            )
+        return false()
+
+
+class Certificate(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    certificate_type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str | None] = mapped_column(String(128))
+    issued_on: Mapped[date | None] = mapped_column()
+    # None: does not expire.
+    expires_on: Mapped[date | None] = mapped_column(index=True)
+
+    staff: Mapped[Staff] = relationship(back_populates="certificates")
+    certificate_type: Mapped[CertificateType] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.certificate_type.name} {self.number}" if self.certificate_type else self.number
+
+    def is_valid_on(self, day: date) -> bool:
+        return (self.issued_on is None or self.issued_on <= day) and (
+            self.expires_on is None or self.expires_on >= day
+        )
+
+    @classmethod
+    def valid_on_clause(cls, day: date):
+        return ((cls.issued_on.is_(None)) | (cls.issued_on <= day)) & (
+            (cls.expires_on.is_(None)) | (cls.expires_on >= day)
+        )
+
+    @classmethod
+    def scope_clause(cls, user):
+        return exists(select(Staff.id).where(Staff.id == cls.staff_id, Staff.scope_clause(user)))

@@ -1,0 +1,496 @@
+"""Scores and grades, computed in SQL from the events that count on a day.
+
+``score_table(rule_set, as_of)`` is one SQL statement (a subquery) with a row per
+company: each part of the formula after its cap, the total, the grade after the
+overrides, and red/black-list membership. The ranking, the dashboard, the
+publication and the report all read it, so they agree by construction.
+
+``explain(company, ...)`` itemises one company's score event by event, for the
+credit page and the report; the tests check that it agrees with the SQL.
+
+When an event counts on day D (the rule everything here follows):
+
+- it is neither a draft nor revoked (revocation is retroactive: a revoked
+  record was wrong, so it never counts, also in scores recomputed for earlier
+  days; a published period keeps what it published);
+- ``effective_from <= D <= effective_until``;
+- it was final on D: confirmed on or before D, or notified with its objection
+  window closed before D (``objection_deadline < D``). An event under objection
+  does not count until an officer upholds it; it then counts from that day.
+
+Points come from the item with the same code in the rule set used for scoring,
+so the same events can be scored under another rule set; an event whose code
+the rule set does not list does not count under it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select
+from sqlalchemy.orm import aliased, selectinload
+from flask_sqlalchemy.pagination import Pagination
+
+from ..companies.models import Company
+from ..core.timeutil import local_today
+from ..estates.models import Estate
+from ..extensions import db
+from .models import (POINTS, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, ListKind,
+                     PartKind)
+
+CENT = Decimal("0.01")
+FINAL_STATUSES = (EventStatus.NOTIFIED, EventStatus.OBJECTED, EventStatus.CONFIRMED)
+
+
+def q(value) -> Decimal:
+    """A number from the database (SQLite gives floats) as a Decimal of cents."""
+    if value is None:
+        return Decimal("0.00")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def counting_clause(as_of: date, event=CreditEvent):
+    """SQL: the event counts on ``as_of`` (see the module docstring)."""
+    return and_(
+        event.status.in_(FINAL_STATUSES),
+        event.effective_from <= as_of,
+        event.effective_until >= as_of,
+        or_(
+            and_(event.confirmed_on.is_not(None), event.confirmed_on <= as_of),
+            and_(event.status == EventStatus.NOTIFIED, event.objection_deadline < as_of),
+        ),
+    )
+
+
+def counts_on(event: CreditEvent, as_of: date) -> bool:
+    """Python twin of ``counting_clause``."""
+    if event.status not in FINAL_STATUSES:
+        return False
+    if not (event.effective_from <= as_of <= event.effective_until):
+        return False
+    if event.confirmed_on is not None and event.confirmed_on <= as_of:
+        return True
+    return (event.status is EventStatus.NOTIFIED and event.objection_deadline is not None
+            and event.objection_deadline < as_of)
+
+
+def load_rule_set(rule_set_id: int) -> CreditRuleSet:
+    return db.session.scalar(select(CreditRuleSet).where(CreditRuleSet.id == rule_set_id).options(
+        selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades)))
+
+
+def _num(value) -> object:
+    return literal(value, POINTS)
+
+
+def _clamp_part(expression, part):
+    if part.cap is None:
+        return expression
+    if part.kind is PartKind.BAD:
+        return case((expression < _num(-part.cap), _num(-part.cap)), else_=expression)
+    return case((expression > _num(part.cap), _num(part.cap)), else_=expression)
+
+
+def _banded(rule_set: CreditRuleSet) -> tuple[list[CreditGrade], CreditGrade]:
+    bands = sorted((g for g in rule_set.grades if g.banded and g.min_score is not None),
+                   key=lambda g: g.min_score, reverse=True)
+    lowest = next(g for g in rule_set.grades if g.banded and g.min_score is None)
+    return bands, lowest
+
+
+def _band_case(rule_set, total):
+    bands, lowest = _banded(rule_set)
+    if not bands:
+        return literal(lowest.code)
+    return case(*[(total >= _num(g.min_score), literal(g.code)) for g in bands], else_=literal(lowest.code))
+
+
+def _grade_cases(rule_set, t):
+    """(grade code, override kind) CASE expressions over the inner subquery ``t``."""
+    whens_grade, whens_override = [], []
+    total = t.c.total
+    for override in rule_set.overrides or []:
+        kind, code = override["kind"], override["grade"]
+        if kind == "blacklist":
+            condition = t.c.has_blacklist == 1
+            grade_value = literal(code)
+        elif kind == "missing_record":
+            condition = t.c[f"has_{override['part']}"] == 0
+            grade_value = literal(code)
+        elif kind == "veto":
+            condition = t.c.has_veto == 1
+            veto_grade = rule_set.grade(code)
+            if veto_grade.min_score is None:
+                grade_value = literal(code)
+            else:  # the veto grade or, when the score is already worse, the score's band
+                grade_value = case((total >= _num(veto_grade.min_score), literal(code)),
+                                   else_=_band_case(rule_set, total))
+        elif kind == "no_bad_record_floor":
+            condition = and_(total < _num(Decimal(str(override["below"]))), t.c.has_bad == 0)
+            grade_value = literal(code)
+        else:  # validated when loading
+            continue
+        whens_grade.append((condition, grade_value))
+        whens_override.append((condition, literal(kind)))
+    band = _band_case(rule_set, total)
+    grade = case(*whens_grade, else_=band) if whens_grade else band
+    override = case(*whens_override, else_=literal(None)) if whens_override else literal(None)
+    return grade, override
+
+
+def _points_expression(rule_set, item, estate, areas):
+    """An event's points for its company: a project manager's deduction weighted by floor area."""
+    points = item.points
+    if rule_set.pm_weighting != "area":
+        return points
+    weighted = points * estate.floor_area * literal_column("1.0") / areas.c.total_area
+    return case(
+        (and_(CreditEvent.staff_id.is_not(None), points < 0, estate.floor_area > 0,
+              areas.c.total_area > estate.floor_area), weighted),
+        else_=points,
+    )
+
+
+def managed_areas():
+    """Per company: the floor area of the estates it manages now."""
+    return (select(Estate.company_id.label("company_id"), func.sum(Estate.floor_area).label("total_area"))
+            .where(Estate.company_id.is_not(None), Estate.archived_at.is_(None))
+            .group_by(Estate.company_id).subquery("credit_areas"))
+
+
+def _flag_parts(rule_set) -> list[str]:
+    return [o["part"] for o in rule_set.overrides or [] if o["kind"] == "missing_record"]
+
+
+def event_aggregate(rule_set: CreditRuleSet, as_of: date):
+    """Per company: each part's raw sum and the flags the overrides need."""
+    recorded = aliased(CreditRuleItem, name="recorded_item")
+    item = aliased(CreditRuleItem, name="scoring_item")
+    estate = aliased(Estate, name="event_estate")
+    areas = managed_areas()
+    points = _points_expression(rule_set, item, estate, areas)
+    columns = [CreditEvent.company_id.label("company_id")]
+    for part in rule_set.parts:
+        columns.append(func.sum(case((item.part_id == part.id, points), else_=0)).label(f"part_{part.code}"))
+    for code in _flag_parts(rule_set):
+        part = next(p for p in rule_set.parts if p.code == code)
+        columns.append(func.max(case((item.part_id == part.id, 1), else_=0)).label(f"has_{code}"))
+    columns += [
+        func.max(case((item.blacklist.is_(True), 1), else_=0)).label("has_blacklist"),
+        func.max(case((item.veto.is_(True), 1), else_=0)).label("has_veto"),
+        func.max(case((item.points < 0, 1), else_=0)).label("has_bad"),
+        func.count(CreditEvent.id).label("event_count"),
+    ]
+    return (select(*columns)
+            .join(recorded, recorded.id == CreditEvent.item_id)
+            .join(item, and_(item.code == recorded.code, item.rule_set_id == rule_set.id))
+            .outerjoin(estate, estate.id == CreditEvent.estate_id)
+            .outerjoin(areas, areas.c.company_id == CreditEvent.company_id)
+            .where(counting_clause(as_of))
+            .group_by(CreditEvent.company_id)
+            .subquery("credit_event_sums"))
+
+
+def score_table(rule_set: CreditRuleSet, as_of: date, *, include_archived: bool = False):
+    """A subquery with one row per company (see ``ScoreRow`` for the columns)."""
+    sums = event_aggregate(rule_set, as_of)
+    parts = []
+    for part in rule_set.parts:
+        raw = func.coalesce(sums.c[f"part_{part.code}"], 0)
+        parts.append(_clamp_part(raw, part).label(f"part_{part.code}"))
+    total = _num(rule_set.base_score)
+    for column in parts:
+        total = total + column
+    if rule_set.min_total is not None:
+        total = case((total < _num(rule_set.min_total), _num(rule_set.min_total)), else_=total)
+    if rule_set.max_total is not None:
+        total = case((total > _num(rule_set.max_total), _num(rule_set.max_total)), else_=total)
+    flags = [func.coalesce(sums.c[f"has_{code}"], 0).label(f"has_{code}") for code in _flag_parts(rule_set)]
+    inner = (
+        select(Company.id.label("company_id"), Company.name.label("name"),
+               Company.credit_code.label("credit_code"), *parts,
+               func.round(total, 2).label("total"), *flags,
+               func.coalesce(sums.c.has_blacklist, 0).label("has_blacklist"),
+               func.coalesce(sums.c.has_veto, 0).label("has_veto"),
+               func.coalesce(sums.c.has_bad, 0).label("has_bad"),
+               func.coalesce(sums.c.event_count, 0).label("event_count"))
+        .select_from(Company)
+        .outerjoin(sums, sums.c.company_id == Company.id)
+    )
+    if not include_archived:
+        inner = inner.where(Company.archived_at.is_(None))
+    inner = inner.subquery("credit_scores_inner")
+    grade, override = _grade_cases(rule_set, inner)
+    red = [g.code for g in rule_set.grades if g.list_kind is ListKind.RED]
+    black = [g.code for g in rule_set.grades if g.list_kind is ListKind.BLACK]
+    rank = case(*[(grade == g.code, g.rank) for g in rule_set.grades], else_=99)
+    outer = select(
+        *inner.c,
+        # Competition rank among all the companies scored (1, 2, 2, 4 …), whatever the page's filters.
+        func.rank().over(order_by=inner.c.total.desc()).label("position"),
+        grade.label("grade"),
+        override.label("override"),
+        rank.label("grade_rank"),
+        (case((grade.in_(red), 1), else_=0) if red else literal(0)).label("red"),
+        (case((grade.in_(black), 1), else_=0) if black else literal(0)).label("black"),
+    )
+    return outer.subquery("credit_scores")
+
+
+@dataclass
+class ScoreRow:
+    company_id: int
+    name: str
+    credit_code: str
+    base: Decimal
+    parts: dict[str, Decimal]
+    total: Decimal
+    grade: CreditGrade
+    override: str | None
+    red: bool
+    black: bool
+    has_bad: bool
+    event_count: int
+    position: int | None = None
+
+    @property
+    def grade_code(self) -> str:
+        return self.grade.code
+
+
+def row_to_score(rule_set: CreditRuleSet, row) -> ScoreRow:
+    mapping = row._mapping
+    return ScoreRow(
+        company_id=mapping["company_id"], name=mapping["name"], credit_code=mapping["credit_code"],
+        base=q(rule_set.base_score),
+        parts={p.code: q(mapping[f"part_{p.code}"]) for p in rule_set.parts},
+        total=q(mapping["total"]), grade=rule_set.grade(mapping["grade"]), override=mapping["override"],
+        red=bool(mapping["red"]), black=bool(mapping["black"]), has_bad=bool(mapping["has_bad"]),
+        event_count=int(mapping["event_count"] or 0), position=mapping.get("position"),
+    )
+
+
+def scores(rule_set: CreditRuleSet, as_of: date, company_ids=None) -> list[ScoreRow]:
+    """Every company's score in one query, best first."""
+    table = score_table(rule_set, as_of)
+    statement = select(table).order_by(table.c.total.desc(), table.c.name)
+    if company_ids is not None:
+        statement = statement.where(table.c.company_id.in_(list(company_ids)))
+    return [row_to_score(rule_set, row) for row in db.session.execute(statement)]
+
+
+def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:
+    table = score_table(rule_set, as_of, include_archived=True)
+    row = db.session.execute(select(table).where(table.c.company_id == company.id)).first()
+    return row_to_score(rule_set, row) if row else None
+
+
+def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
+    """Per grade: how many companies, and the lowest and highest score among them."""
+    table = score_table(rule_set, as_of)
+    rows = db.session.execute(
+        select(table.c.grade, func.count(), func.min(table.c.total), func.max(table.c.total))
+        .group_by(table.c.grade)
+    ).all()
+    found = {row[0]: {"count": row[1], "min": q(row[2]), "max": q(row[3])} for row in rows}
+    return {g.code: found.get(g.code, {"count": 0, "min": None, "max": None}) for g in rule_set.grades}
+
+
+class RowPagination(Pagination):
+    """Paginates a ``select`` of columns (``db.paginate`` returns only the first column)."""
+
+    def _query_items(self):
+        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(db.session.execute(statement))
+
+    def _query_count(self) -> int:
+        sub = self._query_args["select"].order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(sub)).scalar()
+
+
+# --- explanation -------------------------------------------------------------
+
+@dataclass
+class EventLine:
+    event: CreditEvent
+    item: CreditRuleItem | None  # the item in the scoring rule set (None: not listed there)
+    counts: bool
+    points: Decimal  # what the event adds to the company on the day, after any weighting
+    weight: Decimal | None = None  # the floor-area weight, when one applies
+    reason: str = ""
+
+
+@dataclass
+class PartLine:
+    code: str
+    name: str
+    kind: PartKind
+    cap: Decimal | None
+    raw: Decimal
+    value: Decimal
+    lines: list[EventLine] = field(default_factory=list)
+
+    @property
+    def capped(self) -> bool:
+        return self.raw != self.value
+
+
+@dataclass
+class Explanation:
+    rule_set: CreditRuleSet
+    as_of: date
+    base: Decimal
+    parts: list[PartLine]
+    total_before_limits: Decimal
+    total: Decimal
+    grade: CreditGrade
+    band_grade: CreditGrade
+    override: str | None
+    override_note: str | None
+    not_counting: list[EventLine]
+
+
+def _reason_not_counting(event: CreditEvent, item, as_of: date) -> str:
+    from flask_babel import gettext as _
+
+    if item is None:
+        return _("本规则集未列此条款")
+    if event.status is EventStatus.DRAFT:
+        return _("草稿，未告知")
+    if event.status is EventStatus.REVOKED:
+        return _("已撤销，不计分")
+    if event.status is EventStatus.OBJECTED:
+        return _("异议处理中")
+    if as_of < event.effective_from:
+        return _("尚未生效")
+    if as_of > event.effective_until:
+        return _("已过有效期（%(day)s 止）", day=event.effective_until.isoformat())
+    if event.status is EventStatus.NOTIFIED:
+        return _("异议期内（%(day)s 届满）", day=event.objection_deadline.isoformat())
+    return _("确认日期晚于评价日")
+
+
+def band_for(rule_set: CreditRuleSet, total: Decimal) -> CreditGrade:
+    bands, lowest = _banded(rule_set)
+    return next((g for g in bands if total >= g.min_score), lowest)
+
+
+def grade_for(rule_set: CreditRuleSet, total: Decimal, *, has_blacklist: bool, has_veto: bool, has_bad: bool,
+              has_part: dict[str, bool]) -> tuple[CreditGrade, str | None]:
+    """Python twin of the SQL grade: the first override that applies, else the band."""
+    for override in rule_set.overrides or []:
+        kind, grade = override["kind"], rule_set.grade(override["grade"])
+        if kind == "blacklist" and has_blacklist:
+            return grade, kind
+        if kind == "missing_record" and not has_part.get(override["part"]):
+            return grade, kind
+        if kind == "veto" and has_veto:
+            if grade.min_score is None or total >= grade.min_score:
+                return grade, kind
+            return band_for(rule_set, total), kind
+        if kind == "no_bad_record_floor" and total < Decimal(str(override["below"])) and not has_bad:
+            return grade, kind
+    return band_for(rule_set, total), None
+
+
+def override_note(rule_set: CreditRuleSet, kind: str) -> str:
+    """What an override did, in words, for pages and the report."""
+    from flask_babel import gettext as _
+
+    override = rule_set.override(kind) or {}
+    grade = rule_set.grade(override.get("grade"))
+    label = grade.label if grade else override.get("grade", "")
+    if kind == "blacklist":
+        return _("存在有效的严重失信记录：评为“%(grade)s”并列入黑名单，不论得分。", grade=label)
+    if kind == "missing_record":
+        return _("无有效的基本信息记录（未登记信用信息）：评为“%(grade)s”。", grade=label)
+    if kind == "veto":
+        return _("存在有效的一票否决记录：等级不高于“%(grade)s”。", grade=label)
+    if kind == "no_bad_record_floor":
+        return _("得分低于 %(below)s 分但无有效不良记录：评为“%(grade)s”。", below=override.get("below"),
+                 grade=label)
+    return kind
+
+
+@dataclass
+class CompanyRecords:
+    """One company's events and managed area, loaded once for several explanations."""
+
+    events: list[CreditEvent]
+    total_area: Decimal | None
+    items: dict[int, dict[str, CreditRuleItem]] = field(default_factory=dict)  # rule set id → code → item
+
+    def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
+        if rule_set.id not in self.items:
+            self.items[rule_set.id] = {i.code: i for i in db.session.scalars(
+                select(CreditRuleItem).where(CreditRuleItem.rule_set_id == rule_set.id))}
+        return self.items[rule_set.id]
+
+
+def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
+    statement = (select(CreditEvent).where(CreditEvent.company_id == company.id)
+                 .options(selectinload(CreditEvent.item), selectinload(CreditEvent.estate),
+                          selectinload(CreditEvent.staff), selectinload(CreditEvent.objection))
+                 .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()))
+    if not include_drafts:
+        statement = statement.where(CreditEvent.status != EventStatus.DRAFT)
+    total_area = db.session.scalar(
+        select(func.sum(Estate.floor_area)).where(Estate.company_id == company.id, Estate.archived_at.is_(None)))
+    return CompanyRecords(list(db.session.scalars(statement)), Decimal(str(total_area)) if total_area else None)
+
+
+def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, include_drafts: bool = True,
+            records: CompanyRecords | None = None) -> Explanation:
+    """One company's score, event by event (the Python twin of ``score_table``, tested equal to it)."""
+    as_of = as_of or local_today()
+    records = records or company_records(company, include_drafts=include_drafts)
+    events, total_area = records.events, records.total_area
+    items = records.items_of(rule_set)
+    part_lines = {p.id: PartLine(p.code, p.name, p.kind, p.cap, Decimal("0"), Decimal("0")) for p in rule_set.parts}
+    not_counting: list[EventLine] = []
+    has_blacklist = has_veto = has_bad = False
+    for event in events:
+        item = items.get(event.item.code)
+        if item is None or not counts_on(event, as_of):
+            not_counting.append(EventLine(event, item, False, Decimal("0"),
+                                          reason=_reason_not_counting(event, item, as_of)))
+            continue
+        points, weight = Decimal(item.points), None
+        area = event.estate.floor_area if event.estate is not None else None
+        if (rule_set.pm_weighting == "area" and event.staff_id is not None and points < 0 and area
+                and area > 0 and total_area and total_area > area):
+            weight = Decimal(area) / total_area
+            points = points * Decimal(area) / total_area
+        line = EventLine(event, item, True, points, weight)
+        part_lines[item.part_id].lines.append(line)
+        part_lines[item.part_id].raw += points
+        has_blacklist |= item.blacklist
+        has_veto |= item.veto
+        has_bad |= item.points < 0
+    exact_sum = Decimal("0")
+    for part in part_lines.values():
+        value = part.raw
+        if part.cap is not None:
+            value = min(value, part.cap) if part.kind is not PartKind.BAD else max(value, -part.cap)
+        exact_sum += value
+        part.value = q(value)
+        part.raw = q(part.raw)
+    base = q(rule_set.base_score)
+    unclamped = base + exact_sum
+    total = unclamped
+    if rule_set.min_total is not None:
+        total = max(total, rule_set.min_total)
+    if rule_set.max_total is not None:
+        total = min(total, rule_set.max_total)
+    total = q(total)
+    has_part = {p.code: bool(p.lines) for p in part_lines.values()}
+    grade, override = grade_for(rule_set, total, has_blacklist=has_blacklist, has_veto=has_veto,
+                                has_bad=has_bad, has_part=has_part)
+    note = override_note(rule_set, override) if override else None
+    return Explanation(rule_set=rule_set, as_of=as_of, base=base, parts=list(part_lines.values()),
+                       total_before_limits=q(unclamped), total=total, grade=grade,
+                       band_grade=band_for(rule_set, total), override=override, override_note=note,
+                       not_counting=not_counting)

@@ -1,0 +1,9 @@
+"""What the credit feature adds to a company user's landing page."""
+from __future__ import annotations
+
+
+def company_credit(company):
+    """The company's current score and grade (``credit.services.dashboard_summary``)."""
+    from ..credit.services import dashboard_summary
+
+    return dashboard_summary(company)

@@ -1,0 +1,189 @@
+"""What the landing page and the monthly report show: key figures, scorecards, charts.
+
+Everything is computed from the records on request (a handful of aggregate queries);
+nothing is kept in process memory.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, select
+
+from ..core.timeutil import local_today
+from ..extensions import db
+from ..targets import services as target_services
+from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total
+from . import charts
+
+# The indicators drawn on the trend chart of the landing page (the source documents' own).
+TREND_INDICATORS = ("manager_cert", "committee", "coverage", "rectification", "campaign_closure")
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: object  # a lazy string
+    value: int
+    note: object = ""
+    tone: str = ""  # "" | "danger" | "warning"
+
+
+def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
+    """The district's (or one street's) headline numbers, in one query."""
+    from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
+    from ..companies.models import Company
+    from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
+
+    def estates(*conditions):
+        statement = select(func.count(Estate.id)).where(Estate.archived_at.is_(None), *conditions)
+        if street_id is not None:
+            statement = statement.where(Estate.street_id == street_id)
+        return statement.scalar_subquery()
+
+    def items(*conditions):
+        statement = select(func.count(RectificationItem.id)).where(*conditions)
+        if street_id is not None:
+            statement = statement.where(RectificationItem.street_id == street_id)
+        return statement.scalar_subquery()
+
+    companies = select(func.count(Company.id)).where(Company.archived_at.is_(None))
+    if street_id is not None:
+        companies = companies.where(exists(select(Estate.id).where(
+            Estate.company_id == Company.id, Estate.street_id == street_id, Estate.archived_at.is_(None))))
+    enrolments = (select(func.count(Enrolment.id)).join(Campaign, Campaign.id == Enrolment.campaign_id)
+                  .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE))
+    if street_id is not None:
+        enrolments = enrolments.where(Enrolment.street_id == street_id)
+    formed = exists(select(OwnersCommittee.id).where(OwnersCommittee.estate_id == Estate.id,
+                                                     OwnersCommittee.status == CommitteeStatus.FORMED))
+    open_items = RectificationItem.state != ItemState.ACCEPTED
+    row = db.session.execute(select(
+        estates().label("estates"),
+        estates(Estate.management_mode == ManagementMode.NONE).label("unmanaged"),
+        estates(formed).label("committees"),
+        companies.scalar_subquery().label("companies"),
+        items(open_items).label("open_items"),
+        items(and_(open_items, RectificationItem.deadline < day)).label("overdue_items"),
+        enrolments.scalar_subquery().label("enrolments"),
+    )).one()
+    return [
+        Figure(_l("小区总数"), row.estates, _l("未归档")),
+        Figure(_l("无物业小区"), row.unmanaged, _l("待覆盖"), "danger" if row.unmanaged else ""),
+        Figure(_l("已成立业委会"), row.committees),
+        Figure(_l("物业企业"), row.companies, _l("本街道服务企业") if street_id else ""),
+        Figure(_l("未销项整改事项"), row.open_items, "", "warning" if row.open_items else ""),
+        Figure(_l("逾期未销项"), row.overdue_items, _l("已过整改期限"), "danger" if row.overdue_items else ""),
+        Figure(_l("专项行动在册小区"), row.enrolments, _l("进行中的行动")),
+    ]
+
+
+def street_chart_rows(card, indicator_code: str) -> list[dict]:
+    return [{"label": row.name, "value": row.cells[indicator_code].value,
+             "threshold": row.cells[indicator_code].threshold.value,
+             "status": row.cells[indicator_code].status.value} for row in card.streets]
+
+
+def indicator_chart_rows(row) -> list[dict]:
+    return [{"label": str(cell.indicator.name), "value": cell.value, "threshold": cell.threshold.value,
+             "status": cell.status.value} for cell in row.cells.values()]
+
+
+def trend_svg(street_id: int | None, scope_name: str, *, until: date, indicator_code: str | None = None,
+              weeks: int = 26, year: int | None = None) -> str:
+    if indicator_code:
+        indicator = get_indicator(indicator_code)
+        chosen = [indicator]
+        targets = target_services.year_targets(year or until.year)
+        threshold = target_services.resolve_threshold(targets, indicator, street_id).value
+        title = f"{scope_name} · {indicator.name} 周趋势"
+    else:
+        chosen = [get_indicator(code) for code in TREND_INDICATORS]
+        threshold = None
+        title = f"{scope_name} · 主要指标周趋势"
+    series = target_services.trend(chosen, street_id, until=until, weeks=weeks)
+    return charts.trend_chart(title, [(str(s.indicator.name), s.points) for s in series], threshold=threshold)
+
+
+def streets_svg(card, indicator_code: str) -> str:
+    indicator = get_indicator(indicator_code)
+    return charts.bars_chart(f"各街道{indicator.name}", street_chart_rows(card, indicator_code))
+
+
+def indicators_svg(row, scope_name: str) -> str:
+    return charts.bars_chart(f"{scope_name} · 各项指标完成情况", indicator_chart_rows(row), horizontal=True)
+
+
+# --- the company's own view -----------------------------------------------------------------
+
+@dataclass
+class CompanyCertification:
+    managers: Counts
+    staff: Counts
+    missing: list  # rows of staff without a valid certificate (the first ``limit``)
+    missing_total: int
+
+
+def company_certification(company_id: int, day: date, limit: int = 50) -> CompanyCertification:
+    managers = measure_total(get_indicator("manager_cert"), day, company_id=company_id)
+    staff = measure_total(get_indicator("staff_cert"), day, company_id=company_id)
+    statement = gap_rows(get_indicator("staff_cert"), day, company_id=company_id)
+    missing = list(db.session.execute(statement.limit(limit)).all())
+    return CompanyCertification(managers, staff, missing, staff.gap)
+
+
+# --- the monthly report ---------------------------------------------------------------------
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def report_day(year: int, month: int) -> date:
+    """The day a month's report is measured on: its last day, or today for the current month."""
+    _first, last = month_bounds(year, month)
+    return min(last, local_today())
+
+
+GAP_ROWS_IN_REPORT = 15
+
+
+def monthly_report(year: int, month: int, street=None) -> dict:
+    """Plain data for templates/pdf/dashboard/monthly.html."""
+    from ..regions.models import District
+
+    day = report_day(year, month)
+    street_id = street.id if street is not None else None
+    if street is None:
+        card = target_services.scorecard(day, year=year)
+        row = card.district
+    else:
+        card = target_services.scorecard(day, year=year, street_ids=[street_id], include_district=False)
+        row = card.streets[0]
+    scope_name = street.name if street is not None else "全区"
+    district = db.session.scalar(select(District).order_by(District.id))
+    trend = trend_svg(street_id, scope_name, until=day, year=year)
+    bars = indicators_svg(row, scope_name)
+    street_charts = []
+    if street is None and card.streets:
+        for code in ("committee", "coverage", "manager_cert", "rectification"):
+            street_charts.append(charts.inline(streets_svg(card, code)))
+
+    gaps = []
+    for indicator in all_indicators():
+        cell = row.cells[indicator.code]
+        if cell.counts is None or cell.gap == 0:
+            continue
+        statement = gap_rows(indicator, day, street_id=street_id)
+        rows = list(db.session.execute(statement.limit(GAP_ROWS_IN_REPORT)).all())
+        gaps.append({"indicator": indicator, "cell": cell, "rows": rows, "total": cell.gap,
+                     "shown": len(rows)})
+    return {
+        "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
+        "district_name": district.name if district else "", "bureau_name": district.bureau_name if district else "",
+        "card": card, "row": row, "figures": key_figures(day, street_id),
+        "trend_chart": charts.inline(trend), "indicator_chart": charts.inline(bars),
+        "street_charts": street_charts, "gaps": gaps, "indicators": all_indicators(),
+        "status_counts": {status: row.count(status) for status in target_services.Status},
+        "generated_at": local_today(), "Status": target_services.Status,
+    }

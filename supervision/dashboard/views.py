@@ -1,0 +1,136 @@
+"""工作台: the landing page of every role, its charts, and the monthly report PDF.
+
+- bureau, administrators and leaders: the district's key figures, the target table per
+  street (every number links to its drill-down), trend and per-street charts, the
+  monthly report;
+- street officers: the same for their own street only;
+- company users: their own certification and credit.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from ..auth import scope
+from ..auth.roles import COMPANY, DISTRICT_READERS, STREET
+from ..core.timeutil import local_today
+from ..documents.pdf import pdf_response, render_pdf
+from ..targets import services as target_services
+from ..targets.indicators import all_indicators, get_indicator
+from ..targets.views import street_in_scope, year_and_day
+from . import hooks, services
+
+bp = Blueprint("dashboard", __name__)
+
+READERS = DISTRICT_READERS | STREET
+CHART_MAX_AGE = 300  # seconds a browser may reuse a chart
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.role in COMPANY:
+        return _company_dashboard()
+    if current_user.role not in READERS:
+        abort(403)
+    street = street_in_scope(None)
+    today = local_today()
+    if street is None:
+        card = target_services.scorecard(today)
+        row = card.district
+    else:
+        card = target_services.scorecard(today, street_ids=[street.id], include_district=False)
+        row = card.streets[0]
+    chart_code = request.args.get("chart") or "coverage"
+    if get_indicator(chart_code) is None:
+        chart_code = "coverage"
+    return render_template(
+        "dashboard/index.html", card=card, row=row, street=street, today=today,
+        figures=services.key_figures(today, street.id if street else None),
+        chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
+    )
+
+
+def _recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
+    months = []
+    year, month = today.year, today.month
+    for _i in range(count):
+        months.append((f"{year}-{month:02d}", f"{year}年{month}月"))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _company_dashboard():
+    from ..companies.models import Company
+
+    company = scope.load(Company, current_user.company_id)
+    today = local_today()
+    certification = services.company_certification(company.id, today)
+    return render_template("dashboard/company.html", company=company, today=today,
+                           certification=certification, credit=hooks.company_credit(company),
+                           staff_indicator=get_indicator("staff_cert"),
+                           manager_threshold=get_indicator("manager_cert").default_threshold,
+                           staff_threshold=get_indicator("staff_cert").default_threshold)
+
+
+def _svg(svg: str):
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = f"private, max-age={CHART_MAX_AGE}"
+    return response
+
+
+@bp.get("/dashboard/charts/trend.svg")
+@scope.role_required(READERS)
+def chart_trend():
+    street = street_in_scope(request.args.get("street", type=int))
+    code = request.args.get("indicator") or None
+    if code is not None and get_indicator(code) is None:
+        abort(404)
+    weeks = min(max(request.args.get("weeks", 26, type=int), 4), 104)
+    year, day = year_and_day(request.args.get("year", type=int))
+    return _svg(services.trend_svg(street.id if street else None, street.name if street else "全区",
+                                   until=day, indicator_code=code, weeks=weeks, year=year))
+
+
+@bp.get("/dashboard/charts/streets.svg")
+@scope.role_required(DISTRICT_READERS)
+def chart_streets():
+    code = request.args.get("indicator") or "coverage"
+    if get_indicator(code) is None:
+        abort(404)
+    year, day = year_and_day(request.args.get("year", type=int))
+    card = target_services.scorecard(day, year=year, include_district=False, indicators=[get_indicator(code)])
+    return _svg(services.streets_svg(card, code))
+
+
+@bp.get("/dashboard/charts/indicators.svg")
+@scope.role_required(READERS)
+def chart_indicators():
+    street = street_in_scope(request.args.get("street", type=int))
+    year, day = year_and_day(request.args.get("year", type=int))
+    if street is None:
+        row = target_services.scorecard(day, year=year, street_ids=[]).district
+    else:
+        row = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False).streets[0]
+    return _svg(services.indicators_svg(row, street.name if street else "全区"))
+
+
+@bp.get("/dashboard/report.pdf")
+@scope.role_required(READERS)
+def monthly_report():
+    street = street_in_scope(request.args.get("street", type=int))
+    today = local_today()
+    raw = request.args.get("month") or f"{today.year}-{today.month:02d}"
+    try:
+        year, month = (int(part) for part in raw.split("-", 1))
+        first = date(year, month, 1)
+    except ValueError:
+        abort(404)
+    if first > today or year < 2000:
+        abort(404)
+    data = services.monthly_report(year, month, street)
+    pdf = render_pdf("pdf/dashboard/monthly.html", **data)
+    scope_name = street.name if street else "全区"
+    return pdf_response(pdf, f"{scope_name}{year}年{month}月物业监管工作报告.pdf")

@@ -1,0 +1,248 @@
+"""Excel workbooks with openpyxl: templates, exports and validated imports.
+
+A feature describes its sheet once as a list of ``Column``s; the same list
+writes the template, writes exports and reads imports, so an export always
+imports back.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CellError(ValueError):
+    """Raised by a parser; the message is shown to the user."""
+
+
+@dataclass
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    parse: Callable[[Any], Any] | None = None
+    export: Callable[[Any], Any] | None = None
+    example: Any = None
+    width: int = 16
+    note: str | None = None
+
+    def parse_value(self, raw):
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if self.required:
+                raise CellError(_("必填项不能为空"))
+            return None
+        return self.parse(raw) if self.parse else text()(raw)
+
+    def export_value(self, obj):
+        value = self.export(obj) if self.export else getattr(obj, self.key)
+        if hasattr(value, "label") and hasattr(value, "value"):
+            return value.label
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedSheet:
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- parsers -----------------------------------------------------------------
+
+def text(max_length: int = 255):
+    def parse(raw):
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # Excel stores typed-in numbers such as phone numbers as floats
+        value = str(raw).strip()
+        if len(value) > max_length:
+            raise CellError(_("长度不能超过 %(n)s 个字符", n=max_length))
+        return value
+    return parse
+
+
+def integer(minimum: int | None = None, maximum: int | None = None):
+    def parse(raw):
+        try:
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            value = int(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else int(raw)
+        except ValueError:
+            raise CellError(_("应为整数")) from None
+        _check_range(value, minimum, maximum)
+        return value
+    return parse
+
+
+def decimal(minimum=None, maximum=None, places: int = 2):
+    def parse(raw):
+        try:
+            value = Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            raise CellError(_("应为数字")) from None
+        if not value.is_finite():
+            raise CellError(_("应为数字"))
+        _check_range(value, minimum, maximum)
+        return value.quantize(Decimal(1).scaleb(-places))
+    return parse
+
+
+def _check_range(value, minimum, maximum):
+    if minimum is not None and value < minimum:
+        raise CellError(_("不能小于 %(n)s", n=minimum))
+    if maximum is not None and value > maximum:
+        raise CellError(_("不能大于 %(n)s", n=maximum))
+
+
+def a_date(raw):
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    value = str(raw).strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CellError(_("日期格式应为 YYYY-MM-DD")) from None
+
+
+def boolean(raw):
+    value = str(raw).strip().lower()
+    if value in {"是", "y", "yes", "true", "1", "√"}:
+        return True
+    if value in {"否", "n", "no", "false", "0", "×"}:
+        return False
+    raise CellError(_("应填写“是”或“否”"))
+
+
+def choice(enum_cls):
+    def parse(raw):
+        value = str(raw).strip()
+        for member in enum_cls:
+            if value in (member.label, member.value):
+                return member
+        raise CellError(_("应为以下之一：%(options)s", options="、".join(m.label for m in enum_cls)))
+    return parse
+
+
+# --- writing -----------------------------------------------------------------
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+
+
+def _as_text(sheet, value):
+    """A string starting with "=" is written as text, never as a formula (formula injection)."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title: str = "Sheet1",
+                   example: bool = False, extra_sheets: dict[str, list[list]] | None = None) -> bytes:
+    """A workbook whose first row holds the headers, then one row per object."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    if example:
+        sheet.append([_as_text(sheet, column.example) for column in columns])
+    for obj in objects:
+        sheet.append([_as_text(sheet, column.export_value(obj)) for column in columns])
+    for name, rows in (extra_sheets or {}).items():
+        extra = workbook.create_sheet(title=name[:31])
+        for row in rows:
+            extra.append([_as_text(extra, value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- reading -----------------------------------------------------------------
+
+def read_workbook(data: bytes, columns: list[Column], *, max_rows: int = 50_000) -> ParsedSheet:
+    """Parse every data row; collect every error rather than stop at the first."""
+    result = ParsedSheet()
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file
+        result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
+        return result
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        headers = [str(h).strip() if h is not None else "" for h in (header_row or ())]
+        while headers and headers[-1] == "":
+            headers.pop()
+        expected = [c.header for c in columns]
+        missing = [h for h in expected if h not in headers]
+        unknown = [h for h in headers if h and h not in expected]
+        if missing or unknown:
+            if missing:
+                result.errors.append(RowError(1, "、".join(missing), _("缺少列")))
+            if unknown:
+                result.errors.append(RowError(1, "、".join(unknown), _("无法识别的列")))
+            return result
+        positions = {h: i for i, h in enumerate(headers)}
+        for row_number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(result.rows) >= max_rows:
+                result.errors.append(RowError(row_number, "-", _("行数超过上限 %(n)s", n=max_rows)))
+                break
+            parsed = {}
+            for column in columns:
+                position = positions[column.header]
+                raw = values[position] if position < len(values) else None
+                try:
+                    parsed[column.key] = column.parse_value(raw)
+                except CellError as error:
+                    result.errors.append(RowError(row_number, column.header, str(error)))
+            result.rows.append((row_number, parsed))
+    finally:
+        workbook.close()
+    return result
+
+
+def xlsx_response(data: bytes, filename: str):
+    from flask import current_app
+
+    from . import content_disposition
+
+    response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = content_disposition(filename, fallback="export.xlsx")
+    return response

@@ -1,0 +1,63 @@
+"""PDF rendering with WeasyPrint.
+
+Templates get plain data. The stylesheet is read from the project; the URL
+fetcher serves only attachment images referenced as ``attachment:<id>`` and
+``data:`` URIs, and refuses everything else (no ``file:`` reads, no outside calls).
+"""
+from __future__ import annotations
+
+from flask import current_app, render_template
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..config import PROJECT_ROOT
+
+PDF_CSS = PROJECT_ROOT / "templates" / "pdf" / "pdf.css"
+
+
+class RestrictedFetcher(URLFetcher):
+    """Serves ``attachment:<id>`` images and ``data:`` URIs; refuses all else."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"attachment", "data"}, fail_on_errors=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("attachment:"):
+            return self._attachment(url)
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        raise ValueError(f"refused to fetch {url}")
+
+    @staticmethod
+    def _attachment(url):
+        from ..attachments.models import Attachment
+        from ..attachments.services import file_for_pdf
+        from ..extensions import db
+
+        try:
+            attachment = db.session.get(Attachment, int(url.split(":", 1)[1]))
+        except ValueError:
+            attachment = None
+        if attachment is None or not attachment.is_image:
+            raise ValueError(f"no image attachment at {url}")
+        mime = "image/jpeg" if attachment.reduced_name else attachment.content_type
+        return URLFetcherResponse(url, body=file_for_pdf(attachment).read_bytes(), headers={"Content-Type": mime})
+
+
+def render_pdf(template: str, **context) -> bytes:
+    html = render_template(template, **context)
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    document = HTML(string=html, base_url="attachment:", url_fetcher=RestrictedFetcher())
+    return document.write_pdf(stylesheets=[CSS(string=PDF_CSS.read_text(encoding="utf-8"))])
+
+
+def pdf_response(data: bytes, filename: str, inline: bool = True):
+    from . import content_disposition
+
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition(filename, "inline" if inline else "attachment",
+                                                                  fallback="document.pdf")
+    return response

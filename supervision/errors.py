@@ -1,0 +1,53 @@
+"""Error pages in the user's language; JSON for API clients."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("bad_request", "请求有误。"),
+    403: ("forbidden", "您没有执行此操作的权限。"),
+    404: ("not_found", "页面或记录不存在，或您无权查看。"),
+    405: ("method_not_allowed", "不支持该请求方式。"),
+    409: ("conflict", "该记录已被他人修改，请刷新后重试。"),
+    413: ("too_large", "上传的文件过大。"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试。"),
+    500: ("server_error", "系统出现错误，请稍后再试或联系管理员。"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, message: str | None = None):
+    code, default = MESSAGES.get(status, ("error", "出错了。"))
+    text = message or _(default)
+    if _wants_json():
+        response = jsonify(code=code, message=text)
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=text), status
+
+
+def register(app) -> None:
+    for status in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(status, lambda error, status=status: _render(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, _("表单已过期或缺少安全令牌，请刷新页面后重新提交。"))
+
+    @app.errorhandler(StaleDataError)
+    def stale(error):
+        db.session.rollback()
+        return _render(409)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500)

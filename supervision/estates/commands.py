@@ -1,0 +1,79 @@
+"""``flask estates …``: import and export the estate register, sweep committee terms."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+
+cli = AppGroup("estates", help="小区台账 / Estate register.")
+
+
+def _run_import(path: str, importer, noun: str) -> None:
+    from .spreadsheet import report_lines
+
+    file = Path(path)
+    if not file.is_file():
+        raise click.ClickException(f"找不到文件：{path}")
+    result = importer(file.read_bytes(), file.name)
+    for line in report_lines(result, noun):
+        click.echo(line)
+    if not result.ok:
+        db.session.rollback()
+        sys.exit(1)
+    db.session.commit()
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_command(path):
+    """Import estates from an .xlsx file (all rows or none; exit 1 on any error)."""
+    from .spreadsheet import import_estates
+
+    _run_import(path, import_estates, "小区")
+
+
+@cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--include-archived", is_flag=True, help="同时导出已归档的小区")
+def export_command(path, include_archived):
+    """Export the estate register to an .xlsx file in the import template's columns."""
+    from .models import Estate
+    from .services import sort_estates
+    from .spreadsheet import export_bytes
+
+    statement = select(Estate)
+    if not include_archived:
+        statement = statement.where(Estate.archived_at.is_(None))
+    Path(path).write_bytes(export_bytes(sort_estates(statement, "street")))
+    click.echo(f"已导出到 {path}")
+
+
+@cli.command("template")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def template_command(path):
+    """Write the empty import template (with one example row)."""
+    from .spreadsheet import template_bytes
+
+    Path(path).write_bytes(template_bytes())
+    click.echo(f"已生成模板 {path}")
+
+
+@cli.command("sweep-committees")
+def sweep_committees_command():
+    """Mark 届满 the committees whose term has ended and notify the bureau and streets.
+
+    Also notifies, once per committee and term, of terms ending within 90 days and of
+    committees overdue under the two-month rule. Run it daily (cron).
+    """
+    from .notices import notify_committee_alerts
+    from .services import expire_due_terms
+
+    expired = expire_due_terms()
+    sent = notify_committee_alerts()
+    db.session.commit()
+    click.echo(f"标记届满 {len(expired)} 个业主委员会；发送提醒 {sent} 条。")

@@ -1,0 +1,127 @@
+"""Estates (小区) and their owners' committees (业主委员会)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, exists, false, select, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.roles import DISTRICT_READERS, Role
+from ..attachments.models import register_owner
+from ..core.enums import LabelledEnum
+from ..core.models import TimestampMixin, VersionedMixin
+from ..core.types import UTCDateTime, enum_column
+from ..extensions import db
+
+
+class ManagementMode(LabelledEnum):
+    PROFESSIONAL = ("professional", _l("物业企业"), "success")
+    OWNERS_SELF = ("owners_self", _l("业委会自管"), "info")
+    COMMUNITY_TRUST = ("community_trust", _l("社区托管"), "primary")
+    STREET_CENTRE = ("street_centre", _l("街道物业服务中心"), "primary")
+    NONE = ("none", _l("无物业"), "danger")
+
+
+# Modes that count as "managed" for the property-management coverage rate.
+COVERED_MODES = (
+    ManagementMode.PROFESSIONAL,
+    ManagementMode.OWNERS_SELF,
+    ManagementMode.COMMUNITY_TRUST,
+    ManagementMode.STREET_CENTRE,
+)
+
+
+class PropertyType(LabelledEnum):
+    MULTI_STOREY = ("multi_storey", _l("多层住宅"))
+    HIGH_RISE = ("high_rise", _l("高层住宅"))
+    APARTMENT = ("apartment", _l("公寓"))
+    VILLA = ("villa", _l("别墅"))
+    MIXED = ("mixed", _l("商住楼"))
+    OTHER = ("other", _l("其他"))
+
+
+@register_owner("estate")
+class Estate(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "estates"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    address: Mapped[str] = mapped_column(String(255))
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    management_mode: Mapped[ManagementMode] = mapped_column(enum_column(ManagementMode), index=True)
+    property_type: Mapped[PropertyType | None] = mapped_column(enum_column(PropertyType))
+    year_built: Mapped[int | None] = mapped_column()
+    buildings: Mapped[int | None] = mapped_column()
+    households: Mapped[int | None] = mapped_column()
+    floor_area: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # m²
+    is_old: Mapped[bool] = mapped_column(default=False, index=True)  # 老旧小区
+    # 具备成立业主大会、业主委员会条件
+    committee_eligible: Mapped[bool] = mapped_column(default=True, index=True)
+    # The households' written choice of professional management (1/2 rule, 两个月内成立业委会).
+    professional_vote_on: Mapped[date | None] = mapped_column()
+    professional_vote_households: Mapped[int | None] = mapped_column()
+    # Derived from the vote (services.formation_due_date) and stored so lists can filter on it in SQL:
+    # when at least half of the households chose professional management, the owners' assembly and
+    # committee are due within two months of the vote.
+    committee_due_on: Mapped[date | None] = mapped_column(index=True)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    notes: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    street = relationship("Street")
+    community = relationship("Community")
+    company = relationship("Company", back_populates="estates")
+    committee: Mapped["OwnersCommittee | None"] = relationship(back_populates="estate", uselist=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_clause(cls, user):
+        if user.role in DISTRICT_READERS:
+            return true()
+        if user.role is Role.STREET_OFFICER:
+            return cls.street_id == user.street_id
+        if user.role is Role.COMPANY_USER:
+            return cls.company_id == user.company_id
+        return false()
+
+
+class CommitteeStatus(LabelledEnum):
+    PREPARING = ("preparing", _l("筹备"), "warning")
+    FORMED = ("formed", _l("已成立"), "success")
+    EXPIRED = ("expired", _l("届满"), "secondary")
+    DISSOLVED = ("dissolved", _l("解散"), "dark")
+
+
+class OwnersCommittee(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "owners_committees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), unique=True)
+    status: Mapped[CommitteeStatus] = mapped_column(enum_column(CommitteeStatus), index=True)
+    prep_group_on: Mapped[date | None] = mapped_column()  # 筹备组成立
+    first_assembly_on: Mapped[date | None] = mapped_column()  # 首次业主大会
+    elected_on: Mapped[date | None] = mapped_column()  # 选举
+    filed_on: Mapped[date | None] = mapped_column()  # 备案
+    filing_number: Mapped[str | None] = mapped_column(String(64))
+    members_count: Mapped[int | None] = mapped_column()
+    term_years: Mapped[int] = mapped_column(default=5)
+    term_end: Mapped[date | None] = mapped_column(index=True)
+    dissolved_on: Mapped[date | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    estate: Mapped[Estate] = relationship(back_populates="committee")
+
+    def __str__(self) -> str:
+        return f"{self.estate.name} 业主委员会" if self.estate else "业主委员会"
+
+    @classmethod
+    def scope_clause(cls, user):
+        return exists(select(Estate.id).where(Estate.id == cls.estate_id, Estate.scope_clause(user)))

@@ -1,0 +1,395 @@
+"""Estate register (小区台账) and owners' committees (业主委员会).
+
+Who may do what:
+
+- everyone reads the estates in their scope (street officers: their street; company users: the
+  estates they manage) and exports the filtered list;
+- the bureau (admin, officer) creates, edits, archives, restores and imports estates;
+- the bureau and the street office of the estate maintain its owners' committee (street offices
+  guide the formation and file the committee, domain notes §6.8); leaders read only.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth import scope
+from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET, Role
+from ..core.choices import community_choices
+from ..core.errors import DomainError, check_version
+from ..core.forms import ConfirmForm
+from ..core.pagination import paginate
+from ..core.timeutil import local_today
+from ..documents.excel import xlsx_response
+from ..extensions import db
+from ..regions.models import Street
+from . import services, spreadsheet
+from .errors import flash_errors
+from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
+                    CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm, ImportForm)
+from .models import CommitteeStatus, Estate, ManagementMode
+from .sections import estate_sections
+
+bp = Blueprint("estates", __name__, url_prefix="/estates")
+
+COMMITTEE_EDITORS = BUREAU | STREET
+
+
+# --- choices -----------------------------------------------------------------------
+
+def _street_choices(blank):
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name)
+    if current_user.role is Role.STREET_OFFICER:
+        statement = statement.where(Street.id == current_user.street_id)
+    return [(None, blank)] + [(row.id, row.name) for row in db.session.execute(statement)]
+
+
+def _company_filter_choices(blank):
+    from ..companies.models import Company
+
+    statement = scope.visible(Company).with_only_columns(Company.id, Company.name).order_by(Company.name)
+    return [(None, blank), (-1, _("（无物业企业）"))] + [(row.id, row.name) for row in db.session.execute(statement)]
+
+
+def _bind_filter_choices(form, *, communities=True, companies=True):
+    form.street_id.choices = _street_choices(_("全部"))
+    street_id = form.street_id.data
+    if current_user.role is Role.STREET_OFFICER:
+        street_id = current_user.street_id
+    if communities:
+        form.community_id.choices = community_choices(street_id, blank=_("全部"))
+    if companies:
+        form.company_id.choices = _company_filter_choices(_("全部"))
+
+
+def _filters(form) -> services.EstateFilters:
+    args = request.args
+    mode = args.get("management_mode")
+    committee = args.get("committee")
+    alert = args.get("alert")
+    sort = args.get("sort")
+    return services.EstateFilters(
+        q=(form.q.data or "").strip() or None,
+        street_id=form.street_id.data,
+        community_id=getattr(form, "community_id", None) and form.community_id.data,
+        company_id=getattr(form, "company_id", None) and form.company_id.data,
+        management_mode=mode if mode in {m.value for m in ManagementMode} else None,
+        committee=committee if committee in services.COMMITTEE_FILTERS else None,
+        is_old=args.get("is_old"),
+        eligible=args.get("eligible", getattr(getattr(form, "eligible", None), "data", None)),
+        alert=alert if alert in services.ALERTS else None,
+        archived=args.get("archived"),
+        sort=sort if sort and sort.lstrip("-") in services.SORT_KEYS else None,
+    )
+
+
+def _list_statement(filters: services.EstateFilters):
+    statement = scope.visible(Estate)
+    if filters.company_id == -1:
+        filters.company_id = None
+        statement = statement.where(Estate.company_id.is_(None))
+    return services.filter_estates(statement, filters)
+
+
+# --- estate list, detail, export -----------------------------------------------------
+
+@bp.get("/")
+@scope.role_required(ALL_ROLES)
+def index():
+    form = EstateFilterForm(request.args)
+    _bind_filter_choices(form)
+    filters = _filters(form)
+    statement = _list_statement(filters).options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
+        joinedload(Estate.committee))
+    page = paginate(statement)
+    today = local_today()
+    alerts = {estate.id: services.committee_alerts(estate, today) for estate in page.items}
+    return render_template("estates/index.html", page=page, filters=form, sort=filters.sort or "name",
+                           alerts=alerts, can_edit=current_user.role in BUREAU)
+
+
+@bp.get("/export.xlsx")
+@scope.role_required(ALL_ROLES)
+def export():
+    form = EstateFilterForm(request.args)
+    _bind_filter_choices(form)
+    data = spreadsheet.export_bytes(_list_statement(_filters(form)))
+    return xlsx_response(data, f"小区台账-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/<int:estate_id>")
+@scope.role_required(ALL_ROLES)
+def detail(estate_id: int):
+    from ..companies import services as company_services
+    from ..companies.models import Certificate, Position, Staff
+
+    estate = scope.load(Estate, estate_id, options=(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
+        joinedload(Estate.committee)))
+    today = local_today()
+    staff = db.session.scalars(
+        scope.visible(Staff).where(Staff.estate_id == estate.id, company_services.active_on_clause(today))
+        .options(joinedload(Staff.position).selectinload(Position.required_certificates),
+                 selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
+        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name)
+    ).unique().all()
+    rate = company_services.certification_rate(estate_id=estate.id, on=today)
+    manager_rate = company_services.certification_rate(estate_id=estate.id, on=today, managers_only=True)
+    show_history = current_user.role is not Role.COMPANY_USER
+    can_add_staff = estate.company_id is not None and estate.archived_at is None and (
+        current_user.role in BUREAU
+        or (current_user.role is Role.COMPANY_USER and current_user.company_id == estate.company_id))
+    return render_template(
+        "estates/detail.html", estate=estate, staff=staff, rate=rate, manager_rate=manager_rate, today=today,
+        alerts=services.committee_alerts(estate, today), due_date=estate.committee_due_on,
+        history=services.estate_history(estate) if show_history else None,
+        sections=estate_sections.for_page(estate, current_user),
+        can_edit=current_user.role in BUREAU, can_edit_committee=current_user.role in COMMITTEE_EDITORS,
+        can_add_staff=can_add_staff,
+        actions=services.allowed_actions(estate.committee), transitions=services.TRANSITIONS,
+        certificate_state=company_services.certificate_state, qualified=company_services.staff_is_qualified,
+        confirm_form=ConfirmForm())
+
+
+# --- create, edit, archive ---------------------------------------------------------
+
+def _bind_form_choices(form: EstateForm, estate: Estate | None = None) -> None:
+    from ..companies.models import Company
+
+    form.community_id.choices = community_choices(blank=_("请选择"))
+    companies = db.session.execute(select(Company.id, Company.name).where(Company.archived_at.is_(None))
+                                   .order_by(Company.name)).all()
+    choices = [(None, _("（无）"))] + [(row.id, row.name) for row in companies]
+    if estate is not None and estate.company is not None and estate.company.archived_at is not None:
+        choices.append((estate.company.id, f"{estate.company.name}（{_('已归档')}）"))
+    form.company_id.choices = choices
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def create():
+    form = EstateForm()
+    _bind_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            estate = services.create_estate(form.values(), actor=current_user)
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已登记小区“%(name)s”。", name=estate.name), "success")
+            return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template("estates/form.html", form=form, estate=None)
+
+
+@bp.route("/<int:estate_id>/edit", methods=["GET", "POST"])
+@scope.role_required(ALL_ROLES)
+def edit(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=BUREAU)
+    form = EstateForm(obj=estate)
+    _bind_form_choices(form, estate)
+    if request.method == "GET":
+        form.management_mode.data = estate.management_mode.value
+        form.property_type.data = estate.property_type.value if estate.property_type else ""
+    if form.validate_on_submit():
+        try:
+            check_version(estate, form.version.data)
+            services.update_estate(estate, form.values(), actor=current_user)
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template("estates/form.html", form=form, estate=estate)
+
+
+@bp.route("/<int:estate_id>/archive", methods=["GET", "POST"])
+@scope.role_required(ALL_ROLES)
+def archive(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=BUREAU)
+    form = ArchiveForm(obj=estate) if request.method == "GET" else ArchiveForm()
+    if form.validate_on_submit():
+        try:
+            check_version(estate, form.version.data)
+            services.archive_estate(estate, actor=current_user, reason=form.reason.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已归档小区“%(name)s”。归档后不再出现在台账和统计中，可随时恢复。", name=estate.name), "success")
+        return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template(
+        "confirm.html", form=form, title=_("归档小区"), danger=True, confirm_label=_("归档"),
+        message=_("确定归档小区“%(name)s”吗？小区不会被删除：它的历史记录、业委会和人员信息都会保留，"
+                  "但不再出现在台账列表和各项统计中。", name=estate.name),
+        cancel_url=url_for(".detail", estate_id=estate.id))
+
+
+@bp.post("/<int:estate_id>/restore")
+@scope.role_required(ALL_ROLES)
+def restore(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=BUREAU)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.restore_estate(estate, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已恢复小区“%(name)s”。", name=estate.name), "success")
+    return redirect(url_for(".detail", estate_id=estate.id))
+
+
+# --- import ------------------------------------------------------------------------
+
+@bp.get("/import/template.xlsx")
+@scope.role_required(BUREAU)
+def import_template():
+    return xlsx_response(spreadsheet.template_bytes(), "小区台账导入模板.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def import_file():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_estates(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 个小区。", n=len(result.created)), "success")
+            return redirect(url_for(".index", sort="-updated"))
+        db.session.rollback()
+    return render_template("estates/import.html", form=form, result=result)
+
+
+# --- owners' committees ----------------------------------------------------------------
+
+@bp.get("/committees")
+@scope.role_required(DISTRICT_READERS | STREET)
+def committees():
+    form = CommitteeFilterForm(request.args)
+    _bind_filter_choices(form, communities=False, companies=False)
+    filters = _filters(form)
+    if not filters.sort:
+        filters.sort = "street"
+    filters.archived = None
+    statement = services.filter_estates(scope.visible(Estate), filters).options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))
+    page = paginate(statement)
+    today = local_today()
+    summary_scope = scope.visible(Estate)
+    if filters.street_id:
+        summary_scope = summary_scope.where(Estate.street_id == filters.street_id)
+    return render_template(
+        "estates/committees.html", page=page, filters=form, sort=filters.sort, today=today,
+        summary=services.committee_summary(summary_scope, today),
+        alerts={estate.id: services.committee_alerts(estate, today) for estate in page.items},
+        can_edit=current_user.role in COMMITTEE_EDITORS, warning_days=services.TERM_WARNING_DAYS)
+
+
+def _load_for_committee(estate_id: int) -> Estate:
+    return scope.load(Estate, estate_id, roles=COMMITTEE_EDITORS,
+                      options=(joinedload(Estate.committee), joinedload(Estate.street)))
+
+
+@bp.route("/<int:estate_id>/committee/new", methods=["GET", "POST"])
+@scope.role_required(ALL_ROLES)
+def committee_new(estate_id: int):
+    estate = _load_for_committee(estate_id)
+    if estate.committee is not None:
+        return redirect(url_for(".committee_edit", estate_id=estate.id))
+    form = CommitteeForm()
+    if form.validate_on_submit():
+        try:
+            services.create_committee(estate, form.values(), actor=current_user,
+                                      status=CommitteeStatus(form.status.data or "preparing"))
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已建立业主委员会记录。"), "success")
+            return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template("estates/committee_form.html", form=form, estate=estate, committee=None,
+                           title=_("建立业主委员会记录"))
+
+
+@bp.route("/<int:estate_id>/committee/edit", methods=["GET", "POST"])
+@scope.role_required(ALL_ROLES)
+def committee_edit(estate_id: int):
+    estate = _load_for_committee(estate_id)
+    committee = estate.committee
+    if committee is None:
+        return redirect(url_for(".committee_new", estate_id=estate.id))
+    form = CommitteeForm(obj=committee)
+    del form.status
+    if form.validate_on_submit():
+        try:
+            check_version(committee, form.version.data)
+            services.update_committee(committee, form.values(), actor=current_user)
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template("estates/committee_form.html", form=form, estate=estate, committee=committee,
+                           title=_("修改业主委员会信息"))
+
+
+ACTION_FORMS = {
+    "form": CommitteeFormingForm,
+    "reelect": CommitteeFormingForm,
+    "expire": CommitteeExpireForm,
+    "dissolve": CommitteeDissolveForm,
+    "restart": CommitteeRestartForm,
+}
+ACTION_HELP = {
+    "form": "业主大会依法选举产生业主委员会后登记。任期届满日期按选举日期和任期自动计算。",
+    "reelect": "任期届满前后依法换届选举产生新一届业主委员会后登记；上一届的备案号不再沿用。",
+    "expire": "任期已届满且尚未换届的业主委员会标记为“届满”。系统每日也会自动标记。",
+    "dissolve": "业主委员会依法解散或被撤销时登记，请写明原因。",
+    "restart": "组建新的筹备组，重新开始业主大会、业主委员会的组建（或换届）工作。",
+}
+
+
+@bp.route("/<int:estate_id>/committee/<action>", methods=["GET", "POST"])
+@scope.role_required(ALL_ROLES)
+def committee_action(estate_id: int, action: str):
+    if action not in ACTION_FORMS:
+        abort(404)
+    estate = _load_for_committee(estate_id)
+    committee = estate.committee
+    if committee is None:
+        abort(404)
+    form_class = ACTION_FORMS[action]
+    form = form_class(obj=committee) if request.method == "GET" else form_class()
+    if request.method == "GET" and action == "reelect":
+        form.elected_on.data = form.filed_on.data = form.filing_number.data = form.members_count.data = None
+    if request.method == "GET" and action == "restart":
+        form.prep_group_on.data = None
+        form.notes.data = None
+    if request.method == "GET" and action == "dissolve":
+        form.notes.data = None
+    if action not in services.allowed_actions(committee):
+        flash(_("当前状态为“%(status)s”，不能办理该操作。", status=committee.status.label), "warning")
+        return redirect(url_for(".detail", estate_id=estate.id))
+    if form.validate_on_submit():
+        try:
+            check_version(committee, form.version.data)
+            services.transition_committee(committee, action, form.values(), actor=current_user)
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已办理：%(label)s。", label=_(services.TRANSITIONS[action][2])), "success")
+            return redirect(url_for(".detail", estate_id=estate.id))
+    return render_template("estates/committee_action.html", form=form, estate=estate, committee=committee,
+                           action=action, label=_(services.TRANSITIONS[action][2]), help=_(ACTION_HELP[action]))
+

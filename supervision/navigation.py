@@ -1,0 +1,59 @@
+"""The side navigation, per role. An entry shows once its endpoint exists."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from .auth.roles import ADMIN, ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    roles: frozenset
+    section: object = None
+
+
+NAV = (
+    NavItem(_l("工作台"), "dashboard.index", ALL_ROLES),
+    NavItem(_l("目标考核"), "targets.index", DISTRICT_READERS | STREET),
+    NavItem(_l("小区台账"), "estates.index", ALL_ROLES, _l("台账")),
+    NavItem(_l("业主委员会"), "estates.committees", DISTRICT_READERS | STREET, _l("台账")),
+    NavItem(_l("物业企业"), "companies.index", DISTRICT_READERS | STREET, _l("台账")),
+    NavItem(_l("本企业"), "companies.mine", COMPANY, _l("台账")),
+    NavItem(_l("人员持证"), "companies.staff_index", DISTRICT_READERS | COMPANY, _l("台账")),
+    NavItem(_l("专项行动"), "campaigns.index", ALL_ROLES, _l("专项行动")),
+    NavItem(_l("整改事项"), "campaigns.items", ALL_ROLES, _l("专项行动")),
+    NavItem(_l("抽查记录"), "campaigns.spot_checks", DISTRICT_READERS, _l("专项行动")),
+    NavItem(_l("每周报送"), "reports.index", DISTRICT_READERS | STREET, _l("专项行动")),
+    NavItem(_l("报送总览"), "reports.overview", DISTRICT_READERS, _l("专项行动")),
+    NavItem(_l("信用评价"), "credit.ranking", DISTRICT_READERS, _l("信用")),
+    NavItem(_l("信用事件"), "credit.events", BUREAU, _l("信用")),
+    NavItem(_l("不良行为线索"), "credit.clues", BUREAU | STREET, _l("信用")),
+    NavItem(_l("本企业信用"), "credit.mine", COMPANY, _l("信用")),
+    NavItem(_l("用户管理"), "auth.users", ADMIN, _l("系统管理")),
+    NavItem(_l("区域管理"), "regions.index", ADMIN, _l("系统管理")),
+    NavItem(_l("基础数据"), "admin_reference.index", ADMIN, _l("系统管理")),
+    NavItem(_l("审计日志"), "audit.index", ADMIN, _l("系统管理")),
+    NavItem(_l("访问令牌"), "api_tokens.index", ALL_ROLES - {Role.LEADER}, _l("系统管理")),
+)
+
+
+def nav_for(user) -> list[tuple[object, list[NavItem]]]:
+    """Sections of the navigation that this user may use, in order."""
+    functions = current_app.view_functions
+    sections: list[tuple[object, list[NavItem]]] = []
+    for item in NAV:
+        if user.role not in item.roles or item.endpoint not in functions:
+            continue
+        if not sections or str(sections[-1][0]) != str(item.section):
+            sections.append((item.section, []))
+        sections[-1][1].append(item)
+    return sections
+
+
+def nav_url(item: NavItem) -> str:
+    return url_for(item.endpoint)

@@ -1,0 +1,77 @@
+"""Maintaining the region tree. Names are unique among siblings."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit.services import record, record_change, snapshot
+from ..core.errors import DomainError
+from ..extensions import db
+from .models import Community, District, Street
+
+
+def _check_unique(model, parent_column, parent_id, name, exclude_id=None):
+    statement = select(model.id).where(parent_column == parent_id, func.lower(model.name) == name.lower())
+    if exclude_id:
+        statement = statement.where(model.id != exclude_id)
+    if db.session.scalar(statement):
+        raise DomainError(_("同一上级下已有名为“%(name)s”的区域。", name=name), field="name")
+
+
+def update_district(district: District, *, name, code, bureau_name) -> District:
+    before = snapshot(district, ["name", "code", "bureau_name"])
+    district.name, district.code, district.bureau_name = name.strip(), code or None, bureau_name.strip()
+    record_change("district.update", district, before)
+    return district
+
+
+def create_street(district: District, *, name, code=None, active=True) -> Street:
+    name = name.strip()
+    _check_unique(Street, Street.district_id, district.id, name)
+    street = Street(district_id=district.id, name=name, code=code or None, active=active)
+    db.session.add(street)
+    record("street.create", street, after=snapshot(street))
+    return street
+
+
+def update_street(street: Street, *, name, code=None, active=True) -> Street:
+    name = name.strip()
+    _check_unique(Street, Street.district_id, street.district_id, name, exclude_id=street.id)
+    before = snapshot(street, ["name", "code", "active"])
+    street.name, street.code, street.active = name, code or None, active
+    record_change("street.update", street, before)
+    return street
+
+
+def create_community(street: Street, *, name, code=None, active=True) -> Community:
+    name = name.strip()
+    _check_unique(Community, Community.street_id, street.id, name)
+    community = Community(street_id=street.id, name=name, code=code or None, active=active)
+    db.session.add(community)
+    record("community.create", community, after=snapshot(community))
+    return community
+
+
+def update_community(community: Community, *, name, code=None, active=True) -> Community:
+    name = name.strip()
+    _check_unique(Community, Community.street_id, community.street_id, name, exclude_id=community.id)
+    before = snapshot(community, ["name", "code", "active"])
+    community.name, community.code, community.active = name, code or None, active
+    record_change("community.update", community, before)
+    return community
+
+
+def district_tree():
+    """Districts with streets and communities, and the number of estates in each."""
+    from sqlalchemy.orm import selectinload
+
+    from ..estates.models import Estate
+
+    districts = db.session.scalars(
+        select(District).options(selectinload(District.streets).selectinload(Street.communities))
+        .order_by(District.name)
+    ).all()
+    counts = dict(db.session.execute(
+        select(Estate.community_id, func.count(Estate.id)).group_by(Estate.community_id)
+    ).all())
+    return districts, counts

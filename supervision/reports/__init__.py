@@ -1,0 +1,39 @@
+"""Weekly progress reports from street offices (每周五报送), the bureau's overview
+and the district bulletin (工作简报).
+
+One report per campaign × street × ISO week (``models.WeeklyReport``).
+
+Rules
+-----
+- **Due time**: the campaign's report weekday (Friday) at its due time (18:00,
+  Asia/Shanghai); when that day is a public holiday, the last working day
+  before it in the same week; a make-up working weekend never moves it; a week
+  with no working day up to the weekday moves it to the next working day
+  (``weeks.due_at_for``). Stored on the row (UTC) when the report is created.
+- **Who reports**: streets with a non-withdrawn enrolment in the campaign, from
+  the week of their first enrolment (made before that week's due time) until
+  all their enrolments are withdrawn. **Which weeks**: from the campaign's first
+  phase start to its last phase end, or to the current week.
+- **States**: draft → submitted → returned (with the bureau's comment) →
+  resubmitted (→ returned …). A sent report is locked. The street may file a
+  missing week late; it may not file a future week.
+- **Late** = first submission after the due time; a return and resubmission do
+  not change it. **Missing** = expected, due time passed, never submitted
+  (including a draft never sent). See ``services.CellStatus``.
+- **Snapshot**: the system figures are stored on the report at each submission
+  (a resubmission refreshes them; the audit log keeps each as sent).
+- **Notifications**: ``flask reports remind`` (idempotent; run it e.g. hourly
+  or at 09:00 and 18:30): on the due day before the due time it reminds the
+  streets that have not submitted; after a due time (two weeks back) it notifies
+  each street whose report is missing and, once per campaign and week, the
+  bureau. A return notifies the street; a resubmission notifies the officer who
+  returned it.
+
+For other features
+------------------
+- ``figures.street_week_figures(campaign, street_id, iso_year, iso_week, now=None) -> dict``
+- ``figures.figures_by_street(campaign, week, street_ids=None, now=None) -> {street_id: dict}``
+- ``services.report_grid(campaign, weeks, street_ids=None, now=None) -> Grid``
+- ``services.punctuality(campaign, weeks=None, now=None) -> PunctualitySummary``
+- ``services.recent_punctuality(weeks=8, now=None) -> PunctualitySummary``
+"""

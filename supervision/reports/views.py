@@ -1,0 +1,401 @@
+"""Weekly reports: the street's list and form, the bureau's overview, the bulletin."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..attachments.models import Attachment
+from ..attachments.services import UploadError
+from ..auth import scope
+from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
+from ..campaigns.models import Campaign
+from ..core.choices import street_choices
+from ..core.errors import ConcurrentEditError, DomainError, check_version
+from ..core.forms import ConfirmForm, apply_domain_error
+from ..core.pagination import paginate
+from ..core.timeutil import to_local, utcnow
+from ..documents.excel import xlsx_response
+from ..documents.pdf import pdf_response, render_pdf
+from ..extensions import db
+from . import services
+from .bulletin import bulletin_plain, bulletin_workbook
+from .figures import SYSTEM_ROWS, rectification_rate, street_week_figures
+from .forms import (BulletinFilterForm, OverviewFilterForm, ReportFilterForm, ReturnForm, StartForm, SubmitForm,
+                    report_form_class)
+from .models import ReportTransition, WeeklyReport
+from .services import CellStatus
+from .weeks import WEEKDAY_NAMES, Week, due_at_for, holiday_note
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+READERS = DISTRICT_READERS | STREET
+MAX_GRID_WEEKS = 26
+DEFAULT_GRID_WEEKS = 8
+
+
+@bp.app_template_filter("due_label")
+def due_label(value) -> str:
+    """``2026-09-24 18:00（周四）``"""
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{local:%Y-%m-%d %H:%M}（{WEEKDAY_NAMES[local.weekday()]}）"
+
+
+def _campaign_choices(form_field, campaigns, blank=None):
+    choices = [(c.id, f"{c.name}（{c.status.label}）") for c in campaigns]
+    form_field.choices = ([(None, blank)] if blank else []) + choices
+
+
+# --- lists ------------------------------------------------------------------
+
+@bp.get("/")
+@scope.role_required(READERS)
+def index():
+    filters = ReportFilterForm(request.args)
+    campaigns = services.reporting_campaigns(current_user)
+    _campaign_choices(filters.campaign, campaigns, blank=_("全部专项行动"))
+    if current_user.is_street:
+        del filters.street
+    else:
+        filters.street.choices = street_choices(blank=_("全部街道"))
+    week = Week.parse(filters.week.data) if filters.week.data else None
+    if filters.week.data and week is None:
+        flash(_("周次格式应为 2026-W39。"), "warning")
+    filters.validate()
+    statement = services.reports_statement(
+        campaign_id=filters.campaign.data if not filters.campaign.errors else None,
+        street_id=None if current_user.is_street or filters.street.errors else filters.street.data,
+        week=week,
+        status=filters.status.data if not filters.status.errors else None,
+    )
+    page = paginate(scope.visible(WeeklyReport, statement=statement))
+    duties = overdue = ()
+    if current_user.is_street:
+        now = utcnow()
+        duties = services.street_duties(current_user.street_id, now=now)
+        overdue = services.overdue_cells_for_street(current_user.street_id, now=now)
+    return render_template("reports/index.html", page=page, filters=filters, duties=duties, overdue=overdue,
+                           start_form=StartForm(), now=utcnow(), CellStatus=CellStatus,
+                           status_of=services.report_status_of)
+
+
+def _overview_weeks(campaign, form, weeks) -> list[Week]:
+    if not weeks:
+        return []
+    last = Week.parse(form.to.data) or weeks[-1]
+    first = Week.parse(form.start.data) or last.prev(DEFAULT_GRID_WEEKS - 1)
+    if form.to.data and Week.parse(form.to.data) is None or form.start.data and Week.parse(form.start.data) is None:
+        flash(_("周次格式应为 2026-W39。"), "warning")
+    if first > last:
+        first, last = last, first
+    chosen = [w for w in weeks if first <= w <= last]
+    if len(chosen) > MAX_GRID_WEEKS:
+        flash(_("一次最多显示 %(n)s 周，已显示截止周之前的 %(n)s 周。", n=MAX_GRID_WEEKS), "info")
+        chosen = chosen[-MAX_GRID_WEEKS:]
+    if chosen:  # show the range actually displayed in the filter
+        form.start.data, form.to.data = str(chosen[0]), str(chosen[-1])
+    return chosen
+
+
+@bp.get("/overview")
+@scope.role_required(DISTRICT_READERS)
+def overview():
+    filters = OverviewFilterForm(request.args)
+    campaigns = services.reporting_campaigns(current_user)
+    _campaign_choices(filters.campaign, campaigns)
+    campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
+        else (campaigns[0] if campaigns else None)
+    if filters.campaign.data and campaign is None:
+        abort(404)
+    grid, period_weeks = None, []
+    if campaign is not None:
+        filters.campaign.data = campaign.id
+        period_weeks = services.campaign_weeks(campaign)
+        grid = services.report_grid(campaign, _overview_weeks(campaign, filters, period_weeks))
+    return render_template("reports/overview.html", filters=filters, campaign=campaign, grid=grid,
+                           period_weeks=period_weeks, CellStatus=CellStatus)
+
+
+# --- one report ---------------------------------------------------------------
+
+def _load(report_id: int, roles=READERS) -> WeeklyReport:
+    return scope.load(WeeklyReport, report_id, roles=roles,
+                      options=(joinedload(WeeklyReport.campaign), joinedload(WeeklyReport.street)))
+
+
+def _figures_for(report: WeeklyReport) -> tuple[dict, bool]:
+    """(figures, live): the snapshot of a sent report, else the figures as they stand now."""
+    if report.is_sent and report.system_figures is not None:
+        return report.system_figures, False
+    return street_week_figures(report.campaign, report.street_id, report.iso_year, report.iso_week), True
+
+
+def _report_context(report: WeeklyReport) -> dict:
+    figures, live = _figures_for(report)
+    weekday = report.campaign.report_weekday if report.campaign.report_weekday is not None else 4
+    return {
+        "report": report, "figures": figures, "figures_live": live, "system_rows": SYSTEM_ROWS,
+        "rate": rectification_rate(figures), "entered": services.merged_entered(report),
+        "attachments": services.report_attachments(report),
+        "cell_status": services.report_status_of(report), "holiday": holiday_note(report.week, weekday),
+        "now": utcnow(),
+    }
+
+
+@bp.get("/<int:report_id>")
+@scope.role_required(READERS)
+def detail(report_id: int):
+    report = _load(report_id)
+    transitions = db.session.scalars(
+        select(ReportTransition).where(ReportTransition.report_id == report.id)
+        .options(joinedload(ReportTransition.by)).order_by(ReportTransition.id)
+    ).all()
+    return render_template("reports/detail.html", transitions=transitions, **_report_context(report))
+
+
+def _bind_figures(form, entered):
+    for entry in entered:
+        form[f"fig_{entry['code']}"].data = entry.get("value")
+
+
+@bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
+@scope.role_required(STREET)
+def edit(report_id: int):
+    report = _load(report_id, roles=STREET)
+    if not report.is_editable:
+        flash(_("该周报已报送并锁定，不能修改。如需更正，请联系区住建局退回。"), "warning")
+        return redirect(url_for(".detail", report_id=report.id))
+    entered = services.merged_entered(report)
+    form = report_form_class(entered)(obj=report)
+    if request.method == "GET":
+        _bind_figures(form, entered)
+        if request.args.get("check"):
+            for field_name, message in services.missing_for_submission(report):
+                if field_name in form:
+                    form[field_name].errors = list(form[field_name].errors) + [message]
+    if form.validate_on_submit():
+        wants_submit = request.form.get("action") == "submit"
+        try:
+            check_version(report, form.version.data)
+            services.save_report(
+                report, entered=form.entered_values(), progress=form.progress.data, problems=form.problems.data,
+                next_week_plan=form.next_week_plan.data, contact_person=form.contact_person.data,
+                contact_phone=form.contact_phone.data, user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(error.message, "danger")
+            status = 409 if isinstance(error, ConcurrentEditError) else 200
+            return render_template("reports/edit.html", form=form, **_report_context(report)), status
+        upload_error = None
+        try:
+            services.add_attachments(report, form.files.data, user=current_user)
+        except UploadError as error:
+            upload_error = error.message
+        db.session.commit()
+        if upload_error:
+            form.files.errors = [upload_error]
+            form.version.data = report.version
+            flash(_("草稿已保存，但附件未上传：%(reason)s 请重新选择文件。", reason=upload_error), "warning")
+            return render_template("reports/edit.html", form=form, **_report_context(report))
+        if wants_submit:
+            return redirect(url_for(".submit", report_id=report.id))
+        flash(_("草稿已保存。报送前仍可修改。"), "success")
+        return redirect(url_for(".edit", report_id=report.id))
+    return render_template("reports/edit.html", form=form, **_report_context(report))
+
+
+@bp.route("/<int:report_id>/submit", methods=["GET", "POST"])
+@scope.role_required(STREET)
+def submit(report_id: int):
+    report = _load(report_id, roles=STREET)
+    if not report.is_editable:
+        flash(_("该周报已报送并锁定，不能重复报送。"), "warning")
+        return redirect(url_for(".detail", report_id=report.id))
+    missing = services.missing_for_submission(report)
+    if missing:
+        flash(_("报送前请先补充：%(items)s", items="；".join(m for _f, m in missing)), "warning")
+        return redirect(url_for(".edit", report_id=report.id, check=1))
+    form = SubmitForm(obj=report)
+    if form.validate_on_submit():
+        try:
+            check_version(report, form.version.data)
+            services.submit_report(report, user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(url_for(".edit", report_id=report.id, check=1))
+        db.session.commit()
+        if report.is_late:
+            flash(_("周报已报送（已超过截止时间，记为迟报）。"), "warning")
+        else:
+            flash(_("周报已按时报送。"), "success")
+        return redirect(url_for(".detail", report_id=report.id))
+    return render_template("reports/submit.html", form=form, **_report_context(report))
+
+
+@bp.route("/<int:report_id>/return", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def return_(report_id: int):
+    report = _load(report_id, roles=BUREAU)
+    if not report.is_sent:
+        flash(_("只能退回已报送的周报。"), "warning")
+        return redirect(url_for(".detail", report_id=report.id))
+    form = ReturnForm(obj=report)
+    if request.method == "GET":
+        form.comment.data = ""
+    if form.validate_on_submit():
+        try:
+            check_version(report, form.version.data)
+            services.return_report(report, comment=form.comment.data, user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已退回 %(street)s 的周报，街道修改后可重新报送。", street=report.street.name), "success")
+            return redirect(url_for(".detail", report_id=report.id))
+    return render_template(
+        "confirm.html", form=form, title=_("退回周报"), danger=True, confirm_label=_("确定退回"),
+        message=_("确定将%(street)s%(week)s的周报退回修改吗？退回后街道可修改并重新报送；"
+                  "是否迟报以首次报送时间为准，不因退回改变。", street=report.street.name, week=report.week.label),
+        cancel_url=url_for(".detail", report_id=report.id))
+
+
+@bp.post("/start")
+@scope.role_required(STREET)
+def start():
+    form = StartForm()
+    week = Week.parse(form.week.data)
+    if not form.validate_on_submit() or week is None or not (form.campaign_id.data or "").isdigit():
+        flash(_("请求有误，请返回重试。"), "danger")
+        return redirect(url_for(".index"))
+    campaign = scope.load(Campaign, int(form.campaign_id.data))
+    try:
+        report, _created = services.start_report(campaign, current_user.street_id, week, user=current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for(".index"))
+    except IntegrityError:  # a colleague started the same report at the same moment
+        db.session.rollback()
+        report = services.find_report(campaign.id, current_user.street_id, week)
+        if report is None:
+            raise
+    if not report.is_editable:
+        return redirect(url_for(".detail", report_id=report.id))
+    return redirect(url_for(".edit", report_id=report.id))
+
+
+@bp.get("/cell/<int:campaign_id>/<int:street_id>/<week>")
+@scope.role_required(READERS)
+def cell(campaign_id: int, street_id: int, week: str):
+    """One cell of the grid: the report when there is one, else what is due."""
+    parsed = Week.parse(week)
+    if parsed is None:
+        abort(404)
+    campaign = scope.load(Campaign, campaign_id)
+    if current_user.is_street and street_id != current_user.street_id:
+        abort(404)
+    from ..regions.models import Street
+
+    street = scope.load(Street, street_id)
+    report = services.find_report(campaign.id, street.id, parsed)
+    if report is not None:
+        return redirect(url_for(".detail", report_id=report.id))
+    due = due_at_for(campaign, parsed)
+    expected = services.is_expected(campaign, street.id, parsed)
+    status = services.cell_status(None, due, utcnow()) if expected else None
+    weekday = campaign.report_weekday if campaign.report_weekday is not None else 4
+    can_start = (current_user.is_street and expected and parsed <= Week.current()
+                 and parsed in services.campaign_weeks(campaign))
+    return render_template("reports/cell.html", campaign=campaign, street=street, week=parsed, due=due,
+                           expected=expected, status=status, holiday=holiday_note(parsed, weekday),
+                           can_start=can_start, start_form=StartForm())
+
+
+@bp.route("/<int:report_id>/attachments/<int:attachment_id>/remove", methods=["GET", "POST"])
+@scope.role_required(STREET)
+def remove_attachment(report_id: int, attachment_id: int):
+    report = _load(report_id, roles=STREET)
+    attachment = scope.load(Attachment, attachment_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_attachment(report, attachment, user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已移除附件“%(name)s”。", name=attachment.original_name), "success")
+        return redirect(url_for(".edit", report_id=report.id) if report.is_editable
+                        else url_for(".detail", report_id=report.id))
+    return render_template("confirm.html", form=form, title=_("移除附件"), danger=True,
+                           message=_("确定从周报中移除附件“%(name)s”吗？", name=attachment.original_name),
+                           cancel_url=url_for(".edit", report_id=report.id))
+
+
+# --- the bulletin -------------------------------------------------------------
+
+def _bulletin_choice():
+    filters = BulletinFilterForm(request.args)
+    campaigns = services.reporting_campaigns(current_user)
+    _campaign_choices(filters.campaign, campaigns)
+    campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
+        else (campaigns[0] if campaigns else None)
+    if filters.campaign.data and campaign is None:
+        abort(404)
+    week = None
+    if campaign is not None:
+        filters.campaign.data = campaign.id
+        week = Week.parse(filters.week.data) if filters.week.data else services.latest_closed_week(campaign)
+        if week is None and filters.week.data:
+            flash(_("周次格式应为 2026-W39。"), "warning")
+            week = services.latest_closed_week(campaign)
+        if week is not None:
+            filters.week.data = str(week)
+    return filters, campaign, week
+
+
+@bp.get("/bulletin")
+@scope.role_required(DISTRICT_READERS)
+def bulletin():
+    filters, campaign, week = _bulletin_choice()
+    plain = None
+    in_period = False
+    if campaign is not None and week is not None:
+        in_period = week in services.campaign_weeks(campaign, max(week.sunday, Week.current().sunday))
+        plain = bulletin_plain(services.bulletin(campaign, week))
+    return render_template("reports/bulletin.html", filters=filters, campaign=campaign, week=week, b=plain,
+                           in_period=in_period)
+
+
+def _bulletin_or_404():
+    _filters, campaign, week = _bulletin_choice()
+    if campaign is None or week is None:
+        abort(404)
+    return campaign, week, bulletin_plain(services.bulletin(campaign, week))
+
+
+@bp.get("/bulletin.pdf")
+@scope.role_required(DISTRICT_READERS)
+def bulletin_pdf():
+    campaign, week, plain = _bulletin_or_404()
+    data = render_pdf("pdf/reports/bulletin.html", b=plain)
+    return pdf_response(data, f"工作简报-{campaign.name}-{week}.pdf")
+
+
+@bp.get("/bulletin.xlsx")
+@scope.role_required(DISTRICT_READERS)
+def bulletin_xlsx():
+    campaign, week, plain = _bulletin_or_404()
+    return xlsx_response(bulletin_workbook(plain), f"周报数据-{campaign.name}-{week}.xlsx")

@@ -1,0 +1,492 @@
+"""The indicator registry: what each target measures, in SQL.
+
+Every indicator is a ratio of two counts of one kind of row (its *subject*: staff,
+estates, rectification items, enrolments or weekly reports). It is described once, by
+
+- ``where``: the conditions that put a row in the denominator, and
+- ``achieved``: the condition that also puts it in the numerator,
+
+so that the counts and the drill-down can never disagree: the drill-down lists exactly
+the rows of the denominator for which ``achieved`` is false, and their number is
+denominator − numerator.
+
+``measure(indicator, day)`` counts in ONE query, grouped by street: the district's
+figure is the sum of all groups (for certification, staff at head office belong to no
+street and count only for the district and their company). ``gap_rows`` builds the
+drill-down ``select``.
+
+Definitions (口径), also shown on the targets page:
+
+- 持证率: staff who have not left, in a post that requires a certificate
+  (``Position.required_certificates``), holding a valid certificate of one of the
+  post's types on the day ÷ those staff. 项目经理持证率 counts only manager posts
+  (``Position.is_manager``). A street counts the staff assigned to its estates.
+- 业委会组建率: eligible estates (``committee_eligible``, not archived) whose committee
+  is 已成立 ÷ eligible estates.
+- 物业管理覆盖率: estates (not archived) whose management mode is one of
+  ``COVERED_MODES`` ÷ all estates (not archived); the drill-down lists the 无物业 ones.
+- 整改率: items accepted by the day ÷ items due (deadline on or before the day).
+- 按期整改率: items accepted on or before their deadline ÷ items due.
+- 销号率: enrolments closed (销号) ÷ enrolments not withdrawn, in campaigns that have
+  started (not 筹备中).
+- 周报按时报送率: reports first submitted by their due time ÷ reports due by the day.
+  The ``WeeklyReport`` model belongs to the weekly-reports feature; see
+  ``weekly_report_model`` for the columns this module expects.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from fractions import Fraction
+from functools import cache
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..core.timeutil import LOCAL_TZ, local_today
+from ..extensions import db
+
+# --- SQL helpers ---------------------------------------------------------------
+
+
+class local_date(FunctionElement):  # noqa: N801  (reads like a SQL function)
+    """The Asia/Shanghai calendar date of a UTC timestamp column.
+
+    Shanghai has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact.
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+@compiles(local_date)
+def _local_date_default(element, compiler, **kw):  # PostgreSQL and others
+    return "CAST((%s + INTERVAL '8 hours') AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The UTC instant at which the Shanghai calendar day after ``day`` begins."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+# --- values ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    numerator: int = 0
+    denominator: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(self.numerator + other.numerator, self.denominator + other.denominator)
+
+    @property
+    def value(self) -> Fraction | None:
+        """The rate, exactly; None when there is nothing to count (shown as "—")."""
+        return Fraction(self.numerator, self.denominator) if self.denominator else None
+
+    @property
+    def gap(self) -> int:
+        return self.denominator - self.numerator
+
+
+NO_COUNTS = Counts()
+
+
+@dataclass
+class Base:
+    """The rows an indicator counts: FROM ``subject`` JOIN … WHERE ``where``."""
+
+    subject: object
+    street: object  # the column that gives a row's street (NULL: none)
+    where: list
+    achieved: object
+    company: object | None = None  # the column that gives a row's company, if any
+    joins: list = field(default_factory=list)  # (target, onclause, outer)
+
+    def select_from(self, statement):
+        statement = statement.select_from(self.subject)
+        for target, onclause, outer in self.joins:
+            statement = statement.join(target, onclause, isouter=outer)
+        return statement.where(*self.where)
+
+    @property
+    def achieved_flag(self):
+        # A CASE, never NULL: numerator and drill-down use the same test.
+        return case((self.achieved, 1), else_=0)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: object
+    short_name: object
+    subject: str  # staff | estate | item | enrolment | report
+    numerator_label: object
+    denominator_label: object
+    gap_label: object
+    definition: object
+    base: Callable[[date], Base | None]
+    gap_columns: Callable[[Base], tuple]  # (columns, extra joins, options, order_by)
+    unit: str = "rate"
+
+    @property
+    def unit_word(self) -> str:
+        return str(SUBJECT_UNITS[self.subject])
+
+    @property
+    def default_threshold(self) -> Fraction:
+        return Fraction(defaults()[self.code]["threshold"]) / 100
+
+    @property
+    def default_percent(self) -> str:
+        from .services import threshold_percent
+
+        return threshold_percent(self.default_threshold)
+
+    @property
+    def basis(self) -> str:
+        return defaults()[self.code].get("basis", "")
+
+    def available(self) -> bool:
+        """False when the records it needs are not part of this installation."""
+        return self.base(local_today()) is not None
+
+
+SUBJECT_UNITS = {"staff": _l("人"), "estate": _l("个小区"), "item": _l("项"), "enrolment": _l("个"),
+                 "report": _l("份")}
+
+
+@cache
+def defaults() -> dict:
+    """Default thresholds and their basis from seeds/targets/defaults.json (a static file)."""
+    from ..seeding import load_json
+
+    return {row["indicator"]: row for row in load_json("targets/defaults.json")["targets"]}
+
+
+# --- the subjects ---------------------------------------------------------------------
+
+
+def _certification_base(day: date, managers_only: bool) -> Base:
+    from ..companies.models import Company, Position, Staff
+    from ..companies.services import active_on_clause, qualified_clause, requires_certificate_clause
+    from ..estates.models import Estate
+
+    where = [requires_certificate_clause(), active_on_clause(day), Company.archived_at.is_(None)]
+    if managers_only:
+        where.append(Position.is_manager.is_(True))
+    return Base(
+        subject=Staff, street=Estate.street_id, company=Staff.company_id, where=where,
+        achieved=qualified_clause(day),
+        joins=[(Company, Company.id == Staff.company_id, False),
+               (Position, Position.id == Staff.position_id, False),
+               (Estate, Estate.id == Staff.estate_id, True)],
+    )
+
+
+def _staff_columns(base: Base):
+    from ..companies.models import Certificate, Staff, position_certificate_requirements as req
+    from ..estates.models import Estate
+
+    # The latest expiry among the person's certificates of a required type: "expired on …".
+    last_expiry = (
+        select(func.max(Certificate.expires_on))
+        .join(req, and_(req.c.certificate_type_id == Certificate.certificate_type_id,
+                        req.c.position_id == Staff.position_id))
+        .where(Certificate.staff_id == Staff.id)
+        .correlate(Staff).scalar_subquery().label("last_expiry")
+    )
+    options = (joinedload(Staff.company), joinedload(Staff.position),
+               joinedload(Staff.estate).joinedload(Estate.street))
+    return (Staff, last_expiry), [], options, (Staff.company_id, Staff.name, Staff.id)
+
+
+def _estates_base(day: date) -> tuple:
+    from ..estates.models import Estate
+
+    return Estate, [Estate.archived_at.is_(None)]
+
+
+def _committee_base(day: date) -> Base:
+    from ..estates.models import Estate
+    from ..estates.services import committee_eligible_clause, committee_formed_clause
+
+    return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id,
+                where=[committee_eligible_clause()], achieved=committee_formed_clause())
+
+
+def _coverage_base(day: date) -> Base:
+    from ..estates.models import COVERED_MODES, Estate
+
+    subject, where = _estates_base(day)
+    return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id, where=where,
+                achieved=Estate.management_mode.in_(COVERED_MODES))
+
+
+def _estate_columns(base: Base):
+    from ..estates.models import Estate
+
+    options = (joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
+               joinedload(Estate.committee))
+    return (Estate,), [], options, (Estate.street_id, Estate.name, Estate.id)
+
+
+def _items_due(day: date):
+    from ..campaigns.models import RectificationItem
+
+    return [RectificationItem.deadline <= day]
+
+
+def _rectification_base(day: date) -> Base:
+    from ..campaigns.models import ItemState, RectificationItem
+
+    accepted = and_(RectificationItem.state == ItemState.ACCEPTED, RectificationItem.accepted_at.is_not(None),
+                    RectificationItem.accepted_at < end_of_day_utc(day))
+    return Base(subject=RectificationItem, street=RectificationItem.street_id,
+                company=RectificationItem.company_id, where=_items_due(day), achieved=accepted)
+
+
+def _on_time_base(day: date) -> Base:
+    from ..campaigns.models import ItemState, RectificationItem
+
+    on_time = and_(RectificationItem.state == ItemState.ACCEPTED, RectificationItem.accepted_at.is_not(None),
+                   RectificationItem.accepted_at < end_of_day_utc(day),
+                   local_date(RectificationItem.accepted_at) <= RectificationItem.deadline)
+    return Base(subject=RectificationItem, street=RectificationItem.street_id,
+                company=RectificationItem.company_id, where=_items_due(day), achieved=on_time)
+
+
+def _item_columns(base: Base):
+    from ..campaigns.models import RectificationItem
+    from ..regions.models import Street
+
+    options = (joinedload(RectificationItem.estate), joinedload(RectificationItem.company))
+    return ((RectificationItem, Street.name.label("street_name")),
+            [(Street, Street.id == RectificationItem.street_id, False)], options,
+            (RectificationItem.deadline, RectificationItem.id))
+
+
+def _closure_base(day: date) -> Base:
+    from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
+
+    bound = end_of_day_utc(day)
+    closed = and_(Enrolment.status == EnrolmentStatus.CLOSED,
+                  Enrolment.closed_at.is_(None) | (Enrolment.closed_at < bound))
+    return Base(
+        subject=Enrolment, street=Enrolment.street_id, company=Enrolment.company_id,
+        where=[Enrolment.status != EnrolmentStatus.WITHDRAWN, Enrolment.enrolled_at < bound,
+               Campaign.status != CampaignStatus.DRAFT],
+        achieved=closed, joins=[(Campaign, Campaign.id == Enrolment.campaign_id, False)],
+    )
+
+
+def _enrolment_columns(base: Base):
+    from ..campaigns.models import Enrolment
+
+    options = (joinedload(Enrolment.campaign), joinedload(Enrolment.estate), joinedload(Enrolment.street),
+               joinedload(Enrolment.company))
+    return (Enrolment,), [], options, (Enrolment.street_id, Enrolment.campaign_id, Enrolment.id)
+
+
+# --- weekly reports: the hook for the weekly-reports feature ------------------------
+
+def weekly_report_model():
+    """``supervision.reports.models.WeeklyReport``, or None while that feature is absent.
+
+    The punctuality indicator needs these columns of it:
+
+    - ``campaign_id`` and ``street_id`` (integers; the report is one street's, for one campaign),
+    - ``due_at`` (UTC, the moment the report falls due),
+    - ``first_submitted_at`` (UTC, the first submission; a later resubmission does not
+      change punctuality) — or, when the model has no such column, ``submitted_at`` read as
+      the first submission,
+
+    and it counts a report as due when ``due_at`` falls on or before the day, and on time
+    when it was first submitted no later than ``due_at``. A report never submitted is late.
+    """
+    name = "supervision.reports.models"
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return getattr(importlib.import_module(name), "WeeklyReport", None)
+
+
+def _first_submitted(model):
+    return getattr(model, "first_submitted_at", None) or model.submitted_at
+
+
+def _punctuality_base(day: date) -> Base | None:
+    model = weekly_report_model()
+    if model is None:
+        return None
+    first = _first_submitted(model)
+    return Base(subject=model, street=model.street_id, company=None,
+                where=[model.due_at < end_of_day_utc(day)],
+                achieved=and_(first.is_not(None), first <= model.due_at))
+
+
+def _report_columns(base: Base):
+    from ..campaigns.models import Campaign
+    from ..regions.models import Street
+
+    model = base.subject
+    columns = (model.id.label("id"), model.due_at.label("due_at"),
+               _first_submitted(model).label("submitted_at"), Street.name.label("street_name"),
+               Campaign.name.label("campaign_name"))
+    joins = [(Street, Street.id == model.street_id, True), (Campaign, Campaign.id == model.campaign_id, True)]
+    return columns, joins, (), (model.due_at.desc(), model.id)
+
+
+# --- the registry ---------------------------------------------------------------------
+
+INDICATORS: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    INDICATORS[indicator.code] = indicator
+    return indicator
+
+
+register(Indicator(
+    code="manager_cert", name=_l("项目经理持证率"), short_name=_l("经理持证"), subject="staff",
+    numerator_label=_l("持有效证书"), denominator_label=_l("经理岗位人数"), gap_label=_l("未持有效证书的经理"),
+    definition=_l("在职（未离职）且所在经理岗位（企业经理、项目经理/管理处主任）要求持证的人员中，统计日持有该岗位"
+                  "所需任一有效证书的人数 ÷ 这些人员总数。街道口径统计派驻本街道小区的人员。"),
+    base=lambda day: _certification_base(day, managers_only=True), gap_columns=_staff_columns,
+))
+register(Indicator(
+    code="staff_cert", name=_l("从业人员持证率"), short_name=_l("人员持证"), subject="staff",
+    numerator_label=_l("持有效证书"), denominator_label=_l("须持证人数"), gap_label=_l("未持有效证书的人员"),
+    definition=_l("在职且所在岗位要求持证（电工、电梯安全管理员、消防设施操作员、项目经理等）的全部人员中，统计日"
+                  "持有该岗位所需任一有效证书的人数 ÷ 这些人员总数。证书在签发日至到期日之间有效，无到期日视为长期有效。"),
+    base=lambda day: _certification_base(day, managers_only=False), gap_columns=_staff_columns,
+))
+register(Indicator(
+    code="committee", name=_l("业委会组建率"), short_name=_l("业委会"), subject="estate",
+    numerator_label=_l("已成立业委会"), denominator_label=_l("具备条件小区"), gap_label=_l("未成立业委会的小区"),
+    definition=_l("具备成立业主大会、业主委员会条件（未归档）的小区中，业主委员会状态为“已成立”的小区数 ÷ 具备条件"
+                  "的小区数。筹备、届满、解散均不计入。按台账当前状态统计。"),
+    base=_committee_base, gap_columns=_estate_columns,
+))
+register(Indicator(
+    code="coverage", name=_l("物业管理覆盖率"), short_name=_l("物业覆盖"), subject="estate",
+    numerator_label=_l("已覆盖"), denominator_label=_l("小区总数"), gap_label=_l("无物业管理的小区"),
+    definition=_l("未归档小区中，管理方式为物业企业、业委会自管、社区托管或街道物业服务中心的小区数 ÷ 小区总数；"
+                  "差额即“无物业”小区。按台账当前状态统计。"),
+    base=_coverage_base, gap_columns=_estate_columns,
+))
+register(Indicator(
+    code="rectification", name=_l("整改率"), short_name=_l("整改"), subject="item",
+    numerator_label=_l("已销项"), denominator_label=_l("到期事项"), gap_label=_l("到期未销项的整改事项"),
+    definition=_l("整改期限在统计日当天或之前的整改事项中，统计日结束前已验收销项的事项数 ÷ 到期事项数。"),
+    base=_rectification_base, gap_columns=_item_columns,
+))
+register(Indicator(
+    code="rectification_on_time", name=_l("按期整改率"), short_name=_l("按期整改"), subject="item",
+    numerator_label=_l("按期销项"), denominator_label=_l("到期事项"), gap_label=_l("未按期销项的整改事项"),
+    definition=_l("整改期限在统计日当天或之前的整改事项中，在期限当天或之前（北京时间）验收销项的事项数 ÷ 到期事项数。"
+                  "逾期后才销项的事项计入差额。对应“维修及时率”。"),
+    base=_on_time_base, gap_columns=_item_columns,
+))
+register(Indicator(
+    code="campaign_closure", name=_l("专项行动销号率"), short_name=_l("销号"), subject="enrolment",
+    numerator_label=_l("已销号"), denominator_label=_l("在册小区"), gap_label=_l("尚未销号的小区"),
+    definition=_l("已启动（非筹备中）的专项行动中，未退出的参与小区里已销号的数量 ÷ 未退出的参与小区数量。"),
+    base=_closure_base, gap_columns=_enrolment_columns,
+))
+register(Indicator(
+    code="report_punctuality", name=_l("周报按时报送率"), short_name=_l("周报按时"), subject="report",
+    numerator_label=_l("按时报送"), denominator_label=_l("应报周报"), gap_label=_l("未按时报送的周报"),
+    definition=_l("截止时间在统计日当天或之前的街道周报中，首次报送时间不晚于截止时间的份数 ÷ 应报份数；"
+                  "未报送的计为未按时。退回后重新报送不改变是否按时。"),
+    base=_punctuality_base, gap_columns=_report_columns,
+))
+
+
+def get_indicator(code: str) -> Indicator | None:
+    return INDICATORS.get(code)
+
+
+def all_indicators() -> list[Indicator]:
+    return list(INDICATORS.values())
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
+            company_id: int | None = None) -> dict[int | None, Counts] | None:
+    """Counts per street key (None: rows in no street) in one query; None when unavailable."""
+    base = indicator.base(day)
+    if base is None:
+        return None
+    statement = base.select_from(select(
+        base.street.label("street_id"), func.count().label("denominator"),
+        func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
+    ))
+    statement = _restrict(statement, base, street_id, company_id).group_by(base.street)
+    return {row.street_id: Counts(int(row.numerator), int(row.denominator))
+            for row in db.session.execute(statement)}
+
+
+def total(groups: dict[int | None, Counts] | None) -> Counts | None:
+    if groups is None:
+        return None
+    result = NO_COUNTS
+    for counts in groups.values():
+        result = result + counts
+    return result
+
+
+def measure_total(indicator: Indicator, day: date, *, street_id: int | None = None,
+                  company_id: int | None = None) -> Counts | None:
+    return total(measure(indicator, day, street_id=street_id, company_id=company_id))
+
+
+def _restrict(statement, base: Base, street_id, company_id):
+    if street_id is not None:
+        statement = statement.where(base.street == street_id)
+    if company_id is not None:
+        if base.company is None:
+            return statement.where(literal(False))
+        statement = statement.where(base.company == company_id)
+    return statement
+
+
+def gap_rows(indicator: Indicator, day: date, *, street_id: int | None = None, company_id: int | None = None,
+             extra_where=()):
+    """A ``select`` of the rows in the denominator but not in the numerator (None when unavailable).
+
+    ``extra_where`` takes further conditions, such as the viewer's scope clause.
+    """
+    base = indicator.base(day)
+    if base is None:
+        return None
+    columns, joins, options, order_by = indicator.gap_columns(base)
+    statement = base.select_from(select(*columns))
+    for target, onclause, outer in joins:
+        statement = statement.join(target, onclause, isouter=outer)
+    statement = _restrict(statement, base, street_id, company_id).where(base.achieved_flag == 0, *extra_where)
+    if options:
+        statement = statement.options(*options)
+    return statement.order_by(*order_by)
+
+
+def subject_model(indicator: Indicator, day: date):
+    base = indicator.base(day)
+    return base.subject if base is not None else None

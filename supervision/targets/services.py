@@ -1,0 +1,409 @@
+"""Targets: effective thresholds, status, the per-street scorecard, snapshots and trends.
+
+Status rule (shown on the targets page as part of 口径说明):
+
+- 已达标 (met) when the value ≥ the threshold;
+- otherwise 按进度 (on track) when the value ≥ the expected value for the share of the
+  year elapsed: expected = baseline + (threshold − baseline) × elapsed, where elapsed =
+  day of the year ÷ days in the year and the baseline is the value of the scope's last
+  snapshot taken in December of the year before (0 when there is none, which is the plain
+  pro-rated target threshold × elapsed);
+- otherwise 滞后 (behind);
+- 暂无数据 when the denominator is 0 (nothing to measure), 未接入 when the records the
+  indicator needs are not part of this installation.
+
+All comparisons are made on exact fractions, so the boundaries are exact.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..audit.services import record, record_change, snapshot
+from ..core.enums import LabelledEnum
+from ..core.errors import ConcurrentEditError, DomainError, check_version
+from ..core.timeutil import local_today, utcnow
+from ..extensions import db
+from .indicators import NO_COUNTS, Counts, Indicator, all_indicators, get_indicator, measure, total
+from .models import DISTRICT_KEY, Target, TargetSnapshot, scope_key_for
+
+
+class Status(LabelledEnum):
+    MET = ("met", _l("已达标"), "success")
+    ON_TRACK = ("on_track", _l("按进度"), "info")
+    BEHIND = ("behind", _l("滞后"), "danger")
+    NO_DATA = ("no_data", _l("暂无数据"), "secondary")
+    UNAVAILABLE = ("unavailable", _l("未接入"), "light")
+
+
+def year_elapsed(day: date, year: int) -> Fraction:
+    """The share of ``year`` elapsed at the end of ``day`` (0 before it starts, 1 after it ends)."""
+    if day.year < year:
+        return Fraction(0)
+    if day.year > year:
+        return Fraction(1)
+    days = 366 if calendar.isleap(year) else 365
+    return Fraction(day.timetuple().tm_yday, days)
+
+
+def expected_value(threshold: Fraction, elapsed: Fraction, baseline: Fraction | None = None) -> Fraction:
+    start = min(baseline or Fraction(0), threshold)
+    return start + (threshold - start) * elapsed
+
+
+def judge(value: Fraction | None, threshold: Fraction, elapsed: Fraction,
+          baseline: Fraction | None = None) -> Status:
+    if value is None:
+        return Status.NO_DATA
+    if value >= threshold:
+        return Status.MET
+    if value >= expected_value(threshold, elapsed, baseline):
+        return Status.ON_TRACK
+    return Status.BEHIND
+
+
+def as_percent(value: Fraction | None, places: int = 1) -> str:
+    """A rate as "87.5%", or "—" when undefined. Rounded half up, never divided by zero."""
+    if value is None:
+        return "—"
+    quantum = Decimal(1).scaleb(-places)
+    number = (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(quantum, ROUND_HALF_UP)
+    return f"{number}%"
+
+
+def threshold_percent(value: Fraction) -> str:
+    """A threshold as "80%" (or "92.5%" when it has decimals)."""
+    text = as_percent(value, 2)[:-1]
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+# --- thresholds -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Threshold:
+    value: Fraction
+    target: Target | None  # the row that sets it; None: the default from seeds/
+    inherited: bool  # a street without a target of its own takes the district's
+
+    @property
+    def basis(self) -> str:
+        return self.target.basis if self.target and self.target.basis else ""
+
+
+def year_targets(year: int) -> dict[tuple[str, int], Target]:
+    rows = db.session.scalars(select(Target).where(Target.year == year))
+    return {(row.indicator, row.scope_key): row for row in rows}
+
+
+def resolve_threshold(targets: dict, indicator: Indicator, street_id: int | None) -> Threshold:
+    if street_id is not None:
+        own = targets.get((indicator.code, scope_key_for(street_id)))
+        if own is not None:
+            return Threshold(own.threshold_fraction, own, False)
+    district = targets.get((indicator.code, DISTRICT_KEY))
+    if district is not None:
+        return Threshold(district.threshold_fraction, district, street_id is not None)
+    return Threshold(indicator.default_threshold, None, street_id is not None)
+
+
+# --- the scorecard ----------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    indicator: Indicator
+    counts: Counts | None  # None: the indicator is not available
+    threshold: Threshold
+    expected: Fraction
+    status: Status
+    street_id: int | None
+
+    @property
+    def value(self) -> Fraction | None:
+        return self.counts.value if self.counts is not None else None
+
+    @property
+    def percent(self) -> str:
+        return as_percent(self.value)
+
+    @property
+    def threshold_percent(self) -> str:
+        return threshold_percent(self.threshold.value)
+
+    @property
+    def expected_percent(self) -> str:
+        return as_percent(self.expected)
+
+    @property
+    def gap(self) -> int:
+        return self.counts.gap if self.counts is not None else 0
+
+
+@dataclass
+class ScopeRow:
+    street: object | None  # a Street, or None for the district
+    cells: dict[str, Cell]
+
+    @property
+    def street_id(self) -> int | None:
+        return self.street.id if self.street is not None else None
+
+    @property
+    def name(self) -> str:
+        return self.street.name if self.street is not None else _("全区")
+
+    def count(self, status: Status) -> int:
+        return sum(1 for cell in self.cells.values() if cell.status is status)
+
+    @property
+    def behind(self) -> int:
+        return self.count(Status.BEHIND)
+
+    @property
+    def met(self) -> int:
+        return self.count(Status.MET)
+
+
+@dataclass
+class Scorecard:
+    day: date
+    year: int
+    elapsed: Fraction
+    indicators: list[Indicator]
+    district: ScopeRow | None
+    streets: list[ScopeRow] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[ScopeRow]:
+        return ([self.district] if self.district else []) + self.streets
+
+    @property
+    def elapsed_percent(self) -> str:
+        return as_percent(self.elapsed)
+
+
+def _streets(street_ids):
+    from ..regions.models import Street
+
+    if street_ids is not None and not list(street_ids):
+        return []
+    statement = select(Street).order_by(Street.code, Street.name)
+    if street_ids is None:
+        statement = statement.where(Street.active.is_(True))
+    else:
+        statement = statement.where(Street.id.in_(list(street_ids)))
+    return list(db.session.scalars(statement))
+
+
+def baselines(year: int, scope_keys=None) -> dict[tuple[str, int], Fraction]:
+    """The value of each indicator × scope's last snapshot taken in December of the year before."""
+    statement = (select(TargetSnapshot)
+                 .where(TargetSnapshot.as_of >= date(year - 1, 12, 1), TargetSnapshot.as_of <= date(year - 1, 12, 31))
+                 .order_by(TargetSnapshot.as_of))
+    if scope_keys is not None:
+        statement = statement.where(TargetSnapshot.scope_key.in_(list(scope_keys)))
+    found = {}
+    for row in db.session.scalars(statement):
+        if row.value is not None:
+            found[(row.indicator, row.scope_key)] = row.value
+    return found
+
+
+def scorecard(day: date | None = None, *, year: int | None = None, street_ids=None,
+              include_district: bool = True, indicators: list[Indicator] | None = None) -> Scorecard:
+    """Every indicator for the district and each street (or only ``street_ids``).
+
+    One query per indicator (grouped by street), plus one each for the streets, the
+    year's targets and the baselines, however many streets there are.
+    """
+    day = day or local_today()
+    year = year or day.year
+    indicators = indicators or all_indicators()
+    elapsed = year_elapsed(day, year)
+    streets = _streets(street_ids)
+    targets = year_targets(year)
+    scope_keys = ([DISTRICT_KEY] if include_district else []) + [s.id for s in streets]
+    starts = baselines(year, scope_keys)
+    only_street = streets[0].id if street_ids is not None and len(streets) == 1 and not include_district else None
+
+    district_cells: dict[str, Cell] = {}
+    street_cells: dict[int, dict[str, Cell]] = {s.id: {} for s in streets}
+    for indicator in indicators:
+        groups = measure(indicator, day, street_id=only_street)
+
+        def cell(counts, street_id):
+            threshold = resolve_threshold(targets, indicator, street_id)
+            baseline = starts.get((indicator.code, scope_key_for(street_id)))
+            expected = expected_value(threshold.value, elapsed, baseline)
+            status = (Status.UNAVAILABLE if counts is None
+                      else judge(counts.value, threshold.value, elapsed, baseline))
+            return Cell(indicator, counts, threshold, expected, status, street_id)
+
+        if include_district:
+            district_cells[indicator.code] = cell(total(groups), None)
+        for street in streets:
+            counts = None if groups is None else groups.get(street.id, NO_COUNTS)
+            street_cells[street.id][indicator.code] = cell(counts, street.id)
+
+    return Scorecard(
+        day=day, year=year, elapsed=elapsed, indicators=indicators,
+        district=ScopeRow(None, district_cells) if include_district else None,
+        streets=[ScopeRow(street, street_cells[street.id]) for street in streets],
+    )
+
+
+# --- editing targets ------------------------------------------------------------------------
+
+def find_target(indicator_code: str, year: int, street_id: int | None) -> Target | None:
+    return db.session.scalar(select(Target).where(
+        Target.indicator == indicator_code, Target.year == year, Target.scope_key == scope_key_for(street_id)))
+
+
+def save_target(indicator: Indicator, year: int, street, *, threshold_percent: Decimal, basis: str | None = None,
+                notes: str | None = None, version=None, actor=None) -> Target:
+    """Create or change the target of ``indicator`` for a scope and year.
+
+    ``version`` is the version the form was rendered from (empty when no target existed
+    then): a target created or changed by someone else in the meantime is refused.
+    """
+    if threshold_percent is None or not (Decimal(0) <= threshold_percent <= Decimal(100)):
+        raise DomainError(_("目标值须在 0 到 100 之间。"), field="threshold")
+    if not (2000 <= year <= 2100):
+        raise DomainError(_("年度不正确。"), field="year")
+    street_id = street.id if street is not None else None
+    threshold = (Decimal(threshold_percent) / 100).quantize(Decimal("0.0001"))
+    target = find_target(indicator.code, year, street_id)
+    if target is None:
+        if version not in (None, ""):
+            raise ConcurrentEditError(_("该记录已被他人修改，请刷新页面后重新编辑。"))
+        target = Target(indicator=indicator.code, year=year, street_id=street_id, scope_key=scope_key_for(street_id),
+                        threshold=threshold, basis=basis or None, notes=notes or None,
+                        updated_by_id=getattr(actor, "id", None))
+        db.session.add(target)
+        record("target.create", target, after=snapshot(target, ["indicator", "year", "street_id", "threshold",
+                                                                 "basis", "notes"]), actor=actor)
+        return target
+    check_version(target, version)
+    before = snapshot(target, ["threshold", "basis", "notes"])
+    target.threshold = threshold
+    target.basis = basis or None
+    target.notes = notes or None
+    target.updated_by_id = getattr(actor, "id", None)
+    record_change("target.update", target, before, actor=actor)
+    return target
+
+
+def ensure_default_targets(year: int) -> int:
+    """District targets for ``year`` from seeds/ where none exist; returns how many were made."""
+    existing = {row.indicator for row in db.session.scalars(
+        select(Target).where(Target.year == year, Target.scope_key == DISTRICT_KEY))}
+    made = 0
+    for indicator in all_indicators():
+        if indicator.code in existing:
+            continue
+        threshold = Decimal(indicator.default_threshold.numerator) / Decimal(indicator.default_threshold.denominator)
+        db.session.add(Target(indicator=indicator.code, year=year, street_id=None, scope_key=DISTRICT_KEY,
+                              threshold=threshold.quantize(Decimal("0.0001")), basis=indicator.basis))
+        made += 1
+    db.session.flush()
+    return made
+
+
+# --- weekly snapshots ----------------------------------------------------------------------
+
+@dataclass
+class SnapshotResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)  # indicators not available
+
+
+def week_of(day: date) -> tuple[int, int, date]:
+    iso = day.isocalendar()
+    return iso.year, iso.week, day - timedelta(days=day.weekday())
+
+
+def take_snapshot(day: date | None = None, *, actor=None) -> SnapshotResult:
+    """Store each indicator's values for the district and every street, for ``day``'s ISO week.
+
+    Idempotent: a week has one row per indicator × scope. Run again in the same week, a
+    row whose numerator and denominator are unchanged is left alone; a changed one is
+    updated in place (with the new day and time).
+    """
+    from ..regions.models import Street
+
+    day = day or local_today()
+    iso_year, iso_week, week_start = week_of(day)
+    existing = {(row.indicator, row.scope_key): row for row in db.session.scalars(
+        select(TargetSnapshot).where(TargetSnapshot.iso_year == iso_year, TargetSnapshot.iso_week == iso_week))}
+    streets = list(db.session.scalars(select(Street.id).where(Street.active.is_(True))))
+    result = SnapshotResult()
+    now = utcnow()
+    for indicator in all_indicators():
+        groups = measure(indicator, day)
+        if groups is None:
+            result.skipped.append(indicator.code)
+            continue
+        scopes = [(None, total(groups))] + [
+            (street_id, groups.get(street_id, NO_COUNTS))
+            for street_id in sorted(set(streets) | {k for k in groups if k is not None})
+        ]
+        for street_id, counts in scopes:
+            key = (indicator.code, scope_key_for(street_id))
+            row = existing.get(key)
+            if row is None:
+                db.session.add(TargetSnapshot(
+                    indicator=indicator.code, street_id=street_id, scope_key=key[1], iso_year=iso_year,
+                    iso_week=iso_week, week_start=week_start, as_of=day, numerator=counts.numerator,
+                    denominator=counts.denominator, taken_at=now))
+                result.created += 1
+            elif (row.numerator, row.denominator) != (counts.numerator, counts.denominator):
+                row.numerator, row.denominator, row.as_of, row.taken_at = (
+                    counts.numerator, counts.denominator, day, now)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+    db.session.flush()
+    if result.created or result.updated:
+        record("targets.snapshot", None, object_type="TargetSnapshot", actor=actor,
+               summary=f"{iso_year}-W{iso_week:02d}：新增 {result.created}，更新 {result.updated}",
+               after={"as_of": day, "created": result.created, "updated": result.updated})
+    return result
+
+
+@dataclass
+class Series:
+    indicator: Indicator
+    points: list[tuple[date, Fraction | None]]
+
+
+def trend(indicators: list[Indicator], street_id: int | None, *, until: date, weeks: int = 26) -> list[Series]:
+    """Weekly values of ``indicators`` in one scope, from the snapshots, oldest first (one query)."""
+    since = until - timedelta(weeks=weeks)
+    rows = db.session.scalars(
+        select(TargetSnapshot)
+        .where(TargetSnapshot.scope_key == scope_key_for(street_id),
+               TargetSnapshot.indicator.in_([i.code for i in indicators]),
+               TargetSnapshot.week_start > since, TargetSnapshot.as_of <= until)
+        .order_by(TargetSnapshot.week_start)
+    )
+    points: dict[str, list] = {i.code: [] for i in indicators}
+    for row in rows:
+        points[row.indicator].append((row.week_start, row.value))
+    return [Series(i, points[i.code]) for i in indicators]
+
+
+def indicator_or_404(code: str) -> Indicator:
+    from flask import abort
+
+    indicator = get_indicator(code)
+    if indicator is None:
+        abort(404)
+    return indicator

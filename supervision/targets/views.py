@@ -1,0 +1,155 @@
+"""目标考核: targets per scope and year, the measured values and the drill-down to the gap."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import history_for
+from ..auth import scope
+from ..auth.roles import ADMIN, DISTRICT_READERS, STREET, Role
+from ..core.errors import DomainError
+from ..core.forms import MAX_INT, apply_domain_error
+from ..core.timeutil import local_today
+from ..extensions import db
+from . import services
+from .forms import ScopeFilterForm, TargetForm
+from .indicators import gap_rows
+from .pagination import paginate_rows
+
+bp = Blueprint("targets", __name__, url_prefix="/targets")
+
+READERS = DISTRICT_READERS | STREET
+
+
+def street_in_scope(street_id: int | None, user=None):
+    """The street a request may look at: a street office only ever its own (404 for another)."""
+    from ..regions.models import Street
+
+    user = user or current_user
+    if street_id is not None and not 0 < street_id <= MAX_INT:
+        abort(404)  # names no street (and would overflow the database's integers)
+    if user.role is Role.STREET_OFFICER:
+        if street_id is not None and street_id != user.street_id:
+            abort(404)
+        return db.session.get(Street, user.street_id)
+    if user.role not in DISTRICT_READERS:
+        abort(403)
+    if street_id is None:
+        return None
+    street = db.session.get(Street, street_id)
+    if street is None:
+        abort(404)
+    return street
+
+
+def year_and_day(year: int | None):
+    """The year asked for and the day to measure on: today, or the last day of a past year."""
+    today = local_today()
+    year = year or today.year
+    if not (2000 <= year <= 2100):
+        abort(404)
+    day = today if year >= today.year else today.replace(year=year, month=12, day=31)
+    return year, day
+
+
+def _scope_filter(street, year):
+    from ..core.choices import street_choices
+
+    form = ScopeFilterForm(request.args)
+    this_year = local_today().year
+    form.year.choices = [(y, f"{y}年") for y in range(this_year + 1, this_year - 4, -1)]
+    if current_user.role is Role.STREET_OFFICER:
+        form.street.choices = [(street.id, street.name)]
+    else:
+        form.street.choices = [(None, _("全区"))] + street_choices()
+    form.year.data = year
+    form.street.data = street.id if street else None
+    return form
+
+
+def _cards(year, day, street):
+    if street is None:
+        card = services.scorecard(day, year=year, include_district=True, street_ids=[])
+        return card, card.district
+    card = services.scorecard(day, year=year, include_district=False, street_ids=[street.id])
+    return card, card.streets[0]
+
+
+@bp.get("/")
+@scope.role_required(READERS)
+def index():
+    street = street_in_scope(request.args.get("street", type=int))
+    year, day = year_and_day(request.args.get("year", type=int))
+    card, row = _cards(year, day, street)
+    return render_template("targets/index.html", card=card, row=row, street=street, year=year,
+                           filters=_scope_filter(street, year), can_edit=current_user.role in ADMIN)
+
+
+@bp.get("/<code>/gap")
+@scope.role_required(READERS)
+def gap(code):
+    indicator = services.indicator_or_404(code)
+    street = street_in_scope(request.args.get("street", type=int))
+    year, day = year_and_day(request.args.get("year", type=int))
+    card, row = _cards(year, day, street)
+    cell = row.cells[indicator.code]
+    page = None
+    subject = None
+    statement = gap_rows(indicator, day, street_id=street.id if street else None)
+    if statement is not None:
+        from .indicators import subject_model
+
+        subject = subject_model(indicator, day)
+        clause = getattr(subject, "scope_clause", None)
+        if clause is not None:
+            statement = statement.where(clause(current_user))
+        page = paginate_rows(statement)
+    by_street = None
+    if street is None and current_user.role in DISTRICT_READERS:
+        by_street = services.scorecard(day, year=year, include_district=False, indicators=[indicator])
+    return render_template("targets/gap.html", indicator=indicator, cell=cell, card=card, street=street,
+                           year=year, page=page, by_street=by_street)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@scope.role_required(ADMIN)
+def edit(code):
+    indicator = services.indicator_or_404(code)
+    street = street_in_scope(request.args.get("street", type=int))
+    year, _day = year_and_day(request.args.get("year", type=int))
+    target = services.find_target(indicator.code, year, street.id if street else None)
+    form = TargetForm(obj=target)
+    targets = services.year_targets(year)
+    current = services.resolve_threshold(targets, indicator, street.id if street else None)
+    if request.method == "GET":
+        form.version.data = target.version if target else ""
+        if target is not None:
+            form.threshold.data = target.threshold * 100
+        else:
+            form.threshold.data = (Decimal(current.value.numerator * 100)
+                                   / Decimal(current.value.denominator)).quantize(Decimal("0.01"))
+            form.basis.data = current.basis or (indicator.basis if street is None else "")
+    back = url_for(".index", year=year, street=street.id if street else None)
+    if form.validate_on_submit():
+        try:
+            services.save_target(indicator, year, street, threshold_percent=form.threshold.data,
+                                 basis=(form.basis.data or "").strip(), notes=(form.notes.data or "").strip(),
+                                 version=form.version.data, actor=current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(error.message, "danger")
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("该目标已被他人设置，请刷新页面后重新编辑。"), "danger")
+        else:
+            flash(_("已保存目标。"), "success")
+            return redirect(back)
+    history = history_for(target) if target is not None else []
+    return render_template("targets/edit.html", form=form, indicator=indicator, street=street, year=year,
+                           target=target, current=current, back=back, history=history)

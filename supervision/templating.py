@@ -1,0 +1,68 @@
+"""Filters and globals for the templates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import request
+from flask_login import current_user
+
+from .core.pagination import url_args
+from .core.timeutil import local_today, to_local, utcnow
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime(fmt)
+
+
+def datefmt(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return to_local(value).strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d")
+
+
+def number(value, places: int = 0) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        value = float(value)
+    return f"{value:,.{places}f}"
+
+
+def percent(value, places: int = 1) -> str:
+    """A ratio (0–1) as a percentage; an empty string when undefined."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{places}f}%"
+
+
+def register(app) -> None:
+    from .auth.roles import Role
+    from .core.forms import ConfirmForm
+    from .i18n import LOCALES
+    from .navigation import nav_for, nav_url
+
+    app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, percent=percent)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
+                                 local_today=local_today, get_locale=get_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_user_context():
+        if not current_user.is_authenticated:
+            return {}
+        from .notifications.services import unread_count
+
+        return {
+            "navigation": nav_for(current_user),
+            "unread_notifications": unread_count(current_user),
+            "header_form": ConfirmForm(),
+            "current_path": request.full_path if request.query_string else request.path,
+            "now_utc": utcnow(),
+        }

@@ -1,0 +1,159 @@
+"""Derived progress: an enrolment's stage follows its records through every phase, and
+the campaign page's numbers agree with the lists they link to."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from supervision.campaigns.models import (AcceptanceVerdict, EnrolmentStage, ItemSource, ItemState, PhaseKind,
+                                          RectificationItem)
+from supervision.campaigns.services import acceptance, enrolment as enrolment_service, progress, self_inspection
+from supervision.campaigns.services.survey import ProblemInput, record_survey
+from supervision.core.timeutil import local_today
+from supervision.estates.models import ManagementMode
+from supervision.extensions import db
+
+from . import factories as f
+from ..factories import gen_estate
+
+Stage = EnrolmentStage
+
+
+def _fill(si, user, *, fail_codes=()):
+    raw = {}
+    for item in si.template.items:
+        failing = item.code in fail_codes
+        if item.kind.value == "yes_no":
+            raw[item.id] = "否" if failing else "是"
+        elif item.kind.value in ("percent", "count"):
+            ok = item.threshold if item.comparator == ">=" else 0
+            raw[item.id] = "0" if failing and item.comparator == ">=" else str(int(ok))
+    outcome = self_inspection.save_answers(si, raw, {}, actor=user)
+    assert not outcome.errors
+
+
+def test_stage_follows_the_records_through_every_phase(running):
+    w = running
+    e = w.enrolment1
+    assert progress.stage_of(e) is Stage.SURVEY
+    survey = record_survey(e, actor=w.street_user, surveyed_on=local_today(), management_mode=ManagementMode.PROFESSIONAL,
+                           company_id=w.company1.id, committee_status=None, notes="",
+                           problems=[ProblemInput("消防安全", "楼道堆物")])
+    assert progress.stage_of(e) is Stage.SELF_INSPECTION
+    si = self_inspection.start(e, actor=w.company_user)
+    _fill(si, w.company_user, fail_codes={"FIR-02"})
+    assert progress.stage_of(e) is Stage.SELF_INSPECTION  # a draft is not a submission
+    created = self_inspection.submit(si, actor=w.company_user)
+    assert [i.source for i in created] == [ItemSource.SELF_INSPECTION]
+    assert progress.stage_of(e) is Stage.RECTIFICATION
+    self_inspection.return_for_revision(si, comment="请核实", actor=w.officer)
+    assert progress.stage_of(e) is Stage.SELF_INSPECTION  # returned: to be submitted again
+    self_inspection.submit(si, actor=w.company_user)
+    items = db.session.scalars(select(RectificationItem).where(RectificationItem.enrolment_id == e.id)).all()
+    assert len(items) == 2  # the survey's problem and the failed check, not duplicated on resubmission
+    for item in items:
+        f.move(item, f.PATH_TO[ItemState.SUBMITTED], answerer=w.company_user, officer=w.officer)
+    assert progress.stage_of(e) is Stage.RECTIFICATION
+    verdicts = {i.id: acceptance.ItemVerdictInput(i.source is ItemSource.SURVEY, "") for i in items}
+    acceptance.record_acceptance(e, actor=w.officer, inspected_on=local_today(), verdict=AcceptanceVerdict.FAILED,
+                                 remarks="", item_verdicts=verdicts, reopen_deadline_workdays=5)
+    assert progress.stage_of(e) is Stage.RECTIFICATION
+    failed = next(i for i in items if i.source is ItemSource.SELF_INSPECTION)
+    assert failed.state is ItemState.REJECTED
+    f.move(failed, [ItemState.IN_PROGRESS, ItemState.SUBMITTED, ItemState.ACCEPTED], answerer=w.company_user,
+           officer=w.officer)
+    assert progress.stage_of(e) is Stage.ACCEPTANCE
+    acceptance.record_acceptance(e, actor=w.officer, inspected_on=local_today(), verdict=AcceptanceVerdict.PASSED,
+                                 remarks="", item_verdicts={i.id: acceptance.ItemVerdictInput(True) for i in items})
+    assert progress.stage_of(e) is Stage.CLOSED and e.closed_at is not None
+    assert survey.enrolment is e
+    enrolment_service.withdraw(w.enrolment2, reason="纳入旧改", actor=w.officer)
+    assert progress.stage_of(w.enrolment2) is Stage.WITHDRAWN
+
+
+def test_stages_depend_on_the_campaigns_phases(world):
+    """Without survey or self-inspection phases those steps are not waited for; an estate
+    without a company is never waiting for a self-inspection."""
+    campaign = f.gen_campaign(world, code="s5_clearing")  # 调研摸底—推进落实—巩固提升: no self-inspection
+    kinds = [p.kind for p in campaign.phases]
+    assert kinds == [PhaseKind.SURVEY, PhaseKind.RECTIFICATION, PhaseKind.ACCEPTANCE]
+    (e,) = f.enrol(campaign, world.estate1, actor=world.officer)
+    record_survey(e, actor=world.officer, surveyed_on=local_today(), management_mode=ManagementMode.PROFESSIONAL,
+                  company_id=world.company1.id, committee_status=None, notes="", problems=[])
+    assert progress.stage_of(e) is Stage.ACCEPTANCE
+    four = f.gen_campaign(world, name="四阶段")
+    no_company = gen_estate(community=world.community1, name="无物业小区")
+    (e2,) = f.enrol(four, no_company, actor=world.officer)
+    record_survey(e2, actor=world.officer, surveyed_on=local_today(), management_mode=ManagementMode.NONE,
+                  company_id=None, committee_status=None, notes="", problems=[])
+    assert progress.stage_of(e2) is Stage.ACCEPTANCE
+
+
+def _numbers(html: str, label: str) -> list[str]:
+    return re.findall(label, html)
+
+
+def test_campaign_page_numbers_match_their_lists(running, login_as):
+    w = running
+    extra = [gen_estate(community=w.community1, company=w.company1, name=f"东城{n}号小区") for n in range(3)]
+    f.enrol(w.campaign, *extra, actor=w.officer)
+    record_survey(w.enrolment1, actor=w.officer, surveyed_on=local_today(),
+                  management_mode=ManagementMode.PROFESSIONAL, company_id=w.company1.id, committee_status=None,
+                  notes="", problems=[ProblemInput("消防安全", "堆物"), ProblemInput("环境卫生", "垃圾")])
+    items = db.session.scalars(select(RectificationItem)).all()
+    items[0].deadline = local_today() - timedelta(days=3)  # overdue
+    db.session.commit()
+    data = progress.campaign_progress(w.campaign)
+    rows = {r.street: r for r in data.rows}
+    assert rows["东城街道"].enrolled == 4 and rows["东城街道"].stages == {"survey": 3, "self_inspection": 1}
+    assert rows["东城街道"].not_surveyed == 3 and rows["东城街道"].items_total == 2
+    assert rows["东城街道"].items_overdue == 1 and rows["西城街道"].stages == {"survey": 1}
+    client = login_as(w.officer)
+    html = client.get(f"/campaigns/{w.campaign.id}").get_data(as_text=True)
+    street1 = w.street1.id
+    # Every figure links to the list behind it, and that list has exactly that many rows.
+    link = f'href="/campaigns/{w.campaign.id}/enrolments?street={street1}&amp;stage=survey">3</a>'
+    assert link in html
+    listing = client.get(f"/campaigns/{w.campaign.id}/enrolments?street={street1}&stage=survey").get_data(as_text=True)
+    assert "共 3 条" in listing
+    listing = client.get(f"/campaigns/{w.campaign.id}/enrolments?street={street1}&surveyed=0").get_data(as_text=True)
+    assert "共 3 条" in listing
+    assert f'href="/campaigns/items?campaign={w.campaign.id}&amp;street={street1}&amp;overdue=1">1</a>' in html
+    overdue = client.get(f"/campaigns/items?campaign={w.campaign.id}&street={street1}&overdue=1").get_data(as_text=True)
+    assert "共 1 条" in overdue and f"#{items[0].id}<" in overdue
+
+
+def test_campaign_page_query_count_does_not_grow_with_enrolments(running, login_as, count_queries):
+    w = running
+    f.gen_item(w.enrolment1, actor=w.officer)
+    db.session.commit()
+    client = login_as(w.officer)
+    client.get(f"/campaigns/{w.campaign.id}")
+
+    def queries():
+        counts = []
+        for url in (f"/campaigns/{w.campaign.id}", f"/campaigns/{w.campaign.id}/enrolments", "/campaigns/items"):
+            with count_queries() as q:
+                assert client.get(url).status_code == 200
+            counts.append(len(q))
+        return counts
+
+    before = queries()
+    for n in range(6):
+        estate = gen_estate(community=w.community2 if n % 2 else w.community1, company=w.company1,
+                            name=f"加测小区{n}")
+        (e,) = f.enrol(w.campaign, estate, actor=w.officer)
+        f.gen_item(e, actor=w.officer)
+    db.session.commit()
+    assert queries() == before
+
+
+def test_enrolment_list_filters(running, login_as):
+    w = running
+    client = login_as(w.officer)
+    html = client.get(f"/campaigns/{w.campaign.id}/enrolments?q=阳光").get_data(as_text=True)
+    assert "阳光小区" in html and "月亮小区" not in html
+    html = client.get(f"/campaigns/{w.campaign.id}/enrolments?company={w.company2.id}").get_data(as_text=True)
+    assert "月亮小区" in html and "阳光小区" not in html

@@ -1,0 +1,147 @@
+"""The district bulletin (工作简报): PDF text checked with pypdf, and the Excel export of the same figures."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import time_machine
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from supervision.extensions import db
+from supervision.reports import services
+from supervision.reports.bulletin import bulletin_plain, bulletin_workbook
+from supervision.reports.models import ReportStatus
+from supervision.reports.weeks import Week
+
+from ..factories import gen_estate, gen_street
+from .factories import gen_campaign, gen_enrolment, gen_item, gen_report, local, utc
+
+W39 = Week(2026, 39)
+LATER = local(2026, 9, 29, 9)
+PROGRESS = ("东城街道本周完成阳光小区、朝阳小区两个无物业小区的入户摸底，召开业主代表协调会两次，"
+            "确定阳光小区由街道物业服务中心托管，朝阳小区拟引入国有物业企业接管。") * 2
+
+
+def build(world):
+    campaign = gen_campaign(name="无物业管理小区清零行动", starts_on=date(2026, 9, 14),
+                            report_figures=[{"code": "meetings", "label": "召开推进会", "unit": "次"},
+                                            {"code": "visits", "label": "入户走访", "unit": "户"}])
+    e1 = gen_enrolment(campaign, world.estate1)
+    gen_enrolment(campaign, world.estate2)
+    south, north = gen_street(world.district, name="南湖街道"), gen_street(world.district, name="北苑街道")
+    gen_enrolment(campaign, gen_estate(south))
+    gen_enrolment(campaign, gen_estate(north))
+    gen_item(campaign, e1, opened_at=utc(local(2026, 9, 22)), deadline=date(2026, 10, 30))
+    gen_item(campaign, e1, opened_at=utc(local(2026, 9, 1)), deadline=date(2026, 9, 20),
+             accepted_at=utc(local(2026, 9, 23)))
+    snapshot = {"enrolled_total": 1, "enrolled_week": 0, "surveyed_total": 1, "surveyed_week": 1,
+                "self_inspected_total": 0, "self_inspected_week": 0, "items_opened_total": 2,
+                "items_opened_week": 1, "items_closed_total": 1, "items_closed_week": 1, "items_overdue": 0,
+                "accepted_total": 0, "accepted_week": 0}
+    gen_report(campaign, world.street1, W39, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 24, 15)),
+               system_figures=snapshot, progress=PROGRESS, problems="朝阳小区消防通道被占，需城管协助。",
+               entered_figures=[{"code": "meetings", "label": "召开推进会", "unit": "次", "value": 2},
+                                {"code": "visits", "label": "入户走访", "unit": "户", "value": 130}])
+    gen_report(campaign, world.street2, W39, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 25, 10)),
+               system_figures=dict(snapshot, items_opened_total=0, items_closed_total=0, items_opened_week=0,
+                                   items_closed_week=0), progress="西城街道完成月亮小区摸底。", problems="无",
+               entered_figures=[{"code": "meetings", "label": "召开推进会", "unit": "次", "value": 1},
+                                {"code": "visits", "label": "入户走访", "unit": "户", "value": 40}])
+    gen_report(campaign, north, W39, status=ReportStatus.RETURNED, submitted_at=utc(local(2026, 9, 24, 11)),
+               system_figures=snapshot, progress="北苑街道的进展（退回修改中，不引用）。")
+    db.session.commit()
+    return campaign
+
+
+def pdf_text(data: bytes) -> str:
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", "", text)
+
+
+def test_bulletin_pdf_content(login_as, world):
+    campaign = build(world)
+    with time_machine.travel(LATER, tick=False):
+        client = login_as(world.leader)
+        response = client.get(f"/reports/bulletin.pdf?campaign={campaign.id}&week=2026-W39")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    for expected in ("测试区住房和城乡建设局", "无物业管理小区清零行动", "工作简报", "第2期",
+                     "2026年第39周", "2026年9月21日—9月27日", "2026-09-2418:00（周四）", "遇中秋节提前",
+                     "本周应报送街道4个", "按时报送1个，迟报1个，未报1个，退回修改1个",
+                     "迟报街道：西城街道", "未报街道：南湖街道", "退回修改中：北苑街道",
+                     "召开推进会（次，街道填报）3", "入户走访（户，街道填报）170",
+                     "东城街道：东城街道本周完成阳光小区", "需协调解决的问题", "朝阳小区消防通道被占"):
+        assert expected in text, expected
+    assert "北苑街道的进展" not in text  # a returned report is not quoted
+    assert "西城街道：无" not in text  # "无" is not a request
+    assert "…" in text and PROGRESS not in text  # long narratives are trimmed
+    # Per-street table: 东城 sent 1 of 2 items closed (snapshot); 南湖 is computed live and starred.
+    assert "东城街道按时报送" in text and "南湖街道*未报" in text
+
+
+def test_bulletin_figures_and_totals(world):
+    campaign = build(world)
+    plain = bulletin_plain(services.bulletin(campaign, W39, now=utc(LATER)))
+    assert plain["expected"] == 4 and plain["sent"] == 2
+    assert plain["counts"]["on_time"] == 1 and plain["late_count"] == 1
+    assert plain["missing"] == ["南湖街道"] and plain["returned"] == ["北苑街道"]
+    assert plain["totals"]["items_opened_total"] == 2 + 0 + 0 + 2  # snapshots of 东城, 西城, 北苑 + 南湖 live
+    assert plain["totals"]["enrolled_total"] == 1 + 1 + 1 + 1
+    assert [d["total"] for d in plain["definitions"]] == [3, 170]
+    assert plain["late"][0]["hours_late"] == 16.0  # Thursday 18:00 → Friday 10:00
+
+
+def test_bulletin_excel_has_the_same_figures(login_as, world):
+    campaign = build(world)
+    with time_machine.travel(LATER, tick=False):
+        response = login_as(world.officer).get(f"/reports/bulletin.xlsx?campaign={campaign.id}&week=2026-W39")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    by_street = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    assert set(by_street) == {"东城街道", "西城街道", "南湖街道", "北苑街道", "合计"}
+    assert by_street["西城街道"]["报送情况"] == "迟报" and by_street["西城街道"]["迟报时长（小时）"] == 16
+    assert by_street["东城街道"]["整改销项·本周"] == 1 and by_street["东城街道"]["召开推进会（次）"] == 2
+    assert by_street["南湖街道"]["系统数据来源"] == "系统实时统计"
+    assert by_street["合计"]["入户走访（户）"] == 170
+    assert by_street["合计"]["新增整改事项·累计"] == 4
+    narratives = list(book.worksheets[1].iter_rows(values_only=True))
+    assert narratives[0][3] == "本周工作进展" and any(r[3] == PROGRESS for r in narratives[1:])
+
+
+def test_bulletin_page_defaults_to_the_last_closed_week(login_as, world):
+    campaign = build(world)
+    with time_machine.travel(LATER, tick=False):
+        html = login_as(world.officer).get(f"/reports/bulletin?campaign={campaign.id}").get_data(as_text=True)
+    assert 'value="2026-W39"' in html and "下载 PDF" in html and "西城街道" in html
+
+
+def test_workbook_of_an_empty_week(world):
+    campaign = gen_campaign()
+    db.session.commit()
+    plain = bulletin_plain(services.bulletin(campaign, W39, now=utc(LATER)))
+    assert plain["rows"] == [] and plain["expected"] == 0
+    assert load_workbook(io.BytesIO(bulletin_workbook(plain))).worksheets[0].max_row == 2  # header + total
+
+
+def test_bulletin_queries_do_not_grow_with_streets(world, count_queries):
+    campaign = build(world)
+
+    def measure():
+        db.session.expire_all()
+        with count_queries() as queries:
+            bulletin_plain(services.bulletin(campaign, W39, now=utc(LATER)))
+        return len(queries)
+
+    before = measure()
+    for name in ("中山街道", "和平街道", "新华街道"):
+        street = gen_street(world.district, name=name)
+        gen_enrolment(campaign, gen_estate(street))
+        gen_report(campaign, street, W39, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 24, 9)),
+                   system_figures={}, progress="进展")
+    db.session.commit()
+    assert measure() == before

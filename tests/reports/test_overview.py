@@ -1,0 +1,121 @@
+"""The bureau's grid of streets × weeks, and punctuality for the dashboard."""
+from __future__ import annotations
+
+import time_machine
+
+from supervision.extensions import db
+from supervision.reports import services
+from supervision.reports.models import ReportStatus
+from supervision.reports.services import CellStatus
+from supervision.reports.weeks import Week
+
+from ..factories import gen_community, gen_district, gen_estate, gen_street
+from .factories import gen_campaign, gen_enrolment, gen_report, local, utc
+
+W37, W38, W39, W40 = (Week(2026, n) for n in (37, 38, 39, 40))
+NOW = local(2026, 9, 29, 9)  # Tuesday of W40, whose report is due Wednesday 30 Sept (National Day)
+
+
+def build(world):
+    campaign = gen_campaign()
+    gen_enrolment(campaign, world.estate1)
+    gen_enrolment(campaign, world.estate2)
+    street3 = gen_street(world.district, name="南湖街道")
+    gen_enrolment(campaign, gen_estate(street3), enrolled_at=utc(local(2026, 9, 22, 9)))
+    s1, s2 = world.street1, world.street2
+    gen_report(campaign, s1, W37, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 11, 17)))
+    gen_report(campaign, s1, W38, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 18, 18, 30)))
+    gen_report(campaign, s1, W39, status=ReportStatus.RETURNED, submitted_at=utc(local(2026, 9, 24, 12)))
+    gen_report(campaign, s1, W40)
+    gen_report(campaign, s2, W38)  # a draft never sent
+    gen_report(campaign, s2, W39, status=ReportStatus.RESUBMITTED, submitted_at=utc(local(2026, 9, 24, 9)))
+    db.session.commit()
+    return campaign, street3
+
+
+def statuses(grid):
+    return {row.street.name: [c.status if c.expected else None for c in row.cells] for row in grid.rows}
+
+
+def test_grid_statuses(world):
+    campaign, _street3 = build(world)
+    grid = services.report_grid(campaign, [W37, W38, W39, W40], now=utc(NOW))
+    assert statuses(grid) == {
+        "东城街道": [CellStatus.ON_TIME, CellStatus.LATE, CellStatus.RETURNED, CellStatus.DRAFT],
+        "西城街道": [CellStatus.MISSING, CellStatus.MISSING, CellStatus.ON_TIME, CellStatus.PENDING],
+        "南湖街道": [None, None, CellStatus.MISSING, CellStatus.PENDING],
+    }
+    assert grid.due[W40] == utc(local(2026, 9, 30, 18))
+    after_due = services.report_grid(campaign, [W40], now=utc(local(2026, 9, 30, 18, 0, 1)))
+    assert [row.cells[0].status for row in after_due.rows] == [CellStatus.MISSING] * 3
+
+
+def test_punctuality_per_street_and_district(world):
+    campaign, street3 = build(world)
+    summary = services.punctuality(campaign, [W37, W38, W39, W40], now=utc(NOW))
+    by_name = {p.street_name: p for p in summary.streets}
+    east = by_name["东城街道"]
+    assert (east.due, east.on_time, east.late, east.missing, east.returned) == (3, 2, 1, 0, 1)
+    assert round(east.rate, 3) == 0.667
+    west = by_name["西城街道"]
+    assert (west.due, west.on_time, west.missing) == (3, 1, 2)
+    assert (by_name["南湖街道"].due, by_name["南湖街道"].missing) == (1, 1)
+    assert (summary.total.due, summary.total.on_time, summary.total.late, summary.total.missing) == (7, 3, 1, 3)
+    with time_machine.travel(NOW, tick=False):
+        recent = services.recent_punctuality(weeks=4)
+    assert recent.total.due == 7 and recent.total.on_time == 3
+
+
+def test_overview_page(login_as, world):
+    campaign, _street3 = build(world)
+    with time_machine.travel(NOW, tick=False):
+        html = login_as(world.leader).get(f"/reports/overview?campaign={campaign.id}&start=2026-W37&to=2026-W40")
+    text = html.get_data(as_text=True)
+    assert html.status_code == 200
+    for label in ("按时报送", "迟报", "未报", "已退回", "草稿", "待报"):
+        assert label in text
+    assert f"/reports/cell/{campaign.id}/{world.street2.id}/2026-W37" in text
+    assert "W37" in text and "W40" in text and "W36" not in text
+    assert "截止 09-30" in text  # National Day moves W40's due day
+
+
+def _district(n_streets):
+    district = gen_district()
+    campaign = gen_campaign()
+    for i in range(n_streets):
+        street = gen_street(district, name=f"街道{i:02d}")
+        community = gen_community(street)
+        for _ in range(2):
+            gen_enrolment(campaign, gen_estate(community=community))
+        for week, status in ((W37, ReportStatus.SUBMITTED), (W38, ReportStatus.DRAFT)):
+            gen_report(campaign, street, week, status=status,
+                       submitted_at=utc(local(2026, 9, 11, 10)) if status is ReportStatus.SUBMITTED else None)
+    db.session.commit()
+    return campaign
+
+
+def test_overview_queries_do_not_grow_with_streets(login_as, world, count_queries):
+    counts = []
+    for n in (2, 8):
+        campaign = _district(n)
+        with time_machine.travel(NOW, tick=False):
+            client = login_as(world.officer)
+            with count_queries() as queries:
+                response = client.get(f"/reports/overview?campaign={campaign.id}&start=2026-W35&to=2026-W40")
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count("report-cell-link") == n * 6
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_overview_empty_states(login_as, world):
+    with time_machine.travel(NOW, tick=False):
+        client = login_as(world.officer)
+        assert "还没有进行中或已结束的专项行动" in client.get("/reports/overview").get_data(as_text=True)
+        campaign = gen_campaign()
+        db.session.commit()
+        html = client.get(f"/reports/overview?campaign={campaign.id}").get_data(as_text=True)
+        assert "还没有纳入任何小区" in html
+        html = client.get(f"/reports/overview?campaign={campaign.id}&start=2025-W01&to=2025-W10").get_data(as_text=True)
+        assert "所选期间不在该专项行动的报送期内（2026年第32周 至 2026年第40周）" in html
+        assert client.get("/reports/overview?campaign=999999").status_code == 404

@@ -1,0 +1,169 @@
+"""The one table of who may GET what: every route of the app is declared here.
+
+Columns are the roles in ``ROLES``. Values: an HTTP status, or ``LOGIN`` for a
+redirect to the login page. URL parameters are filled from the matrix world
+(``tests/security/test_access_matrix.py``) with objects that lie inside the
+street1 / company1 scope, so 403 means "the role may not", 404 "not the
+user's to see", and 200 "allowed".
+
+A route that is not in this table makes the matrix test fail: declare it.
+"""
+from __future__ import annotations
+
+LOGIN = "login"
+ROLES = ("anonymous", "admin", "officer", "leader", "street", "company")
+
+ALL = (LOGIN, 200, 200, 200, 200, 200)
+ADMIN_ONLY = (LOGIN, 200, 403, 403, 403, 403)
+BUREAU_ONLY = (LOGIN, 200, 200, 403, 403, 403)
+DISTRICT_READERS_ONLY = (LOGIN, 200, 200, 200, 403, 403)
+NO_LEADER = (LOGIN, 200, 200, 403, 200, 200)
+PUBLIC = (200, 200, 200, 200, 200, 200)
+
+ACCESS: dict[str, tuple] = {
+    # foundation
+    "auth.login": (200, 302, 302, 302, 302, 302),  # a signed-in user is sent to the workbench
+    "auth.change_password": ALL,
+    "auth.users": ADMIN_ONLY,
+    "auth.user_new": ADMIN_ONLY,
+    "auth.user_edit": ADMIN_ONLY,
+    "auth.user_disable": ADMIN_ONLY,
+    "auth.user_reset_password": ADMIN_ONLY,
+    "dashboard.index": ALL,
+    "notifications.index": ALL,
+    "regions.index": ADMIN_ONLY,
+    "regions.district_edit": ADMIN_ONLY,
+    "regions.street_new": ADMIN_ONLY,
+    "regions.street_edit": ADMIN_ONLY,
+    "regions.community_new": ADMIN_ONLY,
+    "regions.community_edit": ADMIN_ONLY,
+    "audit.index": ADMIN_ONLY,
+    "admin_reference.index": ADMIN_ONLY,
+    "admin_reference.checklist": ADMIN_ONLY,
+    "admin_reference.position_edit": ADMIN_ONLY,
+    # a photo attached to street1's weekly report: companies never see weekly reports
+    "attachments.download": (LOGIN, 200, 200, 200, 200, 404),
+    "attachments.preview": (LOGIN, 200, 200, 200, 200, 404),
+    "ops.healthz": PUBLIC,
+    # API: token pages for everyone but leaders; the JSON API needs a bearer token
+    "api_tokens.index": NO_LEADER,
+    "api_tokens.revoke": (LOGIN, 404, 200, 403, 404, 404),  # the token belongs to the officer
+    "api_docs.docs": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "api_me.me": (401, 401, 401, 401, 401, 401),  # a session cookie is not enough
+    # campaigns
+    "campaigns.acceptance_detail": ALL,
+    "campaigns.acceptance_new": BUREAU_ONLY,
+    "campaigns.acceptance_pdf": ALL,
+    "campaigns.activate": BUREAU_ONLY,
+    "campaigns.close": BUREAU_ONLY,
+    "campaigns.detail": ALL,
+    "campaigns.edit": BUREAU_ONLY,
+    "campaigns.enrol": BUREAU_ONLY,
+    "campaigns.enrol_import": BUREAU_ONLY,
+    "campaigns.enrol_template": BUREAU_ONLY,
+    "campaigns.enrolment_detail": ALL,
+    "campaigns.enrolments": ALL,
+    "campaigns.index": ALL,
+    "campaigns.item_detail": ALL,
+    "campaigns.item_new": (LOGIN, 200, 200, 403, 200, 403),
+    "campaigns.items": ALL,
+    "campaigns.items_export": ALL,
+    "campaigns.new": BUREAU_ONLY,
+    "campaigns.notice_detail": ALL,
+    "campaigns.notice_new": (LOGIN, 404, 404, 403, 403, 403),  # bureau users must name the estate (?estate=)
+    "campaigns.notice_pdf": ALL,
+    "campaigns.notices": ALL,
+    "campaigns.self_inspection": ALL,
+    "campaigns.self_inspection_return": BUREAU_ONLY,
+    "campaigns.self_inspection_workbook": ALL,
+    "campaigns.spot_check_detail": DISTRICT_READERS_ONLY,
+    "campaigns.spot_check_new": BUREAU_ONLY,
+    "campaigns.spot_checks": DISTRICT_READERS_ONLY,
+    "campaigns.survey": (LOGIN, 200, 200, 403, 200, 403),
+    "campaigns.withdraw": BUREAU_ONLY,
+    # companies
+    "companies.archive": BUREAU_ONLY,
+    "companies.certificate_delete": (LOGIN, 200, 200, 403, 403, 200),
+    "companies.certificate_edit": (LOGIN, 200, 200, 403, 403, 200),
+    "companies.certificate_new": (LOGIN, 200, 200, 403, 403, 200),
+    "companies.create": BUREAU_ONLY,
+    "companies.detail": ALL,
+    "companies.edit": BUREAU_ONLY,
+    "companies.export": (LOGIN, 200, 200, 200, 200, 403),
+    "companies.import_file": BUREAU_ONLY,
+    "companies.import_template": BUREAU_ONLY,
+    "companies.index": (LOGIN, 200, 200, 200, 200, 403),
+    "companies.mine": (LOGIN, 403, 403, 403, 403, 200),
+    "companies.staff_detail": ALL,
+    "companies.staff_edit": (LOGIN, 200, 200, 403, 403, 200),
+    "companies.staff_index": (LOGIN, 200, 200, 200, 403, 200),
+    "companies.staff_leave": (LOGIN, 200, 200, 403, 403, 200),
+    "companies.staff_new": (LOGIN, 404, 404, 403, 403, 200),  # bureau users must name the company (?company_id=)
+    # credit
+    "credit.assessment": BUREAU_ONLY,
+    "credit.clue": (LOGIN, 200, 200, 200, 200, 403),
+    "credit.clue_new": (LOGIN, 403, 403, 403, 200, 403),
+    "credit.clue_reject": BUREAU_ONLY,
+    "credit.clues": (LOGIN, 200, 200, 200, 200, 403),
+    "credit.company": (LOGIN, 200, 200, 200, 403, 200),
+    "credit.decide_objection": (LOGIN, 302, 302, 403, 403, 403),  # no objection yet: sent to the event
+    "credit.event": (LOGIN, 200, 200, 200, 403, 200),
+    "credit.event_edit": (LOGIN, 302, 302, 403, 403, 403),  # only drafts are edited: sent to the event
+    "credit.event_new": BUREAU_ONLY,
+    "credit.event_notify": BUREAU_ONLY,
+    "credit.event_revoke": BUREAU_ONLY,
+    "credit.events": DISTRICT_READERS_ONLY,
+    "credit.mine": (LOGIN, 403, 403, 403, 403, 302),  # sent to the company's own credit page
+    "credit.notice_pdf": (LOGIN, 200, 200, 200, 403, 200),
+    "credit.object_event": (LOGIN, 403, 403, 403, 403, 200),
+    "credit.publication": ALL,
+    "credit.publication_new": BUREAU_ONLY,
+    "credit.publication_pdf": ALL,
+    "credit.publications": ALL,
+    "credit.ranking": DISTRICT_READERS_ONLY,
+    "credit.ranking_export": DISTRICT_READERS_ONLY,
+    "credit.report_pdf": (LOGIN, 200, 200, 200, 403, 200),
+    "credit.rule_set": ALL,
+    "credit.rules": ALL,
+    # dashboard
+    "dashboard.chart_indicators": (LOGIN, 200, 200, 200, 200, 403),
+    "dashboard.chart_streets": DISTRICT_READERS_ONLY,
+    "dashboard.chart_trend": (LOGIN, 200, 200, 200, 200, 403),
+    "dashboard.monthly_report": (LOGIN, 200, 200, 200, 200, 403),
+    # estates
+    "estates.archive": BUREAU_ONLY,
+    "estates.committee_action": (LOGIN, 200, 200, 403, 200, 403),
+    "estates.committee_edit": (LOGIN, 200, 200, 403, 200, 403),
+    "estates.committee_new": (LOGIN, 302, 302, 403, 302, 403),  # estate1 already has a committee: sent to its page
+    "estates.committees": (LOGIN, 200, 200, 200, 200, 403),
+    "estates.create": BUREAU_ONLY,
+    "estates.detail": ALL,
+    "estates.edit": BUREAU_ONLY,
+    "estates.export": ALL,
+    "estates.import_file": BUREAU_ONLY,
+    "estates.import_template": BUREAU_ONLY,
+    "estates.index": ALL,
+    # reports
+    "reports.bulletin": DISTRICT_READERS_ONLY,
+    "reports.bulletin_pdf": DISTRICT_READERS_ONLY,
+    "reports.bulletin_xlsx": DISTRICT_READERS_ONLY,
+    "reports.cell": (LOGIN, 302, 302, 302, 302, 403),  # the report exists: sent to it
+    "reports.detail": (LOGIN, 200, 200, 200, 200, 403),
+    "reports.edit": (LOGIN, 403, 403, 403, 200, 403),
+    "reports.index": (LOGIN, 200, 200, 200, 200, 403),
+    "reports.overview": DISTRICT_READERS_ONLY,
+    "reports.remove_attachment": (LOGIN, 403, 403, 403, 200, 403),
+    "reports.return_": (LOGIN, 302, 302, 403, 403, 403),  # a draft cannot be returned: sent back with a message
+    "reports.submit": (LOGIN, 403, 403, 403, 302, 403),  # an incomplete draft: sent back to the form
+    # targets
+    "targets.edit": ADMIN_ONLY,
+    "targets.gap": (LOGIN, 200, 200, 200, 200, 403),
+    "targets.index": (LOGIN, 200, 200, 200, 200, 403),
+}
+
+# Routes left out on purpose, with the reason.
+EXEMPT = {
+    "static": "static files",
+    "bootstrap.static": "Bootstrap's static files",
+}

@@ -1,0 +1,184 @@
+"""Authorisation matrix generated from the URL map: every route × every role.
+
+Each GET is checked against ``access_table.ACCESS``; every route that accepts
+POST must refuse a request without a CSRF token.
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from supervision import create_app
+from supervision.api.services import create_token
+from supervision.attachments.services import store_bytes
+from supervision.extensions import db
+from supervision.notifications.services import notify
+from sqlalchemy import select
+
+from .access_table import ACCESS, EXEMPT, LOGIN, ROLES
+
+_rules_app = create_app({"SECRET_KEY": "rules-only", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+RULES = sorted(_rules_app.url_map.iter_rules(), key=lambda rule: (rule.endpoint, rule.rule))
+GET_RULES = [r for r in RULES if "GET" in r.methods and r.endpoint not in EXEMPT]
+POST_RULES = [r for r in RULES if "POST" in r.methods and r.endpoint not in EXEMPT]
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 120, 10)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def matrix(world):
+    """The world plus one object of every kind a URL can name, all inside the
+    street1 / company1 scope (the "own" objects of the street and company users)."""
+    from tests.campaigns.factories import enrol, gen_campaign, gen_item
+    from tests.companies.factories import gen_certified, gen_reference
+    from tests.credit.factories import gen_event, rules
+    from tests.estates.factories import gen_committee
+    from tests.reports.factories import gen_report
+
+    from supervision.campaigns.models import Acceptance, AcceptanceVerdict, SpotCheck
+    from supervision.campaigns.services import notices
+    from supervision.campaigns.services import self_inspection as self_inspections
+    from supervision.core.timeutil import local_today
+    from supervision.credit import services as credit
+    from supervision.reports.weeks import Week
+
+    today = local_today()
+    reference = gen_reference()
+    world.staff = gen_certified(world.company1, reference.electrician, reference.electrician_cert, world.estate1)
+    world.certificate = world.staff.certificates[0]
+    world.committee = gen_committee(world.estate1)
+    # A running campaign with both estates enrolled; items, a notice, a self-inspection,
+    # an acceptance and a spot check on estate1.
+    world.campaign = gen_campaign(world)
+    world.enrolment, _other = enrol(world.campaign, world.estate1, world.estate2, actor=world.officer)
+    world.item = gen_item(world.enrolment, actor=world.officer)
+    world.notice = notices.issue_notice(estate=world.estate1, items=[world.item], actor=world.officer,
+                                        deadline_workdays=10, campaign=world.campaign)
+    world.self_inspection = self_inspections.start(world.enrolment, actor=world.company_user)
+    world.acceptance = Acceptance(enrolment_id=world.enrolment.id, inspected_on=today,
+                                  verdict=AcceptanceVerdict.FAILED, inspected_by_id=world.officer.id)
+    world.spot_check = SpotCheck(estate_id=world.estate1.id, street_id=world.street1.id,
+                                 company_id=world.company1.id, checked_on=today, checked_by_id=world.officer.id)
+    db.session.add_all([world.acceptance, world.spot_check])
+    # The street's weekly report of this week, with a photo.
+    week = Week.current()
+    world.report = gen_report(world.campaign, world.street1, week)
+    world.attachment = store_bytes(_jpeg(), "现场.jpg", owner=world.report, user=world.street_user)
+    # Credit: a notified deduction for company1, a clue from street1, a publication.
+    default_rules, _second = rules()
+    world.event = gen_event(world.company1, "BL-01", on=today, status="notified", actor=world.officer)
+    world.clue = credit.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
+                                    actor=world.street_user)
+    world.publication = credit.publish(name="矩阵发布", as_of=today, actor=world.officer)
+    # Account objects.
+    world.token, _plain = create_token(world.officer, name="matrix", days=5)
+    notify([world.admin], kind="matrix", title="矩阵测试", dedup_key="matrix")
+    db.session.commit()
+    from supervision.notifications.models import Notification
+
+    world.notification = db.session.scalar(select(Notification).where(Notification.kind == "matrix"))
+    world.params = {
+        "user_id": world.officer.id,
+        "district_id": world.district.id,
+        "street_id": world.street1.id,
+        "community_id": world.community1.id,
+        "attachment_id": world.attachment.id,
+        "token_id": world.token.id,
+        "notification_id": world.notification.id,
+        "estate_id": world.estate1.id,
+        "company_id": world.company1.id,
+        "staff_id": world.staff.id,
+        "certificate_id": world.certificate.id,
+        "action": "dissolve",
+        "campaign_id": world.campaign.id,
+        "enrolment_id": world.enrolment.id,
+        "item_id": world.item.id,
+        "verb": "start",
+        "notice_id": world.notice.id,
+        "si_id": world.self_inspection.id,
+        "acceptance_id": world.acceptance.id,
+        "spot_check_id": world.spot_check.id,
+        "report_id": world.report.id,
+        "week": week.key,
+        "code": "coverage",
+        "event_id": world.event.id,
+        "clue_id": world.clue.id,
+        "publication_id": world.publication.id,
+        "rule_set_id": default_rules.id,
+        "template_id": world.campaign.checklist_template_id,
+        "position_id": reference.electrician.id,
+    }
+    return world
+
+
+def _url(rule, params) -> str:
+    missing = [name for name in rule.arguments if name not in params]
+    assert not missing, f"{rule.endpoint}: give the matrix world a value for {missing}"
+    with _rules_app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: params[name] for name in rule.arguments})
+
+
+def _clients(app, login_as, world) -> dict:
+    users = {"admin": world.admin, "officer": world.officer, "leader": world.leader,
+             "street": world.street_user, "company": world.company_user}
+    clients = {"anonymous": app.test_client()}
+    clients.update({role: login_as(user) for role, user in users.items()})
+    return clients
+
+
+def test_every_route_is_declared():
+    undeclared = sorted({r.endpoint for r in RULES} - set(ACCESS) - set(EXEMPT)
+                        - {r.endpoint for r in RULES if r.methods <= {"POST", "HEAD", "OPTIONS"}})
+    assert not undeclared, f"declare these routes in tests/security/access_table.py: {undeclared}"
+    stale = sorted(set(ACCESS) - {r.endpoint for r in RULES})
+    assert not stale, f"remove routes that no longer exist from the access table: {stale}"
+
+
+def _outcome(response, want):
+    if want == LOGIN:
+        return LOGIN if response.status_code == 302 and "/login" in response.headers["Location"] else response.status_code
+    return response.status_code
+
+
+def test_get_outcome_for_every_route_and_role(app, login_as, matrix, monkeypatch):
+    """One world, every GET route, every role (one test keeps the suite fast: the
+    world takes a while to build). The failure lists every wrong outcome.
+
+    PDF rendering is stubbed: who may fetch a document is decided before it is
+    drawn, and the documents' contents have tests of their own."""
+    from supervision.documents import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: b"%PDF-1.4 stub\n%%EOF\n")
+    clients = _clients(app, login_as, matrix)
+    wrong = []
+    for rule in GET_RULES:
+        expected = ACCESS.get(rule.endpoint)
+        if expected is None:
+            wrong.append(f"{rule.endpoint}: not declared in the access table")
+            continue
+        url = _url(rule, matrix.params)
+        for role, want in zip(ROLES, expected):
+            got = _outcome(clients[role].get(url), want)
+            if got != want:
+                wrong.append(f"{rule.endpoint} {url} as {role}: got {got}, declared {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_post_without_csrf_token_is_refused_on_every_route(app, login_as, matrix):
+    client = login_as(matrix.admin)
+    wrong = []
+    for rule in POST_RULES:
+        url = _url(rule, matrix.params)
+        response = client.post(url, data={}, csrf=False)
+        expected = 401 if rule.rule.startswith("/api/") else 400
+        if response.status_code != expected:
+            wrong.append(f"{rule.endpoint} {url}: {response.status_code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
