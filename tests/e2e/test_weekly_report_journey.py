@@ -23,9 +23,12 @@ def test_street_submits_its_weekly_report_and_the_bureau_sees_it(login, user_pag
     expect(page.locator("h1")).to_contain_text(f"填写周报 · {setup.campaign_name}")
 
     # Figures, narratives and a photo.
-    page.get_by_label("本周召开推进会（次）").fill("2")
+    page.get_by_label("本周召开推进会、协调会（次）").fill("2")
     page.get_by_label("本周街道巡查小区（个）").fill("5")
-    page.get_by_label("本周宣传入户（户）").fill("120")
+    page.get_by_label("本周入户走访居民（户）").fill("120")
+    page.get_by_label("本周受理投诉（件）").fill("3")
+    page.get_by_label("本周协调解决问题（个）").fill("1")
+    page.get_by_label("本周开展宣传活动（场）").fill("0")
     page.get_by_label("本周工作进展").fill(progress)
     page.get_by_label("存在问题及需协调事项").fill("无")
     page.get_by_label("下周工作计划").fill("督促物业企业完成自查自纠。")
