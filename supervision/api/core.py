@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
@@ -33,12 +35,44 @@ ERROR_MESSAGES = {
 }
 
 
+def _chinese_validation_messages() -> None:
+    """marshmallow's default messages, in Chinese (the API is its only user)."""
+    messages = {
+        fields.Field: {"required": _l("此项必填。"), "null": _l("此项不能为空。"),
+                       "validator_failed": _l("取值无效。")},
+        fields.String: {"invalid": _l("应为文字。")},
+        fields.Integer: {"invalid": _l("应为整数。"), "too_large": _l("数值过大。")},
+        fields.Number: {"invalid": _l("应为数字。"), "too_large": _l("数值过大。")},
+        fields.Boolean: {"invalid": _l("应为 true 或 false。")},
+        fields.Date: {"invalid": _l("日期格式应为 YYYY-MM-DD。")},
+        fields.List: {"invalid": _l("应为列表。")},
+        fields.Dict: {"invalid": _l("应为对象。")},
+        fields.Nested: {"type": _l("应为对象。")},
+    }
+    for field_class, overrides in messages.items():
+        field_class.default_error_messages = {**field_class.default_error_messages, **overrides}
+    Schema._default_error_messages = {**Schema._default_error_messages, "unknown": _l("不认识的字段。"),
+                                      "type": _l("应为 JSON 对象。")}
+
+
+_chinese_validation_messages()
+
+
+class ApiErrorSchema(Schema):
+    code = fields.String(metadata={"description": "稳定的错误代码，如 not_found、validation_error、conflict"})
+    message = fields.String(metadata={"description": "中文说明"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "出错的字段及原因（校验错误时）"})
+
+
 class Api(SmorestApi):
     """flask-smorest's Api with errors in the project's JSON shape.
 
     flask-smorest registers this handler for every HTTPException of the app;
     outside /api/ it defers to the HTML error pages.
     """
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
@@ -118,6 +152,75 @@ def paginated(statement, args) -> dict:
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
+def paginated_rows(statement, args, *, row=lambda r: r) -> dict:
+    """Like ``paginated`` for a select of several columns (an entity plus computed values):
+    ``row`` turns each result row into what the item schema reads."""
+    from ..core.pagination import MAX_PAGE
+
+    page_number = min(args["page"], MAX_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = db.session.execute(statement.limit(args["per_page"]).offset((page_number - 1) * args["per_page"]))
+    return {"items": [row(r) for r in rows.unique().all()], "page": page_number, "per_page": args["per_page"],
+            "total": total}
+
+
+# --- fields ------------------------------------------------------------------
+
+class EnumValue(fields.String):
+    """A ``LabelledEnum`` as its stable value (``"submitted"``); the OpenAPI lists the values."""
+
+    def __init__(self, enum_cls, **kwargs):
+        self.enum_cls = enum_cls
+        metadata = dict(kwargs.pop("metadata", {}))
+        metadata.setdefault("enum", [member.value for member in enum_cls] + ([None] if kwargs.get("allow_none")
+                                                                              else []))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.value if isinstance(value, self.enum_cls) else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.enum_cls(text)
+        except ValueError:
+            raise ValidationError(_("应为以下之一：%(values)s", values="、".join(m.value for m in self.enum_cls))) \
+                from None
+
+
+class Label(fields.String):
+    """The Chinese label of a ``LabelledEnum`` (``"已提交"``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value.label)
+
+
+class Id(fields.Integer):
+    """An id in a query or body: a positive 32-bit integer (a larger one names nothing)."""
+
+    def __init__(self, **kwargs):
+        from ..core.converters import MAX_ID
+
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error=_l("应为 1 至 %(n)s 之间的编号。",
+                                                                                n=MAX_ID)))
+        super().__init__(**kwargs)
+
+
+def check_stale(obj, version) -> None:
+    """409 when the client edited an older copy of ``obj`` (a version was sent and differs)."""
+    if version is not None and version != obj.version:
+        abort(409, message=_(ERROR_MESSAGES[409]), code="conflict", errors={"version": [
+            _("当前版本为 %(v)s。", v=obj.version)]})
+
+
+def refuse(error: DomainError):
+    """Roll back what the request changed, then answer with the service's refusal."""
+    db.session.rollback()
+    domain_error(error)
+
+
 def init_api(app) -> Api:
     app.config.setdefault("API_TITLE", "物业监管 API")
     app.config.setdefault("API_VERSION", "v1")
@@ -136,3 +239,26 @@ def init_api(app) -> Api:
     current_app_api = api
     app.extensions["supervision_api"] = current_app_api
     return api
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="original_name")
+    content_type = fields.String()
+    size = fields.Integer(metadata={"description": "字节数"})
+    purpose = fields.String()
+    fact_date = fields.Date(allow_none=True, metadata={"description": "材料所反映事实发生的日期"})
+    uploaded_at = fields.DateTime()
+
+
+def uploaded_files(name: str) -> list:
+    """The files of a multipart field (empty parts left out)."""
+    return [f for f in request.files.getlist(name) if f is not None and f.filename]
+
+
+def binary_field(description: str, *, many: bool = False):
+    """A file part of a multipart body, for the OpenAPI description (read with ``uploaded_files``)."""
+    item = fields.Raw(metadata={"type": "string", "format": "binary"})
+    if many:
+        return fields.List(item, load_default=list, metadata={"description": description})
+    return fields.Raw(load_default=None, metadata={"type": "string", "format": "binary", "description": description})

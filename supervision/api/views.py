@@ -5,7 +5,7 @@ import importlib
 
 from .core import init_api
 
-RESOURCES = ("me",)
+RESOURCES = ("me", "registries", "campaigns", "items", "reports", "credit", "targets")
 
 
 def register(app) -> None:
@@ -15,6 +15,7 @@ def register(app) -> None:
     api = init_api(app)
     for name in RESOURCES:
         module = importlib.import_module(f"supervision.api.resources.{name}")
-        api.register_blueprint(module.blp)
+        for blueprint in getattr(module, "blps", None) or (module.blp,):
+            api.register_blueprint(blueprint)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(docs_bp)

@@ -288,6 +288,38 @@ def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | N
     return row_to_score(rule_set, row) if row else None
 
 
+RANKING_SORTS = {
+    "total": lambda t: (t.c.total.asc(), t.c.name),
+    "-total": lambda t: (t.c.total.desc(), t.c.name),
+    "name": lambda t: (t.c.name.asc(),),
+    "-name": lambda t: (t.c.name.desc(),),
+    "grade": lambda t: (t.c.grade_rank.asc(), t.c.total.desc(), t.c.name),
+    "-grade": lambda t: (t.c.grade_rank.desc(), t.c.total.asc(), t.c.name),
+    "events": lambda t: (t.c.event_count.asc(), t.c.name),
+    "-events": lambda t: (t.c.event_count.desc(), t.c.name),
+}
+
+
+def ranking_statement(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
+                      street_id: int | None = None, sort: str | None = None):
+    """The ranking's rows (page, export and API): the score table with the list's filters.
+
+    ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a
+    key of ``RANKING_SORTS`` (best total first by default).
+    """
+    table = score_table(rule_set, as_of)
+    statement = select(table)
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        statement = statement.where(or_(table.c.name.ilike(like), table.c.credit_code.ilike(like)))
+    if grade:
+        statement = statement.where(table.c.grade == grade)
+    if street_id:
+        statement = statement.where(table.c.company_id.in_(
+            select(Estate.company_id).where(Estate.street_id == street_id, Estate.archived_at.is_(None))))
+    return statement.order_by(*RANKING_SORTS.get(sort, RANKING_SORTS["-total"])(table))
+
+
 def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
     """Per grade: how many companies, and the lowest and highest score among them."""
     table = score_table(rule_set, as_of)

@@ -39,17 +39,6 @@ def domain_error(error: DomainError):
     db.session.rollback()
     return render_template("error.html", status=409, message=error.message), 409
 
-SORTS = {
-    "total": lambda t: (t.c.total.asc(), t.c.name),
-    "-total": lambda t: (t.c.total.desc(), t.c.name),
-    "name": lambda t: (t.c.name.asc(),),
-    "-name": lambda t: (t.c.name.desc(),),
-    "grade": lambda t: (t.c.grade_rank.asc(), t.c.total.desc(), t.c.name),
-    "-grade": lambda t: (t.c.grade_rank.desc(), t.c.total.asc(), t.c.name),
-    "events": lambda t: (t.c.event_count.asc(), t.c.name),
-    "-events": lambda t: (t.c.event_count.desc(), t.c.name),
-}
-
 
 def _rule_sets() -> list[CreditRuleSet]:
     return list(db.session.scalars(select(CreditRuleSet).order_by(CreditRuleSet.code, CreditRuleSet.version)))
@@ -85,18 +74,9 @@ def _ranking_query():
     if rule_set is None:
         abort(404)
     filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
-    table = scoring.score_table(rule_set, as_of)
-    statement = select(table)
-    if filters.q.data:
-        like = f"%{filters.q.data.strip()}%"
-        statement = statement.where(or_(table.c.name.ilike(like), table.c.credit_code.ilike(like)))
-    if filters.grade.data:
-        statement = statement.where(table.c.grade == filters.grade.data)
-    if filters.street.data:
-        statement = statement.where(table.c.company_id.in_(
-            select(Estate.company_id).where(Estate.street_id == filters.street.data, Estate.archived_at.is_(None))))
     sort = request.args.get("sort", "-total")
-    statement = statement.order_by(*SORTS.get(sort, SORTS["-total"])(table))
+    statement = scoring.ranking_statement(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
+                                          street_id=filters.street.data, sort=sort)
     return filters, rule_set, in_force, as_of, statement, sort
 
 

@@ -315,6 +315,17 @@ def term_over_clause(today: date):
                     OwnersCommittee.term_end < today))
 
 
+def list_estates(statement, filters: EstateFilters, *, today: date | None = None):
+    """The estate list (web page, export and API): ``statement`` is already scoped.
+
+    ``company_id == -1`` asks for the estates without a property company.
+    """
+    if filters.company_id == -1:
+        filters.company_id = None
+        statement = statement.where(Estate.company_id.is_(None))
+    return filter_estates(statement, filters, today=today)
+
+
 def filter_estates(statement, filters: EstateFilters, *, today: date | None = None):
     """Add the list filters and the sort order to a ``select(Estate)`` (already scoped by the caller)."""
     today = today or local_today()

@@ -87,11 +87,7 @@ def _filters(form) -> services.EstateFilters:
 
 
 def _list_statement(filters: services.EstateFilters):
-    statement = scope.visible(Estate)
-    if filters.company_id == -1:
-        filters.company_id = None
-        statement = statement.where(Estate.company_id.is_(None))
-    return services.filter_estates(statement, filters)
+    return services.list_estates(scope.visible(Estate), filters)
 
 
 # --- estate list, detail, export -----------------------------------------------------

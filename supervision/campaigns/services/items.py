@@ -259,3 +259,60 @@ def submit_answer(item: RectificationItem, *, actor, response: str, files=(), fa
 def time_in_state_days(item: RectificationItem, now=None) -> int:
     now = now or utcnow()
     return max(0, (now - item.state_since).days) if item.state_since else 0
+
+
+# --- the item list --------------------------------------------------------------
+
+@dataclass
+class ItemFilter:
+    """The item list's filters (web list, export and API); ``None`` leaves a filter out."""
+    q: str | None = None  # words of the description or the estate's name, or "#id"
+    campaign_id: int | None = None
+    street_id: int | None = None
+    company_id: int | None = None
+    state: ItemState | None = None
+    open: bool | None = None  # True: not accepted yet; False: accepted
+    overdue: bool = False
+    source: ItemSource | None = None
+    severity: Severity | None = None
+    responsible_party: ResponsibleParty | None = None
+    estate_id: int | None = None
+    notice_id: int | None = None
+    enrolment_id: int | None = None
+
+
+def filter_items(statement, f: ItemFilter, today: date):
+    """Add the list filters to a ``select(RectificationItem)`` already scoped by the caller."""
+    from sqlalchemy import or_
+
+    from ...core.forms import MAX_INT
+    from ...estates.models import Estate
+
+    I = RectificationItem  # noqa: E741
+    if f.q and f.q.strip():
+        like = f"%{f.q.strip()}%"
+        term = f.q.strip().lstrip("#")
+        conditions = [I.description.ilike(like), I.estate.has(Estate.name.ilike(like))]
+        if term.isdigit() and int(term) <= MAX_INT:
+            conditions.append(I.id == int(term))
+        statement = statement.where(or_(*conditions))
+    for column, value in ((I.campaign_id, f.campaign_id), (I.street_id, f.street_id), (I.company_id, f.company_id),
+                          (I.estate_id, f.estate_id), (I.notice_id, f.notice_id),
+                          (I.enrolment_id, f.enrolment_id)):
+        if value:
+            statement = statement.where(column == value)
+    if f.state:
+        statement = statement.where(I.state == f.state)
+    if f.open is True:
+        statement = statement.where(I.state != ItemState.ACCEPTED)
+    elif f.open is False:
+        statement = statement.where(I.state == ItemState.ACCEPTED)
+    if f.overdue:
+        statement = statement.where(I.overdue_clause(today))
+    if f.source:
+        statement = statement.where(I.source == f.source)
+    if f.severity:
+        statement = statement.where(I.severity == f.severity)
+    if f.responsible_party:
+        statement = statement.where(I.responsible_party == f.responsible_party)
+    return statement

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ...audit.services import history_for
 from ...auth import scope
@@ -39,25 +39,10 @@ def _template_choices(blank):
 def index():
     filters = CampaignFilterForm(request.args)
     filters.validate()  # a year outside 2000–2100 is not looked up
-    enrolled = (select(func.count(Enrolment.id)).where(Enrolment.campaign_id == Campaign.id,
-                                                       Enrolment.status != EnrolmentStatus.WITHDRAWN,
-                                                       Enrolment.scope_clause(current_user))
-                .correlate(Campaign).scalar_subquery())
-    closed = (select(func.count(Enrolment.id)).where(Enrolment.campaign_id == Campaign.id,
-                                                     Enrolment.status == EnrolmentStatus.CLOSED,
-                                                     Enrolment.scope_clause(current_user))
-              .correlate(Campaign).scalar_subquery())
-    statement = scope.visible(Campaign, statement=select(Campaign, enrolled.label("enrolled"),
-                                                         closed.label("closed")))
-    if filters.q.data:
-        statement = statement.where(Campaign.name.ilike(f"%{filters.q.data.strip()}%"))
-    if filters.year.data and not filters.year.errors:
-        statement = statement.where(Campaign.year == filters.year.data)
-    status = enum_or_none(CampaignStatus, filters.status.data)
-    if status:
-        statement = statement.where(Campaign.status == status)
-    order = case((Campaign.status == CampaignStatus.ACTIVE, 0), (Campaign.status == CampaignStatus.DRAFT, 1), else_=2)
-    page = paginate_rows(statement.order_by(order, Campaign.year.desc(), Campaign.id.desc()))
+    statement = campaign_service.campaign_list_statement(
+        current_user, q=filters.q.data, year=filters.year.data if not filters.year.errors else None,
+        status=enum_or_none(CampaignStatus, filters.status.data))
+    page = paginate_rows(statement)
     return render_template("campaigns/index.html", page=page, filters=filters)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...attachments.services import attachments_of
@@ -14,7 +14,6 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES
 from ...core.choices import company_choices, street_choices
 from ...core.errors import DomainError, TransitionError, check_version
-from ...core.forms import MAX_INT
 from ...core.pagination import page_number
 from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column, write_workbook, xlsx_response
@@ -47,45 +46,13 @@ def _filters():
 
 
 def _statement(filters, today):
-    statement = scope.visible(I)
-    if filters.q.data:
-        like = f"%{filters.q.data.strip()}%"
-        term = filters.q.data.strip().lstrip("#")
-        conditions = [I.description.ilike(like), I.estate.has(Estate.name.ilike(like))]
-        if term.isdigit() and int(term) <= MAX_INT:
-            conditions.append(I.id == int(term))
-        statement = statement.where(or_(*conditions))
-    if filters.campaign.data:
-        statement = statement.where(I.campaign_id == filters.campaign.data)
-    if value_of(filters, "street"):
-        statement = statement.where(I.street_id == filters.street.data)
-    if value_of(filters, "company"):
-        statement = statement.where(I.company_id == filters.company.data)
-    state = enum_or_none(ItemState, filters.state.data)
-    if state:
-        statement = statement.where(I.state == state)
-    if filters.open.data == "1":
-        statement = statement.where(I.state != ItemState.ACCEPTED)
-    elif filters.open.data == "0":
-        statement = statement.where(I.state == ItemState.ACCEPTED)
-    if filters.overdue.data == "1":
-        statement = statement.where(I.overdue_clause(today))
-    source = enum_or_none(ItemSource, filters.source.data)
-    if source:
-        statement = statement.where(I.source == source)
-    severity = enum_or_none(Severity, filters.severity.data)
-    if severity:
-        statement = statement.where(I.severity == severity)
-    responsible = enum_or_none(ResponsibleParty, filters.responsible.data)
-    if responsible:
-        statement = statement.where(I.responsible_party == responsible)
-    if arg_int("estate"):
-        statement = statement.where(I.estate_id == arg_int("estate"))
-    if arg_int("notice"):
-        statement = statement.where(I.notice_id == arg_int("notice"))
-    if arg_int("enrolment"):
-        statement = statement.where(I.enrolment_id == arg_int("enrolment"))
-    return statement
+    return item_service.filter_items(scope.visible(I), item_service.ItemFilter(
+        q=filters.q.data, campaign_id=filters.campaign.data, street_id=value_of(filters, "street"),
+        company_id=value_of(filters, "company"), state=enum_or_none(ItemState, filters.state.data),
+        open={"1": True, "0": False}.get(filters.open.data or ""), overdue=filters.overdue.data == "1",
+        source=enum_or_none(ItemSource, filters.source.data), severity=enum_or_none(Severity, filters.severity.data),
+        responsible_party=enum_or_none(ResponsibleParty, filters.responsible.data), estate_id=arg_int("estate"),
+        notice_id=arg_int("notice"), enrolment_id=arg_int("enrolment")), today)
 
 
 @bp.get("/items")
