@@ -19,6 +19,7 @@ BUREAU_ONLY = (LOGIN, 200, 200, 403, 403, 403)
 DISTRICT_READERS_ONLY = (LOGIN, 200, 200, 200, 403, 403)
 NO_LEADER = (LOGIN, 200, 200, 403, 200, 200)
 PUBLIC = (200, 200, 200, 200, 200, 200)
+NEEDS_TOKEN = (401, 401, 401, 401, 401, 401)  # the JSON API: a session cookie is not enough
 
 ACCESS: dict[str, tuple] = {
     # foundation
@@ -51,6 +52,15 @@ ACCESS: dict[str, tuple] = {
     "api_docs.docs": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     "api_me.me": (401, 401, 401, 401, 401, 401),  # a session cookie is not enough
+    # The JSON API: every route needs a bearer token (tests/api/test_scoping.py checks every
+    # endpoint × role with tokens). PUT-only routes are listed so that none goes undeclared.
+    **{endpoint: NEEDS_TOKEN for endpoint in (
+        "api_estates.estate_list", "api_estates.estate_detail", "api_companies.company_list",
+        "api_companies.company_detail", "api_staff.staff_list", "api_campaigns.campaign_list",
+        "api_campaigns.campaign_detail", "api_campaigns.enrolment_list", "api_campaigns.self_inspection_detail",
+        "api_campaigns.self_inspection_save", "api_items.item_list", "api_items.item_detail",
+        "api_reports.report_list", "api_reports.report_detail", "api_reports.report_update",
+        "api_credit.ranking", "api_credit.company_score", "api_targets.target_values")},
     # campaigns
     "campaigns.acceptance_detail": ALL,
     "campaigns.acceptance_new": BUREAU_ONLY,
