@@ -36,23 +36,26 @@ ERROR_MESSAGES = {
 
 
 def _chinese_validation_messages() -> None:
-    """marshmallow's default messages, in Chinese (the API is its only user)."""
+    """marshmallow's default messages, in Chinese (the API is its only user).
+
+    Plain strings (marshmallow lists only ``str`` messages); ``error_payload`` translates them
+    when the response is made, so the English catalogue applies too."""
     messages = {
-        fields.Field: {"required": _l("此项必填。"), "null": _l("此项不能为空。"),
-                       "validator_failed": _l("取值无效。")},
-        fields.String: {"invalid": _l("应为文字。")},
-        fields.Integer: {"invalid": _l("应为整数。"), "too_large": _l("数值过大。")},
-        fields.Number: {"invalid": _l("应为数字。"), "too_large": _l("数值过大。")},
-        fields.Boolean: {"invalid": _l("应为 true 或 false。")},
-        fields.Date: {"invalid": _l("日期格式应为 YYYY-MM-DD。")},
-        fields.List: {"invalid": _l("应为列表。")},
-        fields.Dict: {"invalid": _l("应为对象。")},
-        fields.Nested: {"type": _l("应为对象。")},
+        fields.Field: {"required": str(_l("此项必填。")), "null": str(_l("此项不能为空。")),
+                       "validator_failed": str(_l("取值无效。"))},
+        fields.String: {"invalid": str(_l("应为文字。"))},
+        fields.Integer: {"invalid": str(_l("应为整数。")), "too_large": str(_l("数值过大。"))},
+        fields.Number: {"invalid": str(_l("应为数字。")), "too_large": str(_l("数值过大。"))},
+        fields.Boolean: {"invalid": str(_l("应为 true 或 false。"))},
+        fields.Date: {"invalid": str(_l("日期格式应为 YYYY-MM-DD。"))},
+        fields.List: {"invalid": str(_l("应为列表。"))},
+        fields.Dict: {"invalid": str(_l("应为对象。"))},
+        fields.Nested: {"type": str(_l("应为对象。"))},
     }
     for field_class, overrides in messages.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **overrides}
-    Schema._default_error_messages = {**Schema._default_error_messages, "unknown": _l("不认识的字段。"),
-                                      "type": _l("应为 JSON 对象。")}
+    Schema._default_error_messages = {**Schema._default_error_messages, "unknown": str(_l("不认识的字段。")),
+                                      "type": str(_l("应为 JSON 对象。"))}
 
 
 _chinese_validation_messages()
@@ -96,8 +99,18 @@ def error_payload(status: int, data: dict):
                 flat.update(value)
             else:
                 flat[key] = value
-        body["errors"] = flat
+        body["errors"] = _translated(flat)
     return body, status, data.get("headers", {})
+
+
+def _translated(value):
+    if isinstance(value, str):
+        return _(value) if value else value
+    if isinstance(value, dict):
+        return {key: _translated(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_translated(item) for item in value]
+    return value
 
 
 def fail(status: int, message: str, *, code: str | None = None, errors: dict | None = None):
