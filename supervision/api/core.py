@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
+from ..core.pagination import MAX_PAGE
 from ..extensions import csrf, db
 from .services import user_for_token
 
@@ -145,7 +146,8 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # At most MAX_PAGE: an absurd page number would overflow the database's OFFSET.
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -168,9 +170,7 @@ def paginated(statement, args) -> dict:
 def paginated_rows(statement, args, *, row=lambda r: r) -> dict:
     """Like ``paginated`` for a select of several columns (an entity plus computed values):
     ``row`` turns each result row into what the item schema reads."""
-    from ..core.pagination import MAX_PAGE
-
-    page_number = min(args["page"], MAX_PAGE)
+    page_number = args["page"]
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = db.session.execute(statement.limit(args["per_page"]).offset((page_number - 1) * args["per_page"]))
     return {"items": [row(r) for r in rows.unique().all()], "page": page_number, "per_page": args["per_page"],
