@@ -90,7 +90,9 @@ def _campaign_row(row):
 @blp.arguments(CampaignArgs, location="query")
 @blp.response(200, page_schema(CampaignRowSchema))
 def campaign_list(args):
-    """Campaigns the user sees (streets and companies: running or closed ones their estates take part in)."""
+    """专项行动列表
+
+    街道办和物业企业只看到已启动、且有本街道或本企业小区参加的专项行动。"""
     statement = campaign_service.campaign_list_statement(
         current_user, q=args.get("q"), year=args.get("year"),
         status=CampaignStatus(args["status"]) if args.get("status") else None)
@@ -100,7 +102,9 @@ def campaign_list(args):
 @blp.route("/campaigns/<int:campaign_id>")
 @blp.response(200, CampaignDetailSchema)
 def campaign_detail(campaign_id: int):
-    """One campaign with its progress, counted over what the user may see."""
+    """专项行动详情及进度
+
+    进度按您可查看的小区和整改事项统计：合计及分街道。"""
     campaign = scope.load(Campaign, campaign_id)
     data = progress.campaign_progress(campaign, user=current_user, today=local_today())
     campaign.progress, campaign.streets = data.total, data.rows
@@ -161,7 +165,9 @@ def _enrolment_row(row):
 @blp.arguments(EnrolmentArgs, location="query")
 @blp.response(200, page_schema(EnrolmentSchema))
 def enrolment_list(args, campaign_id: int):
-    """The campaign's enrolled estates the user sees, with the derived stage and item counts."""
+    """纳入小区及进度
+
+    每个小区的进度阶段由记录推算（待摸底、待自查、整改中、待验收、已销号），附整改事项数和逾期数。"""
     from ...estates.models import Estate
 
     campaign = scope.load(Campaign, campaign_id)
@@ -283,8 +289,9 @@ def _fillable_self_inspection(enrolment_id: int) -> SelfInspection:
 @blp.route("/enrolments/<int:enrolment_id>/self-inspection")
 @blp.response(200, SelfInspectionSchema)
 def self_inspection_detail(enrolment_id: int):
-    """The enrolment's self-inspection with every checklist item and its answer (404 before the
-    company has started it)."""
+    """自查表
+
+    每个检查项一行，含答案、达标标准及提交后的达标结果。企业尚未开始填报时返回 404。"""
     enrolment = _load_enrolment(enrolment_id)
     if enrolment.self_inspection is None:
         fail(404, _("该小区尚未开始填报自查表。"))
@@ -295,10 +302,10 @@ def self_inspection_detail(enrolment_id: int):
 @blp.arguments(SelfInspectionInSchema)
 @blp.response(200, SelfInspectionSchema)
 def self_inspection_save(data, enrolment_id: int):
-    """The company saves answers (all or nothing) and, with ``submit: true``, submits the form:
-    it is scored and each failed check becomes a rectification item, as on the web page.
+    """填报、提交自查表（物业企业）
 
-    A refused submission keeps the saved draft and answers 422 with the reason."""
+    保存所列检查项的答案（全部有效才保存）；`submit: true` 时随即提交：计算得分，不达标的检查项生成整改事项，与网页相同。提交被拒时草稿仍保存，返回 422 及原因。带上读取时的 `version`，
+    已被他人修改返回 409。"""
     si = _fillable_self_inspection(enrolment_id)
     check_stale(si, data.get("version"))
     items = {item.id: item for item in si.template.items}
@@ -337,8 +344,9 @@ class ScanInSchema(Schema):
 @blp.arguments(ScanInSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, AttachmentSchema)
 def self_inspection_scan(_form, enrolment_id: int):
-    """The company uploads the stamped, signed scan of its form (multipart field ``file``; a PDF,
-    checked by content and size as on the web)."""
+    """上传自查表盖章扫描件（物业企业）
+
+    multipart 字段 `file`，PDF，最大 20 MB；按内容和大小检查，与网页相同。"""
     si = _fillable_self_inspection(enrolment_id)
     files = uploaded_files("file")
     if not files:

@@ -85,8 +85,9 @@ def _rule_set(as_of: date):
 @blp.arguments(RankingArgs, location="query")
 @blp.response(200, RankingPageSchema)
 def ranking(args):
-    """Every company's score and grade on a day under the rule set in force, best first
-    (the bureau and leaders; 403 for streets and companies, as on the web)."""
+    """信用评价排名
+
+    某评价日按当时适用规则集计算的各企业得分和等级，默认从高到低（住建局和领导；街道办和物业企业返回 403，与网页相同）。"""
     scope.require_role(DISTRICT_READERS)
     as_of = _as_of(args)
     rule_set = _rule_set(as_of)
@@ -102,7 +103,9 @@ def ranking(args):
 @blp.arguments(AsOfArgs, location="query")
 @blp.response(200, CompanyScoreSchema)
 def company_score(args, company_id: int):
-    """One company's score and grade (the bureau, leaders and the company itself)."""
+    """企业信用得分
+
+    住建局、领导和企业本身可查看。"""
     scope.require_role(DISTRICT_READERS | COMPANY)
     company = scope.load(Company, company_id)
     as_of = _as_of(args)

@@ -104,7 +104,9 @@ class ItemArgs(PageArgs):
 @blp.arguments(ItemArgs, location="query")
 @blp.response(200, page_schema(ItemSchema))
 def item_list(args):
-    """Items in the user's scope (street offices: their street; companies: their company)."""
+    """整改事项列表
+
+    街道办只看本街道，物业企业只看本企业；筛选条件与网页列表相同。"""
     def enum(enum_cls, key):
         return enum_cls(args[key]) if args.get(key) else None
 
@@ -133,7 +135,9 @@ def _detail(item: RectificationItem) -> RectificationItem:
 @blp.route("/<int:item_id>")
 @blp.response(200, ItemDetailSchema)
 def item_detail(item_id: int):
-    """One item with its state history and evidence."""
+    """整改事项详情
+
+    含状态变化记录、佐证材料，以及您现在可执行的操作。"""
     return _detail(scope.load(I, item_id, options=OPTIONS))
 
 
@@ -149,10 +153,10 @@ class ItemAnswerInSchema(Schema):
 @blp.arguments(ItemAnswerInSchema, location="form", content_type="multipart/form-data")
 @blp.response(200, ItemDetailSchema)
 def item_answer(form, item_id: int):
-    """The responsible party answers the item: a description and evidence files (multipart), then
-    the item is submitted for the bureau's acceptance. An open or rejected item is started or
-    resumed first, as on the web page. Files are checked by content and size; one bad file
-    stores none."""
+    """提交整改结果（责任单位）
+
+    multipart：整改情况说明 `response`、读取时的 `version`、整改完成日期 `fact_date` 和佐证材料 `evidence`（可多个；照片 JPG/PNG ≤10 MB，
+    PDF ≤20 MB，按内容检查，有一个不合格则都不保存）。待整改或被驳回的事项先转为整改中，再提交待验收，与网页相同。"""
     item = scope.load(I, item_id, options=OPTIONS)
     if not item_service.may_answer(current_user, item):
         fail(403, _("您不是该事项的责任单位，不能提交整改结果。"))

@@ -22,5 +22,7 @@ class MeSchema(Schema):
 @blp.route("")
 @blp.response(200, MeSchema)
 def me():
-    """The user of the token, with their role and binding (street or company)."""
+    """当前令牌所属用户
+
+    含角色及所属街道或企业。"""
     return current_user._get_current_object()

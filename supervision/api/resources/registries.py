@@ -79,7 +79,9 @@ ESTATE_OPTIONS = (joinedload(Estate.street), joinedload(Estate.community), joine
 @estates_blp.arguments(EstateArgs, location="query")
 @estates_blp.response(200, page_schema(EstateSchema))
 def estate_list(args):
-    """Estates in the user's scope, with the filters of the web list (50 a page by default)."""
+    """小区列表
+
+    您可查看范围内的小区，筛选条件与网页列表相同（默认每页 50 条）。"""
     filters = estate_services.EstateFilters(**{key: args.get(key) for key in (
         "q", "street_id", "community_id", "company_id", "management_mode", "committee", "is_old", "eligible",
         "alert", "archived", "sort")})
@@ -90,7 +92,9 @@ def estate_list(args):
 @estates_blp.route("/<int:estate_id>")
 @estates_blp.response(200, EstateSchema)
 def estate_detail(estate_id: int):
-    """One estate (404 outside the user's scope)."""
+    """小区详情
+
+    不在您查看范围内的小区返回 404。"""
     return scope.load(Estate, estate_id, options=ESTATE_OPTIONS)
 
 
@@ -134,8 +138,9 @@ class CompanyArgs(PageArgs):
 @companies_blp.arguments(CompanyArgs, location="query")
 @companies_blp.response(200, page_schema(CompanySchema))
 def company_list(args):
-    """Companies: the district for the bureau and leaders, those managing an estate of the street
-    for a street office. A company user reads its own company at ``/companies/{id}`` (403 here)."""
+    """物业企业列表
+
+    住建局和领导查看全区；街道办查看在本街道有在管小区的企业。物业企业用户请用 `/companies/{id}` 查看本企业（此处返回 403）。"""
     scope.require_role(DISTRICT_READERS | STREET)
     statement = company_services.filter_companies(scope.visible(Company), q=args.get("q"), grade=args.get("grade"),
                                                   archived=args.get("archived"), sort=args.get("sort"))
@@ -145,7 +150,9 @@ def company_list(args):
 @companies_blp.route("/<int:company_id>")
 @companies_blp.response(200, CompanyDetailSchema)
 def company_detail(company_id: int):
-    """One company with its certification rates today."""
+    """物业企业详情
+
+    含今日的持证率和项目经理持证率，以及您可查看的在管小区编号。"""
     company = scope.load(Company, company_id)
     today = local_today()
     company.certification = company_services.certification_rate(company_id=company.id, on=today)
@@ -205,8 +212,9 @@ class StaffArgs(PageArgs):
 @staff_blp.arguments(StaffArgs, location="query")
 @staff_blp.response(200, page_schema(StaffSchema))
 def staff_list(args):
-    """Staff with their certificates: the district for the bureau and leaders, its own staff for a
-    company (street offices: 403, as on the web)."""
+    """企业人员及证书
+
+    住建局和领导查看全区，物业企业只看本企业（忽略 company_id）；街道办返回 403，与网页相同。"""
     scope.require_role(DISTRICT_READERS | COMPANY)
     company_id = current_user.company_id if current_user.role is Role.COMPANY_USER else args.get("company_id")
     statement = company_services.filter_staff(

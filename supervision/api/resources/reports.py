@@ -84,7 +84,9 @@ def _week_or_422(text: str, field: str = "week") -> Week:
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, page_schema(ReportSchema))
 def report_list(args):
-    """Weekly reports: the district for the bureau and leaders, its own street's for a street office."""
+    """周报列表
+
+    住建局和领导查看全区，街道办只看本街道；物业企业返回 403。"""
     scope.require_role(READERS)
     week = _week_or_422(args["week"]) if args.get("week") else None
     statement = services.reports_statement(
@@ -113,7 +115,9 @@ def _detail(report: WeeklyReport) -> WeeklyReport:
 @blp.route("/<int:report_id>")
 @blp.response(200, ReportDetailSchema)
 def report_detail(report_id: int):
-    """One report with the street's figures and texts and the system's figures."""
+    """周报详情
+
+    含街道填报的数字和文字、系统统计的数字（已报送的为报送时的快照），以及报送前尚需填写的字段。"""
     return _detail(_load(report_id))
 
 
@@ -126,9 +130,11 @@ class ReportStartSchema(Schema):
 @blp.route("", methods=["POST"])
 @blp.arguments(ReportStartSchema)
 @blp.response(201, ReportDetailSchema)
+@blp.alt_response(200, schema=ReportDetailSchema, description="该周周报已存在，原样返回")
 def report_start(data):
-    """A street office starts its report for a campaign and week (a draft); when the report
-    exists already, it is returned as it is (200)."""
+    """开始填报周报（街道办）
+
+    为某专项行动某周创建本街道周报草稿（201）；已存在则原样返回（200）。"""
     scope.require_role(STREET)
     week = _week_or_422(data["week"])
     campaign = scope.load(Campaign, data["campaign_id"])
@@ -161,7 +167,9 @@ class ReportUpdateSchema(Schema):
 @blp.arguments(ReportUpdateSchema)
 @blp.response(200, ReportDetailSchema)
 def report_update(data, report_id: int):
-    """The street office saves its draft (or returned) report; fields left out keep their value."""
+    """保存周报草稿（街道办）
+
+    未列出的字段保持不变；带上读取时的 `version`，已被他人修改返回 409；已报送的周报已锁定。"""
     report = _load(report_id, roles=STREET)
     check_stale(report, data["version"])
     entered = {entry["code"]: entry.get("value") for entry in services.merged_entered(report)}
@@ -187,8 +195,9 @@ class ReportSubmitSchema(Schema):
 @blp.arguments(ReportSubmitSchema)
 @blp.response(200, ReportDetailSchema)
 def report_submit(data, report_id: int):
-    """The street office submits the report: it is locked and the system's figures are kept with
-    it. An incomplete report answers 422 listing every field still to fill."""
+    """报送周报（街道办）
+
+    报送后锁定，并保存当时的系统统计数字。尚未填完时返回 422，列出所有待填字段。"""
     report = _load(report_id, roles=STREET)
     check_stale(report, data["version"])
     if report.is_editable:

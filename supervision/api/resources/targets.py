@@ -55,8 +55,9 @@ class TargetArgs(Schema):
 @blp.arguments(TargetArgs, location="query")
 @blp.response(200, TargetsSchema)
 def target_values(args):
-    """Each indicator's value, target, expected progress and status, for the district (default)
-    or a street. Street offices see their own street only; companies: 403."""
+    """目标考核
+
+    各指标的实际值、目标值、按时间进度的应达值和状态，默认全区，可指定街道；街道办只能查看本街道，物业企业返回 403。"""
     scope.require_role(DISTRICT_READERS | STREET)
     street = street_in_scope(args.get("street_id"))
     year, day = year_and_day(args.get("year"))
