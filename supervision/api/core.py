@@ -57,6 +57,16 @@ def _chinese_validation_messages() -> None:
         field_class.default_error_messages = {**field_class.default_error_messages, **overrides}
     Schema._default_error_messages = {**Schema._default_error_messages, "unknown": str(_l("不认识的字段。")),
                                       "type": str(_l("应为 JSON 对象。"))}
+    validate.Range.message_min = str(_l("应{min_op} {{min}}。"))
+    validate.Range.message_max = str(_l("应{max_op} {{max}}。"))
+    validate.Range.message_all = str(_l("应{min_op} {{min}} 且{max_op} {{max}}。"))
+    validate.Range.message_gte, validate.Range.message_gt = str(_l("不小于")), str(_l("大于"))
+    validate.Range.message_lte, validate.Range.message_lt = str(_l("不大于")), str(_l("小于"))
+    validate.Length.message_min = str(_l("长度不能少于 {min}。"))
+    validate.Length.message_max = str(_l("长度不能超过 {max}。"))
+    validate.Length.message_all = str(_l("长度应在 {min} 至 {max} 之间。"))
+    validate.Regexp.default_message = str(_l("格式不正确。"))
+    validate.OneOf.default_message = str(_l("应为以下之一：{choices}。"))
 
 
 _chinese_validation_messages()
