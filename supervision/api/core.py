@@ -14,6 +14,7 @@ from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
@@ -148,9 +149,16 @@ def _authenticate():
     g.api_user = user
 
 
+def _stale_write(_error):
+    """Two writes of the same object at the same moment: the later one is refused, as a stale version."""
+    db.session.rollback()
+    return error_payload(409, {})
+
+
 def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
     blueprint = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
     blueprint.before_request(_authenticate)
+    blueprint.register_error_handler(StaleDataError, _stale_write)
     csrf.exempt(blueprint)
     return blueprint
 

@@ -262,3 +262,37 @@ def test_street_starts_a_report_once(client, district, bearer):
     again = client.post("/api/v1/reports", headers=headers, csrf=False, json=body)
     assert again.status_code == 200 and again.json["id"] == created.json["id"]
     assert [r.actor_id for r in _audit("report.create")] == [district.street_user.id]
+
+
+def test_writes_need_a_live_token(client, district, bearer):
+    from supervision.api.models import ApiToken
+    from supervision.core.timeutil import utcnow as now
+
+    w = district
+    url = f"/api/v1/reports/{w.report.id}"
+    body = {"version": w.report.version, "progress": "无令牌"}
+    assert client.put(url, csrf=False, json=body).status_code == 401
+    headers = bearer(w.street_user)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == w.street_user.id))
+    token.revoked_at = now()
+    db.session.commit()
+    refused = client.put(url, headers=headers, csrf=False, json=body)
+    assert refused.status_code == 401 and refused.json["code"] == "unauthenticated"
+    db.session.refresh(w.report)
+    assert w.report.progress is None and not _audit("report.update")
+
+
+def test_a_concurrent_write_that_loses_the_race_is_a_409(client, district, bearer, monkeypatch):
+    """The version check passed, but another request committed first: the database refuses the
+    UPDATE (optimistic locking) and the API answers 409, not 500."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from supervision.reports import services
+
+    def lose_the_race(report, **_kwargs):
+        raise StaleDataError("UPDATE statement on table 'weekly_reports' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(services, "save_report", lose_the_race)
+    response = client.put(f"/api/v1/reports/{district.report.id}", headers=bearer(district.street_user),
+                          csrf=False, json={"version": district.report.version, "progress": "x"})
+    assert response.status_code == 409 and response.json["code"] == "conflict"
