@@ -2,13 +2,18 @@
 
 1× is the demo district itself (``flask seed demo``: 8 streets, 40 communities, 240 estates, 30
 companies, their staff, two campaigns with enrolments, rectification items and notices, weekly
-reports, credit events …). k× adds k − 1 copies of everything that hangs off a street — the street
-itself, its communities, estates, owners' committees, the companies and their staff and certificates,
-enrolments, surveys, self-inspections and their answers, rectification notices and items with their
-transitions, spot checks, acceptances, weekly reports and their transitions, credit events, objections,
-clues and publication rows — so every proportion of the demo is kept (estates per street, items per
-enrolment, events per company, reports per street and week …). The campaigns, users, rule sets and
-other reference data are shared, as they would be in one bigger district.
+reports, credit events …). k× adds k − 1 copies of everything below the streets — communities,
+estates, owners' committees, the companies with their staff and certificates, enrolments (in the same
+campaigns), surveys, self-inspections and their answers, rectification notices and items with their
+transitions, spot checks, acceptances, credit events, objections, clues and publication rows — so the
+proportions of the demo are kept (communities per street, items per enrolment, events per company …).
+
+The district keeps its 8 streets, as a real district does (a few dozen at most): a bigger district
+has more estates per street, not hundreds of streets. So the weekly reports — one per campaign ×
+street × week — stay as many as in the demo, while everything they count (items, enrolments, …)
+grows k×; the per-street pages (dashboard scorecard, weekly overview grid, bulletin) keep their
+size and the benchmark shows whether their sums are computed in SQL. The campaigns, users, rule sets
+and other reference data are shared, as they would be in one bigger district.
 
 The copies are written with SQLAlchemy Core bulk inserts (``insert()`` with lists of dicts) against
 the app's own tables: each copy's ids are the originals shifted by a per-table stride, foreign keys to
@@ -33,10 +38,10 @@ from supervision.seeding import seed_demo
 
 # Tables copied per street, in an order where every foreign key points to a table already copied.
 CLONED = (
-    "streets", "communities", "companies", "estates", "owners_committees", "staff", "certificates",
+    "communities", "companies", "estates", "owners_committees", "staff", "certificates",
     "enrolments", "survey_records", "self_inspections", "self_inspection_answers",
     "rectification_notices", "spot_checks", "acceptances", "rectification_items", "item_transitions",
-    "acceptance_item_verdicts", "weekly_reports", "weekly_report_transitions",
+    "acceptance_item_verdicts",
     "credit_clues", "credit_events", "credit_objections", "credit_publication_rows",
 )
 
@@ -49,17 +54,20 @@ ITEM_SOURCE_TABLES = {
 CHUNK = 5_000
 
 
-def _street_name(name: str, copy: int) -> str:
-    return f"{name[:-2]}{copy + 1}街道" if name.endswith("街道") else f"{name}{copy + 1}"
+def _community_name(name: str, copy: int) -> str:
+    return f"{name[:-2]}{copy + 1}社区" if name.endswith("社区") else f"{name}{copy + 1}"
 
 
 def _fixers(copy: int, maxima: dict):
     """Per-table functions that make the copy's unique values unique."""
 
-    def streets(row):
-        row["name"] = _street_name(row["name"], copy)
+    def communities(row):
+        row["name"] = _community_name(row["name"], copy)
         if row.get("code"):
             row["code"] = f"{row['code']}-{copy}"
+
+    def estates(row):
+        row["name"] = f"{row['name']}{copy + 1}期"
 
     def companies(row):
         row["name"] = f"{row['name']}（{copy + 1}）"
@@ -82,7 +90,7 @@ def _fixers(copy: int, maxima: dict):
         if row.get("notice_number"):
             row["notice_number"] = f"{row['notice_number']}-{copy}"
 
-    return {"streets": streets, "companies": companies, "rectification_notices": notices,
+    return {"communities": communities, "estates": estates, "companies": companies, "rectification_notices": notices,
             "rectification_items": items, "credit_events": events}
 
 
