@@ -377,8 +377,11 @@ def sort_estates(statement, sort: str | None):
     else:
         columns = SORTS.get(key, SORTS["name"])
     ordered = [c.desc() if descending else c.asc() for c in columns[:1]] + [c.asc() for c in columns[1:]]
-    # NULLs last either way, then a stable tie-breaker.
-    return statement.order_by(*[case((columns[0].is_(None), 1), else_=0)], *ordered, Estate.id)
+    # NULLs last either way, then a stable tie-breaker. A NOT NULL column (the default sort, by name)
+    # needs no NULLs term, and without it the database can read the first page off the column's index.
+    first = getattr(columns[0], "expression", columns[0])
+    nulls_last = [] if getattr(first, "nullable", True) is False else [case((columns[0].is_(None), 1), else_=0)]
+    return statement.order_by(*nulls_last, *ordered, Estate.id)
 
 
 # --- owners' committees -------------------------------------------------------
