@@ -9,6 +9,7 @@ STAMP   := $(VENV)/.requirements-installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 PYTEST_ARGS ?= -n 2 --dist loadgroup -q
+BENCH_ARGS ?=
 export FLASK_APP := wsgi.py
 
 .PHONY: run test serve bench venv system-deps translations check clean
@@ -46,7 +47,7 @@ serve: venv translations
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 bench: system-deps venv translations
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 check: venv
 	$(BIN)/bandit -q -r supervision -ll -c pyproject.toml

@@ -3,10 +3,37 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import SelectField as _SelectField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import Select
 
 from .errors import DomainError
+
+
+class FastSelect(Select):
+    """WTForms' ``Select`` with a cheaper option: the same HTML, several times faster.
+
+    WTForms builds every ``<option>`` through ``html_params`` and ``Markup.format``; a filter listing
+    every community or company of a large district renders thousands of them, and that dominated the
+    estate list's time (bench/results.md). Options with extra attributes still go through WTForms.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = escape(choice.label or choice.value)
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
+
+
+class SelectField(_SelectField):
+    """A ``SelectField`` rendered with :class:`FastSelect`, for lists that can be long."""
+
+    widget = FastSelect()
 
 
 class ConfirmForm(FlaskForm):

@@ -339,6 +339,8 @@ class RowPagination(Pagination):
         return list(db.session.execute(statement))
 
     def _query_count(self) -> int:
+        if self._query_args.get("total") is not None:  # already known to the caller: spare a scoring query
+            return self._query_args["total"]
         sub = self._query_args["select"].order_by(None).subquery()
         return db.session.execute(select(func.count()).select_from(sub)).scalar()
 

@@ -84,10 +84,13 @@ def _ranking_query():
 @scope.role_required(DISTRICT_READERS)
 def ranking():
     filters, rule_set, in_force, as_of, statement, sort = _ranking_query()
-    page = scoring.RowPagination(select=statement, page=page_number(),
-                                 per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
-    rows = [scoring.row_to_score(rule_set, row) for row in page.items]
     counts = scoring.grade_counts(rule_set, as_of)
+    # Unfiltered, the ranking holds every company that the grade counts count: no second scoring query.
+    unfiltered = not (filters.q.data or filters.grade.data or filters.street.data)
+    page = scoring.RowPagination(select=statement, page=page_number(),
+                                 per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False,
+                                 total=sum(c["count"] for c in counts.values()) if unfiltered else None)
+    rows = [scoring.row_to_score(rule_set, row) for row in page.items]
     return render_template("credit/ranking.html", filters=filters, page=page, rows=rows, rule_set=rule_set,
                            in_force=in_force, as_of=as_of, counts=counts, sort=sort,
                            publications=_latest_publications())

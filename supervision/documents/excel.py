@@ -139,11 +139,18 @@ def boolean(raw):
 
 
 def choice(enum_cls):
+    # Value and (translated) label → member, built on first use: translating every label for every
+    # cell dominated large imports. The parser lives as long as its columns, i.e. one request.
+    lookup: dict[str, Any] = {}
+
     def parse(raw):
         value = str(raw).strip()
-        for member in enum_cls:
-            if value in (member.label, member.value):
-                return member
+        if not lookup:
+            for member in enum_cls:  # first match wins, as in a scan of label then value per member
+                lookup.setdefault(member.label, member)
+                lookup.setdefault(member.value, member)
+        if value in lookup:
+            return lookup[value]
         raise CellError(_("应为以下之一：%(options)s", options="、".join(m.label for m in enum_cls)))
     return parse
 

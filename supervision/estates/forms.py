@@ -3,10 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import VersionedForm, optional_int
+from ..core.forms import SelectField, VersionedForm, optional_int
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
 

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -142,9 +143,10 @@ def estate_errors(values: dict, *, estate: Estate | None = None, community: Comm
     if mode is ManagementMode.NONE and (company is not None or company_id):
         errors.append(("company_id", _("管理模式为“无物业”时，不应填写物业服务企业。")))
 
-    labels = {"year_built": _("建成年份"), "buildings": _("楼栋数"), "households": _("户数"),
-              "floor_area": _("建筑面积"), "professional_vote_households": _("选择专业化物业管理的户数"),
-              "latitude": _("纬度"), "longitude": _("经度")}
+    # Lazy: translated only for a message (an import checks thousands of rows).
+    labels = {"year_built": _l("建成年份"), "buildings": _l("楼栋数"), "households": _l("户数"),
+              "floor_area": _l("建筑面积"), "professional_vote_households": _l("选择专业化物业管理的户数"),
+              "latitude": _l("纬度"), "longitude": _l("经度")}
     for field, label in labels.items():
         message = _range_error(field, values.get(field), label)
         if message:
@@ -386,8 +388,11 @@ def sort_estates(statement, sort: str | None):
     else:
         columns = SORTS.get(key, SORTS["name"])
     ordered = [c.desc() if descending else c.asc() for c in columns[:1]] + [c.asc() for c in columns[1:]]
-    # NULLs last either way, then a stable tie-breaker.
-    return statement.order_by(*[case((columns[0].is_(None), 1), else_=0)], *ordered, Estate.id)
+    # NULLs last either way, then a stable tie-breaker. A NOT NULL column (the default sort, by name)
+    # needs no NULLs term, and without it the database can read the first page off the column's index.
+    first = getattr(columns[0], "expression", columns[0])
+    nulls_last = [] if getattr(first, "nullable", True) is False else [case((columns[0].is_(None), 1), else_=0)]
+    return statement.order_by(*nulls_last, *ordered, Estate.id)
 
 
 # --- owners' committees -------------------------------------------------------

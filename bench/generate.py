@@ -1,0 +1,164 @@
+"""Generate a district at k times the demo size, for the benchmark.
+
+1× is the demo district itself (``flask seed demo``: 8 streets, 40 communities, 240 estates, 30
+companies, their staff, two campaigns with enrolments, rectification items and notices, weekly
+reports, credit events …). k× adds k − 1 copies of everything below the streets — communities,
+estates, owners' committees, the companies with their staff and certificates, enrolments (in the same
+campaigns), surveys, self-inspections and their answers, rectification notices and items with their
+transitions, spot checks, acceptances, credit events, objections, clues and publication rows — so the
+proportions of the demo are kept (communities per street, items per enrolment, events per company …).
+
+The district keeps its 8 streets, as a real district does (a few dozen at most): a bigger district
+has more estates per street, not hundreds of streets. So the weekly reports — one per campaign ×
+street × week — stay as many as in the demo, while everything they count (items, enrolments, …)
+grows k×; the per-street pages (dashboard scorecard, weekly overview grid, bulletin) keep their
+size and the benchmark shows whether their sums are computed in SQL. The campaigns, users, rule sets
+and other reference data are shared, as they would be in one bigger district.
+
+The copies are written with SQLAlchemy Core bulk inserts (``insert()`` with lists of dicts) against
+the app's own tables: each copy's ids are the originals shifted by a per-table stride, foreign keys to
+copied tables are shifted the same way, and the few unique values (street and company names, credit
+codes, notice numbers, credit-event keys) get a copy number. Valid rows by construction: they are the
+demo's rows, which the app's own services produced.
+
+Usage (inside an app context, on a freshly migrated database)::
+
+    from bench.generate import generate
+    counts = generate(scale=10)
+"""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, insert, select, text
+
+from supervision.companies.credit_code import make_credit_code
+from supervision.extensions import db
+from supervision.seeding import seed_demo
+
+# Tables copied per street, in an order where every foreign key points to a table already copied.
+CLONED = (
+    "communities", "companies", "estates", "owners_committees", "staff", "certificates",
+    "enrolments", "survey_records", "self_inspections", "self_inspection_answers",
+    "rectification_notices", "spot_checks", "acceptances", "rectification_items", "item_transitions",
+    "acceptance_item_verdicts",
+    "credit_clues", "credit_events", "credit_objections", "credit_publication_rows",
+)
+
+# RectificationItem.source_id points to the record the item came from, by source.
+ITEM_SOURCE_TABLES = {
+    "survey": "survey_records", "self_inspection": "self_inspections",
+    "spot_check": "spot_checks", "acceptance": "acceptances",
+}
+
+CHUNK = 5_000
+
+
+def _community_name(name: str, copy: int) -> str:
+    return f"{name[:-2]}{copy + 1}社区" if name.endswith("社区") else f"{name}{copy + 1}"
+
+
+def _fixers(copy: int, maxima: dict):
+    """Per-table functions that make the copy's unique values unique."""
+
+    def communities(row):
+        row["name"] = _community_name(row["name"], copy)
+        if row.get("code"):
+            row["code"] = f"{row['code']}-{copy}"
+
+    def estates(row):
+        row["name"] = f"{row['name']}{copy + 1}期"
+
+    def companies(row):
+        row["name"] = f"{row['name']}（{copy + 1}）"
+        row["credit_code"] = make_credit_code(f"91{copy:05d}0MA{row['id'] % 10_000_000:07d}")
+
+    def notices(row):
+        row["sequence"] = row["sequence"] + copy * maxima["notice_seq"]
+        row["number"] = f"〔{row['year']}〕整改第{row['sequence']:04d}号"
+
+    def items(row):
+        table = ITEM_SOURCE_TABLES.get(getattr(row["source"], "value", row["source"]))
+        if row.get("source_id") is not None and table:
+            row["source_id"] = row["source_id"] + copy * maxima[table]
+
+    def events(row):
+        if row.get("source_key"):
+            row["source_key"] = f"{row['source_key']}#{copy}"
+        if row.get("notice_seq") is not None:
+            row["notice_seq"] = row["notice_seq"] + copy * maxima["event_seq"]
+        if row.get("notice_number"):
+            row["notice_number"] = f"{row['notice_number']}-{copy}"
+
+    return {"communities": communities, "estates": estates, "companies": companies, "rectification_notices": notices,
+            "rectification_items": items, "credit_events": events}
+
+
+def _reset_sequences(connection, tables) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for name in tables:
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"))
+
+
+def clone(copies: int) -> dict[str, int]:
+    """Add ``copies`` copies of the street subtree; returns the rows added per table."""
+    metadata = db.metadata
+    connection = db.session.connection()
+    tables = [metadata.tables[name] for name in CLONED]
+    maxima = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables}
+    notices, events = metadata.tables["rectification_notices"], metadata.tables["credit_events"]
+    maxima["notice_seq"] = connection.scalar(select(func.coalesce(func.max(notices.c.sequence), 0)))
+    maxima["event_seq"] = connection.scalar(select(func.coalesce(func.max(events.c.notice_seq), 0)))
+    originals = {t.name: [dict(r) for r in connection.execute(select(t).order_by(t.c.id)).mappings()]
+                 for t in tables}
+    added = {}
+    for table in tables:
+        rows = originals[table.name]
+        shifted = [(column.name, next(iter(column.foreign_keys)).column.table.name)
+                   for column in table.columns if column.foreign_keys
+                   and next(iter(column.foreign_keys)).column.table.name in maxima]
+        batch = []
+        for copy in range(1, copies + 1):
+            fix = _fixers(copy, maxima).get(table.name)
+            for original in rows:
+                row = dict(original)
+                row["id"] = original["id"] + copy * maxima[table.name]
+                for column, target in shifted:
+                    if row[column] is not None:
+                        row[column] = row[column] + copy * maxima[target]
+                if fix:
+                    fix(row)
+                batch.append(row)
+                if len(batch) >= CHUNK:
+                    connection.execute(insert(table), batch)
+                    batch = []
+        if batch:
+            connection.execute(insert(table), batch)
+        added[table.name] = len(rows) * copies
+    _reset_sequences(connection, CLONED)
+    return added
+
+
+def generate(scale: int, log=print) -> dict[str, int]:
+    """Seed the demo district, then grow it to ``scale`` times its size. Commits."""
+    started = time.perf_counter()
+    seed_demo()
+    db.session.commit()
+    log(f"  demo seeded in {time.perf_counter() - started:.1f}s")
+    if scale > 1:
+        started = time.perf_counter()
+        added = clone(scale - 1)
+        db.session.commit()
+        log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Autovacuum analyses a table soon after a bulk load; do it now, as a live database would be.
+        connection.execute(text("ANALYZE"))
+    counts = {}
+    for name in ("streets", "estates", "companies", "staff", "enrolments", "rectification_items",
+                 "weekly_reports", "credit_events"):
+        counts[name] = connection.scalar(select(func.count()).select_from(db.metadata.tables[name]))
+    db.session.commit()
+    return counts
