@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup -q
 BENCH_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: run test serve bench venv system-deps translations check clean
+.PHONY: run test serve bench venv system-deps translations messages check clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ system-deps:
 
 translations: venv
 	$(BIN)/pybabel compile --use-fuzzy -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+
+# After changing UI texts: extract them and merge into the English catalogue, then translate the
+# new empty msgstr entries in translations/en/LC_MESSAGES/messages.po (tests/test_i18n.py lists them).
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 \
+		--sort-by-file --no-location --omit-header -o translations/messages.pot supervision templates
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	rm translations/messages.pot
 
 run: system-deps venv translations
 	$(BIN)/flask db upgrade

@@ -229,6 +229,23 @@ def count_queries():
     return _counting
 
 
+def pytest_configure(config):
+    """Compile the translation catalogues when a .po is newer than its .mo (``make test`` does too)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).parent.parent / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
 def pytest_collection_modifyitems(config, items):
     # Tests reading the shared demo district run on one xdist worker, so it is built once.
     for item in items:
