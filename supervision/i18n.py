@@ -1,7 +1,7 @@
 """Locale and time-zone choice: Simplified Chinese unless the user chose English."""
 from __future__ import annotations
 
-from flask import has_request_context, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = {"zh_CN": "简体中文", "en": "English"}
@@ -11,6 +11,8 @@ DEFAULT_LOCALE = "zh_CN"
 def select_locale() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE  # command line and background jobs speak Chinese
+    if request.path.startswith("/api/"):
+        return DEFAULT_LOCALE  # the API's messages are Chinese for every client, whatever its user chose
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")

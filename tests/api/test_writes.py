@@ -104,6 +104,16 @@ def test_bad_answers_are_422_naming_each_check_and_nothing_is_saved(client, dist
     assert response.status_code == 422 and "999999" in response.json["errors"]["answers"][0]
 
 
+def test_api_messages_are_chinese_for_a_user_who_chose_english(client, district, bearer, si_url):
+    district.company_user.locale = "en"
+    db.session.commit()
+    response = client.put(si_url, headers=bearer(district.company_user), csrf=False, json={
+        "answers": [{"value": True}], "colour": "red"})
+    assert response.status_code == 422
+    assert response.json["errors"]["colour"] == ["不认识的字段。"]
+    assert response.json["errors"]["answers"]["0"]["item_id"] == ["此项必填。"]
+
+
 def test_stale_version_is_409_and_changes_nothing(client, district, bearer, si_url):
     si = district.self_inspection
     response = client.put(si_url, headers=bearer(district.company_user), csrf=False, json={
