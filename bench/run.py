@@ -23,9 +23,9 @@ Results go to bench/results.md (``--out``), with pass/fail against the issue's t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
-import logging
 import os
 import re
 import resource
@@ -215,7 +215,6 @@ def _pdf_pages(data: bytes) -> int:
 
 
 def worker(args) -> dict:
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     from flask_migrate import upgrade
     from sqlalchemy import event, func, select
 
@@ -232,7 +231,8 @@ def worker(args) -> dict:
         app = _bench_app(database_url, workdir)
         with app.app_context():
             started = time.perf_counter()
-            upgrade()
+            with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines, one per migration
+                upgrade()
             result["migrate_s"] = time.perf_counter() - started
             started = time.perf_counter()
             result["counts"] = generate(scale, log=lambda m: print(m, flush=True))
