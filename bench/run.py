@@ -310,7 +310,9 @@ def report(results: list[dict], args, elapsed: float) -> str:
         "after 2 warm-up requests, through Flask's test client logged in as a bureau officer "
         "(see bench/README.md for how to read this).",
         "",
-        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}.",
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}; load average "
+        f"{args.load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (other work on the machine "
+        "slows every timing alike; the query counts do not change).",
         "",
         "## Data",
         "",
@@ -415,6 +417,7 @@ def main(argv=None) -> int:
     for backend in backends:
         if backend not in {"sqlite", "postgresql"}:
             parser.error(f"unknown backend {backend!r}")
+    args.load_before = os.getloadavg()[0]
     started = time.perf_counter()
     results = []
     for backend in backends:
