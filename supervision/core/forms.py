@@ -27,7 +27,7 @@ class FastSelect(Select):
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         label = escape(choice.label or choice.value)
         selected = "selected " if choice.selected else ""
-        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
+        return Markup('<option %svalue="%s">%s</option>') % (selected, value, label)  # % escapes each value
 
 
 class SelectField(_SelectField):
