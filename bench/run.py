@@ -23,9 +23,9 @@ Results go to bench/results.md (``--out``), with pass/fail against the issue's t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
-import logging
 import os
 import re
 import resource
@@ -215,7 +215,6 @@ def _pdf_pages(data: bytes) -> int:
 
 
 def worker(args) -> dict:
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     from flask_migrate import upgrade
     from sqlalchemy import event, func, select
 
@@ -232,7 +231,8 @@ def worker(args) -> dict:
         app = _bench_app(database_url, workdir)
         with app.app_context():
             started = time.perf_counter()
-            upgrade()
+            with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines, one per migration
+                upgrade()
             result["migrate_s"] = time.perf_counter() - started
             started = time.perf_counter()
             result["counts"] = generate(scale, log=lambda m: print(m, flush=True))
@@ -310,7 +310,9 @@ def report(results: list[dict], args, elapsed: float) -> str:
         "after 2 warm-up requests, through Flask's test client logged in as a bureau officer "
         "(see bench/README.md for how to read this).",
         "",
-        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}.",
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}; load average "
+        f"{args.load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (other work on the machine "
+        "slows every timing alike; the query counts do not change).",
         "",
         "## Data",
         "",
@@ -415,6 +417,7 @@ def main(argv=None) -> int:
     for backend in backends:
         if backend not in {"sqlite", "postgresql"}:
             parser.error(f"unknown backend {backend!r}")
+    args.load_before = os.getloadavg()[0]
     started = time.perf_counter()
     results = []
     for backend in backends:

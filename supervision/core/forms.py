@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms import SelectField as _SelectField
 from wtforms.validators import DataRequired, Length
@@ -25,8 +25,9 @@ class FastSelect(Select):
         if kwargs or choice.render_kw:
             return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        selected = Markup("selected ") if choice.selected else ""
-        return Markup('<option {}value="{}">{}</option>').format(selected, value, choice.label or choice.value)
+        label = escape(choice.label or choice.value)
+        selected = "selected " if choice.selected else ""
+        return Markup('<option %svalue="%s">%s</option>') % (selected, value, label)  # % escapes each value
 
 
 class SelectField(_SelectField):
