@@ -29,6 +29,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -292,6 +293,7 @@ def worker(args) -> dict:
             db.engine.dispose()
     finally:
         drop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
