@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -97,7 +98,7 @@ def withdraw(enrolment_id: int):
                            message=_("确定将“%(estate)s”退出“%(campaign)s”吗？已有的摸底、自查和整改记录会保留，"
                                      "可以重新纳入。", estate=enrolment.estate.name, campaign=enrolment.campaign.name),
                            cancel_url=url_for(".enrolment_detail", enrolment_id=enrolment.id),
-                           confirm_label=_("退出"))
+                           confirm_label=pgettext("enrolment", "退出"))
 
 
 def _problems(rows) -> list[survey_service.ProblemInput]:
