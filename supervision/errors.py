@@ -3,20 +3,21 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
 
 MESSAGES = {
-    400: ("bad_request", "请求有误。"),
-    403: ("forbidden", "您没有执行此操作的权限。"),
-    404: ("not_found", "页面或记录不存在，或您无权查看。"),
-    405: ("method_not_allowed", "不支持该请求方式。"),
-    409: ("conflict", "该记录已被他人修改，请刷新后重试。"),
-    413: ("too_large", "上传的文件过大。"),
-    429: ("too_many_requests", "请求过于频繁，请稍后再试。"),
-    500: ("server_error", "系统出现错误，请稍后再试或联系管理员。"),
+    400: ("bad_request", _l("请求有误。")),
+    403: ("forbidden", _l("您没有执行此操作的权限。")),
+    404: ("not_found", _l("页面或记录不存在，或您无权查看。")),
+    405: ("method_not_allowed", _l("不支持该请求方式。")),
+    409: ("conflict", _l("该记录已被他人修改，请刷新后重试。")),
+    413: ("too_large", _l("上传的文件过大。")),
+    429: ("too_many_requests", _l("请求过于频繁，请稍后再试。")),
+    500: ("server_error", _l("系统出现错误，请稍后再试或联系管理员。")),
 }
 
 
@@ -25,7 +26,7 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str | None = None):
-    code, default = MESSAGES.get(status, ("error", "出错了。"))
+    code, default = MESSAGES.get(status, ("error", _l("出错了。")))
     text = message or _(default)
     if _wants_json():
         response = jsonify(code=code, message=text)

@@ -27,6 +27,7 @@ from ..estates.forms import ImportForm
 from ..estates.models import Estate
 from ..estates.sections import company_sections
 from ..extensions import db
+from ..i18n import in_chinese
 from . import services, spreadsheet
 from .forms import (CertificateForm, CompanyArchiveForm, CompanyFilterForm, CompanyForm, LeaveForm, StaffFilterForm,
                     StaffForm)
@@ -65,6 +66,7 @@ def index():
 
 @bp.get("/export.xlsx")
 @scope.role_required(DISTRICT_READERS | STREET)
+@in_chinese
 def export():
     form = CompanyFilterForm(request.args)
     return xlsx_response(spreadsheet.export_bytes(_company_statement(form)), f"物业企业-{local_today():%Y%m%d}.xlsx")
@@ -196,6 +198,7 @@ def restore(company_id: int):
 
 @bp.get("/import/template.xlsx")
 @scope.role_required(BUREAU)
+@in_chinese
 def import_template():
     return xlsx_response(spreadsheet.template_bytes(), "物业企业导入模板.xlsx")
 
@@ -393,7 +396,7 @@ def _bind_certificate_choices(form: CertificateForm, staff: Staff) -> None:
     types = db.session.scalars(select(CertificateType).order_by(CertificateType.id)).all()
     ordered = sorted(types, key=lambda t: (t.id not in required, t.id))
     form.certificate_type_id.choices = [(None, _("请选择"))] + [
-        (t.id, f"{t.name}{'（本岗位要求）' if t.id in required else ''}") for t in ordered]
+        (t.id, _("%(name)s（本岗位要求）", name=t.name) if t.id in required else t.name) for t in ordered]
 
 
 @bp.route("/staff/<int:staff_id>/certificates/new", methods=["GET", "POST"])

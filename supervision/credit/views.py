@@ -22,6 +22,7 @@ from ..core.pagination import page_number, paginate
 from ..core.timeutil import local_today
 from ..estates.models import Estate
 from ..extensions import db
+from ..i18n import in_chinese
 from . import scoring, services
 from .forms import (BasicAssessmentForm, ClueFilterForm, ClueForm, CompanyChoiceForm, DecideForm, EventFilterForm,
                     EventForm, EvidenceForm, ObjectionForm, PublicationForm, RankingFilterForm, RevokeForm,
@@ -98,6 +99,7 @@ def ranking():
 
 @bp.get("/export.xlsx")
 @scope.role_required(DISTRICT_READERS)
+@in_chinese
 def ranking_export():
     from ..documents.excel import Column, write_workbook, xlsx_response
 
@@ -191,6 +193,7 @@ def company(company_id: int):
 
 @bp.get("/companies/<int:company_id>/report.pdf")
 @scope.role_required(DISTRICT_READERS | COMPANY)
+@in_chinese
 def report_pdf(company_id: int):
     company = scope.load(Company, company_id)
     data = _credit_file(company, _as_of_arg())
@@ -248,7 +251,8 @@ def _bind_event_form(form: EventForm, company: Company, rule_set: CreditRuleSet)
     groups: dict[str, list] = {}
     for item in services.items_of(rule_set, include_automatic=False):
         sign = "+" if item.points > 0 else ""
-        label = f"{item.code} {item.description}（{sign}{scoring.q(item.points)}分）"
+        label = _("%(code)s %(description)s（%(points)s分）", code=item.code, description=item.description,
+                  points=f"{sign}{scoring.q(item.points)}")
         groups.setdefault(item.part.name, []).append((item.id, label))
     form.item_id.choices = [(None, _("请选择评价条款"))] + [
         (item_id, label) for entries in groups.values() for item_id, label in entries]
@@ -482,6 +486,7 @@ def event_revoke(event_id: int):
 
 @bp.get("/events/<int:event_id>/notice.pdf")
 @scope.role_required(DISTRICT_READERS | COMPANY)
+@in_chinese
 def notice_pdf(event_id: int):
     event = _load_event(event_id)
     if not event.notice_number:
@@ -644,7 +649,8 @@ def assessment(company_id: int):
     rule_set = services.rule_set_for(today)
     items = services.items_of(rule_set, kinds={PartKind.BASIC})
     form = BasicAssessmentForm()
-    form.items.choices = [(i.id, f"{i.code} {i.description}（{scoring.q(i.points)}分）") for i in items]
+    form.items.choices = [(i.id, _("%(code)s %(description)s（%(points)s分）", code=i.code, description=i.description,
+                                    points=scoring.q(i.points))) for i in items]
     if request.method == "GET":
         form.effective_from.data = today
     day = form.effective_from.data or today
@@ -780,6 +786,7 @@ def publication(publication_id: int):
 
 @bp.get("/publications/<int:publication_id>/lists.pdf")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def publication_pdf(publication_id: int):
     publication = scope.load(CreditPublication, publication_id)
     rows = list(db.session.scalars(select(CreditPublicationRow).where(

@@ -15,6 +15,8 @@ from datetime import date
 from fractions import Fraction
 
 import matplotlib
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 matplotlib.use("Agg")
@@ -48,7 +50,7 @@ STATUS_COLOURS = {
     "unavailable": "#bdbdbd",
 }
 LINE_COLOURS = ["#1f4e79", "#c0392b", "#2e7d32", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d4ac0d"]
-EMPTY_TEXT = "暂无数据"
+EMPTY_TEXT = _l("暂无数据")
 PERCENT = FuncFormatter(lambda value, _pos: f"{value:.0f}%")
 
 
@@ -67,7 +69,7 @@ def _save(figure: Figure) -> str:
 
 
 def _empty(axes, message: str = EMPTY_TEXT) -> None:
-    axes.text(0.5, 0.5, message, transform=axes.transAxes, ha="center", va="center", fontsize=13, color="#7a8590")
+    axes.text(0.5, 0.5, str(message), transform=axes.transAxes, ha="center", va="center", fontsize=13, color="#7a8590")
     axes.set_xticks([])
     axes.set_yticks([])
     for spine in axes.spines.values():
@@ -90,14 +92,14 @@ def trend_chart(title: str, series: list[tuple[str, list[tuple[date, Fraction | 
                   color=LINE_COLOURS[index % len(LINE_COLOURS)])
         drawn += 1
     if not drawn:
-        _empty(axes, f"{EMPTY_TEXT}（尚无周快照）")
+        _empty(axes, _("暂无数据（尚无周快照）"))
         return _save(figure)
     if threshold is not None:
         axes.axhline(float(threshold) * 100, color="#c62828", linestyle="--", linewidth=1,
-                     label=f"目标 {_label(threshold)}")
+                     label=_("目标 %(value)s", value=_label(threshold)))
     axes.set_ylim(0, 105)
     axes.yaxis.set_major_formatter(PERCENT)
-    axes.set_ylabel("完成率")
+    axes.set_ylabel(_("完成率"))
     axes.grid(axis="y", color="#e1e5ea", linewidth=0.8)
     axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
     for tick in axes.get_xticklabels():
@@ -154,10 +156,10 @@ def bars_chart(title: str, rows: list[dict], *, horizontal: bool = False, width:
     axes.set_axisbelow(True)
     # A legend for the colours and the target mark.
     used = []
-    for status, label in (("met", "已达标"), ("on_track", "按进度"), ("behind", "滞后"), ("no_data", "暂无数据")):
+    for status, label in (("met", _("已达标")), ("on_track", _("按进度")), ("behind", _("滞后")), ("no_data", _("暂无数据"))):
         if any(row["status"] == status for row in rows):
             used.append(Patch(color=STATUS_COLOURS[status], label=label))
-    used.append(Line2D([0], [0], color="#212529", linewidth=1.6, label="目标"))
+    used.append(Line2D([0], [0], color="#212529", linewidth=1.6, label=_("目标")))
     figure.legend(handles=used, loc="outside lower center", ncols=len(used), fontsize=8, frameon=False)
     return _save(figure)
 

@@ -9,6 +9,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
@@ -97,22 +98,22 @@ def trend_svg(street_id: int | None, scope_name: str, *, until: date, indicator_
         chosen = [indicator]
         targets = target_services.year_targets(year or until.year)
         threshold = target_services.resolve_threshold(targets, indicator, street_id).value
-        title = f"{scope_name} · {indicator.name} 周趋势"
+        title = _("%(scope)s · %(indicator)s 周趋势", scope=scope_name, indicator=indicator.name)
     else:
         chosen = [get_indicator(code) for code in TREND_INDICATORS]
         threshold = None
-        title = f"{scope_name} · 主要指标周趋势"
+        title = _("%(scope)s · 主要指标周趋势", scope=scope_name)
     series = target_services.trend(chosen, street_id, until=until, weeks=weeks)
     return charts.trend_chart(title, [(str(s.indicator.name), s.points) for s in series], threshold=threshold)
 
 
 def streets_svg(card, indicator_code: str) -> str:
     indicator = get_indicator(indicator_code)
-    return charts.bars_chart(f"各街道{indicator.name}", street_chart_rows(card, indicator_code))
+    return charts.bars_chart(_("各街道%(indicator)s", indicator=indicator.name), street_chart_rows(card, indicator_code))
 
 
 def indicators_svg(row, scope_name: str) -> str:
-    return charts.bars_chart(f"{scope_name} · 各项指标完成情况", indicator_chart_rows(row), horizontal=True)
+    return charts.bars_chart(_("%(scope)s · 各项指标完成情况", scope=scope_name), indicator_chart_rows(row), horizontal=True)
 
 
 # --- the company's own view -----------------------------------------------------------------
@@ -160,7 +161,7 @@ def monthly_report(year: int, month: int, street=None) -> dict:
     else:
         card = target_services.scorecard(day, year=year, street_ids=[street_id], include_district=False)
         row = card.streets[0]
-    scope_name = street.name if street is not None else "全区"
+    scope_name = street.name if street is not None else _("全区")
     district = db.session.scalar(select(District).order_by(District.id))
     trend = trend_svg(street_id, scope_name, until=day, year=year)
     bars = indicators_svg(row, scope_name)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import scope
 from ..auth.roles import COMPANY, DISTRICT_READERS, STREET
 from ..core.timeutil import local_today
 from ..documents.pdf import pdf_response, render_pdf
+from ..i18n import in_chinese
 from ..targets import services as target_services
 from ..targets.indicators import all_indicators, get_indicator
 from ..targets.views import street_in_scope, year_and_day
@@ -57,7 +59,7 @@ def _recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
     months = []
     year, month = today.year, today.month
     for _i in range(count):
-        months.append((f"{year}-{month:02d}", f"{year}年{month}月"))
+        months.append((f"{year}-{month:02d}", _("%(year)s年%(month)s月", year=year, month=month)))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
 
@@ -90,7 +92,7 @@ def chart_trend():
         abort(404)
     weeks = min(max(request.args.get("weeks", 26, type=int), 4), 104)
     year, day = year_and_day(request.args.get("year", type=int))
-    return _svg(services.trend_svg(street.id if street else None, street.name if street else "全区",
+    return _svg(services.trend_svg(street.id if street else None, street.name if street else _("全区"),
                                    until=day, indicator_code=code, weeks=weeks, year=year))
 
 
@@ -114,11 +116,12 @@ def chart_indicators():
         row = target_services.scorecard(day, year=year, street_ids=[]).district
     else:
         row = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False).streets[0]
-    return _svg(services.indicators_svg(row, street.name if street else "全区"))
+    return _svg(services.indicators_svg(row, street.name if street else _("全区")))
 
 
 @bp.get("/dashboard/report.pdf")
 @scope.role_required(READERS)
+@in_chinese
 def monthly_report():
     street = street_in_scope(request.args.get("street", type=int))
     today = local_today()

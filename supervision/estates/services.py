@@ -499,12 +499,12 @@ def update_committee(committee: OwnersCommittee, values: dict, *, actor=None) ->
 
 # (action, states it may start from, state it leads to, label)
 TRANSITIONS = {
-    "form": ((CommitteeStatus.PREPARING,), CommitteeStatus.FORMED, "成立"),
-    "reelect": ((CommitteeStatus.FORMED, CommitteeStatus.EXPIRED), CommitteeStatus.FORMED, "换届选举"),
-    "expire": ((CommitteeStatus.FORMED,), CommitteeStatus.EXPIRED, "届满"),
+    "form": ((CommitteeStatus.PREPARING,), CommitteeStatus.FORMED, _l("成立")),
+    "reelect": ((CommitteeStatus.FORMED, CommitteeStatus.EXPIRED), CommitteeStatus.FORMED, _l("换届选举")),
+    "expire": ((CommitteeStatus.FORMED,), CommitteeStatus.EXPIRED, _l("届满")),
     "dissolve": ((CommitteeStatus.PREPARING, CommitteeStatus.FORMED, CommitteeStatus.EXPIRED),
-                 CommitteeStatus.DISSOLVED, "解散"),
-    "restart": ((CommitteeStatus.EXPIRED, CommitteeStatus.DISSOLVED), CommitteeStatus.PREPARING, "重新筹备"),
+                 CommitteeStatus.DISSOLVED, _l("解散")),
+    "restart": ((CommitteeStatus.EXPIRED, CommitteeStatus.DISSOLVED), CommitteeStatus.PREPARING, _l("重新筹备")),
 }
 
 

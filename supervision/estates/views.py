@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,6 +26,7 @@ from ..core.pagination import paginate
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..extensions import db
+from ..i18n import in_chinese
 from ..regions.models import Street
 from . import services, spreadsheet
 from .errors import flash_errors
@@ -110,6 +112,7 @@ def index():
 
 @bp.get("/export.xlsx")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def export():
     form = EstateFilterForm(request.args)
     _bind_filter_choices(form)
@@ -245,6 +248,7 @@ def restore(estate_id: int):
 
 @bp.get("/import/template.xlsx")
 @scope.role_required(BUREAU)
+@in_chinese
 def import_template():
     return xlsx_response(spreadsheet.template_bytes(), "小区台账导入模板.xlsx")
 
@@ -347,11 +351,11 @@ ACTION_FORMS = {
     "restart": CommitteeRestartForm,
 }
 ACTION_HELP = {
-    "form": "业主大会依法选举产生业主委员会后登记。任期届满日期按选举日期和任期自动计算。",
-    "reelect": "任期届满前后依法换届选举产生新一届业主委员会后登记；上一届的备案号不再沿用。",
-    "expire": "任期已届满且尚未换届的业主委员会标记为“届满”。系统每日也会自动标记。",
-    "dissolve": "业主委员会依法解散或被撤销时登记，请写明原因。",
-    "restart": "组建新的筹备组，重新开始业主大会、业主委员会的组建（或换届）工作。",
+    "form": _l("业主大会依法选举产生业主委员会后登记。任期届满日期按选举日期和任期自动计算。"),
+    "reelect": _l("任期届满前后依法换届选举产生新一届业主委员会后登记；上一届的备案号不再沿用。"),
+    "expire": _l("任期已届满且尚未换届的业主委员会标记为“届满”。系统每日也会自动标记。"),
+    "dissolve": _l("业主委员会依法解散或被撤销时登记，请写明原因。"),
+    "restart": _l("组建新的筹备组，重新开始业主大会、业主委员会的组建（或换届）工作。"),
 }
 
 

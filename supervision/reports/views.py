@@ -21,6 +21,7 @@ from ..core.timeutil import to_local, utcnow
 from ..documents.excel import xlsx_response
 from ..documents.pdf import pdf_response, render_pdf
 from ..extensions import db
+from ..i18n import in_chinese
 from . import services
 from .bulletin import bulletin_plain, bulletin_workbook
 from .figures import SYSTEM_ROWS, rectification_rate, street_week_figures
@@ -388,6 +389,7 @@ def _bulletin_or_404():
 
 @bp.get("/bulletin.pdf")
 @scope.role_required(DISTRICT_READERS)
+@in_chinese
 def bulletin_pdf():
     campaign, week, plain = _bulletin_or_404()
     data = render_pdf("pdf/reports/bulletin.html", b=plain)
@@ -396,6 +398,7 @@ def bulletin_pdf():
 
 @bp.get("/bulletin.xlsx")
 @scope.role_required(DISTRICT_READERS)
+@in_chinese
 def bulletin_xlsx():
     campaign, week, plain = _bulletin_or_404()
     return xlsx_response(bulletin_workbook(plain), f"周报数据-{campaign.name}-{week}.xlsx")

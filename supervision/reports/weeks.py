@@ -15,11 +15,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..core.timeutil import LOCAL_TZ, local_today
 from ..core.workdays import is_workday, last_workday_on_or_before
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
 
 
 @dataclass(frozen=True, order=True)
@@ -147,8 +150,8 @@ def holiday_note(week: Week, weekday: int = 4) -> str | None:
     except (NotImplementedError, ValueError):
         name = None
     names = {
-        "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-        "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-        "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日",
+        "New Year's Day": _("元旦"), "Spring Festival": _("春节"), "Tomb-sweeping Day": _("清明节"),
+        "Labour Day": _("劳动节"), "Dragon Boat Festival": _("端午节"), "National Day": _("国庆节"),
+        "Mid-autumn Festival": _("中秋节"), "Anti-Fascist 70th Day": _("抗战胜利纪念日"),
     }
-    return names.get(name, "节假日") if name else "休息日"
+    return names.get(name, _("节假日")) if name else _("休息日")

@@ -61,7 +61,7 @@ def _scope_filter(street, year):
 
     form = ScopeFilterForm(request.args)
     this_year = local_today().year
-    form.year.choices = [(y, f"{y}年") for y in range(this_year + 1, this_year - 4, -1)]
+    form.year.choices = [(y, _("%(year)s年", year=y)) for y in range(this_year + 1, this_year - 4, -1)]
     if current_user.role is Role.STREET_OFFICER:
         form.street.choices = [(street.id, street.name)]
     else:

@@ -17,6 +17,7 @@ from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
+from ...i18n import in_chinese
 from ..forms import (CampaignCreateForm, CampaignEditForm, CampaignFilterForm, EnrolFilterForm, EnrolmentFilterForm,
                      UploadForm)
 from ..models import (Campaign, CampaignScheme, CampaignStatus, ChecklistTemplate, Enrolment, EnrolmentStage,
@@ -275,6 +276,7 @@ def enrol_import(campaign_id: int):
 
 @bp.get("/<int:campaign_id>/enrol/template.xlsx")
 @scope.role_required(BUREAU)
+@in_chinese
 def enrol_template(campaign_id: int):
     scope.load(Campaign, campaign_id, roles=BUREAU)
     return xlsx_response(enrolment_service.import_template(), "纳入小区名单模板.xlsx")

@@ -18,6 +18,7 @@ from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response
 from ...estates.models import ManagementMode
 from ...extensions import db
+from ...i18n import in_chinese
 from ..forms import AcceptanceForm, ItemForm, SurveyForm, WithdrawForm
 from ..models import (Acceptance, AcceptanceVerdict, Enrolment, ItemSource, ItemState, PhaseKind, RectificationItem,
                       RectificationNotice, ResponsibleParty, Severity)
@@ -259,6 +260,7 @@ def acceptance_detail(acceptance_id: int):
 
 @bp.get("/acceptances/<int:acceptance_id>.pdf")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def acceptance_pdf(acceptance_id: int):
     acceptance = _load_acceptance(acceptance_id)
     data = acceptance_service.render_acceptance_pdf(acceptance)

@@ -19,6 +19,7 @@ from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column, write_workbook, xlsx_response
 from ...estates.models import Estate
 from ...extensions import db
+from ...i18n import in_chinese
 from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
 from ..models import (ItemSource, ItemState, ItemTransition, RectificationItem, RectificationNotice,
                       ResponsibleParty, Severity)
@@ -121,6 +122,7 @@ def export_columns(today, now):
 
 @bp.get("/items/export.xlsx")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def items_export():
     today, now = local_today(), utcnow()
     filters = _filters()

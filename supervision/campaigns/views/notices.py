@@ -15,6 +15,7 @@ from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response
 from ...estates.models import Estate
 from ...extensions import db
+from ...i18n import in_chinese
 from ..forms import NoticeFilterForm, NoticeForm
 from ..models import Campaign, RectificationItem, RectificationNotice
 from ..services import notices as notice_service
@@ -94,6 +95,7 @@ def notice_detail(notice_id: int):
 
 @bp.get("/notices/<int:notice_id>.pdf")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def notice_pdf(notice_id: int):
     notice = _load(notice_id)
     data = notice_service.render_notice_pdf(notice)

@@ -17,6 +17,7 @@ from ...core.forms import ConfirmForm
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...extensions import db
+from ...i18n import in_chinese
 from ..forms import ApproveForm, ReturnForm, ScanForm, UploadForm
 from ..models import ChecklistKind, Enrolment, SelfInspection, SelfInspectionAnswer
 from ..services import self_inspection as si_service
@@ -113,6 +114,7 @@ def self_inspection(enrolment_id: int):
 
 @bp.get("/enrolments/<int:enrolment_id>/self-inspection.xlsx")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def self_inspection_workbook(enrolment_id: int):
     enrolment = _load(enrolment_id)
     si = enrolment.self_inspection
