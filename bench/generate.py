@@ -9,11 +9,15 @@ transitions, spot checks, acceptances, credit events, objections, clues and publ
 proportions of the demo are kept (communities per street, items per enrolment, events per company …).
 
 The district keeps its 8 streets, as a real district does (a few dozen at most): a bigger district
-has more estates per street, not hundreds of streets. So the weekly reports — one per campaign ×
-street × week — stay as many as in the demo, while everything they count (items, enrolments, …)
-grows k×; the per-street pages (dashboard scorecard, weekly overview grid, bulletin) keep their
-size and the benchmark shows whether their sums are computed in SQL. The campaigns, users, rule sets
-and other reference data are shared, as they would be in one bigger district.
+has more estates per street, not hundreds of streets. The weekly reports — one per campaign × street ×
+week — grow k× through the campaigns instead: k× adds k − 1 closed copies of the demo's campaigns
+("past campaigns") with their phases, weekly reports and report transitions (no enrolments of their
+own). The active campaigns, users, rule sets and other reference data are shared, as they would be in
+one bigger district.
+
+The bulletin's week (the latest closed week of the default campaign) gets full-length narratives
+(progress, problems, plans of dozens of sentences naming the street's estates), so every highlight and
+request of the bulletin is as long as the bulletin lets it be (it trims each to 150 characters).
 
 The copies are written with SQLAlchemy Core bulk inserts (``insert()`` with lists of dicts) against
 the app's own tables: each copy's ids are the originals shifted by a per-table stride, foreign keys to
@@ -32,6 +36,7 @@ import time
 
 from sqlalchemy import func, insert, select, text
 
+from supervision.campaigns.models import CampaignStatus
 from supervision.companies.credit_code import make_credit_code
 from supervision.extensions import db
 from supervision.seeding import seed_demo
@@ -44,6 +49,9 @@ CLONED = (
     "acceptance_item_verdicts",
     "credit_clues", "credit_events", "credit_objections", "credit_publication_rows",
 )
+
+# Past campaigns: closed copies of the demo's campaigns with their phases and weekly reports.
+CAMPAIGN_CLONED = ("campaigns", "campaign_phases", "weekly_reports", "weekly_report_transitions")
 
 # RectificationItem.source_id points to the record the item came from, by source.
 ITEM_SOURCE_TABLES = {
@@ -102,11 +110,11 @@ def _reset_sequences(connection, tables) -> None:
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"))
 
 
-def clone(copies: int) -> dict[str, int]:
-    """Add ``copies`` copies of the street subtree; returns the rows added per table."""
+def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
+    """Add ``copies`` copies of the rows of ``names`` (ids and foreign keys among them shifted)."""
     metadata = db.metadata
     connection = db.session.connection()
-    tables = [metadata.tables[name] for name in CLONED]
+    tables = [metadata.tables[name] for name in names]
     maxima = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables}
     notices, events = metadata.tables["rectification_notices"], metadata.tables["credit_events"]
     maxima["notice_seq"] = connection.scalar(select(func.coalesce(func.max(notices.c.sequence), 0)))
@@ -118,10 +126,10 @@ def clone(copies: int) -> dict[str, int]:
         rows = originals[table.name]
         shifted = [(column.name, next(iter(column.foreign_keys)).column.table.name)
                    for column in table.columns if column.foreign_keys
-                   and next(iter(column.foreign_keys)).column.table.name in maxima]
+                   and next(iter(column.foreign_keys)).column.table.name in names]
         batch = []
         for copy in range(1, copies + 1):
-            fix = _fixers(copy, maxima).get(table.name)
+            fix = fixers(copy, maxima).get(table.name)
             for original in rows:
                 row = dict(original)
                 row["id"] = original["id"] + copy * maxima[table.name]
@@ -137,8 +145,62 @@ def clone(copies: int) -> dict[str, int]:
         if batch:
             connection.execute(insert(table), batch)
         added[table.name] = len(rows) * copies
-    _reset_sequences(connection, CLONED)
+    _reset_sequences(connection, names)
     return added
+
+
+def clone(copies: int) -> dict[str, int]:
+    """Add ``copies`` copies of the street subtree; returns the rows added per table."""
+    return _clone_tables(CLONED, copies, _fixers)
+
+
+def _campaign_fixers(copy: int, maxima: dict):
+    def campaigns(row):
+        row["name"] = f"{row['name']}（往期{copy}）"
+        row["status"] = CampaignStatus.CLOSED
+
+    return {"campaigns": campaigns}
+
+
+def clone_campaigns(copies: int) -> dict[str, int]:
+    """Add ``copies`` closed copies of the demo's campaigns with their phases and weekly reports.
+
+    A k× district has run k× the campaigns over the years: its weekly reports (one per campaign ×
+    street × week) grow k× while the streets stay 8. The copies have no enrolments of their own.
+    """
+    return _clone_tables(CAMPAIGN_CLONED, copies, _campaign_fixers)
+
+
+def long_narratives(log=print) -> int:
+    """Give the sent reports of the bulletin's week (latest closed week of the default campaign)
+    full-length narratives: a street of a big district reports on many estates, so every highlight
+    and request of the bulletin reaches its length cap. Returns the reports changed."""
+    from supervision.reports import services
+    from supervision.reports.demo import PLANS, PROBLEMS, PROGRESS, _estate_names
+    from supervision.reports.models import WeeklyReport
+
+    campaigns = services.reporting_campaigns()
+    if not campaigns:
+        return 0
+    campaign = campaigns[0]
+    week = services.latest_closed_week(campaign)
+    if week is None:
+        return 0
+    names = _estate_names(campaign.id)
+    reports = db.session.scalars(select(WeeklyReport).where(
+        WeeklyReport.campaign_id == campaign.id, WeeklyReport.iso_year == week.iso_year,
+        WeeklyReport.iso_week == week.iso_week, WeeklyReport.submitted_at.is_not(None))).all()
+    for report in reports:
+        estates = names.get(report.street_id) or ["辖区小区"]
+        def text(sentences, count):
+            return "".join(sentences[i % len(sentences)].format(estate=estates[i % len(estates)], n=3 + i % 7)
+                           for i in range(count) if sentences[i % len(sentences)] != "无")
+        report.progress = text(PROGRESS, 40)
+        report.problems = text(PROBLEMS, 25)
+        report.next_week_plan = text(PLANS, 20)
+    db.session.flush()
+    log(f"  {len(reports)} reports of week {week} given long narratives")
+    return len(reports)
 
 
 def generate(scale: int, log=print) -> dict[str, int]:
@@ -150,14 +212,17 @@ def generate(scale: int, log=print) -> dict[str, int]:
     if scale > 1:
         started = time.perf_counter()
         added = clone(scale - 1)
+        added.update(clone_campaigns(scale - 1))
         db.session.commit()
         log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
+    long_narratives(log)
+    db.session.commit()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # Autovacuum analyses a table soon after a bulk load; do it now, as a live database would be.
         connection.execute(text("ANALYZE"))
     counts = {}
-    for name in ("streets", "estates", "companies", "staff", "enrolments", "rectification_items",
+    for name in ("streets", "estates", "companies", "staff", "campaigns", "enrolments", "rectification_items",
                  "weekly_reports", "credit_events"):
         counts[name] = connection.scalar(select(func.count()).select_from(db.metadata.tables[name]))
     db.session.commit()

@@ -60,6 +60,7 @@ PAGES = (  # (key, label); URLs are resolved in the worker
     ("overview", "weekly overview grid"),
     ("credit", "credit ranking"),
     ("dashboard", "dashboard"),
+    ("dashboard_cold", "dashboard, cache cleared"),
 )
 
 
@@ -144,13 +145,16 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def _measure(client, url: str, counter: QueryCounter, requests: int, warmup: int = 2) -> dict:
+def _measure(client, url: str, counter: QueryCounter, requests: int, warmup: int = 2, before=None) -> dict:
+    before = before or (lambda: None)
     for _ in range(warmup):
+        before()
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
     times, queries = [], []
     for _ in range(requests):
+        before()
         counter.count = 0
         started = time.perf_counter()
         response = client.get(url)
@@ -159,6 +163,7 @@ def _measure(client, url: str, counter: QueryCounter, requests: int, warmup: int
         queries.append(counter.count)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} answered {response.status_code}")
+    before()
     tracemalloc.start()
     client.get(url).get_data()
     _current, peak = tracemalloc.get_traced_memory()
@@ -221,6 +226,7 @@ def worker(args) -> dict:
 
     from bench.generate import generate
     from supervision.campaigns.models import Campaign, CampaignStatus, Enrolment
+    from supervision.dashboard.services import landing_cache
     from supervision.estates.models import Estate
     from supervision.extensions import db
 
@@ -245,7 +251,7 @@ def worker(args) -> dict:
             counter = QueryCounter()
             event.listen(db.engine, "before_cursor_execute", counter)
         urls = {"baseline": "/_bench/baseline", "estates": "/estates/", "campaign": f"/campaigns/{campaign_id}",
-                "overview": "/reports/overview", "credit": "/credit/", "dashboard": "/"}
+                "overview": "/reports/overview", "credit": "/credit/", "dashboard": "/", "dashboard_cold": "/"}
         client = app.test_client()
         response = client.post("/login", data={"username": "officer", "password": PASSWORD,
                                                "csrf_token": _csrf_token(client, app)})
@@ -253,7 +259,10 @@ def worker(args) -> dict:
             raise RuntimeError(f"login failed ({response.status_code})")
         pages = {}
         for key in ("baseline",) + tuple(k for k, _label in PAGES):
-            pages[key] = _measure(client, urls[key], counter, args.requests)
+            # The landing dashboard is cached for a few minutes (DASHBOARD_CACHE_SECONDS): "dashboard"
+            # measures what users mostly get, "dashboard_cold" the request that recomputes it.
+            before = landing_cache.clear if key == "dashboard_cold" else None
+            pages[key] = _measure(client, urls[key], counter, args.requests, before=before)
             print(f"  {key:10} median {pages[key]['median'] * 1000:7.1f} ms  p95 {pages[key]['p95'] * 1000:7.1f} ms"
                   f"  {pages[key]['queries']:3} queries", flush=True)
         result["pages"] = pages

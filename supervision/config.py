@@ -70,6 +70,8 @@ def default_config(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "PER_PAGE": 50,
+        # Seconds the landing dashboard's indicator values are reused (per process); 0 = always live.
+        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),
     }
 
 

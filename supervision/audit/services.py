@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
 
 from ..core.timeutil import utcnow
@@ -86,6 +87,26 @@ def record(action: str, obj=None, *, before=None, after=None, actor=None,
     )
     db.session.add(entry)
     return entry
+
+
+def record_many(action: str, entries, *, actor=None) -> int:
+    """Record one change for each of many flushed objects in one bulk INSERT (imports).
+
+    ``entries`` yields ``(obj, after)``; the rows are those ``record`` would write, without
+    loading them back as ORM objects. Returns how many were written.
+    """
+    actor = actor if actor is not None else _current_actor()
+    channel = "cli"
+    if has_request_context():
+        channel = "api" if request.path.startswith("/api/") else "web"
+    common = {"at": utcnow(), "actor_id": getattr(actor, "id", None), "channel": channel,
+              "ip": request.remote_addr if has_request_context() else None, "action": action, "before": None}
+    rows = [dict(common, object_type=obj.__class__.__name__, object_id=obj.id, summary=str(obj)[:255],
+                 after=_jsonable(after) if after is not None else None)
+            for obj, after in entries]
+    if rows:
+        db.session.execute(insert(AuditLog), rows)
+    return len(rows)
 
 
 def record_change(action: str, obj, before: dict, **kwargs) -> AuditLog:

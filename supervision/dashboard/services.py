@@ -1,11 +1,15 @@
 """What the landing page and the monthly report show: key figures, scorecards, charts.
 
-Everything is computed from the records on request (a handful of aggregate queries);
-nothing is kept in process memory.
+Everything is computed from the records on request (a handful of aggregate queries), except
+that the landing page's indicators and key figures may be served from a short-lived per-process
+cache (``LandingCache``, ``DASHBOARD_CACHE_SECONDS``); the page then says when they were computed.
+The target table, drill-downs, charts and reports are always live.
 """
 from __future__ import annotations
 
 import calendar
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
-from ..core.timeutil import local_today
+from ..core.timeutil import local_today, utcnow
 from ..extensions import db
 from ..targets import services as target_services
 from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total
@@ -21,6 +25,50 @@ from . import charts
 
 # The indicators drawn on the trend chart of the landing page (the source documents' own).
 TREND_INDICATORS = ("manager_cert", "committee", "coverage", "rectification", "campaign_closure")
+
+
+class LandingCache:
+    """A small per-process cache with a time to live, for the landing dashboard's values.
+
+    ``get(key, ttl, compute)`` returns ``(value, computed_at)``: the cached value while it is
+    younger than ``ttl`` seconds, else ``compute()``'s (stored with the current UTC time).
+    A ``ttl`` of 0 or less bypasses the cache (the tests' setting).
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._entries: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, ttl: float, compute):
+        if ttl <= 0:
+            return compute(), utcnow()
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and now - entry[0] < ttl:
+            return entry[1], entry[2]
+        value = compute()
+        computed_at = utcnow()
+        with self._lock:
+            # Drop expired entries so keys of past days do not pile up.
+            self._entries = {k: e for k, e in self._entries.items() if now - e[0] < ttl}
+            self._entries[key] = (now, value, computed_at)
+        return value, computed_at
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+landing_cache = LandingCache()
+
+
+def detach(*objects) -> None:
+    """Take loaded ORM rows out of the session so they can outlive the request in a cache."""
+    for obj in objects:
+        if obj is not None and obj in db.session:
+            db.session.expunge(obj)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from ..auth import scope
 from ..auth.roles import COMPANY, DISTRICT_READERS, STREET
-from ..core.timeutil import local_today
+from ..core.timeutil import local_today, to_local
 from ..documents.pdf import pdf_response, render_pdf
 from ..i18n import in_chinese
 from ..targets import services as target_services
@@ -39,18 +39,31 @@ def index():
         abort(403)
     street = street_in_scope(None)
     today = local_today()
-    if street is None:
-        card = target_services.scorecard(today)
-        row = card.district
-    else:
-        card = target_services.scorecard(today, street_ids=[street.id], include_district=False)
-        row = card.streets[0]
+    street_id = street.id if street else None
+
+    def compute():
+        if street is None:
+            card = target_services.scorecard(today)
+            row = card.district
+        else:
+            card = target_services.scorecard(today, street_ids=[street_id], include_district=False)
+            row = card.streets[0]
+        figures = services.key_figures(today, street_id)
+        # The cached scorecard keeps its streets and targets: detach them from this request's session.
+        services.detach(*(r.street for r in card.rows),
+                        *(cell.threshold.target for r in card.rows for cell in r.cells.values()))
+        return card, row, figures
+
+    # The indicators and key figures are the district's (or the street's) whole data: served
+    # from a cache of a few minutes (the page says when they were computed); drill-downs are live.
+    (card, row, figures), computed_at = services.landing_cache.get(
+        ("landing", street_id, today), current_app.config.get("DASHBOARD_CACHE_SECONDS", 0), compute)
     chart_code = request.args.get("chart") or "coverage"
     if get_indicator(chart_code) is None:
         chart_code = "coverage"
     return render_template(
-        "dashboard/index.html", card=card, row=row, street=street, today=today,
-        figures=services.key_figures(today, street.id if street else None),
+        "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures,
+        computed_at=to_local(computed_at),
         chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
     )
 

@@ -216,10 +216,10 @@ def import_estates(data: bytes, filename: str | None = None, *, actor=None) -> I
         estates.append(estate)
     db.session.add_all(estates)
     db.session.flush()
-    from ..audit.services import snapshot
+    from ..audit.services import record_many, snapshot
 
-    for estate in estates:
-        record("estate.import", estate, after=snapshot(estate, list(AUDITED_ESTATE_FIELDS)), actor=actor)
+    fields = list(AUDITED_ESTATE_FIELDS)
+    record_many("estate.import", ((estate, snapshot(estate, fields)) for estate in estates), actor=actor)
     record("estate.import_file", None, object_type="Estate", actor=actor,
            summary=_("导入小区 %(n)s 个（%(file)s）", n=len(estates), file=filename or "-"),
            after={"file": filename, "rows": len(estates)})
