@@ -71,24 +71,9 @@ def _database_url(backend: str, scale: int, pg_url: str, workdir: Path) -> tuple
         path = workdir / f"bench_{scale}x.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from supervision.ops.databases import fresh_postgres_database
 
-    from supervision.config import normalise_database_url
-
-    url = make_url(normalise_database_url(pg_url))
-    name = f"bench_{scale}x"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return fresh_postgres_database(pg_url, f"bench_{scale}x")
 
 
 def _bench_app(database_url: str, workdir: Path):

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
 from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from supervision import create_app
-from supervision.config import normalise_database_url
 from supervision.extensions import db
+from supervision.ops.databases import fresh_postgres_database
 
 from . import factories
 
@@ -31,21 +30,9 @@ def _worker_database_url(worker_id: str, tmp_path_factory) -> tuple[str, callabl
     if not base:
         path = tmp_path_factory.getbasetemp() / f"test-{worker_id}.db"
         return f"sqlite:///{path}", lambda: None
-    url = make_url(normalise_database_url(base))
-    name = f"{url.database}_{worker_id}" if worker_id != "master" else url.database
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise RuntimeError(f"unexpected test database name {name!r}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    database = make_url(base).database
+    name = f"{database}_{worker_id}" if worker_id != "master" else database
+    return fresh_postgres_database(base, name)
 
 
 class Client(FlaskClient):

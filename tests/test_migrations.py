@@ -7,12 +7,12 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from supervision import create_app
-from supervision.config import normalise_database_url
 from supervision.extensions import db
+from supervision.ops.databases import fresh_postgres_database
 
 
 @pytest.fixture
@@ -21,16 +21,9 @@ def empty_database_url(tmp_path, worker_id):
     if not base:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(normalise_database_url(base))
-    name = f"{url.database}_migr_{worker_id}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    database_url, drop = fresh_postgres_database(base, f"{make_url(base).database}_migr_{worker_id}")
+    yield database_url
+    drop()
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url, tmp_path):

@@ -12,13 +12,12 @@ import shutil
 import threading
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from supervision import create_app
-from supervision.config import normalise_database_url
 from supervision.extensions import db
+from supervision.ops.databases import fresh_postgres_database
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DEMO_PASSWORD = "supervision-demo"
@@ -51,19 +50,7 @@ def _e2e_database(tmp_path_factory, worker_id):
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path_factory.getbasetemp() / f'e2e-{worker_id}.db'}", lambda: None
-    url = make_url(normalise_database_url(base))
-    name = f"{url.database}_e2e_{worker_id}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return fresh_postgres_database(base, f"{make_url(base).database}_e2e_{worker_id}")
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from supervision import create_app
-from supervision.config import normalise_database_url
 from supervision.extensions import db
 from supervision.ops.backup import create_backup, restore_backup
+from supervision.ops.databases import fresh_postgres_database
 from supervision.regions.models import District, Street
 
 
@@ -35,16 +35,9 @@ def separate_database(tmp_path, worker_id):
     if not base:
         yield f"sqlite:///{tmp_path / 'backup-source.db'}"
         return
-    url = make_url(normalise_database_url(base))
-    name = f"{url.database}_bk_{worker_id}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    database_url, drop = fresh_postgres_database(base, f"{make_url(base).database}_bk_{worker_id}")
+    yield database_url
+    drop()
 
 
 def test_backup_then_restore_brings_back_rows_and_files(separate_database, tmp_path):
