@@ -388,8 +388,8 @@ def committee_action(estate_id: int, action: str):
             flash_errors(form, error)
         else:
             db.session.commit()
-            flash(_("已办理：%(label)s。", label=_(services.TRANSITIONS[action][2])), "success")
+            flash(_("已办理：%(label)s。", label=services.TRANSITIONS[action][2]), "success")
             return redirect(url_for(".detail", estate_id=estate.id))
     return render_template("estates/committee_action.html", form=form, estate=estate, committee=committee,
-                           action=action, label=_(services.TRANSITIONS[action][2]), help=_(ACTION_HELP[action]))
+                           action=action, label=services.TRANSITIONS[action][2], help=ACTION_HELP[action])
 
