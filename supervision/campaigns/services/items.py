@@ -22,13 +22,16 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
 
 from ...attachments.services import EVIDENCE, attachments_of, store
 from ...audit.services import record, snapshot
 from ...auth.roles import BUREAU, Role
 from ...core.errors import DomainError, TransitionError
+from ...core.forms import MAX_INT
 from ...core.timeutil import local_today, to_local, utcnow
 from ...core.workdays import add_workdays
+from ...estates.models import Estate
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
 from ..models import (Enrolment, ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty,
@@ -283,11 +286,6 @@ class ItemFilter:
 
 def filter_items(statement, f: ItemFilter, today: date):
     """Add the list filters to a ``select(RectificationItem)`` already scoped by the caller."""
-    from sqlalchemy import or_
-
-    from ...core.forms import MAX_INT
-    from ...estates.models import Estate
-
     I = RectificationItem  # noqa: E741
     if f.q and f.q.strip():
         like = f"%{f.q.strip()}%"
