@@ -43,11 +43,18 @@ NAV = (
 
 
 def nav_for(user) -> list[tuple[object, list[NavItem]]]:
-    """Sections of the navigation that this user may use, in order."""
+    """Sections of the navigation that this user may use, in order (worked out once per role)."""
+    built = current_app.extensions.setdefault("navigation", {})
+    if user.role not in built:
+        built[user.role] = _sections(user.role)
+    return built[user.role]
+
+
+def _sections(role) -> list[tuple[object, list[NavItem]]]:
     functions = current_app.view_functions
     sections: list[tuple[object, list[NavItem]]] = []
     for item in NAV:
-        if user.role not in item.roles or item.endpoint not in functions:
+        if role not in item.roles or item.endpoint not in functions:
             continue
         if not sections or str(sections[-1][0]) != str(item.section):
             sections.append((item.section, []))
