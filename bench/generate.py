@@ -15,9 +15,12 @@ week — grow k× through the campaigns instead: k× adds k − 1 closed copies 
 own). The active campaigns, users, rule sets and other reference data are shared, as they would be in
 one bigger district.
 
-The bulletin's week (the latest closed week of the default campaign) gets full-length narratives
-(progress, problems, plans of dozens of sentences naming the street's estates), so every highlight and
-request of the bulletin is as long as the bulletin lets it be (it trims each to 150 characters).
+The bulletin's week (the latest closed week of the default campaign) is a full one: every street
+expected to report (the 4 streets with estates enrolled in that campaign) has sent its report — on
+time but one late, a returned one corrected and sent again — each with full-length narratives
+(progress, problems, plans of dozens of sentences in paragraphs, naming the street's estates). The
+bulletin's digest trims them to 150 characters; its annex prints each report in full from a new page,
+four pages a street, so the bulletin PDF is 20 pages at every scale (3 of digest, 1 of annex index, 16).
 
 The copies are written with SQLAlchemy Core bulk inserts (``insert()`` with lists of dicts) against
 the app's own tables: each copy's ids are the originals shifted by a per-table stride, foreign keys to
@@ -33,6 +36,7 @@ Usage (inside an app context, on a freshly migrated database)::
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from sqlalchemy import func, insert, select, text
 
@@ -171,13 +175,34 @@ def clone_campaigns(copies: int) -> dict[str, int]:
     return _clone_tables(CAMPAIGN_CLONED, copies, _campaign_fixers)
 
 
-def long_narratives(log=print) -> int:
-    """Give the sent reports of the bulletin's week (latest closed week of the default campaign)
-    full-length narratives: a street of a big district reports on many estates, so every highlight
-    and request of the bulletin reaches its length cap. Returns the reports changed."""
+def _narrative(sentences, count: int, estates: list[str], per_paragraph: int = 4) -> str:
+    """``count`` sentences about the street's estates, in paragraphs (a line each) as a street types them."""
+    picked = [sentences[i % len(sentences)].format(estate=estates[i % len(estates)], n=3 + i % 7)
+              for i in range(count) if sentences[i % len(sentences)] != "无"]
+    return "\n".join("".join(picked[i:i + per_paragraph]) for i in range(0, len(picked), per_paragraph))
+
+
+# Sentences per narrative in the bulletin's week: about 2,650 characters of progress, 440 of problems
+# and 470 of plans (an A4 page of the annex holds ~1,450), so a street's report fills four pages: its figures
+# and the start of its progress, two pages of text, then the end of its problems and its plans.
+PROGRESS_SENTENCES, PROBLEM_SENTENCES, PLAN_SENTENCES = 60, 25, 20
+
+
+def full_week(log=print) -> int:
+    """Make the bulletin's week (latest closed week of the default campaign) a full one: every
+    expected street has sent its report — most on time, one late, the returned one corrected and sent
+    again — each with full-length narratives naming the street's estates (a street of a big district
+    reports on many estates). Goes through the app's own services (start, save, submit: figures
+    snapshot, transitions, audit) for the reports not yet sent. Returns the reports sent in the week."""
+    import random
+
+    from supervision.auth.models import User
+    from supervision.auth.roles import Role
+    from supervision.core.timeutil import utcnow
     from supervision.reports import services
-    from supervision.reports.demo import PLANS, PROBLEMS, PROGRESS, _estate_names
-    from supervision.reports.models import WeeklyReport
+    from supervision.reports.demo import PLANS, PROBLEMS, PROGRESS, _estate_names, _office_time
+    from supervision.reports.figures import figure_definitions
+    from supervision.reports.models import EDITABLE, WeeklyReport
 
     campaigns = services.reporting_campaigns()
     if not campaigns:
@@ -186,21 +211,53 @@ def long_narratives(log=print) -> int:
     week = services.latest_closed_week(campaign)
     if week is None:
         return 0
+    now = utcnow()
     names = _estate_names(campaign.id)
-    reports = db.session.scalars(select(WeeklyReport).where(
+    definitions = figure_definitions(campaign)
+    users = {u.street_id: u for u in db.session.scalars(
+        select(User).where(User.role == Role.STREET_OFFICER).order_by(User.id))}
+    grid = services.report_grid(campaign, [week], now=now)
+    due = grid.due[week]
+    reports = {r.id: r for r in db.session.scalars(select(WeeklyReport).where(
         WeeklyReport.campaign_id == campaign.id, WeeklyReport.iso_year == week.iso_year,
-        WeeklyReport.iso_week == week.iso_week, WeeklyReport.submitted_at.is_not(None))).all()
-    for report in reports:
-        estates = names.get(report.street_id) or ["辖区小区"]
-        def text(sentences, count):
-            return "".join(sentences[i % len(sentences)].format(estate=estates[i % len(estates)], n=3 + i % 7)
-                           for i in range(count) if sentences[i % len(sentences)] != "无")
-        report.progress = text(PROGRESS, 40)
-        report.problems = text(PROBLEMS, 25)
-        report.next_week_plan = text(PLANS, 20)
+        WeeklyReport.iso_week == week.iso_week))}
+    late_done = any(r.is_late for r in reports.values())
+    sent = 0
+    for row in grid.rows:
+        cell = row.cells[0]
+        if not cell.expected:
+            continue
+        rng = random.Random(f"bench:{campaign.id}:{row.street.id}:{week}")
+        user = users.get(row.street.id)
+        estates = names.get(row.street.id) or ["辖区小区"]
+        narratives = {"progress": _narrative(PROGRESS, PROGRESS_SENTENCES, estates),
+                      "problems": _narrative(PROBLEMS, PROBLEM_SENTENCES, estates),
+                      "next_week_plan": _narrative(PLANS, PLAN_SENTENCES, estates)}
+        report = reports.get(cell.report_id) if cell.report_id else None
+        if report is None:
+            report, _created = services.start_report(campaign, row.street.id, week, user=user,
+                                                     now=week.start_utc + timedelta(days=1, hours=9))
+        if report.status not in EDITABLE:  # already sent: its narratives become full-length
+            for name, value in narratives.items():
+                setattr(report, name, value)
+            sent += 1
+            continue
+        values = {e["code"]: e.get("value") for e in report.entered_figures or []}
+        entered = {d["code"]: values.get(d["code"]) if values.get(d["code"]) is not None else rng.randint(0, 40)
+                   for d in definitions}
+        services.save_report(report, entered=entered, contact_person=report.contact_person or (
+            user.display_name if user else f"{row.street.name}物业办"), contact_phone=report.contact_phone or (
+            user.phone if user else None), user=user, **narratives)
+        if report.returned_at is not None:  # corrected and sent again a few hours after the return
+            at = min(report.returned_at + timedelta(hours=3), now)
+        else:
+            at = _office_time(due, rng.randint(1, 40), late=not late_done)
+            late_done = True
+        services.submit_report(report, user=user, now=min(at, now))
+        sent += 1
     db.session.flush()
-    log(f"  {len(reports)} reports of week {week} given long narratives")
-    return len(reports)
+    log(f"  {sent} reports of week {week} sent, with full-length narratives")
+    return sent
 
 
 def generate(scale: int, log=print) -> dict[str, int]:
@@ -215,7 +272,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
         added.update(clone_campaigns(scale - 1))
         db.session.commit()
         log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
-    long_narratives(log)
+    full_week(log)
     db.session.commit()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":

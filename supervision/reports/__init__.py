@@ -28,6 +28,16 @@ Rules
   each street whose report is missing and, once per campaign and week, the
   bureau. A return notifies the street; a resubmission notifies the officer who
   returned it.
+- **Bulletin**: a digest (status of the week, district figures, one row per
+  street, each street's progress and problems trimmed to 150 characters) and,
+  in the PDF by default, an annex 各街道报送情况（全文）: every sent report in
+  full (snapshot figures, entered figures, all narratives, attachment names,
+  contact, account and time), each street from a new page; streets that have
+  not sent (missing, returned, not yet due) are listed as 未报送. The annex is
+  the default because the PDF is what is printed, circulated and filed: the
+  digest's excerpts end in "…", and a reader on paper cannot open the reports
+  in the system. ``?annex=0`` gives the digest alone (a short copy to circulate).
+  Only the district's readers (bureau and leaders) get the bulletin.
 
 For other features
 ------------------

@@ -24,11 +24,42 @@ def _hours_late(row) -> float | None:
     return round((report.first_submitted_at - report.due_at).total_seconds() / 3600, 1)
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """A narrative as the street typed it, one entry per non-blank line (nothing cut)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+NUMERALS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 23 → 二十三 (headings of the annex; beyond 99 in digits)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, units = divmod(n, 10)
+    return ((NUMERALS[tens] if tens > 1 else "") + "十" if tens else "") + (NUMERALS[units] if units else "")
+
+
+def _entered_list(row, definitions: list[dict]) -> list[dict]:
+    """A sent report's entered figures under the bulletin's labels, then any the report was sent
+    with that the campaign's list no longer has (under the label they were sent with)."""
+    if not row.sent:
+        return []
+    known = {d["code"] for d in definitions}
+    items = [{"label": d["label"], "unit": d.get("unit") or "", "value": row.entered.get(d["code"])}
+             for d in definitions]
+    for entry in row.report.entered_figures or []:
+        if isinstance(entry, dict) and entry.get("code") not in known and entry.get("label"):
+            items.append({"label": entry["label"], "unit": entry.get("unit") or "", "value": entry.get("value")})
+    return items
+
+
 def bulletin_plain(b: Bulletin) -> dict:
     """Everything the bulletin shows, as plain values (no ORM objects)."""
     rows = []
     for row in b.rows:
         report = row.report
+        sent = row.sent
         rows.append({
             "street": row.street.name,
             "status": row.cell.status.label,
@@ -49,6 +80,15 @@ def bulletin_plain(b: Bulletin) -> dict:
             "problems": (report.problems or "") if row.sent else "",
             "next_week_plan": (report.next_week_plan or "") if row.sent else "",
             "contact": " ".join(filter(None, [report.contact_person, report.contact_phone])) if row.sent else "",
+            # For the annex (the full reports): who sent what, when, and all of it.
+            "sender": (report.submitted_by.display_name if report.submitted_by else "") if sent else "",
+            "submission_count": report.submission_count if sent else 0,
+            "figures_at": _when(report.figures_at) if sent else "",
+            "rectification_rate": rectification_rate(row.figures),
+            "entered_list": _entered_list(row, b.definitions),
+            "paragraphs": {"progress": paragraphs(report.progress), "problems": paragraphs(report.problems),
+                           "next_week_plan": paragraphs(report.next_week_plan)} if sent else {},
+            "attachments": list(row.attachments),
         })
     counts = {status.value: 0 for status in CellStatus}
     for row in b.rows:
@@ -79,6 +119,9 @@ def bulletin_plain(b: Bulletin) -> dict:
         "totals": dict(b.totals),
         "rectification_rate": rectification_rate(b.totals),
         "definitions": [dict(d, total=b.entered_totals.get(d["code"], 0)) for d in b.definitions],
+        # The annex's order: every street in the bulletin's order, numbered 一、二、… among those sent.
+        "sent_rows": [dict(r, annex_no=chinese_number(i)) for i, r in enumerate((r for r in rows if r["sent"]), 1)],
+        "unsent_rows": [r for r in rows if not r["sent"]],
         "late": [{"street": r.street.name, "submitted": _when(r.report.first_submitted_at),
                   "hours_late": _hours_late(r)} for r in b.late],
         "missing": [r.street.name for r in b.missing],

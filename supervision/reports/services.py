@@ -656,6 +656,7 @@ class BulletinRow:
     figures: dict  # system figures: the snapshot as sent, else computed now
     figures_live: bool
     entered: dict  # {code: value} from a sent report, else empty
+    attachments: list[str] = field(default_factory=list)  # names of a sent report's files
 
     @property
     def sent(self) -> bool:
@@ -707,6 +708,19 @@ class Bulletin:
                 if r.sent and not _says_nothing(r.report.problems)]
 
 
+def _attachment_names(report_ids: list[int]) -> dict[int, list[str]]:
+    """{report id: [file names]} of the given reports, in one query."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if report_ids:
+        for owner_id, name in db.session.execute(
+            select(Attachment.owner_id, Attachment.original_name).where(
+                Attachment.owner_type == WeeklyReport.attachment_owner_type, Attachment.owner_id.in_(report_ids))
+            .order_by(Attachment.owner_id, Attachment.id)
+        ):
+            names[owner_id].append(name)
+    return names
+
+
 def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> Bulletin:
     """Everything the week's bulletin shows, in a fixed number of queries.
 
@@ -718,22 +732,35 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
     grid = report_grid(campaign, [week], now=now)
     rows_by_street = {row.street.id: row for row in grid.rows if row.cells[0].expected}
     reports = {r.id: r for r in db.session.scalars(
-        select(WeeklyReport).where(WeeklyReport.campaign_id == campaign.id,
-                                   WeeklyReport.iso_year == week.iso_year, WeeklyReport.iso_week == week.iso_week)
+        select(WeeklyReport).options(joinedload(WeeklyReport.submitted_by))
+        .where(WeeklyReport.campaign_id == campaign.id,
+               WeeklyReport.iso_year == week.iso_year, WeeklyReport.iso_week == week.iso_week)
     )}
-    live = figures_by_street(campaign, week, list(rows_by_street), now=now) if rows_by_street else {}
+    files = _attachment_names([r.id for r in reports.values() if r.status in SENT])
+
+    def snapshot_of(street_id):
+        cell = rows_by_street[street_id].cells[0]
+        report = reports.get(cell.report_id) if cell.report_id else None
+        if report is not None and report.system_figures and report.first_submitted_at is not None:
+            return report.system_figures
+        return None
+
+    # Live figures only for the streets without a snapshot (none once every street has sent).
+    unsent = [street_id for street_id in rows_by_street if snapshot_of(street_id) is None]
+    live = figures_by_street(campaign, week, unsent, now=now) if unsent else {}
     definitions = figure_definitions(campaign)
     rows = []
     for street_id, grid_row in rows_by_street.items():
         cell = grid_row.cells[0]
         report = reports.get(cell.report_id) if cell.report_id else None
         sent = report is not None and report.status in SENT
-        if report is not None and report.system_figures and report.first_submitted_at is not None:
+        if snapshot_of(street_id) is not None:
             figures, figures_live = dict(report.system_figures), False
         else:
             figures, figures_live = live.get(street_id, {}), True
         entered = {e["code"]: e.get("value") for e in (report.entered_figures or [])} if sent else {}
-        rows.append(BulletinRow(grid_row.street, cell, report, figures, figures_live, entered))
+        rows.append(BulletinRow(grid_row.street, cell, report, figures, figures_live, entered,
+                                files.get(report.id, []) if sent else []))
     totals: dict[str, int] = defaultdict(int)
     entered_totals: dict[str, int] = defaultdict(int)
     for row in rows:

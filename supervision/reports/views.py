@@ -391,9 +391,12 @@ def _bulletin_or_404():
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def bulletin_pdf():
+    """The bulletin, by default with its annex: every sent report in full (``?annex=0`` leaves it out)."""
     campaign, week, plain = _bulletin_or_404()
-    data = render_pdf("pdf/reports/bulletin.html", b=plain)
-    return pdf_response(data, f"工作简报-{campaign.name}-{week}.pdf")
+    annex = request.args.get("annex") != "0"
+    data = render_pdf("pdf/reports/bulletin.html", b=plain, annex=annex)
+    suffix = "" if annex else "-不含附件"
+    return pdf_response(data, f"工作简报-{campaign.name}-{week}{suffix}.pdf")
 
 
 @bp.get("/bulletin.xlsx")

@@ -325,7 +325,9 @@ def test_weekly_report_narratives_are_escaped_printed_and_exported_as_text(world
     assert_escaped(officer.get(f"/reports/{report.id}"), progress, problems, plan)
     query = {"campaign": campaign.id, "week": str(week)}
     assert_escaped(officer.get("/reports/bulletin", query_string=query), progress, problems)
-    assert_pdf_prints(officer.get("/reports/bulletin.pdf", query_string=query), progress, problems)
+    # The PDF's annex prints the whole report: the plan and the contact too.
+    assert_pdf_prints(officer.get("/reports/bulletin.pdf", query_string=query), progress, problems, plan, contact)
+    assert_pdf_prints(officer.get("/reports/bulletin.pdf", query_string=dict(query, annex="0")), progress, problems)
     assert_no_formula(officer.get("/reports/bulletin.xlsx", query_string=query), progress, plan)
 
 
