@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..extensions import db
 
 _PENDING = "data_generation_topics"  # session.info key: topics changed in the current transaction
+_READ = "data_generation_values"  # session.info key: topic → value read in the current transaction
 
 
 class DataGeneration(db.Model):
@@ -61,9 +62,17 @@ def current(topic: str, session: Session | None = None) -> int | None:
     session = session or db.session
     if topic in session.info.get(_PENDING, ()):
         return None
+    known = session.info.setdefault(_READ, {})
+    if topic in known:  # read once per transaction (a change of the topic forgets it) …
+        if session.autoflush:
+            session.flush()  # … but flush what the next query would, as the read would have
+        if topic in session.info.get(_PENDING, ()):
+            return None
+        return known[topic]
     value = session.execute(select(DataGeneration.value).where(DataGeneration.topic == topic)).scalar()
     if topic in session.info.get(_PENDING, ()):  # the read autoflushed a change of the topic
         return None
+    known[topic] = value
     return value
 
 
@@ -82,6 +91,7 @@ def bump(connection, topic: str) -> None:
 def mark(session: Session, topic: str) -> None:
     """Record that ``topic`` changed in the session's current transaction (bumped at commit)."""
     session.info.setdefault(_PENDING, set()).add(topic)
+    session.info.get(_READ, {}).pop(topic, None)
 
 
 def wrote(session: Session, *table_names: str) -> None:
@@ -135,6 +145,7 @@ def _after_transaction_end(session, transaction):
     # Only the outermost transaction's end (commit, rollback or close) ends "uncommitted".
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_READ, None)
 
 
 class LRUCache:

@@ -321,6 +321,19 @@ class TableRow:
 class Table:
     rows: list[TableRow]  # best total first, then by name
     by_company: dict[int, TableRow]
+    counts: dict[str, dict]  # grade code → count, min and max total
+    orders: dict[str, list[TableRow]] = field(default_factory=dict)  # sort → rows, sorted on first use
+
+    def sorted(self, sort: str | None) -> list[TableRow]:
+        """The rows in a ``RANKING_SORTS`` order (kept: filters keep it, so requests never sort)."""
+        sort = sort if sort in RANKING_SORTS else "-total"
+        rows = self.orders.get(sort)
+        if rows is None:
+            rows = list(self.rows)
+            for key, descending in reversed(RANKING_SORTS[sort]):
+                rows.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
+            self.orders[sort] = rows
+        return rows
 
 
 def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
@@ -333,7 +346,12 @@ def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
         position=int(row.position)) for row in db.session.execute(select(table))]
     # Sorted here, not by the database, so that names order alike (by code point) on every backend.
     rows.sort(key=lambda r: (-r.total, r.name, r.company_id))
-    return Table(rows, {r.company_id: r for r in rows})
+    counts: dict[str, dict] = {}
+    for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
+        entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
+        entry["count"] += 1
+        entry["min"] = row.total
+    return Table(rows, {r.company_id: r for r in rows}, counts)
 
 
 def _cache():
@@ -410,9 +428,9 @@ def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade
 
     ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a
     key of ``RANKING_SORTS`` (best total first by default). ``position`` is the place among
-    all the companies scored, whatever the filters.
+    all the companies scored, whatever the filters. The list may be the cache's own: read it only.
     """
-    rows = cached_table(rule_set, as_of).rows
+    rows = cached_table(rule_set, as_of).sorted(sort)
     if q and q.strip():
         search = _like(q.strip())
         rows = [r for r in rows if search(r.name) or search(r.credit_code)]
@@ -422,24 +440,13 @@ def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade
         managing = set(db.session.scalars(select(Estate.company_id).distinct().where(
             Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
         rows = [r for r in rows if r.company_id in managing]
-    rows = list(rows)
-    for key, descending in reversed(RANKING_SORTS.get(sort, RANKING_SORTS["-total"])):
-        rows.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
     return rows
 
 
 def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
     """Per grade: how many companies, and the lowest and highest score among them."""
-    found: dict[str, dict] = {}
-    for row in cached_table(rule_set, as_of).rows:
-        entry = found.get(row.grade_code)
-        if entry is None:
-            found[row.grade_code] = {"count": 1, "min": row.total, "max": row.total}
-        else:
-            entry["count"] += 1
-            entry["min"] = min(entry["min"], row.total)
-            entry["max"] = max(entry["max"], row.total)
-    return {g.code: found.get(g.code, {"count": 0, "min": None, "max": None}) for g in rule_set.grades}
+    counts = cached_table(rule_set, as_of).counts
+    return {g.code: dict(counts.get(g.code, {"count": 0, "min": None, "max": None})) for g in rule_set.grades}
 
 
 class ListPagination(Pagination):

@@ -63,8 +63,6 @@ def _ranking_query():
     rule_sets = _rule_sets()
     filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in rule_sets]
     filters.street.choices = street_choices(blank=_("全部街道"))
-    filters.grade.choices = [("", _("全部等级"))] + sorted({(g.code, g.label) for r in rule_sets for g in r.grades})
-    filters.validate()
     today = local_today()
     as_of = filters.as_of.data or today
     if as_of > today:
@@ -75,6 +73,7 @@ def _ranking_query():
     if rule_set is None:
         abort(404)
     filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
+    filters.validate()  # the fields' data are already parsed: the rule set and day above use them
     sort = request.args.get("sort", "-total")
     rows = scoring.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
                            street_id=filters.street.data, sort=sort)

@@ -71,6 +71,7 @@ def test_the_ranking_page_runs_as_many_queries_for_30_companies_as_for_3(login_a
     assert "共 30 条" in html
     assert len(scoring_queries(cold)) == 1 and scoring_queries(warm) == scoring_queries(few) == []
     assert len(warm) == len(few) == len(cold) - 1
+    assert sum("data_generations" in s for s in warm) == 1  # read once a request
 
 
 def test_a_new_event_shows_at_once(login_as, ranked):
