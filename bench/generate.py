@@ -42,6 +42,7 @@ from sqlalchemy import func, insert, select, text
 
 from supervision.campaigns.models import CampaignStatus
 from supervision.companies.credit_code import make_credit_code
+from supervision.core import generations
 from supervision.extensions import db
 from supervision.seeding import seed_demo
 
@@ -149,6 +150,7 @@ def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
         if batch:
             connection.execute(insert(table), batch)
         added[table.name] = len(rows) * copies
+    generations.wrote(db.session, *names)  # e.g. the cached credit scores depend on some of them
     _reset_sequences(connection, names)
     return added
 

@@ -72,6 +72,8 @@ def default_config(instance_path: Path) -> dict:
         "PER_PAGE": 50,
         # Seconds the landing dashboard's indicator values are reused (per process); 0 = always live.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),
+        # Credit score tables kept per process, keyed by the credit data generation; 0 = always live.
+        "CREDIT_SCORE_CACHE_SIZE": int(os.environ.get("CREDIT_SCORE_CACHE_SIZE", "8")),
     }
 
 

@@ -468,3 +468,22 @@ class CreditPublicationRow(db.Model):
         if user.role is Role.COMPANY_USER:
             return or_(listed, cls.company_id == user.company_id)
         return listed
+
+
+# What scores depend on (``scoring.score_table``): changing any of it changes the "credit" data
+# generation, which keys the cached score tables (``scoring.cached_table``).
+SCORES_TOPIC = "credit"
+
+
+def _watch_score_inputs() -> None:
+    from ..companies.models import Company
+    from ..core import generations
+    from ..estates.models import Estate
+
+    generations.watch(SCORES_TOPIC, CreditEvent, CreditObjection, CreditRuleSet, CreditRulePart, CreditRuleItem,
+                      CreditGrade, CreditRuleSetYear)
+    generations.watch(SCORES_TOPIC, Company, attributes={"name", "credit_code", "archived_at"})
+    generations.watch(SCORES_TOPIC, Estate, attributes={"floor_area", "company_id", "archived_at"})
+
+
+_watch_score_inputs()

@@ -24,6 +24,7 @@ the rule set does not list does not count under it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,8 +37,8 @@ from ..companies.models import Company
 from ..core.timeutil import local_today
 from ..estates.models import Estate
 from ..extensions import db
-from .models import (POINTS, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, ListKind,
-                     PartKind)
+from .models import (POINTS, SCORES_TOPIC, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus,
+                     ListKind, PartKind)
 
 CENT = Decimal("0.01")
 FINAL_STATUSES = (EventStatus.NOTIFIED, EventStatus.OBJECTED, EventStatus.CONFIRMED)
@@ -274,7 +275,7 @@ def row_to_score(rule_set: CreditRuleSet, row) -> ScoreRow:
 
 
 def scores(rule_set: CreditRuleSet, as_of: date, company_ids=None) -> list[ScoreRow]:
-    """Every company's score in one query, best first."""
+    """Every company's score in one query, best first (live: no cache; the publication uses it)."""
     table = score_table(rule_set, as_of)
     statement = select(table).order_by(table.c.total.desc(), table.c.name)
     if company_ids is not None:
@@ -282,67 +283,180 @@ def scores(rule_set: CreditRuleSet, as_of: date, company_ids=None) -> list[Score
     return [row_to_score(rule_set, row) for row in db.session.execute(statement)]
 
 
+# --- the cached score table ----------------------------------------------------
+#
+# The ranking, its export and the API's ranking, the grade counts and one company's score read the
+# whole score table of (rule set, day), computed once per generation of the credit data (see
+# ``supervision/core/generations.py``: any change to what scores depend on changes it) and kept per
+# process. The rows hold no ORM objects, so they outlive the request that computed them.
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One company's row of the score table (``ScoreRow`` without the ORM grade)."""
+
+    company_id: int
+    name: str
+    credit_code: str
+    parts: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+    grade_code: str
+    grade_rank: int
+    override: str | None
+    red: bool
+    black: bool
+    has_bad: bool
+    event_count: int
+    position: int
+
+    def score(self, rule_set: CreditRuleSet) -> ScoreRow:
+        return ScoreRow(company_id=self.company_id, name=self.name, credit_code=self.credit_code,
+                        base=q(rule_set.base_score), parts=dict(self.parts), total=self.total,
+                        grade=rule_set.grade(self.grade_code), override=self.override, red=self.red,
+                        black=self.black, has_bad=self.has_bad, event_count=self.event_count,
+                        position=self.position)
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: list[TableRow]  # best total first, then by name
+    by_company: dict[int, TableRow]
+    counts: dict[str, dict]  # grade code → count, min and max total
+    orders: dict[str, list[TableRow]] = field(default_factory=dict)  # sort → rows, sorted on first use
+
+    def sorted(self, sort: str | None) -> list[TableRow]:
+        """The rows in a ``RANKING_SORTS`` order (kept: filters keep it, so requests never sort)."""
+        sort = sort if sort in RANKING_SORTS else "-total"
+        rows = self.orders.get(sort)
+        if rows is None:
+            rows = list(self.rows)
+            for key, descending in reversed(RANKING_SORTS[sort]):
+                rows.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
+            self.orders[sort] = rows
+        return rows
+
+
+def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
+    table = score_table(rule_set, as_of)
+    rows = [TableRow(
+        company_id=row.company_id, name=row.name, credit_code=row.credit_code,
+        parts=tuple((p.code, q(row._mapping[f"part_{p.code}"])) for p in rule_set.parts), total=q(row.total),
+        grade_code=row.grade, grade_rank=int(row.grade_rank), override=row.override, red=bool(row.red),
+        black=bool(row.black), has_bad=bool(row.has_bad), event_count=int(row.event_count or 0),
+        position=int(row.position)) for row in db.session.execute(select(table))]
+    # Sorted here, not by the database, so that names order alike (by code point) on every backend.
+    rows.sort(key=lambda r: (-r.total, r.name, r.company_id))
+    counts: dict[str, dict] = {}
+    for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
+        entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
+        entry["count"] += 1
+        entry["min"] = row.total
+    return Table(rows, {r.company_id: r for r in rows}, counts)
+
+
+def _cache():
+    from flask import current_app
+
+    from ..core.generations import LRUCache
+
+    cache = current_app.extensions.get("credit_score_tables")
+    if cache is None:
+        cache = current_app.extensions["credit_score_tables"] = LRUCache(
+            current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8))
+    return cache
+
+
+def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
+    """The score table of every active company, from the cache when the credit data has not changed."""
+    from ..core import generations
+
+    generation = generations.current(SCORES_TOPIC)
+    if generation is None:  # no generation yet, or this transaction changed credit data: live
+        return _compute_table(rule_set, as_of)
+    return _cache().get((rule_set.id, as_of, generation), lambda: _compute_table(rule_set, as_of))
+
+
 def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:
+    """One company's score; its position is its place in the ranking (an archived company: among all)."""
+    if company.archived_at is None:
+        row = cached_table(rule_set, as_of).by_company.get(company.id)
+        if row is not None:
+            return row.score(rule_set)
     table = score_table(rule_set, as_of, include_archived=True)
     row = db.session.execute(select(table).where(table.c.company_id == company.id)).first()
     return row_to_score(rule_set, row) if row else None
 
 
+def _by_name(r: TableRow):
+    return r.name
+
+
+def _by_total(r: TableRow):
+    return r.total
+
+
+def _by_grade(r: TableRow):
+    return r.grade_rank
+
+
+def _by_events(r: TableRow):
+    return r.event_count
+
+
+# Each sort: (key, descending) pairs, the first the most significant.
 RANKING_SORTS = {
-    "total": lambda t: (t.c.total.asc(), t.c.name),
-    "-total": lambda t: (t.c.total.desc(), t.c.name),
-    "name": lambda t: (t.c.name.asc(),),
-    "-name": lambda t: (t.c.name.desc(),),
-    "grade": lambda t: (t.c.grade_rank.asc(), t.c.total.desc(), t.c.name),
-    "-grade": lambda t: (t.c.grade_rank.desc(), t.c.total.asc(), t.c.name),
-    "events": lambda t: (t.c.event_count.asc(), t.c.name),
-    "-events": lambda t: (t.c.event_count.desc(), t.c.name),
+    "total": ((_by_total, False), (_by_name, False)),
+    "-total": ((_by_total, True), (_by_name, False)),
+    "name": ((_by_name, False),),
+    "-name": ((_by_name, True),),
+    "grade": ((_by_grade, False), (_by_total, True), (_by_name, False)),
+    "-grade": ((_by_grade, True), (_by_total, False), (_by_name, False)),
+    "events": ((_by_events, False), (_by_name, False)),
+    "-events": ((_by_events, True), (_by_name, False)),
 }
 
 
-def ranking_statement(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
-                      street_id: int | None = None, sort: str | None = None):
+def _like(text: str):
+    """SQL ``ILIKE '%text%'`` as a regular expression search (``%`` and ``_`` stay wildcards)."""
+    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text)
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL).search
+
+
+def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
+            street_id: int | None = None, sort: str | None = None) -> list[TableRow]:
     """The ranking's rows (page, export and API): the score table with the list's filters.
 
     ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a
-    key of ``RANKING_SORTS`` (best total first by default).
+    key of ``RANKING_SORTS`` (best total first by default). ``position`` is the place among
+    all the companies scored, whatever the filters. The list may be the cache's own: read it only.
     """
-    table = score_table(rule_set, as_of)
-    statement = select(table)
+    rows = cached_table(rule_set, as_of).sorted(sort)
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        statement = statement.where(or_(table.c.name.ilike(like), table.c.credit_code.ilike(like)))
+        search = _like(q.strip())
+        rows = [r for r in rows if search(r.name) or search(r.credit_code)]
     if grade:
-        statement = statement.where(table.c.grade == grade)
+        rows = [r for r in rows if r.grade_code == grade]
     if street_id:
-        statement = statement.where(table.c.company_id.in_(
-            select(Estate.company_id).where(Estate.street_id == street_id, Estate.archived_at.is_(None))))
-    return statement.order_by(*RANKING_SORTS.get(sort, RANKING_SORTS["-total"])(table))
+        managing = set(db.session.scalars(select(Estate.company_id).distinct().where(
+            Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
+        rows = [r for r in rows if r.company_id in managing]
+    return rows
 
 
 def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
     """Per grade: how many companies, and the lowest and highest score among them."""
-    table = score_table(rule_set, as_of)
-    rows = db.session.execute(
-        select(table.c.grade, func.count(), func.min(table.c.total), func.max(table.c.total))
-        .group_by(table.c.grade)
-    ).all()
-    found = {row[0]: {"count": row[1], "min": q(row[2]), "max": q(row[3])} for row in rows}
-    return {g.code: found.get(g.code, {"count": 0, "min": None, "max": None}) for g in rule_set.grades}
+    counts = cached_table(rule_set, as_of).counts
+    return {g.code: dict(counts.get(g.code, {"count": 0, "min": None, "max": None})) for g in rule_set.grades}
 
 
-class RowPagination(Pagination):
-    """Paginates a ``select`` of columns (``db.paginate`` returns only the first column)."""
+class ListPagination(Pagination):
+    """Paginates a list already in memory (``rows=``), for the templates' ``pagination`` macro."""
 
     def _query_items(self):
-        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(db.session.execute(statement))
+        return self._query_args["rows"][self._query_offset:self._query_offset + self.per_page]
 
     def _query_count(self) -> int:
-        if self._query_args.get("total") is not None:  # already known to the caller: spare a scoring query
-            return self._query_args["total"]
-        sub = self._query_args["select"].order_by(None).subquery()
-        return db.session.execute(select(func.count()).select_from(sub)).scalar()
+        return len(self._query_args["rows"])
 
 
 # --- explanation -------------------------------------------------------------

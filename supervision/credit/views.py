@@ -58,13 +58,11 @@ def _files():
 # --- ranking -----------------------------------------------------------------
 
 def _ranking_query():
-    """The ranking's filters, rule set, day and statement, shared by the page and the export."""
+    """The ranking's filters, rule set, day and rows, shared by the page and the export."""
     filters = RankingFilterForm(request.args)
     rule_sets = _rule_sets()
     filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in rule_sets]
     filters.street.choices = street_choices(blank=_("全部街道"))
-    filters.grade.choices = [("", _("全部等级"))] + sorted({(g.code, g.label) for r in rule_sets for g in r.grades})
-    filters.validate()
     today = local_today()
     as_of = filters.as_of.data or today
     if as_of > today:
@@ -75,23 +73,21 @@ def _ranking_query():
     if rule_set is None:
         abort(404)
     filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
+    filters.validate()  # the fields' data are already parsed: the rule set and day above use them
     sort = request.args.get("sort", "-total")
-    statement = scoring.ranking_statement(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
-                                          street_id=filters.street.data, sort=sort)
-    return filters, rule_set, in_force, as_of, statement, sort
+    rows = scoring.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
+                           street_id=filters.street.data, sort=sort)
+    return filters, rule_set, in_force, as_of, rows, sort
 
 
 @bp.get("/")
 @scope.role_required(DISTRICT_READERS)
 def ranking():
-    filters, rule_set, in_force, as_of, statement, sort = _ranking_query()
+    filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
     counts = scoring.grade_counts(rule_set, as_of)
-    # Unfiltered, the ranking holds every company that the grade counts count: no second scoring query.
-    unfiltered = not (filters.q.data or filters.grade.data or filters.street.data)
-    page = scoring.RowPagination(select=statement, page=page_number(),
-                                 per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False,
-                                 total=sum(c["count"] for c in counts.values()) if unfiltered else None)
-    rows = [scoring.row_to_score(rule_set, row) for row in page.items]
+    page = scoring.ListPagination(rows=ranked, page=page_number(), per_page=current_app.config["PER_PAGE"],
+                                  max_per_page=200, error_out=False)
+    rows = [row.score(rule_set) for row in page.items]
     return render_template("credit/ranking.html", filters=filters, page=page, rows=rows, rule_set=rule_set,
                            in_force=in_force, as_of=as_of, counts=counts, sort=sort,
                            publications=_latest_publications())
@@ -103,8 +99,8 @@ def ranking():
 def ranking_export():
     from ..documents.excel import Column, write_workbook, xlsx_response
 
-    filters, rule_set, in_force, as_of, statement, sort = _ranking_query()
-    rows = [scoring.row_to_score(rule_set, row) for row in db.session.execute(statement)]
+    filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
+    rows = [row.score(rule_set) for row in ranked]
     columns = [Column("position", _("名次"), width=8), Column("name", _("企业名称"), width=36),
                Column("credit_code", _("统一社会信用代码"), width=22)]
     columns += [Column(f"part_{p.code}", p.name, export=lambda r, code=p.code: r.parts[code], width=14)

@@ -91,11 +91,11 @@ def ranking(args):
     scope.require_role(DISTRICT_READERS)
     as_of = _as_of(args)
     rule_set = _rule_set(as_of)
-    statement = scoring.ranking_statement(rule_set, as_of, q=args.get("q"), grade=args.get("grade"),
-                                          street_id=args.get("street_id"), sort=args.get("sort"))
-    page = scoring.RowPagination(select=statement, page=args["page"], per_page=args["per_page"],
-                                 max_per_page=200, error_out=False)
-    return {"items": [scoring.row_to_score(rule_set, row) for row in page.items], "page": page.page,
+    rows = scoring.ranking(rule_set, as_of, q=args.get("q"), grade=args.get("grade"),
+                           street_id=args.get("street_id"), sort=args.get("sort"))
+    page = scoring.ListPagination(rows=rows, page=args["page"], per_page=args["per_page"],
+                                  max_per_page=200, error_out=False)
+    return {"items": [row.score(rule_set) for row in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total, "as_of": as_of, "rule_set": rule_set}
 
 

@@ -1,0 +1,183 @@
+"""Data generations: a counter per topic that changes whenever the data behind the topic changes.
+
+A computation over much of the database (e.g. the credit score table) can then be cached per
+process under ``(…, current(topic))`` and be reused until the next change, in every worker:
+reading the generation is one primary-key query.
+
+A feature declares what its topic depends on::
+
+    generations.watch("credit", CreditEvent, CreditRuleItem, …)            # any change to these
+    generations.watch("credit", Company, attributes={"name", "archived_at"})  # only these columns
+
+Every ORM flush that inserts, deletes or changes a watched instance (or watched attribute), and
+every statement run through the session that writes a watched table (``session.execute(insert(T))``,
+``update``, ``delete``), marks the session; the generation is bumped in the same transaction just
+before it commits, so other processes see the new value exactly when they can see the new data.
+Code that writes a watched table past the session (``session.connection().execute(…)``) must call
+``wrote(session, table_name, …)`` (or ``bump(connection, topic)``) itself.
+
+Until its transaction ends, a session that changed a topic reads ``current(topic)`` as ``None``:
+its uncommitted data must not be cached under any generation (a rollback would leave the entry
+behind). A topic without a row (a new database) is ``None`` as well; the first change creates the
+row with a random start, so a table emptied and refilled (the tests) never repeats a generation
+(the migration that adds the table creates the "credit" row the same way).
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+
+from sqlalchemy import BigInteger, String, event, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+
+_PENDING = "data_generation_topics"  # session.info key: topics changed in the current transaction
+_READ = "data_generation_values"  # session.info key: topic → value read in the current transaction
+
+
+class DataGeneration(db.Model):
+    __tablename__ = "data_generations"
+
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# class → [(topic, attribute names or None for any change)]
+_watched_classes: dict[type, list[tuple[str, frozenset[str] | None]]] = {}
+_watched_tables: dict[str, set[str]] = {}  # table name → topics
+
+
+def watch(topic: str, *classes: type, attributes: set[str] | None = None) -> None:
+    """Bump ``topic`` when an instance of one of ``classes`` (or one of its ``attributes``) changes."""
+    for cls in classes:
+        entry = (topic, frozenset(attributes) if attributes else None)
+        if entry not in _watched_classes.setdefault(cls, []):
+            _watched_classes[cls].append(entry)
+        _watched_tables.setdefault(cls.__table__.name, set()).add(topic)
+
+
+def current(topic: str, session: Session | None = None) -> int | None:
+    """The topic's generation (None: no row yet, or this session changed the topic uncommitted)."""
+    session = session or db.session
+    if topic in session.info.get(_PENDING, ()):
+        return None
+    known = session.info.setdefault(_READ, {})
+    if topic in known:  # read once per transaction (a change of the topic forgets it) …
+        if session.autoflush:
+            session.flush()  # … but flush what the next query would, as the read would have
+        if topic in session.info.get(_PENDING, ()):
+            return None
+        return known[topic]
+    value = session.execute(select(DataGeneration.value).where(DataGeneration.topic == topic)).scalar()
+    if topic in session.info.get(_PENDING, ()):  # the read autoflushed a change of the topic
+        return None
+    known[topic] = value
+    return value
+
+
+def bump(connection, topic: str) -> None:
+    """Change the topic's generation now, inside the connection's transaction."""
+    start = secrets.randbits(62)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(DataGeneration.__table__).values(topic=topic, value=start)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["topic"], set_={"value": DataGeneration.__table__.c.value + 1}))
+
+
+def mark(session: Session, topic: str) -> None:
+    """Record that ``topic`` changed in the session's current transaction (bumped at commit)."""
+    session.info.setdefault(_PENDING, set()).add(topic)
+    session.info.get(_READ, {}).pop(topic, None)
+
+
+def wrote(session: Session, *table_names: str) -> None:
+    """Record that the session's transaction wrote these tables past the ORM (bulk Core inserts on
+    ``session.connection()``): their topics are bumped when it commits."""
+    for name in table_names:
+        for topic in _watched_tables.get(name, ()):
+            mark(session, topic)
+
+
+def _changed(obj, attributes: frozenset[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    if not _watched_classes:
+        return
+    for obj in (*session.new, *session.deleted):
+        for topic, _attributes in _watched_classes.get(type(obj), ()):
+            mark(session, topic)
+    for obj in session.dirty:
+        for topic, attributes in _watched_classes.get(type(obj), ()):
+            if session.is_modified(obj) if attributes is None else _changed(obj, attributes):
+                mark(session, topic)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state):
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    for topic in _watched_tables.get(getattr(table, "name", None), ()):
+        mark(state.session, topic)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session):
+    """Bump the topics changed in this transaction, just before it (or a savepoint) commits."""
+    session.flush()  # what the commit is about to flush may change a topic too
+    topics = session.info.get(_PENDING)
+    if topics:
+        connection = session.connection()
+        for topic in sorted(topics):
+            bump(connection, topic)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction):
+    # Only the outermost transaction's end (commit, rollback or close) ends "uncommitted".
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_READ, None)
+
+
+class LRUCache:
+    """A few recent values per process, e.g. keyed by ``(…, current(topic))``; thread-safe.
+
+    ``get(key, compute)`` returns the stored value or stores and returns ``compute()`` (computed
+    outside the lock: two threads may both compute a missing key, and both get a right value).
+    """
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._entries: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        if self.size <= 0:
+            return compute()
+        with self._lock:
+            if key in self._entries:
+                value = self._entries.pop(key)
+                self._entries[key] = value  # now the most recent
+                return value
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
