@@ -145,8 +145,10 @@ def index():
     alerts = {estate.id: services.committee_alerts(estate, today) for estate in page.items}
     # A link to one company's estates (?company_id=N): named above the list, with a way out.
     narrowed_company = form.company_id.choices[-1][1] if filters.company_id and filters.company_id > 0 else None
+    labels = {state: state.label for states in (ManagementMode, CommitteeStatus) for state in states}
     return render_template("estates/index.html", page=page, filters=form, sort=filters.sort or "name",
-                           alerts=alerts, can_edit=current_user.role in BUREAU, narrowed_company=narrowed_company)
+                           alerts=alerts, labels=labels, can_edit=current_user.role in BUREAU,
+                           narrowed_company=narrowed_company)
 
 
 @bp.get("/export.xlsx")
