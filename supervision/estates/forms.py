@@ -58,7 +58,14 @@ class EstateFilterForm(FlaskForm):
 
     q = StringField(_l("名称/地址"), validators=[Optional(), Length(max=100)])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    # Only the chosen street's communities (a street officer: their own street's); without a street,
+    # only 全部 and a hint: a district lists thousands of communities (views._bind_filter_choices).
     community_id = SelectField(_l("社区"), coerce=optional_int, validators=[Optional()])
+    # Companies are found by text (a district has thousands). ``company_id`` stays for links to one
+    # company's estates (/estates/?company_id=N) and for "no company" (-1): its choices are 全部,
+    # 无物业企业 and, when a link chose one, that company.
+    company = StringField(_l("企业名称/信用代码"), validators=[Optional(), Length(max=100)],
+                          render_kw={"placeholder": _l("企业名称或统一社会信用代码")})
     company_id = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
     management_mode = SelectField(_l("管理模式"), choices=[("", _l("全部"))] + ManagementMode.choices(),
                                   validators=[Optional()])

@@ -284,6 +284,7 @@ class EstateFilters:
     street_id: int | None = None
     community_id: int | None = None
     company_id: int | None = None
+    company: str | None = None  # part of the company's name or of its unified social credit code
     management_mode: str | None = None
     committee: str | None = None  # "none" or a CommitteeStatus value
     is_old: str | None = None  # "1" / "0"
@@ -340,6 +341,8 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
         statement = statement.where(Estate.community_id == filters.community_id)
     if filters.company_id:
         statement = statement.where(Estate.company_id == filters.company_id)
+    if filters.company and filters.company.strip():
+        statement = statement.where(Estate.company_id.in_(company_search(filters.company)))
     if filters.management_mode:
         statement = statement.where(Estate.management_mode == ManagementMode(filters.management_mode))
     if filters.is_old in ("1", "0"):
@@ -365,6 +368,16 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
     elif filters.alert == "term_over":
         statement = statement.where(term_over_clause(today))
     return sort_estates(statement, filters.sort)
+
+
+def company_search(text: str):
+    """The ids of the companies whose name or unified social credit code contains ``text``
+    (case-insensitive; ``%`` and ``_`` are plain characters), as a subquery."""
+    from ..companies.models import Company
+
+    text = text.strip()
+    return select(Company.id).where(or_(Company.name.icontains(text, autoescape=True),
+                                        Company.credit_code.icontains(text, autoescape=True)))
 
 
 def sort_estates(statement, sort: str | None):

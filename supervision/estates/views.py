@@ -14,8 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET, Role
@@ -27,12 +27,12 @@ from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..extensions import db
 from ..i18n import in_chinese
-from ..regions.models import Street
+from ..regions.models import Community, Street
 from . import services, spreadsheet
 from .errors import flash_errors
 from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
                     CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm, ImportForm)
-from .models import CommitteeStatus, Estate, ManagementMode
+from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
 from .sections import estate_sections
 
 bp = Blueprint("estates", __name__, url_prefix="/estates")
@@ -49,22 +49,58 @@ def _street_choices(blank):
     return [(None, blank)] + [(row.id, row.name) for row in db.session.execute(statement)]
 
 
-def _company_filter_choices(blank):
+def _community_filter_choices(form) -> None:
+    """The 社区 choices: only the communities of the chosen street, never the whole district.
+
+    A street officer's are always those of their own street. A bureau user who follows a link with a
+    ``community_id`` but no street gets the community's street chosen for them (the same query). A
+    community outside the street (another street's, or left over after changing the street) is not
+    offered, and is dropped from the filter rather than combined with the street into an empty list.
+    Without a street there is nothing to choose but 全部, and the field says to choose a street first.
+    """
+    street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else form.street_id.data
+    community_id = form.community_id.data
+    choices = [(None, _("全部"))]
+    if street_id or community_id:
+        street_key = street_id or select(Community.street_id).where(Community.id == community_id).scalar_subquery()
+        rows = db.session.execute(
+            select(Community.id, Community.name, Community.street_id)
+            .where(Community.street_id == street_key, or_(Community.active.is_(True), Community.id == community_id))
+            .order_by(Community.name)).all()
+        choices += [(row.id, row.name) for row in rows]
+        if rows and not street_id:
+            form.street_id.data = rows[0].street_id
+            street_id = rows[0].street_id
+    if community_id not in {value for value, _label in choices[1:]}:
+        form.community_id.data = None
+    if not street_id:
+        form.community_id.description = _("请先选择街道并点击“查询”，再按社区筛选。")
+    form.community_id.choices = choices
+
+
+def _company_filter_choices(form) -> None:
+    """The 物业企业 choices: 全部, 无物业企业 and, when a link chose one (?company_id=N), that company.
+
+    Other companies are found with the text field (name or credit code). A company outside the user's
+    scope is not named (its estates are outside the scope too, so the list is empty)."""
     from ..companies.models import Company
 
-    statement = scope.visible(Company).with_only_columns(Company.id, Company.name).order_by(Company.name)
-    return [(None, blank), (-1, _("（无物业企业）"))] + [(row.id, row.name) for row in db.session.execute(statement)]
+    choices = [(None, _("全部")), (-1, _("（无物业企业）"))]
+    company_id = form.company_id.data
+    if company_id and company_id > 0:
+        name = db.session.scalar(scope.visible(Company, statement=select(Company.name)).where(Company.id == company_id))
+        choices.append((company_id, name or _("企业编号 %(id)s", id=company_id)))
+    elif company_id is not None and company_id != -1:
+        form.company_id.data = None
+    form.company_id.choices = choices
 
 
 def _bind_filter_choices(form, *, communities=True, companies=True):
     form.street_id.choices = _street_choices(_("全部"))
-    street_id = form.street_id.data
-    if current_user.role is Role.STREET_OFFICER:
-        street_id = current_user.street_id
     if communities:
-        form.community_id.choices = community_choices(street_id, blank=_("全部"))
+        _community_filter_choices(form)
     if companies:
-        form.company_id.choices = _company_filter_choices(_("全部"))
+        _company_filter_choices(form)
 
 
 def _filters(form) -> services.EstateFilters:
@@ -78,6 +114,7 @@ def _filters(form) -> services.EstateFilters:
         street_id=form.street_id.data,
         community_id=getattr(form, "community_id", None) and form.community_id.data,
         company_id=getattr(form, "company_id", None) and form.company_id.data,
+        company=(getattr(getattr(form, "company", None), "data", None) or "").strip() or None,
         management_mode=mode if mode in {m.value for m in ManagementMode} else None,
         committee=committee if committee in services.COMMITTEE_FILTERS else None,
         is_old=args.get("is_old"),
@@ -94,20 +131,37 @@ def _list_statement(filters: services.EstateFilters):
 
 # --- estate list, detail, export -----------------------------------------------------
 
+def _list_columns():
+    from ..companies.models import Company
+
+    E = Estate
+    # Only what a row shows (loading every column of five tables was most of the query's time); a
+    # column the template needs but misses here would be loaded row by row, which
+    # tests/estates/test_estate_list.py's query count catches.
+    return (load_only(E.name, E.address, E.street_id, E.community_id, E.company_id, E.management_mode,
+                      E.households, E.year_built, E.is_old, E.committee_eligible, E.committee_due_on,
+                      E.archived_at),
+            joinedload(E.street).load_only(Street.name), joinedload(E.community).load_only(Community.name),
+            joinedload(E.company).load_only(Company.name),
+            joinedload(E.committee).load_only(OwnersCommittee.status, OwnersCommittee.term_end))
+
+
 @bp.get("/")
 @scope.role_required(ALL_ROLES)
 def index():
     form = EstateFilterForm(request.args)
     _bind_filter_choices(form)
     filters = _filters(form)
-    statement = _list_statement(filters).options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
-        joinedload(Estate.committee))
+    statement = _list_statement(filters).options(*_list_columns())
     page = paginate(statement)
     today = local_today()
     alerts = {estate.id: services.committee_alerts(estate, today) for estate in page.items}
+    # A link to one company's estates (?company_id=N): named above the list, with a way out.
+    narrowed_company = form.company_id.choices[-1][1] if filters.company_id and filters.company_id > 0 else None
+    labels = {state: state.label for states in (ManagementMode, CommitteeStatus) for state in states}
     return render_template("estates/index.html", page=page, filters=form, sort=filters.sort or "name",
-                           alerts=alerts, can_edit=current_user.role in BUREAU)
+                           alerts=alerts, labels=labels, can_edit=current_user.role in BUREAU,
+                           narrowed_company=narrowed_company)
 
 
 @bp.get("/export.xlsx")

@@ -19,6 +19,10 @@ def test_estate_filters_and_pagination(client, district, bearer):
     db.session.commit()
     assert [e["id"] for e in _get(client, headers, "/api/v1/estates?company_id=-1")["items"]] == [unmanaged.id]
     assert [e["name"] for e in _get(client, headers, "/api/v1/estates?q=阳光")["items"]] == ["阳光小区"]
+    # The web list's company text filter: part of the name or of the credit code.
+    assert [e["name"] for e in _get(client, headers, "/api/v1/estates?company=乙物业")["items"]] == ["月亮小区"]
+    code = w.company1.credit_code[-6:].lower()
+    assert [e["name"] for e in _get(client, headers, f"/api/v1/estates?company={code}")["items"]] == ["阳光小区"]
     assert _get(client, headers, f"/api/v1/estates?street_id={w.street2.id}")["total"] == 1
     page = _get(client, headers, "/api/v1/estates?per_page=2&page=2&sort=name")
     assert page["total"] == 3 and page["page"] == 2 and page["per_page"] == 2 and len(page["items"]) == 1

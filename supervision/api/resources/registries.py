@@ -59,6 +59,8 @@ class EstateArgs(PageArgs):
     community_id = Id()
     company_id = fields.Integer(validate=validate.Range(min=-1, max=2**31 - 1),
                                 metadata={"description": "物业企业编号；-1 表示无物业企业的小区"})
+    company = fields.String(validate=validate.Length(max=64),
+                            metadata={"description": "物业企业名称或统一社会信用代码中的文字"})
     management_mode = fields.String(validate=validate.OneOf([m.value for m in ManagementMode]))
     committee = fields.String(validate=validate.OneOf(estate_services.COMMITTEE_FILTERS),
                               metadata={"description": "none：未成立业委会；或业委会状态"})
@@ -83,7 +85,7 @@ def estate_list(args):
 
     您可查看范围内的小区，筛选条件与网页列表相同（默认每页 50 条）。"""
     filters = estate_services.EstateFilters(**{key: args.get(key) for key in (
-        "q", "street_id", "community_id", "company_id", "management_mode", "committee", "is_old", "eligible",
+        "q", "street_id", "community_id", "company_id", "company", "management_mode", "committee", "is_old", "eligible",
         "alert", "archived", "sort")})
     statement = estate_services.list_estates(scope.visible(Estate), filters).options(*ESTATE_OPTIONS)
     return paginated(statement, args)
