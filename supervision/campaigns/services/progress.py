@@ -212,8 +212,8 @@ def stage_from_flags(status: EnrolmentStatus, *, has_survey: bool, has_self_insp
 def campaign_progress(campaign, user=None, today: date | None = None) -> CampaignProgress:
     """Per street: enrolments by stage, steps not done, items and overdue items.
 
-    Two queries whatever the number of enrolments, each one pass over the campaign's rows:
-    the enrolments grouped by street and by the facts their stage is made of (status, company,
+    Three queries whatever the number of enrolments: the street names, then one pass over each
+    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage is made of (status, company,
     surveyed, self-inspected, open items — a few dozen groups at most), and the items grouped
     by street and state. Stages and milestones are then added up from those groups, with the
     same rules as ``stage_expression``.
