@@ -227,7 +227,12 @@ class Enrolment(TimestampMixin, VersionedMixin, db.Model):
     the estate when enrolled (and updated by the survey) for scoping."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("campaign_id", "estate_id"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "estate_id"),
+        # The campaign page and the weekly overview read a campaign's enrolments from this index alone.
+        Index("ix_enrolments_campaign_street_status", "campaign_id", "street_id", "status", "company_id",
+              "enrolled_at", "withdrawn_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
@@ -428,7 +433,13 @@ class RectificationItem(TimestampMixin, VersionedMixin, db.Model):
     submitted → rejected → in_progress. Overdue is derived, never stored."""
 
     __tablename__ = "rectification_items"
-    __table_args__ = (Index("ix_rectification_items_state_deadline", "state", "deadline"),)
+    __table_args__ = (
+        Index("ix_rectification_items_state_deadline", "state", "deadline"),
+        # The campaign page's item counts per street and state (index only), and its
+        # "has an open item" test per enrolment.
+        Index("ix_rectification_items_campaign_street_state", "campaign_id", "street_id", "state", "deadline"),
+        Index("ix_rectification_items_enrolment_state", "enrolment_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)

@@ -105,13 +105,16 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
                   .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE))
     if street_id is not None:
         enrolments = enrolments.where(Enrolment.street_id == street_id)
-    formed = exists(select(OwnersCommittee.id).where(OwnersCommittee.estate_id == Estate.id,
-                                                     OwnersCommittee.status == CommitteeStatus.FORMED))
+    # From the committees' side (one per estate): a look-up per formed committee, not per estate.
+    committees = (select(func.count(OwnersCommittee.id)).join(Estate, Estate.id == OwnersCommittee.estate_id)
+                  .where(OwnersCommittee.status == CommitteeStatus.FORMED, Estate.archived_at.is_(None)))
+    if street_id is not None:
+        committees = committees.where(Estate.street_id == street_id)
     open_items = RectificationItem.state != ItemState.ACCEPTED
     row = db.session.execute(select(
         estates().label("estates"),
         estates(Estate.management_mode == ManagementMode.NONE).label("unmanaged"),
-        estates(formed).label("committees"),
+        committees.scalar_subquery().label("committees"),
         companies.scalar_subquery().label("companies"),
         items(open_items).label("open_items"),
         items(and_(open_items, RectificationItem.deadline < day)).label("overdue_items"),

@@ -245,6 +245,31 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
     return Grid(campaign=campaign, weeks=weeks, rows=rows, due=due, now=now)
 
 
+OVERVIEW_CAMPAIGN_CHOICES = 30
+
+
+def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVERVIEW_CAMPAIGN_CHOICES):
+    """The overview's campaigns to choose from: as ``reporting_campaigns`` (active first, then the
+    most recent closed ones) but at most ``limit`` of them, plus ``chosen_id`` when visible.
+
+    A district adds campaigns every year; the overview lists a bounded number (an older one is
+    reached through its reports, whose pages link to its overview).
+    """
+    statement = select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+    if user is not None:
+        statement = statement.where(Campaign.scope_clause(user))
+    order = [case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1), Campaign.year.desc(), Campaign.id.desc()]
+    if chosen_id is not None:
+        order.insert(0, case((Campaign.id == chosen_id, 0), else_=1))
+
+    def key(c):
+        return c.status is not CampaignStatus.ACTIVE, -c.year, -c.id
+
+    campaigns = sorted(db.session.scalars(statement.order_by(*order).limit(limit + 1)), key=key)
+    others = [c for c in campaigns if c.id != chosen_id][:limit]
+    return sorted(others + [c for c in campaigns if c.id == chosen_id], key=key)
+
+
 # --- punctuality (for the dashboard) -------------------------------------------
 
 @dataclass

@@ -107,7 +107,7 @@ def _overview_weeks(campaign, form, weeks) -> list[Week]:
 @scope.role_required(DISTRICT_READERS)
 def overview():
     filters = OverviewFilterForm(request.args)
-    campaigns = services.reporting_campaigns(current_user)
+    campaigns = services.overview_campaigns(current_user, filters.campaign.data)
     _campaign_choices(filters.campaign, campaigns)
     campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
         else (campaigns[0] if campaigns else None)

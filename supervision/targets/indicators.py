@@ -141,6 +141,9 @@ class Indicator:
     base: Callable[[date], Base | None]
     gap_columns: Callable[[Base], tuple]  # (columns, extra joins, options, order_by)
     unit: str = "rate"
+    # (code of a wider indicator, the condition on its rows that makes this one's): when both are
+    # measured together, one pass over the wider one's rows gives both (``measure_many``).
+    subset_of: tuple[str, Callable[[], object]] | None = None
 
     @property
     def unit_word(self) -> str:
@@ -195,6 +198,12 @@ def _certification_base(day: date, managers_only: bool) -> Base:
                (Position, Position.id == Staff.position_id, False),
                (Estate, Estate.id == Staff.estate_id, True)],
     )
+
+
+def _position():
+    from ..companies.models import Position
+
+    return Position
 
 
 def _staff_columns(base: Base):
@@ -368,6 +377,7 @@ register(Indicator(
     definition=_l("在职（未离职）且所在经理岗位（企业经理、项目经理/管理处主任）要求持证的人员中，统计日持有该岗位"
                   "所需任一有效证书的人数 ÷ 这些人员总数。街道口径统计派驻本街道小区的人员。"),
     base=lambda day: _certification_base(day, managers_only=True), gap_columns=_staff_columns,
+    subset_of=("staff_cert", lambda: _position().is_manager.is_(True)),
 ))
 register(Indicator(
     code="staff_cert", name=_l("从业人员持证率"), short_name=_l("人员持证"), subject="staff",
@@ -442,6 +452,48 @@ def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
     statement = _restrict(statement, base, street_id, company_id).group_by(base.street)
     return {row.street_id: Counts(int(row.numerator), int(row.denominator))
             for row in db.session.execute(statement)}
+
+
+def measure_many(indicators: list[Indicator], day: date, *, street_id: int | None = None,
+                 company_id: int | None = None) -> dict[str, dict[int | None, Counts] | None]:
+    """``measure`` for several indicators: code → counts per street key.
+
+    An indicator that is a subset of another one measured too (``Indicator.subset_of``) costs
+    no query of its own: the wider indicator's query is also grouped by the subset's condition.
+    """
+    codes = {indicator.code for indicator in indicators}
+    subsets: dict[str, list[Indicator]] = {}
+    for indicator in indicators:
+        if indicator.subset_of is not None and indicator.subset_of[0] in codes:
+            subsets.setdefault(indicator.subset_of[0], []).append(indicator)
+    derived = {i.code for parts in subsets.values() for i in parts}
+    result: dict[str, dict[int | None, Counts] | None] = {}
+    for indicator in indicators:
+        if indicator.code in derived:
+            continue
+        parts = subsets.get(indicator.code, [])
+        if not parts:
+            result[indicator.code] = measure(indicator, day, street_id=street_id, company_id=company_id)
+            continue
+        base = indicator.base(day)
+        if base is None:
+            result.update({i.code: None for i in [indicator, *parts]})
+            continue
+        flags = [case((part.subset_of[1](), 1), else_=0).label(f"in_{n}") for n, part in enumerate(parts)]
+        statement = base.select_from(select(
+            base.street.label("street_id"), *flags, func.count().label("denominator"),
+            func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
+        ))
+        statement = _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
+        groups: dict[str, dict[int | None, Counts]] = {i.code: {} for i in [indicator, *parts]}
+        for row in db.session.execute(statement):
+            counts = Counts(int(row.numerator), int(row.denominator))
+            owners = [indicator] + [part for n, part in enumerate(parts) if row._mapping[f"in_{n}"]]
+            for owner in owners:
+                group = groups[owner.code]
+                group[row.street_id] = group.get(row.street_id, NO_COUNTS) + counts
+        result.update(groups)
+    return result
 
 
 def total(groups: dict[int | None, Counts] | None) -> Counts | None:

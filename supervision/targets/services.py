@@ -31,7 +31,7 @@ from ..core.enums import LabelledEnum
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
-from .indicators import NO_COUNTS, Counts, Indicator, all_indicators, get_indicator, measure, total
+from .indicators import NO_COUNTS, Counts, Indicator, all_indicators, get_indicator, measure_many, total
 from .models import DISTRICT_KEY, Target, TargetSnapshot, scope_key_for
 
 
@@ -234,8 +234,9 @@ def scorecard(day: date | None = None, *, year: int | None = None, street_ids=No
 
     district_cells: dict[str, Cell] = {}
     street_cells: dict[int, dict[str, Cell]] = {s.id: {} for s in streets}
+    measured = measure_many(indicators, day, street_id=only_street)
     for indicator in indicators:
-        groups = measure(indicator, day, street_id=only_street)
+        groups = measured[indicator.code]
 
         def cell(counts, street_id):
             threshold = resolve_threshold(targets, indicator, street_id)
@@ -346,8 +347,9 @@ def take_snapshot(day: date | None = None, *, actor=None) -> SnapshotResult:
     streets = list(db.session.scalars(select(Street.id).where(Street.active.is_(True))))
     result = SnapshotResult()
     now = utcnow()
+    measured = measure_many(all_indicators(), day)
     for indicator in all_indicators():
-        groups = measure(indicator, day)
+        groups = measured[indicator.code]
         if groups is None:
             result.skipped.append(indicator.code)
             continue

@@ -157,3 +157,60 @@ def test_enrolment_list_filters(running, login_as):
     assert "阳光小区" in html and "月亮小区" not in html
     html = client.get(f"/campaigns/{w.campaign.id}/enrolments?company={w.company2.id}").get_data(as_text=True)
     assert "月亮小区" in html and "阳光小区" not in html
+
+
+def test_campaign_page_counts_agree_with_each_enrolments_stage(running, count_queries):
+    """The page adds stages up from grouped facts: the sums must equal ``stage_of`` enrolment by enrolment."""
+    from collections import Counter
+    from itertools import product
+
+    from supervision.campaigns.models import (EnrolmentStatus, ResponsibleParty, SelfInspection,
+                                              SelfInspectionStatus, SurveyRecord)
+
+    w = running
+    statuses = (EnrolmentStatus.ACTIVE, EnrolmentStatus.CLOSED, EnrolmentStatus.WITHDRAWN)
+    inspections = (None, SelfInspectionStatus.RETURNED, SelfInspectionStatus.SUBMITTED)
+    enrolments = []
+    for n, (status, has_company, surveyed, inspection, items) in enumerate(product(
+            statuses, (True, False), (True, False), inspections, ("none", "open", "accepted"))):
+        estate = gen_estate(community=w.community1 if n % 3 else w.community2,
+                            company=w.company1 if has_company else None, name=f"组合{n}号小区")
+        (e,) = f.enrol(w.campaign, estate, actor=w.officer)
+        e.status = status
+        if surveyed:
+            db.session.add(SurveyRecord(enrolment_id=e.id, surveyed_on=local_today()))
+        if inspection is not None:
+            db.session.add(SelfInspection(enrolment_id=e.id, template_id=w.campaign.checklist_template_id,
+                                          status=inspection))
+        if items != "none":
+            item = f.gen_item(e, actor=w.officer, party=ResponsibleParty.COMPANY if has_company
+                              else ResponsibleParty.STREET)
+            if items == "accepted":
+                item.state = ItemState.ACCEPTED
+        enrolments.append(e)
+    db.session.commit()
+
+    expected = Counter()
+    for e in [w.enrolment1, w.enrolment2, *enrolments]:
+        expected[(e.street_id, progress.stage_of(e).value)] += 1
+    assert w.campaign.phases  # loaded (after the commit) before counting
+    with count_queries() as queries:
+        data = progress.campaign_progress(w.campaign)
+    assert len(queries) == 3  # street names, enrolment facts, items
+    got = Counter()
+    for row in data.rows:
+        for stage, count in row.stages.items():
+            got[(row.street_id, stage)] += count
+        if row.withdrawn:
+            got[(row.street_id, Stage.WITHDRAWN.value)] += row.withdrawn
+        # Each milestone equals the length of the list it links to.
+        for flt, value in ((progress.EnrolmentFilter(street_id=row.street_id, surveyed=False), row.not_surveyed),
+                           (progress.EnrolmentFilter(street_id=row.street_id, self_inspected=False),
+                            row.not_self_inspected),
+                           (progress.EnrolmentFilter(street_id=row.street_id, closed=True), row.closed),
+                           (progress.EnrolmentFilter(street_id=row.street_id, closed=False), row.not_closed),
+                           (progress.EnrolmentFilter(street_id=row.street_id), row.enrolled)):
+            listed = db.session.execute(progress.enrolment_rows_statement(w.campaign.id, flt)).all()
+            assert len(listed) == value, (row.street, flt)
+    assert got == expected
+    assert sum(expected.values()) == len(enrolments) + 2 and len({stage for _s, stage in expected}) == 6

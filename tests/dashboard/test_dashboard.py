@@ -204,3 +204,21 @@ def test_chart_labels_are_escaped_text():
     assert "<script>" not in svg and "<img" not in svg
     assert "&lt;script&gt;" in svg and "&lt;img src=x&gt;街道" in svg
     assert str(inline(svg)).startswith("<svg")
+
+
+def test_key_figures_count_formed_committees_of_estates_in_use(district):
+    from supervision.core.timeutil import utcnow
+    from supervision.dashboard.services import key_figures
+
+    w = district
+    gen_committee(w.estate2, CommitteeStatus.PREPARING)  # not formed
+    gen_committee(gen_estate(community=w.community1, name="已归档小区", archived_at=utcnow()), CommitteeStatus.FORMED)
+    gen_committee(gen_estate(community=w.community2, name="西城新苑"), CommitteeStatus.FORMED)
+    commit()
+
+    def committees(street_id=None):
+        return {str(f.label): f.value for f in key_figures(local_today(), street_id)}["已成立业委会"]
+
+    assert committees() == 2  # estate1 (street 1) and 西城新苑 (street 2); the archived estate's does not count
+    assert committees(w.street1.id) == 1
+    assert committees(w.street2.id) == 1

@@ -119,3 +119,31 @@ def test_overview_empty_states(login_as, world):
         html = client.get(f"/reports/overview?campaign={campaign.id}&start=2025-W01&to=2025-W10").get_data(as_text=True)
         assert "所选期间不在该专项行动的报送期内（2026年第32周 至 2026年第40周）" in html
         assert client.get("/reports/overview?campaign=999999").status_code == 404
+
+
+def test_overview_lists_a_bounded_number_of_campaigns_and_always_the_chosen_one(login_as, world):
+    from supervision.campaigns.models import CampaignStatus
+
+    active = gen_campaign(name="进行中的行动")
+    gen_enrolment(active, world.estate1)
+    past = [gen_campaign(name=f"往年行动{n:02d}", status=CampaignStatus.CLOSED, year=2000 + n)
+            for n in range(services.OVERVIEW_CAMPAIGN_CHOICES + 5)]
+    db.session.commit()
+    oldest, newest = past[0], past[-1]
+
+    def options(html):
+        return html.split('name="campaign"')[1].split("</select>")[0].count("<option")
+
+    with time_machine.travel(NOW, tick=False):
+        client = login_as(world.officer)
+        html = client.get("/reports/overview").get_data(as_text=True)
+        # The active campaign is the default; the most recent closed ones follow, up to the bound.
+        assert options(html) == services.OVERVIEW_CAMPAIGN_CHOICES
+        assert "进行中的行动" in html and newest.name in html and oldest.name not in html
+        # An older campaign asked for by id is shown, and listed.
+        response = client.get(f"/reports/overview?campaign={oldest.id}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'<option selected value="{oldest.id}">' in html
+        assert options(html) == services.OVERVIEW_CAMPAIGN_CHOICES + 1
+        assert client.get(f"/reports/overview?campaign={past[-2].id}").status_code == 200

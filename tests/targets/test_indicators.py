@@ -13,7 +13,8 @@ from supervision.core.types import UTCDateTime
 from supervision.estates.models import CommitteeStatus, ManagementMode
 from supervision.extensions import db
 from supervision.targets import indicators
-from supervision.targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure, measure_total
+from supervision.targets.indicators import (Counts, all_indicators, gap_rows, get_indicator, measure, measure_many,
+                                           measure_total)
 
 from ..factories import gen_certificate, gen_company, gen_estate, gen_staff
 from .factories import (commit, gen_campaign, gen_cert_posts, gen_committee, gen_enrolment, gen_item, local)
@@ -105,6 +106,20 @@ def test_all_staff_certification(world, certified):
     later = gap_ids("staff_cert", DAY + timedelta(days=1))
     assert certified["经理丙"].id in later and certified["电工乙"].id not in later
     assert certified["经理丙"].id not in gap_ids("staff_cert") and certified["电工乙"].id in gap_ids("staff_cert")
+
+
+def test_both_certification_rates_in_one_query_equal_their_own_measures(world, certified, count_queries):
+    chosen = [get_indicator("manager_cert"), get_indicator("staff_cert"), get_indicator("coverage")]
+    for kw in ({}, {"street_id": world.street1.id}, {"company_id": world.company2.id}):
+        with count_queries() as queries:
+            measured = measure_many(chosen, DAY, **kw)
+        assert len(queries) == 2, kw  # the two certification rates share one query
+        for indicator in chosen:
+            assert measured[indicator.code] == measure(indicator, DAY, **kw), (indicator.code, kw)
+    assert measure_many(chosen, DAY)["manager_cert"] == {world.street1.id: Counts(2, 4), None: Counts(1, 1)}
+    # Alone, the manager rate is measured by its own query.
+    assert measure_many([get_indicator("manager_cert")], DAY) == {
+        "manager_cert": {world.street1.id: Counts(2, 4), None: Counts(1, 1)}}
 
 
 def test_certification_drill_down_reports_the_expiry(world, certified):

@@ -193,63 +193,90 @@ def _sum(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def stage_from_flags(status: EnrolmentStatus, *, has_survey: bool, has_self_inspection: bool, has_company: bool,
+                     is_surveyed: bool, is_self_inspected: bool, has_open_items: bool) -> EnrolmentStage:
+    """``stage_expression`` in Python, for an enrolment whose facts are already known."""
+    if status is EnrolmentStatus.WITHDRAWN:
+        return EnrolmentStage.WITHDRAWN
+    if status is EnrolmentStatus.CLOSED:
+        return EnrolmentStage.CLOSED
+    if has_survey and not is_surveyed:
+        return EnrolmentStage.SURVEY
+    if has_self_inspection and has_company and not is_self_inspected:
+        return EnrolmentStage.SELF_INSPECTION
+    if has_open_items:
+        return EnrolmentStage.RECTIFICATION
+    return EnrolmentStage.ACCEPTANCE
+
+
 def campaign_progress(campaign, user=None, today: date | None = None) -> CampaignProgress:
     """Per street: enrolments by stage, steps not done, items and overdue items.
 
-    Three queries whatever the number of enrolments (stage grid, milestones, items).
+    Three queries whatever the number of enrolments: the street names, then one pass over each
+    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage is made of (status, company,
+    surveyed, self-inspected, open items — a few dozen groups at most), and the items grouped
+    by street and state. Stages and milestones are then added up from those groups, with the
+    same rules as ``stage_expression``.
     """
     today = today or local_today()
     kinds = {p.kind for p in campaign.phases}
+    has_survey, has_self_inspection = PhaseKind.SURVEY in kinds, PhaseKind.SELF_INSPECTION in kinds
     stages = tuple(s for s in STAGES_IN_ORDER if not (
-        (s is EnrolmentStage.SURVEY and PhaseKind.SURVEY not in kinds)
-        or (s is EnrolmentStage.SELF_INSPECTION and PhaseKind.SELF_INSPECTION not in kinds)))
+        (s is EnrolmentStage.SURVEY and not has_survey)
+        or (s is EnrolmentStage.SELF_INSPECTION and not has_self_inspection)))
     scope = [E.scope_clause(user)] if user is not None else []
     rows: dict[int, StreetRow] = {}
+    names = dict(db.session.execute(select(Street.id, Street.name)).tuples().all())
 
-    def row(street_id, name):
+    def row(street_id):
         if street_id not in rows:
-            rows[street_id] = StreetRow(street_id=street_id, street=name)
+            rows[street_id] = StreetRow(street_id=street_id, street=names.get(street_id, ""))
         return rows[street_id]
 
-    inner = select(E.street_id.label("street_id"), stage_expression().label("stage")).where(
-        E.campaign_id == campaign.id, *scope).subquery()
-    grid = db.session.execute(
-        select(inner.c.street_id, Street.name, inner.c.stage, func.count())
-        .join(Street, Street.id == inner.c.street_id)
-        .group_by(inner.c.street_id, Street.name, inner.c.stage))
-    for street_id, name, stage, count in grid:
-        r = row(street_id, name)
-        if stage == EnrolmentStage.WITHDRAWN.value:
+    # The open-items probe matters only for an active enrolment (a closed or withdrawn one has its stage).
+    open_items = case((E.status == EnrolmentStatus.ACTIVE, has_unaccepted_items()), else_=literal(False))
+    inner = select(E.street_id.label("street_id"), E.status.label("status"),
+                   E.company_id.is_not(None).label("has_company"), surveyed().label("surveyed"),
+                   self_inspected().label("self_inspected"), open_items.label("open_items")
+                   ).where(E.campaign_id == campaign.id, *scope).subquery()
+    columns = (inner.c.street_id, inner.c.status, inner.c.has_company, inner.c.surveyed, inner.c.self_inspected,
+               inner.c.open_items)
+    facts = db.session.execute(select(*columns, func.count()).group_by(*columns))
+    for street_id, status, has_company, is_surveyed, is_self_inspected, has_open, count in facts:
+        status = status if isinstance(status, EnrolmentStatus) else EnrolmentStatus(status)
+        r = row(street_id)
+        stage = stage_from_flags(status, has_survey=has_survey, has_self_inspection=has_self_inspection,
+                                 has_company=bool(has_company), is_surveyed=bool(is_surveyed),
+                                 is_self_inspected=bool(is_self_inspected), has_open_items=bool(has_open))
+        if stage is EnrolmentStage.WITHDRAWN:
             r.withdrawn += count
-        else:
-            r.stages[stage] = r.stages.get(stage, 0) + count
-
-    active = not_withdrawn()
-    milestones = db.session.execute(
-        select(E.street_id, Street.name,
-               _sum(active),
-               _sum(and_(active, ~surveyed())),
-               _sum(and_(active, E.company_id.is_not(None), ~self_inspected())),
-               _sum(E.status == EnrolmentStatus.ACTIVE),
-               _sum(E.status == EnrolmentStatus.CLOSED))
-        .join(Street, Street.id == E.street_id)
-        .where(E.campaign_id == campaign.id, *scope).group_by(E.street_id, Street.name))
-    for street_id, name, enrolled, not_surveyed, not_si, not_closed, closed in milestones:
-        r = row(street_id, name)
-        r.enrolled, r.not_surveyed, r.not_self_inspected = enrolled, not_surveyed, not_si
-        r.not_closed, r.closed = not_closed, closed
+            continue
+        r.stages[stage.value] = r.stages.get(stage.value, 0) + count
+        r.enrolled += count
+        if not is_surveyed:
+            r.not_surveyed += count
+        if has_company and not is_self_inspected:
+            r.not_self_inspected += count
+        if status is EnrolmentStatus.ACTIVE:
+            r.not_closed += count
+        elif status is EnrolmentStatus.CLOSED:
+            r.closed += count
 
     item_scope = [I.scope_clause(user)] if user is not None else []
     items = db.session.execute(
-        select(I.street_id, Street.name, func.count(I.id), _sum(I.state == ItemState.ACCEPTED),
-               _sum(I.state != ItemState.ACCEPTED), _sum(I.overdue_clause(today)), _sum(I.deadline <= today),
-               _sum(and_(I.deadline <= today, I.state == ItemState.ACCEPTED)))
-        .join(Street, Street.id == I.street_id)
-        .where(I.campaign_id == campaign.id, *item_scope).group_by(I.street_id, Street.name))
-    for street_id, name, total, accepted, open_, overdue, due, due_accepted in items:
-        r = row(street_id, name)
-        r.items_total, r.items_accepted, r.items_open, r.items_overdue = total, accepted, open_, overdue
-        r.items_due, r.items_due_accepted = due, due_accepted
+        select(I.street_id, I.state, func.count(I.id), _sum(I.deadline <= today), _sum(I.deadline < today))
+        .where(I.campaign_id == campaign.id, *item_scope).group_by(I.street_id, I.state))
+    for street_id, state, total, due, past_deadline in items:
+        accepted = (state if isinstance(state, ItemState) else ItemState(state)) is ItemState.ACCEPTED
+        r = row(street_id)
+        r.items_total += total
+        r.items_due += due
+        if accepted:
+            r.items_accepted += total
+            r.items_due_accepted += due
+        else:
+            r.items_open += total
+            r.items_overdue += past_deadline
 
     for r in rows.values():  # a step the campaign does not have is never "not done"
         if PhaseKind.SURVEY not in kinds:
