@@ -1,7 +1,7 @@
 """indexes for the campaign page, the weekly overview and the dashboard's certification rates
 
 Revision ID: a7c3e9d21f58
-Revises: 69e41cee5e03
+Revises: 3b7d1c9e4f2a
 Create Date: 2026-12-05 09:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d21f58'
-down_revision = '69e41cee5e03'
+down_revision = '3b7d1c9e4f2a'
 branch_labels = None
 depends_on = None
 
