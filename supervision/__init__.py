@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, default_config, load_secret_key
+from .config import PROJECT_ROOT, default_config, engine_options, load_secret_key
 
 # Feature blueprints, in the order their navigation appears.
 BLUEPRINTS = (
@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config(instance_path))
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
 

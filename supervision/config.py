@@ -77,6 +77,19 @@ def default_config(instance_path: Path) -> dict:
     }
 
 
+def engine_options(url: str, options: dict) -> dict:
+    """The engine's options for the database in use.
+
+    PostgreSQL: JIT off. Its compiler spends ~20 ms on each of the dashboard's and the campaign
+    page's aggregates to save less than that; the app's queries are short, the usual OLTP advice.
+    """
+    if url.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        options = dict(options, connect_args=connect_args)
+    return options
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short form."""
     for prefix in ("postgres://", "postgresql://"):

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import text
+
 from supervision import create_app
 from supervision.config import load_secret_key, normalise_database_url
+from supervision.extensions import db
 
 
 def test_overrides_are_applied(app):
@@ -79,3 +82,17 @@ def test_login_page_is_chinese_with_local_bootstrap(client):
     assert "cdn" not in html.lower()
     assert "/bootstrap/static/css/bootstrap.min.css" in html
     assert "<script>" not in html  # no inline script: the CSP forbids it
+
+
+def test_postgresql_connections_run_without_jit(app):
+    from supervision.config import engine_options
+
+    options = engine_options("postgresql+psycopg://db/x", {"pool_pre_ping": True})
+    assert options == {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    assert engine_options("sqlite:///x.db", {"pool_pre_ping": True}) == {"pool_pre_ping": True}
+    # A setting given by the deployment wins.
+    assert engine_options("postgresql://db/x", {"connect_args": {"options": "-c jit=on"}})["connect_args"] == {
+        "options": "-c jit=on"}
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(text("SHOW jit")).scalar() == "off"
