@@ -74,6 +74,8 @@ def default_config(instance_path: Path) -> dict:
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),
         # Credit score tables kept per process, keyed by the credit data generation; 0 = always live.
         "CREDIT_SCORE_CACHE_SIZE": int(os.environ.get("CREDIT_SCORE_CACHE_SIZE", "8")),
+        # Campaign-page progress tables kept per process, keyed by a data generation; 0 = always live.
+        "CAMPAIGN_PROGRESS_CACHE_SIZE": int(os.environ.get("CAMPAIGN_PROGRESS_CACHE_SIZE", "16")),
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from supervision.campaigns.models import (AcceptanceVerdict, EnrolmentStage, ItemSource, ItemState, PhaseKind,
@@ -125,7 +127,8 @@ def test_campaign_page_numbers_match_their_lists(running, login_as):
     assert "共 1 条" in overdue and f"#{items[0].id}<" in overdue
 
 
-def test_campaign_page_query_count_does_not_grow_with_enrolments(running, login_as, count_queries):
+@pytest.mark.parametrize("cached", [True, False], ids=["progress cached", "progress computed"])
+def test_campaign_page_query_count_does_not_grow_with_enrolments(running, login_as, count_queries, cached):
     w = running
     f.gen_item(w.enrolment1, actor=w.officer)
     db.session.commit()
@@ -135,6 +138,9 @@ def test_campaign_page_query_count_does_not_grow_with_enrolments(running, login_
     def queries():
         counts = []
         for url in (f"/campaigns/{w.campaign.id}", f"/campaigns/{w.campaign.id}/enrolments", "/campaigns/items"):
+            client.get(url)  # the progress table of the current data is cached now …
+            if not cached:  # … or computed again
+                client.application.extensions.pop("campaign_progress", None)
             with count_queries() as q:
                 assert client.get(url).status_code == 200
             counts.append(len(q))
@@ -196,7 +202,7 @@ def test_campaign_page_counts_agree_with_each_enrolments_stage(running, count_qu
     assert w.campaign.phases  # loaded (after the commit) before counting
     with count_queries() as queries:
         data = progress.campaign_progress(w.campaign)
-    assert len(queries) == 3  # street names, enrolment facts, items
+    assert len(queries) == 4  # the data generation (the cache's key), street names, enrolment facts, items
     got = Counter()
     for row in data.rows:
         for stage, count in row.stages.items():
@@ -214,3 +220,42 @@ def test_campaign_page_counts_agree_with_each_enrolments_stage(running, count_qu
             assert len(listed) == value, (row.street, flt)
     assert got == expected
     assert sum(expected.values()) == len(enrolments) + 2 and len({stage for _s, stage in expected}) == 6
+
+
+def test_cached_progress_follows_every_change_at_once(running, login_as):
+    """The campaign page's table is reused between changes, never after one (data generation)."""
+    w = running
+    client = login_as(w.officer)
+    street_client = login_as(w.street_user)
+
+    def street1_row():
+        data = progress.campaign_progress(w.campaign, user=w.officer)
+        return {r.street_id: r for r in data.rows}[w.street1.id]
+
+    assert client.get(f"/campaigns/{w.campaign.id}").status_code == 200
+    assert street1_row().stages == {"survey": 1} and street1_row().items_total == 0
+    assert progress.campaign_progress(w.campaign, user=w.officer) is progress.campaign_progress(
+        w.campaign, user=w.officer)  # unchanged data: the same cached table
+
+    record_survey(w.enrolment1, actor=w.officer, surveyed_on=local_today(),
+                  management_mode=ManagementMode.PROFESSIONAL, company_id=w.company1.id, committee_status=None,
+                  notes="", problems=[ProblemInput("消防安全", "堆物")])
+    db.session.commit()
+    assert street1_row().stages == {"self_inspection": 1} and street1_row().items_total == 1
+    assert "东城街道" in client.get(f"/campaigns/{w.campaign.id}").get_data(as_text=True)
+
+    item = db.session.scalars(select(RectificationItem)).one()
+    item.deadline = local_today() - timedelta(days=1)
+    db.session.commit()
+    assert street1_row().items_overdue == 1
+
+    w.street1.name = "东城新街道"
+    db.session.commit()
+    assert "东城新街道" in client.get(f"/campaigns/{w.campaign.id}").get_data(as_text=True)
+
+    # A street officer's table is their own, not the district's one from the cache.
+    mine = progress.campaign_progress(w.campaign, user=w.street_user)
+    assert {r.street_id for r in mine.rows} == {w.street1.id}
+    assert street_client.get(f"/campaigns/{w.campaign.id}").status_code == 200
+    district = progress.campaign_progress(w.campaign, user=w.officer)
+    assert {r.street_id for r in district.rows} > {w.street1.id}

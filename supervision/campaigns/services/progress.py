@@ -20,6 +20,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, select
 
+from ...auth.roles import DISTRICT_READERS
 from ...core.timeutil import local_today
 from ...extensions import db
 from ...regions.models import Street
@@ -209,7 +210,53 @@ def stage_from_flags(status: EnrolmentStatus, *, has_survey: bool, has_self_insp
     return EnrolmentStage.ACCEPTANCE
 
 
+# What the campaign page's progress is made of (``_campaign_progress``): changing any of it changes
+# this data generation, which keys the per-process cache of progress tables.
+PROGRESS_TOPIC = "campaign_progress"
+
+
+def _watch_progress_inputs() -> None:
+    from ...core import generations
+    from ..models import Campaign, RectificationItem, SelfInspection, SurveyRecord
+
+    generations.watch(PROGRESS_TOPIC, Campaign, CampaignPhase, Enrolment, SurveyRecord, SelfInspection,
+                      RectificationItem)
+    generations.watch(PROGRESS_TOPIC, Street, attributes={"name"})
+
+
+_watch_progress_inputs()
+
+
+def _scope_key(user):
+    """Users who see the same part of a campaign share its cached progress."""
+    if user is None or user.role in DISTRICT_READERS:
+        return "district"
+    return (user.role.value, user.street_id, user.company_id)
+
+
 def campaign_progress(campaign, user=None, today: date | None = None) -> CampaignProgress:
+    """The campaign page's table (see ``_campaign_progress``), reused until the campaign data changes.
+
+    Kept per process under (campaign, day, the user's scope, the "campaign_progress" data
+    generation): a campaign of thousands of enrolments is added up once per change, not per view.
+    """
+    from flask import current_app, has_app_context
+
+    from ...core import generations
+
+    today = today or local_today()
+    generation = generations.current(PROGRESS_TOPIC)
+    if generation is None or not has_app_context():  # no generation yet, or this transaction changed it
+        return _campaign_progress(campaign, user, today)
+    cache = current_app.extensions.get("campaign_progress")
+    if cache is None:
+        cache = current_app.extensions["campaign_progress"] = generations.LRUCache(
+            current_app.config.get("CAMPAIGN_PROGRESS_CACHE_SIZE", 16))
+    key = (campaign.id, today, _scope_key(user), generation)
+    return cache.get(key, lambda: _campaign_progress(campaign, user, today))
+
+
+def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
     """Per street: enrolments by stage, steps not done, items and overdue items.
 
     Three queries whatever the number of enrolments: the street names, then one pass over each
@@ -218,7 +265,6 @@ def campaign_progress(campaign, user=None, today: date | None = None) -> Campaig
     by street and state. Stages and milestones are then added up from those groups, with the
     same rules as ``stage_expression``.
     """
-    today = today or local_today()
     kinds = {p.kind for p in campaign.phases}
     has_survey, has_self_inspection = PhaseKind.SURVEY in kinds, PhaseKind.SELF_INSPECTION in kinds
     stages = tuple(s for s in STAGES_IN_ORDER if not (
