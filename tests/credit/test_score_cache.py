@@ -15,21 +15,10 @@ from supervision.estates.models import Estate
 from supervision.extensions import db
 
 from ..factories import gen_company, gen_estate, gen_position, gen_staff
-from .factories import gen_basic, gen_event, rules
+from .factories import gen_basic, gen_event
 
 DAY = date(2026, 3, 2)
 
-
-@pytest.fixture
-def ranked(world):
-    """company1 80 + 10 = 90 (AAA), company2 80 - 2 = 78 (A)."""
-    rules()
-    for company in (world.company1, world.company2):
-        gen_basic(company, on=DAY)
-    gen_event(world.company1, "LH-03", on=DAY)
-    gen_event(world.company2, "BL-02", on=DAY)
-    db.session.commit()
-    return world
 
 
 def totals() -> dict[str, Decimal]:

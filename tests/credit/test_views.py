@@ -15,7 +15,7 @@ from supervision.credit.models import CreditEvent, CreditRuleSetYear, EventStatu
 from supervision.extensions import db
 
 from ..factories import gen_company, gen_estate, gen_position, gen_staff
-from .factories import gen_basic, gen_event, rules
+from .factories import gen_event, rules
 
 DAY = date(2026, 3, 2)
 
@@ -25,17 +25,6 @@ def jpeg() -> bytes:
     Image.new("RGB", (40, 30), (200, 20, 20)).save(out, format="JPEG")
     return out.getvalue()
 
-
-@pytest.fixture
-def ranked(world):
-    """Companies with distinct scores: company1 80 + 10 = 90 (AAA), company2 80 - 2 = 78 (A), others 80 (AA)."""
-    rules()
-    for company in (world.company1, world.company2):
-        gen_basic(company, on=DAY)
-    gen_event(world.company1, "LH-03", on=DAY)
-    gen_event(world.company2, "BL-02", on=DAY)
-    db.session.commit()
-    return world
 
 
 def _names(html: str) -> list[str]:
