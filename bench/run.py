@@ -79,7 +79,7 @@ def _database_url(backend: str, scale: int, pg_url: str, workdir: Path) -> tuple
 
 def _bench_app(database_url: str, workdir: Path):
     """The product's app plus one bare route, registered only here."""
-    from flask import Blueprint, render_template_string
+    from flask import Blueprint, render_template
     from sqlalchemy import text
 
     from supervision import create_app
@@ -102,13 +102,13 @@ def _bench_app(database_url: str, workdir: Path):
     def bare():
         return str(db.session.execute(text("SELECT 1")).scalar())
 
+    empty_page = app.jinja_env.from_string("{% extends 'base.html' %}{% block content %}{{ value }}{% endblock %}")
+
     @baseline.get("/_bench/layout")
     @scope.role_required(DISTRICT_READERS)
     def layout():
         """Not a target: the page chrome every page pays for (header, navigation, unread count)."""
-        value = db.session.execute(text("SELECT 1")).scalar()
-        return render_template_string("{% extends 'base.html' %}{% block content %}{{ value }}{% endblock %}",
-                                      value=value)
+        return render_template(empty_page, value=db.session.execute(text("SELECT 1")).scalar())
 
     app.register_blueprint(baseline)
     return app

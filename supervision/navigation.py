@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from .auth.roles import ADMIN, ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
@@ -63,4 +63,9 @@ def _sections(role) -> list[tuple[object, list[NavItem]]]:
 
 
 def nav_url(item: NavItem) -> str:
-    return url_for(item.endpoint)
+    """The entry's URL, built once per application root (the same on every page)."""
+    urls = current_app.extensions.setdefault("navigation_urls", {})
+    key = (request.script_root, item.endpoint)
+    if key not in urls:
+        urls[key] = url_for(item.endpoint)
+    return urls[key]

@@ -1,7 +1,7 @@
 """``notify`` is idempotent: a (user, dedup_key) pair is notified once."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..auth.models import User
 from ..auth.roles import BUREAU
@@ -51,12 +51,13 @@ def company_users(company_id: int) -> list[User]:
     ))
 
 
+# Built once: the header shows the count on every page, and building the statement cost more than running it.
+_UNREAD_COUNT = select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-    ) or 0
+    return db.session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
 
 
 def mark_read(user, notification_ids=None) -> None:
