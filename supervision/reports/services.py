@@ -203,16 +203,20 @@ class Grid:
         return counts
 
 
-def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list[WeeklyReport]:
+def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list:
+    """The weeks' reports as rows of only what a cell needs (not the narratives and figures)."""
     if not weeks:
         return []
-    statement = select(WeeklyReport).where(
+    statement = select(
+        WeeklyReport.id, WeeklyReport.street_id, WeeklyReport.iso_year, WeeklyReport.iso_week,
+        WeeklyReport.due_at, WeeklyReport.status, WeeklyReport.first_submitted_at,
+    ).where(
         WeeklyReport.campaign_id == campaign_id,
         WeeklyReport.week_start.between(weeks[0].monday, weeks[-1].monday),
     )
     if street_ids is not None:
         statement = statement.where(WeeklyReport.street_id.in_(list(street_ids)))
-    return list(db.session.scalars(statement))
+    return list(db.session.execute(statement))
 
 
 def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None) -> Grid:
@@ -222,7 +226,7 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
     due = {week: due_at_for(campaign, week) for week in weeks}
     spans = street_spans(campaign.id, street_ids)
     reports = _reports_for(campaign.id, weeks, street_ids)
-    by_cell = {(r.street_id, r.week): r for r in reports}
+    by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
     streets = list(db.session.scalars(select(Street).where(Street.id.in_(ids)).order_by(Street.code, Street.name))) \
         if ids else []
@@ -232,14 +236,16 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
         cells = []
         for week in weeks:
             report = by_cell.get((street.id, week))
-            expected = span is not None and span.expects(week, due[week])
-            cell_due = report.due_at if report is not None else due[week]
-            status = cell_status(report, cell_due, now)
+            if report is None:
+                expected = span is not None and span.expects(week, due[week])
+                cells.append(Cell(street_id=street.id, week=week, due_at=due[week],
+                                  status=cell_status(None, due[week], now), expected=expected))
+                continue
+            first = report.first_submitted_at
             cells.append(Cell(
-                street_id=street.id, week=week, due_at=cell_due, status=status,
-                expected=expected or report is not None, report_id=report.id if report else None,
-                first_submitted_at=report.first_submitted_at if report else None,
-                late=bool(report and report.is_late),
+                street_id=street.id, week=week, due_at=report.due_at,
+                status=cell_status(report, report.due_at, now), expected=True, report_id=report.id,
+                first_submitted_at=first, late=first is not None and first > report.due_at,
             ))
         rows.append(GridRow(street, cells))
     return Grid(campaign=campaign, weeks=weeks, rows=rows, due=due, now=now)
