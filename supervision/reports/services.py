@@ -259,9 +259,11 @@ def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVE
     most recent closed ones) but at most ``limit`` of them, plus ``chosen_id`` when visible.
 
     A district adds campaigns every year; the overview lists a bounded number (an older one is
-    reached through its reports, whose pages link to its overview).
+    reached through its reports, whose pages link to its overview). Rows of what the chooser shows
+    (``id``, ``name``, ``year``, ``status``); ``overview_campaign`` loads the one shown.
     """
-    statement = select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+    statement = select(Campaign.id, Campaign.name, Campaign.year, Campaign.status).where(
+        Campaign.status != CampaignStatus.DRAFT)
     if user is not None:
         statement = statement.where(Campaign.scope_clause(user))
     order = [case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1), Campaign.year.desc(), Campaign.id.desc()]
@@ -271,9 +273,14 @@ def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVE
     def key(c):
         return c.status is not CampaignStatus.ACTIVE, -c.year, -c.id
 
-    campaigns = sorted(db.session.scalars(statement.order_by(*order).limit(limit + 1)), key=key)
+    campaigns = sorted(db.session.execute(statement.order_by(*order).limit(limit + 1)), key=key)
     others = [c for c in campaigns if c.id != chosen_id][:limit]
     return sorted(others + [c for c in campaigns if c.id == chosen_id], key=key)
+
+
+def overview_campaign(campaign_id: int) -> Campaign | None:
+    """The campaign the overview shows, with its phases (its weeks), in one query."""
+    return db.session.get(Campaign, campaign_id, options=[joinedload(Campaign.phases)])
 
 
 # --- punctuality (for the dashboard) -------------------------------------------
