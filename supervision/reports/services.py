@@ -108,6 +108,28 @@ def street_spans(campaign_id: int, street_ids=None) -> dict[int, StreetSpan]:
     return spans
 
 
+def grid_street_spans(campaign_id: int, street_ids=None) -> dict[int, StreetSpan]:
+    """``street_spans`` reused until the campaign data changes, for the grid.
+
+    A campaign of thousands of enrolments is added up once per change, not per view: kept per
+    process under (campaign, streets, the ``campaign_progress`` data generation, which changes in
+    the same transaction as any enrolment — ``supervision/core/generations.py``).
+    ``REPORT_SPANS_CACHE_SIZE`` (0 = always live) sets how many a process keeps.
+    """
+    from ..campaigns.services.progress import PROGRESS_TOPIC
+    from ..core import generations
+
+    generation = generations.current(PROGRESS_TOPIC)
+    if generation is None:  # no generation yet, or this transaction changed the campaign data
+        return street_spans(campaign_id, street_ids)
+    cache = current_app.extensions.get("report_street_spans")
+    if cache is None:
+        cache = current_app.extensions["report_street_spans"] = generations.LRUCache(
+            current_app.config.get("REPORT_SPANS_CACHE_SIZE", 16))
+    streets = None if street_ids is None else tuple(sorted(set(street_ids)))
+    return cache.get((campaign_id, streets, generation), lambda: street_spans(campaign_id, street_ids))
+
+
 def is_expected(campaign: Campaign, street_id: int, week: Week) -> bool:
     span = street_spans(campaign.id, [street_id]).get(street_id)
     return span is not None and span.expects(week, due_at_for(campaign, week))
@@ -224,7 +246,7 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
     now = now or utcnow()
     weeks = sorted(weeks)
     due = {week: due_at_for(campaign, week) for week in weeks}
-    spans = street_spans(campaign.id, street_ids)
+    spans = grid_street_spans(campaign.id, street_ids)
     reports = _reports_for(campaign.id, weeks, street_ids)
     by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
