@@ -76,6 +76,8 @@ def default_config(instance_path: Path) -> dict:
         "CREDIT_SCORE_CACHE_SIZE": int(os.environ.get("CREDIT_SCORE_CACHE_SIZE", "8")),
         # Campaign-page progress tables kept per process, keyed by a data generation; 0 = always live.
         "CAMPAIGN_PROGRESS_CACHE_SIZE": int(os.environ.get("CAMPAIGN_PROGRESS_CACHE_SIZE", "16")),
+        # Weekly-report grids' street spans kept per process, keyed by the same generation; 0 = always live.
+        "REPORT_SPANS_CACHE_SIZE": int(os.environ.get("REPORT_SPANS_CACHE_SIZE", "16")),
     }
 
 

@@ -14,6 +14,9 @@ Rules
   the week of their first enrolment (made before that week's due time) until
   all their enrolments are withdrawn. **Which weeks**: from the campaign's first
   phase start to its last phase end, or to the current week.
+  The grid's spans (``services.grid_street_spans``) are kept per process until
+  the campaign data changes (the ``campaign_progress`` data generation, as the
+  campaign page; ``REPORT_SPANS_CACHE_SIZE``, 0 = always live).
 - **States**: draft → submitted → returned (with the bureau's comment) →
   resubmitted (→ returned …). A sent report is locked. The street may file a
   missing week late; it may not file a future week.

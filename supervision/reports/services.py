@@ -108,6 +108,28 @@ def street_spans(campaign_id: int, street_ids=None) -> dict[int, StreetSpan]:
     return spans
 
 
+def grid_street_spans(campaign_id: int, street_ids=None) -> dict[int, StreetSpan]:
+    """``street_spans`` reused until the campaign data changes, for the grid.
+
+    A campaign of thousands of enrolments is added up once per change, not per view: kept per
+    process under (campaign, streets, the ``campaign_progress`` data generation, which changes in
+    the same transaction as any enrolment — ``supervision/core/generations.py``).
+    ``REPORT_SPANS_CACHE_SIZE`` (0 = always live) sets how many a process keeps.
+    """
+    from ..campaigns.services.progress import PROGRESS_TOPIC
+    from ..core import generations
+
+    generation = generations.current(PROGRESS_TOPIC)
+    if generation is None:  # no generation yet, or this transaction changed the campaign data
+        return street_spans(campaign_id, street_ids)
+    cache = current_app.extensions.get("report_street_spans")
+    if cache is None:
+        cache = current_app.extensions["report_street_spans"] = generations.LRUCache(
+            current_app.config.get("REPORT_SPANS_CACHE_SIZE", 16))
+    streets = None if street_ids is None else tuple(sorted(set(street_ids)))
+    return cache.get((campaign_id, streets, generation), lambda: street_spans(campaign_id, street_ids))
+
+
 def is_expected(campaign: Campaign, street_id: int, week: Week) -> bool:
     span = street_spans(campaign.id, [street_id]).get(street_id)
     return span is not None and span.expects(week, due_at_for(campaign, week))
@@ -203,16 +225,20 @@ class Grid:
         return counts
 
 
-def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list[WeeklyReport]:
+def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list:
+    """The weeks' reports as rows of only what a cell needs (not the narratives and figures)."""
     if not weeks:
         return []
-    statement = select(WeeklyReport).where(
+    statement = select(
+        WeeklyReport.id, WeeklyReport.street_id, WeeklyReport.iso_year, WeeklyReport.iso_week,
+        WeeklyReport.due_at, WeeklyReport.status, WeeklyReport.first_submitted_at,
+    ).where(
         WeeklyReport.campaign_id == campaign_id,
         WeeklyReport.week_start.between(weeks[0].monday, weeks[-1].monday),
     )
     if street_ids is not None:
         statement = statement.where(WeeklyReport.street_id.in_(list(street_ids)))
-    return list(db.session.scalars(statement))
+    return list(db.session.execute(statement))
 
 
 def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None) -> Grid:
@@ -220,9 +246,9 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
     now = now or utcnow()
     weeks = sorted(weeks)
     due = {week: due_at_for(campaign, week) for week in weeks}
-    spans = street_spans(campaign.id, street_ids)
+    spans = grid_street_spans(campaign.id, street_ids)
     reports = _reports_for(campaign.id, weeks, street_ids)
-    by_cell = {(r.street_id, r.week): r for r in reports}
+    by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
     streets = list(db.session.scalars(select(Street).where(Street.id.in_(ids)).order_by(Street.code, Street.name))) \
         if ids else []
@@ -232,14 +258,16 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
         cells = []
         for week in weeks:
             report = by_cell.get((street.id, week))
-            expected = span is not None and span.expects(week, due[week])
-            cell_due = report.due_at if report is not None else due[week]
-            status = cell_status(report, cell_due, now)
+            if report is None:
+                expected = span is not None and span.expects(week, due[week])
+                cells.append(Cell(street_id=street.id, week=week, due_at=due[week],
+                                  status=cell_status(None, due[week], now), expected=expected))
+                continue
+            first = report.first_submitted_at
             cells.append(Cell(
-                street_id=street.id, week=week, due_at=cell_due, status=status,
-                expected=expected or report is not None, report_id=report.id if report else None,
-                first_submitted_at=report.first_submitted_at if report else None,
-                late=bool(report and report.is_late),
+                street_id=street.id, week=week, due_at=report.due_at,
+                status=cell_status(report, report.due_at, now), expected=True, report_id=report.id,
+                first_submitted_at=first, late=first is not None and first > report.due_at,
             ))
         rows.append(GridRow(street, cells))
     return Grid(campaign=campaign, weeks=weeks, rows=rows, due=due, now=now)
@@ -253,9 +281,11 @@ def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVE
     most recent closed ones) but at most ``limit`` of them, plus ``chosen_id`` when visible.
 
     A district adds campaigns every year; the overview lists a bounded number (an older one is
-    reached through its reports, whose pages link to its overview).
+    reached through its reports, whose pages link to its overview). Rows of what the chooser shows
+    (``id``, ``name``, ``year``, ``status``); ``overview_campaign`` loads the one shown.
     """
-    statement = select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+    statement = select(Campaign.id, Campaign.name, Campaign.year, Campaign.status).where(
+        Campaign.status != CampaignStatus.DRAFT)
     if user is not None:
         statement = statement.where(Campaign.scope_clause(user))
     order = [case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1), Campaign.year.desc(), Campaign.id.desc()]
@@ -265,9 +295,14 @@ def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVE
     def key(c):
         return c.status is not CampaignStatus.ACTIVE, -c.year, -c.id
 
-    campaigns = sorted(db.session.scalars(statement.order_by(*order).limit(limit + 1)), key=key)
+    campaigns = sorted(db.session.execute(statement.order_by(*order).limit(limit + 1)), key=key)
     others = [c for c in campaigns if c.id != chosen_id][:limit]
     return sorted(others + [c for c in campaigns if c.id == chosen_id], key=key)
+
+
+def overview_campaign(campaign_id: int) -> Campaign | None:
+    """The campaign the overview shows, with its phases (its weeks), in one query."""
+    return db.session.get(Campaign, campaign_id, options=[joinedload(Campaign.phases)])
 
 
 # --- punctuality (for the dashboard) -------------------------------------------

@@ -48,7 +48,11 @@ def due_label(value) -> str:
 
 
 def _campaign_choices(form_field, campaigns, blank=None):
-    choices = [(c.id, f"{c.name}（{c.status.label}）") for c in campaigns]
+    labels = {}  # each status translated once, not once per campaign
+    for c in campaigns:
+        if c.status not in labels:
+            labels[c.status] = c.status.label
+    choices = [(c.id, f"{c.name}（{labels[c.status]}）") for c in campaigns]
     form_field.choices = ([(None, blank)] if blank else []) + choices
 
 
@@ -109,10 +113,11 @@ def overview():
     filters = OverviewFilterForm(request.args)
     campaigns = services.overview_campaigns(current_user, filters.campaign.data)
     _campaign_choices(filters.campaign, campaigns)
-    campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
+    chosen = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
         else (campaigns[0] if campaigns else None)
-    if filters.campaign.data and campaign is None:
+    if filters.campaign.data and chosen is None:
         abort(404)
+    campaign = services.overview_campaign(chosen.id) if chosen is not None else None
     grid, period_weeks = None, []
     if campaign is not None:
         filters.campaign.data = campaign.id

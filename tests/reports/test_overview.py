@@ -147,3 +147,35 @@ def test_overview_lists_a_bounded_number_of_campaigns_and_always_the_chosen_one(
         assert f'<option selected value="{oldest.id}">' in html
         assert options(html) == services.OVERVIEW_CAMPAIGN_CHOICES + 1
         assert client.get(f"/reports/overview?campaign={past[-2].id}").status_code == 200
+
+
+def test_overview_shows_enrolment_changes_at_once_with_the_spans_cached(login_as, world, count_queries):
+    """The streets' reporting spans are kept per process until campaign data changes (REPORT_SPANS_CACHE_SIZE)."""
+    from supervision.campaigns.models import EnrolmentStatus
+
+    campaign, street3 = build(world)
+    url = f"/reports/overview?campaign={campaign.id}&start=2026-W37&to=2026-W40"
+    with time_machine.travel(NOW, tick=False):
+        client = login_as(world.officer)
+        client.get(url)  # the spans of the current data are cached now
+        with count_queries() as cached:
+            html = client.get(url).get_data(as_text=True)
+        assert f"/reports/cell/{campaign.id}/{street3.id}/2026-W40" in html
+        client.application.extensions.pop("report_street_spans", None)
+        assert client.get(url).get_data(as_text=True) == html  # computed again: the same page
+
+        street4 = gen_street(world.district, name="北岭街道")
+        gen_enrolment(campaign, gen_estate(street4), enrolled_at=utc(local(2026, 9, 1, 9)))
+        db.session.commit()
+        html = client.get(url).get_data(as_text=True)
+        assert "北岭街道" in html and f"/reports/cell/{campaign.id}/{street4.id}/2026-W37" in html
+
+        enrolment = next(e for e in db.session.scalars(db.select(services.Enrolment)) if e.street_id == street3.id)
+        enrolment.status, enrolment.withdrawn_at = EnrolmentStatus.WITHDRAWN, utc(local(2026, 9, 22, 10))
+        db.session.commit()
+        html = client.get(url).get_data(as_text=True)
+        assert f"/reports/cell/{campaign.id}/{street3.id}/2026-W39" in html  # withdrawn during W39
+        assert f"/reports/cell/{campaign.id}/{street3.id}/2026-W40" not in html
+        with count_queries() as again:
+            client.get(url)
+        assert len(again) == len(cached)
