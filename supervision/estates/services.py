@@ -608,27 +608,32 @@ class Alert:
 
 def committee_alerts(estate: Estate, today: date | None = None) -> list[Alert]:
     """The warnings shown for one estate's committee (the same rules as the SQL clauses above)."""
-    today = today or local_today()
     committee = estate.committee
+    return alerts_for(estate.committee_due_on, committee.status if committee is not None else None,
+                      committee.term_end if committee is not None else None, today)
+
+
+def alerts_for(due_on: date | None, status: CommitteeStatus | None, term_end: date | None,
+               today: date | None = None) -> list[Alert]:
+    """:func:`committee_alerts` from an estate's 应成立日期 and its committee's status and term end
+    (``status`` None: no committee), for lists that load these columns rather than objects."""
+    today = today or local_today()
     alerts = []
-    formed = committee is not None and committee.status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED)
-    if estate.committee_due_on and estate.committee_due_on < today and not formed:
+    formed = status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED)
+    if due_on and due_on < today and not formed:
         alerts.append(Alert("overdue", "danger", _(
             "已有过半数业主选择专业化物业管理，业主大会和业主委员会应于 %(due)s 前成立，已逾期 %(days)s 天。",
-            due=estate.committee_due_on.isoformat(), days=(today - estate.committee_due_on).days)))
-    elif estate.committee_due_on and estate.committee_due_on >= today and not formed:
-        alerts.append(Alert("due", "warning", _("业主大会和业主委员会应于 %(due)s 前成立。",
-                                                 due=estate.committee_due_on.isoformat())))
-    if committee is not None and committee.term_end:
-        if committee.status is CommitteeStatus.FORMED and today <= committee.term_end <= today + timedelta(
-                days=TERM_WARNING_DAYS):
+            due=due_on.isoformat(), days=(today - due_on).days)))
+    elif due_on and due_on >= today and not formed:
+        alerts.append(Alert("due", "warning", _("业主大会和业主委员会应于 %(due)s 前成立。", due=due_on.isoformat())))
+    if status is not None and term_end:
+        if status is CommitteeStatus.FORMED and today <= term_end <= today + timedelta(days=TERM_WARNING_DAYS):
             alerts.append(Alert("term_soon", "warning", _("任期将于 %(end)s 届满（还有 %(days)s 天），请及早组织换届。",
-                                                          end=committee.term_end.isoformat(),
-                                                          days=(committee.term_end - today).days)))
-        elif committee.status is CommitteeStatus.FORMED and committee.term_end < today:
+                                                          end=term_end.isoformat(), days=(term_end - today).days)))
+        elif status is CommitteeStatus.FORMED and term_end < today:
             alerts.append(Alert("term_over", "danger", _("任期已于 %(end)s 届满，尚未换届。",
-                                                         end=committee.term_end.isoformat())))
-    if committee is not None and committee.status is CommitteeStatus.EXPIRED:
+                                                         end=term_end.isoformat())))
+    if status is CommitteeStatus.EXPIRED:
         alerts.append(Alert("term_over", "danger", _("业主委员会任期已届满，尚未换届。")))
     return alerts
 
