@@ -23,6 +23,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -380,22 +381,26 @@ def company_search(text: str):
                                         Company.credit_code.icontains(text, autoescape=True)))
 
 
-def sort_estates(statement, sort: str | None):
+@cache
+def _sort_aliases():
+    """The sorts' joins, made once (``aliased()`` costs ~0.3 ms)."""
     from ..companies.models import Company
 
+    return aliased(Street), aliased(Community), aliased(Company)
+
+
+def sort_estates(statement, sort: str | None):
     key = (sort or "name").lstrip("-")
     descending = bool(sort and sort.startswith("-"))
+    street, community, company = _sort_aliases()
     if key == "street":
-        street = aliased(Street)
         statement = statement.join(street, street.id == Estate.street_id)
         # Streets in their configured order (code), as the bureau lists them.
         columns = (street.code, street.name, Estate.name)
     elif key == "community":
-        community = aliased(Community)
         statement = statement.join(community, community.id == Estate.community_id)
         columns = (community.name, Estate.name)
     elif key == "company":
-        company = aliased(Company)
         statement = statement.outerjoin(company, company.id == Estate.company_id)
         columns = (company.name, Estate.name)
     else:
