@@ -20,7 +20,7 @@ Rules from the source documents (domain notes §6.4 and §6.8):
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -293,6 +293,23 @@ class EstateFilters:
     alert: str | None = None  # one of ALERTS
     archived: str | None = None  # "" active only, "1" archived only, "all"
     sort: str | None = None
+
+
+def unfiltered(filters: EstateFilters) -> bool:
+    """Nothing but 在册 (not archived) narrows the list: the list as first opened."""
+    return filters.archived not in ("1", "all") and not any(
+        getattr(filters, field.name) for field in fields(filters) if field.name not in ("archived", "sort"))
+
+
+def registered_count() -> int:
+    """The number of estates not archived, in the whole district.
+
+    Counted as all estates less the archived ones: SQLite counts a whole table from its b-tree's
+    pages (~0.01 ms) but visits every entry of an index to count part of it (1.3 ms for 24,000
+    estates, the largest part of the list's time at 100× the district)."""
+    everything = select(func.count()).select_from(Estate).scalar_subquery()
+    archived = select(func.count()).select_from(Estate).where(Estate.archived_at.is_not(None)).scalar_subquery()
+    return db.session.execute(select(everything - archived)).scalar_one()
 
 
 def formation_overdue_clause(today: date):
