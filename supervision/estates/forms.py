@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import SelectField, VersionedForm, optional_int
+from ..core.forms import FilterForm, SelectField, VersionedForm, optional_int
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
 
@@ -52,10 +52,7 @@ class EstateForm(VersionedForm):
         return data
 
 
-class EstateFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class EstateFilterForm(FilterForm):
     q = StringField(_l("名称/地址"), validators=[Optional(), Length(max=100)])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     # Only the chosen street's communities (a street officer: their own street's); without a street,
@@ -83,10 +80,7 @@ ALERT_CHOICES = [("", _l("全部")), ("overdue", _l("逾期未成立")), ("term_
                  ("term_over", _l("届满未换届"))]
 
 
-class CommitteeFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class CommitteeFilterForm(FilterForm):
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=100)])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     committee = SelectField(_l("业委会状态"), choices=[("", _l("全部")), ("none", _l("未建立"))]

@@ -20,9 +20,10 @@ Rules from the source documents (domain notes §6.4 and §6.8):
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -294,6 +295,23 @@ class EstateFilters:
     sort: str | None = None
 
 
+def unfiltered(filters: EstateFilters) -> bool:
+    """Nothing but 在册 (not archived) narrows the list: the list as first opened."""
+    return filters.archived not in ("1", "all") and not any(
+        getattr(filters, field.name) for field in fields(filters) if field.name not in ("archived", "sort"))
+
+
+def registered_count() -> int:
+    """The number of estates not archived, in the whole district.
+
+    Counted as all estates less the archived ones: SQLite counts a whole table from its b-tree's
+    pages (~0.01 ms) but visits every entry of an index to count part of it (1.3 ms for 24,000
+    estates, the largest part of the list's time at 100× the district)."""
+    everything = select(func.count()).select_from(Estate).scalar_subquery()
+    archived = select(func.count()).select_from(Estate).where(Estate.archived_at.is_not(None)).scalar_subquery()
+    return db.session.execute(select(everything - archived)).scalar_one()
+
+
 def formation_overdue_clause(today: date):
     """Estates past their committee due date without a committee that was formed (已成立 or 届满)."""
     committee = aliased(OwnersCommittee)  # the query may already join OwnersCommittee
@@ -380,22 +398,26 @@ def company_search(text: str):
                                         Company.credit_code.icontains(text, autoescape=True)))
 
 
-def sort_estates(statement, sort: str | None):
+@cache
+def _sort_aliases():
+    """The sorts' joins, made once (``aliased()`` costs ~0.3 ms)."""
     from ..companies.models import Company
 
+    return aliased(Street), aliased(Community), aliased(Company)
+
+
+def sort_estates(statement, sort: str | None):
     key = (sort or "name").lstrip("-")
     descending = bool(sort and sort.startswith("-"))
+    street, community, company = _sort_aliases()
     if key == "street":
-        street = aliased(Street)
         statement = statement.join(street, street.id == Estate.street_id)
         # Streets in their configured order (code), as the bureau lists them.
         columns = (street.code, street.name, Estate.name)
     elif key == "community":
-        community = aliased(Community)
         statement = statement.join(community, community.id == Estate.community_id)
         columns = (community.name, Estate.name)
     elif key == "company":
-        company = aliased(Company)
         statement = statement.outerjoin(company, company.id == Estate.company_id)
         columns = (company.name, Estate.name)
     else:
@@ -608,27 +630,32 @@ class Alert:
 
 def committee_alerts(estate: Estate, today: date | None = None) -> list[Alert]:
     """The warnings shown for one estate's committee (the same rules as the SQL clauses above)."""
-    today = today or local_today()
     committee = estate.committee
+    return alerts_for(estate.committee_due_on, committee.status if committee is not None else None,
+                      committee.term_end if committee is not None else None, today)
+
+
+def alerts_for(due_on: date | None, status: CommitteeStatus | None, term_end: date | None,
+               today: date | None = None) -> list[Alert]:
+    """:func:`committee_alerts` from an estate's 应成立日期 and its committee's status and term end
+    (``status`` None: no committee), for lists that load these columns rather than objects."""
+    today = today or local_today()
     alerts = []
-    formed = committee is not None and committee.status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED)
-    if estate.committee_due_on and estate.committee_due_on < today and not formed:
+    formed = status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED)
+    if due_on and due_on < today and not formed:
         alerts.append(Alert("overdue", "danger", _(
             "已有过半数业主选择专业化物业管理，业主大会和业主委员会应于 %(due)s 前成立，已逾期 %(days)s 天。",
-            due=estate.committee_due_on.isoformat(), days=(today - estate.committee_due_on).days)))
-    elif estate.committee_due_on and estate.committee_due_on >= today and not formed:
-        alerts.append(Alert("due", "warning", _("业主大会和业主委员会应于 %(due)s 前成立。",
-                                                 due=estate.committee_due_on.isoformat())))
-    if committee is not None and committee.term_end:
-        if committee.status is CommitteeStatus.FORMED and today <= committee.term_end <= today + timedelta(
-                days=TERM_WARNING_DAYS):
+            due=due_on.isoformat(), days=(today - due_on).days)))
+    elif due_on and due_on >= today and not formed:
+        alerts.append(Alert("due", "warning", _("业主大会和业主委员会应于 %(due)s 前成立。", due=due_on.isoformat())))
+    if status is not None and term_end:
+        if status is CommitteeStatus.FORMED and today <= term_end <= today + timedelta(days=TERM_WARNING_DAYS):
             alerts.append(Alert("term_soon", "warning", _("任期将于 %(end)s 届满（还有 %(days)s 天），请及早组织换届。",
-                                                          end=committee.term_end.isoformat(),
-                                                          days=(committee.term_end - today).days)))
-        elif committee.status is CommitteeStatus.FORMED and committee.term_end < today:
+                                                          end=term_end.isoformat(), days=(term_end - today).days)))
+        elif status is CommitteeStatus.FORMED and term_end < today:
             alerts.append(Alert("term_over", "danger", _("任期已于 %(end)s 届满，尚未换届。",
-                                                         end=committee.term_end.isoformat())))
-    if committee is not None and committee.status is CommitteeStatus.EXPIRED:
+                                                         end=term_end.isoformat())))
+    if status is CommitteeStatus.EXPIRED:
         alerts.append(Alert("term_over", "danger", _("业主委员会任期已届满，尚未换届。")))
     return alerts
 

@@ -118,6 +118,17 @@ def test_fifty_a_page(login_as, world):
     assert len(first) == 50 and len(names(second)) == 5 and "共 55 条" in second
 
 
+@pytest.mark.parametrize("user, query, total", [
+    ("officer", "", 5), ("leader", "", 5), ("officer", "archived=", 5), ("officer", "sort=-households", 5),
+    ("officer", "archived=all", 6), ("officer", "archived=1", 1), ("officer", "is_old=0", 4),
+    ("officer", "company_id=-1", 2), ("street_user", "", 3), ("company_user", "", 2),
+])
+def test_totals(login_as, estates, user, query, total):
+    """The list as first opened is counted as all estates less the archived ones (services.registered_count)."""
+    html = login_as(getattr(estates, user)).get(f"/estates/?{query}").get_data(as_text=True)
+    assert f"共 {total} 条" in html and len(names(html)) == total
+
+
 def test_empty_state(login_as, world):
     html = login_as(world.officer).get("/estates/?q=不存在的小区").get_data(as_text=True)
     assert "没有符合条件的小区" in html
