@@ -8,7 +8,7 @@ from wtforms import (DateField, IntegerField, MultipleFileField, RadioField, Sel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import VersionedForm, optional_int
+from ..core.forms import FilterForm, VersionedForm, optional_int
 from .models import ClueStatus, EventOrigin, EventStatus, PartKind, RecordingLevel
 
 
@@ -36,10 +36,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 # --- filters (GET, no CSRF) --------------------------------------------------
 
-class RankingFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class RankingFilterForm(FilterForm):
     q = StringField(_l("企业名称/信用代码"), validators=[Optional(), Length(max=100)])
     grade = SelectField(_l("等级"), validators=[Optional()])
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
