@@ -44,6 +44,9 @@ def test_the_ranking_shows_scores_grades_and_filters(login_as, ranked):
     # As of a day before the records, and under the other rule set.
     early = client.get("/credit/?as_of=2026-01-01").get_data(as_text=True)
     assert "C（缺失）" in early and "90.00" not in early
+    # Each company links to its credit file on the same day (today's ranking: no day in the link).
+    assert f'href="/credit/companies/{ranked.company1.id}?as_of=2026-01-01"' in early
+    assert f'href="/credit/companies/{ranked.company1.id}"' in html
     second = services.rule_set_for(DAY)
     other = db.session.scalar(select(type(second).id).where(type(second).code == "lianyungang"))
     tried = client.get(f"/credit/?rule_set={other}").get_data(as_text=True)
