@@ -63,6 +63,9 @@ PAGES = (  # (key, label); URLs are resolved in the worker
     ("dashboard", "dashboard"),
     ("dashboard_cold", "dashboard, cache cleared"),
 )
+# Not pages of the issue: the request that refills a cache (the first after a credit change, the dashboard's
+# first in DASHBOARD_CACHE_SECONDS). Judged against the same targets, but reported apart from the issue's checks.
+CACHE_MISS_ROWS = {"credit_cold", "dashboard_cold"}
 
 
 # --- the worker: one scale on one backend ---------------------------------------------------------
@@ -347,6 +350,7 @@ def report(results: list[dict], args, elapsed: float) -> str:
         "|---|---|---|--:|--:|--:|--:|--:|---|---|---|",
     ]
     verdicts: dict[str, bool] = {}
+    cache_misses: dict[str, bool] = {}
     notes: list[str] = []
     by_key = {(r["backend"], r["scale"]): r for r in results}
     for r in results:
@@ -361,18 +365,19 @@ def report(results: list[dict], args, elapsed: float) -> str:
             ratio = p["median"] / base if base else float("nan")
             cells = ["", "", ""]
             if key not in ("baseline", "layout"):
+                judged = cache_misses if key in CACHE_MISS_ROWS else verdicts
                 counts = {by_key[(r["backend"], s)]["pages"][key]["queries"]
                           for (b, s) in by_key if b == r["backend"]}
                 flat = len(counts) == 1 and p["queries"] == p["queries_min"]
                 q_ok = p["queries"] <= MAX_QUERIES and flat
                 cells[0] = _ok(q_ok) + ("" if flat else " (varies by scale)")
                 cells[1] = _ok(ratio <= MAX_BASELINE_RATIO)
-                verdicts[f"{r['backend']}:{key}:queries"] = q_ok
-                verdicts[f"{r['backend']}:{key}:{r['scale']}:baseline"] = ratio <= MAX_BASELINE_RATIO
+                judged[f"{r['backend']}:{key}:queries"] = q_ok
+                judged[f"{r['backend']}:{key}:{r['scale']}:baseline"] = ratio <= MAX_BASELINE_RATIO
                 if r["scale"] == largest and largest != smallest:
                     growth = p["p95"] / by_key[(r["backend"], smallest)]["pages"][key]["p95"]
                     cells[2] = f"{growth:.1f}× " + _ok(growth <= MAX_P95_GROWTH)
-                    verdicts[f"{r['backend']}:{key}:growth"] = growth <= MAX_P95_GROWTH
+                    judged[f"{r['backend']}:{key}:growth"] = growth <= MAX_P95_GROWTH
             lines.append(f"| {r['backend']} | {r['scale']}× | {label} | {p['median'] * 1000:.1f} | {p['p95'] * 1000:.1f} "
                          f"| {ratio:.1f} | {p['queries']} | {p['peak_mb']:.1f} | {' | '.join(cells)} |")
     lines += [
@@ -395,8 +400,14 @@ def report(results: list[dict], args, elapsed: float) -> str:
                      f"| {pdf['queries']} | {_ok(pdf['seconds'] < MAX_PDF_SECONDS)} | {r['max_rss_mb']:.0f} |")
     failed = sorted(k for k, v in verdicts.items() if not v)
     lines += ["", "## Summary", ""]
-    lines.append(f"{len(verdicts) - len(failed)} of {len(verdicts)} checks pass." +
+    lines.append(f"The issue's targets: {len(verdicts) - len(failed)} of {len(verdicts)} checks pass." +
                  ("" if not failed else " Not met: " + ", ".join(f"`{k}`" for k in failed) + "."))
+    missed = sorted(k for k, v in cache_misses.items() if not v)
+    if cache_misses:
+        lines.append("")
+        lines.append(f"Cache misses (the \"cache cleared\" rows, not pages of the issue): {len(cache_misses) - len(missed)} "
+                     f"of {len(cache_misses)} would pass the same targets." +
+                     ("" if not missed else " Not met: " + ", ".join(f"`{k}`" for k in missed) + "."))
     lines.append("")
     return "\n".join(lines) + "\n".join(notes)
 
