@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..core.forms import VersionedForm, optional_int
+from ..core.forms import FilterForm, VersionedForm, optional_int
 from .models import QualificationGrade
 
 
@@ -52,10 +52,7 @@ class StaffForm(VersionedForm):
                 "phone": self.phone.data}
 
 
-class StaffFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class StaffFilterForm(FilterForm):
     q = StringField(_l("姓名/电话/证书编号"), validators=[Optional(), Length(max=100)])
     company_id = SelectField(_l("企业"), coerce=optional_int, validators=[Optional()])
     estate_id = SelectField(_l("项目"), validators=[Optional()])

@@ -226,11 +226,19 @@ def _staff_filter_choices(form: StaffFilterForm, company_id: int | None) -> None
         companies = db.session.execute(scope.visible(Company).with_only_columns(Company.id, Company.name)
                                        .where(Company.archived_at.is_(None)).order_by(Company.name)).all()
         form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
+    # The 项目 choices are the chosen company's estates, never the whole district's (24,000 at
+    # district scale); without a company only an estate a link chose (?estate_id=N) is offered.
+    form.estate_id.choices = [("", _("全部")), ("none", _("公司总部（未分配项目）"))]
     estates = scope.visible(Estate).with_only_columns(Estate.id, Estate.name).where(Estate.archived_at.is_(None))
+    chosen = form.estate_id.data
     if company_id:
         estates = estates.where(Estate.company_id == company_id)
-    form.estate_id.choices = [("", _("全部")), ("none", _("公司总部（未分配项目）"))] + [
-        (str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name))]
+    else:
+        form.estate_id.description = _("选择企业并点击“查询”后，可按该企业的项目筛选。")
+        linked = chosen and chosen.isdigit() and int(chosen) <= MAX_INT
+        estates = estates.where(Estate.id == int(chosen)) if linked else None
+    if estates is not None:
+        form.estate_id.choices += [(str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name))]
     form.position_id.choices = [(None, _("全部"))] + [
         (row.id, row.name) for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
 

@@ -150,3 +150,30 @@ def test_service_refuses_another_companys_estate(world):
     ref = gen_reference()
     with pytest.raises(InvalidValues, match="只能选择本企业管理的小区"):
         create_staff(world.company1, {"name": "越界", "position_id": ref.cleaner.id, "estate_id": world.estate2.id})
+
+
+def _estate_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="estate_id"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option[^>]*>([^<]*)</option>', select)
+
+
+def test_staff_filter_offers_the_chosen_companys_estates_not_the_districts(login_as, world):
+    ref = gen_reference()
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, name="甲电工",
+                  expires_on=date(2099, 1, 1))
+    gen_certified(world.company2, ref.manager, ref.manager_cert, world.estate2, name="乙经理")
+    db.session.commit()
+    client = login_as(world.officer)
+    # No company chosen: no estate list (it would be every estate of the district), and a hint.
+    html = client.get("/companies/staff").get_data(as_text=True)
+    assert _estate_options(html) == ["全部", "公司总部（未分配项目）"]
+    assert "选择企业并点击“查询”后，可按该企业的项目筛选。" in html
+    # A company chosen: its estates only.
+    html = client.get(f"/companies/staff?company_id={world.company1.id}").get_data(as_text=True)
+    assert world.estate1.name in _estate_options(html) and world.estate2.name not in _estate_options(html)
+    # A link to one estate's staff keeps that estate chosen and filters by it.
+    html = client.get(f"/companies/staff?estate_id={world.estate2.id}").get_data(as_text=True)
+    assert _estate_options(html)[2:] == [world.estate2.name] and names(html) == ["乙经理"]
+    # A company user sees only its own estates, whatever the URL asks for.
+    html = login_as(world.company_user).get(f"/companies/staff?estate_id={world.estate2.id}").get_data(as_text=True)
+    assert world.estate2.name not in _estate_options(html) and "乙经理" not in names(html)
