@@ -148,6 +148,21 @@ def _after_transaction_end(session, transaction):
         session.info.pop(_READ, None)
 
 
+def cached(topic: str, name: str, size: int, key: tuple, compute):
+    """``compute()``, kept per process in ``app.extensions[name]`` (an LRU of ``size`` entries) under
+    ``key`` and the topic's generation; computed live when there is no generation to key it by (a new
+    database, or this transaction changed the topic)."""
+    from flask import current_app
+
+    generation = current(topic)
+    if generation is None:
+        return compute()
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions[name] = LRUCache(size)
+    return cache.get((*key, generation), compute)
+
+
 class LRUCache:
     """A few recent values per process, e.g. keyed by ``(…, current(topic))``; thread-safe.
 

@@ -354,26 +354,15 @@ def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
     return Table(rows, {r.company_id: r for r in rows}, counts)
 
 
-def _cache():
-    from flask import current_app
-
-    from ..core.generations import LRUCache
-
-    cache = current_app.extensions.get("credit_score_tables")
-    if cache is None:
-        cache = current_app.extensions["credit_score_tables"] = LRUCache(
-            current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8))
-    return cache
-
-
 def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
     """The score table of every active company, from the cache when the credit data has not changed."""
+    from flask import current_app
+
     from ..core import generations
 
-    generation = generations.current(SCORES_TOPIC)
-    if generation is None:  # no generation yet, or this transaction changed credit data: live
-        return _compute_table(rule_set, as_of)
-    return _cache().get((rule_set.id, as_of, generation), lambda: _compute_table(rule_set, as_of))
+    size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
+    return generations.cached(SCORES_TOPIC, "credit_score_tables", size, (rule_set.id, as_of),
+                              lambda: _compute_table(rule_set, as_of))
 
 
 def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:

@@ -119,15 +119,10 @@ def grid_street_spans(campaign_id: int, street_ids=None) -> dict[int, StreetSpan
     from ..campaigns.services.progress import PROGRESS_TOPIC
     from ..core import generations
 
-    generation = generations.current(PROGRESS_TOPIC)
-    if generation is None:  # no generation yet, or this transaction changed the campaign data
-        return street_spans(campaign_id, street_ids)
-    cache = current_app.extensions.get("report_street_spans")
-    if cache is None:
-        cache = current_app.extensions["report_street_spans"] = generations.LRUCache(
-            current_app.config.get("REPORT_SPANS_CACHE_SIZE", 16))
     streets = None if street_ids is None else tuple(sorted(set(street_ids)))
-    return cache.get((campaign_id, streets, generation), lambda: street_spans(campaign_id, street_ids))
+    return generations.cached(PROGRESS_TOPIC, "report_street_spans",
+                              current_app.config.get("REPORT_SPANS_CACHE_SIZE", 16),
+                              (campaign_id, streets), lambda: street_spans(campaign_id, street_ids))
 
 
 def is_expected(campaign: Campaign, street_id: int, week: Week) -> bool:

@@ -245,15 +245,11 @@ def campaign_progress(campaign, user=None, today: date | None = None) -> Campaig
     from ...core import generations
 
     today = today or local_today()
-    generation = generations.current(PROGRESS_TOPIC)
-    if generation is None or not has_app_context():  # no generation yet, or this transaction changed it
+    if not has_app_context():
         return _campaign_progress(campaign, user, today)
-    cache = current_app.extensions.get("campaign_progress")
-    if cache is None:
-        cache = current_app.extensions["campaign_progress"] = generations.LRUCache(
-            current_app.config.get("CAMPAIGN_PROGRESS_CACHE_SIZE", 16))
-    key = (campaign.id, today, _scope_key(user), generation)
-    return cache.get(key, lambda: _campaign_progress(campaign, user, today))
+    size = current_app.config.get("CAMPAIGN_PROGRESS_CACHE_SIZE", 16)
+    return generations.cached(PROGRESS_TOPIC, "campaign_progress", size, (campaign.id, today, _scope_key(user)),
+                              lambda: _campaign_progress(campaign, user, today))
 
 
 def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
