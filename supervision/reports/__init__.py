@@ -20,11 +20,20 @@ Rules
 - **States**: draft → submitted → returned (with the bureau's comment) →
   resubmitted (→ returned …). A sent report is locked. The street may file a
   missing week late; it may not file a future week.
-- **Late** = first submission after the due time; a return and resubmission do
-  not change it. **Missing** = expected, due time passed, never submitted
-  (including a draft never sent). See ``services.CellStatus``.
+- **On time** = 按时定稿: the version that stands (sent and not returned since, the
+  latest submission) arrived by the due time; **late** otherwise. A report returned
+  and resubmitted after the due time is late even if its first submission was on
+  time (按时首报, still shown); a report returned and not sent again is not on time
+  once its due time has passed. The same rule in the grid, the dashboard, the
+  bulletin, the lists' filter and the reporting-rate indicator (``models``:
+  ``stands_on_time`` / ``WeeklyReport.on_time_clause``; ``docs/campaigns.md``).
+  **Missing** = expected, due time passed, never submitted (including a draft
+  never sent). See ``services.CellStatus``.
 - **Snapshot**: the system figures are stored on the report at each submission
-  (a resubmission refreshes them; the audit log keeps each as sent).
+  (a resubmission refreshes them; the audit log keeps each as sent). Which figures
+  a report shows — saved while it stands sent, live otherwise (a draft, a returned
+  report) — is one rule for every page, document and the API:
+  ``services.shows_saved_figures`` / ``services.figures_shown``.
 - **Notifications**: ``flask reports remind`` (idempotent; run it e.g. hourly
   or at 09:00 and 18:30): on the due day before the due time it reminds the
   streets that have not submitted; after a due time (two weeks back) it notifies
@@ -47,6 +56,7 @@ For other features
 - ``figures.street_week_figures(campaign, street_id, iso_year, iso_week, now=None) -> dict``
 - ``figures.figures_by_street(campaign, week, street_ids=None, now=None) -> {street_id: dict}``
 - ``services.report_grid(campaign, weeks, street_ids=None, now=None) -> Grid``
+- ``services.figures_shown(report, now=None) -> (figures, live)``
 - ``services.punctuality(campaign, weeks=None, now=None) -> PunctualitySummary``
 - ``services.recent_punctuality(weeks=8, now=None) -> PunctualitySummary``
 """

@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from .services.reminders import remind
 
 cli = AppGroup("reports", help="每周报送 / Weekly progress reports.")
 
@@ -20,8 +21,6 @@ def remind_command(verbose):
     it notifies each street whose report is missing and, once per campaign and
     week, the bureau.
     """
-    from .services import remind
-
     result = remind()
     db.session.commit()
     click.echo(f"报送提醒 {result.reminded} 条，逾期未报通知 {result.missing} 条。")

@@ -20,7 +20,8 @@ from ..core.timeutil import LOCAL_TZ, to_local, utcnow
 from ..extensions import db
 from .figures import figure_definitions, figures_by_street
 from .models import ReportStatus, ReportTransition, WeeklyReport
-from .services import campaign_weeks, report_grid
+from .services.grid import report_grid
+from .services.periods import campaign_weeks
 
 DEMO_WEEKS = 10
 

@@ -3,7 +3,21 @@
 States: draft → submitted → returned → resubmitted (→ returned → resubmitted …).
 "Late", "missing" and the other statuses of the bureau's overview are derived
 (see ``services.CellStatus``); what decides them is stored here: the due time
-fixed when the row is created and the time of the first submission.
+fixed when the row is created, the times of the first and of the latest submission,
+and the state.
+
+Punctuality is a pair (``docs/campaigns.md``, 周报按时):
+
+- **按时首报** (``first_on_time``): the first submission arrived by the due time.
+- **按时定稿** (``final_on_time``): the version that stands — sent and not returned
+  since, i.e. the latest submission — arrived by the due time. A report returned
+  for correction has no standing version until it is sent again.
+
+"On time" everywhere (the grid, the bulletin, the reporting-rate indicator, the
+"late" filter) means 按时定稿: a report returned and resubmitted after the due time is
+late even though its first submission was on time. ``stands_on_time`` (also
+``WeeklyReport.final_on_time``) and ``WeeklyReport.on_time_clause`` are the same rule in
+Python and in SQL.
 """
 from __future__ import annotations
 
@@ -34,6 +48,16 @@ class ReportStatus(LabelledEnum):
 SENT = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED)
 # States in which the street may edit it.
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+def stands_on_time(status: ReportStatus | None, submitted_at: datetime | None, due_at: datetime) -> bool:
+    """按时定稿: the standing version (sent, latest submission) arrived by the due time."""
+    return status in SENT and submitted_at is not None and submitted_at <= due_at
+
+
+def stands_late(status: ReportStatus | None, submitted_at: datetime | None, due_at: datetime) -> bool:
+    """The standing version arrived after the due time (迟报)."""
+    return status in SENT and submitted_at is not None and submitted_at > due_at
 
 
 @register_owner("weekly_report")
@@ -67,7 +91,8 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
     contact_person: Mapped[str | None] = mapped_column(String(64))  # 填报人
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # Punctuality is decided by the first submission and never changes afterwards.
+    # 按时首报 is decided by the first submission; 按时定稿 by the latest (``submitted_at``)
+    # while the report stands sent.
     first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -95,9 +120,24 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
         return Week(self.iso_year, self.iso_week)
 
     @property
-    def is_late(self) -> bool:
-        """Late when first submitted after the due time (a resubmission does not change it)."""
+    def first_on_time(self) -> bool:
+        """按时首报: first submitted by the due time."""
+        return self.first_submitted_at is not None and self.first_submitted_at <= self.due_at
+
+    @property
+    def first_late(self) -> bool:
+        """First submitted after the due time."""
         return self.first_submitted_at is not None and self.first_submitted_at > self.due_at
+
+    @property
+    def final_on_time(self) -> bool:
+        """按时定稿 (what "on time" means): the standing version arrived by the due time."""
+        return stands_on_time(self.status, self.submitted_at, self.due_at)
+
+    @property
+    def is_late(self) -> bool:
+        """迟报: the standing version (the latest submission) arrived after the due time."""
+        return stands_late(self.status, self.submitted_at, self.due_at)
 
     @property
     def is_sent(self) -> bool:
@@ -108,8 +148,14 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
         return self.status in EDITABLE
 
     @classmethod
+    def on_time_clause(cls):
+        """``final_on_time`` in SQL (the reporting-rate indicator counts with it)."""
+        return cls.status.in_(SENT) & cls.submitted_at.is_not(None) & (cls.submitted_at <= cls.due_at)
+
+    @classmethod
     def late_clause(cls):
-        return cls.first_submitted_at.is_not(None) & (cls.first_submitted_at > cls.due_at)
+        """``is_late`` in SQL (the lists' "迟报" filter)."""
+        return cls.status.in_(SENT) & cls.submitted_at.is_not(None) & (cls.submitted_at > cls.due_at)
 
     @classmethod
     def scope_clause(cls, user):

@@ -23,12 +23,11 @@ from ..documents.pdf import pdf_response, render_pdf
 from ..extensions import db
 from ..i18n import in_chinese
 from . import services
-from .bulletin import bulletin_plain, bulletin_workbook
-from .figures import SYSTEM_ROWS, rectification_rate, street_week_figures
+from .figures import SYSTEM_ROWS, rectification_rate
 from .forms import (BulletinFilterForm, OverviewFilterForm, ReportFilterForm, ReturnForm, StartForm, SubmitForm,
                     report_form_class)
 from .models import ReportTransition, WeeklyReport
-from .services import CellStatus
+from .services import CellStatus, bulletin_plain, bulletin_workbook, figures_shown
 from .weeks import WEEKDAY_NAMES, Week, due_at_for, holiday_note
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -134,15 +133,8 @@ def _load(report_id: int, roles=READERS) -> WeeklyReport:
                       options=(joinedload(WeeklyReport.campaign), joinedload(WeeklyReport.street)))
 
 
-def _figures_for(report: WeeklyReport) -> tuple[dict, bool]:
-    """(figures, live): the snapshot of a sent report, else the figures as they stand now."""
-    if report.is_sent and report.system_figures is not None:
-        return report.system_figures, False
-    return street_week_figures(report.campaign, report.street_id, report.iso_year, report.iso_week), True
-
-
 def _report_context(report: WeeklyReport) -> dict:
-    figures, live = _figures_for(report)
+    figures, live = figures_shown(report)
     weekday = report.campaign.report_weekday if report.campaign.report_weekday is not None else 4
     return {
         "report": report, "figures": figures, "figures_live": live, "system_rows": SYSTEM_ROWS,
@@ -271,7 +263,7 @@ def return_(report_id: int):
     return render_template(
         "confirm.html", form=form, title=_("退回周报"), danger=True, confirm_label=_("确定退回"),
         message=_("确定将%(street)s%(week)s的周报退回修改吗？退回后街道可修改并重新报送；"
-                  "是否迟报以首次报送时间为准，不因退回改变。", street=report.street.name, week=report.week.label),
+                  "截止时间之后重新报送的，记为迟报（以定稿报送时间为准）。", street=report.street.name, week=report.week.label),
         cancel_url=url_for(".detail", report_id=report.id))
 
 

@@ -29,7 +29,9 @@ Definitions (口径), also shown on the targets page:
 - 按期整改率: items accepted on or before their deadline ÷ items due.
 - 销号率: enrolments closed (销号) ÷ enrolments not withdrawn, in campaigns that have
   started (not 筹备中).
-- 周报按时报送率: reports first submitted by their due time ÷ reports due by the day.
+- 周报按时报送率: reports whose final version (sent and not returned since: the latest
+  submission) arrived by their due time (按时定稿) ÷ reports due by the day; a report
+  returned and resubmitted after the due time is not on time.
   The ``WeeklyReport`` model belongs to the weekly-reports feature; see
   ``weekly_report_model`` for the columns this module expects.
 """
@@ -315,16 +317,16 @@ def _enrolment_columns(base: Base):
 def weekly_report_model():
     """``supervision.reports.models.WeeklyReport``, or None while that feature is absent.
 
-    The punctuality indicator needs these columns of it:
+    The punctuality indicator needs these of it:
 
     - ``campaign_id`` and ``street_id`` (integers; the report is one street's, for one campaign),
     - ``due_at`` (UTC, the moment the report falls due),
-    - ``first_submitted_at`` (UTC, the first submission; a later resubmission does not
-      change punctuality) — or, when the model has no such column, ``submitted_at`` read as
-      the first submission,
+    - ``submitted_at`` (UTC, the latest submission),
+    - ``on_time_clause()``: the reports feature's rule of 按时 (按时定稿: the final version —
+      sent and not returned since — arrived by ``due_at``), as a SQL condition,
 
     and it counts a report as due when ``due_at`` falls on or before the day, and on time
-    when it was first submitted no later than ``due_at``. A report never submitted is late.
+    by ``on_time_clause()``. A report never submitted, or returned and not sent again, is not.
     """
     name = "supervision.reports.models"
     try:
@@ -335,18 +337,12 @@ def weekly_report_model():
     return getattr(importlib.import_module(name), "WeeklyReport", None)
 
 
-def _first_submitted(model):
-    return getattr(model, "first_submitted_at", None) or model.submitted_at
-
-
 def _punctuality_base(day: date) -> Base | None:
     model = weekly_report_model()
     if model is None:
         return None
-    first = _first_submitted(model)
     return Base(subject=model, street=model.street_id, company=None,
-                where=[model.due_at < end_of_day_utc(day)],
-                achieved=and_(first.is_not(None), first <= model.due_at))
+                where=[model.due_at < end_of_day_utc(day)], achieved=model.on_time_clause())
 
 
 def _report_columns(base: Base):
@@ -355,7 +351,7 @@ def _report_columns(base: Base):
 
     model = base.subject
     columns = (model.id.label("id"), model.due_at.label("due_at"),
-               _first_submitted(model).label("submitted_at"), Street.name.label("street_name"),
+               model.submitted_at.label("submitted_at"), Street.name.label("street_name"),
                Campaign.name.label("campaign_name"))
     joins = [(Street, Street.id == model.street_id, True), (Campaign, Campaign.id == model.campaign_id, True)]
     return columns, joins, (), (model.due_at.desc(), model.id)
@@ -422,8 +418,9 @@ register(Indicator(
 register(Indicator(
     code="report_punctuality", name=_l("周报按时报送率"), short_name=_l("周报按时"), subject="report",
     numerator_label=_l("按时报送"), denominator_label=_l("应报周报"), gap_label=_l("未按时报送的周报"),
-    definition=_l("截止时间在统计日当天或之前的街道周报中，首次报送时间不晚于截止时间的份数 ÷ 应报份数；"
-                  "未报送的计为未按时。退回后重新报送不改变是否按时。"),
+    definition=_l("截止时间在统计日当天或之前的街道周报中，定稿（最近一次报送且未被退回的版本）报送时间不晚于"
+                  "截止时间的份数 ÷ 应报份数（按时定稿）；未报送、退回后尚未重新报送的计为未按时，退回后在截止时间"
+                  "之后重新报送的也计为未按时。"),
     base=_punctuality_base, gap_columns=_report_columns,
 ))
 

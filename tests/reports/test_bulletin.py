@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from supervision.attachments.services import PDF, store_bytes
 from supervision.extensions import db
 from supervision.reports import services
-from supervision.reports.bulletin import bulletin_plain, bulletin_workbook, chinese_number, paragraphs
+from supervision.reports.services.bulletin import bulletin_plain, bulletin_workbook, chinese_number, paragraphs
 from supervision.reports.models import ReportStatus
-from supervision.reports.services import HIGHLIGHT_LENGTH
+from supervision.reports.services.bulletin import HIGHLIGHT_LENGTH
 from supervision.reports.weeks import Week
 
 from ..factories import gen_estate, gen_street, gen_user
@@ -191,7 +191,9 @@ def test_bulletin_figures_and_totals(world):
     assert plain["expected"] == 4 and plain["sent"] == 2
     assert plain["counts"]["on_time"] == 1 and plain["late_count"] == 1
     assert plain["missing"] == ["南湖街道"] and plain["returned"] == ["北苑街道"]
-    assert plain["totals"]["items_opened_total"] == 2 + 0 + 0 + 2  # snapshots of 东城, 西城, 北苑 + 南湖 live
+    # Snapshots of the sent reports (东城 2, 西城 0); 北苑 (returned, being corrected) and 南湖 live (0 each):
+    # one rule with the report page, ``services.shows_saved_figures``.
+    assert plain["totals"]["items_opened_total"] == 2 + 0 + 0 + 0
     assert plain["totals"]["enrolled_total"] == 1 + 1 + 1 + 1
     assert [d["total"] for d in plain["definitions"]] == [3, 170]
     assert plain["late"][0]["hours_late"] == 16.0  # Thursday 18:00 → Friday 10:00
@@ -212,7 +214,8 @@ def test_bulletin_excel_has_the_same_figures(login_as, world):
     assert by_street["东城街道"]["整改销项·本周"] == 1 and by_street["东城街道"]["召开推进会（次）"] == 2
     assert by_street["南湖街道"]["系统数据来源"] == "系统实时统计"
     assert by_street["合计"]["入户走访（户）"] == 170
-    assert by_street["合计"]["新增整改事项·累计"] == 4
+    assert by_street["合计"]["新增整改事项·累计"] == 2  # 东城's snapshot; the returned 北苑 is live (0)
+    assert by_street["北苑街道"]["系统数据来源"] == "系统实时统计"
     narratives = list(book.worksheets[1].iter_rows(values_only=True))
     assert narratives[0][3] == "本周工作进展" and any(r[3] == PROGRESS for r in narratives[1:])
 

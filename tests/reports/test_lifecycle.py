@@ -127,7 +127,7 @@ def test_snapshot_does_not_change_when_the_records_do(world):
     assert report.system_figures == sent
 
 
-def test_return_and_resubmit_keeps_the_first_punctuality(world):
+def test_return_and_resubmit_after_the_due_time_is_late(world):
     campaign, (e1, _e2) = campaign_world(world)
     report = start(campaign, world)
     filled(report, world.street_user)
@@ -143,7 +143,7 @@ def test_return_and_resubmit_keeps_the_first_punctuality(world):
     assert "退回" in note.title and note.body == "请补充入户走访的小区名单。"
     with pytest.raises(TransitionError, match="只能退回已报送"):
         services.return_report(report, comment="再退一次", user=world.officer)
-    # The street edits and resubmits after the due time: still on time (its first submission was).
+    # The street edits and resubmits after the due time: late (按时定稿), though its first submission was on time.
     gen_item(campaign, e1, opened_at=utc(local(2026, 9, 23)), deadline=date(2026, 10, 20))
     filled(report, world.street_user, progress="补充：走访阳光小区 120 户。")
     resent_at = utc(local(2026, 9, 28, 9))
@@ -151,7 +151,8 @@ def test_return_and_resubmit_keeps_the_first_punctuality(world):
     db.session.commit()
     assert report.status is ReportStatus.RESUBMITTED and report.submission_count == 2
     assert report.first_submitted_at == utc(local(2026, 9, 24, 16)) and report.submitted_at == resent_at
-    assert not report.is_late
+    assert report.is_late and report.first_on_time and not report.final_on_time
+    assert services.report_status_of(report, resent_at) is CellStatus.LATE
     assert report.system_figures["items_opened_week"] == 1  # refreshed at the resubmission
     assert [(t.from_status, t.to_status) for t in report.transitions] == [
         (None, ReportStatus.DRAFT), (ReportStatus.DRAFT, ReportStatus.SUBMITTED),

@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import String, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import func, select
 
 from supervision.campaigns.models import CampaignStatus, EnrolmentStatus, ItemState
 from supervision.core.timeutil import utcnow
-from supervision.core.types import UTCDateTime
 from supervision.estates.models import CommitteeStatus, ManagementMode
 from supervision.extensions import db
+from supervision.reports.models import ReportStatus, WeeklyReport
+from supervision.reports.weeks import Week
 from supervision.targets import indicators
 from supervision.targets.indicators import (Counts, all_indicators, gap_rows, get_indicator, measure, measure_many,
                                            measure_total)
@@ -230,66 +230,42 @@ def test_campaign_closure(world):
 
 # --- weekly-report punctuality: the hook for the reports feature --------------------------------
 
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class FakeWeeklyReport(_Base):
-    """The columns the punctuality indicator expects of ``reports.models.WeeklyReport``.
-
-    A table of its own name, so that it never collides with the real one once the
-    weekly-reports feature is merged.
-    """
-
-    __tablename__ = "test_fake_weekly_reports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column()
-    street_id: Mapped[int] = mapped_column()
-    due_at = mapped_column(UTCDateTime(), nullable=False)
-    first_submitted_at = mapped_column(UTCDateTime())
-    submitted_at = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-
-
-@pytest.fixture
-def weekly_reports(monkeypatch):
-    table = FakeWeeklyReport.__table__
-    table.create(db.engine, checkfirst=True)
-    monkeypatch.setattr(indicators, "weekly_report_model", lambda: FakeWeeklyReport)
-    yield FakeWeeklyReport
-    db.session.rollback()
-    table.drop(db.engine)
-
-
-def test_report_punctuality(world, weekly_reports):
+def test_report_punctuality(world):
+    """按时定稿: on time only when the final version (sent, not returned since) arrived by the due time."""
     w = world
     campaign = gen_campaign()
     friday = date(2026, 6, 12)
     due = local(friday, 18)
+    weeks = iter(range(1, 20))
 
-    def report(street, submitted=None, first=None, due_at=due):
-        row = FakeWeeklyReport(campaign_id=campaign.id, street_id=street.id, due_at=due_at,
-                               first_submitted_at=first or submitted, submitted_at=submitted)
+    def report(street, submitted=None, first=None, status=None, due_at=due):
+        week = Week(2026, next(weeks))
+        row = WeeklyReport(campaign_id=campaign.id, street_id=street.id, iso_year=week.iso_year,
+                           iso_week=week.iso_week, week_start=week.monday, due_at=due_at,
+                           status=status or (ReportStatus.SUBMITTED if submitted else ReportStatus.DRAFT),
+                           entered_figures=[], first_submitted_at=first or submitted, submitted_at=submitted)
         db.session.add(row)
         db.session.flush()
         return row
 
     on_time = report(w.street1, local(friday, 18))  # exactly at the due time
     late = report(w.street1, local(friday, 18, 1))
-    # First submitted on time, returned, then resubmitted late: still on time.
-    resubmitted = report(w.street2, submitted=local(friday + timedelta(days=3)), first=local(friday, 9))
+    # First submitted on time, returned, then resubmitted after the due time: not on time.
+    resubmitted_late = report(w.street2, submitted=local(friday + timedelta(days=3)), first=local(friday, 9),
+                              status=ReportStatus.RESUBMITTED)
+    resubmitted_in_time = report(w.street2, submitted=local(friday, 17), first=local(friday, 9),
+                                 status=ReportStatus.RESUBMITTED)
+    returned = report(w.street2, submitted=local(friday, 9), status=ReportStatus.RETURNED)  # not sent again
     missing = report(w.street2)
     report(w.street2, due_at=local(DAY + timedelta(days=4), 18))  # not yet due
     commit()
     indicator = get_indicator("report_punctuality")
     assert indicator.available()
-    assert measure(indicator, DAY) == {w.street1.id: Counts(1, 2), w.street2.id: Counts(1, 2)}
+    assert measure(indicator, DAY) == {w.street1.id: Counts(1, 2), w.street2.id: Counts(1, 4)}
     rows = db.session.execute(gap_rows(indicator, DAY)).all()
-    assert {row.id for row in rows} == {late.id, missing.id}
+    assert {row.id for row in rows} == {late.id, resubmitted_late.id, returned.id, missing.id}
     assert {row.street_name for row in rows} == {"东城街道", "西城街道"}
-    assert on_time.id and resubmitted.id
+    assert on_time.id and resubmitted_in_time.id not in {row.id for row in rows}
 
 
 def test_report_punctuality_without_the_reports_feature(world, monkeypatch):
@@ -300,16 +276,10 @@ def test_report_punctuality_without_the_reports_feature(world, monkeypatch):
     assert gap_rows(indicator, DAY) is None
 
 
-def test_punctuality_reads_submitted_at_when_there_is_no_first_submission_column():
-    class OnlySubmitted:
-        submitted_at = "submitted_at column"
-
-    class Both:
-        submitted_at = "submitted_at column"
-        first_submitted_at = "first column"
-
-    assert indicators._first_submitted(OnlySubmitted) == "submitted_at column"
-    assert indicators._first_submitted(Both) == "first column"
+def test_punctuality_asks_the_reports_feature_what_on_time_means(app):
+    """One home for the rule: the indicator's numerator is the model's own ``on_time_clause``."""
+    base = indicators._punctuality_base(DAY)
+    assert str(base.achieved.compile(db.engine)) == str(WeeklyReport.on_time_clause().compile(db.engine))
 
 
 def test_the_reports_module_is_looked_up_lazily():

@@ -14,7 +14,6 @@ from ...campaigns.models import Campaign
 from ...core.errors import DomainError
 from ...extensions import db
 from ...reports import services
-from ...reports.figures import street_week_figures
 from ...reports.models import ReportStatus, WeeklyReport
 from ...reports.weeks import Week
 from ..core import (EnumValue, Id, PageArgs, api_blueprint, check_stale, fail, page_schema, paginated, refuse)
@@ -43,7 +42,10 @@ class ReportSchema(Schema):
     week_start = fields.Date()
     due_at = fields.DateTime(metadata={"description": "报送截止时间"})
     status = EnumValue(ReportStatus)
-    late = fields.Function(lambda r: r.is_late, metadata={"type": "boolean", "description": "首次报送晚于截止时间"})
+    late = fields.Function(lambda r: r.is_late, metadata={
+        "type": "boolean", "description": "迟报：定稿（最近一次报送且未被退回的版本）晚于截止时间（按时定稿口径）"})
+    first_late = fields.Function(lambda r: r.first_late, metadata={
+        "type": "boolean", "description": "首次报送晚于截止时间（按时首报口径）"})
     first_submitted_at = fields.DateTime(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     submission_count = fields.Integer()
@@ -102,11 +104,7 @@ def _load(report_id: int, roles=READERS) -> WeeklyReport:
 
 
 def _detail(report: WeeklyReport) -> WeeklyReport:
-    if report.is_sent and report.system_figures is not None:
-        report.system_figures_out = report.system_figures
-    else:
-        report.system_figures_out = street_week_figures(report.campaign, report.street_id, report.iso_year,
-                                                        report.iso_week)
+    report.system_figures_out, _live = services.figures_shown(report)
     report.figures = services.merged_entered(report)
     report.missing = dict(services.missing_for_submission(report)) if report.is_editable else {}
     return report

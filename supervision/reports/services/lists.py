@@ -1,0 +1,96 @@
+"""What a street has to do (this week's duties, earlier weeks missing) and the report lists' queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
+
+from ...campaigns.models import Campaign, CampaignStatus, Enrolment
+from ...core.timeutil import to_local, utcnow
+from ...extensions import db
+from ..models import ReportStatus, WeeklyReport
+from ..weeks import Week, due_at_for
+from .grid import Cell, CellStatus, cell_status, report_grid
+from .periods import campaign_weeks, is_expected
+
+
+@dataclass
+class Duty:
+    campaign: Campaign
+    week: Week
+    due_at: datetime
+    report: WeeklyReport | None
+    status: CellStatus
+
+
+def street_duties(street_id: int, *, now: datetime | None = None) -> list[Duty]:
+    """The running campaigns the street reports to this week, with this week's report."""
+    now = now or utcnow()
+    week = Week.of(to_local(now).date())
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE,
+                               Campaign.id.in_(select(Enrolment.campaign_id).where(Enrolment.street_id == street_id)))
+        .order_by(Campaign.year.desc(), Campaign.id)
+    ).all()
+    reports = {r.campaign_id: r for r in db.session.scalars(select(WeeklyReport).where(
+        WeeklyReport.street_id == street_id, WeeklyReport.iso_year == week.iso_year,
+        WeeklyReport.iso_week == week.iso_week))}
+    duties = []
+    for campaign in campaigns:
+        if week not in campaign_weeks(campaign, to_local(now).date()):
+            continue
+        report = reports.get(campaign.id)
+        due = report.due_at if report else due_at_for(campaign, week)
+        if report is None and not is_expected(campaign, street_id, week):
+            continue
+        duties.append(Duty(campaign, week, due, report, cell_status(report, due, now)))
+    return duties
+
+
+def overdue_cells_for_street(street_id: int, *, now: datetime | None = None, weeks: int = 8) -> list[Cell]:
+    """This street's missing reports of the previous weeks (this week's is a duty), to offer filing them late."""
+    now = now or utcnow()
+    today = to_local(now).date()
+    cells = []
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE,
+                               Campaign.id.in_(select(Enrolment.campaign_id).where(Enrolment.street_id == street_id)))
+        .order_by(Campaign.id)
+    ).all()
+    earliest = Week.of(today).prev(weeks)
+    for campaign in campaigns:
+        span = [w for w in campaign_weeks(campaign, today) if earliest <= w < Week.of(today)]
+        grid = report_grid(campaign, span, street_ids=[street_id], now=now)
+        for row in grid.rows:
+            for cell in row.cells:
+                if cell.expected and cell.status is CellStatus.MISSING:
+                    cell.campaign = campaign  # type: ignore[attr-defined]
+                    cells.append(cell)
+    return cells
+
+
+def reports_statement(*, campaign_id=None, street_id=None, week: Week | None = None, status=None):
+    """The report list with its filters (the view adds the user's scope)."""
+    statement = select(WeeklyReport).options(joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign))
+    if campaign_id:
+        statement = statement.where(WeeklyReport.campaign_id == campaign_id)
+    if street_id:
+        statement = statement.where(WeeklyReport.street_id == street_id)
+    if week is not None:
+        statement = statement.where(WeeklyReport.iso_year == week.iso_year, WeeklyReport.iso_week == week.iso_week)
+    if status == "late":
+        statement = statement.where(WeeklyReport.late_clause())
+    elif status:
+        statement = statement.where(WeeklyReport.status == ReportStatus(status))
+    return statement.order_by(WeeklyReport.week_start.desc(), WeeklyReport.street_id, WeeklyReport.id.desc())
+
+
+def reporting_campaigns(user=None):
+    """Campaigns with reports or enrolments: active first, then closed; for filters."""
+    statement = select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+    if user is not None:
+        statement = statement.where(Campaign.scope_clause(user))
+    order = case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1)
+    return list(db.session.scalars(statement.order_by(order, Campaign.year.desc(), Campaign.id.desc())))
