@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, case, false, null, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
@@ -151,6 +151,11 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
     def on_time_clause(cls):
         """``final_on_time`` in SQL (the reporting-rate indicator counts with it)."""
         return cls.status.in_(SENT) & cls.submitted_at.is_not(None) & (cls.submitted_at <= cls.due_at)
+
+    @classmethod
+    def final_submitted_expression(cls):
+        """The time of the standing version in SQL: ``submitted_at`` while sent, else NULL (returned)."""
+        return case((cls.status.in_(SENT), cls.submitted_at), else_=null())
 
     @classmethod
     def late_clause(cls):

@@ -263,7 +263,8 @@ def return_(report_id: int):
     return render_template(
         "confirm.html", form=form, title=_("退回周报"), danger=True, confirm_label=_("确定退回"),
         message=_("确定将%(street)s%(week)s的周报退回修改吗？退回后街道可修改并重新报送；"
-                  "截止时间之后重新报送的，记为迟报（以定稿报送时间为准）。", street=report.street.name, week=report.week.label),
+                  "截止时间之后重新报送的，记为迟报（以定稿报送时间为准）。",
+                  street=report.street.name, week=report.week.label),
         cancel_url=url_for(".detail", report_id=report.id))
 
 

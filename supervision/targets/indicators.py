@@ -321,7 +321,7 @@ def weekly_report_model():
 
     - ``campaign_id`` and ``street_id`` (integers; the report is one street's, for one campaign),
     - ``due_at`` (UTC, the moment the report falls due),
-    - ``submitted_at`` (UTC, the latest submission),
+    - ``final_submitted_expression()``: the time of the standing version (NULL while returned),
     - ``on_time_clause()``: the reports feature's rule of 按时 (按时定稿: the final version —
       sent and not returned since — arrived by ``due_at``), as a SQL condition,
 
@@ -351,7 +351,7 @@ def _report_columns(base: Base):
 
     model = base.subject
     columns = (model.id.label("id"), model.due_at.label("due_at"),
-               model.submitted_at.label("submitted_at"), Street.name.label("street_name"),
+               model.final_submitted_expression().label("submitted_at"), Street.name.label("street_name"),
                Campaign.name.label("campaign_name"))
     joins = [(Street, Street.id == model.street_id, True), (Campaign, Campaign.id == model.campaign_id, True)]
     return columns, joins, (), (model.due_at.desc(), model.id)

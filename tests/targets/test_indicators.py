@@ -266,6 +266,10 @@ def test_report_punctuality(world):
     assert {row.id for row in rows} == {late.id, resubmitted_late.id, returned.id, missing.id}
     assert {row.street_name for row in rows} == {"东城街道", "西城街道"}
     assert on_time.id and resubmitted_in_time.id not in {row.id for row in rows}
+    # The drill-down gives the time of the standing version: none while returned.
+    submitted = {row.id: row.submitted_at for row in rows}
+    assert submitted[resubmitted_late.id] == local(friday + timedelta(days=3))
+    assert submitted[returned.id] is None and submitted[missing.id] is None
 
 
 def test_report_punctuality_without_the_reports_feature(world, monkeypatch):
