@@ -17,4 +17,5 @@ def test_an_api_endpoint_answers_413_in_json(client, world, bearer, small_limit)
     response = client.post("/api/v1/reports", headers=bearer(world.street_user), csrf=False, data=body,
                            content_type="application/json")
     assert response.status_code == 413 and response.mimetype == "application/json"
-    assert response.json == {"code": "too_large", "message": "上传的内容过大：一次提交不能超过 1 MB，请缩小或拆分文件后重试。"}
+    assert response.json == {"code": "too_large",
+                             "message": "上传的内容过大：一次提交不能超过 1 MB，请缩小或拆分文件后重试。"}

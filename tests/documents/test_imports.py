@@ -16,7 +16,7 @@ from supervision.campaigns.services import enrolment as enrolment_service
 from supervision.companies.credit_code import make_credit_code
 from supervision.companies.models import Company
 from supervision.companies.spreadsheet import company_columns, import_companies
-from supervision.documents.excel import Column, ReadLimits, RowError, read_workbook
+from supervision.documents.excel import Column, ReadLimits, read_workbook
 from supervision.documents.imports import SheetImport
 from supervision.estates.spreadsheet import estate_columns, import_estates
 from supervision.extensions import db
