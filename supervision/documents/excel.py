@@ -296,8 +296,12 @@ def read_workbook(data: bytes, columns: list[Column], *, max_rows: int | None = 
         result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
         return result
     try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # a declared size is not trusted either: read what is there
+        if not workbook.worksheets:
+            result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
+            return result
+        if deadline.passed():
+            return result.fail(deadline.error())
+        sheet = workbook.worksheets[0]  # unsized: rows are read until the table ends, whatever it declares
         header_row = next(sheet.iter_rows(max_row=1, max_col=limits.max_columns + 1, values_only=True), ())
         headers = [str(h).strip() if h is not None else "" for h in header_row]
         while headers and headers[-1] == "":

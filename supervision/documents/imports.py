@@ -78,11 +78,11 @@ class SheetImport:
     """One import of one file. Subclasses set ``columns`` (or override ``get_columns``) and
     implement ``check_row`` and ``write``; ``prepare`` is optional."""
 
-    columns: ClassVar[list[Column]] = []
+    columns: list[Column] | tuple = ()  # a class attribute, or set per instance
     max_rows: ClassVar[int | None] = None  # the importer's own cap; IMPORT_MAX_ROWS applies anyway
 
     def get_columns(self) -> list[Column]:
-        return self.columns
+        return list(self.columns)
 
     def prepare(self, rows: list[SheetRow]) -> None:
         """Load what the row checks look up (once, before the first row)."""
