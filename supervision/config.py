@@ -48,6 +48,12 @@ def default_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_path / "uploads"),
         # The largest request body; individual upload kinds have smaller limits.
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+        # Excel imports are bounded by the sheet's real size: at most this many data rows and header
+        # columns, this many seconds, and this many consecutive blank rows end the table.
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "50000")),
+        "IMPORT_MAX_COLUMNS": int(os.environ.get("IMPORT_MAX_COLUMNS", "100")),
+        "IMPORT_MAX_SECONDS": float(os.environ.get("IMPORT_MAX_SECONDS", "30")),
+        "IMPORT_BLANK_ROWS_END": int(os.environ.get("IMPORT_BLANK_ROWS_END", "100")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

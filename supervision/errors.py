@@ -1,7 +1,7 @@
 """Error pages in the user's language; JSON for API clients."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -28,6 +28,9 @@ def _wants_json() -> bool:
 def _render(status: int, message: str | None = None):
     code, default = MESSAGES.get(status, ("error", _l("出错了。")))
     text = message or _(default)
+    if status == 413 and not message and current_app.config.get("MAX_CONTENT_LENGTH"):
+        text = _("上传的内容过大：一次提交不能超过 %(n)s MB，请缩小或拆分文件后重试。",
+                 n=f"{current_app.config['MAX_CONTENT_LENGTH'] / (1024 * 1024):g}")
     if _wants_json():
         response = jsonify(code=code, message=text)
         response.status_code = status

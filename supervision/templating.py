@@ -42,7 +42,6 @@ def percent(value, places: int = 1) -> str:
 
 def register(app) -> None:
     from .auth.roles import Role
-    from .core.forms import ConfirmForm
     from .i18n import LOCALES
     from .navigation import nav_for, nav_url
 
@@ -62,7 +61,6 @@ def register(app) -> None:
         return {
             "navigation": nav_for(current_user),
             "unread_notifications": unread_count(current_user),
-            "header_form": ConfirmForm(),
             "current_path": request.full_path if request.query_string else request.path,
             "now_utc": utcnow(),
         }

@@ -7,8 +7,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..estates.commands import _run_import
+from ..documents.imports import run_import_command
 from ..extensions import db
+from .spreadsheet import import_companies
 
 cli = AppGroup("companies", help="物业企业台账 / Company register.")
 
@@ -17,9 +18,7 @@ cli = AppGroup("companies", help="物业企业台账 / Company register.")
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path):
     """Import companies from an .xlsx file (all rows or none; exit 1 on any error)."""
-    from .spreadsheet import import_companies
-
-    _run_import(path, import_companies, "企业")
+    run_import_command(path, import_companies, "企业")
 
 
 @cli.command("export")

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.services import record, snapshot
-from ..documents.excel import Column, RowError, choice, read_workbook, text, write_workbook
-from ..estates.spreadsheet import ImportResult, check_file, instructions
+from ..documents.excel import Column, choice, text, write_workbook
+from ..documents.imports import ImportResult, SheetImport, instructions
 from ..extensions import db
 from .credit_code import credit_code_error
 from .models import Company, QualificationGrade
@@ -46,65 +46,56 @@ def export_bytes(statement) -> bytes:
     return write_workbook(company_columns(), db.session.scalars(statement), title="物业企业")
 
 
-def import_companies(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
-    result = ImportResult()
-    problem = check_file(data, filename)
-    if problem:
-        result.errors.append(RowError(0, _("文件"), problem))
-        return result
-    columns = company_columns()
-    headers = {c.key: c.header for c in columns}
-    sheet = read_workbook(data, columns)
-    result.errors.extend(sheet.errors)
-    result.rows = len(sheet.rows)
-    if not sheet.rows and not sheet.errors:
-        result.errors.append(RowError(0, "-", _("文件中没有数据行。")))
-        return result
-    known_codes = dict(db.session.execute(select(Company.credit_code, Company.name)).all())
-    known_names = {name.lower() for (name,) in db.session.execute(select(Company.name))}
-    seen_codes: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    ready = []
-    for row_number, parsed in sheet.rows:
-        def error(key, message):
-            result.errors.append(RowError(row_number, headers[key], message))
+class CompanyImport(SheetImport):
+    """Adds companies (see the module docstring)."""
 
-        reported = {e.column for e in result.errors if e.row == row_number}
-        code = "".join((parsed.get("credit_code") or "").split())
-        if code and headers["credit_code"] not in reported:
+    def __init__(self, filename: str | None, actor):
+        self.filename, self.actor = filename, actor
+        self.columns = company_columns()
+        self.headers = {c.key: c.header for c in self.columns}
+
+    def prepare(self, rows) -> None:
+        self.known_codes = dict(db.session.execute(select(Company.credit_code, Company.name)).all())
+        self.known_names = {name.lower() for (name,) in db.session.execute(select(Company.name))}
+        self.seen_codes: dict[str, int] = {}
+        self.seen_names: dict[str, int] = {}
+
+    def check_row(self, row) -> dict:
+        code = "".join((row.get("credit_code") or "").split())
+        if code and self.headers["credit_code"] not in row.reported:
             message = credit_code_error(code)
             if message:
-                error("credit_code", message.rstrip("。"))
-            elif code in known_codes:
-                error("credit_code", _("已登记为“%(name)s”（系统中已存在）", name=known_codes[code]))
-            elif code in seen_codes:
-                error("credit_code", _("与第 %(row)s 行的信用代码重复", row=seen_codes[code]))
+                row.error("credit_code", message.rstrip("。"))
+            elif code in self.known_codes:
+                row.error("credit_code", _("已登记为“%(name)s”（系统中已存在）", name=self.known_codes[code]))
+            elif code in self.seen_codes:
+                row.error("credit_code", _("与第 %(row)s 行的信用代码重复", row=self.seen_codes[code]))
             else:
-                seen_codes[code] = row_number
-        name = (parsed.get("name") or "").strip()
-        if name and headers["name"] not in reported:
-            if name.lower() in known_names:
-                error("name", _("已有同名企业（系统中已存在）"))
-            elif name.lower() in seen_names:
-                error("name", _("与第 %(row)s 行的企业名称重复", row=seen_names[name.lower()]))
+                self.seen_codes[code] = row.number
+        name = (row.get("name") or "").strip()
+        if name and self.headers["name"] not in row.reported:
+            if name.lower() in self.known_names:
+                row.error("name", _("已有同名企业（系统中已存在）"))
+            elif name.lower() in self.seen_names:
+                row.error("name", _("与第 %(row)s 行的企业名称重复", row=self.seen_names[name.lower()]))
             else:
-                seen_names[name.lower()] = row_number
-        if not any(e.row == row_number for e in result.errors):
-            values = {key: parsed.get(key) for key in COMPANY_FIELDS}
-            values["credit_code"] = code
-            ready.append(values)
-    if result.errors:
-        order = [c.header for c in columns]
-        result.errors.sort(key=lambda e: (e.row, order.index(e.column) if e.column in order else -1))
-        return result
-    companies = [Company(**values) for values in ready]
-    db.session.add_all(companies)
-    db.session.flush()
-    for company in companies:
-        record("company.import", company, after=snapshot(company, list(COMPANY_FIELDS)), actor=actor)
-    record("company.import_file", None, object_type="Company", actor=actor,
-           summary=_("导入物业企业 %(n)s 家（%(file)s）", n=len(companies), file=filename or "-"),
-           after={"file": filename, "rows": len(companies)})
-    result.created = companies
-    return result
+                self.seen_names[name.lower()] = row.number
+        values = {key: row.get(key) for key in COMPANY_FIELDS}
+        values["credit_code"] = code
+        return values
 
+    def write(self, ready) -> list[Company]:
+        companies = [Company(**values) for values in ready]
+        db.session.add_all(companies)
+        db.session.flush()
+        for company in companies:
+            record("company.import", company, after=snapshot(company, list(COMPANY_FIELDS)), actor=self.actor)
+        record("company.import_file", None, object_type="Company", actor=self.actor,
+               summary=_("导入物业企业 %(n)s 家（%(file)s）", n=len(companies), file=self.filename or "-"),
+               after={"file": self.filename, "rows": len(companies)})
+        return companies
+
+
+def import_companies(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
+    """Validate every row; add all the companies, or none (see the module docstring)."""
+    return CompanyImport(filename, actor).run(data, filename)

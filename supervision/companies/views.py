@@ -22,8 +22,8 @@ from ..core.forms import MAX_INT, ConfirmForm
 from ..core.pagination import paginate
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
+from ..documents.forms import ImportForm
 from ..estates.errors import flash_errors
-from ..estates.forms import ImportForm
 from ..estates.models import Estate
 from ..estates.sections import company_sections
 from ..extensions import db

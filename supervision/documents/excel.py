@@ -7,16 +7,22 @@ imports back.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+from . import content_disposition
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,10 +71,16 @@ class RowError:
 class ParsedSheet:
     rows: list[tuple[int, dict]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    fatal: bool = False  # over a limit: the rows were dropped, only the one error stands
+    last_row: int = 1  # the last row number read (the sheet may go on below it)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def fail(self, error: RowError) -> ParsedSheet:
+        self.rows, self.errors, self.fatal = [], [error], True
+        return self
 
 
 # --- parsers -----------------------------------------------------------------
@@ -199,22 +211,103 @@ def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title:
 
 
 # --- reading -----------------------------------------------------------------
+#
+# The work is bounded by the sheet's real size, never by what the file declares: the first
+# ``blank_rows_end`` consecutive blank rows end the table (a sheet may carry a million formatted
+# but empty rows, or a stray cell far below), at most ``max_rows`` data rows and ``max_columns``
+# header columns are read, and reading stops once ``max_seconds`` have passed. Each limit has an
+# app setting (IMPORT_*), read when the import runs.
 
-def read_workbook(data: bytes, columns: list[Column], *, max_rows: int = 50_000) -> ParsedSheet:
-    """Parse every data row; collect every error rather than stop at the first."""
+@dataclass(frozen=True)
+class ReadLimits:
+    max_rows: int = 50_000
+    max_columns: int = 100
+    max_seconds: float = 30.0
+    blank_rows_end: int = 100
+
+    @classmethod
+    def from_config(cls, max_rows: int | None = None) -> ReadLimits:
+        """The app's IMPORT_* settings; ``max_rows`` (an importer's own cap) can only lower the row cap."""
+        config = current_app.config if has_app_context() else {}
+        limits = cls(max_rows=int(config.get("IMPORT_MAX_ROWS", cls.max_rows)),
+                     max_columns=int(config.get("IMPORT_MAX_COLUMNS", cls.max_columns)),
+                     max_seconds=float(config.get("IMPORT_MAX_SECONDS", cls.max_seconds)),
+                     blank_rows_end=int(config.get("IMPORT_BLANK_ROWS_END", cls.blank_rows_end)))
+        if max_rows is not None and max_rows < limits.max_rows:
+            limits = replace(limits, max_rows=max_rows)
+        return limits
+
+
+class Deadline:
+    """When an import must give up (``ReadLimits.max_seconds`` after it started)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+    def error(self, row: int = 0) -> RowError:
+        return RowError(row, "-", _("文件处理超过 %(n)s 秒仍未完成，已停止，数据均未导入。请拆分后分批导入。",
+                                    n=f"{self.seconds:g}"))
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    def _get_size(self):
+        """Skipped: without a declared size openpyxl parses the whole sheet to find one (a million
+        blank rows: a minute); the reader below reads rows until the table ends instead."""
+
+
+class _SheetReader(ExcelReader):
+    """openpyxl's read-only reader with unsized sheets (chart sheets are left out, as
+    ``Workbook.worksheets`` leaves them out)."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+def _open(data: bytes):
+    reader = _SheetReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    reader.read()
+    return reader.wb
+
+
+def _blank(values) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def read_workbook(data: bytes, columns: list[Column], *, max_rows: int | None = None,
+                  limits: ReadLimits | None = None, deadline: Deadline | None = None) -> ParsedSheet:
+    """Parse every data row of the first sheet; collect every error rather than stop at the first.
+
+    A sheet over a limit (rows, columns, time) gives one error and ``fatal``: its rows are dropped."""
+    limits = limits or ReadLimits.from_config(max_rows)
+    deadline = deadline or Deadline(limits.max_seconds)
     result = ParsedSheet()
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _open(data)
     except Exception:  # openpyxl raises many kinds for a broken file
         result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
         return result
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        headers = [str(h).strip() if h is not None else "" for h in (header_row or ())]
+        if not workbook.worksheets:
+            result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
+            return result
+        if deadline.passed():
+            return result.fail(deadline.error())
+        sheet = workbook.worksheets[0]  # unsized: rows are read until the table ends, whatever it declares
+        header_row = next(sheet.iter_rows(max_row=1, max_col=limits.max_columns + 1, values_only=True), ())
+        headers = [str(h).strip() if h is not None else "" for h in header_row]
         while headers and headers[-1] == "":
             headers.pop()
+        if len(headers) > limits.max_columns:
+            return result.fail(RowError(1, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。", n=limits.max_columns)))
         expected = [c.header for c in columns]
         missing = [h for h in expected if h not in headers]
         unknown = [h for h in headers if h and h not in expected]
@@ -224,19 +317,27 @@ def read_workbook(data: bytes, columns: list[Column], *, max_rows: int = 50_000)
             if unknown:
                 result.errors.append(RowError(1, "、".join(unknown), _("无法识别的列")))
             return result
-        positions = {h: i for i, h in enumerate(headers)}
+        where = {h: i for i, h in enumerate(headers)}
+        positions = [(column, where[column.header]) for column in columns]
+        blank_run = 0
+        rows = sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True)
         for row_number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            result.last_row = row_number
+            if deadline.passed():
+                return result.fail(deadline.error(row_number))
+            if _blank(values):
+                blank_run += 1
+                if blank_run >= limits.blank_rows_end:
+                    break  # the table has ended; anything further down is not part of it
                 continue
-            if len(result.rows) >= max_rows:
-                result.errors.append(RowError(row_number, "-", _("行数超过上限 %(n)s", n=max_rows)))
-                break
+            blank_run = 0
+            if len(result.rows) >= limits.max_rows:
+                return result.fail(RowError(row_number, "-", _(
+                    "数据超过 %(n)s 行的上限，数据均未导入。请拆分后分批导入。", n=limits.max_rows)))
             parsed = {}
-            for column in columns:
-                position = positions[column.header]
-                raw = values[position] if position < len(values) else None
+            for column, position in positions:
                 try:
-                    parsed[column.key] = column.parse_value(raw)
+                    parsed[column.key] = column.parse_value(values[position])
                 except CellError as error:
                     result.errors.append(RowError(row_number, column.header, str(error)))
             result.rows.append((row_number, parsed))
@@ -246,10 +347,6 @@ def read_workbook(data: bytes, columns: list[Column], *, max_rows: int = 50_000)
 
 
 def xlsx_response(data: bytes, filename: str):
-    from flask import current_app
-
-    from . import content_disposition
-
     response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = content_disposition(filename, fallback="export.xlsx")
     return response

@@ -1,40 +1,24 @@
 """``flask estates …``: import and export the estate register, sweep committee terms."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..documents.imports import run_import_command
 from ..extensions import db
+from .spreadsheet import import_estates
 
 cli = AppGroup("estates", help="小区台账 / Estate register.")
-
-
-def _run_import(path: str, importer, noun: str) -> None:
-    from .spreadsheet import report_lines
-
-    file = Path(path)
-    if not file.is_file():
-        raise click.ClickException(f"找不到文件：{path}")
-    result = importer(file.read_bytes(), file.name)
-    for line in report_lines(result, noun):
-        click.echo(line)
-    if not result.ok:
-        db.session.rollback()
-        sys.exit(1)
-    db.session.commit()
 
 
 @cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path):
     """Import estates from an .xlsx file (all rows or none; exit 1 on any error)."""
-    from .spreadsheet import import_estates
-
-    _run_import(path, import_estates, "小区")
+    run_import_command(path, import_estates, "小区")
 
 
 @cli.command("export")

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -160,7 +158,3 @@ class CommitteeExpireForm(VersionedForm):
 class ArchiveForm(VersionedForm):
     reason = TextAreaField(_l("归档原因"), validators=[DataRequired(message=_l("请填写归档原因。")),
                                                        Length(max=500)])
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(message=_l("请选择要导入的文件。"))])

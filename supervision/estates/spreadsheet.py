@@ -11,17 +11,16 @@ checked first; if any row is wrong nothing is imported and the report lists each
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..attachments.services import XLSX, UploadError, validate
-from ..audit.services import record
+from ..audit.services import record, record_many, snapshot
+from ..companies.credit_code import credit_code_error
+from ..companies.models import Company
 from ..core.timeutil import local_today
-from ..documents.excel import (Column, RowError, a_date, boolean, choice, decimal, integer, read_workbook, text,
-                               write_workbook)
+from ..documents.excel import Column, a_date, boolean, choice, decimal, integer, text, write_workbook
+from ..documents.imports import ImportResult, SheetImport, instructions
 from ..extensions import db
 from ..regions.models import Community, Street
 from .models import Estate, ManagementMode, PropertyType
@@ -67,16 +66,8 @@ def estate_columns() -> list[Column]:
 
 
 FIELD_TO_KEY = {"community_id": "community", "company_id": "company_code"}
-
-
-def instructions(columns: list[Column], extra: list[list] | None = None) -> list[list]:
-    rows = [["列", "是否必填", "说明"]]
-    for column in columns:
-        rows.append([column.header, "必填" if column.required else "", column.note or ""])
-    rows.append([])
-    rows.append(["导入规则", "", "每一行都通过校验才会导入；任何一行有误，整个文件都不导入，并列出出错的行、列和原因。"])
-    rows.extend(extra or [])
-    return rows
+VALUE_KEYS = ("name", "address", "management_mode", "property_type", "year_built", "buildings", "households",
+              "floor_area", "professional_vote_households", "professional_vote_on", "latitude", "longitude", "notes")
 
 
 def template_bytes() -> bytes:
@@ -98,141 +89,94 @@ def export_bytes(statement) -> bytes:
     return write_workbook(estate_columns(), estates, title="小区台账")
 
 
-@dataclass
-class ImportResult:
-    created: list = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
+class EstateImport(SheetImport):
+    """Adds estates (see the module docstring)."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    def __init__(self, filename: str | None, actor):
+        self.filename, self.actor = filename, actor
+        self.columns = estate_columns()
+        self.headers = {c.key: c.header for c in self.columns}
 
+    def prepare(self, rows) -> None:
+        self.streets: dict[str, list[Street]] = {}
+        for street in db.session.scalars(select(Street)):
+            self.streets.setdefault(street.name, []).append(street)
+        self.communities = {(c.street_id, c.name): c for c in db.session.scalars(select(Community))}
+        self.companies = {c.credit_code: c for c in db.session.scalars(select(Company))}
+        self.existing = {(street_id, name.lower()) for street_id, name in db.session.execute(
+            select(Estate.street_id, Estate.name))}
+        self.today = local_today()
+        self.seen: dict[tuple[int, str], int] = {}
 
-def check_file(data: bytes, filename: str | None) -> str | None:
-    """None when the upload is an acceptable .xlsx (by content, ≤ 10 MB), else the message."""
-    try:
-        validate(data, filename or "import.xlsx", kinds=(XLSX,))
-    except UploadError as error:
-        return error.message
-    return None
+    def check_row(self, row):
+        street = community = company = None
+        if row.get("street"):
+            candidates = self.streets.get(row.get("street"), [])
+            if not candidates:
+                row.error("street", _("找不到街道“%(name)s”", name=row.get("street")))
+            elif len(candidates) > 1:
+                row.error("street", _("街道名称“%(name)s”不唯一", name=row.get("street")))
+            else:
+                street = candidates[0]
+        if street is not None and row.get("community"):
+            community = self.communities.get((street.id, row.get("community")))
+            if community is None:
+                row.error("community", _("%(street)s下找不到社区“%(name)s”", street=street.name,
+                                         name=row.get("community")))
+        code = row.get("company_code")
+        if code:
+            message = credit_code_error(code)
+            if message:
+                row.error("company_code", message)
+            else:
+                company = self.companies.get(code)
+                if company is None:
+                    row.error("company_code", _("系统中没有统一社会信用代码为 %(code)s 的企业，请先登记或导入企业",
+                                                code=code))
+                elif row.get("company_name") and row.get("company_name") != company.name:
+                    row.error("company_name", _("信用代码对应的企业为“%(name)s”，与填写的名称不一致",
+                                                name=company.name))
+        elif row.get("company_name"):
+            row.error("company_code", _("请填写物业企业的统一社会信用代码"))
+
+        values = {key: row.get(key) for key in VALUE_KEYS}
+        values["is_old"] = bool(row.get("is_old"))
+        values["committee_eligible"] = True if row.get("committee_eligible") is None else row.get("committee_eligible")
+        values["community_id"] = community.id if community else None
+        values["company_id"] = company.id if company else None
+        for field_name, message in estate_errors(values, community=community, company=company, today=self.today,
+                                                 check_duplicates=False):
+            key = FIELD_TO_KEY.get(field_name, field_name)
+            if key == "community" and community is None:
+                continue  # the street or community is already reported
+            if key in self.headers and self.headers[key] not in row.reported:
+                row.error(key, message.rstrip("。"))
+        if street is not None and row.get("name"):
+            key = (street.id, row.get("name").lower())
+            if key in self.existing:
+                row.error("name", _("%(street)s已有同名小区（系统中已存在）", street=street.name))
+            elif key in self.seen:
+                row.error("name", _("与第 %(row)s 行重复（同一街道下同名）", row=self.seen[key]))
+            else:
+                self.seen[key] = row.number
+        return values, community
+
+    def write(self, ready) -> list[Estate]:
+        estates = []
+        for values, community in ready:
+            estate = Estate(**values, street_id=community.street_id)
+            estate.committee_due_on = formation_due_date(estate)
+            estates.append(estate)
+        db.session.add_all(estates)
+        db.session.flush()
+        fields = list(AUDITED_ESTATE_FIELDS)
+        record_many("estate.import", ((estate, snapshot(estate, fields)) for estate in estates), actor=self.actor)
+        record("estate.import_file", None, object_type="Estate", actor=self.actor,
+               summary=_("导入小区 %(n)s 个（%(file)s）", n=len(estates), file=self.filename or "-"),
+               after={"file": self.filename, "rows": len(estates)})
+        return estates
 
 
 def import_estates(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
     """Validate every row; add all the estates, or none (see the module docstring)."""
-    from ..companies.credit_code import credit_code_error
-    from ..companies.models import Company
-
-    result = ImportResult()
-    problem = check_file(data, filename)
-    if problem:
-        result.errors.append(RowError(0, _("文件"), problem))
-        return result
-    columns = estate_columns()
-    headers = {c.key: c.header for c in columns}
-    sheet = read_workbook(data, columns)
-    result.errors.extend(sheet.errors)
-    result.rows = len(sheet.rows)
-    if not sheet.rows and not sheet.errors:
-        result.errors.append(RowError(0, "-", _("文件中没有数据行。")))
-        return result
-
-    streets: dict[str, list[Street]] = {}
-    for street in db.session.scalars(select(Street)):
-        streets.setdefault(street.name, []).append(street)
-    communities = {(c.street_id, c.name): c for c in db.session.scalars(select(Community))}
-    companies = {c.credit_code: c for c in db.session.scalars(select(Company))}
-    existing = {(street_id, name.lower()) for street_id, name in db.session.execute(
-        select(Estate.street_id, Estate.name))}
-    today = local_today()
-    seen: dict[tuple[int, str], int] = {}
-    ready = []
-
-    for row_number, parsed in sheet.rows:
-        def error(key, message):
-            result.errors.append(RowError(row_number, headers[key], message))
-
-        street = community = company = None
-        if parsed.get("street"):
-            candidates = streets.get(parsed["street"], [])
-            if not candidates:
-                error("street", _("找不到街道“%(name)s”", name=parsed["street"]))
-            elif len(candidates) > 1:
-                error("street", _("街道名称“%(name)s”不唯一", name=parsed["street"]))
-            else:
-                street = candidates[0]
-        if street is not None and parsed.get("community"):
-            community = communities.get((street.id, parsed["community"]))
-            if community is None:
-                error("community", _("%(street)s下找不到社区“%(name)s”", street=street.name, name=parsed["community"]))
-        code = parsed.get("company_code")
-        if code:
-            message = credit_code_error(code)
-            if message:
-                error("company_code", message)
-            else:
-                company = companies.get(code)
-                if company is None:
-                    error("company_code", _("系统中没有统一社会信用代码为 %(code)s 的企业，请先登记或导入企业", code=code))
-                elif parsed.get("company_name") and parsed["company_name"] != company.name:
-                    error("company_name", _("信用代码对应的企业为“%(name)s”，与填写的名称不一致", name=company.name))
-        elif parsed.get("company_name"):
-            error("company_code", _("请填写物业企业的统一社会信用代码"))
-
-        values = {key: parsed.get(key) for key in (
-            "name", "address", "management_mode", "property_type", "year_built", "buildings", "households",
-            "floor_area", "professional_vote_households", "professional_vote_on", "latitude", "longitude",
-            "notes")}
-        values["is_old"] = bool(parsed.get("is_old"))
-        values["committee_eligible"] = True if parsed.get("committee_eligible") is None else parsed["committee_eligible"]
-        values["community_id"] = community.id if community else None
-        values["company_id"] = company.id if company else None
-        reported = {e.column for e in result.errors if e.row == row_number}
-        for field_name, message in estate_errors(values, community=community, company=company, today=today,
-                                                 check_duplicates=False):
-            key = FIELD_TO_KEY.get(field_name, field_name)
-            if key in headers and headers[key] not in reported and not (key == "community" and community is None):
-                error(key, message.rstrip("。"))
-                reported.add(headers[key])
-        if street is not None and parsed.get("name"):
-            key = (street.id, parsed["name"].lower())
-            if key in existing:
-                error("name", _("%(street)s已有同名小区（系统中已存在）", street=street.name))
-            elif key in seen:
-                error("name", _("与第 %(row)s 行重复（同一街道下同名）", row=seen[key]))
-            else:
-                seen[key] = row_number
-        if not any(e.row == row_number for e in result.errors):
-            ready.append((values, community))
-
-    if result.errors:
-        result.errors.sort(key=lambda e: (e.row, [c.header for c in columns].index(e.column)
-                                          if e.column in headers.values() else -1))
-        return result
-    estates = []
-    for values, community in ready:
-        estate = Estate(**{k: v for k, v in values.items()}, street_id=community.street_id)
-        estate.committee_due_on = formation_due_date(estate)
-        estates.append(estate)
-    db.session.add_all(estates)
-    db.session.flush()
-    from ..audit.services import record_many, snapshot
-
-    fields = list(AUDITED_ESTATE_FIELDS)
-    record_many("estate.import", ((estate, snapshot(estate, fields)) for estate in estates), actor=actor)
-    record("estate.import_file", None, object_type="Estate", actor=actor,
-           summary=_("导入小区 %(n)s 个（%(file)s）", n=len(estates), file=filename or "-"),
-           after={"file": filename, "rows": len(estates)})
-    result.created = estates
-    return result
-
-
-def report_lines(result: ImportResult, noun: str) -> list[str]:
-    """The import report as text lines (the CLI prints them; the web page shows a table)."""
-    if result.ok:
-        return [_("已导入 %(n)s 个%(noun)s。", n=len(result.created), noun=noun)]
-    lines = [_("未导入：发现 %(n)s 处错误，文件中的数据均未导入。", n=len(result.errors)), _("行\t列\t错误")]
-    for error in result.errors:
-        lines.append(f"{error.row or '-'}\t{error.column}\t{error.message}")
-    return lines
-
+    return EstateImport(filename, actor).run(data, filename)

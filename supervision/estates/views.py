@@ -27,13 +27,14 @@ from ..core.forms import ConfirmForm
 from ..core.pagination import paginate, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
+from ..documents.forms import ImportForm
 from ..extensions import db
 from ..i18n import in_chinese
 from ..regions.models import Community, Street
 from . import services, spreadsheet
 from .errors import flash_errors
 from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
-                    CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm, ImportForm)
+                    CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm)
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
 from .sections import estate_sections
 

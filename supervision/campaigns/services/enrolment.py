@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import utcnow
-from ...documents.excel import Column, RowError, read_workbook, text, write_workbook
+from ...documents.excel import Column, text, write_workbook
+from ...documents.imports import ImportResult, SheetImport
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...regions.models import Street
@@ -123,58 +124,53 @@ def import_template() -> bytes:
     return write_workbook(IMPORT_COLUMNS, [], title="纳入小区", example=True, extra_sheets={"说明": help_rows})
 
 
-@dataclass
-class ImportOutcome:
-    errors: list[RowError] = field(default_factory=list)
-    result: EnrolResult | None = None
+class EnrolmentImport(SheetImport):
+    """Enrols the listed estates of ``campaign``."""
 
+    columns = IMPORT_COLUMNS
+    max_rows = 5000
 
-def import_enrolments(campaign: Campaign, data: bytes, *, actor) -> ImportOutcome:
-    """All or nothing: every row is checked; nothing is enrolled if any row fails."""
-    require_bureau(actor, _("纳入小区"))
-    parsed = read_workbook(data, IMPORT_COLUMNS, max_rows=5000)
-    outcome = ImportOutcome(errors=list(parsed.errors))
-    if not parsed.rows and not parsed.errors:
-        outcome.errors.append(RowError(0, "-", _("文件中没有数据行。")))
-    if outcome.errors and not parsed.rows:
-        return outcome
-    streets = {name: sid for sid, name in db.session.execute(select(Street.id, Street.name))}
-    wanted_pairs = {(v.get("street"), v.get("estate")) for _r, v in parsed.rows}
-    estates = {}
-    street_ids = {streets[s] for s, _e in wanted_pairs if s in streets}
-    if street_ids:
-        for estate in db.session.scalars(select(Estate).where(Estate.street_id.in_(street_ids))):
-            estates[(estate.street_id, estate.name)] = estate
-    seen = {}
-    chosen = []
-    for row_number, values in parsed.rows:
-        street_name, estate_name = values.get("street"), values.get("estate")
+    def __init__(self, campaign: Campaign, actor):
+        self.campaign, self.actor = campaign, actor
+
+    def prepare(self, rows) -> None:
+        self.streets = {name: sid for sid, name in db.session.execute(select(Street.id, Street.name))}
+        wanted = {row.get("street") for row in rows}
+        street_ids = {self.streets[name] for name in wanted if name in self.streets}
+        self.estates = {}
+        if street_ids:
+            for estate in db.session.scalars(select(Estate).where(Estate.street_id.in_(street_ids))):
+                self.estates[(estate.street_id, estate.name)] = estate
+        self.seen: dict[int, int] = {}
+
+    def check_row(self, row):
+        street_name, estate_name = row.get("street"), row.get("estate")
         if not street_name or not estate_name:
-            continue  # a required-cell error was already recorded
-        street_id = streets.get(street_name)
+            return None  # a required-cell error was already recorded
+        street_id = self.streets.get(street_name)
         if street_id is None:
-            outcome.errors.append(RowError(row_number, "所属街道", _("找不到街道“%(name)s”", name=street_name)))
-            continue
-        estate = estates.get((street_id, estate_name))
+            row.error("street", _("找不到街道“%(name)s”", name=street_name))
+            return None
+        estate = self.estates.get((street_id, estate_name))
         if estate is None:
-            outcome.errors.append(RowError(row_number, "小区名称",
-                                           _("%(street)s没有名为“%(name)s”的小区", street=street_name,
-                                             name=estate_name)))
-            continue
-        if estate.archived_at is not None:
-            outcome.errors.append(RowError(row_number, "小区名称", _("小区已归档")))
-            continue
-        if estate.id in seen:
-            outcome.errors.append(RowError(row_number, "小区名称",
-                                           _("与第 %(row)s 行重复", row=seen[estate.id])))
-            continue
-        seen[estate.id] = row_number
-        chosen.append(estate)
-    if outcome.errors:
-        outcome.errors.sort(key=lambda e: e.row)
-        return outcome
-    outcome.result = enrol(campaign, chosen, actor=actor)
-    return outcome
+            row.error("estate", _("%(street)s没有名为“%(name)s”的小区", street=street_name, name=estate_name))
+        elif estate.archived_at is not None:
+            row.error("estate", _("小区已归档"))
+        elif estate.id in self.seen:
+            row.error("estate", _("与第 %(row)s 行重复", row=self.seen[estate.id]))
+        else:
+            self.seen[estate.id] = row.number
+        return estate
+
+    def write(self, ready) -> EnrolResult:
+        return enrol(self.campaign, ready, actor=self.actor)
+
+
+def import_enrolments(campaign: Campaign, data: bytes, filename: str | None = None, *, actor) -> ImportResult:
+    """All or nothing: every row is checked; nothing is enrolled if any row fails.
+    ``created`` is the ``EnrolResult``."""
+    require_bureau(actor, _("纳入小区"))
+    return EnrolmentImport(campaign, actor).run(data, filename)
 
 
 def enrolled_estate_ids(campaign: Campaign) -> set[int]:

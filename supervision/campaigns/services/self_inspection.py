@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...attachments.services import EVIDENCE, PDF, XLSX, attachments_of, store, validate
+from ...attachments.services import EVIDENCE, PDF, attachments_of, store, validate
 from ...audit.services import record, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
-from ...documents.excel import CellError, Column, RowError, boolean, read_workbook, text, write_workbook
+from ...documents.excel import CellError, Column, RowError, boolean, text, write_workbook
+from ...documents.imports import SheetImport
 from ...extensions import db
 from ...notifications.services import company_users, notify
 from ..models import (ChecklistItem, ChecklistKind, Enrolment, ItemSource, ItemState, RectificationItem,
@@ -402,46 +403,56 @@ def workbook(si: SelfInspection) -> bytes:
     return write_workbook(WORKBOOK_COLUMNS, rows, title="自查检查表", extra_sheets={"填写说明": help_rows})
 
 
+class WorkbookImport(SheetImport):
+    """The filled checklist workbook of one self-inspection, saved as a draft."""
+
+    columns = WORKBOOK_COLUMNS
+    max_rows = 1000
+
+    def __init__(self, si: SelfInspection, actor):
+        self.si, self.actor = si, actor
+        self.items = {item.code: item for item in si.template.items}
+        self.seen: dict[str, int] = {}
+
+    def check_row(self, row):
+        code = row.get("code")
+        if not code:
+            return None  # the required-cell error is already recorded
+        item = self.items.get(code)
+        if item is None:
+            row.error("code", _("检查表中没有编号“%(code)s”", code=code))
+            return None
+        if code in self.seen:
+            row.error("code", _("与第 %(row)s 行重复", row=self.seen[code]))
+            return None
+        self.seen[code] = row.number
+        kind = row.get("kind")
+        if kind and kind not in (KIND_LABELS[item.kind], item.kind.value):
+            row.error("kind", _("应为“%(kind)s”，请勿修改", kind=KIND_LABELS[item.kind]))
+            return None
+        try:
+            parse_answer(item, row.get("answer"))
+        except CellError as error:
+            row.error("answer", f"{code}：{error}")
+            return None
+        return item.id, row.get("answer"), row.get("remark")
+
+    def write(self, ready) -> list[RowError]:
+        ready = [entry for entry in ready if entry is not None]
+        raw = {item_id: answer for item_id, answer, _remark in ready}
+        remarks = {item_id: remark for item_id, _answer, remark in ready}
+        outcome = save_answers(self.si, raw, remarks, actor=self.actor)
+        if outcome.errors:  # cannot happen after the checks above, but never save half
+            return [RowError(0, "-", message) for message in outcome.errors.values()]
+        record("self_inspection.import", self.si, after={"rows": len(raw)}, actor=self.actor)
+        return []
+
+
 def import_workbook(si: SelfInspection, data: bytes, *, actor) -> list[RowError]:
     """Read the filled workbook back: every row checked, all or nothing; saves a draft."""
     _check_editable(si, actor)
-    validate(data, "upload.xlsx", (XLSX,))
-    parsed = read_workbook(data, WORKBOOK_COLUMNS, max_rows=1000)
-    errors = list(parsed.errors)
-    if not parsed.rows and not errors:
-        errors.append(RowError(0, "-", _("文件中没有数据行。")))
-    items = {item.code: item for item in si.template.items}
-    raw, remarks, seen = {}, {}, {}
-    for row_number, values in parsed.rows:
-        code = values.get("code")
-        if not code:
-            continue
-        item = items.get(code)
-        if item is None:
-            errors.append(RowError(row_number, "编号", _("检查表中没有编号“%(code)s”", code=code)))
-            continue
-        if code in seen:
-            errors.append(RowError(row_number, "编号", _("与第 %(row)s 行重复", row=seen[code])))
-            continue
-        seen[code] = row_number
-        kind = values.get("kind")
-        if kind and kind not in (KIND_LABELS[item.kind], item.kind.value):
-            errors.append(RowError(row_number, "类型", _("应为“%(kind)s”，请勿修改", kind=KIND_LABELS[item.kind])))
-            continue
-        try:
-            parse_answer(item, values.get("answer"))
-        except CellError as error:
-            errors.append(RowError(row_number, "填报结果", f"{code}：{error}"))
-            continue
-        raw[item.id] = values.get("answer")
-        remarks[item.id] = values.get("remark")
-    if errors:
-        return sorted(errors, key=lambda e: e.row)
-    outcome = save_answers(si, raw, remarks, actor=actor)
-    if outcome.errors:  # cannot happen after the checks above, but never save half
-        return [RowError(0, "-", message) for message in outcome.errors.values()]
-    record("self_inspection.import", si, after={"rows": len(raw)}, actor=actor)
-    return []
+    result = WorkbookImport(si, actor).run(data, "upload.xlsx")
+    return result.errors if result.errors else result.created
 
 
 def input_value(item: ChecklistItem, answer: SelfInspectionAnswer | None) -> str:

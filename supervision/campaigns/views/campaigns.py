@@ -253,21 +253,19 @@ def enrol_import(campaign_id: int):
     form = UploadForm()
     errors = []
     if form.validate_on_submit():
-        from ...attachments.services import XLSX, validate
-
-        data = form.file.data.read()
+        upload = form.file.data
         try:
-            validate(data, form.file.data.filename, (XLSX,))
-            outcome = enrolment_service.import_enrolments(campaign, data, actor=current_user)
+            outcome = enrolment_service.import_enrolments(campaign, upload.read(), upload.filename, actor=current_user)
         except DomainError as error:
             form.file.errors = list(form.file.errors) + [error.message]
         else:
             if outcome.errors:
+                db.session.rollback()
                 errors = outcome.errors
                 flash(_("文件有 %(n)s 处错误，未导入任何小区。请改正后重新上传。", n=len(errors)), "danger")
             else:
                 db.session.commit()
-                result = outcome.result
+                result = outcome.created
                 flash(_("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
                         added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
                 return redirect(url_for(".enrolments", campaign_id=campaign.id))
