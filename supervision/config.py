@@ -66,6 +66,9 @@ def default_config(instance_path: Path) -> dict:
         # argon2 parameters; tests lower them to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": 3,
         "PASSWORD_HASH_MEMORY_COST": 65536,
+        # How many proxies (nginx, the bureau's gateway) stand in front of the app: the client address
+        # (login throttles, rate limits, audit) is then taken from their X-Forwarded-For. 0 = none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PASSWORD_MIN_LENGTH": 10,
         # Production (SUPERVISION_ENV=production): the app refuses to start while a demo account
         # still has the demo password, and `flask seed demo` refuses to run.

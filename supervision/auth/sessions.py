@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -37,10 +37,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Rows of sessions that began longer ago than this (and so are long over) are deleted at the next login.
+KEEP_DAYS = 90
+
+
 def start(user: User, *, ip: str | None, user_agent: str | None) -> tuple[UserSession, str]:
     """Open a session for a user who has just logged in; returns it and the token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    keep = max(timedelta(days=KEEP_DAYS), timedelta(hours=2 * current_app.config["SESSION_MAX_HOURS"]))
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < now - keep))
     row = UserSession(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
                       ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:255] or None)
     db.session.add(row)

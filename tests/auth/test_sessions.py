@@ -218,3 +218,16 @@ def test_the_session_checks_are_shared_by_every_worker(app, client, auth, world)
     finally:
         with worker2.app_context():
             db.engine.dispose()
+
+
+def test_rows_of_long_finished_sessions_are_deleted_at_the_next_login(client, auth, world):
+    with time_machine.travel(T0, tick=False):
+        auth.login("officer")
+        auth.logout()
+    with time_machine.travel(T0 + timedelta(days=89), tick=False):
+        auth.login("officer")
+        assert len(_rows(world.officer)) == 2
+        auth.logout()
+    with time_machine.travel(T0 + timedelta(days=91), tick=False):
+        auth.login("officer")
+    assert [row.created_at for row in _rows(world.officer)] == [T0 + timedelta(days=89), T0 + timedelta(days=91)]

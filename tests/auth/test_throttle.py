@@ -91,13 +91,19 @@ def test_success_clears_the_count_and_quiet_forgets_it(client, auth, world):
         assert "登录失败次数过多" in _fail(client, 1).get_data(as_text=True)
 
 
-def test_throttles_are_shared_by_every_worker(client, app, world):
-    """A second app on the same database (another worker) sees the first one's count."""
+def _another_worker(app, **extra):
+    """Another app process on the same database, as a second gunicorn worker would be."""
     config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY",
                                                "PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST")}
-    worker2 = create_app(dict(config, TESTING=True, SQLALCHEMY_ENGINE_OPTIONS={}, RATELIMIT_ENABLED=False,
-                              SERVER_NAME="localhost"))
-    worker2.test_client_class = Client
+    worker = create_app(dict(config, TESTING=True, SQLALCHEMY_ENGINE_OPTIONS={}, RATELIMIT_ENABLED=False,
+                             SERVER_NAME="localhost", **extra))
+    worker.test_client_class = Client
+    return worker
+
+
+def test_throttles_are_shared_by_every_worker(client, app, world):
+    """A second app on the same database (another worker) sees the first one's count."""
+    worker2 = _another_worker(app)
     try:
         with time_machine.travel(T0, tick=False):
             _fail(client, 4)
@@ -136,3 +142,22 @@ def test_only_the_admin_sees_or_clears_throttles(client, login_as, world):
             assert other.get("/admin/login-throttles").status_code == 403
             assert other.post(f"/admin/login-throttles/{row.id}/clear").status_code == 403
         assert db.session.scalar(select(LoginThrottle.failures).where(LoginThrottle.id == row.id)) == 5
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(app, world):
+    """With TRUSTED_PROXIES=1 two users behind one nginx are two addresses, not one."""
+    proxied = _another_worker(app, TRUSTED_PROXIES=1)
+    try:
+        client = proxied.test_client()
+        with time_machine.travel(T0, tick=False):
+            for _ in range(5):
+                client.post("/login", data={"username": "officer", "password": "wrong"},
+                            headers={"X-Forwarded-For": "203.0.113.7"})
+            ok = client.post("/login", data={"username": "officer", "password": DEFAULT_PASSWORD},
+                             headers={"X-Forwarded-For": "203.0.113.8"})
+            assert ok.status_code == 302
+        [row] = db.session.scalars(select(LoginThrottle)).all()
+        assert row.address == "203.0.113.7" and row.failures == 5
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
