@@ -72,9 +72,25 @@ def default_config(instance_path: Path) -> dict:
         # argon2 parameters; tests lower them to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": 3,
         "PASSWORD_HASH_MEMORY_COST": 65536,
-        "PASSWORD_MIN_LENGTH": 8,
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        # How many proxies (nginx, the bureau's gateway) stand in front of the app: the client address
+        # (login throttles, rate limits, audit) is then taken from their X-Forwarded-For. 0 = none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "PASSWORD_MIN_LENGTH": 10,
+        # Production (SUPERVISION_ENV=production): the app refuses to start while a demo account
+        # still has the demo password, and `flask seed demo` refuses to run.
+        "PRODUCTION": os.environ.get("SUPERVISION_ENV", "").strip().lower() == "production",
+        # Failed logins are counted per (account name, client address): after LOGIN_THROTTLE_AFTER
+        # failures that pair waits 1 minute, then twice as long after each further failure, up to
+        # LOGIN_THROTTLE_MAX_MINUTES. The count is forgotten after LOGIN_THROTTLE_FORGET_MINUTES quiet.
+        "LOGIN_THROTTLE_AFTER": 5,
+        "LOGIN_THROTTLE_FIRST_MINUTES": 1,
+        "LOGIN_THROTTLE_MAX_MINUTES": 15,
+        "LOGIN_THROTTLE_FORGET_MINUTES": 60,
+        # A login ends after this long without a request, and this long after it began at the latest.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        # A session's "last seen" is written at most this often (seconds), not on every request.
+        "SESSION_TOUCH_SECONDS": 60,
         "PER_PAGE": 50,
         # Seconds the landing dashboard's indicator values are reused (per process); 0 = always live.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),

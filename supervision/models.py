@@ -1,7 +1,7 @@
 """Imports every model so that SQLAlchemy and Alembic see the whole schema."""
 from .attachments.models import Attachment  # noqa: F401
 from .audit.models import AuditLog  # noqa: F401
-from .auth.models import User  # noqa: F401
+from .auth.models import LoginThrottle, User, UserSession  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401

@@ -1,6 +1,8 @@
-"""One demo user per role, all with the password ``supervision-demo``."""
+"""One demo user per role, all with the password ``supervision-demo`` (refused in production)."""
 from __future__ import annotations
 
+import click
+from flask import current_app
 from sqlalchemy import select
 
 from ..companies.credit_code import make_credit_code
@@ -14,6 +16,9 @@ from .roles import Role
 
 
 def seed_demo(rng) -> None:
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("生产环境（SUPERVISION_ENV=production）不能建立演示账户。"
+                                   " / Demo accounts are not created in production.")
     data = load_json("demo/users.json")
     spec = data["demo_company"]
     company, _created = get_or_create(

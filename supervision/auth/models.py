@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import TimestampMixin, VersionedMixin
@@ -35,8 +35,6 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
 
@@ -46,12 +44,7 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"{self.display_name}（{self.username}）"
 
-    def get_id(self) -> str:
-        from .session import session_id_for
-
-        return session_id_for(self)
-
-    # Flask-Login: a disabled account cannot hold a session.
+    # Flask-Login: a disabled account cannot log in (and its sessions are ended, see sessions.py).
     @property
     def is_active(self) -> bool:
         return self.active
@@ -82,3 +75,48 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     def scope_clause(cls, user):
         # Accounts are the administrator's business; everyone else sees only their own.
         return true() if user.role in ADMIN else cls.id == user.id
+
+
+class UserSession(db.Model):
+    """One login of one user: the signed session cookie holds a random token whose hash is kept here.
+
+    A session is valid while ``ended_at`` is empty, the user is active, it was used within the idle
+    timeout and it is younger than the absolute lifetime (``sessions.check``).
+    """
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user = relationship("User")
+
+    def __str__(self) -> str:
+        return f"{self.user}（{self.ip or '-'}）"
+
+    @classmethod
+    def scope_clause(cls, user):
+        # Everyone sees their own sessions only; the administrator acts on a user's sessions as a whole.
+        return cls.user_id == user.id
+
+
+class LoginThrottle(db.Model):
+    """Failed logins of one account name from one client address, and the delay they earned."""
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("username", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))  # lower-cased, as typed (the account may not exist)
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"

@@ -1,8 +1,7 @@
-"""Accounts: authentication with lockout, and the administrator's actions."""
+"""Accounts: authentication with per-address throttling, and the administrator's actions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,7 +11,8 @@ from ..audit.services import record, record_change, snapshot
 from ..core.errors import DomainError
 from ..core.timeutil import to_local, utcnow
 from ..extensions import db
-from .models import User
+from . import password_rules, sessions, throttle
+from .models import User, UserSession
 from .passwords import hash_password, needs_rehash, verify_password
 from .roles import Role
 
@@ -37,51 +37,42 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[key]
 
 
-def _lock_message(user: User) -> str:
-    until = to_local(user.locked_until)
-    return _("登录失败次数过多，账户已锁定15分钟，请于 %(time)s 后再试。", time=until.strftime("%H:%M"))
+def _wait_message(until) -> str:
+    return _("登录失败次数过多，请于 %(time)s 后再试。其他电脑或网络上的登录不受影响。",
+             time=to_local(until).strftime("%H:%M:%S"))
 
 
-def authenticate(username: str, password: str) -> LoginResult:
-    """Check a login; count failures and lock the account after too many."""
+def authenticate(username: str, password: str, *, address: str | None = None) -> LoginResult:
+    """Check a login. Failures are throttled per (name, address), the same for unknown and known names."""
     username = (username or "").strip()
+    until = throttle.blocked_until(username, address)
+    if until is not None:
+        return LoginResult(None, _wait_message(until))
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    generic = _("用户名或密码错误。")
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        record("auth.login_failed", object_type="User", summary=username[:64] or "-",
-               after={"username": username[:64], "reason": "unknown_user"})
-        return LoginResult(None, generic)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        return LoginResult(None, _lock_message(user))
-    if not verify_password(user.password_hash, password):
-        limit = current_app.config["LOGIN_MAX_FAILURES"]
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= limit:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            record("auth.locked", user, actor=user,
-                   after={"locked_until": user.locked_until, "after_failures": limit})
-            return LoginResult(None, _lock_message(user))
-        record("auth.login_failed", user, actor=user, after={"failed_logins": user.failed_logins})
-        remaining = limit - user.failed_logins
-        return LoginResult(None, generic + _("再失败 %(n)s 次账户将被锁定15分钟。", n=remaining))
+    if user is None or not verify_password(user.password_hash, password):
+        if user is None:
+            verify_password(_dummy_hash(), password)
+        record("auth.login_failed", user, object_type="User", summary=username[:64] or "-", actor=user,
+               after={"username": username[:64], "address": address,
+                      "reason": "unknown_user" if user is None else "wrong_password"})
+        row = throttle.register_failure(username, address)
+        if row.blocked_until is not None and row.blocked_until > utcnow():
+            return LoginResult(None, _wait_message(row.blocked_until))
+        return LoginResult(None, _("用户名或密码错误。"))
     if not user.active:
         return LoginResult(None, _("该账户已停用，请联系系统管理员。"))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    throttle.register_success(username, address)
+    user.last_login_at = utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    record("auth.login", user, actor=user)
+    record("auth.login", user, actor=user, after={"address": address})
     return LoginResult(user)
 
 
-def check_password_rules(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise DomainError(_("密码长度至少为 %(n)s 位。", n=minimum), field="password")
+def check_password_rules(password: str, *, user: User | None = None, username: str | None = None,
+                         field: str = "password") -> None:
+    password_rules.check(password, username=user.username if user else username,
+                         current_hash=user.password_hash if user else None, field=field)
 
 
 def _check_binding(role: Role, street_id, company_id) -> tuple[int | None, int | None]:
@@ -102,7 +93,7 @@ def create_user(*, username: str, display_name: str, role: Role, password: str,
     username = username.strip()
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise DomainError(_("用户名“%(name)s”已被使用。", name=username), field="username")
-    check_password_rules(password)
+    check_password_rules(password, username=username)
     street_id, company_id = _check_binding(role, street_id, company_id)
     user = User(
         username=username, display_name=display_name.strip(), role=role, phone=phone,
@@ -148,34 +139,36 @@ def set_active(user: User, active: bool, *, actor) -> User:
         if user.role is Role.BUREAU_ADMIN:
             _refuse_last_admin(user)
     user.active = active
-    if active:
-        user.failed_logins = 0
-        user.locked_until = None
+    ended = 0 if active else sessions.end_all(user, sessions.DISABLED)
     record("user.enable" if active else "user.disable", user,
-           before={"active": not active}, after={"active": active}, actor=actor)
+           before={"active": not active}, after={"active": active} | ({"sessions_ended": ended} if ended else {}),
+           actor=actor)
     return user
 
 
 def reset_password(user: User, new_password: str, *, actor) -> User:
-    """An administrator sets a temporary password; the user must change it."""
-    check_password_rules(new_password)
+    """An administrator sets a temporary password; the user must change it.
+
+    Every session of the user ends, and the login throttles of the account name are cleared.
+    """
+    check_password_rules(new_password, user=user)
     user.password_hash = hash_password(new_password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
-    record("user.reset_password", user, actor=actor)
+    ended = sessions.end_all(user, sessions.PASSWORD_RESET)
+    cleared = throttle.clear_for_username(user.username)
+    record("user.reset_password", user, actor=actor, after={"sessions_ended": ended, "throttles_cleared": cleared})
     return user
 
 
-def change_own_password(user: User, current: str, new: str) -> User:
+def change_own_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> User:
+    """Change one's own password; every other session of the user ends (``keep`` continues)."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_("当前密码不正确。"), field="current_password")
-    check_password_rules(new)
-    if verify_password(user.password_hash, new):
-        raise DomainError(_("新密码不能与当前密码相同。"), field="new_password")
+    check_password_rules(new, user=user, field="new_password")
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    record("user.change_password", user, actor=user)
+    ended = sessions.end_all(user, sessions.PASSWORD_CHANGE, except_session=keep)
+    record("user.change_password", user, actor=user, after={"other_sessions_ended": ended})
     return user
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
@@ -14,12 +14,15 @@ from ..core.pagination import paginate
 from ..core.urls import is_safe_next
 from ..extensions import db, limiter
 from ..i18n import LOCALES
-from . import scope, services
+from . import scope, services, sessions
+from .account_views import bp as account_bp
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm
 from .models import User
 from .roles import ADMIN, Role
+from .session import begin, current_session, finish
 
 bp = Blueprint("auth", __name__)
+extra_blueprints = (account_bp,)
 
 
 def _login_limit() -> str:
@@ -33,11 +36,11 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data)
+        result = services.authenticate(form.username.data, form.password.data, address=request.remote_addr)
+        if result.ok:
+            begin(result.user)
         db.session.commit()
         if result.ok:
-            session.clear()
-            login_user(result.user)
             if result.user.must_change_password:
                 flash(_("请先修改初始密码。"), "warning")
                 return redirect(url_for("auth.change_password"))
@@ -50,8 +53,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    finish()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -62,14 +64,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                         keep=current_session())
         except DomainError as error:
             if not apply_domain_error(form, error):
                 flash(error.message, "danger")
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session id follows the new hash
-            flash(_("密码已修改。"), "success")
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -215,3 +217,19 @@ def user_reset_password(user_id: int):
             return redirect(url_for("auth.users"))
     return render_template("auth/reset_password.html", form=form, user=user)
 
+
+
+@bp.route("/admin/users/<int:user_id>/sign-out", methods=["GET", "POST"])
+@scope.role_required(ADMIN)
+def user_sign_out(user_id: int):
+    user = scope.load(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        count = sessions.sign_out_everywhere(user, actor=current_user)
+        db.session.commit()
+        flash(_("已让 %(name)s 在所有设备上退出登录（%(n)s 个会话）。", name=user.username, n=count), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("confirm.html", form=form, title=_("在所有设备上退出登录"),
+                           message=_("确定让用户“%(name)s”在所有设备上退出登录吗？其正在进行的操作须重新登录后继续。",
+                                     name=str(user)),
+                           cancel_url=url_for("auth.users"), danger=True)

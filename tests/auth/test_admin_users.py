@@ -41,7 +41,7 @@ def test_short_password_and_duplicate_username_are_refused(login_as, world):
     client = login_as(world.admin)
     text = client.post("/admin/users/new", data={
         "username": "newone", "display_name": "某人", "role": "leader", "password": "short"}).get_data(as_text=True)
-    assert "至少为 8 位" in text
+    assert "至少为 10 位" in text
     text = client.post("/admin/users/new", data={
         "username": "OFFICER", "display_name": "某人", "role": "leader",
         "password": "long-enough-1"}).get_data(as_text=True)
@@ -70,10 +70,12 @@ def test_admin_cannot_disable_self(login_as, world):
 
 
 def test_reset_password_unlocks_and_forces_a_change(login_as, world, app):
+    from supervision.auth.models import LoginThrottle
     from supervision.core.timeutil import utcnow
     from datetime import timedelta
 
-    world.officer.locked_until = utcnow() + timedelta(minutes=10)
+    db.session.add(LoginThrottle(username="officer", address="127.0.0.1", failures=7,
+                                 blocked_until=utcnow() + timedelta(minutes=10), last_failure_at=utcnow()))
     db.session.commit()
     client = login_as(world.admin)
     response = client.post(f"/admin/users/{world.officer.id}/reset-password",

@@ -13,6 +13,7 @@ from PIL import Image
 from supervision import create_app
 from supervision.api.services import create_token
 from supervision.attachments.services import store_bytes
+from supervision.auth import sessions, throttle
 from supervision.extensions import db
 from supervision.notifications.services import notify
 from sqlalchemy import select
@@ -78,6 +79,8 @@ def matrix(world):
     world.publication = credit.publish(name="矩阵发布", as_of=today, actor=world.officer)
     # Account objects.
     world.token, _plain = create_token(world.officer, name="matrix", days=5)
+    world.user_session, _token = sessions.start(world.officer, ip="127.0.0.1", user_agent="matrix")
+    world.throttle = throttle.register_failure("matrix", "192.0.2.1")
     notify([world.admin], kind="matrix", title="矩阵测试", dedup_key="matrix")
     db.session.commit()
     from supervision.notifications.models import Notification
@@ -90,6 +93,8 @@ def matrix(world):
         "community_id": world.community1.id,
         "attachment_id": world.attachment.id,
         "token_id": world.token.id,
+        "session_id": world.user_session.id,
+        "throttle_id": world.throttle.id,
         "notification_id": world.notification.id,
         "estate_id": world.estate1.id,
         "company_id": world.company1.id,
