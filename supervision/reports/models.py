@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..auth.roles import DISTRICT_READERS, Role
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
@@ -111,13 +111,7 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
     def late_clause(cls):
         return cls.first_submitted_at.is_not(None) & (cls.first_submitted_at > cls.due_at)
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.STREET_OFFICER:
-            return cls.street_id == user.street_id
-        return false()
+    scope_clause = scoping.ByStreet()
 
 
 class ReportTransition(db.Model):
@@ -136,9 +130,4 @@ class ReportTransition(db.Model):
     report: Mapped[WeeklyReport] = relationship(back_populates="transitions")
     by = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        from sqlalchemy import exists, select
-
-        return exists(select(WeeklyReport.id).where(WeeklyReport.id == cls.report_id,
-                                                    WeeklyReport.scope_clause(user)))
+    scope_clause = scoping.Via("report")
