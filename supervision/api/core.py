@@ -13,12 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import DomainError
-from ..core.pagination import MAX_PAGE
+from ..core.pagination import MAX_PAGE, paginate, paginate_rows
 from ..extensions import csrf, db
 from .services import user_for_token
 
@@ -181,18 +180,15 @@ def page_schema(item_schema) -> type[Schema]:
 
 
 def paginated(statement, args) -> dict:
-    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False, count=True)
+    page = paginate(statement, args["per_page"], page=args["page"])
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
 def paginated_rows(statement, args, *, row=lambda r: r) -> dict:
     """Like ``paginated`` for a select of several columns (an entity plus computed values):
     ``row`` turns each result row into what the item schema reads."""
-    page_number = args["page"]
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = db.session.execute(statement.limit(args["per_page"]).offset((page_number - 1) * args["per_page"]))
-    return {"items": [row(r) for r in rows.unique().all()], "page": page_number, "per_page": args["per_page"],
-            "total": total}
+    page = paginate_rows(statement, per_page=args["per_page"], page=args["page"])
+    return {"items": [row(r) for r in page.items], "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
 # --- fields ------------------------------------------------------------------

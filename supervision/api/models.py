@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -33,6 +34,4 @@ class ApiToken(db.Model):
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
 
-    @classmethod
-    def scope_clause(cls, user):
-        return cls.user_id == user.id
+    scope_clause = scoping.OwnRows("user_id")

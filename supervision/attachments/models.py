@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, exists, select
+from sqlalchemy import ForeignKey, Index, String, exists, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -26,6 +27,18 @@ def register_owner(name: str):
         return model
 
     return decorator
+
+
+class OwnerVisible(scoping.Rule):
+    """An attachment is visible when its owner row is (by the owner model's own rule); one
+    uploaded but not yet attached, only to its uploader."""
+
+    def clause(self, model, user):
+        clauses = [(model.owner_type == name)
+                   & exists(select(owner.id).where(owner.id == model.owner_id, owner.scope_clause(user)))
+                   for name, owner in OWNER_TYPES.items()]
+        clauses.append(model.owner_type.is_(None) & (model.uploaded_by_id == user.id))
+        return or_(*clauses)
 
 
 class Attachment(db.Model):
@@ -62,17 +75,5 @@ class Attachment(db.Model):
     def owner_model(self):
         return OWNER_TYPES.get(self.owner_type)
 
-    @classmethod
-    def scope_clause(cls, user):
-        """Visible when the owner row is visible to the user."""
-        from sqlalchemy import or_
-
-        clauses = []
-        for name, model in OWNER_TYPES.items():
-            owner_visible = exists(
-                select(model.id).where(model.id == cls.owner_id, model.scope_clause(user))
-            )
-            clauses.append((cls.owner_type == name) & owner_visible)
-        # Uploaded but not yet attached: only the uploader.
-        clauses.append(cls.owner_type.is_(None) & (cls.uploaded_by_id == user.id))
-        return or_(*clauses)
+    # Visible when the owner row is visible to the user.
+    scope_clause = OwnerVisible()

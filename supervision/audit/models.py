@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, true
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -30,9 +31,7 @@ class AuditLog(db.Model):
 
     actor = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field that differs."""

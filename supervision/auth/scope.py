@@ -1,7 +1,7 @@
 """The one place where views load objects and build list queries.
 
-Every scoped model defines ``scope_clause(user)``: a SQL condition that is true
-for the rows the user may see. Views never query a scoped model directly; they
+Every scoped model declares ``scope_clause(user)``: a SQL condition that is true
+for the rows the user may see, one of the shapes in ``core/scoping.py``. Views never query a scoped model directly; they
 call ``visible`` for lists and ``load`` for single objects, so one rule decides
 what a street office or a company sees.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -34,14 +34,6 @@ def visible(model, user=None, statement=None):
     user = user or current_user
     statement = statement if statement is not None else select(model)
     return statement.where(model.scope_clause(user))
-
-
-def can_see(model, object_id, user=None) -> bool:
-    user = user or current_user
-    found = db.session.scalar(
-        select(model.id).where(model.id == object_id, model.scope_clause(user))
-    )
-    return found is not None
 
 
 def load(model, object_id, *, roles=None, user=None, options=()):
@@ -86,7 +78,3 @@ def role_required(*roles):
 
     return decorator
 
-
-def wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

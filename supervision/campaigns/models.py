@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, exists,
-                        false, select, true)
+                        select)
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..auth.roles import DISTRICT_READERS, Role
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
@@ -130,6 +130,24 @@ class CampaignStatus(LabelledEnum):
     CLOSED = ("closed", _l("已结束"), "dark")
 
 
+def _not_draft(cls):
+    return cls.status != CampaignStatus.DRAFT
+
+
+def _enrolled_street(cls, user):
+    """One of the street's estates takes part in the campaign. (An alias of the enrolments, so that
+    the condition also works inside a query of enrolments.)"""
+    enrolment = aliased(Enrolment)
+    return exists(select(enrolment.id).where(enrolment.campaign_id == cls.id, enrolment.street_id == user.street_id))
+
+
+def _enrolled_company(cls, user):
+    """One of the company's estates takes part in the campaign."""
+    enrolment = aliased(Enrolment)
+    return exists(select(enrolment.id).where(enrolment.campaign_id == cls.id,
+                                             enrolment.company_id == user.company_id))
+
+
 class Campaign(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "campaigns"
 
@@ -164,21 +182,14 @@ class Campaign(TimestampMixin, VersionedMixin, db.Model):
     def phase_of_kind(self, kind: PhaseKind) -> "CampaignPhase | None":
         return next((p for p in self.phases if p.kind is kind), None)
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        # Streets and companies see a campaign once it has left the draft stage
-        # and one of their estates takes part in it.
-        # (An alias, so that the clause also works inside a query of enrolments.)
-        enrolment = aliased(Enrolment)
-        if user.role is Role.STREET_OFFICER:
-            return (cls.status != CampaignStatus.DRAFT) & exists(
-                select(enrolment.id).where(enrolment.campaign_id == cls.id, enrolment.street_id == user.street_id))
-        if user.role is Role.COMPANY_USER:
-            return (cls.status != CampaignStatus.DRAFT) & exists(
-                select(enrolment.id).where(enrolment.campaign_id == cls.id, enrolment.company_id == user.company_id))
-        return false()
+    # Streets and companies see a campaign once it has left the draft stage
+    # and one of their estates takes part in it.
+    scope_clause = scoping.ByStreetOrCompany(street=_enrolled_street, company=_enrolled_company, also=_not_draft)
+
+
+def _campaign_not_draft(cls):
+    campaign = aliased(Campaign)
+    return exists(select(campaign.id).where(campaign.id == cls.campaign_id, campaign.status != CampaignStatus.DRAFT))
 
 
 class CampaignPhase(db.Model):
@@ -193,17 +204,6 @@ class CampaignPhase(db.Model):
     ends_on: Mapped[date] = mapped_column()
 
     campaign: Mapped[Campaign] = relationship(back_populates="phases")
-
-
-def _by_street_or_company(cls, user):
-    """Scope of rows that carry the estate's street and managing company."""
-    if user.role in DISTRICT_READERS:
-        return true()
-    if user.role is Role.STREET_OFFICER:
-        return cls.street_id == user.street_id
-    if user.role is Role.COMPANY_USER:
-        return cls.company_id == user.company_id
-    return false()
 
 
 class EnrolmentStatus(LabelledEnum):
@@ -257,19 +257,8 @@ class Enrolment(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"{self.campaign.name} · {self.estate.name}" if self.campaign and self.estate else "enrolment"
 
-    @classmethod
-    def scope_clause(cls, user):
-        clause = _by_street_or_company(cls, user)
-        if user.role in DISTRICT_READERS:
-            return clause
-        # Enrolments of a campaign still in preparation stay with the bureau.
-        campaign = aliased(Campaign)
-        return clause & exists(select(campaign.id).where(campaign.id == cls.campaign_id,
-                                                         campaign.status != CampaignStatus.DRAFT))
-
-
-def _via_enrolment(cls, user):
-    return exists(select(Enrolment.id).where(Enrolment.id == cls.enrolment_id, Enrolment.scope_clause(user)))
+    # Enrolments of a campaign still in preparation stay with the bureau.
+    scope_clause = scoping.ByStreetOrCompany(also=_campaign_not_draft)
 
 
 @register_owner("survey")
@@ -292,9 +281,7 @@ class SurveyRecord(TimestampMixin, VersionedMixin, db.Model):
     enrolment: Mapped[Enrolment] = relationship(back_populates="survey")
     surveyed_by = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _via_enrolment(cls, user)
+    scope_clause = scoping.Via("enrolment")
 
 
 class SelfInspectionStatus(LabelledEnum):
@@ -331,9 +318,7 @@ class SelfInspection(TimestampMixin, VersionedMixin, db.Model):
         back_populates="self_inspection", cascade="all, delete-orphan"
     )
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _via_enrolment(cls, user)
+    scope_clause = scoping.Via("enrolment")
 
 
 @register_owner("answer")
@@ -353,10 +338,7 @@ class SelfInspectionAnswer(db.Model):
     self_inspection: Mapped[SelfInspection] = relationship(back_populates="answers")
     item: Mapped[ChecklistItem] = relationship()
 
-    @classmethod
-    def scope_clause(cls, user):
-        return exists(select(SelfInspection.id).where(SelfInspection.id == cls.self_inspection_id,
-                                                      SelfInspection.scope_clause(user)))
+    scope_clause = scoping.Via("self_inspection")
 
 
 # --- rectification -----------------------------------------------------------
@@ -422,9 +404,7 @@ class RectificationNotice(TimestampMixin, db.Model):
     def __str__(self) -> str:
         return self.number
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _by_street_or_company(cls, user)
+    scope_clause = scoping.ByStreetOrCompany()
 
 
 @register_owner("item")
@@ -497,9 +477,7 @@ class RectificationItem(TimestampMixin, VersionedMixin, db.Model):
     def overdue_clause(cls, today: date):
         return (cls.state != ItemState.ACCEPTED) & (cls.deadline < today)
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _by_street_or_company(cls, user)
+    scope_clause = scoping.ByStreetOrCompany()
 
 
 class ItemTransition(db.Model):
@@ -540,9 +518,7 @@ class SpotCheck(TimestampMixin, db.Model):
     company = relationship("Company")
     checked_by = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _by_street_or_company(cls, user)
+    scope_clause = scoping.ByStreetOrCompany()
 
 
 class AcceptanceVerdict(LabelledEnum):
@@ -569,9 +545,7 @@ class Acceptance(TimestampMixin, db.Model):
         back_populates="acceptance", cascade="all, delete-orphan"
     )
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _via_enrolment(cls, user)
+    scope_clause = scoping.Via("enrolment")
 
 
 class AcceptanceItemVerdict(db.Model):

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, exists, false, select, true
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.roles import DISTRICT_READERS, Role
 from ..attachments.models import register_owner
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import UTCDateTime, enum_column
@@ -46,20 +46,8 @@ class Company(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        from ..estates.models import Estate
-
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.COMPANY_USER:
-            return cls.id == user.company_id
-        if user.role is Role.STREET_OFFICER:
-            # A street office sees the companies that manage estates in its street.
-            return exists(
-                select(Estate.id).where(Estate.company_id == cls.id, Estate.street_id == user.street_id)
-            )
-        return false()
+    # A street office sees the companies that manage estates in its street.
+    scope_clause = scoping.ByStreetOrCompany(street=scoping.Via("estates"), company="id")
 
 
 class CertificateType(db.Model):
@@ -130,19 +118,8 @@ class Staff(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        from ..estates.models import Estate
-
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.COMPANY_USER:
-            return cls.company_id == user.company_id
-        if user.role is Role.STREET_OFFICER:
-            return exists(
-                select(Estate.id).where(Estate.id == cls.estate_id, Estate.street_id == user.street_id)
-            )
-        return false()
+    # A street office sees the staff of the estates in its street (not head-office staff).
+    scope_clause = scoping.ByStreetOrCompany(street=scoping.ByEstate())
 
 
 class Certificate(TimestampMixin, VersionedMixin, db.Model):
@@ -177,6 +154,4 @@ class Certificate(TimestampMixin, VersionedMixin, db.Model):
             (cls.expires_on.is_(None)) | (cls.expires_on >= day)
         )
 
-    @classmethod
-    def scope_clause(cls, user):
-        return exists(select(Staff.id).where(Staff.id == cls.staff_id, Staff.scope_clause(user)))
+    scope_clause = scoping.Via("staff")

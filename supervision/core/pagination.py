@@ -1,4 +1,5 @@
-"""List-page helpers: page numbers and the query string that reproduces a view."""
+"""List-page helpers: the one way lists page (``paginate`` for entities, ``paginate_rows`` for rows of
+several columns), page numbers, and the query string that reproduces a view."""
 from __future__ import annotations
 
 from flask import current_app, request
@@ -18,21 +19,33 @@ def page_number() -> int:
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
-def paginate(statement, per_page: int | None = None):
-    per_page = per_page or current_app.config["PER_PAGE"]
-    return db.paginate(statement, page=page_number(), per_page=per_page, max_per_page=200, error_out=False)
+MAX_PER_PAGE = 200
+
+
+def _page_args(per_page: int | None, page: int | None = None) -> dict:
+    """What every list pages by: the ``page`` argument, ``PER_PAGE`` from the config (or the caller's
+    own size), never more than ``MAX_PER_PAGE``; a page beyond the last is empty, not a 404. (The API
+    passes ``page`` and ``per_page`` from its own validated arguments.)"""
+    return {"page": page or page_number(), "per_page": per_page or current_app.config["PER_PAGE"],
+            "max_per_page": MAX_PER_PAGE, "error_out": False}
+
+
+def paginate(statement, per_page: int | None = None, *, page: int | None = None) -> SelectPagination:
+    """A page of entities: ``select(Model)…`` (each row's first column)."""
+    return db.paginate(statement, **_page_args(per_page, page))
 
 
 class RowPagination(SelectPagination):
     """A page of rows of several columns (``db.paginate`` keeps each row's first column only).
 
-    ``count_statement`` (default: the rows' statement) is what the total counts: the rows' statement
-    may join tables for their names that the count does not need. ``counter``, a function, counts
-    instead (a cheaper query that the caller knows gives the same number)."""
+    Rows are made unique like ``db.paginate``'s entities (a joined eager load of a collection repeats
+    them). The total counts the rows' statement, like ``db.paginate``, unless the caller gives
+    ``count_statement`` (the rows' statement may join tables for their names that the count does not
+    need) or ``counter``, a function that counts (a cheaper query the caller knows gives the same number)."""
 
     def _query_items(self):
         statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["session"].execute(statement).all()
+        return list(self._query_args["session"].execute(statement).unique().all())
 
     def _query_count(self) -> int:
         if self._query_args.get("counter") is not None:
@@ -44,10 +57,11 @@ class RowPagination(SelectPagination):
         return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar()
 
 
-def paginate_rows(statement, *, count_statement=None, counter=None, per_page: int | None = None) -> RowPagination:
+def paginate_rows(statement, *, count_statement=None, counter=None, per_page: int | None = None,
+                  page: int | None = None) -> RowPagination:
+    """A page of rows: ``select(Model, computed…)``."""
     return RowPagination(select=statement, count_statement=count_statement, counter=counter, session=db.session,
-                         page=page_number(), per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
-                         error_out=False)
+                         **_page_args(per_page, page))
 
 
 def url_args(**overrides) -> dict:

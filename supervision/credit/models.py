@@ -24,11 +24,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
-                        and_, false, or_, true)
+                        or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..auth.roles import DISTRICT_READERS, Role
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
@@ -121,9 +121,7 @@ class CreditRuleSet(db.Model):
     def __str__(self) -> str:
         return f"{self.name}（第{self.version}版）"
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()  # the rules are public to every user
+    scope_clause = scoping.Everyone()  # the rules are public to every user
 
     def grade(self, code: str | None) -> "CreditGrade | None":
         return next((g for g in self.grades if g.code == code), None)
@@ -152,9 +150,7 @@ class CreditRulePart(db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
 
 class CreditRuleItem(db.Model):
@@ -192,9 +188,7 @@ class CreditRuleItem(db.Model):
     def is_deduction(self) -> bool:
         return self.points < 0
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
 
 class CreditGrade(db.Model):
@@ -220,9 +214,7 @@ class CreditGrade(db.Model):
     def __str__(self) -> str:
         return self.label
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
 
 class CreditRuleSetYear(TimestampMixin, VersionedMixin, db.Model):
@@ -241,9 +233,7 @@ class CreditRuleSetYear(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"{self.year}年度信用评价规则"
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
 
 # --- events ------------------------------------------------------------------
@@ -316,14 +306,8 @@ class CreditEvent(TimestampMixin, VersionedMixin, db.Model):
         return (self.status is EventStatus.NOTIFIED and self.objection_deadline is not None
                 and today <= self.objection_deadline and self.objection is None)
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.COMPANY_USER:
-            # A company sees its own record, never the bureau's drafts.
-            return and_(cls.company_id == user.company_id, cls.status != EventStatus.DRAFT)
-        return false()
+    # A company sees its own record, never the bureau's drafts.
+    scope_clause = scoping.ByCompany(also=lambda cls: cls.status != EventStatus.DRAFT)
 
 
 @register_owner("credit_objection")
@@ -350,13 +334,7 @@ class CreditObjection(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"异议 #{self.id}"
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.COMPANY_USER:
-            return cls.company_id == user.company_id
-        return false()
+    scope_clause = scoping.ByCompany()
 
 
 @register_owner("credit_clue")
@@ -392,13 +370,7 @@ class CreditClue(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"不良行为线索 #{self.id}"
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.STREET_OFFICER:
-            return cls.street_id == user.street_id
-        return false()
+    scope_clause = scoping.ByStreet()
 
 
 # --- publication -------------------------------------------------------------
@@ -427,9 +399,15 @@ class CreditPublication(db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()  # published results are public to every logged-in user
+    scope_clause = scoping.Everyone()  # published results are public to every logged-in user
+
+
+def _listed(cls, user):
+    return or_(cls.red.is_(True), cls.black.is_(True))
+
+
+def _listed_or_own(cls, user):
+    return or_(_listed(cls, user), cls.company_id == user.company_id)
 
 
 class CreditPublicationRow(db.Model):
@@ -460,14 +438,8 @@ class CreditPublicationRow(db.Model):
     def __str__(self) -> str:
         return f"{self.company_name} {self.grade_label}"
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        listed = or_(cls.red.is_(True), cls.black.is_(True))
-        if user.role is Role.COMPANY_USER:
-            return or_(listed, cls.company_id == user.company_id)
-        return listed
+    # The red and black lists are public; a company also sees its own row.
+    scope_clause = scoping.ByStreetOrCompany(street=_listed, company=_listed_or_own)
 
 
 # What scores depend on (``scoring.score_table``): changing any of it changes the "credit" data

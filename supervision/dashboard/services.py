@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, func, select
 
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
+from ..regions.services import bureau_name
 from ..targets import services as target_services
 from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total
 from . import charts
@@ -232,7 +233,7 @@ def monthly_report(year: int, month: int, street=None) -> dict:
                      "shown": len(rows)})
     return {
         "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
-        "district_name": district.name if district else "", "bureau_name": district.bureau_name if district else "",
+        "district_name": district.name if district else "", "bureau_name": bureau_name(),
         "card": card, "row": row, "figures": key_figures(day, street_id),
         "trend_chart": charts.inline(trend), "indicator_chart": charts.inline(bars),
         "street_charts": street_charts, "gaps": gaps, "indicators": all_indicators(),

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, exists, false, select, true
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.roles import DISTRICT_READERS, Role
 from ..attachments.models import register_owner
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import UTCDateTime, enum_column
@@ -86,15 +86,7 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.STREET_OFFICER:
-            return cls.street_id == user.street_id
-        if user.role is Role.COMPANY_USER:
-            return cls.company_id == user.company_id
-        return false()
+    scope_clause = scoping.ByStreetOrCompany()
 
 
 class CommitteeStatus(LabelledEnum):
@@ -126,6 +118,4 @@ class OwnersCommittee(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"{self.estate.name} 业主委员会" if self.estate else "业主委员会"
 
-    @classmethod
-    def scope_clause(cls, user):
-        return exists(select(Estate.id).where(Estate.id == cls.estate_id, Estate.scope_clause(user)))
+    scope_clause = scoping.ByEstate()

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -28,6 +29,4 @@ class Notification(db.Model):
 
     user = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        return cls.user_id == user.id
+    scope_clause = scoping.OwnRows("user_id")

@@ -1,9 +1,10 @@
 """The region tree: District 区 → Street 街道 → Community 社区."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.models import TimestampMixin, VersionedMixin
 from ..extensions import db
 
@@ -24,9 +25,7 @@ class District(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()
 
 
 class Street(TimestampMixin, VersionedMixin, db.Model):
@@ -47,10 +46,8 @@ class Street(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        # Every role may see the names of the streets; what lies in them is scoped.
-        return true()
+    # Every role may see the names of the streets; what lies in them is scoped.
+    scope_clause = scoping.Everyone()
 
 
 class Community(TimestampMixin, VersionedMixin, db.Model):
@@ -68,6 +65,4 @@ class Community(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_clause(cls, user):
-        return true()
+    scope_clause = scoping.Everyone()

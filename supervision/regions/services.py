@@ -10,6 +10,14 @@ from ..extensions import db
 from .models import Community, District, Street
 
 
+def bureau_name() -> str:
+    """The issuing bureau printed on every official document (rectification notices, acceptance
+    records, credit reports and notices, the weekly bulletin, the monthly report): the district's
+    ``bureau_name``; 区住房和城乡建设局 when none is set. The app serves one district's bureau."""
+    name = db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1))
+    return (name or "").strip() or _("区住房和城乡建设局")
+
+
 def _check_unique(model, parent_column, parent_id, name, exclude_id=None):
     statement = select(model.id).where(parent_column == parent_id, func.lower(model.name) == name.lower())
     if exclude_id:

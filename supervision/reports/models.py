@@ -24,11 +24,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, case, false, null, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, case, null
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..auth.roles import DISTRICT_READERS, Role
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
@@ -162,13 +162,7 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
         """``is_late`` in SQL (the lists' "迟报" filter)."""
         return cls.status.in_(SENT) & cls.submitted_at.is_not(None) & (cls.submitted_at > cls.due_at)
 
-    @classmethod
-    def scope_clause(cls, user):
-        if user.role in DISTRICT_READERS:
-            return true()
-        if user.role is Role.STREET_OFFICER:
-            return cls.street_id == user.street_id
-        return false()
+    scope_clause = scoping.ByStreet()
 
 
 class ReportTransition(db.Model):
@@ -187,9 +181,4 @@ class ReportTransition(db.Model):
     report: Mapped[WeeklyReport] = relationship(back_populates="transitions")
     by = relationship("User")
 
-    @classmethod
-    def scope_clause(cls, user):
-        from sqlalchemy import exists, select
-
-        return exists(select(WeeklyReport.id).where(WeeklyReport.id == cls.report_id,
-                                                    WeeklyReport.scope_clause(user)))
+    scope_clause = scoping.Via("report")

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, or_, true
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.roles import DISTRICT_READERS, Role
+from ..core import scoping
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
@@ -28,15 +28,6 @@ DISTRICT_KEY = 0
 
 def scope_key_for(street_id: int | None) -> int:
     return DISTRICT_KEY if street_id is None else int(street_id)
-
-
-def _scope_clause(cls, user):
-    if user.role in DISTRICT_READERS:
-        return true()
-    if user.role is Role.STREET_OFFICER:
-        # A street office sees its own street's rows and the district's targets.
-        return or_(cls.street_id == user.street_id, cls.street_id.is_(None))
-    return false()
 
 
 class Target(TimestampMixin, VersionedMixin, db.Model):
@@ -71,9 +62,8 @@ class Target(TimestampMixin, VersionedMixin, db.Model):
     def threshold_fraction(self) -> Fraction:
         return Fraction(self.threshold)
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _scope_clause(cls, user)
+    # A street office sees its own street's rows and the district's targets.
+    scope_clause = scoping.ByStreet(district_rows=True)
 
 
 class TargetSnapshot(db.Model):
@@ -107,6 +97,5 @@ class TargetSnapshot(db.Model):
     def value(self) -> Fraction | None:
         return Fraction(self.numerator, self.denominator) if self.denominator else None
 
-    @classmethod
-    def scope_clause(cls, user):
-        return _scope_clause(cls, user)
+    # A street office sees its own street's rows and the district's targets.
+    scope_clause = scoping.ByStreet(district_rows=True)

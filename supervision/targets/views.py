@@ -13,12 +13,12 @@ from ..auth import scope
 from ..auth.roles import ADMIN, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError
 from ..core.forms import MAX_INT, apply_domain_error
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
 from . import services
 from .forms import ScopeFilterForm, TargetForm
 from .indicators import gap_rows
-from .pagination import paginate_rows
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 

@@ -23,9 +23,9 @@ from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
+from ...regions.services import bureau_name
 from ..models import (Acceptance, AcceptanceItemVerdict, AcceptanceVerdict, Enrolment, EnrolmentStatus, ItemState,
                       PhaseKind, RectificationItem, SelfInspectionStatus)
-from . import notices
 from .common import require_active_campaign, require_bureau, require_open_enrolment
 from .items import transition
 
@@ -145,7 +145,7 @@ def acceptance_document(acceptance: Acceptance) -> dict:
     photos = [a.id for a in attachments_of(acceptance) if a.is_image][:4]
     return {
         "number": f"YS{acceptance.inspected_on.year}-{acceptance.id:05d}",
-        "bureau": notices.bureau_name_for(enrolment.street_id), "campaign": enrolment.campaign.name,
+        "bureau": bureau_name(), "campaign": enrolment.campaign.name,
         "estate": estate.name, "address": estate.address, "street": enrolment.street.name,
         "company": enrolment.company.name if enrolment.company else "—",
         "inspected_on": acceptance.inspected_on,

@@ -21,7 +21,7 @@ from ...core.timeutil import local_today
 from ...core.workdays import add_workdays
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
-from ...regions.models import District, Street
+from ...regions.services import bureau_name
 from ..models import Campaign, ItemState, RectificationItem, RectificationNotice, ResponsibleParty
 from .common import require_bureau
 
@@ -112,12 +112,6 @@ def _notify(notice: RectificationNotice, items) -> None:
            dedup_key=f"notice:{notice.id}", link=link)
 
 
-def bureau_name_for(street_id: int) -> str:
-    name = db.session.scalar(select(District.bureau_name).join(Street, Street.district_id == District.id)
-                             .where(Street.id == street_id))
-    return name or _("住房和城乡建设局")
-
-
 def notice_document(notice: RectificationNotice) -> dict:
     """Plain data for the PDF."""
     estate = notice.estate
@@ -132,7 +126,7 @@ def notice_document(notice: RectificationNotice) -> dict:
         })
     company = notice.company or estate.company
     return {
-        "number": notice.number, "bureau": bureau_name_for(notice.street_id),
+        "number": notice.number, "bureau": bureau_name(),
         "addressee": company.name if company else _("%(estate)s 管理单位", estate=estate.name),
         "estate": estate.name, "address": estate.address, "street": estate.street.name,
         "campaign": notice.campaign.name if notice.campaign else None,

@@ -82,21 +82,3 @@ def enum_or_none(enum_cls, value):
 
 def msg_saved():
     return _("已保存。")
-
-
-from flask_sqlalchemy.pagination import SelectPagination  # noqa: E402
-
-
-class RowPagination(SelectPagination):
-    """Like ``db.paginate`` but the items are whole rows (entity plus computed columns)."""
-
-    def _query_items(self):
-        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(statement).unique().all())
-
-
-def paginate_rows(statement, per_page: int = 50) -> RowPagination:
-    from ...core.pagination import page_number
-
-    return RowPagination(select=statement, session=db.session(), page=page_number(), per_page=per_page, max_per_page=200,
-                         error_out=False, count=True)

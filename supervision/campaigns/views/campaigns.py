@@ -12,7 +12,7 @@ from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.choices import company_choices, street_choices
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate
+from ...core.pagination import paginate, paginate_rows
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...estates.models import Estate, ManagementMode
@@ -26,7 +26,7 @@ from ..services import campaigns as campaign_service
 from ..services import enrolment as enrolment_service
 from ..services import progress
 from . import bp
-from ._helpers import drop_scoped_filters, enum_or_none, paginate_rows, show_error, value_of
+from ._helpers import drop_scoped_filters, enum_or_none, show_error, value_of
 
 
 def _template_choices(blank):

@@ -14,7 +14,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES
 from ...core.choices import company_choices, street_choices
 from ...core.errors import DomainError, TransitionError, check_version
-from ...core.pagination import page_number
+from ...core.pagination import paginate
 from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column, write_workbook, xlsx_response
 from ...estates.models import Estate
@@ -65,7 +65,7 @@ def items():
     statement = _statement(filters, today).order_by(*SORTS.get(sort, SORTS["deadline"])).options(
         joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
         joinedload(I.campaign))
-    page = db.paginate(statement, page=page_number(), per_page=50, max_per_page=200, error_out=False)
+    page = paginate(statement)
     narrowed = {}
     if arg_int("estate"):
         narrowed["estate"] = db.session.scalar(scope.visible(Estate, statement=select(Estate.name))

@@ -12,6 +12,7 @@ from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS
 from ...core.choices import street_choices
 from ...core.errors import DomainError
+from ...core.pagination import paginate_rows
 from ...core.timeutil import local_today
 from ...estates.models import Estate
 from ...extensions import db
@@ -19,7 +20,7 @@ from ..forms import SpotCheckFilterForm, SpotCheckForm
 from ..models import Campaign, ItemSource, RectificationItem, SpotCheck
 from ..services import spot_checks as spot_service
 from . import bp
-from ._helpers import arg_int, paginate_rows, show_error, visible_estate_choices
+from ._helpers import arg_int, show_error, visible_estate_choices
 from .enrolments import _problems
 
 
