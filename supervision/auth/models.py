@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import UTCDateTime, enum_column
+from ..core import scoping
 from ..extensions import db
 from .roles import ADMIN, BUREAU, DISTRICT_READERS, Role
 
@@ -100,10 +101,8 @@ class UserSession(db.Model):
     def __str__(self) -> str:
         return f"{self.user}（{self.ip or '-'}）"
 
-    @classmethod
-    def scope_clause(cls, user):
-        # Everyone sees their own sessions only; the administrator acts on a user's sessions as a whole.
-        return cls.user_id == user.id
+    # Everyone sees their own sessions only; the administrator acts on a user's sessions as a whole.
+    scope_clause = scoping.OwnRows("user_id")
 
 
 class LoginThrottle(db.Model):

@@ -22,7 +22,7 @@ from supervision.api.models import ApiToken
 from supervision.attachments.models import OWNER_TYPES, Attachment
 from supervision.audit.models import AuditLog
 from supervision.auth import scope
-from supervision.auth.models import User
+from supervision.auth.models import User, UserSession
 from supervision.campaigns.models import (Acceptance, AcceptanceVerdict, Campaign, CampaignStatus, ChecklistItem,
                                           ChecklistKind, ChecklistTemplate, Enrolment, RectificationItem,
                                           RectificationNotice, SelfInspection, SelfInspectionAnswer, SpotCheck,
@@ -220,7 +220,7 @@ MATRIX = {
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
           CreditRuleSetYear, CreditPublication, AuditLog}
 # A user's own rows.
-OWN_ROWS = {User, Notification, ApiToken}
+OWN_ROWS = {User, Notification, ApiToken, UserSession}
 # Follows its owner row: tested over every owner type below.
 BY_OWNER = {Attachment}
 
@@ -310,6 +310,14 @@ def test_own_rows_only(world):
                           expires_at=datetime.now(timezone.utc) + timedelta(days=1)))
     db.session.commit()
     assert _visible_ids(Notification, world.company_user, [mine.id, other.id]) == {mine.id}
+    now = datetime.now(timezone.utc)
+    own_login = _add(UserSession(user_id=world.company_user.id, token_hash="a" * 64, created_at=now, last_seen_at=now))
+    other_login = _add(UserSession(user_id=world.company2_user.id, token_hash="b" * 64, created_at=now,
+                                   last_seen_at=now))
+    db.session.commit()
+    assert _visible_ids(UserSession, world.company_user, [own_login.id, other_login.id]) == {own_login.id}
+    with pytest.raises(NotFound):
+        scope.load(UserSession, other_login.id, user=world.admin)
     with pytest.raises(NotFound):
         scope.load(ApiToken, token.id, user=world.company_user)
     with pytest.raises(NotFound):
