@@ -7,7 +7,8 @@ from ..core.timeutil import to_local
 from ..documents.excel import Column, write_workbook
 from .figures import SYSTEM_ROWS, rectification_rate
 from .services import Bulletin, CellStatus
-from .weeks import WEEKDAY_NAMES, holiday_note
+from ..templating import provisional_text
+from .weeks import WEEKDAY_NAMES, due_wording
 
 
 def _when(value) -> str:
@@ -108,7 +109,8 @@ def bulletin_plain(b: Bulletin) -> dict:
         "week_span": f"{b.week.monday:%Y年}{b.week.span}",
         "issue": b.issue,
         "due": _when(b.due_at),
-        "holiday_note": holiday_note(b.week, weekday),
+        "holiday_note": due_wording(b.week, weekday),
+        "provisional": provisional_text(b.due_at),
         "generated": _when(b.generated_at),
         "expected": len(b.rows),
         "sent": sum(1 for r in b.rows if r.sent),
