@@ -173,3 +173,22 @@ def test_provisional_dates_say_so_and_the_dashboard_warns_from_november(world, l
         assert 'data-testid="holiday-missing"' not in login_as(world.admin).get("/").get_data(as_text=True)
     page = login_as(world.officer).get(f"/campaigns/items/{item.id}").get_data(as_text=True)
     assert "日期为暂定" not in page
+
+
+def test_a_stored_report_due_time_moves_with_the_arrangement(world):
+    from supervision.core.timeutil import to_local
+    from tests.reports.factories import gen_campaign, gen_report
+
+    _seed()
+    campaign = gen_campaign(starts_on=date(2026, 12, 1), ends_on=date(2027, 3, 31))
+    with at(date(2026, 12, 28)):
+        report = gen_report(campaign, world.street1, Week(2026, 53))
+        db.session.commit()
+        assert to_local(report.due_at).date() == date(2027, 1, 1)  # the issue: due on New Year's Day
+        services.set_year(2027, [DayInput(date(2027, 1, 1), H, "元旦")], actor=world.admin)
+        db.session.commit()
+    assert to_local(report.due_at).date() == date(2026, 12, 31)
+    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "report.due_recompute")) is not None
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == world.street_user.id,
+                                                          Notification.kind == "report_due_moved")).all()
+    assert len(notes) == 1 and "提前至 2026-12-31 18:00" in notes[0].title
