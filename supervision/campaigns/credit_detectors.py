@@ -25,7 +25,8 @@ def overdue_items(on: date):
         if fact.company_id is None:
             continue
         yield AutoFact(company_id=fact.company_id, rule_code="BL-20", source_key=f"item-overdue:{fact.item_id}",
-                       occurred_on=fact.exceeded_on or fact.deadline + timedelta(days=days + 1), estate_id=fact.estate_id,
+                       occurred_on=fact.exceeded_on or fact.deadline + timedelta(days=days + 1),
+                       estate_id=fact.estate_id,
                        description=f"整改事项 #{fact.item_id} 超过整改期限（{fact.deadline.isoformat()}）"
                                    f"{days}天仍未完成")
 

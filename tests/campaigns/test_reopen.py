@@ -115,8 +115,9 @@ def test_a_failed_acceptance_reopening_an_item_gives_it_a_new_deadline(running):
     item = f.gen_item(w.enrolment1, actor=w.officer)
     f.move(item, f.PATH_TO[S.ACCEPTED], answerer=w.company_user, officer=w.officer)
     item.deadline = local_today() - timedelta(days=30)
-    acceptance.record_acceptance(w.enrolment1, actor=w.officer, inspected_on=local_today(), verdict=AcceptanceVerdict.FAILED,
-                                 remarks="", item_verdicts={item.id: ItemVerdictInput(False, "反弹")})
+    acceptance.record_acceptance(w.enrolment1, actor=w.officer, inspected_on=local_today(),
+                                 verdict=AcceptanceVerdict.FAILED, remarks="",
+                                 item_verdicts={item.id: ItemVerdictInput(False, "反弹")})
     assert item.state is S.REJECTED
     assert item.deadline == add_workdays(local_today(), w.campaign.default_deadline_workdays)
 

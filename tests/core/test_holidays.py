@@ -18,7 +18,6 @@ from supervision.core.holidays.services import DayInput
 from supervision.extensions import db
 from supervision.notifications.models import Notification
 from supervision.reports.weeks import Week, due_date, due_wording, no_workday
-from supervision.seeding import load_reference
 
 H, W = DayKind.HOLIDAY, DayKind.WORKDAY
 
