@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "supervision.targets.views",
     "supervision.regions.views",
     "supervision.admin.views",
+    "supervision.core.holidays.views",
     "supervision.audit.views",
     "supervision.attachments.views",
     "supervision.notifications.views",

@@ -3,6 +3,7 @@ from .attachments.models import Attachment  # noqa: F401
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginThrottle, User, UserSession  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
+from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .notifications.models import Notification  # noqa: F401

@@ -40,6 +40,20 @@ def percent(value, places: int = 1) -> str:
     return f"{float(value) * 100:.{places}f}%"
 
 
+def provisional_text(*days) -> str:
+    """``（2027年节假日安排未录入，日期为暂定）`` when a date shown was computed in a year without a holiday
+    arrangement (``core.workdays.is_provisional``); "" otherwise. Dates, datetimes (local) or None."""
+    from flask_babel import gettext
+
+    from .core.workdays import provisional_years
+
+    plain = [to_local(d).date() if isinstance(d, datetime) else d for d in days]
+    years = provisional_years(*plain)
+    if not years:
+        return ""
+    return gettext("（%(year)s年节假日安排未录入，日期为暂定）", year="、".join(str(y) for y in years))
+
+
 def register(app) -> None:
     from .auth.roles import Role
     from .i18n import LOCALES
@@ -49,7 +63,7 @@ def register(app) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
-                                 local_today=local_today, get_locale=get_locale)
+                                 local_today=local_today, get_locale=get_locale, provisional_text=provisional_text)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

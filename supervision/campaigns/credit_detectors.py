@@ -4,7 +4,8 @@ Each fact has a stable source key, so the credit feature records it at most
 once however often the job runs:
 
 - ``item-overdue:<item id>`` — a company's item overdue by more than the rule's
-  ``overdue_days`` (BL-20);
+  ``overdue_days`` (BL-20), never counting days on which the item stood accepted
+  (a re-opened item: its transition history);
 - ``acceptance-failed:<acceptance id>`` — an acceptance with the verdict 不通过 (BL-21);
 - ``self-inspection-missing:<enrolment id>`` — no self-inspection submitted by the
   end of the self-inspection phase (BL-22).
@@ -24,7 +25,8 @@ def overdue_items(on: date):
         if fact.company_id is None:
             continue
         yield AutoFact(company_id=fact.company_id, rule_code="BL-20", source_key=f"item-overdue:{fact.item_id}",
-                       occurred_on=fact.deadline + timedelta(days=days + 1), estate_id=fact.estate_id,
+                       occurred_on=fact.exceeded_on or fact.deadline + timedelta(days=days + 1),
+                       estate_id=fact.estate_id,
                        description=f"整改事项 #{fact.item_id} 超过整改期限（{fact.deadline.isoformat()}）"
                                    f"{days}天仍未完成")
 

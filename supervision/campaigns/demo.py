@@ -26,8 +26,8 @@ from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
 from .models import (AcceptanceVerdict, Campaign, CampaignScheme, ChecklistKind, ChecklistTemplate, Enrolment,
-                     ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty, SelfInspection,
-                     Severity)
+                     EnrolmentStatus, ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty,
+                     SelfInspection, Severity)
 from .services import acceptance, campaigns, enrolment, items, notices, self_inspection, spot_checks, survey
 from .services.survey import ProblemInput
 
@@ -457,6 +457,22 @@ def _active_campaign(demo: Demo, estates: list[Estate], today: date) -> None:
         for item in db.session.scalars(select(RectificationItem).where(
                 RectificationItem.source == ItemSource.SPOT_CHECK, RectificationItem.source_id == check.id)):
             demo.retime(item, [checked_on])
+    _reopen_one(demo, enrolments)
+
+
+def _reopen_one(demo: Demo, enrolments: list[Enrolment]) -> None:
+    """回头看: an accepted item of a closed (销号) estate found to have rebounded is re-opened with a new
+    deadline, so the estate is back in rectification and its acceptance no longer counts."""
+    for e in enrolments:
+        if e.status is not EnrolmentStatus.CLOSED:
+            continue
+        item = db.session.scalars(select(RectificationItem).where(
+            RectificationItem.enrolment_id == e.id, RectificationItem.state == ItemState.ACCEPTED)
+            .order_by(RectificationItem.id).limit(1)).first()
+        if item is not None:
+            items.transition(item, ItemState.REJECTED, actor=demo.officer, deadline_workdays=10,
+                             comment="回头看发现问题反弹：消防通道再次堆放杂物，重新整改。")
+            return
 
 
 def _demo_estates(size: int, own_first: int | None = None) -> list[Estate]:

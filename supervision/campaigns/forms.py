@@ -116,6 +116,11 @@ class EnrolmentFilterForm(FlaskForm):
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
 
 
+class CampaignReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新开启原因"), validators=[DataRequired(message=_l("请填写重新开启的原因。")),
+                                                     Length(max=1000)])
+
+
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("退出原因"), validators=[DataRequired(message=_l("请填写退出原因。")),
                                                    Length(max=1000)])

@@ -538,6 +538,9 @@ class Acceptance(TimestampMixin, db.Model):
     inspected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verdict: Mapped[AcceptanceVerdict] = mapped_column(enum_column(AcceptanceVerdict), index=True)
     remarks: Mapped[str | None] = mapped_column(Text)
+    # A passed acceptance stops counting when an item it passed is re-opened (kept, marked revoked).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
 
     enrolment: Mapped[Enrolment] = relationship()
     inspected_by = relationship("User")

@@ -1,39 +1,162 @@
-"""Working days on China's official holiday calendar (chinese-calendar).
+"""Working days on the official holiday arrangement (节假日安排), read from the register.
 
-chinese-calendar knows the State Council's holiday schedule, including the
-make-up working weekends (调休). For a year it does not know yet (the schedule
-is published each November) we fall back to Monday–Friday and log a warning,
-so deadlines are still computed rather than refused.
+The register (``core.holidays``) holds per year the holidays and the make-up working days (调休上班)
+the State Council General Office publishes each autumn; an admin enters or imports them. Every other
+day follows the week: Monday–Friday working, Saturday and Sunday not.
+
+A year without an arrangement in the register is computed Monday–Friday and is *provisional*:
+``is_provisional(day)`` says so, and every page or PDF that shows such a date says so too (the
+``provisional_note`` template helper). A register with no year at all (a database not yet seeded by
+``flask seed reference``) falls back to the ``chinese-calendar`` package's built-in data, which the
+seed copies into the register.
+
+The calendar is read once per process and data generation (``generations`` topic "holidays"), so
+every worker agrees as soon as a change commits; a transaction that changed the register reads it
+live.
 """
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 import chinese_calendar
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
-log = logging.getLogger(__name__)
+_SESSION_KEY = "holiday_calendar"
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 
 
-@lru_cache(maxsize=4096)
-def is_workday(day: date) -> bool:
+@dataclass(frozen=True)
+class Calendar:
+    years: frozenset[int]  # the years with an arrangement
+    days: dict[date, tuple[bool, str]] = field(default_factory=dict)  # day → (working?, holiday name)
+    builtin: bool = False  # the register is empty: the package's data stands in
+
+    def knows(self, year: int) -> bool:
+        if self.builtin:
+            return _builtin_knows(year)
+        return year in self.years
+
+    def is_workday(self, day: date) -> bool:
+        if self.builtin:
+            try:
+                return chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                return day.weekday() < 5
+        entry = self.days.get(day)
+        return entry[0] if entry is not None else day.weekday() < 5
+
+    def holiday_name(self, day: date) -> str | None:
+        if self.builtin:
+            try:
+                on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            except (NotImplementedError, ValueError):
+                return None
+            return HOLIDAY_NAMES.get(name, name) if on_holiday and name else None
+        entry = self.days.get(day)
+        return entry[1] if entry is not None and not entry[0] else None
+
+
+BUILTIN = Calendar(frozenset(), builtin=True)
+
+
+def _builtin_knows(year: int) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        chinese_calendar.is_workday(date(year, 6, 1))
     except NotImplementedError:
-        log.warning("no holiday data for %s; treating Monday-Friday as working days", day.year)
-        return day.weekday() < 5
+        return False
+    return True
+
+
+def _load() -> Calendar:
+    from ..extensions import db
+    from .holidays.models import HolidayDay, HolidayYear
+
+    years = frozenset(db.session.scalars(select(HolidayYear.year)))
+    if not years:
+        return BUILTIN
+    days = {row.day: (row.kind.value == "workday", row.name)
+            for row in db.session.execute(select(HolidayDay.day, HolidayDay.kind, HolidayDay.name))}
+    return Calendar(years, days)
+
+
+def calendar() -> Calendar:
+    """The calendar in force: from the register (built-in data outside an app context)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return BUILTIN
+    from ..extensions import db
+    from . import generations
+    from .holidays.models import HOLIDAYS_TOPIC
+
+    if generations.current(HOLIDAYS_TOPIC) is None:  # no generation yet, or changed in this transaction
+        info = db.session.info
+        if _SESSION_KEY not in info:
+            info[_SESSION_KEY] = _load()
+        return info[_SESSION_KEY]
+    size = current_app.config.get("HOLIDAY_CALENDAR_CACHE_SIZE", 2)
+    return generations.cached(HOLIDAYS_TOPIC, "holiday_calendar", size, ("calendar",), _load)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_change(session, _flush_context):
+    from .holidays.models import HolidayDay, HolidayYear
+
+    if any(isinstance(obj, (HolidayDay, HolidayYear)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_SESSION_KEY, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_statement(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in ("holiday_days", "holiday_years"):
+            state.session.info.pop(_SESSION_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_SESSION_KEY, None)
+
+
+def is_workday(day: date, cal: Calendar | None = None) -> bool:
+    return (cal or calendar()).is_workday(day)
+
+
+def is_provisional(day: date | None) -> bool:
+    """True when ``day``'s year has no holiday arrangement: dates computed in it are provisional."""
+    return day is not None and not calendar().knows(day.year)
+
+
+def provisional_years(*days) -> list[int]:
+    """The years among ``days`` (dates or None) without an arrangement, sorted."""
+    cal = calendar()
+    return sorted({d.year for d in days if d is not None and not cal.knows(d.year)})
+
+
+def holiday_name(day: date) -> str | None:
+    """The name of the holiday ``day`` falls in (None on a working day or an ordinary weekend)."""
+    return calendar().holiday_name(day)
 
 
 def add_workdays(start: date, count: int) -> date:
     """The date ``count`` working days after ``start`` (``start`` itself not counted)."""
     if count < 0:
         raise ValueError("count must not be negative")
+    cal = calendar()
     day = start
     remaining = count
     while remaining:
         day += timedelta(days=1)
-        if is_workday(day):
+        if cal.is_workday(day):
             remaining -= 1
     return day
 
@@ -42,10 +165,12 @@ def workdays_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end``."""
     if end <= start:
         return 0
-    return sum(1 for n in range(1, (end - start).days + 1) if is_workday(start + timedelta(days=n)))
+    cal = calendar()
+    return sum(1 for n in range(1, (end - start).days + 1) if cal.is_workday(start + timedelta(days=n)))
 
 
 def last_workday_on_or_before(day: date) -> date:
-    while not is_workday(day):
+    cal = calendar()
+    while not cal.is_workday(day):
         day -= timedelta(days=1)
     return day

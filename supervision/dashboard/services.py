@@ -85,6 +85,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
     from ..companies.models import Company
     from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
+    from ..estates.services import committee_status_clause
 
     def estates(*conditions):
         statement = select(func.count(Estate.id)).where(Estate.archived_at.is_(None), *conditions)
@@ -108,7 +109,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
         enrolments = enrolments.where(Enrolment.street_id == street_id)
     # From the committees' side (one per estate): a look-up per formed committee, not per estate.
     committees = (select(func.count(OwnersCommittee.id)).join(Estate, Estate.id == OwnersCommittee.estate_id)
-                  .where(OwnersCommittee.status == CommitteeStatus.FORMED, Estate.archived_at.is_(None)))
+                  .where(committee_status_clause(CommitteeStatus.FORMED, day), Estate.archived_at.is_(None)))
     if street_id is not None:
         committees = committees.where(Estate.street_id == street_id)
     open_items = RectificationItem.state != ItemState.ACCEPTED

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import scope
-from ..auth.roles import COMPANY, DISTRICT_READERS, STREET
+from ..auth.roles import ADMIN, COMPANY, DISTRICT_READERS, STREET
+from ..core.holidays.services import missing_year_warning
 from ..core.timeutil import local_today, to_local
 from ..documents.pdf import pdf_response, render_pdf
 from ..i18n import in_chinese
@@ -61,9 +62,11 @@ def index():
     chart_code = request.args.get("chart") or "coverage"
     if get_indicator(chart_code) is None:
         chart_code = "coverage"
+    # From 1 November the admin is told when the coming year's holiday arrangement is not entered.
+    holiday_missing = missing_year_warning(today) if current_user.role in ADMIN else None
     return render_template(
         "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures,
-        computed_at=to_local(computed_at),
+        computed_at=to_local(computed_at), holiday_missing=holiday_missing,
         chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
     )
 

@@ -96,6 +96,13 @@ class CommitteeStatus(LabelledEnum):
     DISSOLVED = ("dissolved", _l("解散"), "dark")
 
 
+def effective_status(status: CommitteeStatus | None, term_end: date | None, day: date) -> CommitteeStatus | None:
+    """A stored status read on ``day``: 已成立 whose term ended before ``day`` counts as 届满."""
+    if status is CommitteeStatus.FORMED and term_end is not None and term_end < day:
+        return CommitteeStatus.EXPIRED
+    return status
+
+
 class OwnersCommittee(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "owners_committees"
 
@@ -117,5 +124,18 @@ class OwnersCommittee(TimestampMixin, VersionedMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.estate.name} 业主委员会" if self.estate else "业主委员会"
+
+    def status_on(self, day: date) -> CommitteeStatus:
+        """The status on ``day`` from the term dates: 已成立 past its term end is 届满, whether or not
+        the nightly ``flask estates sweep-committees`` has marked it yet."""
+        return effective_status(self.status, self.term_end, day)
+
+    @property
+    def current_status(self) -> CommitteeStatus:
+        """:meth:`status_on` today (Asia/Shanghai): what every page, badge and figure shows."""
+        from ..core.timeutil import local_today
+
+        return self.status_on(local_today())
+
 
     scope_clause = scoping.ByEstate()

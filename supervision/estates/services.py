@@ -378,7 +378,7 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
     if filters.committee == "none":
         statement = statement.where(OwnersCommittee.id.is_(None))
     elif filters.committee in COMMITTEE_FILTERS:
-        statement = statement.where(OwnersCommittee.status == CommitteeStatus(filters.committee))
+        statement = statement.where(committee_status_clause(CommitteeStatus(filters.committee), today))
     if filters.alert == "overdue":
         statement = statement.where(formation_overdue_clause(today))
     elif filters.alert == "term_soon":
@@ -546,7 +546,9 @@ TRANSITIONS = {
 def allowed_actions(committee: OwnersCommittee | None) -> list[str]:
     if committee is None:
         return []
-    return [action for action, (sources, _target, _label) in TRANSITIONS.items() if committee.status in sources]
+    current = committee.current_status  # a term ended before the sweep ran: the 届满 actions are offered
+    return [action for action, (sources, _target, _label) in TRANSITIONS.items()
+            if (committee.status if action == "expire" else current) in sources]
 
 
 def _append_note(existing: str | None, note: str | None, what: str, day: date | None) -> str | None:
@@ -563,8 +565,10 @@ def transition_committee(committee: OwnersCommittee, action: str, values: dict |
     if action not in TRANSITIONS:
         raise TransitionError(_("未知的操作。"))
     sources, target, _label = TRANSITIONS[action]
-    if committee.status not in sources:
-        raise TransitionError(_("当前状态为“%(status)s”，不能办理该操作。", status=committee.status.label))
+    # Read from the term dates (a term ended before the nightly sweep is 届满), except by the sweep itself.
+    status = committee.status if action == "expire" else committee.status_on(today)
+    if status not in sources:
+        raise TransitionError(_("当前状态为“%(status)s”，不能办理该操作。", status=status.label))
     values = dict(values or {})
     before = _committee_snapshot(committee)
     merged = {key: getattr(committee, key) for key in COMMITTEE_FIELDS}
@@ -610,7 +614,8 @@ def transition_committee(committee: OwnersCommittee, action: str, values: dict |
 
 
 def expire_due_terms(today: date | None = None, *, actor=None) -> list[OwnersCommittee]:
-    """Mark 届满 every formed committee whose term has ended (the daily sweep)."""
+    """Mark 届满 every formed committee whose term has ended (the daily sweep). Only the stored status
+    changes: every figure and badge already reads the term dates (``committee_status_clause``)."""
     today = today or local_today()
     due = list(db.session.scalars(
         select(OwnersCommittee).where(OwnersCommittee.status == CommitteeStatus.FORMED,
@@ -672,7 +677,7 @@ def committee_summary(statement=None, today: date | None = None) -> dict:
     row = db.session.execute(
         base.outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id).with_only_columns(
             func.count(Estate.id).filter(committee_eligible_clause()),
-            func.count(Estate.id).filter(committee_eligible_clause(), committee_formed_clause()),
+            func.count(Estate.id).filter(committee_eligible_clause(), committee_formed_clause(today)),
             func.count(Estate.id).filter(term_ending_soon_clause(today)),
             func.count(Estate.id).filter(term_over_clause(today)),
             func.count(Estate.id).filter(formation_overdue_clause(today)),
@@ -688,8 +693,32 @@ def committee_eligible_clause():
     return and_(Estate.archived_at.is_(None), Estate.committee_eligible.is_(True))
 
 
-def committee_formed_clause():
-    """The estate's committee is 已成立 (an expired or dissolved one does not count)."""
+def committee_formed_clause(day: date | None = None):
+    """The estate's committee is 已成立 on ``day`` (default today): formed and its term not ended
+    before ``day`` — read from the term dates, not from the nightly sweep (an expired or dissolved
+    one does not count)."""
+    day = day or local_today()
     return exists(select(OwnersCommittee.id).where(OwnersCommittee.estate_id == Estate.id,
-                                                   OwnersCommittee.status == CommitteeStatus.FORMED)
+                                                   committee_status_clause(CommitteeStatus.FORMED, day))
                   .correlate_except(OwnersCommittee))
+
+
+def committee_status_clause(status: CommitteeStatus, day: date, committee=OwnersCommittee):
+    """The committee's status on ``day`` is ``status`` (see ``models.effective_status``)."""
+    past_term = and_(committee.term_end.is_not(None), committee.term_end < day)
+    if status is CommitteeStatus.FORMED:
+        return and_(committee.status == CommitteeStatus.FORMED, not_(past_term))
+    if status is CommitteeStatus.EXPIRED:
+        return or_(committee.status == CommitteeStatus.EXPIRED,
+                   and_(committee.status == CommitteeStatus.FORMED, past_term))
+    return committee.status == status
+
+
+def committee_status_expression(day: date, committee=OwnersCommittee):
+    """The committee's status on ``day`` as a column (for lists that read rows, not objects)."""
+    from sqlalchemy import literal, type_coerce
+
+    expired = type_coerce(literal(CommitteeStatus.EXPIRED.value), committee.status.type)
+    return type_coerce(case((and_(committee.status == CommitteeStatus.FORMED, committee.term_end.is_not(None),
+                                  committee.term_end < day), expired), else_=committee.status),
+                       committee.status.type)

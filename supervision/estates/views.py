@@ -142,7 +142,7 @@ def _row_aliases():
     return aliased(Street), aliased(Community), aliased(Company), aliased(OwnersCommittee)
 
 
-def _list_rows(statement):
+def _list_rows(statement, today):
     """The columns a row of the list shows, as plain rows with the street's, community's, company's
     names and the committee's status and term end (``None`` without a company or committee).
 
@@ -154,7 +154,8 @@ def _list_rows(statement):
     return (statement.with_only_columns(
         E.id, E.name, E.address, E.management_mode, E.households, E.year_built, E.is_old, E.committee_eligible,
         E.committee_due_on, E.archived_at, street.name.label("street_name"), community.name.label("community_name"),
-        company.name.label("company_name"), committee.status.label("committee_status"),
+        company.name.label("company_name"),
+        services.committee_status_expression(today, committee).label("committee_status"),
         committee.term_end.label("committee_term_end"))
         .outerjoin(street, street.id == E.street_id).outerjoin(community, community.id == E.community_id)
         .outerjoin(company, company.id == E.company_id).outerjoin(committee, committee.estate_id == E.id))
@@ -171,8 +172,8 @@ def index():
     district_wide = current_user.role in DISTRICT_READERS and services.unfiltered(filters)
     counter = services.registered_count if district_wide else None
     statement = _list_statement(filters)
-    page = paginate_rows(_list_rows(statement), count_statement=statement, counter=counter)
     today = local_today()
+    page = paginate_rows(_list_rows(statement, today), count_statement=statement, counter=counter)
     alerts = {row.id: services.alerts_for(row.committee_due_on, row.committee_status, row.committee_term_end, today)
               for row in page.items}
     # A link to one company's estates (?company_id=N): named above the list, with a way out.
@@ -451,7 +452,7 @@ def committee_action(estate_id: int, action: str):
     if request.method == "GET" and action == "dissolve":
         form.notes.data = None
     if action not in services.allowed_actions(committee):
-        flash(_("当前状态为“%(status)s”，不能办理该操作。", status=committee.status.label), "warning")
+        flash(_("当前状态为“%(status)s”，不能办理该操作。", status=committee.current_status.label), "warning")
         return redirect(url_for(".detail", estate_id=estate.id))
     if form.validate_on_submit():
         try:

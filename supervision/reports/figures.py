@@ -172,7 +172,9 @@ def figures_by_street(campaign, week: Week, street_ids=None, *, now: datetime | 
                .label("items_overdue"))
         .where(item.campaign_id == campaign_id).group_by(item.street_id).subquery()
     )
-    passed = Acceptance.verdict == AcceptanceVerdict.PASSED
+    # A passed acceptance revoked (an item re-opened) before the week's end no longer counts.
+    passed = and_(Acceptance.verdict == AcceptanceVerdict.PASSED,
+                  Acceptance.revoked_at.is_(None) | (Acceptance.revoked_at >= end))
     accepted = (
         select(Enrolment.street_id.label("street_id"),
                func.count(func.distinct(case((and_(passed, Acceptance.inspected_on <= sunday),

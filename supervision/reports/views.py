@@ -28,7 +28,7 @@ from .forms import (BulletinFilterForm, OverviewFilterForm, ReportFilterForm, Re
                     report_form_class)
 from .models import ReportTransition, WeeklyReport
 from .services import CellStatus, bulletin_plain, bulletin_workbook, figures_shown
-from .weeks import WEEKDAY_NAMES, Week, due_at_for, holiday_note
+from .weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -140,7 +140,7 @@ def _report_context(report: WeeklyReport) -> dict:
         "report": report, "figures": figures, "figures_live": live, "system_rows": SYSTEM_ROWS,
         "rate": rectification_rate(figures), "entered": services.merged_entered(report),
         "attachments": services.report_attachments(report),
-        "cell_status": services.report_status_of(report), "holiday": holiday_note(report.week, weekday),
+        "cell_status": services.report_status_of(report), "holiday": due_wording(report.week, weekday),
         "now": utcnow(),
     }
 
@@ -317,7 +317,7 @@ def cell(campaign_id: int, street_id: int, week: str):
     can_start = (current_user.is_street and expected and parsed <= Week.current()
                  and parsed in services.campaign_weeks(campaign))
     return render_template("reports/cell.html", campaign=campaign, street=street, week=parsed, due=due,
-                           expected=expected, status=status, holiday=holiday_note(parsed, weekday),
+                           expected=expected, status=status, holiday=due_wording(parsed, weekday),
                            can_start=can_start, start_form=StartForm())
 
 

@@ -4,10 +4,15 @@ A report covers one ISO week (Monday–Sunday, Asia/Shanghai). It is due on the
 campaign's report weekday (Friday by default) at the campaign's due time
 (18:00 by default). When that day is not a working day on China's holiday
 calendar, the report is due on the last working day before it in the same
-week (Mid-Autumn on Friday 25 September 2026 → Thursday 24 September). A
+week (Mid-Autumn on Friday 25 September 2026 → Thursday 24 September: 提前). A
 make-up working weekend day (调休) never moves the due day. When no day of the
-week up to the report weekday is a working day (a whole week of Spring
-Festival), the report is due on the first working day after it.
+week up to the report weekday is a working day, the report is due on the first
+working day after it (顺延). A week with no working day at all (e.g. a whole
+week of Spring Festival) says so plainly (``no_workday``): no report is expected
+for it unless the bureau decides otherwise.
+
+The calendar is the holiday-arrangement register (``core.workdays``); a due date
+in a year without an arrangement is provisional (``is_provisional``).
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.timeutil import LOCAL_TZ, local_today
-from ..core.workdays import is_workday, last_workday_on_or_before
+from ..core.workdays import holiday_name, is_provisional, is_workday, last_workday_on_or_before
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
@@ -143,15 +148,37 @@ def holiday_note(week: Week, weekday: int = 4) -> str | None:
     nominal = week.day(weekday)
     if is_workday(nominal):
         return None
-    try:
-        import chinese_calendar
+    return holiday_name(nominal) or _("休息日")
 
-        _on_holiday, name = chinese_calendar.get_holiday_detail(nominal)
-    except (NotImplementedError, ValueError):
-        name = None
-    names = {
-        "New Year's Day": _("元旦"), "Spring Festival": _("春节"), "Tomb-sweeping Day": _("清明节"),
-        "Labour Day": _("劳动节"), "Dragon Boat Festival": _("端午节"), "National Day": _("国庆节"),
-        "Mid-autumn Festival": _("中秋节"), "Anti-Fascist 70th Day": _("抗战胜利纪念日"),
-    }
-    return names.get(name, _("节假日")) if name else _("休息日")
+
+def due_shift(week: Week, weekday: int = 4) -> str | None:
+    """The direction of a moved due day: 提前 (earlier in the week), 顺延 (after it), None: not moved."""
+    moved = due_date(week, weekday)
+    nominal = week.day(weekday)
+    if moved == nominal:
+        return None
+    return _("提前") if moved < nominal else _("顺延")
+
+
+def no_workday(week: Week) -> bool:
+    """No day of the week is a working day (e.g. Spring Festival): no report is expected for it."""
+    return not any(is_workday(week.day(n)) for n in range(7))
+
+
+def due_wording(week: Week, weekday: int = 4) -> str | None:
+    """The sentence that explains a week's due day, or None when it is the ordinary day:
+    ``遇中秋节提前至9月24日报送`` / ``遇春节顺延至2月24日报送`` / ``本周无工作日（春节），不要求报送周报``."""
+    nominal = week.day(weekday)
+    if no_workday(week):
+        return _("本周无工作日（%(h)s），除住建局另有安排外不要求报送周报", h=holiday_name(nominal) or _("休息日"))
+    shift = due_shift(week, weekday)
+    if shift is None:
+        return None
+    moved = due_date(week, weekday)
+    return _("遇%(h)s%(dir)s至%(m)s月%(d)s日报送", h=holiday_note(week, weekday), dir=shift, m=moved.month,
+             d=moved.day)
+
+
+def provisional(week: Week, weekday: int = 4) -> bool:
+    """The week's due day is computed in a year without a holiday arrangement."""
+    return is_provisional(due_date(week, weekday)) or is_provisional(week.day(weekday))

@@ -236,7 +236,7 @@ def _committee_base(day: date) -> Base:
     from ..estates.services import committee_eligible_clause, committee_formed_clause
 
     return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id,
-                where=[committee_eligible_clause()], achieved=committee_formed_clause())
+                where=[committee_eligible_clause()], achieved=committee_formed_clause(day))
 
 
 def _coverage_base(day: date) -> Base:

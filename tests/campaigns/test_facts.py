@@ -96,3 +96,18 @@ def _check_demo_campaigns():
     states = set(db.session.scalars(select(func.distinct(RectificationItem.state))))
     assert {ItemState.OPEN, ItemState.IN_PROGRESS, ItemState.SUBMITTED, ItemState.ACCEPTED} <= states
     assert EnrolmentStatus.WITHDRAWN in set(db.session.scalars(select(Enrolment.status)))
+
+
+def test_the_demo_has_a_reopened_item_whose_estate_is_no_longer_closed(demo):
+    from supervision.campaigns.models import Acceptance
+
+    with demo.app.app_context():
+        item = db.session.scalars(select(RectificationItem).where(RectificationItem.reopened_count > 0,
+                                                                  RectificationItem.state == ItemState.REJECTED)
+                                  .where(RectificationItem.reject_reason.contains("回头看"))).first()
+        assert item is not None and item.deadline > item.opened_at.date()
+        enrolment = db.session.get(Enrolment, item.enrolment_id)
+        assert enrolment.status is EnrolmentStatus.ACTIVE and enrolment.closed_at is None
+        revoked = db.session.scalars(select(Acceptance).where(Acceptance.enrolment_id == enrolment.id,
+                                                              Acceptance.revoked_at.is_not(None))).all()
+        assert revoked and all("回头看" in a.revoked_reason for a in revoked)

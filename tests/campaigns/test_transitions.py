@@ -33,7 +33,8 @@ def test_every_legal_move(running, frm, to):
         item.response = "已按要求整改"
         f.add_evidence(item, running.company_user)
     before = len(item.transitions)
-    row = items.transition(item, to, actor=actor, comment="理由" if move.needs_reason else None)
+    row = items.transition(item, to, actor=actor, comment="理由" if move.needs_reason else None,
+                           deadline_workdays=5 if move.verb == "reopen" else None)
     db.session.flush()
     assert item.state is to and row.from_state is frm and row.to_state is to and row.by_id == actor.id
     assert len(db.session.scalars(select(ItemTransition).where(ItemTransition.item_id == item.id)).all()) == before + 1
@@ -103,7 +104,7 @@ def test_reject_needs_a_reason_and_may_set_a_new_deadline(running):
 
 def test_reopen_counts_and_clears_the_acceptance(running):
     item = _item_in(running, S.ACCEPTED)
-    items.transition(item, S.REJECTED, actor=running.officer, comment="回头看发现反弹")
+    items.transition(item, S.REJECTED, actor=running.officer, comment="回头看发现反弹", deadline_workdays=5)
     assert item.reopened_count == 1 and item.accepted_at is None
 
 

@@ -43,6 +43,9 @@ ACCESS: dict[str, tuple] = {
     "regions.community_edit": ADMIN_ONLY,
     "audit.index": ADMIN_ONLY,
     "admin_reference.index": ADMIN_ONLY,
+    "holidays.index": ADMIN_ONLY,
+    "holidays.year_detail": ADMIN_ONLY,
+    "holidays.template": ADMIN_ONLY,
     "admin_reference.checklist": ADMIN_ONLY,
     "admin_reference.position_edit": ADMIN_ONLY,
     # a photo attached to street1's weekly report: companies never see weekly reports
@@ -70,6 +73,7 @@ ACCESS: dict[str, tuple] = {
     "campaigns.acceptance_pdf": ALL,
     "campaigns.activate": BUREAU_ONLY,
     "campaigns.close": BUREAU_ONLY,
+    "campaigns.reopen": BUREAU_ONLY,
     "campaigns.detail": ALL,
     "campaigns.edit": BUREAU_ONLY,
     "campaigns.enrol": BUREAU_ONLY,

@@ -118,6 +118,8 @@ def matrix(world):
         "rule_set_id": default_rules.id,
         "template_id": world.campaign.checklist_template_id,
         "position_id": reference.electrician.id,
+        "year": 2027,
+        "day": "2027-10-01",
     }
     return world
 

@@ -44,7 +44,7 @@ class EstateSchema(Schema):
     is_old = fields.Boolean(metadata={"description": "老旧小区"})
     committee_eligible = fields.Boolean(metadata={"description": "具备成立业主大会、业主委员会条件"})
     committee_due_on = fields.Date(allow_none=True, metadata={"description": "业委会应成立日期"})
-    committee_status = fields.Function(lambda e: e.committee.status.value if e.committee else None,
+    committee_status = fields.Function(lambda e: e.committee.current_status.value if e.committee else None,
                                        allow_none=True, metadata={
                                            "type": "string", "nullable": True,
                                            "enum": [s.value for s in CommitteeStatus] + [None]})

@@ -3,7 +3,8 @@
 - A pass verdict accepts a submitted item (submitted → accepted) or confirms an
   already accepted one; an item not yet submitted cannot pass.
 - A fail verdict rejects a submitted item and reopens an accepted one (both to
-  ``rejected`` with the comment as reason, and a new deadline); an item still
+  ``rejected`` with the comment as reason, and a new deadline — for a re-opened item
+  the campaign's default when none is given); an item still
   in rectification keeps its state.
 - The overall verdict can be “passed” only when every item passes and the
   campaign's survey and self-inspection steps are done; the enrolment is then
@@ -94,8 +95,10 @@ def record_acceptance(enrolment: Enrolment, *, actor, inspected_on: date, verdic
         if given.passed and item.state is ItemState.SUBMITTED:
             transition(item, ItemState.ACCEPTED, actor=actor, comment=comment or _("验收通过"))
         elif not given.passed and item.state in (ItemState.SUBMITTED, ItemState.ACCEPTED):
-            transition(item, ItemState.REJECTED, actor=actor, comment=reason,
-                       deadline_workdays=reopen_deadline_workdays)
+            workdays = reopen_deadline_workdays
+            if workdays is None and item.state is ItemState.ACCEPTED:  # re-opening always sets a new deadline
+                workdays = enrolment.campaign.default_deadline_workdays
+            transition(item, ItemState.REJECTED, actor=actor, comment=reason, deadline_workdays=workdays)
             reopened.append(item)
     record("acceptance.record", acceptance, after={
         "enrolment_id": enrolment.id, "verdict": verdict, "inspected_on": inspected_on,
@@ -131,7 +134,7 @@ def close_enrolment(enrolment: Enrolment, *, actor) -> None:
         raise DomainError(_("还有 %(n)s 项整改事项未销项，不能销号。", n=len(open_items)))
     latest = db.session.scalar(select(Acceptance).where(Acceptance.enrolment_id == enrolment.id)
                                .order_by(Acceptance.id.desc()).limit(1))
-    if latest is None or latest.verdict is not AcceptanceVerdict.PASSED:
+    if latest is None or latest.verdict is not AcceptanceVerdict.PASSED or latest.revoked_at is not None:
         raise DomainError(_("验收通过后才能销号。"))
     before = snapshot(enrolment, ["status", "closed_at"])
     enrolment.status = EnrolmentStatus.CLOSED

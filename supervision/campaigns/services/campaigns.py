@@ -147,6 +147,21 @@ def close(campaign: Campaign, *, actor) -> int:
     return remaining
 
 
+def reopen(campaign: Campaign, *, actor, reason: str | None) -> None:
+    """已结束 → 进行中: needed before an item of a finished campaign can be re-opened."""
+    require_bureau(actor, _("重新开启专项行动"))
+    if campaign.status is not CampaignStatus.CLOSED:
+        raise DomainError(_("只有已结束的专项行动可以重新开启。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写重新开启的原因。"), field="reason")
+    before = snapshot(campaign, ["status"])
+    campaign.status = CampaignStatus.ACTIVE
+    after = snapshot(campaign, ["status"])
+    after["reason"] = reason
+    record("campaign.reopen", campaign, before=before, after=after, actor=actor)
+
+
 def open_enrolment_count(campaign: Campaign) -> int:
     return db.session.scalar(select(func.count(Enrolment.id)).where(
         Enrolment.campaign_id == campaign.id, Enrolment.status == EnrolmentStatus.ACTIVE)) or 0

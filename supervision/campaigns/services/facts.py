@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from ...core.timeutil import local_day_bounds_utc, local_today
+from ...core.timeutil import local_day_bounds_utc, local_today, to_local
 from ...extensions import db
 from ..models import (Acceptance, AcceptanceVerdict, Campaign, CampaignPhase, CampaignStatus, Enrolment,
-                      EnrolmentStatus, ItemState, PhaseKind, RectificationItem, ResponsibleParty, SelfInspection)
+                      EnrolmentStatus, ItemState, ItemTransition, PhaseKind, RectificationItem, ResponsibleParty,
+                      SelfInspection)
 
 I = RectificationItem
 E = Enrolment
@@ -31,17 +32,55 @@ class OverdueItemFact:
     campaign_id: int | None
     responsible_party: ResponsibleParty
     deadline: date
-    days_overdue: int
+    days_overdue: int  # days after the deadline up to today, less the days the item stood accepted
+    exceeded_on: date | None = None  # the day the overdue days first exceeded the query's ``days``
+
+
+def accepted_days(item_ids, today: date | None = None) -> dict[int, set[date]]:
+    """Per item, the local dates on which it stood accepted (from its transition history): from the
+    day it was accepted up to the day before it was re-opened (or today, if it still is)."""
+    if not item_ids:
+        return {}
+    spans: dict[int, set[date]] = {}
+    since: dict[int, date] = {}
+    rows = db.session.execute(select(ItemTransition.item_id, ItemTransition.to_state, ItemTransition.at)
+                              .where(ItemTransition.item_id.in_(item_ids))
+                              .order_by(ItemTransition.item_id, ItemTransition.at, ItemTransition.id))
+    for item_id, to_state, at in rows:
+        day = to_local(at).date()
+        if to_state is ItemState.ACCEPTED:
+            since.setdefault(item_id, day)
+        elif item_id in since:
+            start = since.pop(item_id)
+            spans.setdefault(item_id, set()).update(start + timedelta(days=n) for n in range((day - start).days))
+    today = today or local_today()
+    for item_id, start in since.items():
+        spans.setdefault(item_id, set()).update(start + timedelta(days=n) for n in range((today - start).days + 1))
+    return spans
+
+
+def _overdue_days(deadline: date, today: date, accepted: set[date], days: int) -> tuple[int, date | None]:
+    """Days in (deadline, today] the item did not stand accepted, and the day their count passed ``days``."""
+    count, exceeded_on = 0, None
+    for n in range(1, (today - deadline).days + 1):
+        day = deadline + timedelta(days=n)
+        if day in accepted:
+            continue
+        count += 1
+        if count == days + 1:
+            exceeded_on = day
+    return count, exceeded_on
 
 
 def overdue_items_beyond(days: int, today: date | None = None, *, company_id: int | None = None,
                          responsible_party: ResponsibleParty | None = ResponsibleParty.COMPANY
                          ) -> list[OverdueItemFact]:
-    """Items not accepted whose deadline passed more than ``days`` calendar days ago.
+    """Items not accepted that have been overdue for more than ``days`` calendar days.
 
     By default only items a company answers for (pass ``responsible_party=None`` for all).
     An item answered on time and waiting for the bureau's acceptance is not the
-    responsible party's delay, so it is left out.
+    responsible party's delay, so it is left out. Days on which a re-opened item stood
+    accepted (its transition history) are never counted as overdue.
     """
     today = today or local_today()
     conditions = [I.state != ItemState.ACCEPTED, I.deadline < today - timedelta(days=days),
@@ -51,9 +90,17 @@ def overdue_items_beyond(days: int, today: date | None = None, *, company_id: in
     if responsible_party is not None:
         conditions.append(I.responsible_party == responsible_party)
     rows = db.session.execute(select(I.id, I.company_id, I.estate_id, I.street_id, I.campaign_id,
-                                     I.responsible_party, I.deadline).where(*conditions).order_by(I.deadline, I.id))
-    return [OverdueItemFact(r.id, r.company_id, r.estate_id, r.street_id, r.campaign_id, r.responsible_party,
-                            r.deadline, (today - r.deadline).days) for r in rows]
+                                     I.responsible_party, I.deadline, I.reopened_count)
+                              .where(*conditions).order_by(I.deadline, I.id)).all()
+    history = accepted_days([r.id for r in rows if r.reopened_count], today)
+    facts = []
+    for r in rows:
+        overdue, exceeded_on = _overdue_days(r.deadline, today, history.get(r.id, set()), days)
+        if overdue <= days:
+            continue
+        facts.append(OverdueItemFact(r.id, r.company_id, r.estate_id, r.street_id, r.campaign_id,
+                                     r.responsible_party, r.deadline, overdue, exceeded_on))
+    return facts
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ an item not yet accepted (``RectificationItem.overdue_clause``).
 
 ``reopen`` (accepted → rejected) is the one move the issue does not name: a
 failed acceptance (验收不通过) sends an item the bureau had already accepted
-back to rectification.
+back to rectification. Re-opening needs a reason and a new deadline, is refused
+while the item's campaign is finished (the bureau re-opens the campaign first),
+and re-opens what depended on the acceptance: the enrolment's closure (销号) and
+the passed acceptance that closed it (``reopen_dependants``).
 """
 from __future__ import annotations
 
@@ -22,10 +25,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from ...attachments.services import EVIDENCE, attachments_of, store
-from ...audit.services import record, snapshot
+from ...audit.services import record, record_change, snapshot
 from ...auth.roles import BUREAU, Role
 from ...core.errors import DomainError, TransitionError
 from ...core.forms import MAX_INT
@@ -34,8 +37,8 @@ from ...core.workdays import add_workdays
 from ...estates.models import Estate
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
-from ..models import (Enrolment, ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty,
-                      Severity)
+from ..models import (Acceptance, AcceptanceVerdict, CampaignStatus, Enrolment, EnrolmentStatus, ItemSource,
+                      ItemState, ItemTransition, RectificationItem, ResponsibleParty, Severity)
 
 S = ItemState
 
@@ -125,6 +128,8 @@ def transition(item: RectificationItem, to_state: ItemState, *, actor, comment: 
     comment = (comment or "").strip() or None
     if move.needs_reason and not comment:
         raise TransitionError(_("请填写%(verb)s的原因。", verb=move.label))
+    if move.verb == "reopen":
+        _check_reopen(item, deadline_workdays)
     if move.verb == "submit":
         if not (item.response or "").strip():
             raise TransitionError(_("请填写整改情况说明。"))
@@ -155,11 +160,53 @@ def transition(item: RectificationItem, to_state: ItemState, *, actor, comment: 
     after = snapshot(item, AUDITED)
     after["comment"] = comment
     record(f"item.{move.verb}", item, before=before, after=after, actor=actor)
+    if move.verb == "reopen":
+        reopen_dependants(item, actor=actor, reason=comment)
     if to_state is S.REJECTED:
         _notify_responsible(item, kind="item_rejected",
                             title=_("整改事项被驳回：%(estate)s #%(id)s", estate=item.estate.name, id=item.id),
                             body=comment, key=f"item-rejected:{item.id}:{now.isoformat()}")
     return row
+
+
+def _check_reopen(item: RectificationItem, deadline_workdays: int | None) -> None:
+    campaign = item.campaign
+    if campaign is not None and campaign.status is CampaignStatus.CLOSED:
+        raise TransitionError(_("专项行动“%(name)s”已结束，不能重新打开其中的事项。请住建局先重新开启该专项行动。",
+                                name=campaign.name))
+    if deadline_workdays is None:
+        raise TransitionError(_("重新打开事项须设定新的整改期限（工作日）。"))
+    if not 0 < deadline_workdays <= 250:
+        raise TransitionError(_("整改期限应在1至250个工作日之间。"))
+
+
+def reopen_dependants(item: RectificationItem, *, actor, reason: str | None) -> None:
+    """An accepted item re-opened: its enrolment is no longer closed (销号) and the passed acceptance
+    that closed it no longer counts (kept, marked revoked), so the rates and the campaign page change
+    with this transaction (the enrolment is watched by the campaign progress generation)."""
+    enrolment = item.enrolment
+    if enrolment is None:
+        return
+    now = utcnow()
+    passed = db.session.scalars(select(Acceptance).where(
+        Acceptance.enrolment_id == enrolment.id, Acceptance.verdict == AcceptanceVerdict.PASSED,
+        Acceptance.revoked_at.is_(None))).all()
+    for acceptance in passed:
+        before = snapshot(acceptance, ["revoked_at", "revoked_reason"])
+        acceptance.revoked_at = now
+        acceptance.revoked_reason = _("事项 #%(id)s 重新打开：%(reason)s", id=item.id, reason=reason or "")
+        record_change("acceptance.revoke", acceptance, before, actor=actor)
+    if enrolment.status is EnrolmentStatus.CLOSED:
+        before = snapshot(enrolment, ["status", "closed_at"])
+        enrolment.status = EnrolmentStatus.ACTIVE
+        enrolment.closed_at = None
+        record_change("enrolment.reopen", enrolment, before, actor=actor)
+        users = (company_users(enrolment.company_id) if enrolment.company_id else []) + \
+            street_users(enrolment.street_id)
+        notify(users, kind="enrolment_reopened",
+               title=_("已销号的小区重新整改：%(estate)s", estate=enrolment.estate.name), body=reason,
+               dedup_key=f"enrolment-reopened:{enrolment.id}:{now.isoformat()}"[:128],
+               link=f"/campaigns/enrolments/{enrolment.id}")
 
 
 def responsible_users(item: RectificationItem):

@@ -60,7 +60,8 @@ def has_unaccepted_items():
 
 def acceptance_passed():
     return select(Acceptance.id).where(Acceptance.enrolment_id == E.id,
-                                       Acceptance.verdict == AcceptanceVerdict.PASSED).correlate(E).exists()
+                                       Acceptance.verdict == AcceptanceVerdict.PASSED,
+                                       Acceptance.revoked_at.is_(None)).correlate(E).exists()
 
 
 def not_withdrawn():

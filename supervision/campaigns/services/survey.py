@@ -34,7 +34,7 @@ class ProblemInput:
 
 def committee_status_of(estate) -> str:
     committee = estate.committee
-    return committee.status.value if committee is not None else NO_COMMITTEE
+    return committee.current_status.value if committee is not None else NO_COMMITTEE
 
 
 def record_survey(enrolment: Enrolment, *, actor, surveyed_on: date, management_mode: ManagementMode,

@@ -18,8 +18,8 @@ from ...documents.excel import xlsx_response
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
-from ..forms import (CampaignCreateForm, CampaignEditForm, CampaignFilterForm, EnrolFilterForm, EnrolmentFilterForm,
-                     UploadForm)
+from ..forms import (CampaignCreateForm, CampaignEditForm, CampaignFilterForm, CampaignReopenForm, EnrolFilterForm,
+                     EnrolmentFilterForm, UploadForm)
 from ..models import (Campaign, CampaignScheme, CampaignStatus, ChecklistTemplate, Enrolment, EnrolmentStage,
                       EnrolmentStatus)
 from ..services import campaigns as campaign_service
@@ -175,6 +175,27 @@ def close(campaign_id: int):
         message += _("注意：还有 %(n)s 个小区尚未销号。", n=remaining)
     return render_template("confirm.html", form=form, title=_("结束专项行动"), message=message, danger=True,
                            cancel_url=url_for(".detail", campaign_id=campaign.id), confirm_label=_("结束"))
+
+
+@bp.route("/<int:campaign_id>/reopen", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def reopen(campaign_id: int):
+    """已结束 → 进行中, with a reason: needed before an item of the campaign can be re-opened."""
+    campaign = scope.load(Campaign, campaign_id, roles=BUREAU)
+    form = CampaignReopenForm()
+    if form.validate_on_submit():
+        try:
+            campaign_service.reopen(campaign, actor=current_user, reason=form.reason.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("专项行动已重新开启。"), "success")
+            return redirect(url_for(".detail", campaign_id=campaign.id))
+    return render_template("confirm.html", form=form, title=_("重新开启专项行动"),
+                           message=_("确定重新开启“%(name)s”吗？重新开启后可以重新打开其中已销项的整改事项、重新验收。",
+                                     name=campaign.name),
+                           cancel_url=url_for(".detail", campaign_id=campaign.id), confirm_label=_("重新开启"))
 
 
 # --- enrolments ----------------------------------------------------------------------

@@ -25,9 +25,10 @@ from ...core.timeutil import to_local, utcnow
 from ...documents.excel import Column, write_workbook
 from ...extensions import db
 from ...regions.models import District, Street
+from ...templating import provisional_text
 from ..figures import SYSTEM_ROWS, figure_definitions, figures_by_street, rectification_rate
 from ..models import SENT, WeeklyReport
-from ..weeks import WEEKDAY_NAMES, Week, due_at_for, holiday_note
+from ..weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
 from .grid import Cell, CellStatus, report_grid
 from .periods import campaign_weeks
 from .snapshot import shows_saved_figures
@@ -285,7 +286,8 @@ def bulletin_plain(b: Bulletin) -> dict:
         "week_span": f"{b.week.monday:%Y年}{b.week.span}",
         "issue": b.issue,
         "due": _when(b.due_at),
-        "holiday_note": holiday_note(b.week, weekday),
+        "holiday_note": due_wording(b.week, weekday),
+        "provisional": provisional_text(b.due_at),
         "generated": _when(b.generated_at),
         "expected": len(b.rows),
         "sent": sum(1 for r in b.rows if r.sent),

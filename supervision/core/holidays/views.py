@@ -1,0 +1,120 @@
+"""节假日安排: the admin's pages under /admin/holidays (list years, edit a year, Excel import)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...auth import scope
+from ...auth.roles import ADMIN
+from ...documents.excel import xlsx_response
+from ...extensions import db
+from ...i18n import in_chinese
+from ..errors import DomainError
+from ..forms import ConfirmForm
+from ..timeutil import local_today
+from . import services, spreadsheet
+from .forms import HolidayDayForm, HolidayImportForm
+from .models import DayKind, HolidayYear
+
+bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
+
+
+def _moved_message(change) -> str:
+    if not change.moved:
+        return _("没有需要调整的截止日期。")
+    return _("已按新安排重新计算 %(n)s 个未到期的截止日期，并已通知相关单位。", n=len(change.moved))
+
+
+@bp.get("/")
+@scope.role_required(ADMIN)
+def index():
+    today = local_today()
+    return render_template("admin/holidays.html", years=services.years(), import_form=HolidayImportForm(),
+                           missing=services.missing_year_warning(today), this_year=today.year)
+
+
+@bp.get("/<int:year>")
+@scope.role_required(ADMIN)
+def year_detail(year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
+    row = db.session.get(HolidayYear, year)
+    form = HolidayDayForm()
+    return render_template("admin/holiday_year.html", year=year, row=row, form=form, remove_form=ConfirmForm(),
+                           import_form=HolidayImportForm(year=year))
+
+
+@bp.post("/<int:year>/days")
+@scope.role_required(ADMIN)
+def add_day(year: int):
+    form = HolidayDayForm()
+    if form.validate_on_submit():
+        try:
+            change = services.add_day(year, services.DayInput(form.day.data, DayKind(form.kind.data),
+                                                              form.name.data), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已录入 %(day)s。", day=form.day.data.isoformat()) + _moved_message(change), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+    return redirect(url_for(".year_detail", year=year))
+
+
+@bp.post("/<int:year>/days/<day>/remove")
+@scope.role_required(ADMIN)
+def remove_day(year: int, day: str):
+    from datetime import date
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            change = services.remove_day(year, parsed, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已删除 %(day)s。", day=parsed.isoformat()) + _moved_message(change), "success")
+    return redirect(url_for(".year_detail", year=year))
+
+
+@bp.get("/template.xlsx")
+@scope.role_required(ADMIN)
+@in_chinese
+def template():
+    year = request.args.get("year", type=int)
+    row = db.session.get(HolidayYear, year) if year else None
+    data = spreadsheet.template_bytes(row.days if row is not None else ())
+    return xlsx_response(data, f"节假日安排{year or ''}.xlsx")
+
+
+@bp.post("/import")
+@scope.role_required(ADMIN)
+def import_year():
+    form = HolidayImportForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return redirect(request.referrer or url_for(".index"))
+    upload = form.file.data
+    result = spreadsheet.import_year(form.year.data, upload.read(), upload.filename, actor=current_user,
+                                     notice=form.notice.data)
+    if not result.ok:
+        db.session.rollback()
+        return render_template("admin/holiday_import_errors.html", year=form.year.data, errors=result.errors), 422
+    db.session.commit()
+    flash(_("已导入 %(year)s 年节假日安排（%(n)s 天）。", year=form.year.data,
+            n=len(db.session.get(HolidayYear, form.year.data).days)) + _moved_message(result.change), "success")
+    return redirect(url_for(".year_detail", year=form.year.data))
+
