@@ -180,3 +180,15 @@ def test_overview_shows_enrolment_changes_at_once_with_the_spans_cached(login_as
         with count_queries() as again:
             client.get(url)
         assert len(again) == len(cached)
+
+
+def test_a_week_without_a_working_day_expects_no_report(world):
+    """2026-W08 (16–22 Feb) lies wholly in the Spring Festival holiday: no street is expected to report,
+    so nobody is listed as missing for it; the weeks around it are expected as usual."""
+    campaign = gen_campaign()
+    gen_enrolment(campaign, world.estate1, enrolled_at=utc(local(2026, 2, 2, 9)))
+    db.session.commit()
+    w07, w08, w09 = Week(2026, 7), Week(2026, 8), Week(2026, 9)
+    grid = services.report_grid(campaign, [w07, w08, w09], now=utc(local(2026, 3, 10, 9)))
+    assert [c.expected for c in grid.rows[0].cells] == [True, False, True]
+    assert [c.status for c in grid.rows[0].cells if c.expected] == [CellStatus.MISSING, CellStatus.MISSING]

@@ -20,7 +20,7 @@ from ...campaigns.services.progress import PROGRESS_TOPIC
 from ...core import generations
 from ...core.timeutil import local_today, to_local, utcnow
 from ...extensions import db
-from ..weeks import Week, due_at_for, weeks_between
+from ..weeks import Week, due_at_for, no_workday, weeks_between
 
 
 def campaign_period(campaign: Campaign):
@@ -51,6 +51,8 @@ class StreetSpan:
     all_withdrawn_at: datetime | None  # None while an enrolment remains
 
     def expects(self, week: Week, due: datetime) -> bool:
+        if no_workday(week):  # e.g. the Spring Festival week: no report unless the bureau asks for one
+            return False
         if self.first_enrolled_at >= due:
             return False
         return self.all_withdrawn_at is None or self.all_withdrawn_at > week.start_utc
