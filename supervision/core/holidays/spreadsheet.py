@@ -2,12 +2,11 @@
 (all rows or none, every error reported with its row)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask_babel import gettext as _
 
-from ...attachments.services import XLSX, UploadError, validate
-from ...documents.excel import Column, RowError, a_date, choice, read_workbook, text, write_workbook
+from ...documents.excel import Column, RowError, a_date, choice, text, write_workbook
+from ...documents.imports import ImportResult, SheetImport
+from ..errors import DomainError
 from .models import DayKind
 from .services import ChangeResult, DayInput, HolidaySource, set_year
 
@@ -26,47 +25,37 @@ def template_bytes(days=()) -> bytes:
     return write_workbook(columns(), rows, title="节假日安排", example=not rows)
 
 
-@dataclass
-class ImportResult:
-    errors: list[RowError] = field(default_factory=list)
-    change: ChangeResult | None = None
+class HolidayImport(SheetImport):
+    """One year's arrangement: every day must lie in the year, once; 调休上班 only on a weekend."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    max_rows = 400
+
+    def __init__(self, year: int, *, actor, notice: str | None = None):
+        self.year, self.actor, self.notice = year, actor, notice
+        self.columns = columns()
+        self.seen: dict = {}
+
+    def check_row(self, row):
+        day, kind = row.get("day"), row.get("kind")
+        if day is None:
+            return None
+        if day.year != self.year:
+            row.error("day", _("不在 %(year)s 年内", year=self.year))
+        elif day in self.seen:
+            row.error("day", _("与第 %(n)s 行重复", n=self.seen[day]))
+        elif kind is DayKind.WORKDAY and day.weekday() < 5:
+            row.error("kind", _("周一至周五本来就是工作日，不能登记为调休上班"))
+        self.seen.setdefault(day, row.number)
+        return DayInput(day, kind, row.get("name"))
+
+    def write(self, ready: list) -> ChangeResult:
+        return set_year(self.year, ready, actor=self.actor, notice=self.notice, source=HolidaySource.IMPORT)
 
 
 def import_year(year: int, data: bytes, filename: str | None, *, actor, notice: str | None = None) -> ImportResult:
-    """Replace ``year``'s arrangement with the sheet's days: all rows or none."""
-    from ..errors import DomainError
-
-    result = ImportResult()
+    """Replace ``year``'s arrangement with the sheet's days: all rows or none. On success
+    ``result.created`` is the ``ChangeResult`` (the deadlines and due dates that moved)."""
     try:
-        validate(data, filename or "import.xlsx", kinds=(XLSX,))
-    except UploadError as error:
-        result.errors.append(RowError(0, _("文件"), error.message))
-        return result
-    sheet = read_workbook(data, columns(), max_rows=400)
-    result.errors.extend(sheet.errors)
-    if not sheet.rows and not sheet.errors:
-        result.errors.append(RowError(0, "-", _("文件中没有数据行。")))
-    if result.errors:
-        return result
-    seen: dict = {}
-    for row_number, parsed in sheet.rows:
-        day = parsed["day"]
-        if day.year != year:
-            result.errors.append(RowError(row_number, "日期", _("不在 %(year)s 年内", year=year)))
-        elif day in seen:
-            result.errors.append(RowError(row_number, "日期", _("与第 %(n)s 行重复", n=seen[day])))
-        elif parsed["kind"] is DayKind.WORKDAY and day.weekday() < 5:
-            result.errors.append(RowError(row_number, "类型", _("周一至周五本来就是工作日，不能登记为调休上班")))
-        seen.setdefault(day, row_number)
-    if result.errors:
-        return result
-    days = [DayInput(p["day"], p["kind"], p["name"]) for _n, p in sheet.rows]
-    try:
-        result.change = set_year(year, days, actor=actor, notice=notice, source=HolidaySource.IMPORT)
+        return HolidayImport(year, actor=actor, notice=notice).run(data, filename)
     except DomainError as error:
-        result.errors.append(RowError(0, "-", error.message))
-    return result
+        return ImportResult(errors=[RowError(0, "-", error.message)])

@@ -115,6 +115,6 @@ def import_year():
         return render_template("admin/holiday_import_errors.html", year=form.year.data, errors=result.errors), 422
     db.session.commit()
     flash(_("已导入 %(year)s 年节假日安排（%(n)s 天）。", year=form.year.data,
-            n=len(db.session.get(HolidayYear, form.year.data).days)) + _moved_message(result.change), "success")
+            n=len(db.session.get(HolidayYear, form.year.data).days)) + _moved_message(result.created), "success")
     return redirect(url_for(".year_detail", year=form.year.data))
 

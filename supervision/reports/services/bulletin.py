@@ -25,6 +25,7 @@ from ...core.timeutil import to_local, utcnow
 from ...documents.excel import Column, write_workbook
 from ...extensions import db
 from ...regions.models import District, Street
+from ...regions.services import bureau_name
 from ...templating import provisional_text
 from ..figures import SYSTEM_ROWS, figure_definitions, figures_by_street, rectification_rate
 from ..models import SENT, WeeklyReport
@@ -167,7 +168,7 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
     issue = all_weeks.index(week) + 1 if week in all_weeks else week.iso_week
     return Bulletin(
         campaign=campaign, week=week, issue=issue,
-        bureau_name=district.bureau_name if district else _("区住房和城乡建设局"),
+        bureau_name=bureau_name(),
         district_name=district.name if district else "",
         due_at=grid.due[week], definitions=definitions, rows=rows, totals=dict(totals),
         entered_totals=dict(entered_totals), generated_at=now,
