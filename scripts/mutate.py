@@ -107,6 +107,10 @@ class Mutant:
     replacement: str
 
     @property
+    def label(self) -> str:
+        return f"{self.path}:{self.line} {self.function}: {self.description}"
+
+    @property
     def key(self) -> tuple[str, str, str]:
         return (self.path, self.function, self.description)
 
@@ -333,18 +337,19 @@ def run_tests(scratch: Path, tests: list[str], timeout: float) -> str:
     return "killed" if code else "survived"
 
 
-def sample(mutants: list[Mutant], limit: int | None, seed: int) -> list[Mutant]:
+def sample(mutants: list[tuple[Mutant, Target]], limit: int | None, seed: int) -> list[Mutant]:
+    """A seeded sample, round robin over the targets (the scope clauses of all models count as one)."""
     if limit is None or limit >= len(mutants):
-        return mutants
+        return [m for m, _t in mutants]
     rng = random.Random(seed)
-    by_path: dict[str, list[Mutant]] = {}
-    for mutant in mutants:
-        by_path.setdefault(mutant.path, []).append(mutant)
-    for group in by_path.values():
+    groups: dict[str, list[Mutant]] = {}
+    for mutant, target in mutants:
+        groups.setdefault(target.name.split(":")[0], []).append(mutant)
+    for group in groups.values():
         rng.shuffle(group)
     chosen: list[Mutant] = []
-    while len(chosen) < limit:  # round robin over the files, so each is sampled
-        for group in by_path.values():
+    while len(chosen) < limit:
+        for group in groups.values():
             if group and len(chosen) < limit:
                 chosen.append(group.pop())
     return sorted(chosen, key=lambda m: (m.path, m.line))
@@ -356,6 +361,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-mutants", type=int, help="run at most this many (a seeded sample over the files)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant (default 300)")
+    parser.add_argument("--match", action="append",
+                        help="only mutants whose 'path:line function: mutation' contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     args = parser.parse_args(argv)
 
@@ -365,12 +372,14 @@ def main(argv=None) -> int:
     everything: list[tuple[Mutant, Target]] = []
     for target in targets:
         everything += [(m, target) for m in mutants_of(target)]
+    if args.match:
+        everything = [(m, t) for m, t in everything if any(w in m.label for w in args.match)]
     target_of = {id(m): t for m, t in everything}
-    chosen = sample([m for m, _t in everything], args.max_mutants, args.seed)
+    chosen = sample(everything, args.max_mutants, args.seed)
     print(f"{len(everything)} mutants in {len(targets)} targets; running {len(chosen)}", flush=True)
     if args.list:
         for m in chosen:
-            print(f"  {m.path}:{m.line} {m.function}: {m.description}")
+            print(f"  {m.label}")
         return 0
 
     scratch = make_scratch()
@@ -395,8 +404,7 @@ def main(argv=None) -> int:
             if outcome == "survived" and mutant.key in EQUIVALENT:
                 outcome = "equivalent"
             results[outcome].append(mutant)
-            print(f"[{n}/{len(chosen)}] {outcome:10} {mutant.path}:{mutant.line} {mutant.function}: "
-                  f"{mutant.description}", flush=True)
+            print(f"[{n}/{len(chosen)}] {outcome:10} {mutant.label}", flush=True)
     finally:
         shutil.rmtree(scratch.parent, ignore_errors=True)
 
@@ -408,7 +416,7 @@ def main(argv=None) -> int:
     if results["survived"]:
         print("\nSurvivors (add a test, or an EQUIVALENT entry with the reason):")
         for m in results["survived"]:
-            print(f"  {m.path}:{m.line} {m.function}: {m.description}")
+            print(f"  {m.label}")
     return 0 if not results["survived"] else 1
 
 
