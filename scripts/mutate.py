@@ -55,7 +55,7 @@ TARGETS = [
            ("tests/credit/test_scoring.py", "tests/credit/test_explain_property.py", "tests/credit/test_score_cache.py")),
     Target("items", "supervision/campaigns/services/items.py",
            ("tests/campaigns/test_transitions.py", "tests/campaigns/test_item_rules.py",
-            "tests/campaigns/test_deadlines_and_sweep.py", "tests/campaigns/test_uploads_and_pages.py")),
+            "tests/campaigns/test_item_service_rules.py")),
     Target("indicators", "supervision/targets/indicators.py",
            ("tests/targets/test_indicators.py", "tests/targets/test_measure_many_mixed_streets.py")),
 ]
@@ -81,7 +81,11 @@ def scope_targets() -> list[Target]:
 # The mutation is the text the runner prints, e.g. "`<=` → `<` in `end <= start`".
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("supervision/core/workdays.py", "workdays_between", "`<=` → `<` in `end <= start`"):
-        "when end == start the sum over an empty range is 0 too",
+        "when end == start the sum runs over an empty range: 0 either way",
+    ("supervision/core/workdays.py", "workdays_between", "guard `if end <= start` removed"):
+        "for end <= start, range(1, days + 1) is empty: the sum is 0 either way (the guard only saves work)",
+    ("supervision/reports/weeks.py", "due_date", "guard `if is_workday(nominal)` removed"):
+        "a working nominal day is its own last working day, on or after Monday: the next branch returns it",
 }
 
 # --- mutants --------------------------------------------------------------------------------
@@ -332,9 +336,21 @@ def run_tests(scratch: Path, tests: list[str], timeout: float) -> str:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         return "timeout"
+    except BaseException:  # interrupted: leave no test run behind
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
     if code == 5:  # no tests collected: a broken mapping, not a kill
         raise SystemExit(f"no tests collected for {tests}")
     return "killed" if code else "survived"
+
+
+def baseline(scratch: Path, tests: list[str], limit: float) -> float:
+    """Seconds the covering tests take unmutated; they must pass, or every 'kill' would be false."""
+    started = time.monotonic()
+    outcome = run_tests(scratch, tests, limit)
+    if outcome != "survived":
+        raise SystemExit(f"the covering tests do not pass without a mutant ({outcome}): {' '.join(tests)}")
+    return time.monotonic() - started
 
 
 def sample(mutants: list[tuple[Mutant, Target]], limit: int | None, seed: int) -> list[Mutant]:
@@ -358,9 +374,11 @@ def sample(mutants: list[tuple[Mutant, Target]], limit: int | None, seed: int) -
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", action="append", help="only these targets (name or path substring)")
+    parser.add_argument("--skip", action="append", help="leave out these targets (name or path substring)")
     parser.add_argument("--max-mutants", type=int, help="run at most this many (a seeded sample over the files)")
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant (default 300)")
+    parser.add_argument("--timeout", type=float,
+                        help="seconds per mutant (default: 3 × the unmutated run of its tests, at least 60)")
     parser.add_argument("--match", action="append",
                         help="only mutants whose 'path:line function: mutation' contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
@@ -369,6 +387,8 @@ def main(argv=None) -> int:
     targets = TARGETS + scope_targets()
     if args.target:
         targets = [t for t in targets if any(t.name.startswith(w) or w in t.path for w in args.target)]
+    if args.skip:
+        targets = [t for t in targets if not any(t.name.startswith(w) or w in t.path for w in args.skip)]
     everything: list[tuple[Mutant, Target]] = []
     for target in targets:
         everything += [(m, target) for m in mutants_of(target)]
@@ -382,8 +402,10 @@ def main(argv=None) -> int:
             print(f"  {m.label}")
         return 0
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the scratch copy when stopped
     scratch = make_scratch()
     results: dict[str, list[Mutant]] = {"killed": [], "survived": [], "timeout": [], "equivalent": []}
+    timings: dict[tuple[str, ...], float] = {}
     started = time.monotonic()
     try:
         for n, mutant in enumerate(chosen, 1):
@@ -396,9 +418,14 @@ def main(argv=None) -> int:
             except SyntaxError:
                 print(f"[{n}/{len(chosen)}] skipped (does not parse): {mutant.path}:{mutant.line} {mutant.description}")
                 continue
+            tests = covering_tests(target)
+            if tuple(tests) not in timings:
+                timings[tuple(tests)] = baseline(scratch, tests, 3600)
+                print(f"  (unmutated: {' '.join(tests)} pass in {timings[tuple(tests)]:.0f} s)", flush=True)
+            limit = args.timeout or max(60.0, 3 * timings[tuple(tests)])
             file.write_text(mutated)
             try:
-                outcome = run_tests(scratch, covering_tests(target), args.timeout)
+                outcome = run_tests(scratch, tests, limit)
             finally:
                 file.write_text(original)
             if outcome == "survived" and mutant.key in EQUIVALENT:
