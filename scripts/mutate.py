@@ -50,7 +50,8 @@ TARGETS = [
     Target("workdays", "supervision/core/workdays.py",
            ("tests/core/test_workdays.py", "tests/reports/test_weeks.py", "tests/reports/test_weeks_monday_only.py")),
     Target("weeks", "supervision/reports/weeks.py",
-           ("tests/reports/test_weeks.py", "tests/reports/test_weeks_monday_only.py", "tests/reports/test_overview.py")),
+           ("tests/reports/test_weeks.py", "tests/reports/test_weeks_monday_only.py",
+            "tests/reports/test_overview.py")),
     Target("scoring", "supervision/credit/scoring.py",
            ("tests/credit/test_scoring.py", "tests/credit/test_scoring_reasons.py",
             "tests/credit/test_explain_property.py", "tests/credit/test_score_cache.py")),
@@ -85,6 +86,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "when end == start the sum runs over an empty range: 0 either way",
     ("supervision/core/workdays.py", "workdays_between", "guard `if end <= start` removed"):
         "for end <= start, range(1, days + 1) is empty: the sum is 0 either way (the guard only saves work)",
+    ("supervision/targets/indicators.py", "_restrict", "guard `if base.company is None` removed"):
+        "without the guard `base.company == company_id` is Python's `None == id`, i.e. where(False): "
+        "no rows either way",
     ("supervision/reports/weeks.py", "due_date", "guard `if is_workday(nominal)` removed"):
         "a working nominal day is its own last working day, on or after Monday: the next branch returns it",
 }
