@@ -403,8 +403,11 @@ def main(argv=None) -> int:
     chosen = sample(everything, args.max_mutants, args.seed)
     print(f"{len(everything)} mutants in {len(targets)} targets; running {len(chosen)}", flush=True)
     if args.list:
-        for m in chosen:
-            print(f"  {m.label}")
+        try:
+            for m in chosen:
+                print(f"  {m.label}")
+        except BrokenPipeError:  # piped into head
+            pass
         return 0
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the scratch copy when stopped
