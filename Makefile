@@ -10,9 +10,10 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 PYTEST_ARGS ?= -n 2 --dist loadgroup -q
 BENCH_ARGS ?=
+MUTATE_ARGS ?= --max-mutants 40
 export FLASK_APP := wsgi.py
 
-.PHONY: run test serve bench venv system-deps translations messages check clean
+.PHONY: run test serve bench mutate venv system-deps translations messages check clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +57,12 @@ serve: venv translations
 
 bench: system-deps venv translations
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Mutation testing of the critical rules (slow, not part of `make test`): each mutant runs its
+# target's covering tests; survivors need a test or an EQUIVALENT entry in scripts/mutate.py.
+# MUTATE_ARGS="" runs every mutant (hours); e.g. MUTATE_ARGS="--target items --max-mutants 20".
+mutate: venv translations
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 check: venv
 	$(BIN)/bandit -q -r supervision -ll -c pyproject.toml

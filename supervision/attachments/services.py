@@ -11,6 +11,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..core.errors import DomainError
@@ -112,10 +114,55 @@ def path_for(stored_name: str) -> Path:
     return upload_root() / stored_name[:2] / stored_name
 
 
+_PENDING = "attachments.pending_files"
+
+
 def _write(stored_name: str, data: bytes) -> None:
     target = path_for(stored_name)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    _track(db.session(), target)
+
+
+# Files written during a transaction belong to it: kept when it commits, removed when it (or the
+# savepoint they were written in) rolls back — e.g. the loser of two concurrent answers to one item.
+def _track(session: Session, path: Path) -> None:
+    session.info.setdefault(_PENDING, []).append((path, session.get_nested_transaction()))
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_files_of_rolled_back_savepoint(session: Session, previous_transaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending or not previous_transaction.nested:
+        return
+    _remove(path for path, tx in pending if _within(tx, previous_transaction))
+    pending[:] = [(path, tx) for path, tx in pending if not _within(tx, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_files_of_uncommitted_transaction(session: Session, transaction) -> None:
+    # The outermost transaction ended without after_commit having claimed its files: rolled
+    # back, or closed (session.remove() at the end of a request that failed).
+    if transaction.parent is None and not transaction.nested:
+        _remove(path for path, _tx in session.info.pop(_PENDING, []))
 
 
 def _reduced_copy(data: bytes) -> bytes | None:

@@ -6,6 +6,7 @@ point at them together.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess  # nosec B404 - pg_dump/pg_restore are called without a shell
@@ -34,7 +35,7 @@ def _pg_args(url) -> tuple[list[str], dict]:
 
 def create_backup(output_dir: Path) -> Path:
     url = _database_url()
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = output_dir / f"supervision-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory() as scratch:
@@ -54,7 +55,11 @@ def create_backup(output_dir: Path) -> Path:
                            check=True, env=env)  # nosec B603 B607
         else:
             raise RuntimeError(f"backups are not supported for {url.get_backend_name()}")
-        with tarfile.open(target, "w:gz") as archive:
+        # The archive holds every user's data and password hash: readable by its owner only,
+        # from the moment it exists (not chmod-ed afterwards).
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(dump, arcname=dump.name)
             uploads = Path(current_app.config["UPLOAD_DIR"])
             if uploads.exists():

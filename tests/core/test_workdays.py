@@ -45,6 +45,8 @@ def test_last_workday_before_a_holiday_friday():
 def test_years_without_data_fall_back_to_weekdays():
     assert is_workday(date(2099, 1, 5))  # a Monday
     assert not is_workday(date(2099, 1, 4))  # a Sunday
+    assert is_workday(date(2099, 1, 9))  # a Friday
+    assert not is_workday(date(2099, 1, 10))  # a Saturday
 
 
 def test_negative_counts_are_refused():

@@ -22,6 +22,7 @@ def test_company_self_inspects_and_answers_the_item_it_found(login, live_server)
     expect(page.locator("h1")).to_contain_text("待自查")
     page.get_by_role("link", name="填报自查表").click()
     expect(page.locator("h1")).to_contain_text(f"自查检查表 · {setup.estate_name}")
+    page.get_by_role("button", name="开始填报").click()  # opening the page created nothing
     expect(page.locator("h1")).to_contain_text("填报中")
 
     # Every check answered; fire exits (FIR-02) fail, with a remark and a photo.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 import pytest
 from sqlalchemy import select
@@ -67,6 +68,24 @@ def test_backup_then_restore_brings_back_rows_and_files(separate_database, tmp_p
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def test_a_backup_is_readable_by_its_owner_only(separate_database, tmp_path):
+    """Even under a permissive umask: the archive holds every row, password hashes included."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": separate_database, "SECRET_KEY": "x",
+                      "UPLOAD_DIR": str(tmp_path / "uploads")})
+    previous = os.umask(0o000)
+    try:
+        with app.app_context():
+            db.create_all()
+            archive = create_backup(tmp_path / "backups")
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
 
 
 def test_backup_commands(runner, tmp_path, app):

@@ -65,14 +65,7 @@ def self_inspection(enrolment_id: int):
     enrolment = _load(enrolment_id)
     si = enrolment.self_inspection
     if request.method == "GET":
-        if si is None and may_fill_self_inspection(current_user, enrolment):
-            try:
-                si = si_service.start(enrolment, actor=current_user)
-            except DomainError as error:
-                flash(error.message, "warning")
-            else:
-                db.session.commit()
-        return _render(enrolment, si)
+        return _render(enrolment, si)  # opening the page never creates the form: 开始填报 posts
     scope.require_role(COMPANY)
     if si is None or not ConfirmForm().validate_on_submit():
         abort(400)
@@ -112,6 +105,22 @@ def self_inspection(enrolment_id: int):
     return redirect(url_for(".self_inspection", enrolment_id=enrolment.id))
 
 
+@bp.post("/enrolments/<int:enrolment_id>/self-inspection/start")
+@scope.role_required(COMPANY)
+def self_inspection_start(enrolment_id: int):
+    enrolment = _load(enrolment_id, roles=COMPANY)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        si_service.start(enrolment, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+    return redirect(url_for(".self_inspection", enrolment_id=enrolment.id))
+
+
 @bp.get("/enrolments/<int:enrolment_id>/self-inspection.xlsx")
 @scope.role_required(ALL_ROLES)
 @in_chinese
@@ -121,12 +130,8 @@ def self_inspection_workbook(enrolment_id: int):
     if si is None:
         if not may_fill_self_inspection(current_user, enrolment):
             abort(404)
-        try:
-            si = si_service.start(enrolment, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-            return redirect(url_for(".enrolment_detail", enrolment_id=enrolment.id))
-        db.session.commit()
+        flash(_("请先开始填报自查表，再下载 Excel。"), "warning")
+        return redirect(url_for(".self_inspection", enrolment_id=enrolment.id))
     return xlsx_response(si_service.workbook(si), f"自查检查表-{enrolment.estate.name}.xlsx")
 
 
