@@ -64,7 +64,9 @@ bench: system-deps venv translations
 mutate: venv translations
 	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
+# Lint: ruff (rules in pyproject.toml) and bandit (security, medium severity and up). CI runs it before the tests.
 check: venv
+	$(BIN)/ruff check supervision tests bench scripts migrations wsgi.py gunicorn.conf.py
 	$(BIN)/bandit -q -r supervision -ll -c pyproject.toml
 
 clean:

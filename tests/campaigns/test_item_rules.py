@@ -110,7 +110,7 @@ def test_a_rejection_notifies_the_responsible_company_with_the_reason(running):
 
 def test_a_reopened_street_item_notifies_the_street_office(running):
     item = _item_in(running, S.ACCEPTED, party=ResponsibleParty.STREET)
-    items.transition(item, S.REJECTED, actor=running.officer, comment="回头看发现反弹")
+    items.transition(item, S.REJECTED, actor=running.officer, comment="回头看发现反弹", deadline_workdays=5)
     db.session.flush()
     sent = db.session.scalars(select(Notification).where(Notification.kind == "item_rejected")).all()
     assert {n.user_id for n in sent} == {running.street_user.id}
