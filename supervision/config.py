@@ -70,6 +70,10 @@ def default_config(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "PER_PAGE": 50,
+        # A database outage answers 503 with this Retry-After (seconds), and logs one line per kind of
+        # failure per interval (seconds) in each process (supervision/outage.py).
+        "DB_RETRY_AFTER": int(os.environ.get("DB_RETRY_AFTER", "30")),
+        "DB_FAILURE_LOG_INTERVAL": int(os.environ.get("DB_FAILURE_LOG_INTERVAL", "30")),
         # Seconds the landing dashboard's indicator values are reused (per process); 0 = always live.
         "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),
         # Credit score tables kept per process, keyed by the credit data generation; 0 = always live.
@@ -86,10 +90,13 @@ def engine_options(url: str, options: dict) -> dict:
 
     PostgreSQL: JIT off. Its compiler spends ~20 ms on each of the dashboard's and the campaign
     page's aggregates to save less than that; the app's queries are short, the usual OLTP advice.
+    A connection attempt gives up after 5 s, so that an unreachable server answers 503 quickly
+    instead of holding every worker thread.
     """
     if url.startswith("postgresql"):
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("options", "-c jit=off")
+        connect_args.setdefault("connect_timeout", 5)
         options = dict(options, connect_args=connect_args)
     return options
 
