@@ -92,7 +92,7 @@ def default_config(instance_path: Path) -> dict:
 def rate_limit_storage_uri(environ=None) -> str:
     """Where flask-limiter keeps its counts: ``RATELIMIT_STORAGE_URI``, else ``REDIS_URL``, else
     ``memory://`` — per process, so N workers would each allow the whole limit (see
-    ``multi_worker_refusal``)."""
+    ``per_worker_limits``)."""
     environ = os.environ if environ is None else environ
     return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
 
