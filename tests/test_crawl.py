@@ -128,7 +128,7 @@ def _urls(app, crawl) -> tuple[list[tuple[str, str]], list[str]]:
     return urls, unfilled
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, whichever order the tests run in
 def crawl(tmp_path_factory, worker_id):
     """The demo district in a database of the crawl's own, an API token per role that may have one."""
     database_url, drop = _worker_database_url(f"{worker_id}_crawl", tmp_path_factory)
