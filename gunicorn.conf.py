@@ -1,6 +1,11 @@
 """gunicorn settings for `make serve` (production). Override with GUNICORN_* env vars."""
 import multiprocessing
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from supervision.config import ALLOW_PER_WORKER_LIMITS, env_flag, per_worker_limits  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -14,3 +19,11 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
+
+# Several workers must share their rate-limit counts (Redis), or the login limit is multiplied.
+_per_worker = per_worker_limits(workers)
+if _per_worker and not env_flag(ALLOW_PER_WORKER_LIMITS):
+    sys.exit(f"gunicorn.conf.py: refusing to start {_per_worker} "
+             f"Set {ALLOW_PER_WORKER_LIMITS}=1 to start anyway with per-worker limits.")
+if _per_worker:
+    print(f"WARNING: {_per_worker} ({ALLOW_PER_WORKER_LIMITS}=1: starting anyway.)", file=sys.stderr, flush=True)

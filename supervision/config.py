@@ -12,7 +12,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_flag(name: str, default: bool = False) -> bool:
+def env_flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
@@ -41,7 +41,7 @@ def load_secret_key(instance_path: Path) -> str:
 
 def default_config(instance_path: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'supervision.db'}"
-    https = _env_flag("HTTPS")
+    https = env_flag("HTTPS")
     return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -66,7 +66,11 @@ def default_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "BOOTSTRAP_SERVE_LOCAL": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate-limit counts shared by every worker and host when REDIS_URL is set (see rate_limit_storage_uri);
+        # if Redis fails, each process counts on its own until it is back, rather than refusing logins.
+        "RATELIMIT_STORAGE_URI": rate_limit_storage_uri(),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "supervision"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "20 per minute"),
         # argon2 parameters; tests lower them to keep the suite fast.
@@ -92,8 +96,12 @@ def default_config(instance_path: Path) -> dict:
         # A session's "last seen" is written at most this often (seconds), not on every request.
         "SESSION_TOUCH_SECONDS": 60,
         "PER_PAGE": 50,
-        # Seconds the landing dashboard's indicator values are reused (per process); 0 = always live.
-        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),
+        # A database outage answers 503 with this Retry-After (seconds), and logs one line per kind of
+        # failure per interval (seconds) in each process (supervision/outage.py).
+        "DB_RETRY_AFTER": int(os.environ.get("DB_RETRY_AFTER", "30")),
+        "DB_FAILURE_LOG_INTERVAL": int(os.environ.get("DB_FAILURE_LOG_INTERVAL", "30")),
+        # Landing-dashboard figures kept per process, keyed by the dashboard data generation; 0 = always live.
+        "DASHBOARD_CACHE_SIZE": int(os.environ.get("DASHBOARD_CACHE_SIZE", "16")),
         # Credit score tables kept per process, keyed by the credit data generation; 0 = always live.
         "CREDIT_SCORE_CACHE_SIZE": int(os.environ.get("CREDIT_SCORE_CACHE_SIZE", "8")),
         # Campaign-page progress tables kept per process, keyed by a data generation; 0 = always live.
@@ -103,15 +111,42 @@ def default_config(instance_path: Path) -> dict:
     }
 
 
+def rate_limit_storage_uri(environ=None) -> str:
+    """Where flask-limiter keeps its counts: ``RATELIMIT_STORAGE_URI``, else ``REDIS_URL``, else
+    ``memory://`` — per process, so N workers would each allow the whole limit (see
+    ``per_worker_limits``)."""
+    environ = os.environ if environ is None else environ
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
+ALLOW_PER_WORKER_LIMITS = "ALLOW_PER_WORKER_RATE_LIMITS"
+
+
+def per_worker_limits(workers: int, environ=None) -> str | None:
+    """What it means to run ``workers`` processes with these settings, when their rate limits would
+    not be shared (None when they are, or there is one process). ``make serve`` refuses to start
+    then, unless ``ALLOW_PER_WORKER_RATE_LIMITS=1`` says it is meant (gunicorn.conf.py)."""
+    environ = os.environ if environ is None else environ
+    if workers <= 1 or not rate_limit_storage_uri(environ).startswith("memory"):
+        return None
+    limit = environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    return (f"{workers} workers with in-memory rate-limit storage: each worker counts on its own, so the login "
+            f"limit ({limit}) is in fact {workers}x that. Set REDIS_URL (or RATELIMIT_STORAGE_URI) so that the "
+            f"workers share their counts, or run GUNICORN_WORKERS=1.")
+
+
 def engine_options(url: str, options: dict) -> dict:
     """The engine's options for the database in use.
 
     PostgreSQL: JIT off. Its compiler spends ~20 ms on each of the dashboard's and the campaign
     page's aggregates to save less than that; the app's queries are short, the usual OLTP advice.
+    A connection attempt gives up after 5 s, so that an unreachable server answers 503 quickly
+    instead of holding every worker thread.
     """
     if url.startswith("postgresql"):
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("options", "-c jit=off")
+        connect_args.setdefault("connect_timeout", 5)
         options = dict(options, connect_args=connect_args)
     return options
 

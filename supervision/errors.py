@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import outage
 from .extensions import db
 
 MESSAGES = {
@@ -35,7 +36,10 @@ def _render(status: int, message: str | None = None):
         response = jsonify(code=code, message=text)
         response.status_code = status
         return response
-    return render_template("error.html", status=status, message=text), status
+    try:
+        return render_template("error.html", status=status, message=text), status
+    except outage.OUTAGE_ERRORS as error:  # the page's header asks the database about the user
+        return outage.unavailable(error)
 
 
 def register(app) -> None:
@@ -53,5 +57,13 @@ def register(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        original = getattr(error, "original_exception", None)
+        if outage.is_outage(original):  # raised while another error page was drawn
+            return outage.unavailable(original)
+        try:
+            db.session.rollback()
+        except outage.OUTAGE_ERRORS as failure:
+            return outage.unavailable(failure)
         return _render(500)
+
+    outage.register(app)

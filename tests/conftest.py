@@ -76,8 +76,6 @@ def _test_app(database_url: str, upload_dir):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 64,
         "RATELIMIT_ENABLED": False,
-        # Tests must never see a cached dashboard; tests/dashboard/test_landing_cache.py enables it.
-        "DASHBOARD_CACHE_SECONDS": 0,
         "SERVER_NAME": "localhost",
     })
     app.test_client_class = Client

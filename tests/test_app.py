@@ -88,11 +88,12 @@ def test_postgresql_connections_run_without_jit(app):
     from supervision.config import engine_options
 
     options = engine_options("postgresql+psycopg://db/x", {"pool_pre_ping": True})
-    assert options == {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    # ... and a connection attempt to an unreachable server gives up after 5 s (an outage answers 503).
+    assert options == {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off", "connect_timeout": 5}}
     assert engine_options("sqlite:///x.db", {"pool_pre_ping": True}) == {"pool_pre_ping": True}
     # A setting given by the deployment wins.
     assert engine_options("postgresql://db/x", {"connect_args": {"options": "-c jit=on"}})["connect_args"] == {
-        "options": "-c jit=on"}
+        "options": "-c jit=on", "connect_timeout": 5}
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             assert db.session.execute(text("SHOW jit")).scalar() == "off"

@@ -1,22 +1,22 @@
 """What the landing page and the monthly report show: key figures, scorecards, charts.
 
 Everything is computed from the records on request (a handful of aggregate queries), except
-that the landing page's indicators and key figures may be served from a short-lived per-process
-cache (``LandingCache``, ``DASHBOARD_CACHE_SECONDS``); the page then says when they were computed.
-The target table, drill-downs, charts and reports are always live.
+that the landing page's indicators and key figures are kept per process until the data behind them
+changes (``landing``, keyed by the "dashboard" data generation: a change shows at once on every
+worker); the page says when they were computed. Drill-downs, charts and reports are always live.
 """
 from __future__ import annotations
 
 import calendar
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
+from ..core import generations
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
 from ..regions.services import bureau_name
@@ -28,41 +28,40 @@ from . import charts
 TREND_INDICATORS = ("manager_cert", "committee", "coverage", "rectification", "campaign_closure")
 
 
-class LandingCache:
-    """A small per-process cache with a time to live, for the landing dashboard's values.
+# What the landing page's indicators and key figures are made of: changing any of it changes this
+# data generation, which keys the per-process cache of those figures (``landing``).
+DASHBOARD_TOPIC = "dashboard"
 
-    ``get(key, ttl, compute)`` returns ``(value, computed_at)``: the cached value while it is
-    younger than ``ttl`` seconds, else ``compute()``'s (stored with the current UTC time).
-    A ``ttl`` of 0 or less bypasses the cache (the tests' setting).
+
+def _watch_dashboard_inputs() -> None:
+    from ..campaigns.models import Campaign, Enrolment, RectificationItem
+    from ..companies.models import Certificate, CertificateType, Company, Position, Staff
+    from ..estates.models import Estate, OwnersCommittee
+    from ..regions.models import Street
+    from ..targets.indicators import weekly_report_model
+    from ..targets.models import Target, TargetSnapshot
+
+    generations.watch(DASHBOARD_TOPIC, Target, TargetSnapshot, Street, Company, Estate, OwnersCommittee, Staff,
+                      Certificate, CertificateType, Position, Campaign, Enrolment, RectificationItem)
+    report = weekly_report_model()
+    if report is not None:
+        generations.watch(DASHBOARD_TOPIC, report)
+
+
+_watch_dashboard_inputs()
+
+
+def landing(key: tuple, compute):
+    """``(compute(), computed_at)`` for the landing page, reused until the data behind it changes.
+
+    Kept per process under ``key`` (the scope and the day) and the "dashboard" data generation, so
+    every worker shows a change on its next request; computed live within a transaction that
+    changed the data, or before the first change of a new database.
     """
-
-    def __init__(self, clock=time.monotonic):
-        self._clock = clock
-        self._entries: dict = {}
-        self._lock = threading.Lock()
-
-    def get(self, key, ttl: float, compute):
-        if ttl <= 0:
-            return compute(), utcnow()
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and now - entry[0] < ttl:
-            return entry[1], entry[2]
-        value = compute()
-        computed_at = utcnow()
-        with self._lock:
-            # Drop expired entries so keys of past days do not pile up.
-            self._entries = {k: e for k, e in self._entries.items() if now - e[0] < ttl}
-            self._entries[key] = (now, value, computed_at)
-        return value, computed_at
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-landing_cache = LandingCache()
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        return compute(), utcnow()
+    return generations.cached(DASHBOARD_TOPIC, "dashboard_landing", size, key, lambda: (compute(), utcnow()))
 
 
 def detach(*objects) -> None:

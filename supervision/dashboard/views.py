@@ -55,10 +55,9 @@ def index():
                         *(cell.threshold.target for r in card.rows for cell in r.cells.values()))
         return card, row, figures
 
-    # The indicators and key figures are the district's (or the street's) whole data: served
-    # from a cache of a few minutes (the page says when they were computed); drill-downs are live.
-    (card, row, figures), computed_at = services.landing_cache.get(
-        ("landing", street_id, today), current_app.config.get("DASHBOARD_CACHE_SECONDS", 0), compute)
+    # The indicators and key figures are the district's (or the street's) whole data: reused until
+    # that data changes (the page says when they were computed); drill-downs are live.
+    (card, row, figures), computed_at = services.landing(("landing", street_id, today), compute)
     chart_code = request.args.get("chart") or "coverage"
     if get_indicator(chart_code) is None:
         chart_code = "coverage"

@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import history_for
@@ -18,7 +19,7 @@ from ..core.timeutil import local_today
 from ..extensions import db
 from . import services
 from .forms import ScopeFilterForm, TargetForm
-from .indicators import gap_rows
+from .indicators import gap_rows, subject_model
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
@@ -89,6 +90,19 @@ def index():
                            filters=_scope_filter(street, year), can_edit=current_user.role in ADMIN)
 
 
+def _in_scope(subject) -> list:
+    """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)``.
+
+    The gap query joins other tables (a staff member's estate, an item's street), and a scope
+    clause may be an EXISTS over one of those same tables: placed directly in the gap query it
+    would be auto-correlated to the join and lose its FROM clause. A subquery of the subject
+    alone keeps the clause's tables its own, whatever the clause names.
+    """
+    if subject is None or not hasattr(subject, "scope_clause"):
+        return []
+    return [subject.id.in_(scope.visible(subject, statement=select(subject.id)))]
+
+
 @bp.get("/<code>/gap")
 @scope.role_required(READERS)
 def gap(code):
@@ -99,14 +113,10 @@ def gap(code):
     cell = row.cells[indicator.code]
     page = None
     subject = None
-    statement = gap_rows(indicator, day, street_id=street.id if street else None)
+    subject = subject_model(indicator, day)
+    statement = gap_rows(indicator, day, street_id=street.id if street else None,
+                         extra_where=_in_scope(subject))
     if statement is not None:
-        from .indicators import subject_model
-
-        subject = subject_model(indicator, day)
-        clause = getattr(subject, "scope_clause", None)
-        if clause is not None:
-            statement = statement.where(clause(current_user))
         page = paginate_rows(statement)
     by_street = None
     if street is None and current_user.role in DISTRICT_READERS:

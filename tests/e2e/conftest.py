@@ -66,7 +66,6 @@ def live_server(tmp_path_factory, worker_id):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 64,
         "RATELIMIT_ENABLED": False,
-        "DASHBOARD_CACHE_SECONDS": 0,  # journeys change data and look at the dashboard again
     })
     with app.app_context():
         db.create_all()

@@ -187,3 +187,26 @@ def test_an_indicator_without_its_records_says_so(login_as, district, monkeypatc
 
 def response_ok(client, url) -> bool:
     return client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("code", ["manager_cert", "staff_cert"])
+def test_street_officer_opens_the_certification_drill_downs(login_as, district, code):
+    """The gap query joins the staff's estate; the staff scope condition (an EXISTS over estates)
+    must still name its own estates table, or the query has no FROM clause (HTTP 500)."""
+    from ..companies.factories import gen_reference
+    from ..factories import gen_staff
+
+    reference = gen_reference()
+    gen_staff(district.company1, reference.manager, district.estate1, name="本街道无证经理")
+    gen_staff(district.company2, reference.manager, district.estate2, name="外街道无证经理")
+    gen_staff(district.company1, reference.manager, None, name="总部无证经理")
+    commit()
+    response = login_as(district.street_user).get(f"/targets/{code}/gap")
+    assert response.status_code == 200
+    rows = response.get_data(as_text=True).split('data-testid="gap-rows"')[1].split("</table>")[0]
+    assert "本街道无证经理" in rows
+    assert "外街道无证经理" not in rows and "总部无证经理" not in rows
+    # The district still lists every one of them.
+    rows = login_as(district.officer).get(f"/targets/{code}/gap").get_data(as_text=True)
+    rows = rows.split('data-testid="gap-rows"')[1].split("</table>")[0]
+    assert all(name in rows for name in ("本街道无证经理", "外街道无证经理", "总部无证经理"))
