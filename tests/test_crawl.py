@@ -77,6 +77,8 @@ WORD_VALUES = {
     "code": lambda crawl: [indicator.code for indicator in all_indicators()],
     "action": lambda crawl: list(ACTION_FORMS),
     "week": _week_keys,
+    # a year the holiday register holds (seeded), one it lacks, and one out of any range
+    "year": lambda crawl: [2026, 2031, 99999],
 }
 
 
