@@ -78,6 +78,8 @@ def _test_app(database_url: str, upload_dir):
         "RATELIMIT_ENABLED": False,
         # Tests must never see a cached dashboard; tests/dashboard/test_landing_cache.py enables it.
         "DASHBOARD_CACHE_SECONDS": 0,
+        # A generation-cached computation that reads a table its topic does not watch fails.
+        "CHECK_CACHE_INPUTS": True,
         "SERVER_NAME": "localhost",
     })
     app.test_client_class = Client

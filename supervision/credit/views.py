@@ -1,36 +1,42 @@
-"""Credit pages: ranking, company credit file, events, notices, objections, clues, rules, publication."""
+"""Credit pages: ranking, company credit file, events, notices, objections, clues, rules, publication.
+
+Views only: each validates its form, calls the credit services (``services``, ``clues``, ``assessment``,
+``company_file``, ``publication``, ``standings``) and renders or redirects.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..attachments.models import Attachment
 from ..attachments.services import attachments_of
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ADMIN, ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
-from ..companies.models import Company, Position, Staff
+from ..companies.models import Company
 from ..core.choices import street_choices
 from ..core.errors import DomainError, check_version
-from ..core.forms import apply_domain_error
+from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import page_number, paginate
 from ..core.timeutil import local_today
+from ..documents.excel import xlsx_response
+from ..documents.pdf import pdf_response, render_pdf
 from ..estates.models import Estate
 from ..extensions import db
 from ..i18n import in_chinese
-from . import scoring, services
+from . import assessment as assessment_services
+from . import clues as clue_services
+from . import company_file, scoring, services, standings
+from . import publication as publication_services
 from .forms import (BasicAssessmentForm, ClueFilterForm, ClueForm, CompanyChoiceForm, DecideForm, EventFilterForm,
                     EventForm, EvidenceForm, ObjectionForm, PublicationForm, RankingFilterForm, RevokeForm,
                     RuleSetYearForm)
-from .models import (ClueStatus, CreditClue, CreditEvent, CreditObjection, CreditPublication,
-                     CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear,
-                     EventOrigin, EventStatus, ObjectionStatus, PartKind, RecordingLevel)
+from .models import (ClueStatus, CreditClue, CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleItem,
+                     CreditRuleSet, EventOrigin, EventStatus, ObjectionStatus, PartKind, RecordingLevel)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
 
@@ -40,10 +46,6 @@ def domain_error(error: DomainError):
     """A refusal no form can show (e.g. no rule set loaded yet): an error page, not a 500."""
     db.session.rollback()
     return render_template("error.html", status=409, message=error.message), 409
-
-
-def _rule_sets() -> list[CreditRuleSet]:
-    return list(db.session.scalars(select(CreditRuleSet).order_by(CreditRuleSet.code, CreditRuleSet.version)))
 
 
 def _domain_error(form, error: DomainError) -> None:
@@ -56,13 +58,18 @@ def _files():
     return [f for f in request.files.getlist("evidence") if f and f.filename]
 
 
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "danger")
+
+
 # --- ranking -----------------------------------------------------------------
 
 def _ranking_query():
     """The ranking's filters, rule set, day and rows, shared by the page and the export."""
     filters = RankingFilterForm(request.args)
-    rule_sets = _rule_sets()
-    filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in rule_sets]
+    filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in services.rule_sets()]
     filters.street.choices = street_choices(blank=_("全部街道"))
     today = local_today()
     as_of = filters.as_of.data or today
@@ -70,14 +77,14 @@ def _ranking_query():
         flash(_("评价日不能晚于今天，已按今天计算。"), "warning")
         as_of = today
     in_force = services.rule_set_for(as_of)
-    rule_set = scoring.load_rule_set(filters.rule_set.data) if filters.rule_set.data else in_force
+    rule_set = standings.rule_set_for_ranking(filters.rule_set.data, in_force)
     if rule_set is None:
         abort(404)
     filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
     filters.validate()  # the fields' data are already parsed: the rule set and day above use them
     sort = request.args.get("sort", "-total")
-    rows = scoring.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
-                           street_id=filters.street.data, sort=sort)
+    rows = standings.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
+                             street_id=filters.street.data, sort=sort)
     return filters, rule_set, in_force, as_of, rows, sort
 
 
@@ -85,62 +92,22 @@ def _ranking_query():
 @scope.role_required(DISTRICT_READERS)
 def ranking():
     filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
-    counts = scoring.grade_counts(rule_set, as_of)
-    page = scoring.ListPagination(rows=ranked, page=page_number(), per_page=current_app.config["PER_PAGE"],
-                                  max_per_page=200, error_out=False)
+    page = standings.ListPagination(rows=ranked, page=page_number(), per_page=current_app.config["PER_PAGE"],
+                                    max_per_page=200, error_out=False)
     rows = [row.score(rule_set) for row in page.items]
     return render_template("credit/ranking.html", filters=filters, page=page, rows=rows, rule_set=rule_set,
-                           cells=[_ranking_cells(row, rule_set) for row in rows],
-                           in_force=in_force, as_of=as_of, counts=counts, sort=sort,
-                           publications=_latest_publications())
-
-
-@dataclass
-class _Cells:
-    parts: list  # (css class, "+2.00") per part of the rule set
-    total: str
-    bar: str  # the score bar's filled width, 0–100
-
-
-def _ranking_cells(row, rule_set) -> _Cells:
-    """A ranking row's numbers as credit/_macros.html shows them (points, score_bar), formatted here:
-    Jinja filters on every cell of 50 rows cost more than the rest of the row."""
-    parts = []
-    for part in rule_set.parts:
-        value = float(row.parts[part.code])
-        css = "plus" if value > 0 else "minus" if value < 0 else ""
-        parts.append((css, f"{'+' if value > 0 else ''}{value:.2f}"))
-    total = float(row.total)
-    bar = min(max(total / (150 if rule_set.base_score > 0 else 120) * 100, 0), 100)
-    return _Cells(parts=parts, total=f"{total:.2f}", bar=f"{bar:.1f}")
+                           cells=[standings.ranking_cells(row, rule_set) for row in rows],
+                           in_force=in_force, as_of=as_of, counts=standings.grade_counts(rule_set, as_of),
+                           sort=sort, publications=publication_services.latest())
 
 
 @bp.get("/export.xlsx")
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def ranking_export():
-    from ..documents.excel import Column, write_workbook, xlsx_response
-
     filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
-    rows = [row.score(rule_set) for row in ranked]
-    columns = [Column("position", _("名次"), width=8), Column("name", _("企业名称"), width=36),
-               Column("credit_code", _("统一社会信用代码"), width=22)]
-    columns += [Column(f"part_{p.code}", p.name, export=lambda r, code=p.code: r.parts[code], width=14)
-                for p in rule_set.parts]
-    columns += [Column("total", _("得分"), width=10),
-                Column("grade", _("等级"), export=lambda r: r.grade.label, width=12),
-                Column("lists", _("名单"), export=lambda r: _("红名单") if r.red else (_("黑名单") if r.black else ""),
-                       width=10),
-                Column("override", _("特别规定"), export=lambda r: scoring.override_note(rule_set, r.override)
-                       if r.override else "", width=40),
-                Column("event_count", _("有效记录数"), width=12)]
-    data = write_workbook(columns, rows, title=_("信用评价"))
+    data = standings.ranking_workbook(rule_set, [row.score(rule_set) for row in ranked])
     return xlsx_response(data, f"信用评价-{as_of.isoformat()}.xlsx")
-
-
-def _latest_publications(limit: int = 5):
-    return list(db.session.scalars(select(CreditPublication).order_by(CreditPublication.published_at.desc())
-                                   .limit(limit)))
 
 
 # --- company credit file -----------------------------------------------------
@@ -162,50 +129,12 @@ def _as_of_arg() -> date:
     return today
 
 
-def _evidence_by_event(event_ids) -> dict[int, list[Attachment]]:
-    if not event_ids:
-        return {}
-    found: dict[int, list[Attachment]] = {}
-    for attachment in db.session.scalars(select(Attachment).where(
-            Attachment.owner_type == CreditEvent.attachment_owner_type,
-            Attachment.owner_id.in_(list(event_ids))).order_by(Attachment.id)):
-        found.setdefault(attachment.owner_id, []).append(attachment)
-    return found
-
-
-def _credit_file(company: Company, as_of: date):
-    """Everything the credit page and the report show about one company."""
-    rule_set = services.rule_set_for(as_of)
-    include_drafts = current_user.sees_district
-    explanation = scoring.explain(company, rule_set, as_of, include_drafts=include_drafts)
-    row = scoring.company_score(company, rule_set, as_of)
-    events = [line for part in explanation.parts for line in part.lines] + explanation.not_counting
-    events.sort(key=lambda line: (line.event.occurred_on, line.event.id), reverse=True)
-    evidence = _evidence_by_event([line.event.id for line in events])
-    published = db.session.execute(
-        select(CreditPublicationRow, CreditPublication).join(CreditPublication)
-        .where(CreditPublicationRow.company_id == company.id)
-        .order_by(CreditPublication.as_of.desc())).all()
-    managers: dict[int, dict] = {}
-    for line in events:
-        staff = line.event.staff
-        if staff is None or line.event.status in (EventStatus.REVOKED, EventStatus.DRAFT):
-            continue
-        entry = managers.setdefault(staff.id, {"staff": staff, "events": 0, "points": 0, "company_points": 0})
-        entry["events"] += 1
-        if line.counts:
-            entry["points"] += line.item.points if line.item else 0
-            entry["company_points"] += line.points
-    return {"company": company, "rule_set": rule_set, "explanation": explanation, "row": row, "lines": events,
-            "evidence": evidence, "published": published, "managers": list(managers.values()), "as_of": as_of}
-
-
 @bp.get("/companies/<int:company_id>")
 @scope.role_required(DISTRICT_READERS | COMPANY)
 def company(company_id: int):
     company = scope.load(Company, company_id)
-    data = _credit_file(company, _as_of_arg())
-    history = services.score_history(company)
+    data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
+    history = company_file.score_history(company)
     return render_template("credit/company.html", history=history, today=local_today(), **data)
 
 
@@ -214,9 +143,7 @@ def company(company_id: int):
 @in_chinese
 def report_pdf(company_id: int):
     company = scope.load(Company, company_id)
-    data = _credit_file(company, _as_of_arg())
-    from ..documents.pdf import pdf_response, render_pdf
-
+    data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
     pdf = render_pdf("pdf/credit/report.html", generated_on=local_today(), bureau_name=_bureau_name(), **data)
     return pdf_response(pdf, f"信用报告-{company.name}-{data['as_of'].isoformat()}.pdf")
 
@@ -234,77 +161,39 @@ def _bureau_name() -> str:
 def events():
     filters = EventFilterForm(request.args)
     filters.validate()
-    statement = (scope.visible(CreditEvent).join(Company, Company.id == CreditEvent.company_id)
-                 .join(CreditRuleItem, CreditRuleItem.id == CreditEvent.item_id)
-                 .options(joinedload(CreditEvent.company), joinedload(CreditEvent.item).joinedload(CreditRuleItem.part),
-                          joinedload(CreditEvent.estate), joinedload(CreditEvent.staff),
-                          joinedload(CreditEvent.objection)))
-    if filters.q.data:
-        like = f"%{filters.q.data.strip()}%"
-        statement = statement.where(or_(Company.name.ilike(like), CreditEvent.notice_number.ilike(like)))
-    if filters.status.data and not filters.status.errors:
-        statement = statement.where(CreditEvent.status == EventStatus(filters.status.data))
-    if filters.part.data and not filters.part.errors:
-        statement = statement.where(CreditRuleItem.part_id.in_(
-            select(CreditRulePart.id).where(CreditRulePart.kind == PartKind(filters.part.data))))
-    if filters.origin.data and not filters.origin.errors:
-        statement = statement.where(CreditEvent.origin == EventOrigin(filters.origin.data))
-    if filters.year.data and not filters.year.errors:
-        statement = statement.where(CreditEvent.occurred_on >= date(filters.year.data, 1, 1),
-                                    CreditEvent.occurred_on <= date(filters.year.data, 12, 31))
-    statement = statement.order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())
-    pending = db.session.scalar(select(func.count(CreditObjection.id))
-                                .where(CreditObjection.status == ObjectionStatus.PENDING))
-    drafts = db.session.scalar(select(func.count(CreditEvent.id)).where(CreditEvent.status == EventStatus.DRAFT))
+    statement = services.event_list(
+        scope.visible(CreditEvent), q=filters.q.data,
+        status=filters.status.data if not filters.status.errors else None,
+        part=filters.part.data if not filters.part.errors else None,
+        origin=filters.origin.data if not filters.origin.errors else None,
+        year=filters.year.data if not filters.year.errors else None)
     return render_template("credit/events.html", filters=filters, page=paginate(statement),
-                           pending=pending, drafts=drafts, today=local_today())
-
-
-def _company_choices():
-    return [(None, _("请选择企业"))] + [(c.id, c.name) for c in db.session.scalars(
-        scope.visible(Company).where(Company.archived_at.is_(None)).order_by(Company.name))]
+                           **services.waiting_counts(), today=local_today())
 
 
 def _bind_event_form(form: EventForm, company: Company, rule_set: CreditRuleSet) -> None:
-    groups: dict[str, list] = {}
-    for item in services.items_of(rule_set, include_automatic=False):
-        sign = "+" if item.points > 0 else ""
-        label = _("%(code)s %(description)s（%(points)s分）", code=item.code, description=item.description,
-                  points=f"{sign}{scoring.q(item.points)}")
-        groups.setdefault(item.part.name, []).append((item.id, label))
+    groups = services.item_groups(rule_set)
     form.item_id.choices = [(None, _("请选择评价条款"))] + [
         (item_id, label) for entries in groups.values() for item_id, label in entries]
     form.item_groups = groups
-    estates = db.session.execute(select(Estate.id, Estate.name).where(
-        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name)).all()
-    form.estate_id.choices = [(None, _("（不涉及具体小区）"))] + [(e.id, e.name) for e in estates]
-    managers = db.session.execute(
-        select(Staff.id, Staff.name, Estate.name).join(Position, Position.id == Staff.position_id)
-        .outerjoin(Estate, Estate.id == Staff.estate_id)
-        .where(Staff.company_id == company.id, Position.is_manager.is_(True), Staff.left_on.is_(None))
-        .order_by(Staff.name)).all()
-    form.staff_id.choices = [(None, _("（不涉及项目经理）"))] + [
-        (m[0], f"{m[1]}（{m[2]}）" if m[2] else m[1]) for m in managers]
+    form.estate_id.choices = [(None, _("（不涉及具体小区）"))] + services.estate_choices(company)
+    form.staff_id.choices = [(None, _("（不涉及项目经理）"))] + services.manager_choices(company)
 
 
-def _event_kwargs(form: EventForm, company: Company) -> dict:
-    item = db.session.get(CreditRuleItem, form.item_id.data)
-    if item is None:
-        raise DomainError(_("请选择评价条款。"), field="item_id")
-    estate = db.session.get(Estate, form.estate_id.data) if form.estate_id.data else None
-    staff = db.session.get(Staff, form.staff_id.data) if form.staff_id.data else None
-    return dict(item=item, occurred_on=form.occurred_on.data, description=form.description.data,
-                estate=estate, staff=staff, recording_level=RecordingLevel(form.recording_level.data),
+def _event_kwargs(form: EventForm) -> dict:
+    return dict(**services.event_inputs(item_id=form.item_id.data, estate_id=form.estate_id.data,
+                                        staff_id=form.staff_id.data),
+                occurred_on=form.occurred_on.data, description=form.description.data,
+                recording_level=RecordingLevel(form.recording_level.data),
                 recording_body=form.recording_body.data or None, effective_from=form.effective_from.data,
                 effective_until=form.effective_until.data, rectify_by=form.rectify_by.data)
 
 
 def _issue(event: CreditEvent) -> str:
+    services.issue_event(event, actor=current_user)
     if event.is_deduction:
-        services.notify_event(event, actor=current_user)
         return _("已发出记分告知单 %(number)s，异议期至 %(day)s。", number=event.notice_number,
                  day=event.objection_deadline.isoformat())
-    services.confirm_event(event, actor=current_user)
     return _("记录已确认生效。")
 
 
@@ -321,7 +210,7 @@ def event_new():
     company_id = clue.company_id if clue else request.args.get("company_id", type=int)
     if not company_id:
         chooser = CompanyChoiceForm(request.args)
-        chooser.company_id.choices = _company_choices()
+        chooser.company_id.choices = [(None, _("请选择企业"))] + services.company_choices(scope.visible(Company))
         return render_template("credit/event_company.html", form=chooser)
     company = scope.load(Company, company_id)
     rule_set = services.rule_set_for(local_today())
@@ -335,13 +224,12 @@ def event_new():
             form.estate_id.data = clue.estate_id
             form.occurred_on.data = clue.occurred_on
             form.description.data = clue.description
-            if clue.item is not None:
-                match = next((i for i in services.items_of(rule_set) if i.code == clue.item.code), None)
-                form.item_id.data = match.id if match else None
+            match = services.item_matching(rule_set, clue.item)
+            form.item_id.data = match.id if match else None
     if form.validate_on_submit():
         try:
             event = services.create_event(
-                company=company, **_event_kwargs(form, company),
+                company=company, **_event_kwargs(form),
                 origin=EventOrigin.CLUE if clue else EventOrigin.MANUAL, clue=clue, actor=current_user)
             services.add_evidence(event, _files(), fact_date=form.evidence_date.data, actor=current_user)
             message = _issue(event) if form.issue.data else _("已保存为草稿，可补充证据后发出。")
@@ -372,7 +260,7 @@ def event_edit(event_id: int):
     if form.validate_on_submit():
         try:
             check_version(event, form.version.data)
-            services.update_event(event, **_event_kwargs(form, company), actor=current_user)
+            services.update_event(event, **_event_kwargs(form), actor=current_user)
             services.add_evidence(event, _files(), fact_date=form.evidence_date.data, actor=current_user)
             message = _issue(event) if form.issue.data else _("已保存。")
         except DomainError as error:
@@ -399,8 +287,7 @@ def event(event_id: int):
     objection = event.objection
     today = local_today()
     in_force = services.rule_set_for(today)
-    scoring_item = db.session.scalar(select(CreditRuleItem).where(
-        CreditRuleItem.rule_set_id == in_force.id, CreditRuleItem.code == event.item.code))
+    scoring_item = services.item_matching(in_force, event.item)
     return render_template(
         "credit/event.html", event=event, objection=objection, today=today,
         evidence=attachments_of(event), objection_evidence=attachments_of(objection) if objection else [],
@@ -429,17 +316,13 @@ def event_evidence(event_id: int):
                 db.session.commit()
                 flash(_("已上传 %(n)s 个证据文件。", n=len(files)), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        _flash_errors(form)
     return redirect(url_for(".event", event_id=event_id))
 
 
 @bp.route("/events/<int:event_id>/notify", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def event_notify(event_id: int):
-    from ..core.forms import ConfirmForm
-
     event = _load_event(event_id, roles=BUREAU)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -467,8 +350,6 @@ def event_notify(event_id: int):
 @bp.post("/events/<int:event_id>/confirm")
 @scope.role_required(BUREAU)
 def event_confirm(event_id: int):
-    from ..core.forms import ConfirmForm
-
     event = _load_event(event_id, roles=BUREAU)
     if ConfirmForm().validate_on_submit():
         try:
@@ -509,8 +390,6 @@ def notice_pdf(event_id: int):
     event = _load_event(event_id)
     if not event.notice_number:
         abort(404)
-    from ..documents.pdf import pdf_response, render_pdf
-
     pdf = render_pdf("pdf/credit/notice.html", event=event, bureau_name=_bureau_name(),
                      evidence=attachments_of(event))
     return pdf_response(pdf, f"记分告知单-{event.notice_number}.pdf")
@@ -523,13 +402,9 @@ def notice_pdf(event_id: int):
 def object_event(event_id: int):
     event = _load_event(event_id, roles=COMPANY)
     today = local_today()
-    if not event.objection_open(today):
-        if event.objection is not None:
-            flash(_("该记录已提出过异议。"), "warning")
-        elif event.status is EventStatus.NOTIFIED and event.objection_deadline < today:
-            flash(_("异议期已于 %(day)s 届满，不能再提出异议。", day=event.objection_deadline.isoformat()), "warning")
-        else:
-            flash(_("该记录当前不能提出异议。"), "warning")
+    refusal = services.objection_refusal(event, today)
+    if refusal:
+        flash(refusal, "warning")
         return redirect(url_for(".event", event_id=event_id))
     form = ObjectionForm()
     if form.validate_on_submit():
@@ -577,31 +452,15 @@ def decide_objection(event_id: int):
 def clues():
     filters = ClueFilterForm(request.args)
     filters.validate()
-    statement = (scope.visible(CreditClue).join(Company, Company.id == CreditClue.company_id)
-                 .join(Estate, Estate.id == CreditClue.estate_id)
-                 .options(joinedload(CreditClue.company), joinedload(CreditClue.estate),
-                          joinedload(CreditClue.street), joinedload(CreditClue.item),
-                          joinedload(CreditClue.submitted_by)))
-    if filters.q.data:
-        like = f"%{filters.q.data.strip()}%"
-        statement = statement.where(or_(Company.name.ilike(like), Estate.name.ilike(like)))
-    if filters.status.data and not filters.status.errors:
-        statement = statement.where(CreditClue.status == ClueStatus(filters.status.data))
-    statement = statement.order_by(
-        (CreditClue.status != ClueStatus.SUBMITTED), CreditClue.created_at.desc(), CreditClue.id.desc())
+    statement = clue_services.clue_list(scope.visible(CreditClue), q=filters.q.data,
+                                        status=filters.status.data if not filters.status.errors else None)
     return render_template("credit/clues.html", filters=filters, page=paginate(statement))
 
 
 def _bind_clue_form(form: ClueForm) -> None:
-    estates = db.session.execute(
-        select(Estate.id, Estate.name, Company.name).join(Company, Company.id == Estate.company_id)
-        .where(Estate.street_id == current_user.street_id, Estate.archived_at.is_(None))
-        .order_by(Estate.name)).all()
-    form.estate_id.choices = [(None, _("请选择小区"))] + [(e[0], f"{e[1]}（{e[2]}）") for e in estates]
-    rule_set = services.rule_set_for(local_today())
-    form.item_id.choices = [(None, _("（不确定，由区住建局认定）"))] + [
-        (i.id, f"{i.code} {i.description}") for i in services.items_of(rule_set, include_automatic=False,
-                                                                         kinds={PartKind.BAD})]
+    estates = clue_services.estate_choices(current_user.street_id)
+    form.estate_id.choices = [(None, _("请选择小区"))] + estates
+    form.item_id.choices = [(None, _("（不确定，由区住建局认定）"))] + clue_services.item_choices()
     form.has_estates = bool(estates)
 
 
@@ -614,7 +473,7 @@ def clue_new():
         estate = scope.load(Estate, form.estate_id.data)
         item = db.session.get(CreditRuleItem, form.item_id.data) if form.item_id.data else None
         try:
-            clue = services.submit_clue(estate=estate, occurred_on=form.occurred_on.data,
+            clue = clue_services.submit_clue(estate=estate, occurred_on=form.occurred_on.data,
                                         description=form.description.data, item=item, actor=current_user)
             services.add_evidence(clue, _files(), fact_date=form.evidence_date.data, actor=current_user)
         except DomainError as error:
@@ -644,7 +503,7 @@ def clue_reject(clue_id: int):
     form.reason.label.text = _("不予采纳的原因")
     if form.validate_on_submit():
         try:
-            services.reject_clue(clue, reason=form.reason.data, actor=current_user)
+            clue_services.reject_clue(clue, reason=form.reason.data, actor=current_user)
         except DomainError as error:
             _domain_error(form, error)
         else:
@@ -672,14 +531,14 @@ def assessment(company_id: int):
     if request.method == "GET":
         form.effective_from.data = today
     day = form.effective_from.data or today
-    in_force = services.basic_items_in_force(company, day)
-    facts = services.registry_facts(company, today)
+    in_force = assessment_services.basic_items_in_force(company, day)
+    facts = assessment_services.registry_facts(company, today)
     if request.method == "GET":
-        form.items.data = [i.id for i in items if facts.suggests(i.code) and i.code not in in_force]
+        form.items.data = assessment_services.suggested_items(company, items, day, on=today)
     if form.validate_on_submit():
         chosen = [i for i in items if i.id in set(form.items.data or [])]
         try:
-            created = services.record_basic_assessment(company, chosen, effective_from=form.effective_from.data,
+            created = assessment_services.record_basic_assessment(company, chosen, effective_from=form.effective_from.data,
                                                        note=form.note.data, actor=current_user)
         except DomainError as error:
             _domain_error(form, error)
@@ -696,9 +555,8 @@ def assessment(company_id: int):
 @bp.get("/rules")
 @scope.role_required(ALL_ROLES)
 def rules():
-    rule_sets = _rule_sets()
-    years = list(db.session.scalars(select(CreditRuleSetYear).options(joinedload(CreditRuleSetYear.rule_set))
-                                    .order_by(CreditRuleSetYear.year.desc())))
+    rule_sets = services.rule_sets()
+    years = services.rule_set_years()
     form = RuleSetYearForm()
     form.rule_set_id.choices = [(None, _("请选择"))] + [(r.id, str(r)) for r in rule_sets]
     if request.method == "GET":
@@ -711,7 +569,7 @@ def rules():
 @scope.role_required(ADMIN)
 def rules_year():
     form = RuleSetYearForm()
-    rule_sets = _rule_sets()
+    rule_sets = services.rule_sets()
     form.rule_set_id.choices = [(None, _("请选择"))] + [(r.id, str(r)) for r in rule_sets]
     if form.validate_on_submit():
         rule_set = db.session.get(CreditRuleSet, form.rule_set_id.data)
@@ -723,9 +581,7 @@ def rules_year():
             db.session.commit()
             flash(_("%(year)s 年度适用“%(name)s”。", year=form.year.data, name=str(rule_set)), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        _flash_errors(form)
     return redirect(url_for(".rules"))
 
 
@@ -736,8 +592,7 @@ def rule_set(rule_set_id: int):
         selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades),
         selectinload(CreditRuleSet.items).selectinload(CreditRuleItem.part)))
     return render_template("credit/rule_set.html", rule_set=rule_set,
-                           override_notes={o["kind"]: scoring.override_note(rule_set, o["kind"])
-                                           for o in rule_set.overrides or []})
+                           override_notes=scoring.override_notes(rule_set))
 
 
 # --- publication -------------------------------------------------------------
@@ -763,7 +618,7 @@ def publication_new():
             form.as_of.errors.append(_("评价截止日不能晚于今天。"))
         elif request.form.get("confirmed") == "1":
             try:
-                publication = services.publish(name=form.name.data, as_of=form.as_of.data, notes=form.notes.data,
+                publication = publication_services.publish(name=form.name.data, as_of=form.as_of.data, notes=form.notes.data,
                                                actor=current_user)
             except DomainError as error:
                 _domain_error(form, error)
@@ -774,17 +629,11 @@ def publication_new():
                         black=publication.black_count), "success")
                 return redirect(url_for(".publication", publication_id=publication.id))
         else:
-            rule_set, rows = services.preview_publication(form.as_of.data)
+            rule_set, rows = publication_services.preview_publication(form.as_of.data)
             return render_template("credit/publication_preview.html", form=form, rule_set=rule_set, rows=rows,
                                    red=[r for r in rows if r.red], black=[r for r in rows if r.black],
-                                   counts=scoring.grade_counts(rule_set, form.as_of.data))
+                                   counts=standings.grade_counts(rule_set, form.as_of.data))
     return render_template("credit/publication_form.html", form=form)
-
-
-def _publication_rows(publication: CreditPublication):
-    return list(db.session.scalars(
-        scope.visible(CreditPublicationRow).where(CreditPublicationRow.publication_id == publication.id)
-        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name)))
 
 
 @bp.get("/publications/<int:publication_id>")
@@ -792,9 +641,8 @@ def _publication_rows(publication: CreditPublication):
 def publication(publication_id: int):
     publication = scope.load(CreditPublication, publication_id,
                              options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
-    rows = _publication_rows(publication)
-    parts = list(db.session.scalars(select(CreditRulePart).where(CreditRulePart.rule_set_id == publication.rule_set_id)
-                                    .order_by(CreditRulePart.sort_order)))
+    rows = publication_services.rows_of(scope.visible(CreditPublicationRow), publication)
+    parts = publication_services.parts_of(publication)
     grade = request.args.get("grade") or None
     shown = [r for r in rows if grade is None or r.grade_code == grade]
     return render_template("credit/publication.html", publication=publication, rows=shown, parts=parts,
@@ -807,12 +655,7 @@ def publication(publication_id: int):
 @in_chinese
 def publication_pdf(publication_id: int):
     publication = scope.load(CreditPublication, publication_id)
-    rows = list(db.session.scalars(select(CreditPublicationRow).where(
-        CreditPublicationRow.publication_id == publication.id,
-        or_(CreditPublicationRow.red.is_(True), CreditPublicationRow.black.is_(True)))
-        .order_by(CreditPublicationRow.position)))
-    from ..documents.pdf import pdf_response, render_pdf
-
+    rows = publication_services.listed_rows(publication)
     pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=[r for r in rows if r.red],
                      black=[r for r in rows if r.black])
     return pdf_response(pdf, f"红黑名单-{publication.name}.pdf")
@@ -823,10 +666,10 @@ def _register_sections() -> None:
     from ..estates.sections import company_sections, estate_sections
 
     estate_sections.register("credit", "credit/_estate_section.html", order=40, roles=DISTRICT_READERS | COMPANY,
-                             context=lambda estate, user: {"credit_events": services.estate_events(estate, user)})
+                             context=lambda estate, user: {"credit_events": company_file.estate_events(estate, user)})
     company_sections.register("credit", "credit/_company_section.html", order=40,
                               roles=DISTRICT_READERS | COMPANY,
-                              context=lambda company, user: {"credit": services.dashboard_summary(company)})
+                              context=lambda company, user: {"credit": company_file.dashboard_summary(company)})
 
 
 _register_sections()

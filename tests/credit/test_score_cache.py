@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 
 from supervision.core import generations
 from supervision.core.timeutil import local_today, utcnow
-from supervision.credit import scoring, services
+from supervision.credit import scoring, services, standings
 from supervision.credit.models import SCORES_TOPIC, CreditEvent, EventStatus
 from supervision.estates.models import Estate
 from supervision.extensions import db
@@ -24,7 +24,7 @@ DAY = date(2026, 3, 2)
 def totals() -> dict[str, Decimal]:
     """Name → total in the ranking of today (the cached table, like the page, export and API)."""
     today = local_today()
-    return {r.name: r.total for r in scoring.ranking(services.rule_set_for(today), today)}
+    return {r.name: r.total for r in standings.ranking(services.rule_set_for(today), today)}
 
 
 def scoring_queries(statements) -> list[str]:
@@ -36,8 +36,8 @@ def test_a_warm_ranking_runs_no_scoring_query(ranked, count_queries):
     with count_queries() as statements:
         assert totals()["甲物业服务有限公司"] == Decimal("90.00")
         today = local_today()
-        counts = scoring.grade_counts(services.rule_set_for(today), today)
-        assert scoring.company_score(ranked.company2, services.rule_set_for(today), today).total == Decimal("78.00")
+        counts = standings.grade_counts(services.rule_set_for(today), today)
+        assert standings.company_score(ranked.company2, services.rule_set_for(today), today).total == Decimal("78.00")
     assert scoring_queries(statements) == []
     assert counts["AAA"]["count"] == 1 and counts["A"] == {"count": 1, "min": Decimal("78.00"),
                                                            "max": Decimal("78.00")}
@@ -208,7 +208,7 @@ def _sql_ranking(rule_set, as_of, *, q=None, grade=None, street_id=None, sort=No
 
 @pytest.mark.parametrize("sort", list(SQL_SORTS))
 def test_sorts_and_filters_give_what_the_sql_gave(ranked, sort):
-    assert set(scoring.RANKING_SORTS) == set(SQL_SORTS)
+    assert set(standings.RANKING_SORTS) == set(SQL_SORTS)
     estate = gen_estate(street=ranked.street2)
     for n, codes in enumerate((["LH-01"], ["BL-02", "BL-03"], [], ["LH-03"], ["BL-06"], ["LH-02", "BL-01"])):
         company = gen_company(name=f"测试{'甲乙丙丁戊己'[n]}物业有限公司")
@@ -228,7 +228,7 @@ def test_sorts_and_filters_give_what_the_sql_gave(ranked, sort):
                     {"street_id": ranked.street2.id}, {"q": "测试", "street_id": ranked.street2.id}):
         expected = _sql_ranking(rule_set, today, sort=sort, **filters)
         got = [(r.company_id, r.position, r.total, r.grade_code)
-               for r in scoring.ranking(rule_set, today, sort=sort, **filters)]
+               for r in standings.ranking(rule_set, today, sort=sort, **filters)]
         assert got == expected, filters
     assert len(expected) >= 1 and len(_sql_ranking(rule_set, today)) == 9
 
