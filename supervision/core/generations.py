@@ -39,6 +39,7 @@ from markupsafe import Markup
 from sqlalchemy import BigInteger, String, Table, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
@@ -227,7 +228,7 @@ def _record_reads(conn, cursor, statement, parameters, context, executemany):
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         return  # a flush of earlier changes the computation's first query set off, not an input
     compiled = getattr(context, "compiled", None)
-    if compiled is None or getattr(compiled, "statement", None) is None:
+    if compiled is None or getattr(compiled, "statement", None) is None or isinstance(compiled.statement, TextClause):
         raise UndeclaredInput(f"a cached computation ran SQL text whose tables are unknown: {statement[:80]}")
     tables.update(element.name for element in visitors.iterate(compiled.statement)
                   if isinstance(element, Table))

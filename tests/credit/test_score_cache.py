@@ -1,6 +1,7 @@
 """The cached score table: the ranking reads it, and every change through the app shows at once."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -272,3 +273,25 @@ def test_the_generation_changes_only_when_committed(app, ranked):
     gen_event(ranked.company2, "LH-03", on=later)
     db.session.commit()
     assert generations.current(SCORES_TOPIC) == value + 1
+
+
+def test_the_cached_table_cannot_be_changed_by_a_reader(ranked):
+    """Every request of the process shares the table: a view that tried to change it must fail."""
+    today = local_today()
+    rule_set = services.rule_set_for(today)
+    rows = standings.ranking(rule_set, today)
+    table = standings.cached_table(rule_set, today)
+    with pytest.raises(AttributeError):
+        rows.append(rows[0])  # a tuple
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rows[0].total = Decimal("0")
+    with pytest.raises(TypeError):
+        table.by_company[rows[0].company_id] = rows[1]
+    with pytest.raises(TypeError):
+        table.counts["AAA"]["count"] = 99
+    with pytest.raises(TypeError):
+        table.orders["-total"] = ()
+    counts = standings.grade_counts(rule_set, today)
+    counts["AAA"]["count"] = 99  # the caller's own copy
+    assert standings.grade_counts(rule_set, today)["AAA"]["count"] == 1
+    assert standings.ranking(rule_set, today) == rows

@@ -1,6 +1,7 @@
 """The bureau's grid of streets × weeks, and punctuality for the dashboard."""
 from __future__ import annotations
 
+import pytest
 import time_machine
 
 from supervision.extensions import db
@@ -179,3 +180,14 @@ def test_overview_shows_enrolment_changes_at_once_with_the_spans_cached(login_as
         with count_queries() as again:
             client.get(url)
         assert len(again) == len(cached)
+
+
+
+def test_cached_street_spans_cannot_be_changed_by_a_reader(world):
+    """The grid's spans are shared by every request of the process: served read-only."""
+    campaign, street3 = build(world)
+    spans = services.grid_street_spans(campaign.id)
+    assert set(spans) == {world.street1.id, world.street2.id, street3.id}
+    with pytest.raises(TypeError):
+        spans[street3.id] = None  # type: ignore[index]
+    assert services.grid_street_spans(campaign.id)[street3.id].street_id == street3.id
