@@ -19,12 +19,14 @@ from types import MappingProxyType
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core import generations
 from ..documents.excel import Column, write_workbook
 from ..estates.models import Estate
 from ..extensions import db
+from . import markup
 from .models import SCORES_TOPIC, CreditRuleSet
 from .scoring import ScoreRow, load_rule_set, override_note, q, row_to_score, score_table
 
@@ -188,23 +190,18 @@ class ListPagination(Pagination):
 
 @dataclass(frozen=True)
 class Cells:
-    """A ranking row's numbers as credit/_macros.html shows them (points, score_bar)."""
+    """A ranking row's numbers as credit/_macros.html draws them (``credit.markup``)."""
 
-    parts: tuple[tuple[str, str], ...]  # (css class, "+2.00") per part of the rule set
+    parts: tuple[Markup, ...]  # the points of each part of the rule set
     total: str
-    bar: str  # the score bar's filled width, 0–100
+    bar: Markup  # the score bar
 
 
 def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet) -> Cells:
-    """Formatted here: Jinja filters on every cell of 50 rows cost more than the rest of the row."""
-    parts = []
-    for part in rule_set.parts:
-        value = float(row.parts[part.code])
-        css = "plus" if value > 0 else "minus" if value < 0 else ""
-        parts.append((css, f"{'+' if value > 0 else ''}{value:.2f}"))
-    total = float(row.total)
-    bar = min(max(total / (150 if rule_set.base_score > 0 else 120) * 100, 0), 100)
-    return Cells(parts=tuple(parts), total=f"{total:.2f}", bar=f"{bar:.1f}")
+    """Drawn here: Jinja macros and filters on every cell of 50 rows cost more than the rest of the row."""
+    return Cells(parts=tuple(markup.points(row.parts[part.code]) for part in rule_set.parts),
+                 total=f"{float(row.total):.2f}",
+                 bar=markup.score_bar(row.total, 150 if rule_set.base_score > 0 else 120))
 
 
 def ranking_workbook(rule_set: CreditRuleSet, rows: list[ScoreRow]) -> bytes:

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..i18n import in_chinese
 from . import assessment as assessment_services
 from . import clues as clue_services
-from . import company_file, scoring, services, standings
+from . import company_file, markup, scoring, services, standings
 from . import publication as publication_services
 from .forms import (BasicAssessmentForm, ClueFilterForm, ClueForm, CompanyChoiceForm, DecideForm, EventFilterForm,
                     EventForm, EvidenceForm, ObjectionForm, PublicationForm, RankingFilterForm, RevokeForm,
@@ -39,6 +39,8 @@ from .models import (ClueStatus, CreditClue, CreditEvent, CreditPublication, Cre
                      CreditRuleSet, EventOrigin, EventStatus, ObjectionStatus, PartKind, RecordingLevel)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
+for _name, _function in markup.TEMPLATE_GLOBALS.items():
+    bp.add_app_template_global(_function, _name)
 
 
 @bp.errorhandler(DomainError)
