@@ -17,7 +17,7 @@ from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response, render_pdf
 from ...extensions import db
 from ...i18n import in_chinese
-from .. import scoring, services
+from .. import options, scoring, services
 from ..forms import CompanyChoiceForm, DecideForm, EventFilterForm, EventForm, EvidenceForm, ObjectionForm, RevokeForm
 from ..models import (
     ClueStatus,
@@ -50,12 +50,12 @@ def events():
 
 
 def _bind_event_form(form: EventForm, company: Company, rule_set: CreditRuleSet) -> None:
-    groups = services.item_groups(rule_set)
+    groups = options.item_groups(rule_set)
     form.item_id.choices = [(None, _("请选择评价条款"))] + [
         (item_id, label) for entries in groups.values() for item_id, label in entries]
     form.item_groups = groups
-    form.estate_id.choices = [(None, _("（不涉及具体小区）"))] + services.estate_choices(company)
-    form.staff_id.choices = [(None, _("（不涉及项目经理）"))] + services.manager_choices(company)
+    form.estate_id.choices = [(None, _("（不涉及具体小区）"))] + options.estate_choices(company)
+    form.staff_id.choices = [(None, _("（不涉及项目经理）"))] + options.manager_choices(company)
 
 
 def _event_kwargs(form: EventForm) -> dict:
@@ -88,7 +88,7 @@ def event_new():
     company_id = clue.company_id if clue else request.args.get("company_id", type=int)
     if not company_id:
         chooser = CompanyChoiceForm(request.args)
-        chooser.company_id.choices = [(None, _("请选择企业"))] + services.company_choices(scope.visible(Company))
+        chooser.company_id.choices = [(None, _("请选择企业"))] + options.company_choices(scope.visible(Company))
         return render_template("credit/event_company.html", form=chooser)
     company = scope.load(Company, company_id)
     rule_set = services.rule_set_for(local_today())
