@@ -58,10 +58,10 @@ class StaffFilterForm(FilterForm):
     company_id = SelectField(_l("企业"), coerce=optional_int, validators=[Optional()])
     estate_id = SelectField(_l("项目"), validators=[Optional()])
     position_id = SelectField(_l("岗位"), coerce=optional_int, validators=[Optional()])
-    cert = SelectField(_l("持证情况"), choices=[
+    cert = SelectField(_l("持证情况"), choices=options(
         ("", _l("全部")), ("unqualified", _l("需持证但无有效证书")), ("qualified", _l("已持有效证书")),
         ("expiring", _l("60天内到期")), ("expired", _l("有过期证书")), ("not_required", _l("岗位无持证要求")),
-    ], validators=[Optional()])
+    ), validators=[Optional()])
     status = SelectField(_l("在职"), choices=options(("", _l("在职")), ("left", _l("已离职")), ("all", _l("全部"))),
                          validators=[Optional()])
 

@@ -113,8 +113,8 @@ class ObjectionForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = RadioField(_l("处理决定"), choices=[
-        ("uphold", _l("异议不成立，维持记分")), ("revoke", _l("异议成立，撤销记分"))],
+    decision = RadioField(_l("处理决定"), choices=options(
+        ("uphold", _l("异议不成立，维持记分")), ("revoke", _l("异议成立，撤销记分"))),
         validators=[InputRequired(message=_l("请选择处理决定。"))])
     reason = TextAreaField(_l("处理理由"), validators=[DataRequired(message=_l("请填写处理理由。")), Length(max=2000)],
                            description=_l("将告知企业。"))

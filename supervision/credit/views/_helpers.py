@@ -13,6 +13,7 @@ from ...core.errors import DomainError
 from ...core.forms import apply_domain_error
 from ...core.timeutil import local_today
 from ...extensions import db
+from ...regions.models import District
 from ..models import CreditEvent, CreditRuleItem
 
 
@@ -51,8 +52,6 @@ def _load_event(event_id: int, roles=None) -> CreditEvent:
 
 
 def _bureau_name() -> str:
-    from ..regions.models import District
-
     return db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1)) or _("区住房和城乡建设局")
 
 
