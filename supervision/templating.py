@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from .core.pagination import url_args
 from .core.timeutil import local_today, to_local, utcnow
+from .core.markup import status_badge
+from .core.urls import url_template
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -63,7 +65,8 @@ def register(app) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
-                                 local_today=local_today, get_locale=get_locale, provisional_text=provisional_text)
+                                 local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,
+                                 url_template=url_template, status_badge=status_badge)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

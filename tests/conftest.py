@@ -76,6 +76,8 @@ def _test_app(database_url: str, upload_dir):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 64,
         "RATELIMIT_ENABLED": False,
+        # A generation-cached computation that reads a table its topic does not watch fails.
+        "CHECK_CACHE_INPUTS": True,
         "SERVER_NAME": "localhost",
     })
     app.test_client_class = Client

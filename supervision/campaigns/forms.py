@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+from wtforms import (SelectChoice, BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
 from .models import (AcceptanceVerdict, CampaignStatus, EnrolmentStage, ItemSource, ItemState, ResponsibleParty,
@@ -31,7 +32,7 @@ def _workdays(label, default=None, required=True):
 
 
 def _blank_enum(enum_cls, blank):
-    return [("", blank)] + enum_cls.choices()
+    return options(("", blank)) + enum_cls.choices()
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -90,7 +91,7 @@ class EnrolFilterForm(FlaskForm):
 
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     mode = SelectField(_l("管理方式"), choices=_blank_enum(ManagementMode, _l("全部")), validators=[Optional()])
-    old = SelectField(_l("老旧小区"), choices=[("", _l("全部")), ("1", _l("是")), ("0", _l("否"))],
+    old = SelectField(_l("老旧小区"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
                       validators=[Optional()])
     company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
     q = StringField(_l("小区名称/地址"), validators=[Optional(), Length(max=64)])
@@ -107,11 +108,11 @@ class EnrolmentFilterForm(FlaskForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
     stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
-    surveyed = SelectField(_l("摸底"), choices=[("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))],
+    surveyed = SelectField(_l("摸底"), choices=options(("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))),
                            validators=[Optional()])
-    self_inspected = SelectField(_l("自查"), choices=[("", _l("全部")), ("1", _l("已提交")), ("0", _l("未提交"))],
+    self_inspected = SelectField(_l("自查"), choices=options(("", _l("全部")), ("1", _l("已提交")), ("0", _l("未提交"))),
                                  validators=[Optional()])
-    closed = SelectField(_l("销号"), choices=[("", _l("全部")), ("1", _l("已销号")), ("0", _l("未销号"))],
+    closed = SelectField(_l("销号"), choices=options(("", _l("全部")), ("1", _l("已销号")), ("0", _l("未销号"))),
                          validators=[Optional()])
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
 
@@ -129,7 +130,7 @@ class WithdrawForm(FlaskForm):
 # --- problems (survey, spot check, new item) ---------------------------------------
 
 def category_choices():
-    return [(c, c) for c in CATEGORIES]
+    return [SelectChoice(c, c) for c in CATEGORIES]
 
 
 class ProblemRowForm(Form):
@@ -148,7 +149,7 @@ class SurveyForm(FlaskForm):
                                   validators=[DataRequired(message=_l("请选择管理方式。"))])
     company_id = SelectField(_l("物业服务企业（核实）"), coerce=optional_int, validators=[Optional()])
     committee_status = SelectField(_l("业主委员会（核实）"),
-                                   choices=[(NO_COMMITTEE, _l("未成立"))] + CommitteeStatus.choices(),
+                                   choices=options((NO_COMMITTEE, _l("未成立"))) + CommitteeStatus.choices(),
                                    validators=[Optional()])
     notes = TextAreaField(_l("摸底情况"), validators=[Optional(), Length(max=4000)])
     problems = FieldList(FormField(ProblemRowForm), min_entries=5, max_entries=30)
@@ -156,7 +157,7 @@ class SurveyForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    source = SelectField(_l("来源"), choices=[(s.value, s.label) for s in (ItemSource.SURVEY, ItemSource.COMPLAINT)])
+    source = SelectField(_l("来源"), choices=[SelectChoice(s.value, s.label) for s in (ItemSource.SURVEY, ItemSource.COMPLAINT)])
     category = SelectField(_l("类别"), choices=category_choices())
     description = TextAreaField(_l("问题描述"), validators=[DataRequired(message=_l("请填写问题描述。")),
                                                         Length(max=2000)])
@@ -201,9 +202,9 @@ class ItemFilterForm(FlaskForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
     state = SelectField(_l("状态"), choices=_blank_enum(ItemState, _l("全部")), validators=[Optional()])
-    open = SelectField(_l("是否销项"), choices=[("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))],
+    open = SelectField(_l("是否销项"), choices=options(("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))),
                        validators=[Optional()])
-    overdue = SelectField(_l("逾期"), choices=[("", _l("全部")), ("1", _l("已逾期"))], validators=[Optional()])
+    overdue = SelectField(_l("逾期"), choices=options(("", _l("全部")), ("1", _l("已逾期"))), validators=[Optional()])
     source = SelectField(_l("来源"), choices=_blank_enum(ItemSource, _l("全部")), validators=[Optional()])
     severity = SelectField(_l("严重程度"), choices=_blank_enum(Severity, _l("全部")), validators=[Optional()])
     responsible = SelectField(_l("责任单位"), choices=_blank_enum(ResponsibleParty, _l("全部")),

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
 from .models import QualificationGrade
 
@@ -18,7 +19,7 @@ class CompanyForm(VersionedForm):
     contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=255)])
-    qualification_grade = SelectField(_l("资质等级"), choices=[("", _l("（未填写）"))] + QualificationGrade.choices(),
+    qualification_grade = SelectField(_l("资质等级"), choices=options(("", _l("（未填写）"))) + QualificationGrade.choices(),
                                       validators=[Optional()],
                                       description=_l("选填。物业服务企业资质已取消，历史资质等级可留作参考。"))
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
@@ -34,9 +35,9 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("名称/信用代码/法定代表人"), validators=[Optional(), Length(max=100)])
-    grade = SelectField(_l("资质等级"), choices=[("", _l("全部")), ("none", _l("未填写"))] + QualificationGrade.choices(),
+    grade = SelectField(_l("资质等级"), choices=options(("", _l("全部")), ("none", _l("未填写"))) + QualificationGrade.choices(),
                         validators=[Optional()])
-    archived = SelectField(_l("状态"), choices=[("", _l("在册")), ("1", _l("已归档")), ("all", _l("全部"))],
+    archived = SelectField(_l("状态"), choices=options(("", _l("在册")), ("1", _l("已归档")), ("all", _l("全部"))),
                            validators=[Optional()])
 
 
@@ -57,11 +58,11 @@ class StaffFilterForm(FilterForm):
     company_id = SelectField(_l("企业"), coerce=optional_int, validators=[Optional()])
     estate_id = SelectField(_l("项目"), validators=[Optional()])
     position_id = SelectField(_l("岗位"), coerce=optional_int, validators=[Optional()])
-    cert = SelectField(_l("持证情况"), choices=[
+    cert = SelectField(_l("持证情况"), choices=options(
         ("", _l("全部")), ("unqualified", _l("需持证但无有效证书")), ("qualified", _l("已持有效证书")),
         ("expiring", _l("60天内到期")), ("expired", _l("有过期证书")), ("not_required", _l("岗位无持证要求")),
-    ], validators=[Optional()])
-    status = SelectField(_l("在职"), choices=[("", _l("在职")), ("left", _l("已离职")), ("all", _l("全部"))],
+    ), validators=[Optional()])
+    status = SelectField(_l("在职"), choices=options(("", _l("在职")), ("left", _l("已离职")), ("all", _l("全部"))),
                          validators=[Optional()])
 
 

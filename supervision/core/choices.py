@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..extensions import db
 
@@ -38,3 +39,9 @@ def company_choices(blank: str | None = None) -> list[tuple]:
 
 def all_label() -> str:
     return _("全部")
+
+
+def options(*pairs: tuple) -> list[SelectChoice]:
+    """A select field's fixed choices, ``options(("", _l("全部")), ("1", _l("是")))``: WTForms 3.3
+    deprecates choices given as tuples when a field is declared."""
+    return [SelectChoice(*pair) for pair in pairs]

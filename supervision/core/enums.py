@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import enum
 
+from wtforms import SelectChoice
+
 
 class LabelledEnum(str, enum.Enum):
     """Members are defined as ``NAME = ("value", lazy_gettext("标题"), "badge")``."""
@@ -22,8 +24,9 @@ class LabelledEnum(str, enum.Enum):
         return self.value
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """The members as a select field's choices (value, title)."""
+        return [SelectChoice(m.value, m.label) for m in cls]
 
     @classmethod
     def coerce(cls, value):

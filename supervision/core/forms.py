@@ -5,8 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms import SelectField as _SelectField
+from wtforms import Choice, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.fields.core import Label
 from wtforms.widgets import Select, TextInput
@@ -52,18 +51,23 @@ class FastSelect(Select):
     """WTForms' ``Select``, the same HTML several times faster.
 
     WTForms builds every attribute and every ``<option>`` through ``Markup.format``; a filter bar of
-    ten fields took ~2 ms of the estate list (bench/results.md). A multiple select, option groups
-    and options with extra attributes still go through WTForms.
+    ten fields took ~2 ms of the estate list, and the staff list's estate filter (thousands of options
+    at 100×) 1.1 s (bench/results.md). A multiple select, option groups, options with extra attributes
+    and fields whose ``iter_choices()`` does not yield ``Choice`` still go through WTForms. Only
+    WTForms' public API is used (``iter_choices``, ``has_groups``, ``Choice``).
     """
 
     def __call__(self, field, **kwargs):
         if self.multiple or field.has_groups():
             return super().__call__(field, **kwargs)
+        choices = list(field.iter_choices())
+        if not all(type(choice) is Choice for choice in choices):
+            return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         _validation_flags(self, field, kwargs)
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         render = type(self).render_option
-        html.extend(render(choice) for choice in field._iter_choices_normalized())
+        html.extend(render(choice) for choice in choices)
         html.append("</select>")
         return Markup("".join(html))  # nosec B704 - escaped attributes and options
 
@@ -112,22 +116,12 @@ def faster_widgets(field):
     return field
 
 
-class SelectField(_SelectField):
-    """A ``SelectField`` rendered with :class:`FastSelect`, for lists that can be long."""
-
-    widget = FastSelect()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if type(self.label) is Label:
-            self.label = FastLabel(self.label.field_id, self.label.text)
-
-
 class FilterForm(FlaskForm):
     """A list page's filter bar (a GET form, no CSRF token), its fields drawn by the fast widgets.
 
-    The ``filter_form`` macro draws a label and a control for each field of every list page; with
-    WTForms' own widgets that took 40–200 µs a field."""
+    For the lists where the benchmark showed WTForms' widgets to matter (40–200 µs a field, more with
+    long option lists): the estate list, the credit ranking and the staff list. Other filter bars are
+    plain ``FlaskForm``s with ``Meta: csrf = False``."""
 
     class Meta:
         csrf = False

@@ -24,10 +24,22 @@ row with a random start, so a table emptied and refilled (the tests) never repea
 """
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import secrets
 import threading
+from contextlib import contextmanager
+from datetime import date, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from types import MappingProxyType
 
-from sqlalchemy import BigInteger, String, event, inspect, select
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup
+from sqlalchemy import BigInteger, String, Table, event, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
@@ -151,16 +163,119 @@ def _after_transaction_end(session, transaction):
 def cached(topic: str, name: str, size: int, key: tuple, compute):
     """``compute()``, kept per process in ``app.extensions[name]`` (an LRU of ``size`` entries) under
     ``key`` and the topic's generation; computed live when there is no generation to key it by (a new
-    database, or this transaction changed the topic)."""
+    database, or this transaction changed the topic).
+
+    Two rules make the cache safe to use (docs/DEVELOPING.md, "Caches"):
+
+    - the value is shared by every request of the process, so it must be immutable: ``freeze`` turns
+      lists, dicts and sets into tuples, read-only mappings and frozensets, and refuses any other
+      mutable object (a plain dataclass, an ORM row) with a ``TypeError``;
+    - the topic's ``watch`` list declares every input: with ``CHECK_CACHE_INPUTS`` (on in the tests)
+      ``compute()`` runs under ``reads_recorded()``, and a table it read that no ``watch`` of the
+      topic names raises ``UndeclaredInput`` (a change to it would not change the generation, and
+      stale figures would be served).
+    """
     from flask import current_app
+
+    def checked():
+        if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
+            return freeze(compute())
+        with reads_recorded() as tables:
+            value = compute()
+        undeclared = sorted(tables - watched_tables(topic) - {DataGeneration.__tablename__})
+        if undeclared:
+            raise UndeclaredInput(f"{name}: the computation read {', '.join(undeclared)}, which no "
+                                  f"generations.watch({topic!r}, …) declares")
+        return freeze(value)
 
     generation = current(topic)
     if generation is None:
-        return compute()
+        return checked()
     cache = current_app.extensions.get(name)
     if cache is None:
         cache = current_app.extensions[name] = LRUCache(size)
-    return cache.get((*key, generation), compute)
+    return cache.get((*key, generation), checked)
+
+
+def watched_tables(topic: str) -> set[str]:
+    """The tables a ``watch`` of ``topic`` names (all its columns or some)."""
+    return {table for table, topics in _watched_tables.items() if topic in topics}
+
+
+class UndeclaredInput(AssertionError):
+    """A cached computation read a table its topic does not watch."""
+
+
+_recording: contextvars.ContextVar[set | None] = contextvars.ContextVar("generations_reads", default=None)
+
+
+@contextmanager
+def reads_recorded():
+    """The names of the tables the queries run inside the block read (writes are not counted)."""
+    tables: set[str] = set()
+    token = _recording.set(tables)
+    try:
+        yield tables
+    finally:
+        _recording.reset(token)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _record_reads(conn, cursor, statement, parameters, context, executemany):
+    tables = _recording.get()
+    if tables is None:
+        return
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return  # a flush of earlier changes the computation's first query set off, not an input
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or getattr(compiled, "statement", None) is None or isinstance(compiled.statement, TextClause):
+        raise UndeclaredInput(f"a cached computation ran SQL text whose tables are unknown: {statement[:80]}")
+    tables.update(element.name for element in visitors.iterate(compiled.statement)
+                  if isinstance(element, Table))
+
+
+_IMMUTABLE_ATOMS = (str, bytes, int, float, complex, bool, Decimal, date, time, timedelta, Enum, type(None),
+                    LazyString, Markup)
+
+
+def freeze(value, _path: str = "value"):
+    """``value`` made safe to share: lists and tuples → tuples, sets → frozensets, dicts → read-only
+    mappings (recursively); a frozen dataclass is kept if its fields hold immutable values only;
+    anything else mutable (a plain dataclass, an ORM row) raises ``TypeError``."""
+    if isinstance(value, _IMMUTABLE_ATOMS):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v, f"{_path}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(v, f"{_path}{{}}") for v in value)
+    if isinstance(value, (dict, MappingProxyType)):
+        return MappingProxyType({freeze(k, f"{_path} key"): freeze(v, f"{_path}[{k!r}]") for k, v in value.items()})
+    check_immutable(value, _path)
+    return value
+
+
+def check_immutable(value, _path: str = "value") -> None:
+    """Raise ``TypeError`` unless ``value`` is immutable all the way down (atoms, tuples, frozensets,
+    read-only mappings, frozen dataclasses of those)."""
+    if isinstance(value, _IMMUTABLE_ATOMS):
+        return
+    if isinstance(value, (tuple, frozenset)):
+        for i, item in enumerate(value):
+            check_immutable(item, f"{_path}[{i}]")
+        return
+    if isinstance(value, MappingProxyType):
+        for key, item in value.items():
+            check_immutable(key, f"{_path} key")
+            check_immutable(item, f"{_path}[{key!r}]")
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__dataclass_params__.frozen:
+            raise TypeError(f"{_path}: a cached value must be immutable; {type(value).__name__} is not a "
+                            "frozen dataclass")
+        for item in dataclasses.fields(value):
+            check_immutable(getattr(value, item.name), f"{_path}.{item.name}")
+        return
+    raise TypeError(f"{_path}: a cached value must be immutable, not a {type(value).__name__}")
 
 
 class LRUCache:

@@ -63,6 +63,7 @@ def score_command(company, as_of, rule_set_code):
     """Explain one company's score, event by event."""
     from ..companies.models import Company
     from . import scoring
+    from .explanation import explain
     from .models import CreditRuleSet
     from .services import rule_set_for
 
@@ -83,7 +84,7 @@ def score_command(company, as_of, rule_set_code):
         from ..core.timeutil import local_today
 
         rule_set = rule_set_for(day or local_today())
-    explanation = scoring.explain(found, rule_set, day)
+    explanation = explain(found, rule_set, day)
     click.echo(f"{found.name}  评价日 {explanation.as_of}  规则集 {rule_set}")
     click.echo(f"  基础分 {explanation.base}")
     for part in explanation.parts:

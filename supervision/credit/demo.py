@@ -26,7 +26,7 @@ from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
 from ..seeding import load_json
-from . import services
+from . import assessment, clues, publication, services
 from .models import CreditEvent, EventOrigin, EventStatus, RecordingLevel
 
 MARKER = "demo:"
@@ -149,7 +149,7 @@ class _Story:
         on = self.day(days_ago)
         items = [self.items[c] for c in codes if c in self.items]
         if items:
-            services.record_basic_assessment(company, items, effective_from=on, actor=self.officer, on=on)
+            assessment.record_basic_assessment(company, items, effective_from=on, actor=self.officer, on=on)
 
 
 DEDUCTIONS = [
@@ -211,7 +211,7 @@ def seed_demo(rng) -> None:
         if company is not lapsing:  # renewed before it ran out, effective the day after
             on = story.day(20 + rng.randint(0, 10))
             items = [story.items[c] for c in codes]
-            services.record_basic_assessment(company, items, effective_from=renewal_from, actor=officer, on=on)
+            assessment.record_basic_assessment(company, items, effective_from=renewal_from, actor=officer, on=on)
 
     def estate_of(company):
         return _first(estates.get(company.id, []))
@@ -288,7 +288,7 @@ def seed_demo(rng) -> None:
                  "小区内电动车违规充电问题突出，物业未采取劝阻措施。"]
         for n, estate in enumerate(street_estates[:3]):
             on = story.day(40 - 12 * n)
-            clue = services.submit_clue(estate=estate, occurred_on=on - timedelta(days=1), description=texts[n],
+            clue = clues.submit_clue(estate=estate, occurred_on=on - timedelta(days=1), description=texts[n],
                                         item=story.items.get("BL-01"), actor=street_user, on=on)
             if n == 0:
                 event = services.create_event(
@@ -298,14 +298,14 @@ def seed_demo(rng) -> None:
                     origin=EventOrigin.CLUE, clue=clue, actor=officer, on=on + timedelta(days=2))
                 story.issue(event, after_days=3)
             elif n == 1:
-                services.reject_clue(clue, reason="经现场核查，服务中心已安排专人值守，线索不属实。", actor=officer)
+                clues.reject_clue(clue, reason="经现场核查，服务中心已安排专人值守，线索不属实。", actor=officer)
 
     services.confirm_lapsed(on=today)
 
     # One published period: the end of the last quarter.
     quarter_end = date(today.year, ((today.month - 1) // 3) * 3 + 1, 1) - timedelta(days=1)
     name = f"{quarter_end.year}年第{(quarter_end.month - 1) // 3 + 1}季度物业服务企业信用评价结果"
-    services.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。", actor=officer, on=today)
+    publication.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。", actor=officer, on=today)
     assert all(e.status is not EventStatus.DRAFT for e in db.session.scalars(
         select(CreditEvent).where(CreditEvent.source_key.like(f"{MARKER}%"))))
 

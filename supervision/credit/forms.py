@@ -8,6 +8,7 @@ from wtforms import (DateField, IntegerField, MultipleFileField, RadioField, Sel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
 from .models import ClueStatus, EventOrigin, EventStatus, PartKind, RecordingLevel
 
@@ -49,9 +50,9 @@ class EventFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("企业/告知单号"), validators=[Optional(), Length(max=100)])
-    status = SelectField(_l("状态"), choices=[("", _l("全部状态"))] + EventStatus.choices(), validators=[Optional()])
-    part = SelectField(_l("类别"), choices=[("", _l("全部类别"))] + PartKind.choices(), validators=[Optional()])
-    origin = SelectField(_l("来源"), choices=[("", _l("全部来源"))] + EventOrigin.choices(), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + EventStatus.choices(), validators=[Optional()])
+    part = SelectField(_l("类别"), choices=options(("", _l("全部类别"))) + PartKind.choices(), validators=[Optional()])
+    origin = SelectField(_l("来源"), choices=options(("", _l("全部来源"))) + EventOrigin.choices(), validators=[Optional()])
     year = IntegerField(_l("发生年度"), validators=[Optional(), NumberRange(2000, 2100, message=_l("年度有误。"))])
 
 
@@ -60,7 +61,7 @@ class ClueFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("企业/小区"), validators=[Optional(), Length(max=100)])
-    status = SelectField(_l("状态"), choices=[("", _l("全部状态"))] + ClueStatus.choices(), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + ClueStatus.choices(), validators=[Optional()])
 
 
 class CompanyChoiceForm(FlaskForm):
@@ -112,8 +113,8 @@ class ObjectionForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = RadioField(_l("处理决定"), choices=[
-        ("uphold", _l("异议不成立，维持记分")), ("revoke", _l("异议成立，撤销记分"))],
+    decision = RadioField(_l("处理决定"), choices=options(
+        ("uphold", _l("异议不成立，维持记分")), ("revoke", _l("异议成立，撤销记分"))),
         validators=[InputRequired(message=_l("请选择处理决定。"))])
     reason = TextAreaField(_l("处理理由"), validators=[DataRequired(message=_l("请填写处理理由。")), Length(max=2000)],
                            description=_l("将告知企业。"))

@@ -443,7 +443,7 @@ class CreditPublicationRow(db.Model):
 
 
 # What scores depend on (``scoring.score_table``): changing any of it changes the "credit" data
-# generation, which keys the cached score tables (``scoring.cached_table``).
+# generation, which keys the cached score tables (``standings.cached_table``).
 SCORES_TOPIC = "credit"
 
 

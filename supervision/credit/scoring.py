@@ -5,8 +5,9 @@ company: each part of the formula after its cap, the total, the grade after the
 overrides, and red/black-list membership. The ranking, the dashboard, the
 publication and the report all read it, so they agree by construction.
 
-``explain(company, ...)`` itemises one company's score event by event, for the
-credit page and the report; the tests check that it agrees with the SQL.
+``standings`` keeps the table per process for the ranking; ``explanation.explain(company, ...)``
+itemises one company's score event by event, for the credit page and the report; the tests check
+that it agrees with the SQL.
 
 When an event counts on day D (the rule everything here follows):
 
@@ -24,21 +25,18 @@ the rule set does not list does not count under it.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.orm import aliased, selectinload
-from flask_sqlalchemy.pagination import Pagination
 
 from ..companies.models import Company
-from ..core.timeutil import local_today
 from ..estates.models import Estate
 from ..extensions import db
-from .models import (POINTS, SCORES_TOPIC, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus,
-                     ListKind, PartKind)
+from .models import POINTS, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, ListKind, PartKind
 
 CENT = Decimal("0.01")
 FINAL_STATUSES = (EventStatus.NOTIFIED, EventStatus.OBJECTED, EventStatus.CONFIRMED)
@@ -283,232 +281,7 @@ def scores(rule_set: CreditRuleSet, as_of: date, company_ids=None) -> list[Score
     return [row_to_score(rule_set, row) for row in db.session.execute(statement)]
 
 
-# --- the cached score table ----------------------------------------------------
-#
-# The ranking, its export and the API's ranking, the grade counts and one company's score read the
-# whole score table of (rule set, day), computed once per generation of the credit data (see
-# ``supervision/core/generations.py``: any change to what scores depend on changes it) and kept per
-# process. The rows hold no ORM objects, so they outlive the request that computed them.
-
-
-@dataclass(frozen=True, slots=True)
-class TableRow:
-    """One company's row of the score table (``ScoreRow`` without the ORM grade)."""
-
-    company_id: int
-    name: str
-    credit_code: str
-    parts: tuple[tuple[str, Decimal], ...]
-    total: Decimal
-    grade_code: str
-    grade_rank: int
-    override: str | None
-    red: bool
-    black: bool
-    has_bad: bool
-    event_count: int
-    position: int
-
-    def score(self, rule_set: CreditRuleSet) -> ScoreRow:
-        return ScoreRow(company_id=self.company_id, name=self.name, credit_code=self.credit_code,
-                        base=q(rule_set.base_score), parts=dict(self.parts), total=self.total,
-                        grade=rule_set.grade(self.grade_code), override=self.override, red=self.red,
-                        black=self.black, has_bad=self.has_bad, event_count=self.event_count,
-                        position=self.position)
-
-
-@dataclass(frozen=True)
-class Table:
-    rows: list[TableRow]  # best total first, then by name
-    by_company: dict[int, TableRow]
-    counts: dict[str, dict]  # grade code → count, min and max total
-    orders: dict[str, list[TableRow]] = field(default_factory=dict)  # sort → rows, sorted on first use
-
-    def sorted(self, sort: str | None) -> list[TableRow]:
-        """The rows in a ``RANKING_SORTS`` order (kept: filters keep it, so requests never sort)."""
-        sort = sort if sort in RANKING_SORTS else "-total"
-        rows = self.orders.get(sort)
-        if rows is None:
-            rows = list(self.rows)
-            for key, descending in reversed(RANKING_SORTS[sort]):
-                rows.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
-            self.orders[sort] = rows
-        return rows
-
-
-def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
-    table = score_table(rule_set, as_of)
-    rows = [TableRow(
-        company_id=row.company_id, name=row.name, credit_code=row.credit_code,
-        parts=tuple((p.code, q(row._mapping[f"part_{p.code}"])) for p in rule_set.parts), total=q(row.total),
-        grade_code=row.grade, grade_rank=int(row.grade_rank), override=row.override, red=bool(row.red),
-        black=bool(row.black), has_bad=bool(row.has_bad), event_count=int(row.event_count or 0),
-        position=int(row.position)) for row in db.session.execute(select(table))]
-    # Sorted here, not by the database, so that names order alike (by code point) on every backend.
-    rows.sort(key=lambda r: (-r.total, r.name, r.company_id))
-    counts: dict[str, dict] = {}
-    for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
-        entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
-        entry["count"] += 1
-        entry["min"] = row.total
-    return Table(rows, {r.company_id: r for r in rows}, counts)
-
-
-def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
-    """The score table of every active company, from the cache when the credit data has not changed."""
-    from flask import current_app
-
-    from ..core import generations
-
-    size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
-    return generations.cached(SCORES_TOPIC, "credit_score_tables", size, (rule_set.id, as_of),
-                              lambda: _compute_table(rule_set, as_of))
-
-
-def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:
-    """One company's score; its position is its place in the ranking (an archived company: among all)."""
-    if company.archived_at is None:
-        row = cached_table(rule_set, as_of).by_company.get(company.id)
-        if row is not None:
-            return row.score(rule_set)
-    table = score_table(rule_set, as_of, include_archived=True)
-    row = db.session.execute(select(table).where(table.c.company_id == company.id)).first()
-    return row_to_score(rule_set, row) if row else None
-
-
-def _by_name(r: TableRow):
-    return r.name
-
-
-def _by_total(r: TableRow):
-    return r.total
-
-
-def _by_grade(r: TableRow):
-    return r.grade_rank
-
-
-def _by_events(r: TableRow):
-    return r.event_count
-
-
-# Each sort: (key, descending) pairs, the first the most significant.
-RANKING_SORTS = {
-    "total": ((_by_total, False), (_by_name, False)),
-    "-total": ((_by_total, True), (_by_name, False)),
-    "name": ((_by_name, False),),
-    "-name": ((_by_name, True),),
-    "grade": ((_by_grade, False), (_by_total, True), (_by_name, False)),
-    "-grade": ((_by_grade, True), (_by_total, False), (_by_name, False)),
-    "events": ((_by_events, False), (_by_name, False)),
-    "-events": ((_by_events, True), (_by_name, False)),
-}
-
-
-def _like(text: str):
-    """SQL ``ILIKE '%text%'`` as a regular expression search (``%`` and ``_`` stay wildcards)."""
-    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text)
-    return re.compile(pattern, re.IGNORECASE | re.DOTALL).search
-
-
-def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
-            street_id: int | None = None, sort: str | None = None) -> list[TableRow]:
-    """The ranking's rows (page, export and API): the score table with the list's filters.
-
-    ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a
-    key of ``RANKING_SORTS`` (best total first by default). ``position`` is the place among
-    all the companies scored, whatever the filters. The list may be the cache's own: read it only.
-    """
-    rows = cached_table(rule_set, as_of).sorted(sort)
-    if q and q.strip():
-        search = _like(q.strip())
-        rows = [r for r in rows if search(r.name) or search(r.credit_code)]
-    if grade:
-        rows = [r for r in rows if r.grade_code == grade]
-    if street_id:
-        managing = set(db.session.scalars(select(Estate.company_id).distinct().where(
-            Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
-        rows = [r for r in rows if r.company_id in managing]
-    return rows
-
-
-def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
-    """Per grade: how many companies, and the lowest and highest score among them."""
-    counts = cached_table(rule_set, as_of).counts
-    return {g.code: dict(counts.get(g.code, {"count": 0, "min": None, "max": None})) for g in rule_set.grades}
-
-
-class ListPagination(Pagination):
-    """Paginates a list already in memory (``rows=``), for the templates' ``pagination`` macro."""
-
-    def _query_items(self):
-        return self._query_args["rows"][self._query_offset:self._query_offset + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["rows"])
-
-
-# --- explanation -------------------------------------------------------------
-
-@dataclass
-class EventLine:
-    event: CreditEvent
-    item: CreditRuleItem | None  # the item in the scoring rule set (None: not listed there)
-    counts: bool
-    points: Decimal  # what the event adds to the company on the day, after any weighting
-    weight: Decimal | None = None  # the floor-area weight, when one applies
-    reason: str = ""
-
-
-@dataclass
-class PartLine:
-    code: str
-    name: str
-    kind: PartKind
-    cap: Decimal | None
-    raw: Decimal
-    value: Decimal
-    lines: list[EventLine] = field(default_factory=list)
-
-    @property
-    def capped(self) -> bool:
-        return self.raw != self.value
-
-
-@dataclass
-class Explanation:
-    rule_set: CreditRuleSet
-    as_of: date
-    base: Decimal
-    parts: list[PartLine]
-    total_before_limits: Decimal
-    total: Decimal
-    grade: CreditGrade
-    band_grade: CreditGrade
-    override: str | None
-    override_note: str | None
-    not_counting: list[EventLine]
-
-
-def _reason_not_counting(event: CreditEvent, item, as_of: date) -> str:
-    from flask_babel import gettext as _
-
-    if item is None:
-        return _("本规则集未列此条款")
-    if event.status is EventStatus.DRAFT:
-        return _("草稿，未告知")
-    if event.status is EventStatus.REVOKED:
-        return _("已撤销，不计分")
-    if event.status is EventStatus.OBJECTED:
-        return _("异议处理中")
-    if as_of < event.effective_from:
-        return _("尚未生效")
-    if as_of > event.effective_until:
-        return _("已过有效期（%(day)s 止）", day=event.effective_until.isoformat())
-    if event.status is EventStatus.NOTIFIED:
-        return _("异议期内（%(day)s 届满）", day=event.objection_deadline.isoformat())
-    return _("确认日期晚于评价日")
-
+# --- grades ----------------------------------------------------------------
 
 def band_for(rule_set: CreditRuleSet, total: Decimal) -> CreditGrade:
     bands, lowest = _banded(rule_set)
@@ -535,8 +308,6 @@ def grade_for(rule_set: CreditRuleSet, total: Decimal, *, has_blacklist: bool, h
 
 def override_note(rule_set: CreditRuleSet, kind: str) -> str:
     """What an override did, in words, for pages and the report."""
-    from flask_babel import gettext as _
-
     override = rule_set.override(kind) or {}
     grade = rule_set.grade(override.get("grade"))
     label = grade.label if grade else override.get("grade", "")
@@ -552,82 +323,6 @@ def override_note(rule_set: CreditRuleSet, kind: str) -> str:
     return kind
 
 
-@dataclass
-class CompanyRecords:
-    """One company's events and managed area, loaded once for several explanations."""
-
-    events: list[CreditEvent]
-    total_area: Decimal | None
-    items: dict[int, dict[str, CreditRuleItem]] = field(default_factory=dict)  # rule set id → code → item
-
-    def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
-        if rule_set.id not in self.items:
-            self.items[rule_set.id] = {i.code: i for i in db.session.scalars(
-                select(CreditRuleItem).where(CreditRuleItem.rule_set_id == rule_set.id))}
-        return self.items[rule_set.id]
-
-
-def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
-    statement = (select(CreditEvent).where(CreditEvent.company_id == company.id)
-                 .options(selectinload(CreditEvent.item), selectinload(CreditEvent.estate),
-                          selectinload(CreditEvent.staff), selectinload(CreditEvent.objection))
-                 .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()))
-    if not include_drafts:
-        statement = statement.where(CreditEvent.status != EventStatus.DRAFT)
-    total_area = db.session.scalar(
-        select(func.sum(Estate.floor_area)).where(Estate.company_id == company.id, Estate.archived_at.is_(None)))
-    return CompanyRecords(list(db.session.scalars(statement)), Decimal(str(total_area)) if total_area else None)
-
-
-def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, include_drafts: bool = True,
-            records: CompanyRecords | None = None) -> Explanation:
-    """One company's score, event by event (the Python twin of ``score_table``, tested equal to it)."""
-    as_of = as_of or local_today()
-    records = records or company_records(company, include_drafts=include_drafts)
-    events, total_area = records.events, records.total_area
-    items = records.items_of(rule_set)
-    part_lines = {p.id: PartLine(p.code, p.name, p.kind, p.cap, Decimal("0"), Decimal("0")) for p in rule_set.parts}
-    not_counting: list[EventLine] = []
-    has_blacklist = has_veto = has_bad = False
-    for event in events:
-        item = items.get(event.item.code)
-        if item is None or not counts_on(event, as_of):
-            not_counting.append(EventLine(event, item, False, Decimal("0"),
-                                          reason=_reason_not_counting(event, item, as_of)))
-            continue
-        points, weight = Decimal(item.points), None
-        area = event.estate.floor_area if event.estate is not None else None
-        if (rule_set.pm_weighting == "area" and event.staff_id is not None and points < 0 and area
-                and area > 0 and total_area and total_area > area):
-            weight = Decimal(area) / total_area
-            points = points * Decimal(area) / total_area
-        line = EventLine(event, item, True, points, weight)
-        part_lines[item.part_id].lines.append(line)
-        part_lines[item.part_id].raw += points
-        has_blacklist |= item.blacklist
-        has_veto |= item.veto
-        has_bad |= item.points < 0
-    exact_sum = Decimal("0")
-    for part in part_lines.values():
-        value = part.raw
-        if part.cap is not None:
-            value = min(value, part.cap) if part.kind is not PartKind.BAD else max(value, -part.cap)
-        exact_sum += value
-        part.value = q(value)
-        part.raw = q(part.raw)
-    base = q(rule_set.base_score)
-    unclamped = base + exact_sum
-    total = unclamped
-    if rule_set.min_total is not None:
-        total = max(total, rule_set.min_total)
-    if rule_set.max_total is not None:
-        total = min(total, rule_set.max_total)
-    total = q(total)
-    has_part = {p.code: bool(p.lines) for p in part_lines.values()}
-    grade, override = grade_for(rule_set, total, has_blacklist=has_blacklist, has_veto=has_veto,
-                                has_bad=has_bad, has_part=has_part)
-    note = override_note(rule_set, override) if override else None
-    return Explanation(rule_set=rule_set, as_of=as_of, base=base, parts=list(part_lines.values()),
-                       total_before_limits=q(unclamped), total=total, grade=grade,
-                       band_grade=band_for(rule_set, total), override=override, override_note=note,
-                       not_counting=not_counting)
+def override_notes(rule_set: CreditRuleSet) -> dict[str, str]:
+    """Each override of the rule set, in words (the rule set page)."""
+    return {o["kind"]: override_note(rule_set, o["kind"]) for o in rule_set.overrides or []}

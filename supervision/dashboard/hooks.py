@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def company_credit(company):
-    """The company's current score and grade (``credit.services.dashboard_summary``)."""
-    from ..credit.services import dashboard_summary
+    """The company's current score and grade (``credit.company_file.dashboard_summary``)."""
+    from ..credit.company_file import dashboard_summary
 
     return dashboard_summary(company)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import FilterForm, SelectField, VersionedForm, optional_int
+from ..core.choices import options
+from ..core.forms import FilterForm, VersionedForm, optional_int
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
 
@@ -24,7 +27,7 @@ class EstateForm(VersionedForm):
                                   validators=[DataRequired(message=_l("请选择管理模式。"))])
     company_id = SelectField(_l("物业服务企业"), coerce=optional_int, validators=[Optional()],
                              description=_l("管理模式为“物业企业”时必选；“无物业”时留空。"))
-    property_type = SelectField(_l("物业类型"), choices=[("", _l("（未填写）"))] + PropertyType.choices(),
+    property_type = SelectField(_l("物业类型"), choices=options(("", _l("（未填写）"))) + PropertyType.choices(),
                                 validators=[Optional()])
     year_built = IntegerField(_l("建成年份"), validators=[Optional()])
     buildings = IntegerField(_l("楼栋数"), validators=[Optional(), _range("buildings", _l("楼栋数应在1至5000之间。"))])
@@ -62,29 +65,32 @@ class EstateFilterForm(FilterForm):
     company = StringField(_l("企业名称/信用代码"), validators=[Optional(), Length(max=100)],
                           render_kw={"placeholder": _l("企业名称或统一社会信用代码")})
     company_id = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
-    management_mode = SelectField(_l("管理模式"), choices=[("", _l("全部"))] + ManagementMode.choices(),
+    management_mode = SelectField(_l("管理模式"), choices=options(("", _l("全部"))) + ManagementMode.choices(),
                                   validators=[Optional()])
-    committee = SelectField(_l("业委会"), choices=[("", _l("全部")), ("none", _l("未建立"))]
+    committee = SelectField(_l("业委会"), choices=options(("", _l("全部")), ("none", _l("未建立")))
                             + CommitteeStatus.choices(), validators=[Optional()])
-    is_old = SelectField(_l("老旧小区"), choices=[("", _l("全部")), ("1", _l("是")), ("0", _l("否"))],
+    is_old = SelectField(_l("老旧小区"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
                          validators=[Optional()])
-    eligible = SelectField(_l("具备成立条件"), choices=[("", _l("全部")), ("1", _l("是")), ("0", _l("否"))],
+    eligible = SelectField(_l("具备成立条件"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
                            validators=[Optional()])
-    archived = SelectField(_l("状态"), choices=[("", _l("在册")), ("1", _l("已归档")), ("all", _l("全部"))],
+    archived = SelectField(_l("状态"), choices=options(("", _l("在册")), ("1", _l("已归档")), ("all", _l("全部"))),
                            validators=[Optional()])
 
 
-ALERT_CHOICES = [("", _l("全部")), ("overdue", _l("逾期未成立")), ("term_soon", _l("90天内届满")),
-                 ("term_over", _l("届满未换届"))]
+ALERT_CHOICES = options(("", _l("全部")), ("overdue", _l("逾期未成立")), ("term_soon", _l("90天内届满")),
+                 ("term_over", _l("届满未换届")))
 
 
-class CommitteeFilterForm(FilterForm):
+class CommitteeFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=100)])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    committee = SelectField(_l("业委会状态"), choices=[("", _l("全部")), ("none", _l("未建立"))]
+    committee = SelectField(_l("业委会状态"), choices=options(("", _l("全部")), ("none", _l("未建立")))
                             + CommitteeStatus.choices(), validators=[Optional()])
     alert = SelectField(_l("提醒"), choices=ALERT_CHOICES, validators=[Optional()])
-    eligible = SelectField(_l("具备成立条件"), choices=[("1", _l("是")), ("", _l("全部")), ("0", _l("否"))],
+    eligible = SelectField(_l("具备成立条件"), choices=options(("1", _l("是")), ("", _l("全部")), ("0", _l("否"))),
                            default="1", validators=[Optional()])
 
 
@@ -102,8 +108,8 @@ def _term_years():
 class CommitteeForm(VersionedForm):
     """Creating a committee record, or correcting one (without changing its status)."""
 
-    status = SelectField(_l("状态"), choices=[(CommitteeStatus.PREPARING.value, CommitteeStatus.PREPARING.label),
-                                               (CommitteeStatus.FORMED.value, CommitteeStatus.FORMED.label)],
+    status = SelectField(_l("状态"), choices=options((CommitteeStatus.PREPARING.value, CommitteeStatus.PREPARING.label),
+                                               (CommitteeStatus.FORMED.value, CommitteeStatus.FORMED.label)),
                          validators=[Optional()],
                          description=_l("登记历史上已成立的业主委员会时选择“已成立”。"))
     prep_group_on = DateField(_l("筹备组成立日期"), validators=[Optional()])

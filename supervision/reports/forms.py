@@ -7,6 +7,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from .figures import MAX_FIGURE_VALUE
 from .models import ReportStatus
@@ -75,7 +76,7 @@ class StartForm(FlaskForm):
 
 
 def status_choices():
-    return ([("", _l("全部状态"))] + ReportStatus.choices() + [("late", _l("迟报"))])
+    return (options(("", _l("全部状态"))) + ReportStatus.choices() + options(("late", _l("迟报"))))
 
 
 class ReportFilterForm(FlaskForm):

@@ -259,3 +259,21 @@ def test_cached_progress_follows_every_change_at_once(running, login_as):
     assert street_client.get(f"/campaigns/{w.campaign.id}").status_code == 200
     district = progress.campaign_progress(w.campaign, user=w.officer)
     assert {r.street_id for r in district.rows} > {w.street1.id}
+
+
+def test_cached_progress_cannot_be_changed_by_a_reader(running):
+    """The cached table is shared by every request of the process: it is frozen all the way down."""
+    import dataclasses
+
+    data = progress.campaign_progress(running.campaign, user=running.officer)
+    row = data.rows[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.enrolled = 99
+    with pytest.raises(TypeError):
+        row.stages["survey"] = 99
+    with pytest.raises(TypeError):
+        data.total.stages["survey"] = 99
+    with pytest.raises(AttributeError):
+        data.rows.append(row)
+    again = progress.campaign_progress(running.campaign, user=running.officer)
+    assert again.total.enrolled == sum(r.enrolled for r in again.rows) == 2

@@ -11,7 +11,8 @@ from wtforms.fields.core import Label
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import Select, TextInput, html_params as wtforms_html_params
 
-from supervision.core.forms import FastLabel, FastSelect, FastTextInput, FilterForm, SelectField, html_params
+from supervision.core.choices import options
+from supervision.core.forms import FastLabel, FastSelect, FastTextInput, FilterForm, html_params
 
 AWKWARD = ['a"b', "<b>&'", Markup('<i class="x">'), 0, 12, None, "", "中文"]
 
@@ -31,9 +32,9 @@ class _Form(FlaskForm):
     text = StringField(_l("名称"), validators=[Optional(), Length(min=2, max=100)],
                        render_kw={"placeholder": 'a "quoted" <hint>'})
     required = StringField("必填", validators=[DataRequired()])
-    choice = WTFormsSelectField(_l("状态"), choices=[("", _l("全部")), ("a", "<A>"), ("b", 'B"'), (1, "")],
+    choice = WTFormsSelectField(_l("状态"), choices=options(("", _l("全部")), ("a", "<A>"), ("b", 'B"'), (1, "")),
                                 validators=[Optional()])
-    needed = WTFormsSelectField("必选", choices=[(True, "是"), (False, "否")], validators=[DataRequired()])
+    needed = WTFormsSelectField("必选", choices=options((True, "是"), (False, "否")), validators=[DataRequired()])
 
 
 @pytest.mark.parametrize("data", [{}, {"text": 'x"<y>', "choice": "b", "needed": "True"}, {"choice": "1"}])
@@ -57,14 +58,48 @@ def test_fast_widgets_as_wtforms(app, data, kwargs):
 def test_filter_forms_and_select_fields_use_the_fast_widgets(app):
     class Filters(FilterForm):
         q = StringField("关键词")
-        plain = WTFormsSelectField("甲", choices=[("", "全部")])
-        ours = SelectField("乙", choices=[("", "全部")])
-        several = WTFormsSelectField("丙", choices=[("", "全部")], widget=Select(multiple=True))
+        plain = WTFormsSelectField("甲", choices=options(("", "全部")))
+        several = WTFormsSelectField("丙", choices=options(("", "全部")), widget=Select(multiple=True))
 
     with app.test_request_context("/"):
         form = Filters()
         assert form.meta.csrf is False
         assert isinstance(form.q.widget, FastTextInput) and isinstance(form.q.label, FastLabel)
-        assert isinstance(form.plain.widget, FastSelect) and isinstance(form.ours.widget, FastSelect)
+        assert isinstance(form.plain.widget, FastSelect)
         assert type(form.several.widget) is Select  # a multiple select stays WTForms'
         assert isinstance(_Form().choice.label, Label) and not isinstance(_Form().choice.label, FastLabel)
+
+
+def test_fast_select_needs_only_public_wtforms_api(app, monkeypatch):
+    """FastSelect reads ``iter_choices()``; WTForms' private helpers may change without notice."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms.fields.choices import SelectFieldBase
+
+    def private(self):
+        raise AssertionError("private WTForms API used")
+
+    monkeypatch.setattr(SelectFieldBase, "_iter_choices_normalized", private)
+    with app.test_request_context("/"):
+        form = _Form(MultiDict({"choice": "b"}))
+        html = FastSelect()(form.choice)
+        assert '<option selected value="b">' in html
+        assert html.count("<option") == 4
+
+
+def test_fast_select_leaves_groups_and_option_attributes_to_wtforms(app):
+    from wtforms import SelectChoice
+
+    class Grouped(FlaskForm):
+        class Meta:
+            csrf = False
+
+        grouped = WTFormsSelectField("组", choices=[SelectChoice("a", "甲", optgroup="一"),
+                                                   SelectChoice("b", "乙", optgroup="二")])
+        marked = WTFormsSelectField("标", choices=[SelectChoice("a", "甲", render_kw={"data-x": "1"}),
+                                                  SelectChoice("b", "乙")])
+
+    with app.test_request_context("/"):
+        form = Grouped()
+        for field in (form.grouped, form.marked):
+            assert FastSelect()(field) == field.widget(field)
+        assert "<optgroup" in FastSelect()(form.grouped) and 'data-x="1"' in FastSelect()(form.marked)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from supervision.credit import scoring, services
+from supervision.credit import assessment, scoring, services
 from supervision.credit.models import CreditRuleSet, EventStatus
 from supervision.credit.reference import load_reference
 from supervision.extensions import db
@@ -51,4 +51,4 @@ def gen_basic(company, *, on: date, codes=BASIC_CODES, actor=None):
     """The full basic-information assessment (80 points under the default rules)."""
     rule_set = services.rule_set_for(on)
     items = [services.item_by_code(rule_set, code) for code in codes]
-    return services.record_basic_assessment(company, items, effective_from=on, actor=actor, on=on)
+    return assessment.record_basic_assessment(company, items, effective_from=on, actor=actor, on=on)

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from supervision.attachments.services import attachments_of
-from supervision.credit import services
+from supervision.credit import clues, services
 from supervision.credit.models import ClueStatus, CreditClue, CreditEvent, EventOrigin, EventStatus, RecordingLevel
 from supervision.extensions import db
 from supervision.notifications.models import Notification
@@ -53,7 +53,7 @@ def test_a_street_cannot_report_on_another_streets_estate(login_as, loaded):
         "estate_id": world.estate2.id, "occurred_on": "2026-11-02", "description": "跨街道报送的线索，应被拒绝。"})
     assert response.status_code == 200 and "不是有效的选择" in response.get_data(as_text=True)
     with pytest.raises(services.DomainError, match="本街道辖区"):
-        services.submit_clue(estate=world.estate2, occurred_on=date(2026, 11, 2),
+        clues.submit_clue(estate=world.estate2, occurred_on=date(2026, 11, 2),
                              description="跨街道报送的线索，应被拒绝。", actor=world.street_user)
     assert db.session.scalar(select(func.count(CreditClue.id))) == 0
 
@@ -62,13 +62,13 @@ def test_a_clue_about_an_estate_without_a_company_is_refused(loaded):
     world = loaded
     bare = gen_estate(community=world.community1)
     with pytest.raises(services.DomainError, match="没有物业服务企业"):
-        services.submit_clue(estate=bare, occurred_on=date(2026, 11, 2), description="无物业小区的问题线索描述。",
+        clues.submit_clue(estate=bare, occurred_on=date(2026, 11, 2), description="无物业小区的问题线索描述。",
                              actor=world.street_user)
 
 
 def test_an_officer_confirms_a_clue_into_an_event(login_as, loaded):
     world = loaded
-    clue = services.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
+    clue = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
                                 description="小区消防通道长期被杂物堵塞，物业未清理。", actor=world.street_user)
     services.add_evidence(clue, [], actor=world.street_user)
     from supervision.attachments.services import store_bytes
@@ -101,7 +101,7 @@ def test_an_officer_confirms_a_clue_into_an_event(login_as, loaded):
 
 def test_an_officer_rejects_a_clue_with_a_reason(login_as, loaded):
     world = loaded
-    clue = services.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
+    clue = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
                                 description="物业服务中心无人值守，居民报修无人受理。", actor=world.street_user)
     db.session.commit()
     officer = login_as(world.officer)

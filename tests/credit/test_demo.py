@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from supervision.companies.models import Company
-from supervision.credit import services
+from supervision.credit import company_file
 from supervision.credit.models import (ClueStatus, CreditClue, CreditEvent, CreditObjection, CreditPublication,
                                        EventStatus, ObjectionStatus)
 from supervision.extensions import db
@@ -23,7 +23,7 @@ def test_the_demo_year_of_credit_records(demo):
 
 def _check_credit_story():
     assert _count(Company) >= 5  # the registries' demo companies, or four the credit demo adds
-    rows = services.current_scores()
+    rows = company_file.current_scores()
     assert sum(r.black for r in rows) == 1 and sum(r.red for r in rows) >= 1
     assert {r.grade.code for r in rows} >= {"AAA", "BLACK", "C-MISSING"}
     statuses = {row[0]: row[1] for row in db.session.execute(
@@ -58,7 +58,7 @@ def test_the_demo_works_with_many_registered_companies(runner):
     assert _count(Company) == 30  # nothing added when there are enough companies
     events = _count(CreditEvent)
     assert events > 60
-    assert sum(r.black for r in services.current_scores()) == 1
+    assert sum(r.black for r in company_file.current_scores()) == 1
     seed_demo(random.Random(1))
     db.session.commit()
     assert _count(CreditEvent) == events

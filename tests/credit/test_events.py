@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
 from supervision.core.errors import DomainError, TransitionError
-from supervision.credit import automatic, services
+from supervision.credit import assessment, automatic, services
 from supervision.credit.models import CreditEvent, CreditRuleItem, CreditRuleSet, EventOrigin, EventStatus
 from supervision.credit.reference import RULE_SETS_DIR, RuleSetError, load_reference, load_rule_set
 from supervision.extensions import db
@@ -198,7 +198,7 @@ def test_loading_rule_sets_is_idempotent(app):
 
 
 def test_a_published_rule_set_cannot_change_in_place(world):
-    from supervision.credit.services import publish
+    from supervision.credit.publication import publish
 
     load_reference()
     publish(name="2026年度", as_of=date(2026, 6, 30), on=date(2026, 7, 1))
@@ -230,15 +230,15 @@ def test_registry_facts_suggest_basic_items(world, default_rules):
 
     cert = gen_certificate_type()
     manager = gen_staff(world.company1, gen_position(is_manager=True, requires=[cert]), world.estate1)
-    facts = services.registry_facts(world.company1, DAY)
+    facts = assessment.registry_facts(world.company1, DAY)
     assert (facts.estates, facts.managers, facts.managers_certified) == (1, 1, 0)
     assert facts.suggests("JC-02") is True and facts.suggests("JC-04") is False and facts.suggests("JC-03") is None
     gen_certificate(manager, cert, expires_on=DAY + timedelta(days=10))
-    assert services.registry_facts(world.company1, DAY).suggests("JC-04") is True
+    assert assessment.registry_facts(world.company1, DAY).suggests("JC-04") is True
     items = [services.item_by_code(default_rules, c) for c in ("JC-02", "JC-04")]
-    events = services.record_basic_assessment(world.company1, items, effective_from=DAY, actor=world.officer, on=DAY)
+    events = assessment.record_basic_assessment(world.company1, items, effective_from=DAY, actor=world.officer, on=DAY)
     assert [e.status for e in events] == [EventStatus.CONFIRMED] * 2
     assert events[0].origin is EventOrigin.ASSESSMENT and "在管小区 1 个" in events[0].description
     with pytest.raises(DomainError, match="只能选择基本信息条款"):
-        services.record_basic_assessment(world.company1, [services.item_by_code(default_rules, "LH-01")],
+        assessment.record_basic_assessment(world.company1, [services.item_by_code(default_rules, "LH-01")],
                                          effective_from=DAY, on=DAY)

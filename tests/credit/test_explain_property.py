@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supervision.credit import scoring, services
+from supervision.credit import services, standings
+from supervision.credit.explanation import explain
 from supervision.extensions import db
 
 from ..factories import gen_estate, gen_position, gen_staff
@@ -51,8 +52,8 @@ def test_explanation_and_sql_agree(setting, records, days_after):
                 services.revoke_event(event, reason="撤销", on=on + timedelta(days=40))
         as_of = START + timedelta(days=days_after)
         for rule_set in (default, second):
-            sql = scoring.company_score(company, rule_set, as_of)
-            python = scoring.explain(company, rule_set, as_of)
+            sql = standings.company_score(company, rule_set, as_of)
+            python = explain(company, rule_set, as_of)
             assert (python.total, python.grade.code, python.override) == (sql.total, sql.grade.code, sql.override)
             assert {p.code: p.value for p in python.parts} == sql.parts
     finally:

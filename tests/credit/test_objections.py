@@ -12,7 +12,7 @@ from sqlalchemy import select
 from supervision.attachments.services import attachments_of
 from supervision.audit.models import AuditLog
 from supervision.core.timeutil import LOCAL_TZ
-from supervision.credit import scoring, services
+from supervision.credit import services, standings
 from supervision.credit.models import CreditEvent, EventStatus, ObjectionStatus
 from supervision.extensions import db
 from supervision.notifications.models import Notification
@@ -61,7 +61,7 @@ def test_a_company_objects_on_the_last_working_day_of_its_window(login_as, world
     assert [a.original_name for a in attachments_of(objection)] == ["整改后.jpg"]
     # Under objection the deduction does not count.
     rule_set = services.rule_set_for(date(2026, 11, 1))
-    assert scoring.company_score(world.company1, rule_set, date(2026, 11, 1)).total == 80
+    assert standings.company_score(world.company1, rule_set, date(2026, 11, 1)).total == 80
     # The bureau is told.
     assert db.session.scalar(select(Notification.id).where(Notification.user_id == world.officer.id,
                                                            Notification.kind == "credit_objection"))
@@ -122,9 +122,9 @@ def test_an_officer_decides(login_as, world, notified, decision, status, objecti
     assert event.status is status and event.objection.status is objection_status
     assert event.objection.decided_on == date(2026, 10, 20) and event.objection.decided_by_id == world.officer.id
     rule_set = services.rule_set_for(date(2026, 11, 1))
-    assert scoring.company_score(world.company1, rule_set, date(2026, 11, 1)).total == total
+    assert standings.company_score(world.company1, rule_set, date(2026, 11, 1)).total == total
     # Upheld, it counts from the decision, not from the notice.
-    assert scoring.company_score(world.company1, rule_set, date(2026, 10, 19)).total == 80
+    assert standings.company_score(world.company1, rule_set, date(2026, 10, 19)).total == 80
     title = db.session.scalar(select(Notification.title).where(Notification.user_id == world.company_user.id,
                                                                Notification.kind == "credit_objection_decided"))
     assert ("维持" in title) if decision == "uphold" else ("撤销" in title)

@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from supervision.credit import services
+from supervision.credit import company_file, services
+from supervision.credit.publication import publish
 from supervision.credit.models import CreditEvent, CreditPublication, CreditPublicationRow
 from supervision.extensions import db
 
@@ -44,7 +45,7 @@ def _rows(publication) -> list[tuple]:
 
 
 def test_a_published_period_does_not_change(graded):
-    publication = services.publish(name="2026年第一季度", as_of=date(2026, 3, 31), actor=graded.officer,
+    publication = publish(name="2026年第一季度", as_of=date(2026, 3, 31), actor=graded.officer,
                                    on=date(2026, 4, 2))
     frozen = _rows(publication)
     assert frozen == [
@@ -64,7 +65,7 @@ def test_a_published_period_does_not_change(graded):
     services.set_rule_set_for_year(2026, rules()[1])
     db.session.commit()
     assert _rows(db.session.get(CreditPublication, publication.id)) == frozen
-    live = {r.name: r for r in services.current_scores(date(2026, 3, 31))}
+    live = {r.name: r for r in company_file.current_scores(date(2026, 3, 31))}
     assert live["乙物业服务有限公司"].black is False  # the live score moved on; the publication did not
 
 
@@ -88,7 +89,7 @@ def test_only_the_bureau_publishes_after_a_preview(login_as, graded):
 
 
 def test_everyone_sees_the_lists_and_a_company_its_own_row(login_as, graded):
-    publication = services.publish(name="2026年第一季度", as_of=date(2026, 3, 31), on=date(2026, 4, 2))
+    publication = publish(name="2026年第一季度", as_of=date(2026, 3, 31), on=date(2026, 4, 2))
     db.session.commit()
     street = login_as(graded.street_user).get(f"/credit/publications/{publication.id}").get_data(as_text=True)
     assert "甲物业服务有限公司" in street and "乙物业服务有限公司" in street and "丙物业服务有限公司" not in street
@@ -99,7 +100,7 @@ def test_everyone_sees_the_lists_and_a_company_its_own_row(login_as, graded):
 
 
 def test_the_red_and_black_list_pdf(login_as, graded):
-    publication = services.publish(name="2026年第一季度物业服务企业信用评价结果", as_of=date(2026, 3, 31),
+    publication = publish(name="2026年第一季度物业服务企业信用评价结果", as_of=date(2026, 3, 31),
                                    on=date(2026, 4, 2))
     db.session.commit()
     response = login_as(graded.street_user).get(f"/credit/publications/{publication.id}/lists.pdf")

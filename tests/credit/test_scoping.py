@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from supervision.credit import services
+from supervision.credit import clues, publication
 from supervision.extensions import db
 
 from .factories import gen_event, rules
@@ -21,11 +21,11 @@ def objects(world):
     world.event1 = gen_event(world.company1, "BL-02", on=DAY, status="notified", estate=world.estate1)
     world.draft1 = gen_event(world.company1, "BL-01", on=DAY, status="draft")
     world.event2 = gen_event(world.company2, "BL-02", on=DAY, status="notified")
-    world.clue1 = services.submit_clue(estate=world.estate1, occurred_on=DAY, description="东城街道报送的线索内容测试。",
+    world.clue1 = clues.submit_clue(estate=world.estate1, occurred_on=DAY, description="东城街道报送的线索内容测试。",
                                        actor=world.street_user, on=DAY)
-    world.clue2 = services.submit_clue(estate=world.estate2, occurred_on=DAY, description="西城街道报送的线索内容测试。",
+    world.clue2 = clues.submit_clue(estate=world.estate2, occurred_on=DAY, description="西城街道报送的线索内容测试。",
                                        actor=world.street2_user, on=DAY)
-    world.publication = services.publish(name="2026年第三季度", as_of=DAY, on=DAY)
+    world.publication = publication.publish(name="2026年第三季度", as_of=DAY, on=DAY)
     db.session.commit()
     return world
 

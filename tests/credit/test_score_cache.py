@@ -1,6 +1,7 @@
 """The cached score table: the ranking reads it, and every change through the app shows at once."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from sqlalchemy import or_, select
 
 from supervision.core import generations
 from supervision.core.timeutil import local_today, utcnow
-from supervision.credit import scoring, services
+from supervision.credit import scoring, services, standings
 from supervision.credit.models import SCORES_TOPIC, CreditEvent, EventStatus
 from supervision.estates.models import Estate
 from supervision.extensions import db
@@ -24,7 +25,7 @@ DAY = date(2026, 3, 2)
 def totals() -> dict[str, Decimal]:
     """Name → total in the ranking of today (the cached table, like the page, export and API)."""
     today = local_today()
-    return {r.name: r.total for r in scoring.ranking(services.rule_set_for(today), today)}
+    return {r.name: r.total for r in standings.ranking(services.rule_set_for(today), today)}
 
 
 def scoring_queries(statements) -> list[str]:
@@ -36,8 +37,8 @@ def test_a_warm_ranking_runs_no_scoring_query(ranked, count_queries):
     with count_queries() as statements:
         assert totals()["甲物业服务有限公司"] == Decimal("90.00")
         today = local_today()
-        counts = scoring.grade_counts(services.rule_set_for(today), today)
-        assert scoring.company_score(ranked.company2, services.rule_set_for(today), today).total == Decimal("78.00")
+        counts = standings.grade_counts(services.rule_set_for(today), today)
+        assert standings.company_score(ranked.company2, services.rule_set_for(today), today).total == Decimal("78.00")
     assert scoring_queries(statements) == []
     assert counts["AAA"]["count"] == 1 and counts["A"] == {"count": 1, "min": Decimal("78.00"),
                                                            "max": Decimal("78.00")}
@@ -208,7 +209,7 @@ def _sql_ranking(rule_set, as_of, *, q=None, grade=None, street_id=None, sort=No
 
 @pytest.mark.parametrize("sort", list(SQL_SORTS))
 def test_sorts_and_filters_give_what_the_sql_gave(ranked, sort):
-    assert set(scoring.RANKING_SORTS) == set(SQL_SORTS)
+    assert set(standings.RANKING_SORTS) == set(SQL_SORTS)
     estate = gen_estate(street=ranked.street2)
     for n, codes in enumerate((["LH-01"], ["BL-02", "BL-03"], [], ["LH-03"], ["BL-06"], ["LH-02", "BL-01"])):
         company = gen_company(name=f"测试{'甲乙丙丁戊己'[n]}物业有限公司")
@@ -228,7 +229,7 @@ def test_sorts_and_filters_give_what_the_sql_gave(ranked, sort):
                     {"street_id": ranked.street2.id}, {"q": "测试", "street_id": ranked.street2.id}):
         expected = _sql_ranking(rule_set, today, sort=sort, **filters)
         got = [(r.company_id, r.position, r.total, r.grade_code)
-               for r in scoring.ranking(rule_set, today, sort=sort, **filters)]
+               for r in standings.ranking(rule_set, today, sort=sort, **filters)]
         assert got == expected, filters
     assert len(expected) >= 1 and len(_sql_ranking(rule_set, today)) == 9
 
@@ -272,3 +273,25 @@ def test_the_generation_changes_only_when_committed(app, ranked):
     gen_event(ranked.company2, "LH-03", on=later)
     db.session.commit()
     assert generations.current(SCORES_TOPIC) == value + 1
+
+
+def test_the_cached_table_cannot_be_changed_by_a_reader(ranked):
+    """Every request of the process shares the table: a view that tried to change it must fail."""
+    today = local_today()
+    rule_set = services.rule_set_for(today)
+    rows = standings.ranking(rule_set, today)
+    table = standings.cached_table(rule_set, today)
+    with pytest.raises(AttributeError):
+        rows.append(rows[0])  # a tuple
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rows[0].total = Decimal("0")
+    with pytest.raises(TypeError):
+        table.by_company[rows[0].company_id] = rows[1]
+    with pytest.raises(TypeError):
+        table.counts["AAA"]["count"] = 99
+    with pytest.raises(TypeError):
+        table.orders["-total"] = ()
+    counts = standings.grade_counts(rule_set, today)
+    counts["AAA"]["count"] = 99  # the caller's own copy
+    assert standings.grade_counts(rule_set, today)["AAA"]["count"] == 1
+    assert standings.ranking(rule_set, today) == rows

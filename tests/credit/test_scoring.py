@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from supervision.credit import scoring, services
+from supervision.credit import assessment, company_file, scoring, services, standings
+from supervision.credit.explanation import explain
 from supervision.credit.reference import RULE_SETS_DIR, load_rule_set
 from supervision.extensions import db
 
@@ -20,7 +21,7 @@ LATER = date(2026, 6, 1)
 
 
 def score(company, rule_set, as_of):
-    return scoring.company_score(company, rule_set, as_of)
+    return standings.company_score(company, rule_set, as_of)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_parts_add_up_under_their_caps(world, default_rules):
     assert row.parts == {"basic": Decimal("80.00"), "good": Decimal("40.00"), "bad": Decimal("-3.00")}
     assert row.total == Decimal("117.00")
     assert row.grade.code == "AAA" and row.red and not row.black
-    explanation = scoring.explain(company, default_rules, LATER)
+    explanation = explain(company, default_rules, LATER)
     good = next(p for p in explanation.parts if p.code == "good")
     assert good.raw == Decimal("45.00") and good.value == Decimal("40.00") and good.capped
 
@@ -82,13 +83,13 @@ def fine_rules(app):
 def test_each_band_boundary(world, fine_rules, extra, expected_total, expected_grade):
     company = world.company1
     items = [services.item_by_code(fine_rules, code) for code in BASIC_CODES]
-    services.record_basic_assessment(company, items, effective_from=DAY, on=DAY)
+    assessment.record_basic_assessment(company, items, effective_from=DAY, on=DAY)
     for code in extra:
         gen_event(company, code, on=DAY, rule_set=fine_rules)
     row = score(company, fine_rules, LATER)
     assert row.total == Decimal(expected_total)
     assert row.grade.code == expected_grade
-    explanation = scoring.explain(company, fine_rules, LATER)
+    explanation = explain(company, fine_rules, LATER)
     assert (explanation.total, explanation.grade.code) == (row.total, row.grade.code)
 
 
@@ -218,7 +219,7 @@ def test_the_bureau_picks_the_rule_set_for_a_year(world, app):
     assert services.rule_set_for(date(2026, 5, 1)).id == second.id
     assert services.rule_set_for(date(2027, 5, 1)).id == default.id
     world.company1.name  # noqa: B018 (loaded)
-    rows = services.current_scores(date(2026, 5, 1))
+    rows = company_file.current_scores(date(2026, 5, 1))
     assert {r.total for r in rows} == {Decimal("90.00")}
 
 
@@ -233,7 +234,7 @@ def test_a_project_managers_deduction_is_weighted_by_floor_area(world, app):
     assert event.estate_id == world.estate1.id
     row = score(company, default, LATER)
     assert row.parts["bad"] == Decimal("-2.00") and row.total == Decimal("78.00")
-    line = scoring.explain(company, default, LATER).parts[2].lines[0]
+    line = explain(company, default, LATER).parts[2].lines[0]
     assert line.weight == Decimal("50000") / Decimal("150000")
     # The same deduction on the company itself (no manager) counts in full.
     gen_event(company, "BL-04", on=DAY, estate=other_estate)
@@ -253,5 +254,5 @@ def test_scores_for_every_company_take_one_query(world, default_rules, count_que
         rows = scoring.scores(default_rules, LATER)
     assert len(rows) == 8 and len(statements) == 1
     assert [r.total for r in rows][:6] == [Decimal("80.00")] * 6
-    counts = scoring.grade_counts(default_rules, LATER)
+    counts = standings.grade_counts(default_rules, LATER)
     assert counts["AA"]["count"] == 6 and counts["A"]["count"] == 2 and counts["A"]["min"] == Decimal("78.00")

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from supervision.attachments.services import attachments_of
-from supervision.credit import services
+from supervision.credit import company_file, services
 from supervision.credit.models import CreditEvent, CreditRuleSetYear, EventStatus
 from supervision.extensions import db
 
@@ -200,10 +200,10 @@ def test_the_ranking_exports_to_excel_with_its_filters(login_as, ranked):
 
 def test_the_dashboard_counts_companies_at_a_grade_or_better(ranked):
     with pytest.raises(services.DomainError):
-        services.count_at_or_above("Z", as_of=date(2026, 6, 1))
-    assert services.count_at_or_above("AAA", as_of=date(2026, 6, 1)) == 1
-    assert services.count_at_or_above("A", as_of=date(2026, 6, 1)) == 2
-    assert services.count_at_or_above("AA", as_of=date(2026, 2, 1)) == 0
+        company_file.count_at_or_above("Z", as_of=date(2026, 6, 1))
+    assert company_file.count_at_or_above("AAA", as_of=date(2026, 6, 1)) == 1
+    assert company_file.count_at_or_above("A", as_of=date(2026, 6, 1)) == 2
+    assert company_file.count_at_or_above("AA", as_of=date(2026, 2, 1)) == 0
 
 
 def test_pages_explain_when_no_rule_set_is_loaded(login_as, world):

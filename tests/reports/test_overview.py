@@ -1,6 +1,7 @@
 """The bureau's grid of streets × weeks, and punctuality for the dashboard."""
 from __future__ import annotations
 
+import pytest
 import time_machine
 
 from supervision.extensions import db
@@ -192,3 +193,13 @@ def test_a_week_without_a_working_day_expects_no_report(world):
     grid = services.report_grid(campaign, [w07, w08, w09], now=utc(local(2026, 3, 10, 9)))
     assert [c.expected for c in grid.rows[0].cells] == [True, False, True]
     assert [c.status for c in grid.rows[0].cells if c.expected] == [CellStatus.MISSING, CellStatus.MISSING]
+
+
+def test_cached_street_spans_cannot_be_changed_by_a_reader(world):
+    """The grid's spans are shared by every request of the process: served read-only."""
+    campaign, street3 = build(world)
+    spans = services.grid_street_spans(campaign.id)
+    assert set(spans) == {world.street1.id, world.street2.id, street3.id}
+    with pytest.raises(TypeError):
+        spans[street3.id] = None  # type: ignore[index]
+    assert services.grid_street_spans(campaign.id)[street3.id].street_id == street3.id

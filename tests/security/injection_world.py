@@ -16,7 +16,7 @@ from ..factories import build_world
 
 
 def build_lists_world():
-    from supervision.credit import services as credit
+    from supervision.credit import clues as credit_clues
     from supervision.reports.weeks import Week
 
     from ..campaigns.factories import enrol, gen_campaign, gen_item
@@ -48,7 +48,7 @@ def build_lists_world():
     rules()
     gen_event(world.company1, "BL-01", on=today, status="notified", actor=world.officer)
     gen_event(world.company2, "BL-01", on=today, status="notified", actor=world.officer)
-    credit.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
+    credit_clues.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
                        actor=world.street_user)
     db.session.commit()
     return world

@@ -46,7 +46,8 @@ def matrix(world):
     from supervision.campaigns.services import notices
     from supervision.campaigns.services import self_inspection as self_inspections
     from supervision.core.timeutil import local_today
-    from supervision.credit import services as credit
+    from supervision.credit import clues as credit_clues
+    from supervision.credit import publication as credit_publication
     from supervision.reports.weeks import Week
 
     today = local_today()
@@ -74,9 +75,9 @@ def matrix(world):
     # Credit: a notified deduction for company1, a clue from street1, a publication.
     default_rules, _second = rules()
     world.event = gen_event(world.company1, "BL-01", on=today, status="notified", actor=world.officer)
-    world.clue = credit.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
+    world.clue = credit_clues.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
                                     actor=world.street_user)
-    world.publication = credit.publish(name="矩阵发布", as_of=today, actor=world.officer)
+    world.publication = credit_publication.publish(name="矩阵发布", as_of=today, actor=world.officer)
     # Account objects.
     world.token, _plain = create_token(world.officer, name="matrix", days=5)
     world.user_session, _token = sessions.start(world.officer, ip="127.0.0.1", user_agent="matrix")

@@ -13,7 +13,7 @@ from ...companies.models import Company
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...extensions import db
-from ...credit import scoring, services
+from ...credit import services, standings
 from ..core import Id, PageArgs, api_blueprint, fail, page_schema
 
 blp = api_blueprint("api_credit", __name__, "/credit", "信用评价")
@@ -60,7 +60,7 @@ class RankingArgs(PageArgs, AsOfArgs):
     q = fields.String(validate=validate.Length(max=100), metadata={"description": "企业名称或信用代码中的文字"})
     grade = fields.String(validate=validate.Length(max=16), metadata={"description": "等级代码"})
     street_id = Id(metadata={"description": "在该街道有在管小区的企业"})
-    sort = fields.String(validate=validate.OneOf(list(scoring.RANKING_SORTS)), metadata={"description": "默认按总分从高到低"})
+    sort = fields.String(validate=validate.OneOf(list(standings.RANKING_SORTS)), metadata={"description": "默认按总分从高到低"})
 
 
 def _as_of(args) -> date:
@@ -91,9 +91,9 @@ def ranking(args):
     scope.require_role(DISTRICT_READERS)
     as_of = _as_of(args)
     rule_set = _rule_set(as_of)
-    rows = scoring.ranking(rule_set, as_of, q=args.get("q"), grade=args.get("grade"),
+    rows = standings.ranking(rule_set, as_of, q=args.get("q"), grade=args.get("grade"),
                            street_id=args.get("street_id"), sort=args.get("sort"))
-    page = scoring.ListPagination(rows=rows, page=args["page"], per_page=args["per_page"],
+    page = standings.ListPagination(rows=rows, page=args["page"], per_page=args["per_page"],
                                   max_per_page=200, error_out=False)
     return {"items": [row.score(rule_set) for row in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total, "as_of": as_of, "rule_set": rule_set}
@@ -110,7 +110,7 @@ def company_score(args, company_id: int):
     company = scope.load(Company, company_id)
     as_of = _as_of(args)
     rule_set = _rule_set(as_of)
-    row = scoring.company_score(company, rule_set, as_of)
+    row = standings.company_score(company, rule_set, as_of)
     if row is None:
         fail(404, _("该企业没有信用评分。"))
     row.as_of, row.rule_set = as_of, rule_set

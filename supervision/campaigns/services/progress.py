@@ -15,8 +15,10 @@ optional ``user``: with one, only what the user may see is counted.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -158,11 +160,18 @@ STAGES_IN_ORDER = (EnrolmentStage.SURVEY, EnrolmentStage.SELF_INSPECTION, Enrolm
                    EnrolmentStage.ACCEPTANCE, EnrolmentStage.CLOSED)
 
 
-@dataclass
+_COUNTS = ("enrolled", "not_surveyed", "not_self_inspected", "not_closed", "closed", "withdrawn", "items_total",
+           "items_accepted", "items_open", "items_overdue", "items_due", "items_due_accepted")
+
+
+@dataclass(frozen=True)
 class StreetRow:
+    """One street's progress (or the total, ``street_id`` None). Immutable: the table is cached per
+    process and shared by every request (``core.generations.cached``)."""
+
     street_id: int | None
     street: str
-    stages: dict = field(default_factory=dict)  # stage value → count
+    stages: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # stage value → count
     enrolled: int = 0
     not_surveyed: int = 0
     not_self_inspected: int = 0
@@ -183,8 +192,22 @@ class StreetRow:
 
 
 @dataclass
+class _Tally:
+    """A ``StreetRow`` while it is being added up."""
+
+    street_id: int | None
+    street: str
+    stages: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+
+    def row(self) -> StreetRow:
+        return StreetRow(street_id=self.street_id, street=self.street, stages=MappingProxyType(dict(self.stages)),
+                         **self.counts)
+
+
+@dataclass(frozen=True)
 class CampaignProgress:
-    rows: list[StreetRow]
+    rows: tuple[StreetRow, ...]
     total: StreetRow
     stages: tuple
     has_survey: bool
@@ -268,12 +291,12 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
         (s is EnrolmentStage.SURVEY and not has_survey)
         or (s is EnrolmentStage.SELF_INSPECTION and not has_self_inspection)))
     scope = [E.scope_clause(user)] if user is not None else []
-    rows: dict[int, StreetRow] = {}
-    names = dict(db.session.execute(select(Street.id, Street.name)).tuples().all())
+    rows: dict[int, _Tally] = {}
+    names = dict(db.session.execute(select(Street.id, Street.name)).all())
 
     def row(street_id):
         if street_id not in rows:
-            rows[street_id] = StreetRow(street_id=street_id, street=names.get(street_id, ""))
+            rows[street_id] = _Tally(street_id=street_id, street=names.get(street_id, ""))
         return rows[street_id]
 
     # The open-items probe matters only for an active enrolment (a closed or withdrawn one has its stage).
@@ -292,18 +315,18 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
                                  has_company=bool(has_company), is_surveyed=bool(is_surveyed),
                                  is_self_inspected=bool(is_self_inspected), has_open_items=bool(has_open))
         if stage is EnrolmentStage.WITHDRAWN:
-            r.withdrawn += count
+            r.counts["withdrawn"] += count
             continue
         r.stages[stage.value] = r.stages.get(stage.value, 0) + count
-        r.enrolled += count
+        r.counts["enrolled"] += count
         if not is_surveyed:
-            r.not_surveyed += count
+            r.counts["not_surveyed"] += count
         if has_company and not is_self_inspected:
-            r.not_self_inspected += count
+            r.counts["not_self_inspected"] += count
         if status is EnrolmentStatus.ACTIVE:
-            r.not_closed += count
+            r.counts["not_closed"] += count
         elif status is EnrolmentStatus.CLOSED:
-            r.closed += count
+            r.counts["closed"] += count
 
     item_scope = [I.scope_clause(user)] if user is not None else []
     items = db.session.execute(
@@ -312,29 +335,27 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
     for street_id, state, total, due, past_deadline in items:
         accepted = (state if isinstance(state, ItemState) else ItemState(state)) is ItemState.ACCEPTED
         r = row(street_id)
-        r.items_total += total
-        r.items_due += due
+        r.counts["items_total"] += total
+        r.counts["items_due"] += due
         if accepted:
-            r.items_accepted += total
-            r.items_due_accepted += due
+            r.counts["items_accepted"] += total
+            r.counts["items_due_accepted"] += due
         else:
-            r.items_open += total
-            r.items_overdue += past_deadline
+            r.counts["items_open"] += total
+            r.counts["items_overdue"] += past_deadline
 
     for r in rows.values():  # a step the campaign does not have is never "not done"
         if PhaseKind.SURVEY not in kinds:
-            r.not_surveyed = 0
+            r.counts["not_surveyed"] = 0
         if PhaseKind.SELF_INSPECTION not in kinds:
-            r.not_self_inspected = 0
+            r.counts["not_self_inspected"] = 0
     ordered = sorted(rows.values(), key=lambda r: r.street)
-    total = StreetRow(street_id=None, street="")
+    total = _Tally(street_id=None, street="")
     for r in ordered:
         for stage, count in r.stages.items():
             total.stages[stage] = total.stages.get(stage, 0) + count
-        for name in ("enrolled", "not_surveyed", "not_self_inspected", "not_closed", "closed", "withdrawn",
-                     "items_total", "items_accepted", "items_open", "items_overdue", "items_due",
-                     "items_due_accepted"):
-            setattr(total, name, getattr(total, name) + getattr(r, name))
-    return CampaignProgress(rows=ordered, total=total, stages=stages,
+        for name in _COUNTS:
+            total.counts[name] += r.counts[name]
+    return CampaignProgress(rows=tuple(r.row() for r in ordered), total=total.row(), stages=stages,
                             has_survey=PhaseKind.SURVEY in kinds,
                             has_self_inspection=PhaseKind.SELF_INSPECTION in kinds)

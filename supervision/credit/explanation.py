@@ -1,0 +1,157 @@
+"""One company's score event by event (``explain``), for the credit page and the report.
+
+The Python twin of ``scoring.score_table``; the tests check that both agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..core.timeutil import local_today
+from ..estates.models import Estate
+from ..extensions import db
+from .models import CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, PartKind
+from .scoring import band_for, counts_on, grade_for, override_note, q
+
+@dataclass
+class EventLine:
+    event: CreditEvent
+    item: CreditRuleItem | None  # the item in the scoring rule set (None: not listed there)
+    counts: bool
+    points: Decimal  # what the event adds to the company on the day, after any weighting
+    weight: Decimal | None = None  # the floor-area weight, when one applies
+    reason: str = ""
+
+
+@dataclass
+class PartLine:
+    code: str
+    name: str
+    kind: PartKind
+    cap: Decimal | None
+    raw: Decimal
+    value: Decimal
+    lines: list[EventLine] = field(default_factory=list)
+
+    @property
+    def capped(self) -> bool:
+        return self.raw != self.value
+
+
+@dataclass
+class Explanation:
+    rule_set: CreditRuleSet
+    as_of: date
+    base: Decimal
+    parts: list[PartLine]
+    total_before_limits: Decimal
+    total: Decimal
+    grade: CreditGrade
+    band_grade: CreditGrade
+    override: str | None
+    override_note: str | None
+    not_counting: list[EventLine]
+
+
+def _reason_not_counting(event: CreditEvent, item, as_of: date) -> str:
+    if item is None:
+        return _("本规则集未列此条款")
+    if event.status is EventStatus.DRAFT:
+        return _("草稿，未告知")
+    if event.status is EventStatus.REVOKED:
+        return _("已撤销，不计分")
+    if event.status is EventStatus.OBJECTED:
+        return _("异议处理中")
+    if as_of < event.effective_from:
+        return _("尚未生效")
+    if as_of > event.effective_until:
+        return _("已过有效期（%(day)s 止）", day=event.effective_until.isoformat())
+    if event.status is EventStatus.NOTIFIED:
+        return _("异议期内（%(day)s 届满）", day=event.objection_deadline.isoformat())
+    return _("确认日期晚于评价日")
+
+
+@dataclass
+class CompanyRecords:
+    """One company's events and managed area, loaded once for several explanations."""
+
+    events: list[CreditEvent]
+    total_area: Decimal | None
+    items: dict[int, dict[str, CreditRuleItem]] = field(default_factory=dict)  # rule set id → code → item
+
+    def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
+        if rule_set.id not in self.items:
+            self.items[rule_set.id] = {i.code: i for i in db.session.scalars(
+                select(CreditRuleItem).where(CreditRuleItem.rule_set_id == rule_set.id))}
+        return self.items[rule_set.id]
+
+
+def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
+    statement = (select(CreditEvent).where(CreditEvent.company_id == company.id)
+                 .options(selectinload(CreditEvent.item), selectinload(CreditEvent.estate),
+                          selectinload(CreditEvent.staff), selectinload(CreditEvent.objection))
+                 .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()))
+    if not include_drafts:
+        statement = statement.where(CreditEvent.status != EventStatus.DRAFT)
+    total_area = db.session.scalar(
+        select(func.sum(Estate.floor_area)).where(Estate.company_id == company.id, Estate.archived_at.is_(None)))
+    return CompanyRecords(list(db.session.scalars(statement)), Decimal(str(total_area)) if total_area else None)
+
+
+def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, include_drafts: bool = True,
+            records: CompanyRecords | None = None) -> Explanation:
+    """One company's score, event by event (the Python twin of ``score_table``, tested equal to it)."""
+    as_of = as_of or local_today()
+    records = records or company_records(company, include_drafts=include_drafts)
+    events, total_area = records.events, records.total_area
+    items = records.items_of(rule_set)
+    part_lines = {p.id: PartLine(p.code, p.name, p.kind, p.cap, Decimal("0"), Decimal("0")) for p in rule_set.parts}
+    not_counting: list[EventLine] = []
+    has_blacklist = has_veto = has_bad = False
+    for event in events:
+        item = items.get(event.item.code)
+        if item is None or not counts_on(event, as_of):
+            not_counting.append(EventLine(event, item, False, Decimal("0"),
+                                          reason=_reason_not_counting(event, item, as_of)))
+            continue
+        points, weight = Decimal(item.points), None
+        area = event.estate.floor_area if event.estate is not None else None
+        if (rule_set.pm_weighting == "area" and event.staff_id is not None and points < 0 and area
+                and area > 0 and total_area and total_area > area):
+            weight = Decimal(area) / total_area
+            points = points * Decimal(area) / total_area
+        line = EventLine(event, item, True, points, weight)
+        part_lines[item.part_id].lines.append(line)
+        part_lines[item.part_id].raw += points
+        has_blacklist |= item.blacklist
+        has_veto |= item.veto
+        has_bad |= item.points < 0
+    exact_sum = Decimal("0")
+    for part in part_lines.values():
+        value = part.raw
+        if part.cap is not None:
+            value = min(value, part.cap) if part.kind is not PartKind.BAD else max(value, -part.cap)
+        exact_sum += value
+        part.value = q(value)
+        part.raw = q(part.raw)
+    base = q(rule_set.base_score)
+    unclamped = base + exact_sum
+    total = unclamped
+    if rule_set.min_total is not None:
+        total = max(total, rule_set.min_total)
+    if rule_set.max_total is not None:
+        total = min(total, rule_set.max_total)
+    total = q(total)
+    has_part = {p.code: bool(p.lines) for p in part_lines.values()}
+    grade, override = grade_for(rule_set, total, has_blacklist=has_blacklist, has_veto=has_veto,
+                                has_bad=has_bad, has_part=has_part)
+    note = override_note(rule_set, override) if override else None
+    return Explanation(rule_set=rule_set, as_of=as_of, base=base, parts=list(part_lines.values()),
+                       total_before_limits=q(unclamped), total=total, grade=grade,
+                       band_grade=band_for(rule_set, total), override=override, override_note=note,
+                       not_counting=not_counting)

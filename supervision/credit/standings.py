@@ -1,0 +1,225 @@
+"""The ranking's score table, computed once per generation of the credit data and kept per process.
+
+The ranking, its export and the API's ranking, the grade counts and one company's score read the
+whole score table of (rule set, day) (``scoring.score_table``), computed once per generation of the
+credit data (see ``supervision/core/generations.py``: any change to what scores depend on changes it)
+and kept per process. The rows hold no ORM objects, so they outlive the request that computed them,
+and everything in the table is immutable (tuples, read-only mappings, frozen dataclasses): every
+request of the process shares it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..core import generations
+from ..documents.excel import Column, write_workbook
+from ..estates.models import Estate
+from ..extensions import db
+from . import markup
+from .models import SCORES_TOPIC, CreditRuleSet
+from .scoring import ScoreRow, load_rule_set, override_note, q, row_to_score, score_table
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One company's row of the score table (``ScoreRow`` without the ORM grade)."""
+
+    company_id: int
+    name: str
+    credit_code: str
+    parts: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+    grade_code: str
+    grade_rank: int
+    override: str | None
+    red: bool
+    black: bool
+    has_bad: bool
+    event_count: int
+    position: int
+
+    def score(self, rule_set: CreditRuleSet) -> ScoreRow:
+        return ScoreRow(company_id=self.company_id, name=self.name, credit_code=self.credit_code,
+                        base=q(rule_set.base_score), parts=dict(self.parts), total=self.total,
+                        grade=rule_set.grade(self.grade_code), override=self.override, red=self.red,
+                        black=self.black, has_bad=self.has_bad, event_count=self.event_count,
+                        position=self.position)
+
+
+@dataclass(frozen=True)
+class Table:
+    """The score table as the cache keeps it: shared by every request, so read-only throughout."""
+
+    rows: tuple[TableRow, ...]  # best total first, then by name
+    by_company: Mapping[int, TableRow]
+    counts: Mapping[str, Mapping]  # grade code → count, min and max total
+    orders: Mapping[str, tuple[TableRow, ...]]  # each of RANKING_SORTS → the rows in that order
+
+    def sorted(self, sort: str | None) -> tuple[TableRow, ...]:
+        """The rows in a ``RANKING_SORTS`` order (sorted once, when the table is computed)."""
+        return self.orders[sort if sort in RANKING_SORTS else "-total"]
+
+
+def _sorted_rows(rows: tuple[TableRow, ...], sort: str) -> tuple[TableRow, ...]:
+    ordered = list(rows)
+    for key, descending in reversed(RANKING_SORTS[sort]):
+        ordered.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
+    return tuple(ordered)
+
+
+def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
+    table = score_table(rule_set, as_of)
+    rows = [TableRow(
+        company_id=row.company_id, name=row.name, credit_code=row.credit_code,
+        parts=tuple((p.code, q(row._mapping[f"part_{p.code}"])) for p in rule_set.parts), total=q(row.total),
+        grade_code=row.grade, grade_rank=int(row.grade_rank), override=row.override, red=bool(row.red),
+        black=bool(row.black), has_bad=bool(row.has_bad), event_count=int(row.event_count or 0),
+        position=int(row.position)) for row in db.session.execute(select(table))]
+    # Sorted here, not by the database, so that names order alike (by code point) on every backend.
+    rows.sort(key=lambda r: (-r.total, r.name, r.company_id))
+    counts: dict[str, dict] = {}
+    for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
+        entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
+        entry["count"] += 1
+        entry["min"] = row.total
+    rows = tuple(rows)
+    return Table(rows=rows, by_company=MappingProxyType({r.company_id: r for r in rows}),
+                 counts=MappingProxyType({code: MappingProxyType(entry) for code, entry in counts.items()}),
+                 orders=MappingProxyType({sort: _sorted_rows(rows, sort) for sort in RANKING_SORTS}))
+
+
+def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
+    """The score table of every active company, from the cache when the credit data has not changed."""
+    size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
+    return generations.cached(SCORES_TOPIC, "credit_score_tables", size, (rule_set.id, as_of),
+                              lambda: _compute_table(rule_set, as_of))
+
+
+def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:
+    """One company's score; its position is its place in the ranking (an archived company: among all)."""
+    if company.archived_at is None:
+        row = cached_table(rule_set, as_of).by_company.get(company.id)
+        if row is not None:
+            return row.score(rule_set)
+    table = score_table(rule_set, as_of, include_archived=True)
+    row = db.session.execute(select(table).where(table.c.company_id == company.id)).first()
+    return row_to_score(rule_set, row) if row else None
+
+
+def _by_name(r: TableRow):
+    return r.name
+
+
+def _by_total(r: TableRow):
+    return r.total
+
+
+def _by_grade(r: TableRow):
+    return r.grade_rank
+
+
+def _by_events(r: TableRow):
+    return r.event_count
+
+
+# Each sort: (key, descending) pairs, the first the most significant.
+RANKING_SORTS = {
+    "total": ((_by_total, False), (_by_name, False)),
+    "-total": ((_by_total, True), (_by_name, False)),
+    "name": ((_by_name, False),),
+    "-name": ((_by_name, True),),
+    "grade": ((_by_grade, False), (_by_total, True), (_by_name, False)),
+    "-grade": ((_by_grade, True), (_by_total, False), (_by_name, False)),
+    "events": ((_by_events, False), (_by_name, False)),
+    "-events": ((_by_events, True), (_by_name, False)),
+}
+
+
+def _like(text: str):
+    """SQL ``ILIKE '%text%'`` as a regular expression search (``%`` and ``_`` stay wildcards)."""
+    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in text)
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL).search
+
+
+def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
+            street_id: int | None = None, sort: str | None = None) -> tuple[TableRow, ...]:
+    """The ranking's rows (page, export and API): the score table with the list's filters.
+
+    ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a
+    key of ``RANKING_SORTS`` (best total first by default). ``position`` is the place among
+    all the companies scored, whatever the filters. The rows are the cache's own (immutable).
+    """
+    rows = cached_table(rule_set, as_of).sorted(sort)
+    if q and q.strip():
+        search = _like(q.strip())
+        rows = tuple(r for r in rows if search(r.name) or search(r.credit_code))
+    if grade:
+        rows = tuple(r for r in rows if r.grade_code == grade)
+    if street_id:
+        managing = set(db.session.scalars(select(Estate.company_id).distinct().where(
+            Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
+        rows = tuple(r for r in rows if r.company_id in managing)
+    return rows
+
+
+def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:
+    """Per grade: how many companies, and the lowest and highest score among them."""
+    counts = cached_table(rule_set, as_of).counts
+    return {g.code: dict(counts.get(g.code, {"count": 0, "min": None, "max": None})) for g in rule_set.grades}
+
+
+class ListPagination(Pagination):
+    """Paginates a list already in memory (``rows=``), for the templates' ``pagination`` macro."""
+
+    def _query_items(self):
+        return self._query_args["rows"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A ranking row's numbers as credit/_macros.html draws them (``credit.markup``)."""
+
+    parts: tuple[Markup, ...]  # the points of each part of the rule set
+    total: str
+    bar: Markup  # the score bar
+
+
+def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet) -> Cells:
+    """Drawn here: Jinja macros and filters on every cell of 50 rows cost more than the rest of the row."""
+    return Cells(parts=tuple(markup.points(row.parts[part.code]) for part in rule_set.parts),
+                 total=f"{float(row.total):.2f}",
+                 bar=markup.score_bar(row.total, 150 if rule_set.base_score > 0 else 120))
+
+
+def ranking_workbook(rule_set: CreditRuleSet, rows: list[ScoreRow]) -> bytes:
+    """The ranking's rows as an Excel workbook (columns as on the page, plus lists and overrides)."""
+    columns = [Column("position", _("名次"), width=8), Column("name", _("企业名称"), width=36),
+               Column("credit_code", _("统一社会信用代码"), width=22)]
+    columns += [Column(f"part_{p.code}", p.name, export=lambda r, code=p.code: r.parts[code], width=14)
+                for p in rule_set.parts]
+    columns += [Column("total", _("得分"), width=10),
+                Column("grade", _("等级"), export=lambda r: r.grade.label, width=12),
+                Column("lists", _("名单"), export=lambda r: _("红名单") if r.red else (_("黑名单") if r.black else ""),
+                       width=10),
+                Column("override", _("特别规定"), export=lambda r: override_note(rule_set, r.override)
+                       if r.override else "", width=40),
+                Column("event_count", _("有效记录数"), width=12)]
+    return write_workbook(columns, rows, title=_("信用评价"))
+
+
+def rule_set_for_ranking(rule_set_id: int | None, in_force: CreditRuleSet) -> CreditRuleSet | None:
+    """The rule set a ranking is scored by: the one asked for (None if there is none), else the one in force."""
+    return load_rule_set(rule_set_id) if rule_set_id else in_force

@@ -1,0 +1,132 @@
+"""Rule sets and the years they apply to; published results and their red and black lists."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...auth import scope
+from ...auth.roles import ADMIN, ALL_ROLES, BUREAU
+from ...core.errors import DomainError
+from ...core.pagination import paginate
+from ...core.timeutil import local_today
+from ...documents.pdf import pdf_response, render_pdf
+from ...extensions import db
+from ...i18n import in_chinese
+from .. import publication as publication_services
+from .. import scoring, services, standings
+from ..forms import PublicationForm, RuleSetYearForm
+from ..models import CreditPublication, CreditPublicationRow, CreditRuleItem, CreditRuleSet
+from . import bp
+from ._helpers import _domain_error, _flash_errors
+
+# --- rules -------------------------------------------------------------------
+
+@bp.get("/rules")
+@scope.role_required(ALL_ROLES)
+def rules():
+    rule_sets = services.rule_sets()
+    years = services.rule_set_years()
+    form = RuleSetYearForm()
+    form.rule_set_id.choices = [(None, _("请选择"))] + [(r.id, str(r)) for r in rule_sets]
+    if request.method == "GET":
+        form.year.data = local_today().year
+    return render_template("credit/rules.html", rule_sets=rule_sets, years=years, form=form,
+                           in_force=services.rule_set_for(local_today()))
+
+
+@bp.post("/rules/years")
+@scope.role_required(ADMIN)
+def rules_year():
+    form = RuleSetYearForm()
+    rule_sets = services.rule_sets()
+    form.rule_set_id.choices = [(None, _("请选择"))] + [(r.id, str(r)) for r in rule_sets]
+    if form.validate_on_submit():
+        rule_set = db.session.get(CreditRuleSet, form.rule_set_id.data)
+        try:
+            services.set_rule_set_for_year(form.year.data, rule_set, actor=current_user)
+        except DomainError as error:
+            _domain_error(None, error)
+        else:
+            db.session.commit()
+            flash(_("%(year)s 年度适用“%(name)s”。", year=form.year.data, name=str(rule_set)), "success")
+    else:
+        _flash_errors(form)
+    return redirect(url_for(".rules"))
+
+
+@bp.get("/rules/<int:rule_set_id>")
+@scope.role_required(ALL_ROLES)
+def rule_set(rule_set_id: int):
+    rule_set = scope.load(CreditRuleSet, rule_set_id, options=(
+        selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades),
+        selectinload(CreditRuleSet.items).selectinload(CreditRuleItem.part)))
+    return render_template("credit/rule_set.html", rule_set=rule_set,
+                           override_notes=scoring.override_notes(rule_set))
+
+
+# --- publication -------------------------------------------------------------
+
+@bp.get("/publications")
+@scope.role_required(ALL_ROLES)
+def publications():
+    statement = scope.visible(CreditPublication).order_by(CreditPublication.as_of.desc(),
+                                                          CreditPublication.id.desc())
+    return render_template("credit/publications.html", page=paginate(statement))
+
+
+@bp.route("/publications/new", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def publication_new():
+    form = PublicationForm()
+    today = local_today()
+    if request.method == "GET":
+        form.as_of.data = today
+        form.name.data = _("%(year)s年度物业服务企业信用评价结果", year=today.year)
+    if form.validate_on_submit():
+        if form.as_of.data > today:
+            form.as_of.errors.append(_("评价截止日不能晚于今天。"))
+        elif request.form.get("confirmed") == "1":
+            try:
+                publication = publication_services.publish(name=form.name.data, as_of=form.as_of.data, notes=form.notes.data,
+                                               actor=current_user)
+            except DomainError as error:
+                _domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("已发布“%(name)s”：%(n)s 家企业，红名单 %(red)s 家，黑名单 %(black)s 家。",
+                        name=publication.name, n=publication.company_count, red=publication.red_count,
+                        black=publication.black_count), "success")
+                return redirect(url_for(".publication", publication_id=publication.id))
+        else:
+            rule_set, rows = publication_services.preview_publication(form.as_of.data)
+            return render_template("credit/publication_preview.html", form=form, rule_set=rule_set, rows=rows,
+                                   red=[r for r in rows if r.red], black=[r for r in rows if r.black],
+                                   counts=standings.grade_counts(rule_set, form.as_of.data))
+    return render_template("credit/publication_form.html", form=form)
+
+
+@bp.get("/publications/<int:publication_id>")
+@scope.role_required(ALL_ROLES)
+def publication(publication_id: int):
+    publication = scope.load(CreditPublication, publication_id,
+                             options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
+    rows = publication_services.rows_of(scope.visible(CreditPublicationRow), publication)
+    parts = publication_services.parts_of(publication)
+    grade = request.args.get("grade") or None
+    shown = [r for r in rows if grade is None or r.grade_code == grade]
+    return render_template("credit/publication.html", publication=publication, rows=shown, parts=parts,
+                           red=[r for r in rows if r.red], black=[r for r in rows if r.black],
+                           grades=sorted({(r.grade_rank, r.grade_code, r.grade_label) for r in rows}), grade=grade)
+
+
+@bp.get("/publications/<int:publication_id>/lists.pdf")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def publication_pdf(publication_id: int):
+    publication = scope.load(CreditPublication, publication_id)
+    rows = publication_services.listed_rows(publication)
+    pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=[r for r in rows if r.red],
+                     black=[r for r in rows if r.black])
+    return pdf_response(pdf, f"红黑名单-{publication.name}.pdf")

@@ -1,0 +1,93 @@
+"""The ranking, its export and one company's credit file and report."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...auth import scope
+from ...auth.roles import COMPANY, DISTRICT_READERS
+from ...companies.models import Company
+from ...core.choices import street_choices
+from ...core.pagination import page_number
+from ...core.timeutil import local_today
+from ...documents.excel import xlsx_response
+from ...documents.pdf import pdf_response, render_pdf
+from ...i18n import in_chinese
+from .. import company_file, services, standings
+from .. import publication as publication_services
+from ..forms import RankingFilterForm
+from . import bp
+from ._helpers import _as_of_arg, _bureau_name
+
+# --- ranking -----------------------------------------------------------------
+
+def _ranking_query():
+    """The ranking's filters, rule set, day and rows, shared by the page and the export."""
+    filters = RankingFilterForm(request.args)
+    filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in services.rule_sets()]
+    filters.street.choices = street_choices(blank=_("全部街道"))
+    today = local_today()
+    as_of = filters.as_of.data or today
+    if as_of > today:
+        flash(_("评价日不能晚于今天，已按今天计算。"), "warning")
+        as_of = today
+    in_force = services.rule_set_for(as_of)
+    rule_set = standings.rule_set_for_ranking(filters.rule_set.data, in_force)
+    if rule_set is None:
+        abort(404)
+    filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
+    filters.validate()  # the fields' data are already parsed: the rule set and day above use them
+    sort = request.args.get("sort", "-total")
+    rows = standings.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
+                             street_id=filters.street.data, sort=sort)
+    return filters, rule_set, in_force, as_of, rows, sort
+
+
+@bp.get("/")
+@scope.role_required(DISTRICT_READERS)
+def ranking():
+    filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
+    page = standings.ListPagination(rows=ranked, page=page_number(), per_page=current_app.config["PER_PAGE"],
+                                    max_per_page=200, error_out=False)
+    rows = [row.score(rule_set) for row in page.items]
+    return render_template("credit/ranking.html", filters=filters, page=page, rows=rows, rule_set=rule_set,
+                           cells=[standings.ranking_cells(row, rule_set) for row in rows],
+                           in_force=in_force, as_of=as_of, counts=standings.grade_counts(rule_set, as_of),
+                           sort=sort, publications=publication_services.latest())
+
+
+@bp.get("/export.xlsx")
+@scope.role_required(DISTRICT_READERS)
+@in_chinese
+def ranking_export():
+    filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
+    data = standings.ranking_workbook(rule_set, [row.score(rule_set) for row in ranked])
+    return xlsx_response(data, f"信用评价-{as_of.isoformat()}.xlsx")
+
+
+# --- company credit file -----------------------------------------------------
+
+@bp.get("/mine")
+@scope.role_required(COMPANY)
+def mine():
+    return redirect(url_for(".company", company_id=current_user.company_id))
+
+
+@bp.get("/companies/<int:company_id>")
+@scope.role_required(DISTRICT_READERS | COMPANY)
+def company(company_id: int):
+    company = scope.load(Company, company_id)
+    data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
+    history = company_file.score_history(company)
+    return render_template("credit/company.html", history=history, today=local_today(), **data)
+
+
+@bp.get("/companies/<int:company_id>/report.pdf")
+@scope.role_required(DISTRICT_READERS | COMPANY)
+@in_chinese
+def report_pdf(company_id: int):
+    company = scope.load(Company, company_id)
+    data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
+    pdf = render_pdf("pdf/credit/report.html", generated_on=local_today(), bureau_name=_bureau_name(), **data)
+    return pdf_response(pdf, f"信用报告-{company.name}-{data['as_of'].isoformat()}.pdf")
