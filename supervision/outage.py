@@ -118,8 +118,26 @@ def unavailable(error: BaseException | None = None):
     return response
 
 
+def end_session(_error=None) -> None:
+    """End the request's session; a connection that died after the page was drawn (the ROLLBACK
+    of the session's close fails) is logged like any outage and dropped, not raised past the
+    error handlers as a bare 500 with a traceback."""
+    try:
+        db.session.remove()
+    except OUTAGE_ERRORS as failure:
+        note_failure(failure)
+        release_session()
+        try:
+            db.session.remove()
+        except OUTAGE_ERRORS:
+            pass  # invalidated above: nothing is left to roll back
+
+
 def register(app) -> None:
     app.config.setdefault("DB_RETRY_AFTER", 30)
     app.config.setdefault("DB_FAILURE_LOG_INTERVAL", 30)
     for error_class in OUTAGE_ERRORS:
         app.register_error_handler(error_class, unavailable)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (teardowns run in
+    # reverse order) and that one then finds the session already ended.
+    app.teardown_appcontext(end_session)

@@ -31,8 +31,9 @@ import threading
 from contextlib import contextmanager
 from datetime import date, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from enum import Enum
-from types import MappingProxyType
+from types import FunctionType, MappingProxyType
 
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
@@ -61,8 +62,14 @@ _watched_tables: dict[str, set[str]] = {}  # table name → topics
 
 
 def watch(topic: str, *classes: type, attributes: set[str] | None = None) -> None:
-    """Bump ``topic`` when an instance of one of ``classes`` (or one of its ``attributes``) changes."""
+    """Bump ``topic`` when an instance of one of ``classes`` (or one of its ``attributes``) changes.
+
+    A plain ``Table`` (an association table) may be named too: statements run through the session
+    that write it bump the topic; the ORM writes it through a relationship of a watched class."""
     for cls in classes:
+        if isinstance(cls, Table):
+            _watched_tables.setdefault(cls.name, set()).add(topic)
+            continue
         entry = (topic, frozenset(attributes) if attributes else None)
         if entry not in _watched_classes.setdefault(cls, []):
             _watched_classes[cls].append(entry)
@@ -234,8 +241,9 @@ def _record_reads(conn, cursor, statement, parameters, context, executemany):
                   if isinstance(element, Table))
 
 
-_IMMUTABLE_ATOMS = (str, bytes, int, float, complex, bool, Decimal, date, time, timedelta, Enum, type(None),
-                    LazyString, Markup)
+# Functions count as constants here: a frozen dataclass may name its rules (an indicator's query).
+_IMMUTABLE_ATOMS = (str, bytes, int, float, complex, bool, Decimal, Fraction, date, time, timedelta, Enum,
+                    type(None), LazyString, Markup, FunctionType)
 
 
 def freeze(value, _path: str = "value"):

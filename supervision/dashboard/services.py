@@ -35,14 +35,16 @@ DASHBOARD_TOPIC = "dashboard"
 
 def _watch_dashboard_inputs() -> None:
     from ..campaigns.models import Campaign, Enrolment, RectificationItem
-    from ..companies.models import Certificate, CertificateType, Company, Position, Staff
+    from ..companies.models import (Certificate, CertificateType, Company, Position, Staff,
+                                    position_certificate_requirements)
     from ..estates.models import Estate, OwnersCommittee
     from ..regions.models import Street
     from ..targets.indicators import weekly_report_model
     from ..targets.models import Target, TargetSnapshot
 
     generations.watch(DASHBOARD_TOPIC, Target, TargetSnapshot, Street, Company, Estate, OwnersCommittee, Staff,
-                      Certificate, CertificateType, Position, Campaign, Enrolment, RectificationItem)
+                      Certificate, CertificateType, Position, position_certificate_requirements, Campaign, Enrolment,
+                      RectificationItem)
     report = weekly_report_model()
     if report is not None:
         generations.watch(DASHBOARD_TOPIC, report)

@@ -50,9 +50,6 @@ def index():
             card = target_services.scorecard(today, street_ids=[street_id], include_district=False)
             row = card.streets[0]
         figures = services.key_figures(today, street_id)
-        # The cached scorecard keeps its streets and targets: detach them from this request's session.
-        services.detach(*(r.street for r in card.rows),
-                        *(cell.threshold.target for r in card.rows for cell in r.cells.values()))
         return card, row, figures
 
     # The indicators and key figures are the district's (or the street's) whole data: reused until

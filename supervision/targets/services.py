@@ -17,10 +17,12 @@ All comparisons are made on exact fractions, so the boundaries are exact.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from types import MappingProxyType
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -87,9 +89,34 @@ def threshold_percent(value: Fraction) -> str:
 # --- thresholds -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class TargetRef:
+    """What a scorecard keeps of a ``Target`` row: scorecards are shared, immutable values."""
+
+    id: int
+    basis: str
+
+    @classmethod
+    def of(cls, target: Target) -> TargetRef:
+        return cls(target.id, target.basis or "")
+
+
+@dataclass(frozen=True)
+class StreetRef:
+    """What a scorecard keeps of a ``Street`` row."""
+
+    id: int
+    name: str
+    code: str | None
+
+    @classmethod
+    def of(cls, street) -> StreetRef:
+        return cls(street.id, street.name, street.code)
+
+
+@dataclass(frozen=True)
 class Threshold:
     value: Fraction
-    target: Target | None  # the row that sets it; None: the default from seeds/
+    target: TargetRef | None  # the target that sets it; None: the default from seeds/
     inherited: bool  # a street without a target of its own takes the district's
 
     @property
@@ -106,16 +133,16 @@ def resolve_threshold(targets: dict, indicator: Indicator, street_id: int | None
     if street_id is not None:
         own = targets.get((indicator.code, scope_key_for(street_id)))
         if own is not None:
-            return Threshold(own.threshold_fraction, own, False)
+            return Threshold(own.threshold_fraction, TargetRef.of(own), False)
     district = targets.get((indicator.code, DISTRICT_KEY))
     if district is not None:
-        return Threshold(district.threshold_fraction, district, street_id is not None)
+        return Threshold(district.threshold_fraction, TargetRef.of(district), street_id is not None)
     return Threshold(indicator.default_threshold, None, street_id is not None)
 
 
 # --- the scorecard ----------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Cell:
     indicator: Indicator
     counts: Counts | None  # None: the indicator is not available
@@ -145,10 +172,10 @@ class Cell:
         return self.counts.gap if self.counts is not None else 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScopeRow:
-    street: object | None  # a Street, or None for the district
-    cells: dict[str, Cell]
+    street: StreetRef | None  # None for the district
+    cells: Mapping[str, Cell]  # read-only
 
     @property
     def street_id(self) -> int | None:
@@ -170,18 +197,18 @@ class ScopeRow:
         return self.count(Status.MET)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scorecard:
     day: date
     year: int
     elapsed: Fraction
-    indicators: list[Indicator]
+    indicators: tuple[Indicator, ...]
     district: ScopeRow | None
-    streets: list[ScopeRow] = field(default_factory=list)
+    streets: tuple[ScopeRow, ...] = ()
 
     @property
     def rows(self) -> list[ScopeRow]:
-        return ([self.district] if self.district else []) + self.streets
+        return ([self.district] if self.district else []) + list(self.streets)
 
     @property
     def elapsed_percent(self) -> str:
@@ -253,9 +280,9 @@ def scorecard(day: date | None = None, *, year: int | None = None, street_ids=No
             street_cells[street.id][indicator.code] = cell(counts, street.id)
 
     return Scorecard(
-        day=day, year=year, elapsed=elapsed, indicators=indicators,
-        district=ScopeRow(None, district_cells) if include_district else None,
-        streets=[ScopeRow(street, street_cells[street.id]) for street in streets],
+        day=day, year=year, elapsed=elapsed, indicators=tuple(indicators),
+        district=ScopeRow(None, MappingProxyType(district_cells)) if include_district else None,
+        streets=tuple(ScopeRow(StreetRef.of(street), MappingProxyType(street_cells[street.id])) for street in streets),
     )
 
 

@@ -160,3 +160,28 @@ def test_the_log_says_how_many_failures_it_left_out(monkeypatch, caplog):
         "database unavailable: TimeoutError: QueuePool limit reached",
         "database unavailable: OperationalError: connection refused (7 more in the last 34 s)",
     ]
+
+
+def test_a_connection_cut_after_the_page_was_drawn_is_not_a_500(world, login_as, monkeypatch, caplog):
+    """Measured under gunicorn: a request whose queries had finished when the connection was cut
+    failed in the session's closing ROLLBACK, outside every error handler (a bare 500 and a
+    96-line traceback). The session's end now logs it as an outage and drops the connection."""
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.orm import Session
+
+    real_close = Session.close
+    calls = {"n": 0}
+
+    def close_on_a_dead_connection(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sa_exc.OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+        return real_close(self)
+
+    client = login_as(world.officer)
+    monkeypatch.setattr(Session, "close", close_on_a_dead_connection)
+    with caplog.at_level("ERROR", logger="supervision.database"):
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    assert calls["n"] >= 2  # the failing close, then the clean end after invalidating
+    assert any("database unavailable" in r.getMessage() for r in caplog.records)
