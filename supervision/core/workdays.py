@@ -16,8 +16,10 @@ live.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import MappingProxyType
 
 import chinese_calendar
 from sqlalchemy import event, select
@@ -35,7 +37,7 @@ HOLIDAY_NAMES = {
 @dataclass(frozen=True)
 class Calendar:
     years: frozenset[int]  # the years with an arrangement
-    days: dict[date, tuple[bool, str]] = field(default_factory=dict)  # day → (working?, holiday name)
+    days: Mapping[date, tuple[bool, str]] = field(default_factory=lambda: MappingProxyType({}))  # day → (working?, holiday name), read-only
     builtin: bool = False  # the register is empty: the package's data stands in
 
     def knows(self, year: int) -> bool:
@@ -83,7 +85,7 @@ def _load() -> Calendar:
         return BUILTIN
     days = {row.day: (row.kind.value == "workday", row.name)
             for row in db.session.execute(select(HolidayDay.day, HolidayDay.kind, HolidayDay.name))}
-    return Calendar(years, days)
+    return Calendar(years, MappingProxyType(days))
 
 
 def calendar() -> Calendar:

@@ -13,7 +13,7 @@ from ..audit.services import record
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
-from ..regions.models import District
+from ..regions.services import bureau_name
 from . import scoring, services
 from .models import CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet
 
@@ -74,7 +74,7 @@ def publish(*, name: str, as_of: date, notes: str | None = None, actor=None,
     black_notes = _black_list_notes(rule_set, as_of, [r.company_id for r in rows if r.black])
     publication = CreditPublication(
         name=name, as_of=as_of, rule_set_id=rule_set.id, rule_set_name=str(rule_set),
-        bureau_name=db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1)),
+        bureau_name=bureau_name(),
         notes=(notes or "").strip() or None, published_by_id=getattr(actor, "id", None),
         company_count=len(rows), red_count=sum(r.red for r in rows), black_count=sum(r.black for r in rows))
     db.session.add(publication)

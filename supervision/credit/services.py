@@ -34,8 +34,8 @@ from ..core.timeutil import local_today, utcnow
 from ..core.workdays import add_workdays
 from ..estates.models import Estate
 from ..extensions import db
+from ..regions.services import bureau_name
 from ..notifications.services import bureau_users, company_users, notify, street_users
-from ..regions.models import District
 from . import scoring
 from .models import (ClueStatus, CreditClue, CreditEvent, CreditObjection, CreditRuleItem, CreditRulePart,
                      CreditRuleSet, CreditRuleSetYear, EventOrigin, EventStatus, ObjectionStatus, PartKind,
@@ -251,8 +251,7 @@ def create_event(*, company: Company, item: CreditRuleItem, occurred_on: date, d
 
 def default_recording_body(level: RecordingLevel) -> str:
     if level is RecordingLevel.DISTRICT:
-        name = db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1))
-        return name or _("区住房和城乡建设局")
+        return bureau_name()
     if level is RecordingLevel.CITY:
         return _("市住房和城乡建设局")
     return _("街道办事处")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from supervision.credit import scoring, services
+from supervision.credit import explanation, services, standings
 
 from .factories import gen_basic, gen_event, rules
 
@@ -21,7 +21,7 @@ def default_rules(app):
 
 
 def _reasons(company, rule_set, as_of):
-    return {line.event.id: line.reason for line in scoring.explain(company, rule_set, as_of).not_counting}
+    return {line.event.id: line.reason for line in explanation.explain(company, rule_set, as_of).not_counting}
 
 
 def test_each_record_that_does_not_count_says_why(world, default_rules):
@@ -48,9 +48,9 @@ def test_a_blacklisting_record_blacklists_wherever_it_is_listed(world, default_r
     gen_basic(company, on=DAY)
     gen_event(company, "YZ-02", on=DAY + timedelta(days=1))  # the newest: explained first
     gen_event(company, "LH-01", on=DAY)  # an older, ordinary record explained after it
-    explanation = scoring.explain(company, default_rules, date(2026, 6, 1))
-    assert explanation.total == Decimal("70.00")
-    assert explanation.override == "blacklist" and explanation.grade.code == "BLACK"
-    assert "黑名单" in explanation.override_note
-    row = scoring.company_score(company, default_rules, date(2026, 6, 1))
-    assert row.grade.code == explanation.grade.code and row.total == explanation.total
+    explained = explanation.explain(company, default_rules, date(2026, 6, 1))
+    assert explained.total == Decimal("70.00")
+    assert explained.override == "blacklist" and explained.grade.code == "BLACK"
+    assert "黑名单" in explained.override_note
+    row = standings.company_score(company, default_rules, date(2026, 6, 1))
+    assert row.grade.code == explained.grade.code and row.total == explained.total

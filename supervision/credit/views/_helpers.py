@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import flash, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...auth import scope
@@ -13,7 +12,6 @@ from ...core.errors import DomainError
 from ...core.forms import apply_domain_error
 from ...core.timeutil import local_today
 from ...extensions import db
-from ...regions.models import District
 from ..models import CreditEvent, CreditRuleItem
 
 
@@ -51,7 +49,5 @@ def _load_event(event_id: int, roles=None) -> CreditEvent:
         joinedload(CreditEvent.objection)))
 
 
-def _bureau_name() -> str:
-    return db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1)) or _("区住房和城乡建设局")
 
 

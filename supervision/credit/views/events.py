@@ -16,6 +16,7 @@ from ...core.pagination import paginate
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response, render_pdf
 from ...extensions import db
+from ...regions.services import bureau_name
 from ...i18n import in_chinese
 from .. import options, scoring, services
 from ..forms import CompanyChoiceForm, DecideForm, EventFilterForm, EventForm, EvidenceForm, ObjectionForm, RevokeForm
@@ -30,7 +31,7 @@ from ..models import (
     RecordingLevel,
 )
 from . import bp
-from ._helpers import _bureau_name, _domain_error, _files, _flash_errors, _load_event
+from ._helpers import _domain_error, _files, _flash_errors, _load_event
 
 # --- events ------------------------------------------------------------------
 
@@ -261,7 +262,7 @@ def notice_pdf(event_id: int):
     event = _load_event(event_id)
     if not event.notice_number:
         abort(404)
-    pdf = render_pdf("pdf/credit/notice.html", event=event, bureau_name=_bureau_name(),
+    pdf = render_pdf("pdf/credit/notice.html", event=event, bureau_name=bureau_name(),
                      evidence=attachments_of(event))
     return pdf_response(pdf, f"记分告知单-{event.notice_number}.pdf")
 

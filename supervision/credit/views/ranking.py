@@ -18,7 +18,8 @@ from .. import company_file, services, standings
 from .. import publication as publication_services
 from ..forms import RankingFilterForm
 from . import bp
-from ._helpers import _as_of_arg, _bureau_name
+from ...regions.services import bureau_name
+from ._helpers import _as_of_arg
 
 # --- ranking -----------------------------------------------------------------
 
@@ -89,5 +90,5 @@ def company(company_id: int):
 def report_pdf(company_id: int):
     company = scope.load(Company, company_id)
     data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
-    pdf = render_pdf("pdf/credit/report.html", generated_on=local_today(), bureau_name=_bureau_name(), **data)
+    pdf = render_pdf("pdf/credit/report.html", generated_on=local_today(), bureau_name=bureau_name(), **data)
     return pdf_response(pdf, f"信用报告-{company.name}-{data['as_of'].isoformat()}.pdf")
