@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record, snapshot
 from ..campaigns.models import ItemState, RectificationItem, ResponsibleParty
@@ -16,6 +18,7 @@ from ..companies.models import Company, Staff
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
+from .errors import InvalidValues
 from .management import EndMethod, EstateManagement, StartMethod
 from .models import Estate, ManagementMode
 
@@ -24,6 +27,7 @@ PERIOD_FIELDS = ["company_id", "management_mode", "project_manager_id", "contrac
 ITEMS_TRANSFER = "transfer"
 ITEMS_KEEP = "keep"
 ITEMS_OUTCOMES = (ITEMS_TRANSFER, ITEMS_KEEP)
+ITEMS_OUTCOME_LABELS = {ITEMS_TRANSFER: _l("未销号事项移交新企业"), ITEMS_KEEP: _l("未销号事项由原企业负责")}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ def periods(estate: Estate) -> list[EstateManagement]:
     """The estate's periods, newest first."""
     return list(db.session.scalars(
         select(EstateManagement).where(EstateManagement.estate_id == estate.id)
+        .options(joinedload(EstateManagement.company), joinedload(EstateManagement.project_manager))
         .order_by(EstateManagement.started_on.desc(), EstateManagement.id.desc())))
 
 
@@ -98,8 +103,27 @@ def open_items(estate: Estate, company_id: int | None) -> list[RectificationItem
         .order_by(RectificationItem.id)))
 
 
+def _resolve(values: dict) -> dict:
+    """``company_id`` / ``project_manager_id`` to the rows (``company`` / ``project_manager``)."""
+    values = dict(values)
+    if "company" not in values:
+        values["company"] = db.session.get(Company, values["company_id"]) if values.get("company_id") else None
+    if "project_manager" not in values:
+        manager_id = values.get("project_manager_id")
+        values["project_manager"] = db.session.get(Staff, manager_id) if manager_id else None
+    mode = values.get("management_mode")
+    if mode and not isinstance(mode, ManagementMode):
+        values["management_mode"] = ManagementMode(mode)
+    for key, enum in (("start_method", StartMethod), ("end_method", EndMethod)):
+        if values.get(key) and not isinstance(values[key], enum):
+            values[key] = enum(values[key])
+    return values
+
+
 def handover_errors(estate: Estate, values: dict) -> list[tuple[str, str]]:
     errors = []
+    if values.get("company_id") and values.get("company") is None:
+        errors.append(("company_id", _("所选物业企业不存在。")))
     on = values.get("handover_on")
     current = current_period(estate)
     mode = values.get("management_mode")
@@ -108,6 +132,8 @@ def handover_errors(estate: Estate, values: dict) -> list[tuple[str, str]]:
         errors.append(("handover_on", _("请填写交接日期。")))
     elif current is not None and on < current.started_on:
         errors.append(("handover_on", _("交接日期不能早于当前管理期的开始日期（%(day)s）。", day=current.started_on)))
+    if mode is None:
+        errors.append(("management_mode", _("请选择新的管理模式。")))
     if mode is ManagementMode.PROFESSIONAL and company is None:
         errors.append(("company_id", _("管理模式为“物业企业”时，须选择新的物业服务企业。")))
     if mode is ManagementMode.NONE and company is not None:
@@ -134,9 +160,12 @@ def handover(estate: Estate, values: dict, *, actor=None) -> EstateManagement:
     contract_start, contract_end, project_manager (or None), items_outcome ("transfer": the open
     items of the old company become the new company's; "keep": they stay with the old company,
     which answers them and bears their credit consequences), notes."""
+    if estate.archived_at is not None:
+        raise DomainError(_("该小区已归档，不能办理交接。"))
+    values = _resolve(values)
     errors = handover_errors(estate, values)
     if errors:
-        raise DomainError(errors[0][1], field=errors[0][0])
+        raise InvalidValues(errors)
     on: date = values["handover_on"]
     company: Company | None = values.get("company")
     manager: Staff | None = values.get("project_manager")

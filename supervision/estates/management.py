@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,7 +31,7 @@ class StartMethod(LabelledEnum):
 
 
 class EndMethod(LabelledEnum):
-    WITHDRAWAL = ("withdrawal", _l("退出"), "warning")
+    WITHDRAWAL = ("withdrawal", lazy_pgettext("management", "退出"), "warning")
     HANDOVER = ("handover", _l("交接"), "info")
     OTHER = ("other", _l("其他"), "secondary")
 
