@@ -9,8 +9,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.services import record, snapshot
 from ..campaigns.models import ItemState, RectificationItem, ResponsibleParty
@@ -235,3 +235,39 @@ def follow_edit(estate: Estate, *, actor=None, today: date | None = None) -> Non
     db.session.flush()
     record("estate.management_end", current, before=before, after=snapshot(current, PERIOD_FIELDS), actor=actor)
     open_first_period(estate, today, actor=actor)
+
+
+@dataclass(frozen=True)
+class PeriodJoin:
+    """SQL for "who managed the estate on ``day``": outer-join ``period`` ON ``onclause`` to a query of
+    estates; ``company`` and ``mode`` are then that day's company id and management mode."""
+
+    period: object
+    onclause: object
+    company: object
+    mode: object
+
+
+def period_join(day: date, estate=Estate) -> PeriodJoin:
+    """The period in force on ``day`` (the latest started on or before it); before the first recorded
+    period, the first one; an estate without history: its own ``company_id`` / ``management_mode``."""
+    period = aliased(EstateManagement)
+    earlier = aliased(EstateManagement)
+    latest = (select(earlier.id).where(earlier.estate_id == estate.id, earlier.started_on <= day)
+              .order_by(earlier.started_on.desc(), earlier.id.desc()).limit(1).correlate(estate).scalar_subquery())
+    first = aliased(EstateManagement)
+    earliest = (select(first.id).where(first.estate_id == estate.id).order_by(first.started_on, first.id)
+                .limit(1).correlate(estate).scalar_subquery())
+    return PeriodJoin(
+        period=period, onclause=period.id == func.coalesce(latest, earliest),
+        company=case((period.id.is_(None), estate.company_id), else_=period.company_id),
+        mode=case((period.id.is_(None), estate.management_mode), else_=period.management_mode))
+
+
+def company_areas_on(day: date):
+    """``select(company_id, total_area)``: the floor area each company managed on ``day`` (not archived
+    estates) — the weight of a project manager's estate in its company's area, for that day."""
+    facts = period_join(day)
+    return (select(facts.company.label("company_id"), func.sum(Estate.floor_area).label("total_area"))
+            .select_from(Estate).join(facts.period, facts.onclause, isouter=True)
+            .where(Estate.archived_at.is_(None), facts.company.is_not(None)).group_by(facts.company))
