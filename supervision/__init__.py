@@ -13,6 +13,7 @@ BLUEPRINTS = (
     "supervision.auth.views",
     "supervision.dashboard.views",
     "supervision.estates.views",
+    "supervision.estates.management_views",
     "supervision.companies.views",
     "supervision.campaigns.views",
     "supervision.reports.views",

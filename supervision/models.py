@@ -6,6 +6,7 @@ from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
+from .estates.management import EstateManagement  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .campaigns.models import (  # noqa: F401

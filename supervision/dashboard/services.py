@@ -86,10 +86,19 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
     from ..companies.models import Company
     from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
+    from ..estates.handover import period_join
     from ..estates.services import committee_status_clause
 
+    # A past day counts who managed each estate then (the management history), today the registry.
+    facts = period_join(day) if day < local_today() else None
+    managed_mode = facts.mode if facts is not None else Estate.management_mode
+    managed_by = facts.company if facts is not None else Estate.company_id
+
     def estates(*conditions):
-        statement = select(func.count(Estate.id)).where(Estate.archived_at.is_(None), *conditions)
+        statement = select(func.count(Estate.id)).select_from(Estate)
+        if facts is not None:
+            statement = statement.join(facts.period, facts.onclause, isouter=True)
+        statement = statement.where(Estate.archived_at.is_(None), *conditions)
         if street_id is not None:
             statement = statement.where(Estate.street_id == street_id)
         return statement.scalar_subquery()
@@ -102,8 +111,11 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
 
     companies = select(func.count(Company.id)).where(Company.archived_at.is_(None))
     if street_id is not None:
-        companies = companies.where(exists(select(Estate.id).where(
-            Estate.company_id == Company.id, Estate.street_id == street_id, Estate.archived_at.is_(None))))
+        served = select(Estate.id).select_from(Estate)
+        if facts is not None:
+            served = served.join(facts.period, facts.onclause, isouter=True)
+        companies = companies.where(exists(served.where(
+            managed_by == Company.id, Estate.street_id == street_id, Estate.archived_at.is_(None))))
     enrolments = (select(func.count(Enrolment.id)).join(Campaign, Campaign.id == Enrolment.campaign_id)
                   .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE))
     if street_id is not None:
@@ -116,7 +128,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     open_items = RectificationItem.state != ItemState.ACCEPTED
     row = db.session.execute(select(
         estates().label("estates"),
-        estates(Estate.management_mode == ManagementMode.NONE).label("unmanaged"),
+        estates(managed_mode == ManagementMode.NONE).label("unmanaged"),
         committees.scalar_subquery().label("committees"),
         companies.scalar_subquery().label("companies"),
         items(open_items).label("open_items"),

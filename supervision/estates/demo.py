@@ -139,5 +139,41 @@ def seed_demo(rng: random.Random) -> None:
         if committee is not None:
             db.session.add(OwnersCommittee(estate_id=estate.id, **committee))
     db.session.flush()
+    _seed_management(today)
     seed_staff(random.Random(f"{rng.random()}:staff"))
+
+
+def _seed_management(today) -> None:
+    """A first management period for every estate without one (from three years ago), and one handover:
+    the first estate of 东城街道 with a company other than the demo company changed company 40 days ago."""
+    from . import handover as management
+    from .management import EstateManagement, StartMethod
+
+    with_history = set(db.session.scalars(select(EstateManagement.estate_id).distinct()))
+    estates = list(db.session.scalars(select(Estate).order_by(Estate.id)))
+    started = today - timedelta(days=3 * 365)
+    for estate in estates:
+        if estate.id in with_history:
+            continue
+        period = management.open_first_period(estate, started)
+        if estate.company_id is not None:
+            period.start_method = StartMethod.TENDER if estate.id % 3 else StartMethod.OWNERS_ASSEMBLY
+            period.contract_start, period.contract_end = started, started + timedelta(days=5 * 365 - 1)
+    if with_history:
+        return  # the handover was seeded on the first run
+    demo_company = db.session.scalar(select(Company).where(Company.name == DEMO_COMPANY))
+    candidates = [e for e in estates if e.street.name == "东城街道" and e.company_id is not None
+                  and e.company_id != demo_company.id and e.management_mode is ManagementMode.PROFESSIONAL]
+    others = list(db.session.scalars(select(Company).where(Company.name.like("示范%"), Company.name != DEMO_COMPANY)
+                                     .order_by(Company.credit_code)))
+    if not candidates or len(others) < 2:
+        return
+    estate = candidates[0]
+    successor = next(c for c in others if c.id != estate.company_id)
+    handover_on = today - timedelta(days=40)
+    management.handover(estate, {
+        "handover_on": handover_on, "end_method": "handover", "management_mode": ManagementMode.PROFESSIONAL,
+        "company_id": successor.id, "start_method": "owners_assembly", "contract_start": handover_on,
+        "contract_end": handover_on + timedelta(days=3 * 365 - 1), "items_outcome": "keep",
+        "notes": "原物业服务合同期满，业主大会选聘新物业服务企业（示范数据）。"})
 

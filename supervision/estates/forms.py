@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
+from .management import EndMethod, StartMethod
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
 
@@ -164,3 +165,29 @@ class CommitteeExpireForm(VersionedForm):
 class ArchiveForm(VersionedForm):
     reason = TextAreaField(_l("归档原因"), validators=[DataRequired(message=_l("请填写归档原因。")),
                                                        Length(max=500)])
+
+
+class HandoverForm(VersionedForm):
+    """交接: the end of the current management period and the start of the next."""
+
+    handover_on = DateField(_l("交接日期"), validators=[DataRequired(message=_l("请填写交接日期。"))],
+                            description=_l("原管理期至该日结束，新管理期自该日开始。"))
+    end_method = SelectField(_l("原管理期结束方式"), choices=EndMethod.choices(), default=EndMethod.HANDOVER.value)
+    management_mode = SelectField(_l("新的管理模式"), choices=ManagementMode.choices(),
+                                  validators=[DataRequired(message=_l("请选择新的管理模式。"))])
+    company_id = SelectField(_l("新的物业服务企业"), coerce=optional_int, validators=[Optional()])
+    start_method = SelectField(_l("选聘方式"), choices=StartMethod.choices(), default=StartMethod.TENDER.value)
+    contract_start = DateField(_l("服务合同开始"), validators=[Optional()])
+    contract_end = DateField(_l("服务合同结束"), validators=[Optional()])
+    project_manager_id = SelectField(_l("项目经理"), coerce=optional_int, validators=[Optional()],
+                                     description=_l("新物业服务企业的人员；可稍后补充。"))
+    items_outcome = RadioField(_l("未销号的整改事项"), choices=options(
+        ("transfer", _l("移交新物业服务企业（由新企业整改、答复）")),
+        ("keep", _l("仍由原物业服务企业负责（原企业继续整改，逾期等信用后果由原企业承担）")),
+    ), validators=[DataRequired(message=_l("请选择未销号整改事项的去向。"))])
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=1000)])
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "handover_on", "end_method", "management_mode", "company_id", "start_method", "contract_start",
+            "contract_end", "project_manager_id", "items_outcome", "notes")}

@@ -36,6 +36,7 @@ from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
 from ..regions.models import Community, Street
+from . import handover as management
 from .errors import InvalidValues
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
 
@@ -210,6 +211,7 @@ def _insert_estate(values: dict, *, actor=None, audit_action: str = "estate.crea
     db.session.add(estate)
     db.session.flush()
     record(audit_action, estate, after=snapshot(estate, list(AUDITED_ESTATE_FIELDS)), actor=actor)
+    management.open_first_period(estate, actor=actor)
     return estate
 
 
@@ -220,6 +222,7 @@ def update_estate(estate: Estate, values: dict, *, actor=None) -> Estate:
     if errors:
         raise InvalidValues(errors)
     before = snapshot(estate, list(AUDITED_ESTATE_FIELDS))
+    managed_by = (estate.company_id, estate.management_mode)
     cleaned = _clean(merged)
     cleaned["street_id"] = db.session.get(Community, cleaned["community_id"]).street_id
     for key, value in cleaned.items():
@@ -227,6 +230,8 @@ def update_estate(estate: Estate, values: dict, *, actor=None) -> Estate:
     estate.committee_due_on = formation_due_date(estate)
     db.session.flush()
     record_change("estate.update", estate, before, actor=actor)
+    if (estate.company_id, estate.management_mode) != managed_by:
+        management.follow_edit(estate, actor=actor)
     return estate
 
 

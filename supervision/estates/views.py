@@ -32,6 +32,7 @@ from ..extensions import db
 from ..i18n import in_chinese
 from ..regions.models import Community, Street
 from . import services, spreadsheet
+from . import handover as management
 from .errors import flash_errors
 from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
                     CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm)
@@ -220,6 +221,7 @@ def detail(estate_id: int):
         "estates/detail.html", estate=estate, staff=staff, rate=rate, manager_rate=manager_rate, today=today,
         alerts=services.committee_alerts(estate, today), due_date=estate.committee_due_on,
         history=services.estate_history(estate) if show_history else None,
+        periods=management.periods(estate), items_outcomes=management.ITEMS_OUTCOME_LABELS,
         sections=estate_sections.for_page(estate, current_user),
         can_edit=current_user.role in BUREAU, can_edit_committee=current_user.role in COMMITTEE_EDITORS,
         can_add_staff=can_add_staff,

@@ -25,6 +25,8 @@ Definitions (口径), also shown on the targets page:
   is 已成立 ÷ eligible estates.
 - 物业管理覆盖率: estates (not archived) whose management mode is one of
   ``COVERED_MODES`` ÷ all estates (not archived); the drill-down lists the 无物业 ones.
+  For a past day, the mode and company of an estate are those of its management period in
+  force on that day (``estates.handover.period_join``), not today's (also for 业委会组建率's company).
 - 整改率: items accepted by the day ÷ items due (deadline on or before the day).
 - 按期整改率: items accepted on or before their deadline ÷ items due.
 - 销号率: enrolments closed (销号) ÷ enrolments not withdrawn, in campaigns that have
@@ -232,19 +234,30 @@ def _estates_base(day: date) -> tuple:
 
 
 def _committee_base(day: date) -> Base:
+    from ..estates.handover import period_join
     from ..estates.models import Estate
     from ..estates.services import committee_eligible_clause, committee_formed_clause
 
-    return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id,
-                where=[committee_eligible_clause()], achieved=committee_formed_clause(day))
+    if day >= local_today():
+        return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id,
+                    where=[committee_eligible_clause()], achieved=committee_formed_clause(day))
+    facts = period_join(day)  # a past day: the company that managed the estate then
+    return Base(subject=Estate, street=Estate.street_id, company=facts.company,
+                where=[committee_eligible_clause()], achieved=committee_formed_clause(day),
+                joins=[(facts.period, facts.onclause, True)])
 
 
 def _coverage_base(day: date) -> Base:
+    from ..estates.handover import period_join
     from ..estates.models import COVERED_MODES, Estate
 
     subject, where = _estates_base(day)
-    return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id, where=where,
-                achieved=Estate.management_mode.in_(COVERED_MODES))
+    if day >= local_today():
+        return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id, where=where,
+                    achieved=Estate.management_mode.in_(COVERED_MODES))
+    facts = period_join(day)  # a past day: the company and mode of the period in force then
+    return Base(subject=Estate, street=Estate.street_id, company=facts.company, where=where,
+                achieved=facts.mode.in_(COVERED_MODES), joins=[(facts.period, facts.onclause, True)])
 
 
 def _estate_columns(base: Base):

@@ -31,6 +31,7 @@ from supervision.companies.models import Certificate, Company, Staff
 from supervision.credit.models import (CreditClue, CreditEvent, CreditGrade, CreditObjection, CreditPublication,
                                        CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet,
                                        CreditRuleSetYear, EventStatus)
+from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
 from supervision.notifications.models import Notification
@@ -72,6 +73,11 @@ class Sides:
     @cached_property
     def committee(self):
         return gen_committee(self.w.estate1), gen_committee(self.w.estate2)
+
+    @cached_property
+    def management(self):
+        return tuple(_add(EstateManagement(estate_id=e.id, company_id=e.company_id, management_mode=e.management_mode,
+                                           started_on=date(2026, 1, 1))) for e in self.estate)
 
     @cached_property
     def company(self):
@@ -194,6 +200,7 @@ class Sides:
 MATRIX = {
     Estate: ("estate", True, True),
     OwnersCommittee: ("committee", True, True),
+    EstateManagement: ("management", True, True),
     Company: ("company", True, True),
     Staff: ("staff", True, True),
     Certificate: ("certificate", True, True),

@@ -36,3 +36,17 @@ def _check_registers():
     demo_company = db.session.scalar(select(Company).where(Company.name == "示范安居物业服务有限公司"))
     own = db.session.scalars(select(Estate).where(Estate.company_id == demo_company.id)).all()
     assert any(e.street.name == "东城街道" for e in own)
+
+
+def test_demo_has_a_management_history_and_a_handover(demo):
+    from supervision.estates.management import EndMethod, EstateManagement
+
+    with demo.app.app_context():
+        periods = db.session.scalars(select(EstateManagement)).all()
+        assert {p.estate_id for p in periods} == set(db.session.scalars(select(Estate.id)))
+        [ended] = [p for p in periods if p.ended_on is not None]
+        assert ended.end_method is EndMethod.HANDOVER
+        [current] = [p for p in periods if p.estate_id == ended.estate_id and p.ended_on is None]
+        estate = db.session.get(Estate, ended.estate_id)
+        assert current.company_id == estate.company_id != ended.company_id
+        assert current.started_on == ended.ended_on

@@ -157,6 +157,7 @@ ACCESS: dict[str, tuple] = {
     "estates.create": BUREAU_ONLY,
     "estates.detail": ALL,
     "estates.edit": BUREAU_ONLY,
+    "estate_management.handover": BUREAU_ONLY,
     "estates.export": ALL,
     "estates.import_file": BUREAU_ONLY,
     "estates.import_template": BUREAU_ONLY,
