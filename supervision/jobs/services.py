@@ -57,6 +57,20 @@ def result_dir() -> Path:
     return path
 
 
+def store_input(data: bytes, suffix: str = ".xlsx") -> str:
+    """Keep an uploaded file for a job to read (under a generated name in UPLOAD_DIR/jobs); its name."""
+    name = f"input-{secrets.token_hex(16)}{suffix}"
+    fd = os.open(result_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return name
+
+
+def input_path(name: str) -> Path:
+    """The file ``store_input`` kept (a bare generated name: never a path the payload could steer)."""
+    return result_dir() / Path(name).name
+
+
 # --- adding a job -------------------------------------------------------------------------
 
 def enqueue(kind: str, owner, payload: dict | None = None, idempotency_key: str | None = None,
