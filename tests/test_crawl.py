@@ -32,6 +32,7 @@ from supervision.credit.models import CreditClue, CreditEvent, CreditPublication
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
+from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import WeeklyReport
@@ -61,6 +62,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
+    "job_id": Job,
 }
 
 

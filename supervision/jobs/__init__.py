@@ -4,4 +4,5 @@
 function that runs it, ``fn(ctx, payload)`` with a ``JobContext`` (progress, result file). See
 ``services.py`` and docs/operations.md.
 """
+from . import backends  # noqa: F401  (dispatches committed jobs)
 from .services import JobContext, enqueue, task  # noqa: F401

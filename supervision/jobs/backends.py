@@ -11,6 +11,12 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import current_app
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .services import run_job
 
 
 class InProcessBackend:
@@ -30,8 +36,6 @@ class InProcessBackend:
             self.futures = [f for f in self.futures if not f.done()] + [future]
 
     def _run(self, job_id: int) -> None:
-        from .services import run_job
-
         with self.app.app_context():
             run_job(job_id)
 
@@ -49,9 +53,6 @@ class RQBackend:
     name = "rq"
 
     def __init__(self, app):
-        from redis import Redis
-        from rq import Queue
-
         self.connection = Redis.from_url(app.config["JOB_REDIS_URL"])
         self.queue = Queue(app.config["JOB_QUEUE"], connection=self.connection)
 
@@ -65,8 +66,6 @@ class RQBackend:
 
 def run_job_in_app(job_id: int) -> None:
     """The function RQ calls: inside ``flask worker`` an app context is already pushed."""
-    from .services import run_job
-
     run_job(job_id)
 
 
@@ -78,3 +77,15 @@ def backend():
         made = RQBackend(app) if app.config.get("JOB_REDIS_URL") else InProcessBackend(app)
         app.extensions["jobs_backend"] = made
     return made
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_committed(session) -> None:
+    """Hand the jobs a transaction added (or re-queued) to the backend once they are committed."""
+    for job_id in session.info.pop("jobs_to_dispatch", None) or ():
+        backend().submit(job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    session.info.pop("jobs_to_dispatch", None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from redis import Redis
+from rq import Queue, SimpleWorker
 
 from .services import requeue_stale
 
@@ -23,12 +25,10 @@ def requeue_stale_command():
 @with_appcontext
 def worker_command(burst, queue_name):
     """Start an RQ worker for the job queue (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
     url = current_app.config.get("JOB_REDIS_URL")
     if not url:
-        raise click.ClickException("未设置 REDIS_URL：没有 Redis 时任务在 Web 进程内的后台线程中运行，无需启动 worker。")
+        raise click.ClickException("未设置 REDIS_URL：没有 Redis 时任务在 Web 进程内的后台线程中运行，"
+                                   "无需启动 worker。")
     connection = Redis.from_url(url)
     queue = Queue(queue_name or current_app.config["JOB_QUEUE"], connection=connection)
     ids = requeue_stale()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,21 +116,6 @@ def _dispatch_after_commit(job_id: int) -> None:
     db.session.info.setdefault("jobs_to_dispatch", []).append(job_id)
 
 
-@event.listens_for(Session, "after_commit")
-def _dispatch_committed(session) -> None:
-    ids = session.info.pop("jobs_to_dispatch", None)
-    if ids:
-        from .backends import backend
-
-        for job_id in ids:
-            backend().submit(job_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session) -> None:
-    session.info.pop("jobs_to_dispatch", None)
-
-
 # --- running a job ------------------------------------------------------------------------
 
 class JobContext:
@@ -199,7 +184,7 @@ def run_job(job_id: int) -> None:
         if job.total:
             job.done = job.total
         db.session.commit()
-    except Exception as error:  # noqa: BLE001 - any failure of the work becomes the job's message
+    except Exception as error:  # any failure of the work becomes the job's message
         db.session.rollback()
         if not isinstance(error, (JobFailure, DomainError)):
             log.exception("job %s (%s) failed", job_id, job.kind)

@@ -14,6 +14,7 @@ from ..auth.roles import ALL_ROLES
 from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..extensions import db
+from ..seeding import FEATURES
 from . import services
 from .models import Job, JobStatus
 
@@ -74,8 +75,6 @@ def retry(job_id: int):
 
 def register(app) -> None:
     """The blueprint, and every feature's ``tasks.py`` (and JOB_MODULES), so the registry is full."""
-    from ..seeding import FEATURES
-
     app.register_blueprint(bp)
     names = [f"supervision.{feature}.tasks" for feature in FEATURES]
     names += [name.strip() for name in app.config.get("JOB_MODULES", "").split(",") if name.strip()]
