@@ -16,6 +16,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import db
 from .services import run_job
 
 
@@ -65,8 +66,13 @@ class RQBackend:
 
 
 def run_job_in_app(job_id: int) -> None:
-    """The function RQ calls: inside ``flask worker`` an app context is already pushed."""
-    run_job(job_id)
+    """The function RQ calls: inside ``flask worker`` an app context is already pushed; each job
+    starts and ends with a clean session (the worker lives long)."""
+    db.session.remove()
+    try:
+        run_job(job_id)
+    finally:
+        db.session.remove()
 
 
 def backend():

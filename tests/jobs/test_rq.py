@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from redis import Redis
@@ -47,13 +48,13 @@ def _job(job_id) -> Job:
 
 
 def test_a_job_goes_through_rq_to_a_worker(world, rq_queue):
-    job = jobs.enqueue("test.count", world.officer, {"n": 30}, title="数数")
+    job_id = jobs.enqueue("test.count", world.officer, {"n": 30}, title="数数").id
     assert isinstance(backend(), RQBackend)
     assert rq_queue.count == 0  # nothing is queued before the commit
     db.session.commit()
     assert rq_queue.count == 1
     SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
-    job = _job(job.id)
+    job = _job(job_id)
     assert (job.status, job.done, job.total, job.attempts, job.message) == ("finished", 30, 30, 1, "已数到 30")
     assert rq_queue.count == 0
 
@@ -79,6 +80,7 @@ def test_a_killed_worker_s_job_is_requeued_and_finished_by_the_next(app, world, 
     started = tmp_path / "started"
     job = jobs.enqueue("test.slow", world.officer, {"steps": 25, "sleep": 0.2, "started": str(started)})
     db.session.commit()
+    job = SimpleNamespace(id=job.id)
     first = _worker(app, rq_queue)
     try:
         assert _wait_for(lambda: started.exists() and _job(job.id).done >= 2), first.stdout.read1().decode()
