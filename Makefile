@@ -53,6 +53,7 @@ test: system-deps venv translations
 serve: venv translations
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL, e.g. postgresql://user@host/db" && exit 1)
 	$(BIN)/flask db upgrade
+	@test -z "$$REDIS_URL" || echo "Jobs go to Redis: start workers beside the server with '$(BIN)/flask worker'."
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 bench: system-deps venv translations

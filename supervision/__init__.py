@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "supervision.notifications.views",
     "supervision.api.views",
     "supervision.ops.views",
+    "supervision.jobs.views",
 )
 
 

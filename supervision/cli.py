@@ -88,3 +88,5 @@ def register(app) -> None:
         if importlib.util.find_spec(name) is not None:
             module = importlib.import_module(name)
             app.cli.add_command(module.cli)
+            for command in getattr(module, "extra_commands", ()):  # top-level ones, e.g. `flask worker`
+                app.cli.add_command(command)

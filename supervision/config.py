@@ -54,6 +54,21 @@ def default_config(instance_path: Path) -> dict:
         "IMPORT_MAX_COLUMNS": int(os.environ.get("IMPORT_MAX_COLUMNS", "100")),
         "IMPORT_MAX_SECONDS": float(os.environ.get("IMPORT_MAX_SECONDS", "30")),
         "IMPORT_BLANK_ROWS_END": int(os.environ.get("IMPORT_BLANK_ROWS_END", "100")),
+        # Long work runs as a job (supervision/jobs): on RQ in Redis when REDIS_URL (or JOB_REDIS_URL) is set,
+        # started by `flask worker`; else in a background thread of the web process. Imports over
+        # IMPORT_JOB_THRESHOLD rows and exports over EXPORT_JOB_THRESHOLD rows become jobs.
+        "JOB_REDIS_URL": os.environ.get("JOB_REDIS_URL") or os.environ.get("REDIS_URL") or None,
+        "JOB_QUEUE": os.environ.get("JOB_QUEUE", "supervision"),
+        "JOB_THREADS": int(os.environ.get("JOB_THREADS", "2")),
+        "JOB_TIMEOUT_SECONDS": int(os.environ.get("JOB_TIMEOUT_SECONDS", "3600")),
+        # A running job whose worker process is gone, or silent this long, is re-queued (at most
+        # JOB_MAX_ATTEMPTS runs in all) by `flask jobs requeue-stale` and at every worker's start.
+        "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "600")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "3")),
+        # Further modules holding @jobs.task functions (comma-separated), besides <feature>/tasks.py.
+        "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
+        "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
+        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

@@ -19,3 +19,4 @@ from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .targets.models import Target, TargetSnapshot  # noqa: F401
 from .credit.models import (CreditClue, CreditEvent, CreditGrade, CreditObjection, CreditPublication,  # noqa: F401
                             CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear)
+from .jobs.models import Job  # noqa: F401

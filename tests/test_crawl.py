@@ -32,6 +32,7 @@ from supervision.credit.models import CreditClue, CreditEvent, CreditPublication
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
+from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import WeeklyReport
@@ -61,6 +62,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
+    "job_id": Job,
 }
 
 
@@ -143,6 +145,11 @@ def crawl(tmp_path_factory, worker_id):
         tokens = {}
         for role in ("admin", "officer", "street", "company"):
             _token, tokens[role] = create_token(users[role], name="crawl", days=5)
+        # The demo has no background jobs: a finished one of the street officer's, a failed one of the company's.
+        db.session.add_all([Job(kind="estates.export", user_id=users["street"].id, title="导出小区台账",
+                                status="finished"),
+                            Job(kind="estates.import", user_id=users["company"].id, title="导入小区台账",
+                                status="failed", message="未导入")])
         db.session.commit()
         state = SimpleNamespace(app=app, tokens=tokens, ids={}, password=load_json("demo/users.json")["password"],
                                 street_user=users["street"],

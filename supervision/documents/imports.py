@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Any, ClassVar
 
 import click
 from flask_babel import gettext as _
+from openpyxl import load_workbook
 
 from ..attachments.services import XLSX, UploadError, validate
 from ..extensions import db
@@ -65,6 +67,19 @@ class SheetRow:
         return bool(self._errors)
 
 
+def data_rows(data: bytes) -> int:
+    """About how many data rows the first sheet holds (its recorded size less the header), without
+    reading it; 0 for a file that is not a readable workbook (the import then reports why)."""
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True)
+        try:
+            return max(0, (workbook.worksheets[0].max_row or 0) - 1)
+        finally:
+            workbook.close()
+    except Exception:  # any unreadable file: the import's own checks explain it
+        return 0
+
+
 def check_file(data: bytes, filename: str | None) -> str | None:
     """None when the upload is an acceptable .xlsx (by content, ≤ 10 MB), else the message."""
     try:
@@ -80,6 +95,10 @@ class SheetImport:
 
     columns: list[Column] | tuple = ()  # a class attribute, or set per instance
     max_rows: ClassVar[int | None] = None  # the importer's own cap; IMPORT_MAX_ROWS applies anyway
+    progress_every: ClassVar[int] = 500  # rows checked between two ``report_progress`` calls
+
+    def report_progress(self, done: int, total: int) -> None:
+        """Called every ``progress_every`` rows checked and once when all are (a job shows it)."""
 
     def get_columns(self) -> list[Column]:
         return list(self.columns)
@@ -119,13 +138,16 @@ class SheetImport:
         rows = [SheetRow(number, values, headers, by_row.setdefault(number, [])) for number, values in sheet.rows]
         self.prepare(rows)
         ready = []
-        for row in rows:
+        for done, row in enumerate(rows, 1):
             if deadline.passed():
                 result.errors = [deadline.error(row.number)]
                 return result
             value = self.check_row(row)
             if not row.failed:
                 ready.append(value)
+            if done % self.progress_every == 0:
+                self.report_progress(done, len(rows))
+        self.report_progress(len(rows), len(rows))
         order = {c.header: index for index, c in enumerate(columns)}
         result.errors = sorted((e for errors in by_row.values() for e in errors),
                                key=lambda e: (e.row, order.get(e.column, -1)))

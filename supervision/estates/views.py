@@ -31,8 +31,8 @@ from ..documents.forms import ImportForm
 from ..extensions import db
 from ..i18n import in_chinese
 from ..regions.models import Community, Street
-from . import services, spreadsheet
 from . import handover as management
+from . import services, spreadsheet, tasks
 from .errors import flash_errors
 from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
                     CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm)
@@ -191,7 +191,13 @@ def index():
 def export():
     form = EstateFilterForm(request.args)
     _bind_filter_choices(form)
-    data = spreadsheet.export_bytes(_list_statement(_filters(form)))
+    filters = _filters(form)
+    statement = _list_statement(filters)
+    if tasks.export_needs_job(statement):  # a large export is a job: the user follows it on its page
+        job = tasks.start_export(filters, current_user)
+        db.session.commit()
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    data = spreadsheet.export_bytes(statement)
     return xlsx_response(data, f"小区台账-{local_today():%Y%m%d}.xlsx")
 
 
@@ -336,7 +342,12 @@ def import_file():
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = spreadsheet.import_estates(upload.read(), upload.filename, actor=current_user)
+        data = upload.read()
+        if tasks.import_needs_job(data):  # many rows: a job, followed on its page
+            job = tasks.start_import(data, upload.filename, current_user)
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        result = spreadsheet.import_estates(data, upload.filename, actor=current_user)
         if result.ok:
             db.session.commit()
             flash(_("已导入 %(n)s 个小区。", n=len(result.created)), "success")

@@ -34,6 +34,7 @@ from supervision.credit.models import (CreditClue, CreditEvent, CreditGrade, Cre
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
+from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import ReportStatus, ReportTransition, WeeklyReport
@@ -227,7 +228,7 @@ MATRIX = {
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
           CreditRuleSetYear, CreditPublication, AuditLog}
 # A user's own rows.
-OWN_ROWS = {User, Notification, ApiToken, UserSession}
+OWN_ROWS = {User, Notification, ApiToken, UserSession, Job}
 # Follows its owner row: tested over every owner type below.
 BY_OWNER = {Attachment}
 
@@ -330,6 +331,12 @@ def test_own_rows_only(world):
     with pytest.raises(NotFound):
         scope.load(User, world.company2_user.id, user=world.company_user)
     assert scope.load(User, world.company2_user.id, user=world.admin).id == world.company2_user.id
+    own_job = _add(Job(user_id=world.company_user.id, kind="x", title="我的任务"))
+    other_job = _add(Job(user_id=world.company2_user.id, kind="x", title="别人的任务"))
+    db.session.commit()
+    assert _visible_ids(Job, world.company_user, [own_job.id, other_job.id]) == {own_job.id}
+    with pytest.raises(NotFound):
+        scope.load(Job, other_job.id, user=world.admin)
 
 
 # --- the special cases ----------------------------------------------------------

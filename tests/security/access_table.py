@@ -52,6 +52,11 @@ ACCESS: dict[str, tuple] = {
     "attachments.download": (LOGIN, 200, 200, 200, 200, 404),
     "attachments.preview": (LOGIN, 200, 200, 200, 200, 404),
     "ops.healthz": PUBLIC,
+    # background jobs: a finished export of the officer's, with its result file; only its owner sees it
+    "jobs.index": ALL,
+    "jobs.detail": (LOGIN, 404, 200, 404, 404, 404),
+    "jobs.status": (LOGIN, 404, 200, 404, 404, 404),
+    "jobs.download": (LOGIN, 404, 200, 404, 404, 404),
     # API: token pages for everyone but leaders; the JSON API needs a bearer token
     "api_tokens.index": NO_LEADER,
     "api_tokens.revoke": (LOGIN, 404, 200, 403, 404, 404),  # the token belongs to the officer

@@ -15,6 +15,8 @@ from supervision.api.services import create_token
 from supervision.attachments.services import store_bytes
 from supervision.auth import sessions, throttle
 from supervision.extensions import db
+from supervision.jobs.models import Job
+from supervision.jobs.services import result_dir
 from supervision.notifications.services import notify
 from sqlalchemy import select
 
@@ -87,6 +89,11 @@ def matrix(world):
     from supervision.notifications.models import Notification
 
     world.notification = db.session.scalar(select(Notification).where(Notification.kind == "matrix"))
+    world.job = Job(kind="estates.export", user_id=world.officer.id, title="矩阵导出", status="finished",
+                    result_path="matrix-result.xlsx", result_name="矩阵.xlsx")
+    db.session.add(world.job)
+    db.session.commit()
+    (result_dir() / "matrix-result.xlsx").write_bytes(b"PK matrix")
     world.params = {
         "user_id": world.officer.id,
         "district_id": world.district.id,
@@ -97,6 +104,7 @@ def matrix(world):
         "session_id": world.user_session.id,
         "throttle_id": world.throttle.id,
         "notification_id": world.notification.id,
+        "job_id": world.job.id,
         "estate_id": world.estate1.id,
         "company_id": world.company1.id,
         "staff_id": world.staff.id,

@@ -1,0 +1,42 @@
+"""``flask worker`` (an RQ worker) and ``flask jobs requeue-stale``."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from .services import requeue_stale
+
+cli = AppGroup("jobs", help="后台任务 / Background jobs.")
+
+
+@cli.command("requeue-stale")
+def requeue_stale_command():
+    """Put back in the queue the running jobs whose worker died (at most JOB_MAX_ATTEMPTS tries)."""
+    ids = requeue_stale()
+    click.echo(f"已重新排队 {len(ids)} 个任务" + (f"：{', '.join(map(str, ids))}" if ids else ""))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="处理完队列中的任务后退出")
+@click.option("--queue", "queue_name", default=None, help="队列名，默认 JOB_QUEUE")
+@with_appcontext
+def worker_command(burst, queue_name):
+    """Start an RQ worker for the job queue (needs REDIS_URL)."""
+    url = current_app.config.get("JOB_REDIS_URL")
+    if not url:
+        raise click.ClickException("未设置 REDIS_URL：没有 Redis 时任务在 Web 进程内的后台线程中运行，"
+                                   "无需启动 worker。")
+    connection = Redis.from_url(url)
+    queue = Queue(queue_name or current_app.config["JOB_QUEUE"], connection=connection)
+    ids = requeue_stale()
+    if ids:
+        click.echo(f"已重新排队 {len(ids)} 个中断的任务：{', '.join(map(str, ids))}")
+    # SimpleWorker runs each job in this process, inside the app context pushed above: a forked
+    # work horse would inherit the database pool's connections.
+    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=False)
+
+
+extra_commands = (worker_command,)

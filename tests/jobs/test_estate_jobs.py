@@ -1,0 +1,104 @@
+"""The estate import and export as jobs above their thresholds (below, they stay in the request)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from supervision.estates import tasks
+from supervision.estates.models import Estate
+from supervision.extensions import db
+from supervision.jobs.models import Job
+
+from ..estates.test_estate_import import row, xlsx
+
+
+@pytest.fixture
+def thresholds(app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOB_THRESHOLD", 3)
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 1)
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(Estate.id)))
+
+
+def _job(job_id) -> Job:
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+def _upload(client, data):
+    return client.post("/estates/import", data={"file": (io.BytesIO(data), "大台账.xlsx")},
+                       content_type="multipart/form-data")
+
+
+def test_a_large_import_runs_as_a_job_with_progress(world, inprocess, thresholds, login_as, monkeypatch):
+    reports = []
+    monkeypatch.setattr(tasks._JobImport, "progress_every", 2)
+    original = tasks._JobImport.report_progress
+    monkeypatch.setattr(tasks._JobImport, "report_progress",
+                        lambda self, done, total: (reports.append((done, total)), original(self, done, total)))
+    client = login_as(world.officer)
+    data = xlsx([row(world, 小区名称=f"大台账{n}号") for n in range(5)])
+    response = _upload(client, data)
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert _upload(client, data).headers["Location"] == response.headers["Location"]  # the same file: same job
+    inprocess.wait()
+    job = _job(job_id)
+    assert (job.status, job.done, job.total, job.message) == ("finished", 5, 5, "已导入 5 个小区。")
+    assert reports == [(2, 5), (4, 5), (5, 5)]
+    assert _count() == 7
+    assert "已导入 5 个小区" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+
+
+def test_a_small_import_stays_in_the_request(world, inprocess, thresholds, login_as):
+    response = _upload(login_as(world.officer), xlsx([row(world, 小区名称=f"小台账{n}号") for n in range(3)]))
+    assert response.status_code == 302 and "/estates" in response.headers["Location"]
+    assert _count() == 5 and db.session.scalar(select(Job)) is None
+
+
+def test_a_failed_import_job_says_why_imports_nothing_and_can_be_retried(world, inprocess, thresholds, login_as):
+    client = login_as(world.officer)
+    rows = [row(world, 小区名称=f"大台账{n}号") for n in range(4)] + [row(world, 小区名称="错行", 街道="北极街道")]
+    response = _upload(client, xlsx(rows))
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    inprocess.wait()
+    job = _job(job_id)
+    assert job.status == "failed" and "找不到街道“北极街道”" in job.message and "未导入" in job.message
+    assert _count() == 2
+    assert client.post(f"/jobs/{job_id}/retry").status_code == 302
+    inprocess.wait()
+    assert _job(job_id).status == "failed" and _count() == 2  # the same file fails the same way
+
+
+def test_a_large_export_runs_as_a_job_and_keeps_the_users_scope(world, inprocess, thresholds, login_as, app,
+                                                                 monkeypatch):
+    officer = login_as(world.officer)
+    response = officer.get("/estates/export.xlsx")
+    assert response.status_code == 302
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    inprocess.wait()
+    job = _job(job_id)
+    assert job.status == "finished" and job.total == 2 and job.result_name.startswith("小区台账-")
+    sheet = load_workbook(io.BytesIO(officer.get(f"/jobs/{job_id}/download").data)).active
+    assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(
+        db.session.scalars(select(Estate.name)))
+    assert login_as(world.company_user).get(f"/jobs/{job_id}/download").status_code == 404
+
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 0)
+    company = login_as(world.company2_user)
+    job_id = int(company.get("/estates/export.xlsx").headers["Location"].rsplit("/", 1)[1])
+    inprocess.wait()
+    sheet = load_workbook(io.BytesIO(company.get(f"/jobs/{job_id}/download").data)).active
+    own = db.session.scalars(select(Estate.name).where(Estate.company_id == world.company2.id)).all()
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == own and len(own) == 1
+
+
+def test_a_small_export_stays_in_the_request(world, thresholds, login_as, app, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 5000)
+    response = login_as(world.officer).get("/estates/export.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
