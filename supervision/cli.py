@@ -10,10 +10,15 @@ import importlib.util
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import or_, select
 
 from .auth.roles import Role
+from .auth.services import create_user
+from .companies.models import Company
+from .core.errors import DomainError
 from .extensions import db
-from .seeding import FEATURES
+from .regions.models import Street
+from .seeding import FEATURES, load_reference, seed_demo
 
 users_cli = AppGroup("users", help="用户账户 / User accounts.")
 seed_cli = AppGroup("seed", help="参考数据与演示数据 / Reference and demo data.")
@@ -28,12 +33,7 @@ seed_cli = AppGroup("seed", help="参考数据与演示数据 / Reference and de
 @click.option("--password", default=None, help="不提供时交互输入")
 def create_user_command(username, display_name, role, street, company, password):
     """Create a user account."""
-    from sqlalchemy import or_, select
 
-    from .auth.services import create_user
-    from .companies.models import Company
-    from .core.errors import DomainError
-    from .regions.models import Street
 
     if password is None:
         password = click.prompt("密码 / Password", hide_input=True, confirmation_prompt=True)
@@ -61,7 +61,6 @@ def create_user_command(username, display_name, role, street, company, password)
 @seed_cli.command("reference")
 def seed_reference_command():
     """Load reference data from seeds/ (idempotent)."""
-    from .seeding import load_reference
 
     done = load_reference()
     db.session.commit()
@@ -71,7 +70,6 @@ def seed_reference_command():
 @seed_cli.command("demo")
 def seed_demo_command():
     """Build the demo district (deterministic and idempotent)."""
-    from .seeding import seed_demo
 
     done = seed_demo()
     db.session.commit()

@@ -1,22 +1,45 @@
 """Imports every model so that SQLAlchemy and Alembic see the whole schema."""
+from .api.models import ApiToken  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginThrottle, User, UserSession  # noqa: F401
+from .campaigns.models import (  # noqa: F401
+    Acceptance,
+    AcceptanceItemVerdict,
+    Campaign,
+    CampaignPhase,
+    CampaignScheme,
+    ChecklistItem,
+    ChecklistTemplate,
+    Enrolment,
+    ItemTransition,
+    RectificationItem,
+    RectificationNotice,
+    SchemePhase,
+    SelfInspection,
+    SelfInspectionAnswer,
+    SpotCheck,
+    SurveyRecord,
+)
+from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
-from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
+from .credit.models import (  # noqa: F401
+    CreditClue,
+    CreditEvent,
+    CreditGrade,
+    CreditObjection,
+    CreditPublication,
+    CreditPublicationRow,
+    CreditRuleItem,
+    CreditRulePart,
+    CreditRuleSet,
+    CreditRuleSetYear,
+)
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .estates.management import EstateManagement  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
-from .campaigns.models import (  # noqa: F401
-    Acceptance, AcceptanceItemVerdict, Campaign, CampaignPhase, CampaignScheme, ChecklistItem, ChecklistTemplate,
-    Enrolment, ItemTransition, RectificationItem, RectificationNotice, SchemePhase, SelfInspection,
-    SelfInspectionAnswer, SpotCheck, SurveyRecord,
-)
-from .api.models import ApiToken  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .targets.models import Target, TargetSnapshot  # noqa: F401
-from .credit.models import (CreditClue, CreditEvent, CreditGrade, CreditObjection, CreditPublication,  # noqa: F401
-                            CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear)
 from .jobs.models import Job  # noqa: F401

@@ -1,6 +1,8 @@
 """Security headers on every response; requests carrying NUL characters refused."""
 from __future__ import annotations
 
+from flask import abort, request
+
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -31,7 +33,6 @@ def refuse_nul_characters():
     in any search or text field would otherwise end in a 500 there (and SQLite cuts
     the string at it, so a search for it matched everything).
     """
-    from flask import abort, request
 
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):

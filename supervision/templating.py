@@ -5,12 +5,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import request
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from .auth.roles import Role
+from .core.markup import status_badge
 from .core.pagination import url_args
 from .core.timeutil import local_today, to_local, utcnow
-from .core.markup import status_badge
 from .core.urls import url_template
+from .core.workdays import provisional_years
+from .i18n import LOCALES
+from .navigation import nav_for, nav_url
+from .notifications.services import unread_count
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -45,9 +51,7 @@ def percent(value, places: int = 1) -> str:
 def provisional_text(*days) -> str:
     """``（2027年节假日安排未录入，日期为暂定）`` when a date shown was computed in a year without a holiday
     arrangement (``core.workdays.is_provisional``); "" otherwise. Dates, datetimes (local) or None."""
-    from flask_babel import gettext
 
-    from .core.workdays import provisional_years
 
     plain = [to_local(d).date() if isinstance(d, datetime) else d for d in days]
     years = provisional_years(*plain)
@@ -57,12 +61,8 @@ def provisional_text(*days) -> str:
 
 
 def register(app) -> None:
-    from .auth.roles import Role
-    from .i18n import LOCALES
-    from .navigation import nav_for, nav_url
 
     app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, percent=percent)
-    from flask_babel import get_locale
 
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
                                  local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,
@@ -73,7 +73,6 @@ def register(app) -> None:
     def inject_user_context():
         if not current_user.is_authenticated:
             return {}
-        from .notifications.services import unread_count
 
         return {
             "navigation": nav_for(current_user),

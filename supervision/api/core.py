@@ -16,8 +16,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..core.errors import DomainError
+from ..core.converters import MAX_ID
+from ..core.errors import ConcurrentEditError, DomainError
 from ..core.pagination import MAX_PAGE, paginate, paginate_rows
+from ..errors import _render
 from ..extensions import csrf, db
 from .services import user_for_token
 
@@ -90,7 +92,6 @@ class Api(SmorestApi):
 
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
-            from ..errors import _render
 
             return _render(error.code or 500)
         return error_payload(error.code, getattr(error, "data", None) or {})
@@ -130,7 +131,6 @@ def fail(status: int, message: str, *, code: str | None = None, errors: dict | N
 
 def domain_error(error: DomainError):
     """A service's refusal as a 422 (or 409 for a stale edit) naming the field."""
-    from ..core.errors import ConcurrentEditError
 
     status = 409 if isinstance(error, ConcurrentEditError) else 422
     errors = {error.field: [error.message]} if error.field else None
@@ -228,7 +228,6 @@ class Id(fields.Integer):
     """An id in a query or body: a positive 32-bit integer (a larger one names nothing)."""
 
     def __init__(self, **kwargs):
-        from ..core.converters import MAX_ID
 
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error=_l("应为 1 至 %(n)s 之间的编号。",
                                                                                 n=MAX_ID)))

@@ -4,13 +4,13 @@ from __future__ import annotations
 import importlib
 
 from .core import init_api
+from .docs import bp as docs_bp
+from .token_views import bp as tokens_bp
 
 RESOURCES = ("me", "registries", "campaigns", "items", "reports", "credit", "targets")
 
 
 def register(app) -> None:
-    from .docs import bp as docs_bp
-    from .token_views import bp as tokens_bp
 
     api = init_api(app)
     for name in RESOURCES:

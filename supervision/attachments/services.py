@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
@@ -233,7 +233,6 @@ def attach(attachment: Attachment, owner) -> None:
 
 
 def attachments_of(owner, purpose: str | None = None) -> list[Attachment]:
-    from sqlalchemy import select
 
     statement = select(Attachment).where(
         Attachment.owner_type == owner.__class__.attachment_owner_type,

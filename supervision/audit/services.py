@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload
 
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -119,8 +120,6 @@ def record_change(action: str, obj, before: dict, **kwargs) -> AuditLog:
 
 def history_for(obj, limit: int = 50) -> list[AuditLog]:
     """The audit rows of one object, newest first (for detail pages)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
 
     return list(db.session.scalars(
         select(AuditLog).options(joinedload(AuditLog.actor))

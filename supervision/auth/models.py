@@ -7,9 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import scoping
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import UTCDateTime, enum_column
-from ..core import scoping
 from ..extensions import db
 from .roles import ADMIN, BUREAU, DISTRICT_READERS, Role
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..core.errors import DomainError
 from ..extensions import db
 from ..seeding import load_json
+from .models import User
 from .passwords import verify_password
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
@@ -53,7 +54,6 @@ def demo_password() -> str:
 
 def demo_accounts_with_demo_password() -> list[str]:
     """Usernames of active demo accounts whose password is still the demo password."""
-    from .models import User
 
     data = load_json("demo/users.json")
     names = [row["username"] for row in data["users"]]

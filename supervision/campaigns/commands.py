@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from .services.sweep import sweep_overdue
 
 cli = AppGroup("campaigns", help="专项行动 / Campaigns.")
 
@@ -19,7 +20,6 @@ def sweep_command(today):
 
     Example crontab line: ``7 * * * * cd /srv/supervision && .venv/bin/flask campaigns sweep``
     """
-    from .services.sweep import sweep_overdue
 
     day = date.fromisoformat(today) if today else None
     for attempt in range(3):

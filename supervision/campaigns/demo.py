@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from ..auth.models import User
@@ -25,11 +26,25 @@ from ..core.workdays import add_workdays
 from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
-from .models import (AcceptanceVerdict, Campaign, CampaignScheme, ChecklistKind, ChecklistTemplate, Enrolment,
-                     EnrolmentStatus, ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty,
-                     SelfInspection, Severity)
+from .models import (
+    AcceptanceVerdict,
+    Campaign,
+    CampaignScheme,
+    ChecklistKind,
+    ChecklistTemplate,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    ItemTransition,
+    RectificationItem,
+    ResponsibleParty,
+    SelfInspection,
+    Severity,
+)
 from .services import acceptance, campaigns, enrolment, items, notices, self_inspection, spot_checks, survey
 from .services.survey import ProblemInput
+from .services.sweep import sweep_overdue
 
 ACTIVE_NAME = "物业服务质量专项整治行动"
 FINISHED_NAME = "居民小区物业管理问题排查整改"
@@ -91,7 +106,6 @@ def _dt(day: date, hour: int = 10) -> datetime:
 
 
 def _photo(rng, label: int) -> bytes:
-    from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (640, 480), (rng.randrange(120, 220), rng.randrange(120, 220), rng.randrange(120, 220)))
     draw = ImageDraw.Draw(img)
@@ -499,6 +513,5 @@ def seed_demo(rng) -> None:
     if db.session.scalar(select(Campaign.id).where(Campaign.name == ACTIVE_NAME)) is None:
         _active_campaign(demo, _demo_estates(min(60, total)), today)
         db.session.flush()
-        from .services.sweep import sweep_overdue
 
         sweep_overdue(today)

@@ -4,16 +4,28 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (SelectChoice, BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
-from .models import (AcceptanceVerdict, CampaignStatus, EnrolmentStage, ItemSource, ItemState, ResponsibleParty,
-                     Severity)
+from .models import AcceptanceVerdict, CampaignStatus, EnrolmentStage, ItemSource, ItemState, ResponsibleParty, Severity
 from .services.items import CATEGORIES
 from .services.survey import NO_COMMITTEE
 

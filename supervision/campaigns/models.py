@@ -10,8 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, exists,
-                        select)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..attachments.models import register_owner
@@ -21,7 +20,6 @@ from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime, enum_column
 from ..extensions import db
-
 
 # --- schemes and checklists (reference data, versioned) ----------------------
 

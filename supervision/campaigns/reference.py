@@ -15,8 +15,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..seeding import load_json
-from .models import (CampaignScheme, ChecklistItem, ChecklistKind, ChecklistTemplate, PhaseKind, SchemePhase,
-                     SelfInspection)
+from .models import (
+    CampaignScheme,
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
+    PhaseKind,
+    SchemePhase,
+    SelfInspection,
+)
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from ..documents.imports import run_import_command
 from ..extensions import db
-from .spreadsheet import import_companies
+from .models import Company
+from .notices import notify_expiring_certificates
+from .spreadsheet import export_bytes, import_companies, template_bytes
 
 cli = AppGroup("companies", help="物业企业台账 / Company register.")
 
@@ -26,8 +28,6 @@ def import_command(path):
 @click.option("--include-archived", is_flag=True, help="同时导出已归档的企业")
 def export_command(path, include_archived):
     """Export the company register to an .xlsx file in the import template's columns."""
-    from .models import Company
-    from .spreadsheet import export_bytes
 
     statement = select(Company).order_by(Company.name)
     if not include_archived:
@@ -40,7 +40,6 @@ def export_command(path, include_archived):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def template_command(path):
     """Write the empty import template (with one example row)."""
-    from .spreadsheet import template_bytes
 
     Path(path).write_bytes(template_bytes())
     click.echo(f"已生成模板 {path}")
@@ -49,7 +48,6 @@ def template_command(path):
 @cli.command("remind-certificates")
 def remind_certificates_command():
     """Notify company users of certificates expiring within 60 days (once per certificate and expiry)."""
-    from .notices import notify_expiring_certificates
 
     sent = notify_expiring_certificates()
     db.session.commit()

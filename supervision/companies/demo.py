@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..core.timeutil import local_today
+from ..estates.models import Estate
 from ..extensions import db
 from ..seeding import load_json
 from .credit_code import make_credit_code
 from .models import Certificate, CertificateType, Company, Position, QualificationGrade, Staff
-
 
 
 def settings() -> dict:
@@ -85,7 +85,6 @@ def _certificate_dates(rng: random.Random, today: date, cert_type: CertificateTy
 
 def seed_staff(rng: random.Random) -> None:
     """About 600 staff on the demo companies' estates, with certificates."""
-    from ..estates.models import Estate
 
     today = local_today()
     config = settings()

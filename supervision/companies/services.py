@@ -21,10 +21,18 @@ from ..audit.services import record, record_change, snapshot
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..estates.errors import InvalidValues
+from ..estates.models import Estate
 from ..extensions import db
 from .credit_code import credit_code_error
-from .models import (Certificate, CertificateType, Company, Position, QualificationGrade, Staff,
-                     position_certificate_requirements)
+from .models import (
+    Certificate,
+    CertificateType,
+    Company,
+    Position,
+    QualificationGrade,
+    Staff,
+    position_certificate_requirements,
+)
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -111,7 +119,6 @@ def update_company(company: Company, values: dict, *, actor=None) -> Company:
 
 def archive_company(company: Company, *, actor=None, reason: str | None = None) -> Company:
     """Archive a company that no longer manages any (active) estate; its history stays."""
-    from ..estates.models import Estate
 
     if company.archived_at is not None:
         raise TransitionError(_("该企业已归档。"))
@@ -258,7 +265,6 @@ def certification_rates(group_by: str = "company", *, managers_only: bool = Fals
 
     Groups with no staff in certificate-requiring positions do not appear.
     """
-    from ..estates.models import Estate
 
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
@@ -303,7 +309,6 @@ def certification_rate(*, managers_only: bool = False, on: date | None = None, *
 # --- staff -----------------------------------------------------------------------
 
 def staff_errors(values: dict, company: Company, *, staff: Staff | None = None) -> list[tuple[str, str]]:
-    from ..estates.models import Estate
 
     errors: list[tuple[str, str]] = []
     if not (values.get("name") or "").strip():
@@ -489,7 +494,6 @@ def company_counts(company_ids, *, estate_statement=None) -> dict:
 
     ``estate_statement`` (a scoped ``select(Estate)``) limits which estates are counted.
     """
-    from ..estates.models import Estate
 
     ids = list(company_ids)
     if not ids:

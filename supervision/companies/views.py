@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError, check_version
@@ -29,8 +30,15 @@ from ..estates.sections import company_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from . import services, spreadsheet
-from .forms import (CertificateForm, CompanyArchiveForm, CompanyFilterForm, CompanyForm, LeaveForm, StaffFilterForm,
-                    StaffForm)
+from .forms import (
+    CertificateForm,
+    CompanyArchiveForm,
+    CompanyFilterForm,
+    CompanyForm,
+    LeaveForm,
+    StaffFilterForm,
+    StaffForm,
+)
 from .models import Certificate, CertificateType, Company, Position, QualificationGrade, Staff
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -118,7 +126,6 @@ def _render_detail(company: Company):
 
 
 def _company_history(company):
-    from ..audit.services import history_for
 
     return history_for(company)
 
@@ -324,7 +331,6 @@ def staff_new():
 @bp.get("/staff/<int:staff_id>")
 @scope.role_required(ALL_ROLES)
 def staff_detail(staff_id: int):
-    from ..audit.services import history_for
 
     staff = scope.load(Staff, staff_id, options=(
         joinedload(Staff.company), joinedload(Staff.estate),

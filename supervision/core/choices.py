@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..companies.models import Company
 from ..extensions import db
+from ..regions.models import Community, Street
 
 
 def street_choices(blank: str | None = None) -> list[tuple]:
-    from ..regions.models import Street
 
     rows = db.session.execute(select(Street.id, Street.name).where(Street.active.is_(True))
                               .order_by(Street.name)).all()
@@ -18,7 +19,6 @@ def street_choices(blank: str | None = None) -> list[tuple]:
 
 
 def community_choices(street_id=None, blank: str | None = None) -> list[tuple]:
-    from ..regions.models import Community, Street
 
     statement = (select(Community.id, Community.name, Street.name.label("street"))
                  .join(Street).where(Community.active.is_(True)).order_by(Street.name, Community.name))
@@ -29,7 +29,6 @@ def community_choices(street_id=None, blank: str | None = None) -> list[tuple]:
 
 
 def company_choices(blank: str | None = None) -> list[tuple]:
-    from ..companies.models import Company
 
     rows = db.session.execute(select(Company.id, Company.name).where(Company.archived_at.is_(None))
                               .order_by(Company.name)).all()

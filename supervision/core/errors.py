@@ -1,6 +1,8 @@
 """Errors that services raise and views turn into messages."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A rule of the domain refused the action; the message is for the user."""
@@ -21,7 +23,6 @@ class TransitionError(DomainError):
 
 def check_version(obj, submitted_version) -> None:
     """Refuse an edit made on a stale copy of ``obj``."""
-    from flask_babel import gettext as _
 
     try:
         submitted = int(submitted_version)

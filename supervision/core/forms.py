@@ -6,8 +6,8 @@ from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Choice, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 from wtforms.fields.core import Label
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select, TextInput
 
 from .errors import DomainError

@@ -31,17 +31,17 @@ import threading
 from contextlib import contextmanager
 from datetime import date, time, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from enum import Enum
+from fractions import Fraction
 from types import FunctionType, MappingProxyType
 
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from sqlalchemy import BigInteger, String, Table, event, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
 

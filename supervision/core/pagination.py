@@ -9,7 +9,6 @@ from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 
-
 MAX_PAGE = 100_000  # far beyond any list; keeps the OFFSET within the database's integers
 
 

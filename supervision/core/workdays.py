@@ -22,8 +22,13 @@ from datetime import date, timedelta
 from types import MappingProxyType
 
 import chinese_calendar
+from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+
+from ..extensions import db
+from . import generations
+from .holidays.models import HOLIDAYS_TOPIC, HolidayDay, HolidayYear
 
 _SESSION_KEY = "holiday_calendar"
 
@@ -77,8 +82,6 @@ def _builtin_knows(year: int) -> bool:
 
 
 def _load() -> Calendar:
-    from ..extensions import db
-    from .holidays.models import HolidayDay, HolidayYear
 
     years = frozenset(db.session.scalars(select(HolidayYear.year)))
     if not years:
@@ -90,13 +93,9 @@ def _load() -> Calendar:
 
 def calendar() -> Calendar:
     """The calendar in force: from the register (built-in data outside an app context)."""
-    from flask import current_app, has_app_context
 
     if not has_app_context():
         return BUILTIN
-    from ..extensions import db
-    from . import generations
-    from .holidays.models import HOLIDAYS_TOPIC
 
     if generations.current(HOLIDAYS_TOPIC) is None:  # no generation yet, or changed in this transaction
         info = db.session.info
@@ -109,7 +108,6 @@ def calendar() -> Calendar:
 
 @event.listens_for(Session, "after_flush")
 def _forget_on_change(session, _flush_context):
-    from .holidays.models import HolidayDay, HolidayYear
 
     if any(isinstance(obj, (HolidayDay, HolidayYear)) for obj in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_SESSION_KEY, None)

@@ -33,10 +33,14 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..companies.models import Company, Staff
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
+from ..estates.models import Estate
 from ..extensions import db
+from ..seeding import FEATURES
 from .models import CreditEvent, EventOrigin, RecordingLevel
+from .services import confirm_event, create_event, item_by_code, notify_event, rule_set_for
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,6 @@ def register_detector(name: str):
 
 
 def discover_detectors() -> dict[str, Detector]:
-    from ..seeding import FEATURES
 
     for feature in FEATURES:
         module = f"supervision.{feature}.credit_detectors"
@@ -76,7 +79,6 @@ def discover_detectors() -> dict[str, Detector]:
 
 def rule_param(code: str, key: str, default=None, *, on: date | None = None):
     """A parameter of a rule item in the rule set in force (e.g. BL-20's overdue_days)."""
-    from .services import item_by_code, rule_set_for
 
     try:
         item = item_by_code(rule_set_for(on), code)
@@ -104,9 +106,6 @@ def record_automatic_event(*, company, rule_code: str, source_key: str, occurred
     once (notice number, objection window), so the company can object as to any
     other record.
     """
-    from ..companies.models import Company, Staff
-    from ..estates.models import Estate
-    from .services import confirm_event, create_event, item_by_code, notify_event, rule_set_for
 
     source_key = source_key.strip()
     if not source_key:

@@ -7,7 +7,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
+from ..companies.models import Company
+from ..core.errors import DomainError
+from ..core.timeutil import local_today
 from ..extensions import db
+from . import scoring
+from .automatic import discover_detectors, run_detectors
+from .explanation import explain
+from .models import CreditRuleSet, CreditRuleSetYear
+from .services import confirm_lapsed, rule_set_for, set_rule_set_for_year
 
 cli = AppGroup("credit", help="信用评价 / Company credit evaluation.")
 
@@ -26,7 +34,6 @@ def _day(value: str | None) -> date | None:
 @click.option("--detector", "names", multiple=True, help="只运行指定的检测器")
 def auto_events_command(day, names):
     """Record automatic credit events from registered detectors (idempotent)."""
-    from .automatic import discover_detectors, run_detectors
 
     detectors = discover_detectors()
     if not detectors and not names:
@@ -48,7 +55,6 @@ def auto_events_command(day, names):
 @click.option("--date", "day", default=None, help="按该日运行（YYYY-MM-DD），默认今天")
 def confirm_lapsed_command(day):
     """Confirm notified deductions whose objection window closed without objection."""
-    from .services import confirm_lapsed
 
     count = confirm_lapsed(on=_day(day))
     db.session.commit()
@@ -61,11 +67,6 @@ def confirm_lapsed_command(day):
 @click.option("--rule-set", "rule_set_code", default=None, help="按指定规则集（code 或 code:version）试算")
 def score_command(company, as_of, rule_set_code):
     """Explain one company's score, event by event."""
-    from ..companies.models import Company
-    from . import scoring
-    from .explanation import explain
-    from .models import CreditRuleSet
-    from .services import rule_set_for
 
     found = db.session.scalar(select(Company).where(or_(Company.name == company, Company.credit_code == company)))
     if found is None:
@@ -81,7 +82,6 @@ def score_command(company, as_of, rule_set_code):
             raise click.ClickException(f"找不到规则集：{rule_set_code}")
         rule_set = scoring.load_rule_set(rule_set.id)
     else:
-        from ..core.timeutil import local_today
 
         rule_set = rule_set_for(day or local_today())
     explanation = explain(found, rule_set, day)
@@ -102,7 +102,6 @@ def score_command(company, as_of, rule_set_code):
 @cli.command("rule-sets")
 def rule_sets_command():
     """List the rule sets and the years they are in force."""
-    from .models import CreditRuleSet, CreditRuleSetYear
 
     years = {}
     for row in db.session.scalars(select(CreditRuleSetYear)):
@@ -118,9 +117,6 @@ def rule_sets_command():
 @click.option("--rule-set", "rule_set_code", required=True, help="code 或 code:version")
 def use_rule_set_command(year, rule_set_code):
     """Put a rule set in force for a year."""
-    from ..core.errors import DomainError
-    from .models import CreditRuleSet
-    from .services import set_rule_set_for_year
 
     code, _sep, version = rule_set_code.partition(":")
     statement = select(CreditRuleSet).where(CreditRuleSet.code == code)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from ..attachments.services import store_bytes
 from ..auth.models import User
 from ..auth.roles import Role
 from ..companies.credit_code import make_credit_code
@@ -28,6 +30,7 @@ from ..regions.models import Community, Street
 from ..seeding import load_json
 from . import assessment, clues, publication, services
 from .models import CreditEvent, EventOrigin, EventStatus, RecordingLevel
+from .reference import load_reference
 
 MARKER = "demo:"
 
@@ -99,7 +102,6 @@ def _ensure_companies(settings: dict, today: date) -> list[Company]:
 
 
 def _photo(rng) -> bytes:
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (640, 480), (rng.randint(150, 210), rng.randint(150, 210), rng.randint(150, 210)))
     draw = ImageDraw.Draw(image)
@@ -124,7 +126,6 @@ class _Story:
 
     def event(self, company, code, days_ago, *, description, estate=None, staff=None, photo=False,
               level=RecordingLevel.DISTRICT) -> CreditEvent:
-        from ..attachments.services import store_bytes
 
         self.count += 1
         occurred = self.day(days_ago)
@@ -176,7 +177,6 @@ def _first(model_ids):
 def seed_demo(rng) -> None:
     if db.session.scalar(select(CreditEvent.id).where(CreditEvent.source_key.like(f"{MARKER}%")).limit(1)):
         return
-    from .reference import load_reference
 
     load_reference()
     today = local_today()

@@ -18,6 +18,7 @@ from ..extensions import db
 from .models import CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, PartKind
 from .scoring import band_for, counts_on, grade_for, override_note, q
 
+
 @dataclass
 class EventLine:
     event: CreditEvent

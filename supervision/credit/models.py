@@ -23,16 +23,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
-                        or_)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..core import scoping
+from ..companies.models import Company
+from ..core import generations, scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime, enum_column
+from ..estates.models import Estate
 from ..extensions import db
 
 POINTS = Numeric(8, 2)
@@ -448,9 +449,6 @@ SCORES_TOPIC = "credit"
 
 
 def _watch_score_inputs() -> None:
-    from ..companies.models import Company
-    from ..core import generations
-    from ..estates.models import Estate
 
     generations.watch(SCORES_TOPIC, CreditEvent, CreditObjection, CreditRuleSet, CreditRulePart, CreditRuleItem,
                       CreditGrade, CreditRuleSetYear)

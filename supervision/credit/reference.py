@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..seeding import SEEDS_DIR
-from .models import (CreditGrade, CreditPublication, CreditRuleItem, CreditRulePart, CreditRuleSet, ListKind,
-                     PartKind)
+from .models import CreditGrade, CreditPublication, CreditRuleItem, CreditRulePart, CreditRuleSet, ListKind, PartKind
 
 RULE_SETS_DIR = SEEDS_DIR / "credit" / "rule-sets"
 OVERRIDE_KINDS = {"blacklist", "missing_record", "veto", "no_bad_record_floor"}

@@ -34,12 +34,24 @@ from ..core.timeutil import local_today, utcnow
 from ..core.workdays import add_workdays
 from ..estates.models import Estate
 from ..extensions import db
-from ..regions.services import bureau_name
 from ..notifications.services import bureau_users, company_users, notify, street_users
+from ..regions.services import bureau_name
 from . import scoring
-from .models import (ClueStatus, CreditClue, CreditEvent, CreditObjection, CreditRuleItem, CreditRulePart,
-                     CreditRuleSet, CreditRuleSetYear, EventOrigin, EventStatus, ObjectionStatus, PartKind,
-                     RecordingLevel)
+from .models import (
+    ClueStatus,
+    CreditClue,
+    CreditEvent,
+    CreditObjection,
+    CreditRuleItem,
+    CreditRulePart,
+    CreditRuleSet,
+    CreditRuleSetYear,
+    EventOrigin,
+    EventStatus,
+    ObjectionStatus,
+    PartKind,
+    RecordingLevel,
+)
 
 NOTICE_WORD = "信记"
 

@@ -30,6 +30,7 @@ from . import markup
 from .models import SCORES_TOPIC, CreditRuleSet
 from .scoring import ScoreRow, load_rule_set, override_note, q, row_to_score, score_table
 
+
 @dataclass(frozen=True, slots=True)
 class TableRow:
     """One company's row of the score table (``ScoreRow`` without the ORM grade)."""

@@ -16,12 +16,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
+from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
+from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
 from ..core import generations
 from ..core.timeutil import local_today, utcnow
+from ..estates.handover import period_join
+from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
+from ..estates.services import committee_status_clause
 from ..extensions import db
+from ..regions.models import District, Street
 from ..regions.services import bureau_name
 from ..targets import services as target_services
-from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total
+from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total, weekly_report_model
+from ..targets.models import Target, TargetSnapshot
 from . import charts
 
 # The indicators drawn on the trend chart of the landing page (the source documents' own).
@@ -34,13 +41,6 @@ DASHBOARD_TOPIC = "dashboard"
 
 
 def _watch_dashboard_inputs() -> None:
-    from ..campaigns.models import Campaign, Enrolment, RectificationItem
-    from ..companies.models import (Certificate, CertificateType, Company, Position, Staff,
-                                    position_certificate_requirements)
-    from ..estates.models import Estate, OwnersCommittee
-    from ..regions.models import Street
-    from ..targets.indicators import weekly_report_model
-    from ..targets.models import Target, TargetSnapshot
 
     generations.watch(DASHBOARD_TOPIC, Target, TargetSnapshot, Street, Company, Estate, OwnersCommittee, Staff,
                       Certificate, CertificateType, Position, position_certificate_requirements, Campaign, Enrolment,
@@ -83,11 +83,6 @@ class Figure:
 
 def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     """The district's (or one street's) headline numbers, in one query."""
-    from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
-    from ..companies.models import Company
-    from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
-    from ..estates.handover import period_join
-    from ..estates.services import committee_status_clause
 
     # A past day counts who managed each estate then (the management history), today the registry.
     facts = period_join(day) if day < local_today() else None
@@ -217,7 +212,6 @@ GAP_ROWS_IN_REPORT = 15
 
 def monthly_report(year: int, month: int, street=None) -> dict:
     """Plain data for templates/pdf/dashboard/monthly.html."""
-    from ..regions.models import District
 
     day = report_day(year, month)
     street_id = street.id if street is not None else None

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from ..auth import scope
 from ..auth.roles import ADMIN, COMPANY, DISTRICT_READERS, STREET
+from ..companies.models import Company
 from ..core.holidays.services import missing_year_warning
 from ..core.timeutil import local_today, to_local
 from ..documents.pdf import pdf_response, render_pdf
@@ -77,7 +78,6 @@ def _recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
 
 
 def _company_dashboard():
-    from ..companies.models import Company
 
     company = scope.load(Company, current_user.company_id)
     today = local_today()

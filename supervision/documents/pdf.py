@@ -10,7 +10,11 @@ from flask import current_app, render_template
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..attachments.models import Attachment
+from ..attachments.services import file_for_pdf
 from ..config import PROJECT_ROOT
+from ..extensions import db
+from . import content_disposition
 
 PDF_CSS = PROJECT_ROOT / "templates" / "pdf" / "pdf.css"
 
@@ -30,9 +34,6 @@ class RestrictedFetcher(URLFetcher):
 
     @staticmethod
     def _attachment(url):
-        from ..attachments.models import Attachment
-        from ..attachments.services import file_for_pdf
-        from ..extensions import db
 
         try:
             attachment = db.session.get(Attachment, int(url.split(":", 1)[1]))
@@ -55,7 +56,6 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True):
-    from . import content_disposition
 
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition(filename, "inline" if inline else "attachment",

@@ -9,7 +9,10 @@ from sqlalchemy import select
 
 from ..documents.imports import run_import_command
 from ..extensions import db
-from .spreadsheet import import_estates
+from .models import Estate
+from .notices import notify_committee_alerts
+from .services import expire_due_terms, sort_estates
+from .spreadsheet import export_bytes, import_estates, template_bytes
 
 cli = AppGroup("estates", help="小区台账 / Estate register.")
 
@@ -26,9 +29,6 @@ def import_command(path):
 @click.option("--include-archived", is_flag=True, help="同时导出已归档的小区")
 def export_command(path, include_archived):
     """Export the estate register to an .xlsx file in the import template's columns."""
-    from .models import Estate
-    from .services import sort_estates
-    from .spreadsheet import export_bytes
 
     statement = select(Estate)
     if not include_archived:
@@ -41,7 +41,6 @@ def export_command(path, include_archived):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def template_command(path):
     """Write the empty import template (with one example row)."""
-    from .spreadsheet import template_bytes
 
     Path(path).write_bytes(template_bytes())
     click.echo(f"已生成模板 {path}")
@@ -54,8 +53,6 @@ def sweep_committees_command():
     Also notifies, once per committee and term, of terms ending within 90 days and of
     committees overdue under the two-month rule. Run it daily (cron).
     """
-    from .notices import notify_committee_alerts
-    from .services import expire_due_terms
 
     expired = expire_due_terms()
     sent = notify_committee_alerts()

@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..companies.demo import seed_staff
 from ..companies.models import Company
 from ..core.timeutil import local_today
 from ..extensions import db
-from ..seeding import load_json
 from ..regions.models import District, Street
+from ..seeding import load_json
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee, PropertyType
 from .services import add_years, formation_due_date
 
@@ -109,7 +110,6 @@ def _committee_spec(rng: random.Random, estate: dict, today):
 
 
 def seed_demo(rng: random.Random) -> None:
-    from ..companies.demo import seed_staff
 
     district = db.session.scalar(select(District).where(District.name == "示范区"))
     if district is None:

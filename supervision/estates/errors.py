@@ -6,6 +6,8 @@ turn the same messages into (row, column, message) rows.
 """
 from __future__ import annotations
 
+from flask import flash
+
 from ..core.errors import DomainError
 
 
@@ -31,7 +33,6 @@ def apply_errors(form, error: DomainError) -> list[str]:
 
 
 def flash_errors(form, error: DomainError) -> None:
-    from flask import flash
 
     for message in apply_errors(form, error):
         flash(message, "danger")

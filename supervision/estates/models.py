@@ -12,6 +12,7 @@ from ..attachments.models import register_owner
 from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
+from ..core.timeutil import local_today
 from ..core.types import UTCDateTime, enum_column
 from ..extensions import db
 
@@ -133,7 +134,6 @@ class OwnersCommittee(TimestampMixin, VersionedMixin, db.Model):
     @property
     def current_status(self) -> CommitteeStatus:
         """:meth:`status_on` today (Asia/Shanghai): what every page, badge and figure shows."""
-        from ..core.timeutil import local_today
 
         return self.status_on(local_today())
 

@@ -23,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from flask import render_template
+from markupsafe import Markup
+
 
 @dataclass(frozen=True)
 class Section:
@@ -41,8 +44,6 @@ class RenderedSection:
 
     def render(self):
         """The section's HTML: its template rendered with the dict its ``context`` returned."""
-        from flask import render_template
-        from markupsafe import Markup
 
         return Markup(render_template(self.template, **self.context))  # nosec B704 - rendered by Jinja
 

@@ -27,11 +27,12 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, type_coerce
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.models import AuditLog
 from ..audit.services import record, record_change, snapshot
+from ..companies.models import Company
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
@@ -110,7 +111,6 @@ def estate_errors(values: dict, *, estate: Estate | None = None, community: Comm
 
     ``community`` and ``company`` may be passed when already loaded (imports resolve them in bulk).
     """
-    from ..companies.models import Company
 
     today = today or local_today()
     errors: list[tuple[str, str]] = []
@@ -257,7 +257,6 @@ def restore_estate(estate: Estate, *, actor=None) -> Estate:
 
 def estate_history(estate: Estate, limit: int = 100) -> list[AuditLog]:
     """Audit rows of the estate and of its owners' committee, newest first."""
-    from sqlalchemy.orm import joinedload
 
     condition = and_(AuditLog.object_type == "Estate", AuditLog.object_id == estate.id)
     committee_id = db.session.scalar(select(OwnersCommittee.id).where(OwnersCommittee.estate_id == estate.id))
@@ -396,7 +395,6 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
 def company_search(text: str):
     """The ids of the companies whose name or unified social credit code contains ``text``
     (case-insensitive; ``%`` and ``_`` are plain characters), as a subquery."""
-    from ..companies.models import Company
 
     text = text.strip()
     return select(Company.id).where(or_(Company.name.icontains(text, autoescape=True),
@@ -406,7 +404,6 @@ def company_search(text: str):
 @cache
 def _sort_aliases():
     """The sorts' joins, made once (``aliased()`` costs ~0.3 ms)."""
-    from ..companies.models import Company
 
     return aliased(Street), aliased(Community), aliased(Company)
 
@@ -721,7 +718,6 @@ def committee_status_clause(status: CommitteeStatus, day: date, committee=Owners
 
 def committee_status_expression(day: date, committee=OwnersCommittee):
     """The committee's status on ``day`` as a column (for lists that read rows, not objects)."""
-    from sqlalchemy import literal, type_coerce
 
     expired = type_coerce(literal(CommitteeStatus.EXPIRED.value), committee.status.type)
     return type_coerce(case((and_(committee.status == CommitteeStatus.FORMED, committee.term_end.is_not(None),

@@ -21,6 +21,8 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET, Role
+from ..companies import services as company_services
+from ..companies.models import Certificate, Company, Position, Staff
 from ..core.choices import community_choices
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm
@@ -34,8 +36,17 @@ from ..regions.models import Community, Street
 from . import handover as management
 from . import services, spreadsheet, tasks
 from .errors import flash_errors
-from .forms import (ArchiveForm, CommitteeDissolveForm, CommitteeExpireForm, CommitteeFilterForm, CommitteeForm,
-                    CommitteeFormingForm, CommitteeRestartForm, EstateFilterForm, EstateForm)
+from .forms import (
+    ArchiveForm,
+    CommitteeDissolveForm,
+    CommitteeExpireForm,
+    CommitteeFilterForm,
+    CommitteeForm,
+    CommitteeFormingForm,
+    CommitteeRestartForm,
+    EstateFilterForm,
+    EstateForm,
+)
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
 from .sections import estate_sections
 
@@ -87,7 +98,6 @@ def _company_filter_choices(form) -> None:
 
     Other companies are found with the text field (name or credit code). A company outside the user's
     scope is not named (its estates are outside the scope too, so the list is empty)."""
-    from ..companies.models import Company
 
     choices = [(None, _("全部")), (-1, _("（无物业企业）"))]
     company_id = form.company_id.data
@@ -138,7 +148,6 @@ def _list_statement(filters: services.EstateFilters):
 @cache
 def _row_aliases():
     """The list's joins for names, made once (``aliased()`` costs ~0.3 ms)."""
-    from ..companies.models import Company
 
     return aliased(Street), aliased(Community), aliased(Company), aliased(OwnersCommittee)
 
@@ -204,8 +213,6 @@ def export():
 @bp.get("/<int:estate_id>")
 @scope.role_required(ALL_ROLES)
 def detail(estate_id: int):
-    from ..companies import services as company_services
-    from ..companies.models import Certificate, Position, Staff
 
     estate = scope.load(Estate, estate_id, options=(
         joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
@@ -239,7 +246,6 @@ def detail(estate_id: int):
 # --- create, edit, archive ---------------------------------------------------------
 
 def _bind_form_choices(form: EstateForm, estate: Estate | None = None) -> None:
-    from ..companies.models import Company
 
     form.community_id.choices = community_choices(blank=_("请选择"))
     companies = db.session.execute(select(Company.id, Company.name).where(Company.archived_at.is_(None))

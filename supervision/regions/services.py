@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record, record_change, snapshot
 from ..core.errors import DomainError
+from ..estates.models import Estate
 from ..extensions import db
 from .models import Community, District, Street
 
@@ -71,9 +73,7 @@ def update_community(community: Community, *, name, code=None, active=True) -> C
 
 def district_tree():
     """Districts with streets and communities, and the number of estates in each."""
-    from sqlalchemy.orm import selectinload
 
-    from ..estates.models import Estate
 
     districts = db.session.scalars(
         select(District).options(selectinload(District.streets).selectinload(Street.communities))

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..auth.roles import Role
-from ..campaigns.models import Campaign, CampaignStatus
+from ..campaigns.models import Campaign, CampaignStatus, Enrolment
 from ..core.timeutil import LOCAL_TZ, to_local, utcnow
+from ..estates.models import Estate
 from ..extensions import db
 from .figures import figure_definitions, figures_by_street
 from .models import ReportStatus, ReportTransition, WeeklyReport
@@ -50,8 +51,6 @@ RETURN_COMMENT = "入户走访户数与附件台账不一致，请核实后重�
 
 
 def _estate_names(campaign_id: int) -> dict[int, list[str]]:
-    from ..campaigns.models import Enrolment
-    from ..estates.models import Estate
 
     names: dict[int, list[str]] = {}
     rows = db.session.execute(select(Enrolment.street_id, Estate.name).join(Estate, Estate.id == Enrolment.estate_id)

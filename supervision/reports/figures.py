@@ -35,8 +35,15 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
-from ..campaigns.models import (Acceptance, AcceptanceVerdict, Enrolment, EnrolmentStatus, RectificationItem,
-                                SelfInspection, SurveyRecord)
+from ..campaigns.models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Enrolment,
+    EnrolmentStatus,
+    RectificationItem,
+    SelfInspection,
+    SurveyRecord,
+)
 from ..core.timeutil import to_local, utcnow
 from ..extensions import db
 from ..regions.models import Street

@@ -22,10 +22,18 @@ from ..documents.excel import xlsx_response
 from ..documents.pdf import pdf_response, render_pdf
 from ..extensions import db
 from ..i18n import in_chinese
+from ..regions.models import Street
 from . import services
 from .figures import SYSTEM_ROWS, rectification_rate
-from .forms import (BulletinFilterForm, OverviewFilterForm, ReportFilterForm, ReturnForm, StartForm, SubmitForm,
-                    report_form_class)
+from .forms import (
+    BulletinFilterForm,
+    OverviewFilterForm,
+    ReportFilterForm,
+    ReturnForm,
+    StartForm,
+    SubmitForm,
+    report_form_class,
+)
 from .models import ReportTransition, WeeklyReport
 from .services import CellStatus, bulletin_plain, bulletin_workbook, figures_shown
 from .weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
@@ -304,7 +312,6 @@ def cell(campaign_id: int, street_id: int, week: str):
     campaign = scope.load(Campaign, campaign_id)
     if current_user.is_street and street_id != current_user.street_id:
         abort(404)
-    from ..regions.models import Street
 
     street = scope.load(Street, street_id)
     report = services.find_report(campaign.id, street.id, parsed)

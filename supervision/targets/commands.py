@@ -6,7 +6,9 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from ..core.timeutil import local_today
 from ..extensions import db
+from .services import ensure_default_targets, take_snapshot, week_of
 
 cli = AppGroup("targets", help="目标考核 / Targets and indicators.")
 
@@ -24,12 +26,10 @@ def _parse_day(value: str | None) -> date | None:
 @click.option("--date", "day", default=None, help="统计日（YYYY-MM-DD），默认今天（北京时间）")
 def snapshot_command(day):
     """Store this week's indicator values (idempotent: once per ISO week; run weekly, e.g. by cron)."""
-    from .services import take_snapshot, week_of
 
     day = _parse_day(day)
     result = take_snapshot(day)
     db.session.commit()
-    from ..core.timeutil import local_today
 
     iso_year, iso_week, _start = week_of(day or local_today())
     click.echo(f"{iso_year} 年第 {iso_week} 周快照：新增 {result.created}，更新 {result.updated}，"
@@ -42,8 +42,6 @@ def snapshot_command(day):
 @click.option("--year", type=int, default=None, help="年度，默认今年")
 def defaults_command(year):
     """Create the district's default targets for a year where none exist (from seeds/)."""
-    from ..core.timeutil import local_today
-    from .services import ensure_default_targets
 
     year = year or local_today().year
     made = ensure_default_targets(year)

@@ -12,8 +12,21 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from ..campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    RectificationItem,
+)
+from ..companies.credit_code import make_credit_code
+from ..companies.models import Certificate, CertificateType, Company, Position, Staff
 from ..core.timeutil import LOCAL_TZ, local_today
+from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
 from ..extensions import db
+from ..regions.models import Community, Street
 from ..seeding import get_or_create
 from .indicators import all_indicators, measure, total
 from .models import TargetSnapshot, scope_key_for
@@ -39,7 +52,6 @@ ITEM_TEXTS = [("消防", "消防通道堆放杂物，需清理并设置禁停标
 def seed_demo(rng) -> None:
     year = local_today().year
     ensure_default_targets(year)
-    from ..estates.models import Estate
 
     if db.session.scalar(select(func.count(Estate.id))) < MIN_ESTATES:
         _small_district(rng)
@@ -51,11 +63,6 @@ def _utc(day: date, hour: int = 10) -> datetime:
 
 
 def _small_district(rng) -> None:
-    from ..campaigns.models import Campaign, CampaignStatus
-    from ..companies.credit_code import make_credit_code
-    from ..companies.models import Certificate, CertificateType, Company, Position, Staff
-    from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
-    from ..regions.models import Community, Street
 
     today = local_today()
     companies = []
@@ -128,7 +135,6 @@ def _small_district(rng) -> None:
 
 
 def _staff_for(rng, estate, company_id, positions, cert_types, today, weakness, number) -> None:
-    from ..companies.models import Certificate, Staff
 
     posts = [("project_manager", "pm_manager", "项目经理"), ("electrician", "electrician_low", "电工"),
              ("security_guard", "security_guard", "秩序维护员"), ("fire_operator", "fire_operator", "消防员"),
@@ -151,7 +157,6 @@ def _staff_for(rng, estate, company_id, positions, cert_types, today, weakness, 
 
 
 def _enrol(rng, campaign, estate, today, weakness) -> None:
-    from ..campaigns.models import Enrolment, EnrolmentStatus, ItemSource, ItemState, RectificationItem
 
     enrolled = today - timedelta(days=150)
     enrolment = Enrolment(campaign_id=campaign.id, estate_id=estate.id, street_id=estate.street_id,
@@ -192,7 +197,6 @@ def _backfill_snapshots(rng) -> None:
     existing = {(row.indicator, row.scope_key, row.iso_year, row.iso_week) for row in db.session.execute(
         select(TargetSnapshot.indicator, TargetSnapshot.scope_key, TargetSnapshot.iso_year, TargetSnapshot.iso_week)
         .where(TargetSnapshot.as_of >= today - timedelta(weeks=BACKFILL_WEEKS + 1)))}
-    from ..regions.models import Street
 
     streets = list(db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id)))
     for indicator in all_indicators():

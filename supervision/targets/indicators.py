@@ -53,8 +53,18 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
+from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
+from ..companies.models import Certificate, Company, Position, Staff
+from ..companies.models import position_certificate_requirements as req
+from ..companies.services import active_on_clause, qualified_clause, requires_certificate_clause
 from ..core.timeutil import LOCAL_TZ, local_today
+from ..estates.handover import period_join
+from ..estates.models import COVERED_MODES, Estate
+from ..estates.services import committee_eligible_clause, committee_formed_clause
 from ..extensions import db
+from ..regions.models import Street
+from ..seeding import load_json
+from .percent import threshold_percent
 
 # --- SQL helpers ---------------------------------------------------------------
 
@@ -159,7 +169,6 @@ class Indicator:
 
     @property
     def default_percent(self) -> str:
-        from .services import threshold_percent
 
         return threshold_percent(self.default_threshold)
 
@@ -179,7 +188,6 @@ SUBJECT_UNITS = {"staff": _l("人"), "estate": _l("个小区"), "item": _l("项"
 @cache
 def defaults() -> dict:
     """Default thresholds and their basis from seeds/targets/defaults.json (a static file)."""
-    from ..seeding import load_json
 
     return {row["indicator"]: row for row in load_json("targets/defaults.json")["targets"]}
 
@@ -188,9 +196,6 @@ def defaults() -> dict:
 
 
 def _certification_base(day: date, managers_only: bool) -> Base:
-    from ..companies.models import Company, Position, Staff
-    from ..companies.services import active_on_clause, qualified_clause, requires_certificate_clause
-    from ..estates.models import Estate
 
     where = [requires_certificate_clause(), active_on_clause(day), Company.archived_at.is_(None)]
     if managers_only:
@@ -205,14 +210,11 @@ def _certification_base(day: date, managers_only: bool) -> Base:
 
 
 def _position():
-    from ..companies.models import Position
 
     return Position
 
 
 def _staff_columns(base: Base):
-    from ..companies.models import Certificate, Staff, position_certificate_requirements as req
-    from ..estates.models import Estate
 
     # The latest expiry among the person's certificates of a required type: "expired on …".
     last_expiry = (
@@ -228,15 +230,11 @@ def _staff_columns(base: Base):
 
 
 def _estates_base(day: date) -> tuple:
-    from ..estates.models import Estate
 
     return Estate, [Estate.archived_at.is_(None)]
 
 
 def _committee_base(day: date) -> Base:
-    from ..estates.handover import period_join
-    from ..estates.models import Estate
-    from ..estates.services import committee_eligible_clause, committee_formed_clause
 
     if day >= local_today():
         return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id,
@@ -248,8 +246,6 @@ def _committee_base(day: date) -> Base:
 
 
 def _coverage_base(day: date) -> Base:
-    from ..estates.handover import period_join
-    from ..estates.models import COVERED_MODES, Estate
 
     subject, where = _estates_base(day)
     if day >= local_today():
@@ -261,7 +257,6 @@ def _coverage_base(day: date) -> Base:
 
 
 def _estate_columns(base: Base):
-    from ..estates.models import Estate
 
     options = (joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
                joinedload(Estate.committee))
@@ -269,13 +264,11 @@ def _estate_columns(base: Base):
 
 
 def _items_due(day: date):
-    from ..campaigns.models import RectificationItem
 
     return [RectificationItem.deadline <= day]
 
 
 def _rectification_base(day: date) -> Base:
-    from ..campaigns.models import ItemState, RectificationItem
 
     accepted = and_(RectificationItem.state == ItemState.ACCEPTED, RectificationItem.accepted_at.is_not(None),
                     RectificationItem.accepted_at < end_of_day_utc(day))
@@ -284,7 +277,6 @@ def _rectification_base(day: date) -> Base:
 
 
 def _on_time_base(day: date) -> Base:
-    from ..campaigns.models import ItemState, RectificationItem
 
     on_time = and_(RectificationItem.state == ItemState.ACCEPTED, RectificationItem.accepted_at.is_not(None),
                    RectificationItem.accepted_at < end_of_day_utc(day),
@@ -294,8 +286,6 @@ def _on_time_base(day: date) -> Base:
 
 
 def _item_columns(base: Base):
-    from ..campaigns.models import RectificationItem
-    from ..regions.models import Street
 
     options = (joinedload(RectificationItem.estate), joinedload(RectificationItem.company))
     return ((RectificationItem, Street.name.label("street_name")),
@@ -304,7 +294,6 @@ def _item_columns(base: Base):
 
 
 def _closure_base(day: date) -> Base:
-    from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
 
     bound = end_of_day_utc(day)
     closed = and_(Enrolment.status == EnrolmentStatus.CLOSED,
@@ -318,7 +307,6 @@ def _closure_base(day: date) -> Base:
 
 
 def _enrolment_columns(base: Base):
-    from ..campaigns.models import Enrolment
 
     options = (joinedload(Enrolment.campaign), joinedload(Enrolment.estate), joinedload(Enrolment.street),
                joinedload(Enrolment.company))
@@ -359,8 +347,6 @@ def _punctuality_base(day: date) -> Base | None:
 
 
 def _report_columns(base: Base):
-    from ..campaigns.models import Campaign
-    from ..regions.models import Street
 
     model = base.subject
     columns = (model.id.label("id"), model.due_at.label("due_at"),

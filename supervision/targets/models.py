@@ -22,6 +22,7 @@ from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
+from .indicators import get_indicator
 
 DISTRICT_KEY = 0
 
@@ -52,7 +53,6 @@ class Target(TimestampMixin, VersionedMixin, db.Model):
     updated_by = relationship("User")
 
     def __str__(self) -> str:
-        from .indicators import get_indicator
 
         indicator = get_indicator(self.indicator)
         scope = self.street.name if self.street else "全区"

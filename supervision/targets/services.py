@@ -20,10 +20,11 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
+from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -33,8 +34,10 @@ from ..core.enums import LabelledEnum
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
+from ..regions.models import Street
 from .indicators import NO_COUNTS, Counts, Indicator, all_indicators, get_indicator, measure_many, total
 from .models import DISTRICT_KEY, Target, TargetSnapshot, scope_key_for
+from .percent import as_percent, threshold_percent
 
 
 class Status(LabelledEnum):
@@ -69,21 +72,6 @@ def judge(value: Fraction | None, threshold: Fraction, elapsed: Fraction,
     if value >= expected_value(threshold, elapsed, baseline):
         return Status.ON_TRACK
     return Status.BEHIND
-
-
-def as_percent(value: Fraction | None, places: int = 1) -> str:
-    """A rate as "87.5%", or "—" when undefined. Rounded half up, never divided by zero."""
-    if value is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    number = (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(quantum, ROUND_HALF_UP)
-    return f"{number}%"
-
-
-def threshold_percent(value: Fraction) -> str:
-    """A threshold as "80%" (or "92.5%" when it has decimals)."""
-    text = as_percent(value, 2)[:-1]
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 # --- thresholds -------------------------------------------------------------------------
@@ -216,7 +204,6 @@ class Scorecard:
 
 
 def _streets(street_ids):
-    from ..regions.models import Street
 
     if street_ids is not None and not list(street_ids):
         return []
@@ -365,7 +352,6 @@ def take_snapshot(day: date | None = None, *, actor=None) -> SnapshotResult:
     row whose numerator and denominator are unchanged is left alone; a changed one is
     updated in place (with the new day and time).
     """
-    from ..regions.models import Street
 
     day = day or local_today()
     iso_year, iso_week, week_start = week_of(day)
@@ -430,7 +416,6 @@ def trend(indicators: list[Indicator], street_id: int | None, *, until: date, we
 
 
 def indicator_or_404(code: str) -> Indicator:
-    from flask import abort
 
     indicator = get_indicator(code)
     if indicator is None:

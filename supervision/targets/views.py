@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ADMIN, DISTRICT_READERS, STREET, Role
+from ..core.choices import street_choices
 from ..core.errors import DomainError
 from ..core.forms import MAX_INT, apply_domain_error
 from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
+from ..regions.models import Street
 from . import services
 from .forms import ScopeFilterForm, TargetForm
 from .indicators import gap_rows, subject_model
@@ -28,7 +30,6 @@ READERS = DISTRICT_READERS | STREET
 
 def street_in_scope(street_id: int | None, user=None):
     """The street a request may look at: a street office only ever its own (404 for another)."""
-    from ..regions.models import Street
 
     user = user or current_user
     if street_id is not None and not 0 < street_id <= MAX_INT:
@@ -58,7 +59,6 @@ def year_and_day(year: int | None):
 
 
 def _scope_filter(street, year):
-    from ..core.choices import street_choices
 
     form = ScopeFilterForm(request.args)
     this_year = local_today().year

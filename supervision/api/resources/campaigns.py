@@ -10,17 +10,40 @@ from sqlalchemy.orm import joinedload
 from ...attachments.services import attachments_of
 from ...auth import scope
 from ...auth.roles import COMPANY
-from ...campaigns.models import (AcceptanceVerdict, Campaign, CampaignStatus, ChecklistKind, Enrolment,
-                                 EnrolmentStage, EnrolmentStatus, PhaseKind, SelfInspection, SelfInspectionStatus)
+from ...campaigns.models import (
+    AcceptanceVerdict,
+    Campaign,
+    CampaignStatus,
+    ChecklistKind,
+    Enrolment,
+    EnrolmentStage,
+    EnrolmentStatus,
+    PhaseKind,
+    SelfInspection,
+    SelfInspectionStatus,
+)
 from ...campaigns.services import campaigns as campaign_service
 from ...campaigns.services import progress
 from ...campaigns.services import self_inspection as si_service
 from ...campaigns.services.common import may_fill_self_inspection
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
+from ...estates.models import Estate
 from ...extensions import db
-from ..core import (AttachmentSchema, EnumValue, Id, PageArgs, api_blueprint, binary_field, check_stale, fail,
-                    page_schema, paginated_rows, refuse, uploaded_files)
+from ..core import (
+    AttachmentSchema,
+    EnumValue,
+    Id,
+    PageArgs,
+    api_blueprint,
+    binary_field,
+    check_stale,
+    fail,
+    page_schema,
+    paginated_rows,
+    refuse,
+    uploaded_files,
+)
 
 blp = api_blueprint("api_campaigns", __name__, "", "专项行动、纳入小区及进度、企业自查表")
 
@@ -168,7 +191,6 @@ def enrolment_list(args, campaign_id: int):
     """纳入小区及进度
 
     每个小区的进度阶段由记录推算（待摸底、待自查、整改中、待验收、已销号），附整改事项数和逾期数。"""
-    from ...estates.models import Estate
 
     campaign = scope.load(Campaign, campaign_id)
     flag = {"1": True, "0": False}

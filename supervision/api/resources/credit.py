@@ -12,8 +12,8 @@ from ...auth.roles import COMPANY, DISTRICT_READERS
 from ...companies.models import Company
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
-from ...extensions import db
 from ...credit import services, standings
+from ...extensions import db
 from ..core import Id, PageArgs, api_blueprint, fail, page_schema
 
 blp = api_blueprint("api_credit", __name__, "/credit", "信用评价")

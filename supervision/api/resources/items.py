@@ -10,14 +10,25 @@ from sqlalchemy.orm import joinedload
 
 from ...attachments.services import UploadError, attachments_of
 from ...auth import scope
-from ...campaigns.models import (ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty,
-                                 Severity)
+from ...campaigns.models import ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty, Severity
 from ...campaigns.services import items as item_service
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...extensions import db
-from ..core import (AttachmentSchema, EnumValue, Id, PageArgs, api_blueprint, binary_field, check_stale, fail,
-                    page_schema, paginated, refuse, uploaded_files)
+from ..core import (
+    AttachmentSchema,
+    EnumValue,
+    Id,
+    PageArgs,
+    api_blueprint,
+    binary_field,
+    check_stale,
+    fail,
+    page_schema,
+    paginated,
+    refuse,
+    uploaded_files,
+)
 
 blp = api_blueprint("api_items", __name__, "/items", "整改事项")
 

@@ -12,6 +12,7 @@ from ...companies.models import Certificate, Company, Position, QualificationGra
 from ...core.timeutil import local_today
 from ...estates import services as estate_services
 from ...estates.models import CommitteeStatus, Estate, ManagementMode, PropertyType
+from ...extensions import db
 from ..core import EnumValue, Id, PageArgs, api_blueprint, page_schema, paginated
 
 estates_blp = api_blueprint("api_estates", __name__, "/estates", "小区台账")
@@ -160,7 +161,6 @@ def company_detail(company_id: int):
     company.certification = company_services.certification_rate(company_id=company.id, on=today)
     company.manager_certification = company_services.certification_rate(company_id=company.id, on=today,
                                                                          managers_only=True)
-    from ...extensions import db
 
     company.estate_ids = list(db.session.scalars(
         scope.visible(Estate).with_only_columns(Estate.id)

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...reports import services
 from ...reports.models import ReportStatus, WeeklyReport
 from ...reports.weeks import Week
-from ..core import (EnumValue, Id, PageArgs, api_blueprint, check_stale, fail, page_schema, paginated, refuse)
+from ..core import EnumValue, Id, PageArgs, api_blueprint, check_stale, fail, page_schema, paginated, refuse
 
 blp = api_blueprint("api_reports", __name__, "/reports", "街道周报")
 

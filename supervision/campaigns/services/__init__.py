@@ -10,5 +10,17 @@ The district's rates (整改率, 按期整改率, 销号率) are the targets fea
 - ``estate_section.estate_section`` with ``templates/campaigns/_estate_section.html``;
 - ``items.transition``: the only way an item changes state.
 """
-from . import (acceptance, campaigns, enrolment, estate_section, facts, items, notices, progress,  # noqa: F401
-               self_inspection, spot_checks, survey, sweep)
+from . import (  # noqa: F401
+               acceptance,
+               campaigns,
+               enrolment,
+               estate_section,
+               facts,
+               items,
+               notices,
+               progress,
+               self_inspection,
+               spot_checks,
+               survey,
+               sweep,
+)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,11 +23,21 @@ from ...attachments.services import EVIDENCE, attachments_of, store
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
+from ...documents.pdf import render_pdf
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
 from ...regions.services import bureau_name
-from ..models import (Acceptance, AcceptanceItemVerdict, AcceptanceVerdict, Enrolment, EnrolmentStatus, ItemState,
-                      PhaseKind, RectificationItem, SelfInspectionStatus)
+from ..models import (
+    Acceptance,
+    AcceptanceItemVerdict,
+    AcceptanceVerdict,
+    Enrolment,
+    EnrolmentStatus,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    SelfInspectionStatus,
+)
 from .common import require_active_campaign, require_bureau, require_open_enrolment
 from .items import transition
 
@@ -122,7 +133,6 @@ def record_acceptance(enrolment: Enrolment, *, actor, inspected_on: date, verdic
 
 
 def _link(enrolment):
-    from flask import has_request_context, url_for
 
     return url_for("campaigns.enrolment_detail", enrolment_id=enrolment.id) if has_request_context() else None
 
@@ -164,6 +174,5 @@ def acceptance_document(acceptance: Acceptance) -> dict:
 
 
 def render_acceptance_pdf(acceptance: Acceptance) -> bytes:
-    from ...documents.pdf import render_pdf
 
     return render_pdf("pdf/campaigns/acceptance.html", doc=acceptance_document(acceptance))

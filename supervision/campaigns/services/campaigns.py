@@ -11,8 +11,17 @@ from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
 from ...extensions import db
-from ..models import (Campaign, CampaignPhase, CampaignScheme, CampaignStatus, ChecklistTemplate, Enrolment,
-                      EnrolmentStatus, PhaseKind)
+from ..models import (
+    Campaign,
+    CampaignPhase,
+    CampaignScheme,
+    CampaignStatus,
+    ChecklistTemplate,
+    Enrolment,
+    EnrolmentStatus,
+    PhaseKind,
+    SelfInspection,
+)
 from .common import require_bureau
 
 CAMPAIGN_FIELDS = ["name", "year", "checklist_template_id", "description", "requires_signed_scan",
@@ -96,7 +105,6 @@ def update_campaign(campaign: Campaign, *, actor, name: str, year: int, descript
             raise DomainError(_("“%(name)s”的结束日期早于开始日期。", name=row.name))
     template_id = checklist_template.id if checklist_template else None
     if template_id != campaign.checklist_template_id:
-        from ..models import SelfInspection
 
         used = db.session.scalar(select(func.count(SelfInspection.id)).join(Enrolment).where(
             Enrolment.campaign_id == campaign.id))

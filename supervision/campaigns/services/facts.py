@@ -13,9 +13,21 @@ from sqlalchemy import func, or_, select
 
 from ...core.timeutil import local_day_bounds_utc, local_today, to_local
 from ...extensions import db
-from ..models import (Acceptance, AcceptanceVerdict, Campaign, CampaignPhase, CampaignStatus, Enrolment,
-                      EnrolmentStatus, ItemState, ItemTransition, PhaseKind, RectificationItem, ResponsibleParty,
-                      SelfInspection)
+from ..models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Campaign,
+    CampaignPhase,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ItemState,
+    ItemTransition,
+    PhaseKind,
+    RectificationItem,
+    ResponsibleParty,
+    SelfInspection,
+)
 
 I = RectificationItem
 E = Enrolment

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -37,8 +38,19 @@ from ...core.workdays import add_workdays
 from ...estates.models import Estate
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
-from ..models import (Acceptance, AcceptanceVerdict, CampaignStatus, Enrolment, EnrolmentStatus, ItemSource,
-                      ItemState, ItemTransition, RectificationItem, ResponsibleParty, Severity)
+from ..models import (
+    Acceptance,
+    AcceptanceVerdict,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    ItemTransition,
+    RectificationItem,
+    ResponsibleParty,
+    Severity,
+)
 
 S = ItemState
 
@@ -216,7 +228,6 @@ def responsible_users(item: RectificationItem):
 
 
 def _notify_responsible(item: RectificationItem, *, kind: str, title: str, key: str, body=None) -> None:
-    from flask import has_request_context, url_for
 
     link = url_for("campaigns.item_detail", item_id=item.id) if has_request_context() else \
         f"/campaigns/items/{item.id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...core.workdays import add_workdays
+from ...documents.pdf import render_pdf
 from ...extensions import db
 from ...notifications.services import company_users, notify, street_users
 from ...regions.services import bureau_name
@@ -98,7 +100,6 @@ def issue_notice(*, estate, items: list[RectificationItem], actor, deadline_work
 
 
 def _notify(notice: RectificationNotice, items) -> None:
-    from flask import has_request_context, url_for
 
     users = []
     if any(i.responsible_party is ResponsibleParty.COMPANY for i in items) and notice.company_id:
@@ -136,6 +137,5 @@ def notice_document(notice: RectificationNotice) -> dict:
 
 
 def render_notice_pdf(notice: RectificationNotice) -> bytes:
-    from ...documents.pdf import render_pdf
 
     return render_pdf("pdf/campaigns/notice.html", doc=notice_document(notice))

@@ -20,14 +20,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
+from flask import current_app, has_app_context
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import joinedload
 
 from ...auth.roles import DISTRICT_READERS
+from ...core import generations
 from ...core.timeutil import local_today
+from ...estates.models import Estate
 from ...extensions import db
 from ...regions.models import Street
-from ..models import (Acceptance, AcceptanceVerdict, CampaignPhase, Enrolment, EnrolmentStage, EnrolmentStatus,
-                      ItemState, PhaseKind, RectificationItem, SelfInspection, SelfInspectionStatus, SurveyRecord)
+from ..models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Campaign,
+    CampaignPhase,
+    Enrolment,
+    EnrolmentStage,
+    EnrolmentStatus,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    SelfInspection,
+    SelfInspectionStatus,
+    SurveyRecord,
+)
 
 E = Enrolment
 I = RectificationItem
@@ -116,7 +133,6 @@ def apply_enrolment_filter(statement, f: EnrolmentFilter):
         statement = statement.where(E.status == EnrolmentStatus.CLOSED if f.closed
                                     else E.status == EnrolmentStatus.ACTIVE)
     if f.q:
-        from ...estates.models import Estate
 
         statement = statement.where(select(Estate.id).where(Estate.id == E.estate_id,
                                                              Estate.name.ilike(f"%{f.q.strip()}%"))
@@ -126,7 +142,6 @@ def apply_enrolment_filter(statement, f: EnrolmentFilter):
 
 def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
     """Enrolments with their stage and item counts, in one statement (no per-row queries)."""
-    from sqlalchemy.orm import joinedload
 
     today = local_today()
 
@@ -240,8 +255,6 @@ PROGRESS_TOPIC = "campaign_progress"
 
 
 def _watch_progress_inputs() -> None:
-    from ...core import generations
-    from ..models import Campaign, RectificationItem, SelfInspection, SurveyRecord
 
     generations.watch(PROGRESS_TOPIC, Campaign, CampaignPhase, Enrolment, SurveyRecord, SelfInspection,
                       RectificationItem)
@@ -264,9 +277,7 @@ def campaign_progress(campaign, user=None, today: date | None = None) -> Campaig
     Kept per process under (campaign, day, the user's scope, the "campaign_progress" data
     generation): a campaign of thousands of enrolments is added up once per change, not per view.
     """
-    from flask import current_app, has_app_context
 
-    from ...core import generations
 
     today = today or local_today()
     if not has_app_context():

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...attachments.services import EVIDENCE, PDF, attachments_of, store, validate
+from ...attachments.services import EVIDENCE, PDF, attachments_of, store, store_bytes, validate
 from ...audit.services import record, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
@@ -25,8 +26,19 @@ from ...documents.excel import CellError, Column, RowError, boolean, text, write
 from ...documents.imports import SheetImport
 from ...extensions import db
 from ...notifications.services import company_users, notify
-from ..models import (ChecklistItem, ChecklistKind, Enrolment, ItemSource, ItemState, RectificationItem,
-                      ResponsibleParty, SelfInspection, SelfInspectionAnswer, SelfInspectionStatus, Severity)
+from ..models import (
+    ChecklistItem,
+    ChecklistKind,
+    Enrolment,
+    ItemSource,
+    ItemState,
+    RectificationItem,
+    ResponsibleParty,
+    SelfInspection,
+    SelfInspectionAnswer,
+    SelfInspectionStatus,
+    Severity,
+)
 from .common import is_bureau, may_fill_self_inspection, require_active_campaign, require_open_enrolment
 from .items import create_item
 
@@ -231,7 +243,6 @@ def save_answers(si: SelfInspection, raw: dict[int, object], remarks: dict[int, 
             si.answers.append(answer)
             existing[item_id] = answer
         db.session.flush()
-        from ...attachments.services import store_bytes
 
         for filename, data in uploads:
             store_bytes(data, filename, kinds=EVIDENCE, owner=answer, purpose="photo",
@@ -331,7 +342,6 @@ def return_for_revision(si: SelfInspection, *, comment: str, actor) -> None:
            actor=actor)
     enrolment = si.enrolment
     if enrolment.company_id:
-        from flask import has_request_context, url_for
 
         link = url_for("campaigns.self_inspection", enrolment_id=enrolment.id) if has_request_context() else None
         notify(company_users(enrolment.company_id), kind="self_inspection_returned",

@@ -14,8 +14,7 @@ from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...estates.models import ManagementMode
 from ...extensions import db
-from ..models import (Enrolment, ItemSource, ItemState, RectificationItem, ResponsibleParty, Severity,
-                      SurveyRecord)
+from ..models import Enrolment, ItemSource, ItemState, RectificationItem, ResponsibleParty, Severity, SurveyRecord
 from .common import may_survey, require_active_campaign, require_open_enrolment
 from .items import create_item
 

@@ -9,20 +9,20 @@ from flask import Blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
+from ...estates.sections import estate_sections
+from ..models import EnrolmentStage
+from ..services.estate_section import estate_section
 from . import campaigns, enrolments, items, notices, self_inspection, spot_checks  # noqa: E402,F401
 
 
 @bp.context_processor
 def _helpers():
-    from ..models import EnrolmentStage
 
     return {"stage_enum": EnrolmentStage}
 
 
 def _register_estate_section() -> None:
     """The estate page shows the estate's campaigns and open rectification items."""
-    from ...estates.sections import estate_sections
-    from ..services.estate_section import estate_section
 
     estate_sections.register("campaigns", "campaigns/_estate_section.html", order=20,
                              context=lambda estate, user: {"campaign_section": estate_section(estate, user)})

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...auth import scope
-from ...core.forms import apply_domain_error
+from ...core.forms import MAX_INT, apply_domain_error
 from ...estates.models import Estate
 from ...extensions import db
 from ...regions.models import Street
@@ -29,7 +29,6 @@ def flash_form_errors(form) -> None:
 
 
 def arg_int(name: str):
-    from ...core.forms import MAX_INT
 
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and int(value) <= MAX_INT else None

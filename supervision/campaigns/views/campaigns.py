@@ -18,10 +18,24 @@ from ...documents.excel import xlsx_response
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
-from ..forms import (CampaignCreateForm, CampaignEditForm, CampaignFilterForm, CampaignReopenForm, EnrolFilterForm,
-                     EnrolmentFilterForm, UploadForm)
-from ..models import (Campaign, CampaignScheme, CampaignStatus, ChecklistTemplate, Enrolment, EnrolmentStage,
-                      EnrolmentStatus)
+from ..forms import (
+    CampaignCreateForm,
+    CampaignEditForm,
+    CampaignFilterForm,
+    CampaignReopenForm,
+    EnrolFilterForm,
+    EnrolmentFilterForm,
+    UploadForm,
+)
+from ..models import (
+    Campaign,
+    CampaignScheme,
+    CampaignStatus,
+    ChecklistTemplate,
+    Enrolment,
+    EnrolmentStage,
+    EnrolmentStatus,
+)
 from ..services import campaigns as campaign_service
 from ..services import enrolment as enrolment_service
 from ..services import progress

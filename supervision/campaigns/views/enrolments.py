@@ -8,25 +8,37 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ...attachments.services import attachments_of
+from ...attachments.services import EVIDENCE, attachments_of, store
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU, STREET
+from ...companies.models import Company
 from ...core.choices import company_choices
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response
-from ...estates.models import ManagementMode
+from ...estates.models import CommitteeStatus, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
 from ..forms import AcceptanceForm, ItemForm, SurveyForm, WithdrawForm
-from ..models import (Acceptance, AcceptanceVerdict, Enrolment, ItemSource, ItemState, PhaseKind, RectificationItem,
-                      RectificationNotice, ResponsibleParty, Severity)
+from ..models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Enrolment,
+    ItemSource,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    RectificationNotice,
+    ResponsibleParty,
+    Severity,
+)
 from ..services import acceptance as acceptance_service
 from ..services import enrolment as enrolment_service
 from ..services import items as item_service
-from ..services import progress, survey as survey_service
-from ..services.common import may_fill_self_inspection, may_survey
+from ..services import progress
+from ..services import survey as survey_service
+from ..services.common import may_fill_self_inspection, may_survey, require_active_campaign, require_open_enrolment
 from . import bp
 from ._helpers import show_error
 
@@ -70,8 +82,6 @@ def enrolment_detail(enrolment_id: int):
 def _survey_facts(survey):
     if survey is None:
         return None
-    from ...companies.models import Company
-    from ...estates.models import CommitteeStatus
 
     mode = ManagementMode.coerce(survey.management_mode_found)
     committee = survey.committee_status_found
@@ -172,8 +182,6 @@ def item_new(enrolment_id: int):
             form.responsible_party.data = ResponsibleParty.STREET.value
     if form.validate_on_submit():
         try:
-            from ...attachments.services import EVIDENCE, store
-            from ..services.common import require_active_campaign, require_open_enrolment
 
             require_active_campaign(enrolment.campaign)
             require_open_enrolment(enrolment)

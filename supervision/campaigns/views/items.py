@@ -21,8 +21,15 @@ from ...estates.models import Estate
 from ...extensions import db
 from ...i18n import in_chinese
 from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
-from ..models import (ItemSource, ItemState, ItemTransition, RectificationItem, RectificationNotice,
-                      ResponsibleParty, Severity)
+from ..models import (
+    ItemSource,
+    ItemState,
+    ItemTransition,
+    RectificationItem,
+    RectificationNotice,
+    ResponsibleParty,
+    Severity,
+)
 from ..services import items as item_service
 from . import bp
 from ._helpers import arg_int, drop_scoped_filters, enum_or_none, value_of, visible_campaign_choices

@@ -20,7 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...audit.services import record
+from ...campaigns.models import ItemState, RectificationItem  # noqa: N817
+from ...campaigns.models import RectificationItem as I
+from ...campaigns.services.items import responsible_users
 from ...extensions import db
+from ...notifications.services import notify, street_users
+from ...reports.models import WeeklyReport
+from ...reports.weeks import due_at_for
 from ..timeutil import local_today, to_local, utcnow
 from ..workdays import add_workdays
 
@@ -51,8 +57,6 @@ class Plan:
 
 def plan(years: list[int]) -> Plan:
     """Before the change: the items and reports whose dates the change may move."""
-    from ...campaigns.models import ItemState, RectificationItem as I  # noqa: N817
-    from ...reports.models import WeeklyReport
 
     today = local_today()
     first, last = min(years), max(years)
@@ -72,9 +76,6 @@ def plan(years: list[int]) -> Plan:
 
 def apply(plan: Plan, *, actor) -> list[Moved]:
     """After the change (flushed): move what the new arrangement moves; audit and notify each."""
-    from ...campaigns.models import RectificationItem
-    from ...reports.models import WeeklyReport
-    from ...reports.weeks import due_at_for
 
     moved = []
     for item_id, start, old in plan.items:
@@ -104,8 +105,6 @@ def apply(plan: Plan, *, actor) -> list[Moved]:
 
 
 def _notify_item(item, old: date, new: date) -> None:
-    from ...campaigns.services.items import responsible_users
-    from ...notifications.services import notify
 
     notify(responsible_users(item), kind="deadline_moved",
            title=_("节假日安排调整：整改事项 #%(id)s 的整改期限%(dir)s至 %(new)s", id=item.id,
@@ -116,7 +115,6 @@ def _notify_item(item, old: date, new: date) -> None:
 
 
 def _notify_report(report, old: datetime, new: datetime) -> None:
-    from ...notifications.services import notify, street_users
 
     fmt = "%Y-%m-%d %H:%M"
     notify(street_users(report.street_id), kind="report_due_moved",

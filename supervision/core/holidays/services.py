@@ -18,6 +18,7 @@ from ...extensions import db
 from ..errors import DomainError
 from ..timeutil import local_today, utcnow
 from ..workdays import HOLIDAY_NAMES
+from . import recompute
 from .models import DayKind, HolidayDay, HolidaySource, HolidayYear
 
 FIRST_SEEDED_YEAR = 2020  # older years matter to nothing the system computes
@@ -96,7 +97,6 @@ def _snapshot(row: HolidayYear | None) -> dict:
 def set_year(year: int, days: list[DayInput], *, actor, notice: str | None = None,
              source: HolidaySource = HolidaySource.ADMIN) -> ChangeResult:
     """Enter or replace ``year``'s whole arrangement (the Excel import, or a first entry)."""
-    from . import recompute
 
     _validate(year, days)
     row = db.session.get(HolidayYear, year)

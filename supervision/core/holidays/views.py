@@ -1,6 +1,8 @@
 """节假日安排: the admin's pages under /admin/holidays (list years, edit a year, Excel import)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -69,7 +71,6 @@ def add_day(year: int):
 @bp.post("/<int:year>/days/<day>/remove")
 @scope.role_required(ADMIN)
 def remove_day(year: int, day: str):
-    from datetime import date
 
     try:
         parsed = date.fromisoformat(day)

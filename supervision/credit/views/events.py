@@ -16,8 +16,8 @@ from ...core.pagination import paginate
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response, render_pdf
 from ...extensions import db
-from ...regions.services import bureau_name
 from ...i18n import in_chinese
+from ...regions.services import bureau_name
 from .. import options, scoring, services
 from ..forms import CompanyChoiceForm, DecideForm, EventFilterForm, EventForm, EvidenceForm, ObjectionForm, RevokeForm
 from ..models import (

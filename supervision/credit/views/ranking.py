@@ -14,11 +14,11 @@ from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.pdf import pdf_response, render_pdf
 from ...i18n import in_chinese
+from ...regions.services import bureau_name
 from .. import company_file, services, standings
 from .. import publication as publication_services
 from ..forms import RankingFilterForm
 from . import bp
-from ...regions.services import bureau_name
 from ._helpers import _as_of_arg
 
 # --- ranking -----------------------------------------------------------------

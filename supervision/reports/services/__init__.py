@@ -17,19 +17,54 @@ Everything is re-exported here, so ``from supervision.reports import services`` 
 from __future__ import annotations
 
 from ..figures import figures_by_street, street_week_figures
-from .bulletin import (HIGHLIGHT_LENGTH, Bulletin, BulletinRow, bulletin, bulletin_columns, bulletin_plain,
-                       bulletin_workbook, chinese_number, latest_closed_week, paragraphs, trim)
-from .grid import (OVERVIEW_CAMPAIGN_CHOICES, Cell, CellStatus, Grid, GridRow, cell_status, overview_campaign,
-                   overview_campaigns, report_grid, report_status_of)
+from .bulletin import (
+                       HIGHLIGHT_LENGTH,
+                       Bulletin,
+                       BulletinRow,
+                       bulletin,
+                       bulletin_columns,
+                       bulletin_plain,
+                       bulletin_workbook,
+                       chinese_number,
+                       latest_closed_week,
+                       paragraphs,
+                       trim,
+)
+from .grid import (
+                       OVERVIEW_CAMPAIGN_CHOICES,
+                       Cell,
+                       CellStatus,
+                       Grid,
+                       GridRow,
+                       cell_status,
+                       overview_campaign,
+                       overview_campaigns,
+                       report_grid,
+                       report_status_of,
+)
 from .links import cell_link, overview_link, report_link, site_path
 from .lists import Duty, overdue_cells_for_street, reporting_campaigns, reports_statement, street_duties
 from .periods import StreetSpan, campaign_period, campaign_weeks, grid_street_spans, is_expected, street_spans
 from .punctuality import Punctuality, PunctualitySummary, punctuality, recent_punctuality
 from .reminders import MISSING_LOOKBACK, RemindResult, remind
 from .snapshot import figures_shown, shows_saved_figures
-from .workflow import (ATTACHMENT_KINDS, ATTACHMENT_PURPOSE, EDIT_FIELDS, add_attachments, blank_entered,
-                       ensure_editable, find_report, merged_entered, missing_for_submission, remove_attachment,
-                       report_attachments, return_report, save_report, start_report, submit_report)
+from .workflow import (
+                       ATTACHMENT_KINDS,
+                       ATTACHMENT_PURPOSE,
+                       EDIT_FIELDS,
+                       add_attachments,
+                       blank_entered,
+                       ensure_editable,
+                       find_report,
+                       merged_entered,
+                       missing_for_submission,
+                       remove_attachment,
+                       report_attachments,
+                       return_report,
+                       save_report,
+                       start_report,
+                       submit_report,
+)
 
 __all__ = [
     "ATTACHMENT_KINDS", "ATTACHMENT_PURPOSE", "EDIT_FIELDS", "HIGHLIGHT_LENGTH", "MISSING_LOOKBACK",
