@@ -1,12 +1,26 @@
 """物业监管 — property-management supervision for district housing bureaus."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import (
+    cli,
+    errors,
+    models,  # noqa: F401  (every model, before the metadata is used)
+    security,
+    templating,
+)
+from .auth.session import init_login
 from .config import PROJECT_ROOT, default_config, engine_options, load_secret_key
+from .core.converters import IdConverter
+from .extensions import babel, bootstrap, csrf, db, limiter, migrate
+from .i18n import select_locale, select_timezone
 
 # Feature blueprints, in the order their navigation appears.
 BLUEPRINTS = (
@@ -48,11 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
 
     if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
-
-    from .core.converters import IdConverter
 
     app.url_map.converters["int"] = IdConverter
     register_extensions(app)
@@ -65,11 +75,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (every model, before the metadata is used)
-    from .auth.session import init_login
-    from .extensions import babel, bootstrap, csrf, db, limiter, migrate
-    from .i18n import select_locale, select_timezone
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -81,9 +86,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import importlib
-    import importlib.util
-
     for module_name in BLUEPRINTS:
         if importlib.util.find_spec(module_name) is None:
             continue  # a feature not built yet
@@ -99,25 +101,17 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import register
-
-    register(app)
+    errors.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .templating import register
-
-    register(app)
+    templating.register(app)
 
 
 def register_security_headers(app: Flask) -> None:
-    from .security import add_security_headers, refuse_nul_characters
-
-    app.before_request(refuse_nul_characters)
-    app.after_request(add_security_headers)
+    app.before_request(security.refuse_nul_characters)
+    app.after_request(security.add_security_headers)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import register
-
-    register(app)
+    cli.register(app)

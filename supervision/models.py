@@ -36,10 +36,10 @@ from .credit.models import (  # noqa: F401
     CreditRuleSet,
     CreditRuleSetYear,
 )
-from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .estates.management import EstateManagement  # noqa: F401
+from .estates.models import Estate, OwnersCommittee  # noqa: F401
+from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .targets.models import Target, TargetSnapshot  # noqa: F401
-from .jobs.models import Job  # noqa: F401

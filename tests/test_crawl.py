@@ -25,8 +25,16 @@ from supervision.api.services import create_token
 from supervision.attachments.models import Attachment
 from supervision.auth.models import User
 from supervision.auth.roles import Role
-from supervision.campaigns.models import (Acceptance, Campaign, ChecklistTemplate, Enrolment, RectificationItem,
-                                          RectificationNotice, SelfInspection, SpotCheck)
+from supervision.campaigns.models import (
+    Acceptance,
+    Campaign,
+    ChecklistTemplate,
+    Enrolment,
+    RectificationItem,
+    RectificationNotice,
+    SelfInspection,
+    SpotCheck,
+)
 from supervision.companies.models import Certificate, Company, Position, Staff
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.estates.models import Estate

@@ -21,8 +21,9 @@ def test_header_shows_unread_and_user_sees_only_own(login_as, world):
     html = client.get("/notifications/").get_data(as_text=True)
     assert "给科员的通知" in html and "给管理员的通知" not in html
     assert 'data-testid="unread-count">1<' in html
-    from supervision.notifications.models import Notification
     from sqlalchemy import select
+
+    from supervision.notifications.models import Notification
 
     mine = db.session.scalar(select(Notification).where(Notification.user_id == world.officer.id))
     other = db.session.scalar(select(Notification).where(Notification.user_id == world.admin.id))

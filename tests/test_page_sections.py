@@ -1,11 +1,10 @@
 """Features add sections to the estate and company pages, each in its user's scope."""
 from __future__ import annotations
 
-from tests.campaigns.factories import enrol, gen_campaign, gen_item
-from tests.credit.factories import gen_event, rules
-
 from supervision.core.timeutil import local_today
 from supervision.extensions import db
+from tests.campaigns.factories import enrol, gen_campaign, gen_item
+from tests.credit.factories import gen_event, rules
 
 
 def _setup(world):

@@ -35,9 +35,12 @@ from enum import Enum
 from fractions import Fraction
 from types import FunctionType, MappingProxyType
 
+from flask import current_app
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from sqlalchemy import BigInteger, String, Table, event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import visitors
@@ -98,10 +101,7 @@ def current(topic: str, session: Session | None = None) -> int | None:
 def bump(connection, topic: str) -> None:
     """Change the topic's generation now, inside the connection's transaction."""
     start = secrets.randbits(62)
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(DataGeneration.__table__).values(topic=topic, value=start)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["topic"], set_={"value": DataGeneration.__table__.c.value + 1}))
@@ -182,8 +182,6 @@ def cached(topic: str, name: str, size: int, key: tuple, compute):
       topic names raises ``UndeclaredInput`` (a change to it would not change the generation, and
       stale figures would be served).
     """
-    from flask import current_app
-
     def checked():
         if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
             return freeze(compute())

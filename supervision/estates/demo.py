@@ -20,6 +20,8 @@ from ..core.timeutil import local_today
 from ..extensions import db
 from ..regions.models import District, Street
 from ..seeding import load_json
+from . import handover as management
+from .management import EstateManagement, StartMethod
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee, PropertyType
 from .services import add_years, formation_due_date
 
@@ -146,9 +148,6 @@ def seed_demo(rng: random.Random) -> None:
 def _seed_management(today) -> None:
     """A first management period for every estate without one (from three years ago), and one handover:
     the first estate of 东城街道 with a company other than the demo company changed company 40 days ago."""
-    from . import handover as management
-    from .management import EstateManagement, StartMethod
-
     with_history = set(db.session.scalars(select(EstateManagement.estate_id).distinct()))
     estates = list(db.session.scalars(select(Estate).order_by(Estate.id)))
     started = today - timedelta(days=3 * 365)

@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
 from supervision.companies.models import Position
+from supervision.core.timeutil import local_today
 from supervision.extensions import db
 from supervision.targets.indicators import get_indicator, measure_total
-from supervision.core.timeutil import local_today
 
 from ..companies.factories import gen_certified, gen_reference
 from ..factories import gen_staff

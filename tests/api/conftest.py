@@ -3,9 +3,9 @@ estate1 (street1, company1) enrolled, an item, the company's self-inspection sta
 weekly report of this week, and the credit rules; a bearer token per user."""
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from supervision.api.models import ApiToken
 from supervision.api.services import _hash, create_token
@@ -16,13 +16,12 @@ from supervision.extensions import db
 
 @pytest.fixture
 def district(world):
+    from supervision.campaigns.services import self_inspection as si_service
+    from supervision.reports.weeks import Week
     from tests.campaigns.factories import enrol, gen_campaign, gen_item
     from tests.companies.factories import gen_certified, gen_reference
     from tests.credit.factories import rules
     from tests.reports.factories import gen_report
-
-    from supervision.campaigns.services import self_inspection as si_service
-    from supervision.reports.weeks import Week
 
     reference = gen_reference()
     world.staff = gen_certified(world.company1, reference.electrician, reference.electrician_cert, world.estate1)

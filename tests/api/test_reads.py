@@ -32,9 +32,8 @@ def test_estate_filters_and_pagination(client, district, bearer):
 
 
 def test_item_and_enrolment_filters(client, district, bearer):
-    from tests.campaigns.factories import gen_item
-
     from supervision.campaigns.models import ResponsibleParty
+    from tests.campaigns.factories import gen_item
 
     w = district
     headers = bearer(w.officer)

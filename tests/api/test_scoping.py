@@ -89,16 +89,17 @@ WRITES = [
 
 
 def _write(client, district, headers, path, method):
-    from tests.campaigns.factories import PDF_BYTES, jpeg_bytes
     import io
+
+    from tests.campaigns.factories import PDF_BYTES, jpeg_bytes
 
     w = district
     if path.endswith("/scan"):
         return client.post(path, headers=headers, data={"file": (io.BytesIO(PDF_BYTES), "盖章.pdf")},
                            content_type="multipart/form-data", csrf=False)
     if path.endswith("/answer"):
-        from tests.campaigns.factories import gen_item
         from supervision.extensions import db
+        from tests.campaigns.factories import gen_item
 
         item = gen_item(w.enrolment, actor=w.officer)
         db.session.commit()

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.campaigns.models import (ChecklistKind, ItemSource, ItemState, RectificationItem,
-                                          SelfInspectionStatus)
+from supervision.campaigns.models import ChecklistKind, ItemSource, ItemState, RectificationItem, SelfInspectionStatus
 from supervision.core.timeutil import utcnow
 from supervision.extensions import db
 from supervision.reports.models import ReportStatus

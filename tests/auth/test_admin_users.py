@@ -70,9 +70,10 @@ def test_admin_cannot_disable_self(login_as, world):
 
 
 def test_reset_password_unlocks_and_forces_a_change(login_as, world, app):
+    from datetime import timedelta
+
     from supervision.auth.models import LoginThrottle
     from supervision.core.timeutil import utcnow
-    from datetime import timedelta
 
     db.session.add(LoginThrottle(username="officer", address="127.0.0.1", failures=7,
                                  blocked_until=utcnow() + timedelta(minutes=10), last_failure_at=utcnow()))

@@ -6,11 +6,11 @@ from flask_login import login_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from supervision.auth import scope
-from supervision.extensions import db
 from supervision.auth.models import User
 from supervision.auth.roles import BUREAU
 from supervision.companies.models import Company, Staff
 from supervision.estates.models import Estate
+from supervision.extensions import db
 
 from ..factories import gen_position, gen_staff
 

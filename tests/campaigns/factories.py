@@ -9,8 +9,17 @@ from sqlalchemy import select
 
 from supervision.attachments.services import store_bytes
 from supervision.campaigns import reference
-from supervision.campaigns.models import (Campaign, CampaignScheme, CampaignStatus, ChecklistTemplate, Enrolment,
-                                          ItemSource, ItemState, ResponsibleParty, Severity)
+from supervision.campaigns.models import (
+    Campaign,
+    CampaignScheme,
+    CampaignStatus,
+    ChecklistTemplate,
+    Enrolment,
+    ItemSource,
+    ItemState,
+    ResponsibleParty,
+    Severity,
+)
 from supervision.campaigns.services import campaigns, enrolment, items
 from supervision.core.timeutil import local_today
 from supervision.extensions import db

@@ -8,8 +8,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from supervision.campaigns.models import (Acceptance, AcceptanceVerdict, EnrolmentStatus, ItemState, PhaseKind,
-                                          RectificationNotice)
+from supervision.campaigns.models import (
+    Acceptance,
+    AcceptanceVerdict,
+    EnrolmentStatus,
+    ItemState,
+    PhaseKind,
+    RectificationNotice,
+)
 from supervision.campaigns.services import acceptance, notices
 from supervision.campaigns.services.acceptance import ItemVerdictInput
 from supervision.campaigns.services.survey import record_survey

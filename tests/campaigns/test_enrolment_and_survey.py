@@ -11,9 +11,21 @@ from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
 from supervision.campaigns import reference
-from supervision.campaigns.models import (Campaign, CampaignPhase, CampaignScheme, CampaignStatus, ChecklistItem,
-                                          Enrolment, EnrolmentStatus, ItemSource, ItemState, PhaseKind,
-                                          RectificationItem, ResponsibleParty, SchemePhase)
+from supervision.campaigns.models import (
+    Campaign,
+    CampaignPhase,
+    CampaignScheme,
+    CampaignStatus,
+    ChecklistItem,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    ResponsibleParty,
+    SchemePhase,
+)
 from supervision.campaigns.services import enrolment as enrolment_service
 from supervision.campaigns.services.campaigns import phase_warnings
 from supervision.campaigns.services.survey import ProblemInput, record_survey
@@ -23,8 +35,8 @@ from supervision.estates.models import Estate, ManagementMode
 from supervision.extensions import db
 from supervision.seeding import SEEDS_DIR
 
-from . import factories as f
 from ..factories import gen_company, gen_estate
+from . import factories as f
 
 K = PhaseKind
 

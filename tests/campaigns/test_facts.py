@@ -6,8 +6,15 @@ from datetime import date, datetime, timedelta
 import time_machine
 from sqlalchemy import func, select
 
-from supervision.campaigns.models import (AcceptanceVerdict, Campaign, CampaignStatus, Enrolment, EnrolmentStatus,
-                                          ItemState, RectificationItem)
+from supervision.campaigns.models import (
+    AcceptanceVerdict,
+    Campaign,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ItemState,
+    RectificationItem,
+)
 from supervision.campaigns.services import acceptance, facts, progress, self_inspection
 from supervision.campaigns.services.survey import record_survey
 from supervision.core.timeutil import LOCAL_TZ

@@ -8,8 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.campaigns.models import (ItemSource, ItemState, ItemTransition, RectificationItem,
-                                          ResponsibleParty, Severity)
+from supervision.campaigns.models import (
+    ItemSource,
+    ItemState,
+    ItemTransition,
+    RectificationItem,
+    ResponsibleParty,
+    Severity,
+)
 from supervision.campaigns.services import items, notices
 from supervision.core.errors import DomainError, TransitionError
 from supervision.core.timeutil import local_today, utcnow

@@ -6,19 +6,25 @@ import re
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
-from supervision.campaigns.models import (AcceptanceVerdict, EnrolmentStage, ItemSource, ItemState, PhaseKind,
-                                          RectificationItem)
-from supervision.campaigns.services import acceptance, enrolment as enrolment_service, progress, self_inspection
+from supervision.campaigns.models import (
+    AcceptanceVerdict,
+    EnrolmentStage,
+    ItemSource,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+)
+from supervision.campaigns.services import acceptance, progress, self_inspection
+from supervision.campaigns.services import enrolment as enrolment_service
 from supervision.campaigns.services.survey import ProblemInput, record_survey
 from supervision.core.timeutil import local_today
 from supervision.estates.models import ManagementMode
 from supervision.extensions import db
 
-from . import factories as f
 from ..factories import gen_estate
+from . import factories as f
 
 Stage = EnrolmentStage
 
@@ -170,8 +176,13 @@ def test_campaign_page_counts_agree_with_each_enrolments_stage(running, count_qu
     from collections import Counter
     from itertools import product
 
-    from supervision.campaigns.models import (EnrolmentStatus, ResponsibleParty, SelfInspection,
-                                              SelfInspectionStatus, SurveyRecord)
+    from supervision.campaigns.models import (
+        EnrolmentStatus,
+        ResponsibleParty,
+        SelfInspection,
+        SelfInspectionStatus,
+        SurveyRecord,
+    )
 
     w = running
     statuses = (EnrolmentStatus.ACTIVE, EnrolmentStatus.CLOSED, EnrolmentStatus.WITHDRAWN)

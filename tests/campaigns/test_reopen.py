@@ -8,8 +8,14 @@ import time_machine
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.campaigns.models import (Acceptance, AcceptanceVerdict, CampaignStatus, EnrolmentStatus, ItemState,
-                                          ItemTransition)
+from supervision.campaigns.models import (
+    Acceptance,
+    AcceptanceVerdict,
+    CampaignStatus,
+    EnrolmentStatus,
+    ItemState,
+    ItemTransition,
+)
 from supervision.campaigns.services import acceptance, campaigns, facts, items, progress
 from supervision.campaigns.services.acceptance import ItemVerdictInput
 from supervision.campaigns.services.survey import record_survey

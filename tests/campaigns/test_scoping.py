@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import pytest
+
 from supervision.auth import scope
-from supervision.campaigns.models import (Campaign, CampaignStatus, Enrolment, ItemState, RectificationItem,
-                                          ResponsibleParty)
+from supervision.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Enrolment,
+    ItemState,
+    RectificationItem,
+    ResponsibleParty,
+)
 from supervision.extensions import db
 
 from . import factories as f
@@ -43,8 +50,9 @@ def test_a_company_cannot_see_or_answer_another_companys_items(app, scoped, logi
     assert f"#{w.item1.id}<" in listing and f"#{w.item2.id}<" not in listing
     export = client.get("/campaigns/items/export.xlsx")
     assert export.status_code == 200
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [w.item1.id]

@@ -8,8 +8,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from supervision.campaigns.models import (ChecklistItem, ChecklistKind, ItemSource, RectificationItem,
-                                          SelfInspectionStatus, Severity)
+from supervision.campaigns.models import (
+    ChecklistItem,
+    ChecklistKind,
+    ItemSource,
+    RectificationItem,
+    SelfInspectionStatus,
+    Severity,
+)
 from supervision.campaigns.services import self_inspection as si_service
 from supervision.core.errors import DomainError
 from supervision.extensions import db

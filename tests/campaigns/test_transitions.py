@@ -110,8 +110,9 @@ def test_reopen_counts_and_clears_the_acceptance(running):
 
 def test_answer_form_starts_and_submits_in_one_go(running):
     item = f.gen_item(running.enrolment1, actor=running.officer)
-    from werkzeug.datastructures import FileStorage
     import io
+
+    from werkzeug.datastructures import FileStorage
 
     upload = FileStorage(io.BytesIO(f.jpeg_bytes()), filename="after.jpg")
     items.submit_answer(item, actor=running.company_user, response="已清理", files=[upload],

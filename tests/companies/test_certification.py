@@ -5,8 +5,12 @@ from datetime import date
 
 import pytest
 
-from supervision.companies.services import (certificate_state, certification_rate, certification_rates,
-                                            staff_is_qualified)
+from supervision.companies.services import (
+    certificate_state,
+    certification_rate,
+    certification_rates,
+    staff_is_qualified,
+)
 from supervision.extensions import db
 
 from ..factories import gen_company, gen_estate

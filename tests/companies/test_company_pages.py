@@ -8,8 +8,8 @@ import time_machine
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.companies.models import Company, QualificationGrade
 from supervision.companies.credit_code import make_credit_code
+from supervision.companies.models import Company, QualificationGrade
 from supervision.extensions import db
 
 from ..factories import gen_company, gen_estate

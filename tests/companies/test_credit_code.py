@@ -5,8 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supervision.companies.credit_code import (ALPHABET, check_character, credit_code_error, is_valid_credit_code,
-                                               make_credit_code)
+from supervision.companies.credit_code import (
+    ALPHABET,
+    check_character,
+    credit_code_error,
+    is_valid_credit_code,
+    make_credit_code,
+)
 
 # Published codes of real organisations (from their business licences / public registries).
 REAL_CODES = [

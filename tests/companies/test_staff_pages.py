@@ -127,8 +127,9 @@ def test_certificate_reminders_go_to_the_company_once(runner, world):
     from supervision.notifications.models import Notification
 
     ref = gen_reference()
-    from supervision.core.timeutil import local_today
     from datetime import timedelta
+
+    from supervision.core.timeutil import local_today
 
     gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1,
                   expires_on=local_today() + timedelta(days=30))

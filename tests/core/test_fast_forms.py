@@ -9,7 +9,8 @@ from wtforms import SelectField as WTFormsSelectField
 from wtforms import StringField
 from wtforms.fields.core import Label
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import Select, TextInput, html_params as wtforms_html_params
+from wtforms.widgets import Select, TextInput
+from wtforms.widgets import html_params as wtforms_html_params
 
 from supervision.core.choices import options
 from supervision.core.forms import FastLabel, FastSelect, FastTextInput, FilterForm, html_params

@@ -13,8 +13,8 @@ from supervision.audit.models import AuditLog
 from supervision.core import workdays
 from supervision.core.holidays import services
 from supervision.core.holidays.models import DayKind, HolidayDay, HolidayYear
-from supervision.core.holidays.spreadsheet import template_bytes
 from supervision.core.holidays.services import DayInput
+from supervision.core.holidays.spreadsheet import template_bytes
 from supervision.extensions import db
 from supervision.notifications.models import Notification
 from supervision.reports.weeks import Week, due_date, due_wording, no_workday

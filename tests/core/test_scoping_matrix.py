@@ -23,14 +23,36 @@ from supervision.attachments.models import OWNER_TYPES, Attachment
 from supervision.audit.models import AuditLog
 from supervision.auth import scope
 from supervision.auth.models import User, UserSession
-from supervision.campaigns.models import (Acceptance, AcceptanceVerdict, Campaign, CampaignStatus, ChecklistItem,
-                                          ChecklistKind, ChecklistTemplate, Enrolment, RectificationItem,
-                                          RectificationNotice, SelfInspection, SelfInspectionAnswer, SpotCheck,
-                                          SurveyRecord)
+from supervision.campaigns.models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Campaign,
+    CampaignStatus,
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
+    Enrolment,
+    RectificationItem,
+    RectificationNotice,
+    SelfInspection,
+    SelfInspectionAnswer,
+    SpotCheck,
+    SurveyRecord,
+)
 from supervision.companies.models import Certificate, Company, Staff
-from supervision.credit.models import (CreditClue, CreditEvent, CreditGrade, CreditObjection, CreditPublication,
-                                       CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet,
-                                       CreditRuleSetYear, EventStatus)
+from supervision.credit.models import (
+    CreditClue,
+    CreditEvent,
+    CreditGrade,
+    CreditObjection,
+    CreditPublication,
+    CreditPublicationRow,
+    CreditRuleItem,
+    CreditRulePart,
+    CreditRuleSet,
+    CreditRuleSetYear,
+    EventStatus,
+)
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
@@ -44,8 +66,17 @@ from supervision.targets.models import Target, TargetSnapshot
 from ..credit.factories import gen_event, rules
 from ..estates.factories import gen_committee
 from ..factories import gen_certificate, gen_certificate_type, gen_position, gen_staff
-from ..reports.factories import (gen_acceptance, gen_campaign, gen_enrolment, gen_item, gen_report, gen_self_inspection,
-                                 gen_survey, local, utc)
+from ..reports.factories import (
+    gen_acceptance,
+    gen_campaign,
+    gen_enrolment,
+    gen_item,
+    gen_report,
+    gen_self_inspection,
+    gen_survey,
+    local,
+    utc,
+)
 from ..targets.factories import gen_snapshot, gen_target
 
 _n = itertools.count(1)

@@ -5,8 +5,15 @@ from sqlalchemy import func, select
 
 from supervision.companies.models import Company
 from supervision.credit import company_file
-from supervision.credit.models import (ClueStatus, CreditClue, CreditEvent, CreditObjection, CreditPublication,
-                                       EventStatus, ObjectionStatus)
+from supervision.credit.models import (
+    ClueStatus,
+    CreditClue,
+    CreditEvent,
+    CreditObjection,
+    CreditPublication,
+    EventStatus,
+    ObjectionStatus,
+)
 from supervision.extensions import db
 
 from ..factories import gen_company

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from supervision.credit import company_file, services
-from supervision.credit.publication import publish
 from supervision.credit.models import CreditEvent, CreditPublication, CreditPublicationRow
+from supervision.credit.publication import publish
 from supervision.extensions import db
 
 from ..factories import gen_company

@@ -1,7 +1,7 @@
 """Who managed an estate, and when: the management history and the handover (交接)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import select

@@ -4,10 +4,23 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta, timezone
 
-from supervision.campaigns.models import (Acceptance, AcceptanceVerdict, Campaign, CampaignPhase, CampaignStatus,
-                                          ChecklistTemplate, Enrolment, EnrolmentStatus, ItemSource, ItemState,
-                                          PhaseKind, RectificationItem, SelfInspection, SelfInspectionStatus,
-                                          SurveyRecord)
+from supervision.campaigns.models import (
+    Acceptance,
+    AcceptanceVerdict,
+    Campaign,
+    CampaignPhase,
+    CampaignStatus,
+    ChecklistTemplate,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    SelfInspection,
+    SelfInspectionStatus,
+    SurveyRecord,
+)
 from supervision.core.timeutil import LOCAL_TZ
 from supervision.extensions import db
 from supervision.reports.models import ReportStatus, WeeklyReport

@@ -13,9 +13,14 @@ from pypdf import PdfReader
 from supervision.attachments.services import PDF, store_bytes
 from supervision.extensions import db
 from supervision.reports import services
-from supervision.reports.services.bulletin import bulletin_plain, bulletin_workbook, chinese_number, paragraphs
 from supervision.reports.models import ReportStatus
-from supervision.reports.services.bulletin import HIGHLIGHT_LENGTH
+from supervision.reports.services.bulletin import (
+    HIGHLIGHT_LENGTH,
+    bulletin_plain,
+    bulletin_workbook,
+    chinese_number,
+    paragraphs,
+)
 from supervision.reports.weeks import Week
 
 from ..factories import gen_estate, gen_street, gen_user

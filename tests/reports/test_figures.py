@@ -5,13 +5,25 @@ from datetime import date
 
 from supervision.campaigns.models import AcceptanceVerdict, EnrolmentStatus
 from supervision.extensions import db
-from supervision.reports.figures import (DEFAULT_REPORT_FIGURES, figure_definitions, figures_by_street,
-                                         street_week_figures)
+from supervision.reports.figures import (
+    DEFAULT_REPORT_FIGURES,
+    figure_definitions,
+    figures_by_street,
+    street_week_figures,
+)
 from supervision.reports.weeks import Week
 
 from ..factories import gen_estate
-from .factories import (gen_acceptance, gen_campaign, gen_enrolment, gen_item, gen_self_inspection, gen_survey,
-                        local, utc)
+from .factories import (
+    gen_acceptance,
+    gen_campaign,
+    gen_enrolment,
+    gen_item,
+    gen_self_inspection,
+    gen_survey,
+    local,
+    utc,
+)
 
 W39 = Week(2026, 39)  # Mon 21 – Sun 27 September 2026
 AFTER = utc(local(2026, 10, 15))

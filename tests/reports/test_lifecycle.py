@@ -11,10 +11,10 @@ from supervision.audit.models import AuditLog
 from supervision.core.errors import DomainError, TransitionError
 from supervision.extensions import db
 from supervision.notifications.models import Notification
+from supervision.regions.models import Street
 from supervision.reports import services
 from supervision.reports.models import ReportStatus
 from supervision.reports.services import CellStatus
-from supervision.regions.models import Street
 from supervision.reports.weeks import Week
 
 from .factories import campaign_world, gen_item, gen_survey, local, utc

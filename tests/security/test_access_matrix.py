@@ -9,6 +9,7 @@ import io
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from supervision import create_app
 from supervision.api.services import create_token
@@ -18,7 +19,6 @@ from supervision.extensions import db
 from supervision.jobs.models import Job
 from supervision.jobs.services import result_dir
 from supervision.notifications.services import notify
-from sqlalchemy import select
 
 from .access_table import ACCESS, EXEMPT, LOGIN, ROLES
 
@@ -38,12 +38,6 @@ def _jpeg() -> bytes:
 def matrix(world):
     """The world plus one object of every kind a URL can name, all inside the
     street1 / company1 scope (the "own" objects of the street and company users)."""
-    from tests.campaigns.factories import enrol, gen_campaign, gen_item
-    from tests.companies.factories import gen_certified, gen_reference
-    from tests.credit.factories import gen_event, rules
-    from tests.estates.factories import gen_committee
-    from tests.reports.factories import gen_report
-
     from supervision.campaigns.models import Acceptance, AcceptanceVerdict, SpotCheck
     from supervision.campaigns.services import notices
     from supervision.campaigns.services import self_inspection as self_inspections
@@ -51,6 +45,11 @@ def matrix(world):
     from supervision.credit import clues as credit_clues
     from supervision.credit import publication as credit_publication
     from supervision.reports.weeks import Week
+    from tests.campaigns.factories import enrol, gen_campaign, gen_item
+    from tests.companies.factories import gen_certified, gen_reference
+    from tests.credit.factories import gen_event, rules
+    from tests.estates.factories import gen_committee
+    from tests.reports.factories import gen_report
 
     today = local_today()
     reference = gen_reference()

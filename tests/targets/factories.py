@@ -4,8 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from supervision.campaigns.models import (Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemSource, ItemState,
-                                          RectificationItem)
+from supervision.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ItemSource,
+    ItemState,
+    RectificationItem,
+)
 from supervision.core.timeutil import LOCAL_TZ
 from supervision.estates.models import OwnersCommittee
 from supervision.extensions import db

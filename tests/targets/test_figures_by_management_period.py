@@ -9,7 +9,7 @@ from supervision.core.timeutil import LOCAL_TZ
 from supervision.estates import handover as management
 from supervision.estates.models import ManagementMode
 from supervision.extensions import db
-from supervision.targets.indicators import Counts, get_indicator, gap_rows, measure_total
+from supervision.targets.indicators import Counts, gap_rows, get_indicator, measure_total
 
 from ..estates.factories import gen_committee
 

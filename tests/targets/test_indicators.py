@@ -13,11 +13,18 @@ from supervision.extensions import db
 from supervision.reports.models import ReportStatus, WeeklyReport
 from supervision.reports.weeks import Week
 from supervision.targets import indicators
-from supervision.targets.indicators import (Counts, all_indicators, gap_rows, get_indicator, measure, measure_many,
-                                           measure_total)
+from supervision.targets.indicators import (
+    Counts,
+    all_indicators,
+    gap_rows,
+    get_indicator,
+    measure,
+    measure_many,
+    measure_total,
+)
 
 from ..factories import gen_certificate, gen_company, gen_estate, gen_staff
-from .factories import (commit, gen_campaign, gen_cert_posts, gen_committee, gen_enrolment, gen_item, local)
+from .factories import commit, gen_campaign, gen_cert_posts, gen_committee, gen_enrolment, gen_item, local
 
 DAY = date(2026, 6, 15)
 

@@ -10,8 +10,15 @@ import time_machine
 from supervision.core.timeutil import LOCAL_TZ
 from supervision.estates.models import CommitteeStatus
 from supervision.targets.indicators import get_indicator
-from supervision.targets.services import (Status, as_percent, expected_value, judge, scorecard, threshold_percent,
-                                          year_elapsed)
+from supervision.targets.services import (
+    Status,
+    as_percent,
+    expected_value,
+    judge,
+    scorecard,
+    threshold_percent,
+    year_elapsed,
+)
 
 from ..factories import gen_estate
 from .factories import commit, gen_committee, gen_snapshot, gen_target
