@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from supervision.config import ALLOW_PER_WORKER_LIMITS, env_flag, per_worker_limits  # noqa: E402
+from supervision.config import ALLOW_PER_WORKER_LIMITS, env_flag, per_worker_limits
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))

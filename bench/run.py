@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -213,7 +213,7 @@ def _pdf_pages(data: bytes) -> int:
         from pypdf import PdfReader
 
         return len(PdfReader(io.BytesIO(data)).pages)
-    except Exception:  # noqa: BLE001 — the page count is informative only
+    except Exception:
         return len(re.findall(rb"/Type\s*/Page[^s]", data))
 
 
@@ -316,7 +316,7 @@ def report(results: list[dict], args, elapsed: float) -> str:
     lines = [
         "# Scale benchmark results",
         "",
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python bench/run.py "
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/run.py "
         f"{' '.join(sys.argv[1:])}`".rstrip() + f" in {elapsed / 60:.1f} min; {args.requests} timed requests per page "
         "after 2 warm-up requests, through Flask's test client logged in as a bureau officer "
         "(see bench/README.md for how to read this).",

@@ -1,7 +1,7 @@
 """The audit log: one row per change of state, browsable by the administrator."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import time_machine
 from sqlalchemy import select
@@ -32,9 +32,9 @@ def test_record_flushes_a_new_object_to_get_its_id(world):
 
 
 def test_audit_page_filters_by_actor_object_and_date(login_as, world):
-    with time_machine.travel(datetime(2026, 5, 1, 3, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 5, 1, 3, tzinfo=UTC), tick=False):
         record("estate.update", world.estate1, actor=world.officer, after={"x": 1})
-    with time_machine.travel(datetime(2026, 6, 1, 3, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 6, 1, 3, tzinfo=UTC), tick=False):
         record("company.update", world.company1, actor=world.admin, after={"y": 2})
     db.session.commit()
     client = login_as(world.admin)

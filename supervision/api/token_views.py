@@ -25,7 +25,7 @@ def index():
     created = None
     if form.validate_on_submit():
         try:
-            token, created = services.create_token(current_user, name=form.name.data, days=form.days.data)
+            _token, created = services.create_token(current_user, name=form.name.data, days=form.days.data)
         except DomainError as error:
             if not apply_domain_error(form, error):
                 flash(error.message, "danger")

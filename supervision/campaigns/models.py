@@ -49,7 +49,7 @@ class CampaignScheme(db.Model):
     report_figures: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
-    phases: Mapped[list["SchemePhase"]] = relationship(
+    phases: Mapped[list[SchemePhase]] = relationship(
         back_populates="scheme", order_by="SchemePhase.position", cascade="all, delete-orphan"
     )
 
@@ -91,7 +91,7 @@ class ChecklistTemplate(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
 
-    items: Mapped[list["ChecklistItem"]] = relationship(
+    items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="template", order_by="ChecklistItem.position", cascade="all, delete-orphan"
     )
 
@@ -169,7 +169,7 @@ class Campaign(TimestampMixin, VersionedMixin, db.Model):
 
     scheme: Mapped[CampaignScheme | None] = relationship()
     checklist_template: Mapped[ChecklistTemplate | None] = relationship()
-    phases: Mapped[list["CampaignPhase"]] = relationship(
+    phases: Mapped[list[CampaignPhase]] = relationship(
         back_populates="campaign", order_by="CampaignPhase.position", cascade="all, delete-orphan"
     )
     created_by = relationship("User")
@@ -177,7 +177,7 @@ class Campaign(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-    def phase_of_kind(self, kind: PhaseKind) -> "CampaignPhase | None":
+    def phase_of_kind(self, kind: PhaseKind) -> CampaignPhase | None:
         return next((p for p in self.phases if p.kind is kind), None)
 
     # Streets and companies see a campaign once it has left the draft stage
@@ -249,8 +249,8 @@ class Enrolment(TimestampMixin, VersionedMixin, db.Model):
     estate = relationship("Estate")
     street = relationship("Street")
     company = relationship("Company")
-    survey: Mapped["SurveyRecord | None"] = relationship(back_populates="enrolment", uselist=False)
-    self_inspection: Mapped["SelfInspection | None"] = relationship(back_populates="enrolment", uselist=False)
+    survey: Mapped[SurveyRecord | None] = relationship(back_populates="enrolment", uselist=False)
+    self_inspection: Mapped[SelfInspection | None] = relationship(back_populates="enrolment", uselist=False)
 
     def __str__(self) -> str:
         return f"{self.campaign.name} · {self.estate.name}" if self.campaign and self.estate else "enrolment"
@@ -312,7 +312,7 @@ class SelfInspection(TimestampMixin, VersionedMixin, db.Model):
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="self_inspection")
     template: Mapped[ChecklistTemplate] = relationship()
-    answers: Mapped[list["SelfInspectionAnswer"]] = relationship(
+    answers: Mapped[list[SelfInspectionAnswer]] = relationship(
         back_populates="self_inspection", cascade="all, delete-orphan"
     )
 
@@ -397,7 +397,7 @@ class RectificationNotice(TimestampMixin, db.Model):
     street = relationship("Street")
     company = relationship("Company")
     issued_by = relationship("User")
-    items: Mapped[list["RectificationItem"]] = relationship(back_populates="notice", order_by="RectificationItem.id")
+    items: Mapped[list[RectificationItem]] = relationship(back_populates="notice", order_by="RectificationItem.id")
 
     def __str__(self) -> str:
         return self.number
@@ -461,7 +461,7 @@ class RectificationItem(TimestampMixin, VersionedMixin, db.Model):
     company = relationship("Company")
     opened_by = relationship("User", foreign_keys=[opened_by_id])
     notice: Mapped[RectificationNotice | None] = relationship(back_populates="items")
-    transitions: Mapped[list["ItemTransition"]] = relationship(
+    transitions: Mapped[list[ItemTransition]] = relationship(
         back_populates="item", order_by="ItemTransition.at", cascade="all, delete-orphan"
     )
 
@@ -542,7 +542,7 @@ class Acceptance(TimestampMixin, db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     inspected_by = relationship("User")
-    verdicts: Mapped[list["AcceptanceItemVerdict"]] = relationship(
+    verdicts: Mapped[list[AcceptanceItemVerdict]] = relationship(
         back_populates="acceptance", cascade="all, delete-orphan"
     )
 

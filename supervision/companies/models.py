@@ -111,7 +111,7 @@ class Staff(TimestampMixin, VersionedMixin, db.Model):
     company: Mapped[Company] = relationship(back_populates="staff")
     estate = relationship("Estate")
     position: Mapped[Position] = relationship()
-    certificates: Mapped[list["Certificate"]] = relationship(
+    certificates: Mapped[list[Certificate]] = relationship(
         back_populates="staff", order_by="Certificate.expires_on"
     )
 

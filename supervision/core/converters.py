@@ -11,6 +11,6 @@ class IdConverter(IntegerConverter):
     """``<int:…>`` bounded to the id range: a larger number is no route (404),
     rather than an overflow in the database driver (500)."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+    def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

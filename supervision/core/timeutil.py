@@ -1,14 +1,14 @@
 """Times are stored in UTC and shown in Asia/Shanghai."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_now() -> datetime:
@@ -23,7 +23,7 @@ def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ)
 
 
@@ -36,4 +36,4 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
     """The UTC instants at which a Shanghai calendar day starts and ends."""
     start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
     end = datetime.combine(day, time.max, tzinfo=LOCAL_TZ)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)

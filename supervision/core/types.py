@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 
@@ -18,12 +18,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Enum:

@@ -112,11 +112,11 @@ class CreditRuleSet(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    parts: Mapped[list["CreditRulePart"]] = relationship(
+    parts: Mapped[list[CreditRulePart]] = relationship(
         back_populates="rule_set", order_by="CreditRulePart.sort_order")
-    items: Mapped[list["CreditRuleItem"]] = relationship(
+    items: Mapped[list[CreditRuleItem]] = relationship(
         back_populates="rule_set", order_by="CreditRuleItem.sort_order")
-    grades: Mapped[list["CreditGrade"]] = relationship(
+    grades: Mapped[list[CreditGrade]] = relationship(
         back_populates="rule_set", order_by="CreditGrade.rank")
 
     def __str__(self) -> str:
@@ -124,7 +124,7 @@ class CreditRuleSet(db.Model):
 
     scope_clause = scoping.Everyone()  # the rules are public to every user
 
-    def grade(self, code: str | None) -> "CreditGrade | None":
+    def grade(self, code: str | None) -> CreditGrade | None:
         return next((g for g in self.grades if g.code == code), None)
 
     def override(self, kind: str) -> dict | None:
@@ -290,7 +290,7 @@ class CreditEvent(TimestampMixin, VersionedMixin, db.Model):
     item: Mapped[CreditRuleItem] = relationship()
     rule_set: Mapped[CreditRuleSet] = relationship()
     clue = relationship("CreditClue", foreign_keys=[clue_id], viewonly=True)
-    objection: Mapped["CreditObjection | None"] = relationship(back_populates="event", uselist=False)
+    objection: Mapped[CreditObjection | None] = relationship(back_populates="event", uselist=False)
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
     notified_by = relationship("User", foreign_keys=[notified_by_id])
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])

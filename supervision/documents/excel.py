@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _

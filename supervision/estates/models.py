@@ -82,7 +82,7 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
     street = relationship("Street")
     community = relationship("Community")
     company = relationship("Company", back_populates="estates")
-    committee: Mapped["OwnersCommittee | None"] = relationship(back_populates="estate", uselist=False)
+    committee: Mapped[OwnersCommittee | None] = relationship(back_populates="estate", uselist=False)
 
     def __str__(self) -> str:
         return self.name

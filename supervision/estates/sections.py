@@ -20,8 +20,9 @@ a fixed number of queries. ``company_sections`` does the same for the company pa
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import render_template
 from markupsafe import Markup

@@ -18,7 +18,7 @@ class District(TimestampMixin, VersionedMixin, db.Model):
     # The issuing authority printed on notices and reports, e.g. 某某区住房和城乡建设局.
     bureau_name: Mapped[str] = mapped_column(String(128))
 
-    streets: Mapped[list["Street"]] = relationship(
+    streets: Mapped[list[Street]] = relationship(
         back_populates="district", order_by="Street.name", cascade="save-update"
     )
 
@@ -39,7 +39,7 @@ class Street(TimestampMixin, VersionedMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     district: Mapped[District] = relationship(back_populates="streets")
-    communities: Mapped[list["Community"]] = relationship(
+    communities: Mapped[list[Community]] = relationship(
         back_populates="street", order_by="Community.name"
     )
 

@@ -107,7 +107,7 @@ class WeeklyReport(TimestampMixin, VersionedMixin, db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     returned_by = relationship("User", foreign_keys=[returned_by_id])
-    transitions: Mapped[list["ReportTransition"]] = relationship(
+    transitions: Mapped[list[ReportTransition]] = relationship(
         back_populates="report", order_by="ReportTransition.id", cascade="all, delete-orphan"
     )
 

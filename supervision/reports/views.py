@@ -101,7 +101,7 @@ def _overview_weeks(campaign, form, weeks) -> list[Week]:
         return []
     last = Week.parse(form.to.data) or weeks[-1]
     first = Week.parse(form.start.data) or last.prev(DEFAULT_GRID_WEEKS - 1)
-    if form.to.data and Week.parse(form.to.data) is None or form.start.data and Week.parse(form.start.data) is None:
+    if (form.to.data and Week.parse(form.to.data) is None) or (form.start.data and Week.parse(form.start.data) is None):
         flash(_("周次格式应为 2026-W39。"), "warning")
     if first > last:
         first, last = last, first

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,16 +42,16 @@ class Week:
         date.fromisocalendar(self.iso_year, self.iso_week, 1)
 
     @classmethod
-    def of(cls, day: date) -> "Week":
+    def of(cls, day: date) -> Week:
         iso = day.isocalendar()
         return cls(iso[0], iso[1])
 
     @classmethod
-    def current(cls) -> "Week":
+    def current(cls) -> Week:
         return cls.of(local_today())
 
     @classmethod
-    def parse(cls, text: str | None) -> "Week | None":
+    def parse(cls, text: str | None) -> Week | None:
         """``"2026-W39"`` (or ``2026W39``) → Week; None when malformed."""
         match = WEEK_PATTERN.match((text or "").strip())
         if not match:
@@ -75,17 +75,17 @@ class Week:
 
     @property
     def start_utc(self) -> datetime:
-        return datetime.combine(self.monday, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        return datetime.combine(self.monday, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
 
     @property
     def end_utc(self) -> datetime:
         """The instant the week ends: next Monday 00:00 in Shanghai (exclusive)."""
         return self.next().start_utc
 
-    def next(self, n: int = 1) -> "Week":
+    def next(self, n: int = 1) -> Week:
         return Week.of(self.monday + timedelta(weeks=n))
 
-    def prev(self, n: int = 1) -> "Week":
+    def prev(self, n: int = 1) -> Week:
         return Week.of(self.monday - timedelta(weeks=n))
 
     def __str__(self) -> str:
@@ -133,7 +133,7 @@ def due_date(week: Week, weekday: int = 4) -> date:
 
 def due_at(week: Week, weekday: int = 4, at: time = time(18, 0)) -> datetime:
     """The due instant, in UTC, of a week's report."""
-    return datetime.combine(due_date(week, weekday), at, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(due_date(week, weekday), at, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def due_at_for(campaign, week: Week) -> datetime:

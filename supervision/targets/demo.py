@@ -8,7 +8,7 @@ got or created by name, so the dashboard is not empty. Deterministic and idempot
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -59,7 +59,7 @@ def seed_demo(rng) -> None:
 
 
 def _utc(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def _small_district(rng) -> None:

@@ -41,11 +41,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import cache
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, and_, case, func, literal, select
@@ -69,7 +69,7 @@ from .percent import threshold_percent
 # --- SQL helpers ---------------------------------------------------------------
 
 
-class local_date(FunctionElement):  # noqa: N801  (reads like a SQL function)
+class local_date(FunctionElement):
     """The Asia/Shanghai calendar date of a UTC timestamp column.
 
     Shanghai has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact.
@@ -92,7 +92,7 @@ def _local_date_sqlite(element, compiler, **kw):
 
 def end_of_day_utc(day: date) -> datetime:
     """The UTC instant at which the Shanghai calendar day after ``day`` begins."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 # --- values ------------------------------------------------------------------------
@@ -103,7 +103,7 @@ class Counts:
     numerator: int = 0
     denominator: int = 0
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(self.numerator + other.numerator, self.denominator + other.denominator)
 
     @property
@@ -247,7 +247,7 @@ def _committee_base(day: date) -> Base:
 
 def _coverage_base(day: date) -> Base:
 
-    subject, where = _estates_base(day)
+    _subject, where = _estates_base(day)
     if day >= local_today():
         return Base(subject=Estate, street=Estate.street_id, company=Estate.company_id, where=where,
                     achieved=Estate.management_mode.in_(COVERED_MODES))

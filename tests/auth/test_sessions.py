@@ -3,7 +3,7 @@ of a cookie; idle timeout and absolute lifetime; a user's own sessions page."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from supervision.extensions import db
 
 from ..factories import DEFAULT_PASSWORD
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from supervision.extensions import db
 from ..conftest import Client
 from ..factories import DEFAULT_PASSWORD
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 HOME, ELSEWHERE = "10.1.1.1", "10.2.2.2"
 
 

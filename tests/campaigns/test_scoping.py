@@ -80,7 +80,7 @@ def test_a_street_cannot_see_another_streets_enrolments(app, scoped, login_as):
 
 def test_streets_and_companies_do_not_see_a_campaign_in_preparation(app, world, login_as):
     draft = f.gen_campaign(world, status=CampaignStatus.DRAFT, name="筹备中的行动")
-    (enrolment,) = f.enrol(draft, world.estate1, actor=world.officer)
+    (_enrolment,) = f.enrol(draft, world.estate1, actor=world.officer)
     db.session.commit()
     for user in (world.street_user, world.company_user):
         assert _visible_ids(app, user, Campaign) == set()

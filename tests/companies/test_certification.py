@@ -99,7 +99,7 @@ def test_archived_companies_are_left_out(setup):
 
 
 def test_one_query_whatever_the_number_of_companies(setup, count_queries):
-    world, ref = setup
+    _world, ref = setup
     for _ in range(5):
         company = gen_company()
         gen_certified(company, ref.manager, ref.manager_cert, gen_estate(company=company))
@@ -110,7 +110,7 @@ def test_one_query_whatever_the_number_of_companies(setup, count_queries):
 
 
 def test_python_helpers_agree_with_sql(setup):
-    world, ref = setup
+    world, _ref = setup
     from sqlalchemy import select
 
     from supervision.companies.models import Staff

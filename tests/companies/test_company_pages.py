@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import time_machine
 from sqlalchemy import select
@@ -89,7 +89,7 @@ def test_company_page_lists_estates_staff_and_highlights_certificates(login_as, 
                   expires_on=date(2027, 5, 1))
     gen_estate(world.street2, company=world.company1, name="第二个项目")
     db.session.commit()
-    with time_machine.travel(datetime(2026, 6, 1, 4, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 6, 1, 4, tzinfo=UTC), tick=False):
         html = login_as(world.officer).get(f"/companies/{world.company1.id}").get_data(as_text=True)
     assert "阳光小区" in html and "第二个项目" in html
     states = dict(re.findall(r'data-state="(\w+)">低压电工证.*?(\d{4}-\d{2}-\d{2})', html, re.S))

@@ -4,7 +4,7 @@ The pinned chinese-calendar knows 2026 and nothing after; 2027 is entered here b
 2027 arrangement is not needed: the tests say which days they make holidays)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import time_machine
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ H, W = DayKind.HOLIDAY, DayKind.WORKDAY
 
 
 def at(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=UTC), tick=False)
 
 
 def _new_request():

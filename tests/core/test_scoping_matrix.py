@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -346,10 +346,10 @@ def test_own_rows_only(world):
     mine = _add(Notification(user_id=world.company_user.id, kind="x", title="给我的", dedup_key="a"))
     other = _add(Notification(user_id=world.company2_user.id, kind="x", title="给别人的", dedup_key="a"))
     token = _add(ApiToken(user_id=world.company2_user.id, name="t", prefix="abc", token_hash="f" * 64,
-                          expires_at=datetime.now(timezone.utc) + timedelta(days=1)))
+                          expires_at=datetime.now(UTC) + timedelta(days=1)))
     db.session.commit()
     assert _visible_ids(Notification, world.company_user, [mine.id, other.id]) == {mine.id}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     own_login = _add(UserSession(user_id=world.company_user.id, token_hash="a" * 64, created_at=now, last_seen_at=now))
     other_login = _add(UserSession(user_id=world.company2_user.id, token_hash="b" * 64, created_at=now,
                                    last_seen_at=now))

@@ -32,7 +32,7 @@ def test_add_workdays_skips_the_holiday_and_counts_the_make_up_saturday():
 
 def test_workdays_between_is_the_inverse():
     start = date(2026, 9, 25)
-    for n in range(0, 15):
+    for n in range(15):
         assert workdays_between(start, add_workdays(start, n)) == n
 
 

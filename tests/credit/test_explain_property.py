@@ -40,7 +40,7 @@ def setting(world):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=st.lists(record, max_size=12), days_after=st.integers(0, 900))
 def test_explanation_and_sql_agree(setting, records, days_after):
-    world, default, second, big, manager = setting
+    world, default, second, _big, manager = setting
     company = world.company1
     try:
         for code, offset, status, with_manager in records:

@@ -52,7 +52,7 @@ def _object(login_as, user, event, reasons="整改已于期限内完成，附整
 def test_a_company_objects_on_the_last_working_day_of_its_window(login_as, world, notified):
     assert notified.objection_deadline == date(2026, 10, 23)
     with at(date(2026, 10, 23)):
-        client, response = _object(login_as, world.company_user, notified, files=[(io.BytesIO(jpeg()), "整改后.jpg")])
+        _client, response = _object(login_as, world.company_user, notified, files=[(io.BytesIO(jpeg()), "整改后.jpg")])
     assert response.status_code == 302
     db.session.refresh(notified)
     objection = notified.objection
@@ -85,7 +85,7 @@ def test_an_objection_after_the_window_is_refused(login_as, world, notified):
 
 def test_an_objection_needs_reasons_and_keeps_what_was_typed(login_as, world, notified):
     with at(date(2026, 10, 9)):
-        client, response = _object(login_as, world.company_user, notified, reasons="不服")
+        _client, response = _object(login_as, world.company_user, notified, reasons="不服")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "异议理由应为 10 至 3000 字" in html and "不服" in html

@@ -26,7 +26,7 @@ def score(company, rule_set, as_of):
 
 @pytest.fixture
 def default_rules(app):
-    default, second = rules()
+    default, _second = rules()
     return default
 
 

@@ -1,7 +1,7 @@
 """A committee's status is read from its term dates, not from the nightly sweep (issue 16, item 4)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import time_machine
 
@@ -14,7 +14,7 @@ from .factories import gen_committee
 
 
 def at(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=UTC), tick=False)
 
 
 def test_a_term_that_ended_counts_as_expired_before_the_sweep_runs(world, login_as):

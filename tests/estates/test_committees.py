@@ -1,7 +1,7 @@
 """Owners' committees: lifecycle, term end, warnings 90 days ahead, the two-month formation rule."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -20,7 +20,7 @@ from .factories import gen_committee
 
 def at(day: date):
     """Freeze the clock at noon Shanghai time on ``day``."""
-    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, 4, tzinfo=UTC), tick=False)
 
 
 @pytest.mark.parametrize("start, months, expected", [

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -71,7 +71,7 @@ def test_overdue_filter(login_as, estates):
     estate.professional_vote_on = date(2026, 1, 5)
     estate.committee_due_on = date(2026, 3, 5)
     db.session.commit()
-    with time_machine.travel(datetime(2026, 3, 6, 4, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 6, 4, tzinfo=UTC), tick=False):
         html = login_as(estates.officer).get("/estates/?alert=overdue").get_data(as_text=True)
     assert names(html) == ["月亮小区"] and "逾期未成立" in html
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from supervision.campaigns.models import (
     Acceptance,
@@ -37,7 +37,7 @@ def local(y, m, d, hh=12, mm=0, ss=0) -> datetime:
 
 
 def utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _add(obj):
@@ -121,5 +121,16 @@ def campaign_world(world, *, estates_per_street=(1, 1), **kw):
     return campaign, enrolments
 
 
-__all__ = ["gen_campaign", "gen_enrolment", "gen_survey", "gen_self_inspection", "gen_item", "gen_acceptance",
-           "gen_report", "campaign_world", "local", "utc", "time"]
+__all__ = [
+    "campaign_world",
+    "gen_acceptance",
+    "gen_campaign",
+    "gen_enrolment",
+    "gen_item",
+    "gen_report",
+    "gen_self_inspection",
+    "gen_survey",
+    "local",
+    "time",
+    "utc",
+]

@@ -31,7 +31,7 @@ def filled(report, user, **overrides):
 
 
 def start(campaign, world, week=W39, at=None):
-    report, created = services.start_report(campaign, world.street1.id, week, user=world.street_user,
+    report, _created = services.start_report(campaign, world.street1.id, week, user=world.street_user,
                                             now=at or utc(local(2026, 9, 23, 9)))
     return report
 

@@ -52,7 +52,7 @@ def test_grid_statuses(world):
 
 
 def test_punctuality_per_street_and_district(world):
-    campaign, street3 = build(world)
+    campaign, _street3 = build(world)
     summary = services.punctuality(campaign, [W37, W38, W39, W40], now=utc(NOW))
     by_name = {p.street_name: p for p in summary.streets}
     east = by_name["东城街道"]

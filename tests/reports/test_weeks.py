@@ -2,7 +2,7 @@
 make-up working days (调休) never move it."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_due_day_follows_the_holiday_calendar(week, expected):
 
 
 def test_due_time_is_18_00_shanghai_stored_in_utc():
-    assert due_at(Week(2026, 39)) == datetime(2026, 9, 24, 10, 0, tzinfo=timezone.utc)
+    assert due_at(Week(2026, 39)) == datetime(2026, 9, 24, 10, 0, tzinfo=UTC)
     assert due_at(Week(2026, 39)) == local(2026, 9, 24, 18)
 
 
@@ -50,7 +50,7 @@ def test_week_parsing_and_arithmetic():
     week = Week.parse("2026-W39")
     assert week == Week(2026, 39) and str(week) == "2026-W39" and Week.parse("2026W39") == week
     assert week.monday == date(2026, 9, 21) and week.sunday == date(2026, 9, 27)
-    assert week.start_utc == datetime(2026, 9, 20, 16, tzinfo=timezone.utc)
+    assert week.start_utc == datetime(2026, 9, 20, 16, tzinfo=UTC)
     assert week.next() == Week(2026, 40) and week.prev(39) == Week(2025, 52)
     assert Week(2020, 53).next() == Week(2021, 1)
     assert Week.parse("2026-W54") is None and Week.parse("x") is None and Week.parse(None) is None

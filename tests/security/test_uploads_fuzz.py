@@ -41,7 +41,7 @@ def test_any_upload_is_refused_or_truly_of_an_allowed_type(name, prefix, body, s
 @given(name=st.text(min_size=1, max_size=40).filter(lambda n: "/" not in n and "\\" not in n
                                                      and n.strip() not in {"", ".", ".."} and "\x00" not in n))
 def test_a_real_png_is_accepted_under_any_plain_name(name):
-    original, kind, content_type = validate(_png(), name, EVIDENCE)
+    _original, kind, content_type = validate(_png(), name, EVIDENCE)
     assert kind is IMAGE and content_type == "image/png"
 
 

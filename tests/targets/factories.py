@@ -1,7 +1,7 @@
 """Rows for the targets tests (plain ``gen_*`` functions; each flushes)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from supervision.campaigns.models import (
@@ -23,7 +23,7 @@ from ..factories import _add, _n, gen_certificate_type, gen_position
 
 def local(day: date, hour: int = 12, minute: int = 0) -> datetime:
     """An aware UTC datetime for a wall-clock time in Shanghai."""
-    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def gen_cert_posts():
@@ -48,7 +48,7 @@ def gen_enrolment(campaign, estate, status=EnrolmentStatus.ACTIVE, *, enrolled_a
                   **kw) -> Enrolment:
     return _add(Enrolment(campaign_id=campaign.id, estate_id=estate.id, street_id=estate.street_id,
                           company_id=estate.company_id, status=status,
-                          enrolled_at=enrolled_at or datetime(2020, 1, 1, tzinfo=timezone.utc),
+                          enrolled_at=enrolled_at or datetime(2020, 1, 1, tzinfo=UTC),
                           closed_at=closed_at, **kw))
 
 

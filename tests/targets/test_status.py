@@ -1,7 +1,7 @@
 """Met / on track / behind, at the exact boundaries, with time frozen."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
@@ -106,8 +106,8 @@ def test_status_on_the_scorecard_at_the_boundaries(five_eligible, formed, moment
 def test_the_shanghai_date_decides_the_day(five_eligible):
     """16:30 UTC on 1 July is already 2 July in Shanghai."""
     _form(five_eligible, 2)
-    assert _committee_status(datetime(2028, 7, 1, 15, 59, tzinfo=timezone.utc)).status is Status.ON_TRACK
-    assert _committee_status(datetime(2028, 7, 1, 16, 1, tzinfo=timezone.utc)).status is Status.BEHIND
+    assert _committee_status(datetime(2028, 7, 1, 15, 59, tzinfo=UTC)).status is Status.ON_TRACK
+    assert _committee_status(datetime(2028, 7, 1, 16, 1, tzinfo=UTC)).status is Status.BEHIND
 
 
 def test_a_street_target_overrides_the_district_and_the_default(world, five_eligible):

@@ -39,7 +39,7 @@ class HolidayYear(TimestampMixin, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    days: Mapped[list["HolidayDay"]] = relationship(back_populates="holiday_year", order_by="HolidayDay.day",
+    days: Mapped[list[HolidayDay]] = relationship(back_populates="holiday_year", order_by="HolidayDay.day",
                                                     cascade="all, delete-orphan")
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...audit.services import record
-from ...campaigns.models import ItemState, RectificationItem  # noqa: N817
+from ...campaigns.models import ItemState, RectificationItem
 from ...campaigns.models import RectificationItem as I
 from ...campaigns.services.items import responsible_users
 from ...extensions import db

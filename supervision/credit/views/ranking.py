@@ -62,7 +62,7 @@ def ranking():
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def ranking_export():
-    filters, rule_set, in_force, as_of, ranked, sort = _ranking_query()
+    _filters, rule_set, _in_force, as_of, ranked, _sort = _ranking_query()
     data = standings.ranking_workbook(rule_set, [row.score(rule_set) for row in ranked])
     return xlsx_response(data, f"信用评价-{as_of.isoformat()}.xlsx")
 
