@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from .roles import Role
 
@@ -54,6 +55,6 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
-    role = SelectField(_l("角色"), choices=[("", _l("全部角色"))] + Role.choices(), validators=[Optional()])
-    status = SelectField(_l("状态"), choices=[("", _l("全部")), ("active", _l("启用")),
-                                              ("disabled", _l("停用"))], validators=[Optional()])
+    role = SelectField(_l("角色"), choices=[*options(("", _l("全部角色"))), *Role.choices()], validators=[Optional()])
+    status = SelectField(_l("状态"), choices=options(("", _l("全部")), ("active", _l("启用")), ("disabled", _l("停用"))),
+                         validators=[Optional()])

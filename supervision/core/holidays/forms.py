@@ -12,7 +12,7 @@ from .models import DayKind
 
 class HolidayDayForm(FlaskForm):
     day = DateField(_l("日期"), validators=[DataRequired(message=_l("请填写日期。"))])
-    kind = SelectField(_l("类型"), choices=[(k.value, k.label) for k in DayKind], default=DayKind.HOLIDAY.value)
+    kind = SelectField(_l("类型"), choices=DayKind.choices(), default=DayKind.HOLIDAY.value)
     name = StringField(_l("节日名称"), validators=[DataRequired(message=_l("请填写节日名称。")), Length(max=32)],
                        description=_l("调休上班日填写其所属的节日，如“春节”。"))
 
