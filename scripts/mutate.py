@@ -43,7 +43,8 @@ class Target:
     widen: tuple[str, ...] = ()  # functions whose returned condition is also replaced by true()
 
 
-SCOPE_TESTS = ("tests/security/test_access_matrix.py", "tests/auth/test_scope.py", "tests/*/test_scoping.py",
+SCOPE_TESTS = ("tests/core/test_scoping_matrix.py", "tests/security/test_access_matrix.py", "tests/auth/test_scope.py",
+               "tests/*/test_scoping.py",
                "tests/*/test_*scope*.py", "tests/security/test_*scop*.py")
 
 TARGETS = [

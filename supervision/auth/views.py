@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
-from ..core.choices import company_choices, street_choices
+from ..companies.choices import company_choices
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
 from ..core.urls import is_safe_next
 from ..extensions import db, limiter
 from ..i18n import LOCALES
+from ..regions.choices import street_choices
 from . import scope, services, sessions
 from .account_views import bp as account_bp
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm

@@ -23,7 +23,6 @@ from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET, Role
 from ..companies import services as company_services
 from ..companies.models import Certificate, Company, Position, Staff
-from ..core.choices import community_choices
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm
 from ..core.pagination import paginate, paginate_rows
@@ -32,6 +31,7 @@ from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
 from ..extensions import db
 from ..i18n import in_chinese
+from ..regions.choices import community_choices
 from ..regions.models import Community, Street
 from . import handover as management
 from . import services, spreadsheet, tasks

@@ -13,7 +13,6 @@ from ..attachments.services import UploadError
 from ..auth import scope
 from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
 from ..campaigns.models import Campaign
-from ..core.choices import street_choices
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
@@ -22,6 +21,7 @@ from ..documents.excel import xlsx_response
 from ..documents.pdf import pdf_response, render_pdf
 from ..extensions import db
 from ..i18n import in_chinese
+from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import services
 from .figures import SYSTEM_ROWS, rectification_rate

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ADMIN, DISTRICT_READERS, STREET, Role
-from ..core.choices import street_choices
 from ..core.errors import DomainError
 from ..core.forms import MAX_INT, apply_domain_error
 from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
+from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import services
 from .forms import ScopeFilterForm, TargetForm

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
-from ...core.choices import company_choices, street_choices
+from ...companies.choices import company_choices
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
 from ...core.pagination import paginate, paginate_rows
@@ -18,6 +18,7 @@ from ...documents.excel import xlsx_response
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
+from ...regions.choices import street_choices
 from ..forms import (
     CampaignCreateForm,
     CampaignEditForm,

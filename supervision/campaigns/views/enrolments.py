@@ -12,8 +12,8 @@ from ...attachments.services import EVIDENCE, attachments_of, store
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU, STREET
+from ...companies.choices import company_choices
 from ...companies.models import Company
-from ...core.choices import company_choices
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response

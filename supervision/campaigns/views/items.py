@@ -12,7 +12,7 @@ from ...attachments.services import attachments_of
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES
-from ...core.choices import company_choices, street_choices
+from ...companies.choices import company_choices
 from ...core.errors import DomainError, TransitionError, check_version
 from ...core.pagination import paginate
 from ...core.timeutil import local_today, to_local, utcnow
@@ -20,6 +20,7 @@ from ...documents.excel import Column, write_workbook, xlsx_response
 from ...estates.models import Estate
 from ...extensions import db
 from ...i18n import in_chinese
+from ...regions.choices import street_choices
 from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
 from ..models import (
     ItemSource,

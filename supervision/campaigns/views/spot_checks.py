@@ -10,12 +10,12 @@ from sqlalchemy.orm import joinedload
 from ...attachments.services import attachments_of
 from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS
-from ...core.choices import street_choices
 from ...core.errors import DomainError
 from ...core.pagination import paginate_rows
 from ...core.timeutil import local_today
 from ...estates.models import Estate
 from ...extensions import db
+from ...regions.choices import street_choices
 from ..forms import SpotCheckFilterForm, SpotCheckForm
 from ..models import Campaign, ItemSource, RectificationItem, SpotCheck
 from ..services import spot_checks as spot_service

@@ -8,12 +8,12 @@ from flask_login import current_user
 from ...auth import scope
 from ...auth.roles import COMPANY, DISTRICT_READERS
 from ...companies.models import Company
-from ...core.choices import street_choices
 from ...core.pagination import page_number
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.pdf import pdf_response, render_pdf
 from ...i18n import in_chinese
+from ...regions.choices import street_choices
 from ...regions.services import bureau_name
 from .. import company_file, services, standings
 from .. import publication as publication_services
