@@ -105,7 +105,7 @@ def seed_staff(rng: random.Random) -> None:
     for company in companies:
         used_names: set[str] = set()
 
-        def new_name():
+        def new_name(used_names=used_names):
             while True:
                 name = person_name(rng, people)
                 if name not in used_names:

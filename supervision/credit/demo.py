@@ -231,7 +231,7 @@ def seed_demo(rng) -> None:
             story.issue(story.event(bad, code, 100 - 30 * n, description=text, estate=estate_of(bad), photo=True))
 
     # Everyone else: a few good and bad records over the year.
-    for index, company in enumerate(others[2:], start=2):
+    for company in others[2:]:
         for code, text in rng.sample(GOOD, rng.randint(0, 2)):
             story.issue(story.event(company, code, rng.randint(30, 330), description=text, estate=estate_of(company)))
         for n in range(rng.randint(0, 4)):

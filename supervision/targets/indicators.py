@@ -82,12 +82,12 @@ class local_date(FunctionElement):
 
 @compiles(local_date)
 def _local_date_default(element, compiler, **kw):  # PostgreSQL and others
-    return "CAST((%s + INTERVAL '8 hours') AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours') AS DATE)"
 
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 def end_of_day_utc(day: date) -> datetime:

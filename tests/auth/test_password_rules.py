@@ -84,7 +84,7 @@ def _production_app(app, **extra):
 def test_production_refuses_to_start_while_a_demo_account_has_the_demo_password(app, world):
     world.admin.password_hash = hash_password("supervision-demo")
     db.session.commit()
-    with pytest.raises(RuntimeError, match="拒绝启动.*admin"):
+    with pytest.raises(RuntimeError, match=r"拒绝启动.*admin"):
         _production_app(app)
     # Out of production the demo password is fine (make run).
     started = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")}
