@@ -96,7 +96,8 @@ def overdue_items_beyond(days: int, today: date | None = None, *, company_id: in
     """
     today = today or local_today()
     conditions = [Item.state != ItemState.ACCEPTED, Item.deadline < today - timedelta(days=days),
-                  or_(Item.state != ItemState.SUBMITTED, Item.submitted_on.is_(None), Item.submitted_on > Item.deadline)]
+                  or_(Item.state != ItemState.SUBMITTED, Item.submitted_on.is_(None),
+                      Item.submitted_on > Item.deadline)]
     if company_id:
         conditions.append(Item.company_id == company_id)
     if responsible_party is not None:

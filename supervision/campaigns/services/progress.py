@@ -291,10 +291,10 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
     """Per street: enrolments by stage, steps not done, items and overdue items.
 
     Three queries whatever the number of enrolments: the street names, then one pass over each
-    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage is made of (status, company,
-    surveyed, self-inspected, open items — a few dozen groups at most), and the items grouped
-    by street and state. Stages and milestones are then added up from those groups, with the
-    same rules as ``stage_expression``.
+    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage
+    is made of (status, company, surveyed, self-inspected, open items — a few dozen groups
+    at most), and the items grouped by street and state. Stages and milestones are then added
+    up from those groups, with the same rules as ``stage_expression``.
     """
     kinds = {p.kind for p in campaign.phases}
     has_survey, has_self_inspection = PhaseKind.SURVEY in kinds, PhaseKind.SELF_INSPECTION in kinds
@@ -341,7 +341,8 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
 
     item_scope = [Item.scope_clause(user)] if user is not None else []
     items = db.session.execute(
-        select(Item.street_id, Item.state, func.count(Item.id), _sum(Item.deadline <= today), _sum(Item.deadline < today))
+        select(Item.street_id, Item.state, func.count(Item.id), _sum(Item.deadline <= today),
+               _sum(Item.deadline < today))
         .where(Item.campaign_id == campaign.id, *item_scope).group_by(Item.street_id, Item.state))
     for street_id, state, total, due, past_deadline in items:
         accepted = (state if isinstance(state, ItemState) else ItemState(state)) is ItemState.ACCEPTED
