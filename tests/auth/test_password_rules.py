@@ -51,7 +51,8 @@ def test_rules_apply_to_every_way_of_setting_a_password(login_as, world):
         "password": "wangfang1990"}).get_data(as_text=True)
     assert "不能与用户名相同" in text
     text = admin.post("/admin/users/new", data={
-        "username": "wangfang", "display_name": "王芳", "role": "leader", "password": "woaini1314"}).get_data(as_text=True)
+        "username": "wangfang", "display_name": "王芳", "role": "leader", "password": "woaini1314",
+    }).get_data(as_text=True)
     assert "过于常见" in text
     assert db.session.scalar(select(User).where(User.username.like("wangfang%"))) is None
     # An administrator's reset may not give the user their current password back.

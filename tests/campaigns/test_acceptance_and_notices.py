@@ -73,7 +73,8 @@ def test_closure_needs_every_item_accepted_and_a_passed_acceptance(p12):
                                      item_verdicts=_verdicts((w.a, True, ""), (w.b, False, "")))
     with pytest.raises(DomainError, match="请对每一项"):
         acceptance.record_acceptance(w.e, actor=w.officer, inspected_on=local_today(),
-                                     verdict=AcceptanceVerdict.FAILED, remarks="", item_verdicts=_verdicts((w.a, True, "")))
+                                     verdict=AcceptanceVerdict.FAILED, remarks="",
+                                     item_verdicts=_verdicts((w.a, True, "")))
     with pytest.raises(DomainError, match="只有住建局"):
         acceptance.record_acceptance(w.e, actor=w.street_user, inspected_on=local_today(),
                                      verdict=AcceptanceVerdict.FAILED, remarks="", item_verdicts={})
