@@ -64,7 +64,8 @@ PAGES = (  # (key, label); URLs are resolved in the worker
     ("dashboard_cold", "dashboard, cache cleared"),
 )
 # Not pages of the issue: the request that refills a cache (the first after a credit change, the dashboard's
-# first after a change of its data generation). Judged against the same targets, but reported apart from the issue's checks.
+# first after a change of its data generation). Judged against the same targets, but reported apart from the
+# issue's checks.
 CACHE_MISS_ROWS = {"credit_cold", "dashboard_cold"}
 
 
@@ -377,8 +378,9 @@ def report(results: list[dict], args, elapsed: float) -> str:
                     growth = p["p95"] / by_key[(r["backend"], smallest)]["pages"][key]["p95"]
                     cells[2] = f"{growth:.1f}× " + _ok(growth <= MAX_P95_GROWTH)
                     judged[f"{r['backend']}:{key}:growth"] = growth <= MAX_P95_GROWTH
-            lines.append(f"| {r['backend']} | {r['scale']}× | {label} | {p['median'] * 1000:.1f} | {p['p95'] * 1000:.1f} "
-                         f"| {ratio:.1f} | {p['queries']} | {p['peak_mb']:.1f} | {' | '.join(cells)} |")
+            lines.append(f"| {r['backend']} | {r['scale']}× | {label} | {p['median'] * 1000:.1f} "
+                         f"| {p['p95'] * 1000:.1f} | {ratio:.1f} | {p['queries']} | {p['peak_mb']:.1f} "
+                         f"| {' | '.join(cells)} |")
     lines += [
         "",
         "## Import and PDF",
@@ -404,8 +406,8 @@ def report(results: list[dict], args, elapsed: float) -> str:
     missed = sorted(k for k, v in cache_misses.items() if not v)
     if cache_misses:
         lines.append("")
-        lines.append(f"Cache misses (the \"cache cleared\" rows, not pages of the issue): {len(cache_misses) - len(missed)} "
-                     f"of {len(cache_misses)} would pass the same targets." +
+        lines.append("Cache misses (the \"cache cleared\" rows, not pages of the issue): "
+                     f"{len(cache_misses) - len(missed)} of {len(cache_misses)} would pass the same targets." +
                      ("" if not missed else " Not met: " + ", ".join(f"`{k}`" for k in missed) + "."))
     lines.append("")
     return "\n".join(lines) + "\n".join(notes)

@@ -34,7 +34,8 @@ def _add(obj):
 
 def gen_district(**kw) -> District:
     n = _n()
-    return _add(District(name=kw.pop("name", f"测试区{n}"), bureau_name=kw.pop("bureau_name", f"测试区{n}住房和城乡建设局"), **kw))
+    return _add(District(name=kw.pop("name", f"测试区{n}"),
+                         bureau_name=kw.pop("bureau_name", f"测试区{n}住房和城乡建设局"), **kw))
 
 
 def gen_street(district=None, **kw) -> Street:

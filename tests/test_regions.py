@@ -36,7 +36,8 @@ def test_rename_and_deactivate_community(login_as, world):
 def test_stale_edit_is_refused(login_as, world):
     client = login_as(world.admin)
     html = client.post(f"/admin/regions/streets/{world.street1.id}/edit",
-                       data={"name": "改名", "version": world.street1.version + 5, "active": "y"}).get_data(as_text=True)
+                       data={"name": "改名", "version": world.street1.version + 5, "active": "y"},
+                       ).get_data(as_text=True)
     assert "已被他人修改" in html
 
 

@@ -54,7 +54,7 @@ def check_filename(name: str | None) -> str:
 
 def sniff(data: bytes) -> tuple[str, str] | None:
     """(kind, content type) judged by the bytes, never by the name."""
-    if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
+    if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
         try:
             with Image.open(io.BytesIO(data)) as img:
                 img.verify()

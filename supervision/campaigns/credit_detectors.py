@@ -39,7 +39,8 @@ def failed_acceptances(on: date):
         yield AutoFact(company_id=fact.company_id, rule_code="BL-21",
                        source_key=f"acceptance-failed:{fact.acceptance_id}", occurred_on=fact.inspected_on,
                        estate_id=fact.estate_id,
-                       description=f"专项行动验收不合格（验收记录 #{fact.acceptance_id}，{fact.inspected_on.isoformat()}）")
+                       description=f"专项行动验收不合格（验收记录 #{fact.acceptance_id}，"
+                                   f"{fact.inspected_on.isoformat()}）")
 
 
 @register_detector("self-inspection-missing")

@@ -122,7 +122,8 @@ class EnrolmentFilterForm(FlaskForm):
     stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
     surveyed = SelectField(_l("摸底"), choices=options(("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))),
                            validators=[Optional()])
-    self_inspected = SelectField(_l("自查"), choices=options(("", _l("全部")), ("1", _l("已提交")), ("0", _l("未提交"))),
+    self_inspected = SelectField(_l("自查"),
+                                 choices=options(("", _l("全部")), ("1", _l("已提交")), ("0", _l("未提交"))),
                                  validators=[Optional()])
     closed = SelectField(_l("销号"), choices=options(("", _l("全部")), ("1", _l("已销号")), ("0", _l("未销号"))),
                          validators=[Optional()])
@@ -169,7 +170,8 @@ class SurveyForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    source = SelectField(_l("来源"), choices=[SelectChoice(s.value, s.label) for s in (ItemSource.SURVEY, ItemSource.COMPLAINT)])
+    source = SelectField(_l("来源"), choices=[SelectChoice(s.value, s.label)
+                                             for s in (ItemSource.SURVEY, ItemSource.COMPLAINT)])
     category = SelectField(_l("类别"), choices=category_choices())
     description = TextAreaField(_l("问题描述"), validators=[DataRequired(message=_l("请填写问题描述。")),
                                                         Length(max=2000)])

@@ -94,7 +94,8 @@ def seed_staff(rng: random.Random) -> None:
     if not positions:
         return
     types = {t.id: t for t in db.session.scalars(select(CertificateType))}
-    companies = list(db.session.scalars(select(Company).where(Company.name.like("示范%")).order_by(Company.credit_code)))
+    companies = list(db.session.scalars(
+        select(Company).where(Company.name.like("示范%")).order_by(Company.credit_code)))
     estates_by_company: dict[int, list] = {}
     for estate in db.session.scalars(select(Estate).where(Estate.company_id.is_not(None)).order_by(Estate.id)):
         estates_by_company.setdefault(estate.company_id, []).append(estate)
@@ -105,7 +106,7 @@ def seed_staff(rng: random.Random) -> None:
     for company in companies:
         used_names: set[str] = set()
 
-        def new_name():
+        def new_name(used_names=used_names):
             while True:
                 name = person_name(rng, people)
                 if name not in used_names:

@@ -19,7 +19,8 @@ class CompanyForm(VersionedForm):
     contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=255)])
-    qualification_grade = SelectField(_l("资质等级"), choices=options(("", _l("（未填写）"))) + QualificationGrade.choices(),
+    qualification_grade = SelectField(_l("资质等级"),
+                                      choices=options(("", _l("（未填写）"))) + QualificationGrade.choices(),
                                       validators=[Optional()],
                                       description=_l("选填。物业服务企业资质已取消，历史资质等级可留作参考。"))
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
@@ -35,7 +36,8 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("名称/信用代码/法定代表人"), validators=[Optional(), Length(max=100)])
-    grade = SelectField(_l("资质等级"), choices=options(("", _l("全部")), ("none", _l("未填写"))) + QualificationGrade.choices(),
+    grade = SelectField(_l("资质等级"),
+                        choices=options(("", _l("全部")), ("none", _l("未填写"))) + QualificationGrade.choices(),
                         validators=[Optional()])
     archived = SelectField(_l("状态"), choices=options(("", _l("在册")), ("1", _l("已归档")), ("all", _l("全部"))),
                            validators=[Optional()])

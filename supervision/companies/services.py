@@ -318,9 +318,9 @@ def staff_errors(values: dict, company: Company, *, staff: Staff | None = None) 
     estate_id = values.get("estate_id")
     if estate_id:
         estate = db.session.get(Estate, estate_id)
-        if estate is None or estate.company_id != company.id:
-            if not (staff is not None and staff.estate_id == estate_id):
-                errors.append(("estate_id", _("只能选择本企业管理的小区。")))
+        if (estate is None or estate.company_id != company.id) and not (
+                staff is not None and staff.estate_id == estate_id):
+            errors.append(("estate_id", _("只能选择本企业管理的小区。")))
     return errors
 
 

@@ -247,7 +247,8 @@ def _staff_filter_choices(form: StaffFilterForm, company_id: int | None) -> None
     if estates is not None:
         form.estate_id.choices += [(str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name))]
     form.position_id.choices = [(None, _("全部"))] + [
-        (row.id, row.name) for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
+        (row.id, row.name)
+        for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
 
 
 @bp.get("/staff")
@@ -290,7 +291,8 @@ def staff_index():
 
 def _bind_staff_choices(form: StaffForm, company: Company, staff: Staff | None = None) -> None:
     form.position_id.choices = [(None, _("请选择"))] + [
-        (row.id, row.name) for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
+        (row.id, row.name)
+        for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
     estates = db.session.execute(select(Estate.id, Estate.name).where(
         Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name)).all()
     choices = [(None, _("（公司总部）"))] + [(row.id, row.name) for row in estates]

@@ -6,7 +6,7 @@ import enum
 from wtforms import SelectChoice
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """Members are defined as ``NAME = ("value", lazy_gettext("标题"), "badge")``."""
 
     def __new__(cls, value: str, label=None, badge: str = "secondary"):

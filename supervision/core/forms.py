@@ -168,5 +168,8 @@ def optional_int(value):
     return number
 
 
-def search_field(label=_l("关键词")):
+_SEARCH_LABEL = _l("关键词")
+
+
+def search_field(label=_SEARCH_LABEL):
     return StringField(label, validators=[Length(max=100)])

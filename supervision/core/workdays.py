@@ -42,7 +42,8 @@ HOLIDAY_NAMES = {
 @dataclass(frozen=True)
 class Calendar:
     years: frozenset[int]  # the years with an arrangement
-    days: Mapping[date, tuple[bool, str]] = field(default_factory=lambda: MappingProxyType({}))  # day → (working?, holiday name), read-only
+    # day → (working?, holiday name), read-only
+    days: Mapping[date, tuple[bool, str]] = field(default_factory=lambda: MappingProxyType({}))
     builtin: bool = False  # the register is empty: the package's data stands in
 
     def knows(self, year: int) -> bool:

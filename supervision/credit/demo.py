@@ -85,7 +85,8 @@ def _ensure_companies(settings: dict, today: date) -> list[Company]:
         company = db.session.scalar(select(Company).where(Company.name == spec["name"]))
         if company is None:
             company = Company(name=spec["name"], credit_code=make_credit_code(spec["credit_code_body"]),
-                              legal_representative=spec["legal_representative"], contact_person=spec["legal_representative"],
+                              legal_representative=spec["legal_representative"],
+                              contact_person=spec["legal_representative"],
                               phone=spec["phone"], address=spec["address"])
             db.session.add(company)
             db.session.flush()
@@ -223,7 +224,8 @@ def seed_demo(rng) -> None:
     # The black list: serious dishonesty, confirmed after its window.
     if len(others) > 1:
         bad = others[1]
-        event = story.issue(story.event(bad, "YZ-02", 150, description="申报市级示范项目时提供虚假的满意度测评材料，经核查属实。",
+        event = story.issue(story.event(bad, "YZ-02", 150,
+                                        description="申报市级示范项目时提供虚假的满意度测评材料，经核查属实。",
                                         estate=estate_of(bad), photo=True))
         services.confirm_lapsed(on=min(event.objection_deadline + timedelta(days=1), today))
         for n in range(2):
@@ -231,18 +233,20 @@ def seed_demo(rng) -> None:
             story.issue(story.event(bad, code, 100 - 30 * n, description=text, estate=estate_of(bad), photo=True))
 
     # Everyone else: a few good and bad records over the year.
-    for index, company in enumerate(others[2:], start=2):
+    for company in others[2:]:
         for code, text in rng.sample(GOOD, rng.randint(0, 2)):
             story.issue(story.event(company, code, rng.randint(30, 330), description=text, estate=estate_of(company)))
         for n in range(rng.randint(0, 4)):
             code, text = rng.choice(DEDUCTIONS)
-            staff = _first(managers.get(company.id, [])) if code in ("BL-01", "BL-02", "BL-05") and rng.random() < 0.5 else None
+            staff = (_first(managers.get(company.id, []))
+                     if code in ("BL-01", "BL-02", "BL-05") and rng.random() < 0.5 else None)
             event = story.issue(story.event(company, code, rng.randint(25, 340), description=text,
                                             estate=estate_of(company), staff=staff, photo=rng.random() < 0.5))
             user = company_users.get(company.id)
             if user is not None and n == 0:
-                objection = services.submit_objection(event, reasons="该问题发生在合同交接期间，责任不在我司，附交接记录。",
-                                                      actor=user, on=event.notified_on + timedelta(days=3))
+                objection = services.submit_objection(
+                    event, reasons="该问题发生在合同交接期间，责任不在我司，附交接记录。",
+                    actor=user, on=event.notified_on + timedelta(days=3))
                 services.decide_objection(objection, uphold=rng.random() < 0.5, reason="经复核，维持原记录。",
                                           actor=officer, on=event.notified_on + timedelta(days=12))
             elif rng.random() < 0.15:
@@ -258,19 +262,22 @@ def seed_demo(rng) -> None:
         story.issue(story.event(demo_company, "BL-03", 240, description=DEDUCTIONS[2][1], estate=estate, photo=True))
         upheld = story.issue(story.event(demo_company, "BL-02", 90, description=DEDUCTIONS[0][1], estate=estate,
                                          staff=staff, photo=True))
-        objection = services.submit_objection(upheld, reasons="电梯停运系维保单位更换主板所致，我司已及时报修并张贴公告。",
-                                              actor=demo_user, on=upheld.notified_on + timedelta(days=4))
+        objection = services.submit_objection(
+            upheld, reasons="电梯停运系维保单位更换主板所致，我司已及时报修并张贴公告。",
+            actor=demo_user, on=upheld.notified_on + timedelta(days=4))
         services.decide_objection(objection, uphold=True, reason="停运超过72小时且未采取临时措施，维持记分。",
                                   actor=officer, on=upheld.notified_on + timedelta(days=15))
         revoked = story.issue(story.event(demo_company, "BL-01", 60, description=DEDUCTIONS[1][1], estate=estate,
                                           photo=True))
-        objection = services.submit_objection(revoked, reasons="检查当日为垃圾清运车辆故障，已于当日下午清运完毕，附清运记录。",
-                                              actor=demo_user, on=revoked.notified_on + timedelta(days=2))
+        objection = services.submit_objection(
+            revoked, reasons="检查当日为垃圾清运车辆故障，已于当日下午清运完毕，附清运记录。",
+            actor=demo_user, on=revoked.notified_on + timedelta(days=2))
         services.decide_objection(objection, uphold=False, reason="企业提供的清运记录属实，异议成立。",
                                   actor=officer, on=revoked.notified_on + timedelta(days=9))
         pending = story.issue(story.event(demo_company, "BL-05", 16, description=DEDUCTIONS[3][1], estate=estate,
                                           photo=True))
-        services.submit_objection(pending, reasons="消防通道占用车辆系业主私家车，我司已多次劝离并报告社区，附劝离记录。",
+        services.submit_objection(pending,
+                                  reasons="消防通道占用车辆系业主私家车，我司已多次劝离并报告社区，附劝离记录。",
                                   actor=demo_user, on=min(pending.notified_on + timedelta(days=3), today))
         story.issue(story.event(demo_company, "BL-07", 3, description=DEDUCTIONS[4][1], estate=estate), after_days=1)
         services.revoke_event(story.issue(story.event(demo_company, "BL-02", 200, description=DEDUCTIONS[5][1],

@@ -156,7 +156,8 @@ def bars_chart(title: str, rows: list[dict], *, horizontal: bool = False, width:
     axes.set_axisbelow(True)
     # A legend for the colours and the target mark.
     used = []
-    for status, label in (("met", _("已达标")), ("on_track", _("按进度")), ("behind", _("滞后")), ("no_data", _("暂无数据"))):
+    for status, label in (("met", _("已达标")), ("on_track", _("按进度")), ("behind", _("滞后")),
+                          ("no_data", _("暂无数据"))):
         if any(row["status"] == status for row in rows):
             used.append(Patch(color=STATUS_COLOURS[status], label=label))
     used.append(Line2D([0], [0], color="#212529", linewidth=1.6, label=_("目标")))

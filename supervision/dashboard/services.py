@@ -170,11 +170,13 @@ def trend_svg(street_id: int | None, scope_name: str, *, until: date, indicator_
 
 def streets_svg(card, indicator_code: str) -> str:
     indicator = get_indicator(indicator_code)
-    return charts.bars_chart(_("各街道%(indicator)s", indicator=indicator.name), street_chart_rows(card, indicator_code))
+    return charts.bars_chart(_("各街道%(indicator)s", indicator=indicator.name),
+                             street_chart_rows(card, indicator_code))
 
 
 def indicators_svg(row, scope_name: str) -> str:
-    return charts.bars_chart(_("%(scope)s · 各项指标完成情况", scope=scope_name), indicator_chart_rows(row), horizontal=True)
+    return charts.bars_chart(_("%(scope)s · 各项指标完成情况", scope=scope_name), indicator_chart_rows(row),
+                             horizontal=True)
 
 
 # --- the company's own view -----------------------------------------------------------------

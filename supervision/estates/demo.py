@@ -64,7 +64,8 @@ def _estate_specs(rng: random.Random, streets, companies, demo_company, today):
                     "year_built": year, "households": households,
                     "buildings": max(1, households // rng.randint(40, 120)),
                     "floor_area": Decimal(households * rng.randint(70, 120)),
-                    "is_old": year < 2000, "committee_eligible": rng.random() < 0.85 or mode is ManagementMode.OWNERS_SELF,
+                    "is_old": year < 2000,
+                    "committee_eligible": rng.random() < 0.85 or mode is ManagementMode.OWNERS_SELF,
                     "professional_vote_on": None, "professional_vote_households": None,
                 }
                 # Old estates without a company that asked their households (the 1/2 rule).

@@ -50,7 +50,8 @@ class EstateForm(VersionedForm):
         _l("选择专业化物业管理的户数"), validators=[Optional(), NumberRange(min=1, message=_l("户数应大于0。"))],
         description=_l("书面征询中选择专业化物业管理的户数。过半数时，业主大会和业主委员会应在征询后两个月内成立。"))
     professional_vote_on = DateField(_l("征询日期"), validators=[Optional()])
-    latitude = DecimalField(_l("纬度"), places=6, validators=[Optional(), _range("latitude", _l("纬度应在-90至90之间。"))])
+    latitude = DecimalField(_l("纬度"), places=6,
+                            validators=[Optional(), _range("latitude", _l("纬度应在-90至90之间。"))])
     longitude = DecimalField(_l("经度"), places=6,
                              validators=[Optional(), _range("longitude", _l("经度应在-180至180之间。"))])
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])

@@ -462,9 +462,8 @@ def committee_errors(values: dict, status: CommitteeStatus, *, today: date | Non
         previous = (field, value)
     if status is CommitteeStatus.PREPARING and not values.get("prep_group_on"):
         errors.append(("prep_group_on", _("请填写筹备组成立日期。")))
-    if status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED):
-        if not values.get("elected_on"):
-            errors.append(("elected_on", _("已成立的业主委员会须填写选举日期。")))
+    if status in (CommitteeStatus.FORMED, CommitteeStatus.EXPIRED) and not values.get("elected_on"):
+        errors.append(("elected_on", _("已成立的业主委员会须填写选举日期。")))
     if values.get("filed_on") and not (values.get("filing_number") or "").strip():
         errors.append(("filing_number", _("填写了备案日期，请同时填写备案号。")))
     if (values.get("filing_number") or "").strip() and not values.get("filed_on"):

@@ -28,8 +28,10 @@ class ReportForm(VersionedForm):
     next_week_plan = TextAreaField(
         _l("下周工作计划"), validators=[Optional(), Length(max=NARRATIVE_MAX, message=_l("不能超过 %(max)d 个字。"))],
         render_kw={"rows": 4})
-    contact_person = StringField(_l("填报人"), validators=[Optional(), Length(max=64, message=_l("不能超过 64 个字。"))])
-    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32, message=_l("不能超过 32 个字。"))])
+    contact_person = StringField(_l("填报人"),
+                                 validators=[Optional(), Length(max=64, message=_l("不能超过 64 个字。"))])
+    contact_phone = StringField(_l("联系电话"),
+                                validators=[Optional(), Length(max=32, message=_l("不能超过 32 个字。"))])
     files = MultipleFileField(_l("上传附件"), description=_l(
         "现场照片（JPG/PNG，每张不超过 10 MB）、会议纪要等 PDF（不超过 20 MB）或 Excel 表格；可一次选择多个文件。"))
 

@@ -164,7 +164,7 @@ def _enrol(rng, campaign, estate, today, weakness) -> None:
     db.session.add(enrolment)
     db.session.flush()
     all_accepted = True
-    for index, (category, text) in enumerate(ITEM_TEXTS[: rng.randrange(1, 4)]):
+    for category, text in ITEM_TEXTS[: rng.randrange(1, 4)]:
         deadline = today - timedelta(days=rng.randrange(-20, 120))
         opened = deadline - timedelta(days=21)
         roll = rng.random()

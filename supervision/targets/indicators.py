@@ -82,12 +82,12 @@ class local_date(FunctionElement):
 
 @compiles(local_date)
 def _local_date_default(element, compiler, **kw):  # PostgreSQL and others
-    return "CAST((%s + INTERVAL '8 hours') AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours') AS DATE)"
 
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 def end_of_day_utc(day: date) -> datetime:
@@ -378,7 +378,8 @@ register(Indicator(
     code="staff_cert", name=_l("从业人员持证率"), short_name=_l("人员持证"), subject="staff",
     numerator_label=_l("持有效证书"), denominator_label=_l("须持证人数"), gap_label=_l("未持有效证书的人员"),
     definition=_l("在职且所在岗位要求持证（电工、电梯安全管理员、消防设施操作员、项目经理等）的全部人员中，统计日"
-                  "持有该岗位所需任一有效证书的人数 ÷ 这些人员总数。证书在签发日至到期日之间有效，无到期日视为长期有效。"),
+                  "持有该岗位所需任一有效证书的人数 ÷ 这些人员总数。"
+                  "证书在签发日至到期日之间有效，无到期日视为长期有效。"),
     base=lambda day: _certification_base(day, managers_only=False), gap_columns=_staff_columns,
 ))
 register(Indicator(

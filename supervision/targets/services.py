@@ -252,7 +252,7 @@ def scorecard(day: date | None = None, *, year: int | None = None, street_ids=No
     for indicator in indicators:
         groups = measured[indicator.code]
 
-        def cell(counts, street_id):
+        def cell(counts, street_id, indicator=indicator):
             threshold = resolve_threshold(targets, indicator, street_id)
             baseline = starts.get((indicator.code, scope_key_for(street_id)))
             expected = expected_value(threshold.value, elapsed, baseline)

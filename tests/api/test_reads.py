@@ -52,7 +52,7 @@ def test_item_and_enrolment_filters(client, district, bearer):
     assert _get(client, headers, f"/api/v1/campaigns/{w.campaign.id}/enrolments?stage=rectification")["total"] == 0
     assert _get(client, headers, f"/api/v1/campaigns/{w.campaign.id}/enrolments?surveyed=0")["total"] == 1
     detail = _get(client, headers, f"/api/v1/campaigns/{w.campaign.id}")
-    assert detail["status"] == "active" and [p["kind"] for p in detail["phases"]][0] == "survey"
+    assert detail["status"] == "active" and detail["phases"][0]["kind"] == "survey"
     assert detail["progress"]["enrolled"] == 1 and detail["progress"]["items_open"] == 2
     assert [s["street"] for s in detail["streets"]] == ["东城街道"]
     listed = _get(client, headers, "/api/v1/campaigns?status=active")["items"]

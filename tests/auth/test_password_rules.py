@@ -51,7 +51,8 @@ def test_rules_apply_to_every_way_of_setting_a_password(login_as, world):
         "password": "wangfang1990"}).get_data(as_text=True)
     assert "不能与用户名相同" in text
     text = admin.post("/admin/users/new", data={
-        "username": "wangfang", "display_name": "王芳", "role": "leader", "password": "woaini1314"}).get_data(as_text=True)
+        "username": "wangfang", "display_name": "王芳", "role": "leader", "password": "woaini1314",
+    }).get_data(as_text=True)
     assert "过于常见" in text
     assert db.session.scalar(select(User).where(User.username.like("wangfang%"))) is None
     # An administrator's reset may not give the user their current password back.
@@ -84,7 +85,7 @@ def _production_app(app, **extra):
 def test_production_refuses_to_start_while_a_demo_account_has_the_demo_password(app, world):
     world.admin.password_hash = hash_password("supervision-demo")
     db.session.commit()
-    with pytest.raises(RuntimeError, match="拒绝启动.*admin"):
+    with pytest.raises(RuntimeError, match=r"拒绝启动.*admin"):
         _production_app(app)
     # Out of production the demo password is fine (make run).
     started = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")}

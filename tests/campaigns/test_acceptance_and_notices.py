@@ -31,7 +31,7 @@ from . import factories as f
 def p12(world):
     """A 排查—整改完善—验收 campaign (no self-inspection) with estate1 surveyed and two items."""
     campaign = f.gen_campaign(world, code="p12_rectification")
-    assert [p.kind for p in campaign.phases][0] is PhaseKind.SURVEY
+    assert campaign.phases[0].kind is PhaseKind.SURVEY
     (e,) = f.enrol(campaign, world.estate1, actor=world.officer)
     record_survey(e, actor=world.officer, surveyed_on=local_today(), management_mode=ManagementMode.PROFESSIONAL,
                   company_id=world.company1.id, committee_status=None, notes="", problems=[])
@@ -73,7 +73,8 @@ def test_closure_needs_every_item_accepted_and_a_passed_acceptance(p12):
                                      item_verdicts=_verdicts((w.a, True, ""), (w.b, False, "")))
     with pytest.raises(DomainError, match="请对每一项"):
         acceptance.record_acceptance(w.e, actor=w.officer, inspected_on=local_today(),
-                                     verdict=AcceptanceVerdict.FAILED, remarks="", item_verdicts=_verdicts((w.a, True, "")))
+                                     verdict=AcceptanceVerdict.FAILED, remarks="",
+                                     item_verdicts=_verdicts((w.a, True, "")))
     with pytest.raises(DomainError, match="只有住建局"):
         acceptance.record_acceptance(w.e, actor=w.street_user, inspected_on=local_today(),
                                      verdict=AcceptanceVerdict.FAILED, remarks="", item_verdicts={})

@@ -62,7 +62,7 @@ def test_schemes_load_from_seeds_and_reload_without_change(app):
     data = json.loads((SEEDS_DIR / "campaigns/schemes.json").read_text(encoding="utf-8"))
     data["schemes"][0]["phases"][0]["name"] = "摸底"
     reference.load_schemes(data)
-    assert [p.name for p in schemes["four_phase"].phases][0] == "摸底"
+    assert schemes["four_phase"].phases[0].name == "摸底"
 
 
 def test_a_campaign_copies_its_schemes_phases_and_overlaps_only_warn(world, login_as):

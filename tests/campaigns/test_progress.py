@@ -46,8 +46,9 @@ def test_stage_follows_the_records_through_every_phase(running):
     w = running
     e = w.enrolment1
     assert progress.stage_of(e) is Stage.SURVEY
-    survey = record_survey(e, actor=w.street_user, surveyed_on=local_today(), management_mode=ManagementMode.PROFESSIONAL,
-                           company_id=w.company1.id, committee_status=None, notes="",
+    survey = record_survey(e, actor=w.street_user, surveyed_on=local_today(),
+                           management_mode=ManagementMode.PROFESSIONAL, company_id=w.company1.id,
+                           committee_status=None, notes="",
                            problems=[ProblemInput("消防安全", "楼道堆物")])
     assert progress.stage_of(e) is Stage.SELF_INSPECTION
     si = self_inspection.start(e, actor=w.company_user)

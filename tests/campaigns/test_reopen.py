@@ -99,7 +99,7 @@ def test_an_item_of_a_finished_campaign_needs_the_campaign_reopened(closed, logi
     w = closed
     campaigns.close(w.campaign, actor=w.officer)
     db.session.commit()
-    with pytest.raises(TransitionError, match="已结束.*请住建局先重新开启"):
+    with pytest.raises(TransitionError, match=r"已结束.*请住建局先重新开启"):
         items.transition(w.item, S.REJECTED, actor=w.officer, comment="反弹", deadline_workdays=5)
     assert w.item.state is S.ACCEPTED
 

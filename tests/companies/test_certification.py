@@ -115,7 +115,8 @@ def test_python_helpers_agree_with_sql(setup):
 
     from supervision.companies.models import Staff
 
-    staff = db.session.scalars(select(Staff).where(Staff.company_id == world.company1.id, Staff.left_on.is_(None))).all()
+    staff = db.session.scalars(
+        select(Staff).where(Staff.company_id == world.company1.id, Staff.left_on.is_(None))).all()
     qualified = [s for s in staff if staff_is_qualified(s, DAY)]
     required = [s for s in staff if staff_is_qualified(s, DAY) is not None]
     assert (len(qualified), len(required)) == (3, 5)

@@ -110,7 +110,7 @@ def test_staff_list_has_no_per_row_queries(login_as, world, count_queries):
     ref = gen_reference()
     db.session.commit()
     client = login_as(world.officer)
-    for n in range(3):
+    for _n in range(3):
         gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1)
     db.session.commit()
     with count_queries() as small:

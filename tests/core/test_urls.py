@@ -24,7 +24,8 @@ def test_several_parameters_fixed_values_and_quoting_as_url_for(app, week):
 def test_query_arguments_are_kept_and_none_left_out(app):
     with app.test_request_context("/"):
         dated = url_template("credit.company", "company_id", as_of="2026-03-02")
-        assert dated(5) == url_for("credit.company", company_id=5, as_of="2026-03-02") == "/credit/companies/5?as_of=2026-03-02"
+        assert (dated(5) == url_for("credit.company", company_id=5, as_of="2026-03-02")
+                == "/credit/companies/5?as_of=2026-03-02")
         assert url_template("credit.company", "company_id", as_of=None)(5) == "/credit/companies/5"
 
 

@@ -122,8 +122,9 @@ def test_an_automatic_event_is_recorded_once_per_fact(world, default_rules):
 def detectors(world):
     """Two detectors standing in for the campaigns feature's."""
     facts = {
-        "test-overdue": lambda on: [automatic.AutoFact(world.company1.id, "BL-20", f"item-overdue:{n}", date(2026, 4, n),
-                                                       estate_id=world.estate1.id) for n in (1, 2)],
+        "test-overdue": lambda on: [automatic.AutoFact(world.company1.id, "BL-20", f"item-overdue:{n}",
+                                                       date(2026, 4, n), estate_id=world.estate1.id)
+                                    for n in (1, 2)],
         "test-acceptance": lambda on: [automatic.AutoFact(world.company2.id, "BL-21", "acceptance-failed:45",
                                                           date(2026, 4, 20), description="验收不合格"),
                                        automatic.AutoFact(world.company2.id, "NO-SUCH", "acceptance-failed:46",

@@ -119,7 +119,8 @@ def test_the_deduction_notice_pdf(login_as, graded):
     db.session.commit()
     response = login_as(graded.company_user).get(f"/credit/events/{event.id}/notice.pdf")
     text = pdf_text(response.data)
-    for expected in ("物业服务企业信用记分告知单", "〔2026〕信记第0002号", "甲物业服务有限公司",  # the fixture notified the first
+    # The fixture notified the first, so this one is number 0002.
+    for expected in ("物业服务企业信用记分告知单", "〔2026〕信记第0002号", "甲物业服务有限公司",
                      "BL-05未按整改通知书要求限期整改", "扣6分", "2026年10月16日前整改到位",
                      "15个工作日内，即2026年10月23日前", "提出异议", "阳光小区", "消防通道堵塞未按期整改",
                      "测试区住房和城乡建设局", "2026年09月28日"):

@@ -90,7 +90,8 @@ def test_an_upheld_objection_shows_at_once(ranked):
     today = local_today()
     event = gen_event(ranked.company1, "BL-03", on=today, status="notified")
     db.session.commit()
-    objection = services.submit_objection(event, reasons="整改已完成，请求撤销该记录。", actor=ranked.company_user, on=today)
+    objection = services.submit_objection(event, reasons="整改已完成，请求撤销该记录。", actor=ranked.company_user,
+                                          on=today)
     db.session.commit()
     assert totals()["甲物业服务有限公司"] == Decimal("90.00")
     services.decide_objection(objection, uphold=True, reason="事实清楚，维持记分。", on=today)
@@ -243,12 +244,14 @@ def test_the_page_the_export_and_the_api_agree(login_as, ranked):
     html = client.get("/credit/?sort=total").get_data(as_text=True)
     assert html.index("乙物业服务有限公司") < html.index("甲物业服务有限公司")
     sheet = load_workbook(io.BytesIO(client.get("/credit/export.xlsx?sort=total").data)).active
-    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["乙物业服务有限公司", "甲物业服务有限公司"]
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["乙物业服务有限公司",
+                                                                                  "甲物业服务有限公司"]
     from supervision.api.services import create_token
 
     _token, plain = create_token(ranked.officer, name="测试", days=5)
     db.session.commit()
-    items = client.get("/api/v1/credit/ranking?sort=total", headers={"Authorization": f"Bearer {plain}"}).get_json()["items"]
+    items = client.get("/api/v1/credit/ranking?sort=total",
+                       headers={"Authorization": f"Bearer {plain}"}).get_json()["items"]
     assert [(i["name"], i["position"], i["total"]) for i in items] == [("乙物业服务有限公司", 2, 78.0),
                                                                        ("甲物业服务有限公司", 1, 90.0)]
 

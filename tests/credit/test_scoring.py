@@ -247,7 +247,7 @@ def test_scores_for_every_company_take_one_query(world, default_rules, count_que
     for company in (world.company1, world.company2):
         gen_basic(company, on=DAY)
         gen_event(company, "BL-02", on=DAY)
-    for n in range(6):
+    for _n in range(6):
         gen_basic(gen_company(), on=DAY)
     db.session.flush()
     with count_queries() as statements:

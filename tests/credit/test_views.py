@@ -38,7 +38,8 @@ def test_the_ranking_shows_scores_grades_and_filters(login_as, ranked):
     assert _names(html) == ["甲物业服务有限公司", "乙物业服务有限公司"]
     assert "90.00" in html and "78.00" in html and "红名单" in html
     assert _names(client.get("/credit/?grade=A").get_data(as_text=True)) == ["乙物业服务有限公司"]
-    assert _names(client.get("/credit/?sort=total").get_data(as_text=True)) == ["乙物业服务有限公司", "甲物业服务有限公司"]
+    assert _names(client.get("/credit/?sort=total").get_data(as_text=True)) == ["乙物业服务有限公司",
+                                                                                 "甲物业服务有限公司"]
     assert _names(client.get(f"/credit/?street={ranked.street2.id}").get_data(as_text=True)) == ["乙物业服务有限公司"]
     assert _names(client.get("/credit/?q=甲物业").get_data(as_text=True)) == ["甲物业服务有限公司"]
     # As of a day before the records, and under the other rule set.
@@ -94,10 +95,13 @@ def test_an_officer_records_a_draft_with_evidence_then_notifies(login_as, ranked
     assert "阳光小区" in form and "王经理" in form and "月亮小区" not in form
     assert "JC-01" in form and "BL-20" not in form  # automatic items are for the system
     item = services.item_by_code(services.rule_set_for(), "BL-04")
-    response = officer.post(f"/credit/events/new?company_id={ranked.company1.id}", content_type="multipart/form-data",
-                            data={"item_id": item.id, "occurred_on": "2026-11-10", "description": "项目经理未持证上岗。",
-                                  "staff_id": manager.id, "recording_level": "district", "save": "y",
-                                  "evidence": [(io.BytesIO(jpeg()), "人员名册.jpg")], "evidence_date": "2026-11-09"})
+    response = officer.post(f"/credit/events/new?company_id={ranked.company1.id}",
+                            content_type="multipart/form-data",
+                            data={"item_id": item.id, "occurred_on": "2026-11-10",
+                                  "description": "项目经理未持证上岗。", "staff_id": manager.id,
+                                  "recording_level": "district", "save": "y",
+                                  "evidence": [(io.BytesIO(jpeg()), "人员名册.jpg")],
+                                  "evidence_date": "2026-11-09"})
     assert response.status_code == 302
     event = db.session.scalar(select(CreditEvent).where(CreditEvent.description == "项目经理未持证上岗。"))
     assert event.status is EventStatus.DRAFT and event.estate_id == ranked.estate1.id  # the manager's project
@@ -107,7 +111,8 @@ def test_an_officer_records_a_draft_with_evidence_then_notifies(login_as, ranked
     assert "发出记分告知单" in page and "记 -6.00 分" in page
     assert officer.post(f"/credit/events/{event.id}/notify").status_code == 302
     db.session.refresh(event)
-    assert event.status is EventStatus.NOTIFIED and event.notice_number == "〔2026〕信记第0002号"  # the fixture notified the first
+    # The fixture notified the first.
+    assert event.status is EventStatus.NOTIFIED and event.notice_number == "〔2026〕信记第0002号"
 
 
 def test_bad_input_is_explained_and_kept(login_as, ranked):
@@ -115,13 +120,13 @@ def test_bad_input_is_explained_and_kept(login_as, ranked):
     before = db.session.scalar(select(func.count(CreditEvent.id)))
     item = services.item_by_code(services.rule_set_for(), "BL-01")
     response = officer.post(f"/credit/events/new?company_id={ranked.company1.id}", data={
-        "item_id": item.id, "occurred_on": "2026-13-45", "description": "保洁不到位的情况描述", "recording_level": "district",
-        "save": "y"})
+        "item_id": item.id, "occurred_on": "2026-13-45", "description": "保洁不到位的情况描述",
+        "recording_level": "district", "save": "y"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "日期格式应为 YYYY-MM-DD" in html and "保洁不到位的情况描述" in html
     response = officer.post(f"/credit/events/new?company_id={ranked.company1.id}", data={
-        "item_id": item.id, "occurred_on": "2026-11-01", "description": "保洁不到位的情况描述", "recording_level": "district",
-        "effective_from": "2026-11-01", "effective_until": "2026-10-01", "save": "y"})
+        "item_id": item.id, "occurred_on": "2026-11-01", "description": "保洁不到位的情况描述",
+        "recording_level": "district", "effective_from": "2026-11-01", "effective_until": "2026-10-01", "save": "y"})
     html = response.get_data(as_text=True)
     assert "有效期截止日不能早于起始日" in html and "保洁不到位的情况描述" in html
     assert db.session.scalar(select(func.count(CreditEvent.id))) == before
@@ -163,7 +168,8 @@ def test_only_the_administrator_picks_the_rule_set_for_a_year(login_as, world):
     db.session.commit()
     page = login_as(world.leader).get("/credit/rules").get_data(as_text=True)
     assert "连云港" in page and "指定年度适用的规则集" not in page
-    assert login_as(world.officer).post("/credit/rules/years", data={"year": 2027, "rule_set_id": second.id}).status_code == 403
+    response = login_as(world.officer).post("/credit/rules/years", data={"year": 2027, "rule_set_id": second.id})
+    assert response.status_code == 403
     admin = login_as(world.admin)
     assert admin.post("/credit/rules/years", data={"year": 2027, "rule_set_id": second.id}).status_code == 302
     assert db.session.scalar(select(CreditRuleSetYear.rule_set_id).where(CreditRuleSetYear.year == 2027)) == second.id

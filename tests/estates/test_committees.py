@@ -143,7 +143,8 @@ def test_reelection_starts_a_new_term_and_drops_the_old_filing(world):
 def test_dissolve_and_restart(world):
     committee = gen_committee(world.estate1, elected_on=date(2023, 1, 1))
     with at(date(2026, 2, 1)):
-        services.transition_committee(committee, "dissolve", {"dissolved_on": date(2026, 1, 20), "notes": "业主大会决定"})
+        services.transition_committee(committee, "dissolve",
+                                      {"dissolved_on": date(2026, 1, 20), "notes": "业主大会决定"})
         assert committee.status is CommitteeStatus.DISSOLVED and "解散：业主大会决定" in committee.notes
         with pytest.raises(TransitionError):
             services.transition_committee(committee, "form", {"elected_on": date(2026, 1, 25)})

@@ -72,7 +72,8 @@ def test_concurrent_edit_is_detected(login_as, world):
     estate = world.estate1
     stale = str(estate.version)
     client = login_as(world.officer)
-    assert client.post(f"/estates/{estate.id}/edit", data=form_data(world, name="阳光小区", version=stale)).status_code == 302
+    assert client.post(f"/estates/{estate.id}/edit",
+                       data=form_data(world, name="阳光小区", version=stale)).status_code == 302
     response = client.post(f"/estates/{estate.id}/edit",
                            data=form_data(world, name="阳光小区", address="别人的修改", version=stale))
     assert response.status_code == 200 and "该记录已被他人修改" in response.get_data(as_text=True)
@@ -85,7 +86,8 @@ def test_archive_asks_first_then_keeps_the_estate(login_as, world):
     estate = world.estate1
     page = client.get(f"/estates/{estate.id}/archive").get_data(as_text=True)
     assert "确定归档小区“阳光小区”吗" in page and "<form method=\"post\"" in page
-    assert client.post(f"/estates/{estate.id}/archive", data={"reason": "", "version": estate.version}).status_code == 200
+    assert client.post(f"/estates/{estate.id}/archive",
+                       data={"reason": "", "version": estate.version}).status_code == 200
     db.session.refresh(estate)
     assert estate.archived_at is None  # a reason is required
     client.post(f"/estates/{estate.id}/archive", data={"reason": "拆迁", "version": estate.version})
@@ -129,8 +131,8 @@ def test_other_features_add_sections_to_the_detail_page(app, login_as, world):
     app.jinja_env.loader = ChoiceLoader([DictLoader({
         "_test_section.html": '<section id="extra">{{ label }} {{ estate.name }}</section>'}),
         app.jinja_env.loader])
-    estate_sections.register("test", "_test_section.html", context=lambda estate, user: {"label": "整改事项", "estate": estate},
-                             order=10)
+    estate_sections.register("test", "_test_section.html",
+                             context=lambda estate, user: {"label": "整改事项", "estate": estate}, order=10)
     try:
         html = login_as(world.officer).get(f"/estates/{world.estate1.id}").get_data(as_text=True)
         assert '<section id="extra">整改事项 阳光小区</section>' in html

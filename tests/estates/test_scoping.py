@@ -139,9 +139,11 @@ def test_forbidden_posts_change_nothing(login_as, objects):
     assert login_as(objects.street_user).post(f"/estates/{objects.estate2.id}/committee/new", data={
         "status": "preparing", "prep_group_on": "2026-01-05"}).status_code == 404
     assert login_as(objects.company_user).post(f"/companies/staff/{objects.staff2.id}/edit", data={
-        "name": "改名", "position_id": objects.staff2.position_id, "version": objects.staff2.version}).status_code == 404
+        "name": "改名", "position_id": objects.staff2.position_id, "version": objects.staff2.version,
+    }).status_code == 404
     db.session.expire_all()
-    assert db.session.get(Estate, estate.id).name == "阳光小区" and db.session.get(Estate, estate.id).archived_at is None
+    assert (db.session.get(Estate, estate.id).name == "阳光小区"
+            and db.session.get(Estate, estate.id).archived_at is None)
     assert db.session.scalar(select(OwnersCommittee.id)) is None
     assert objects.staff2.name != "改名"
 

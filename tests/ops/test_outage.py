@@ -123,7 +123,8 @@ def test_an_outage_answers_503_logs_once_and_recovers(broken, caplog):
     for _attempt in range(3):
         response = client.get("/api/v1/estates", headers=api)
         assert response.status_code == 503 and response.headers["Retry-After"] == RETRY_AFTER
-        assert response.get_json() == {"code": "unavailable", "message": "数据库暂时无法访问，系统正在自动重连，请稍后再试。"}
+        assert response.get_json() == {"code": "unavailable",
+                                       "message": "数据库暂时无法访问，系统正在自动重连，请稍后再试。"}
     health = client.get("/healthz")
     assert health.status_code == 503 and health.headers["Retry-After"] == RETRY_AFTER
     assert health.get_json() == {"status": "error", "database": "unreachable"}

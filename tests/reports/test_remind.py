@@ -39,7 +39,8 @@ def test_reminders_on_the_due_day_then_missing_notices(world):
     assert (result.reminded, result.missing) == (0, 3)  # street2's user, the admin, the officer
     assert len(notes(world.street_user)) == 1
     [missing] = notes(world.street2_user)[1:]
-    assert "逾期未报送" in missing.title and missing.dedup_key == f"report-missing:{campaign.id}:{world.street2.id}:2026-W39"
+    assert "逾期未报送" in missing.title
+    assert missing.dedup_key == f"report-missing:{campaign.id}:{world.street2.id}:2026-W39"
     [bureau] = notes(world.officer)
     assert "1 个街道逾期未报送周报（西城街道）" in bureau.title and "/reports/overview" in bureau.link
     assert notes(world.leader) == []

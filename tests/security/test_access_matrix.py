@@ -76,8 +76,8 @@ def matrix(world):
     # Credit: a notified deduction for company1, a clue from street1, a publication.
     default_rules, _second = rules()
     world.event = gen_event(world.company1, "BL-01", on=today, status="notified", actor=world.officer)
-    world.clue = credit_clues.submit_clue(estate=world.estate1, occurred_on=today, description="向业主收取未公示的停车管理费用",
-                                    actor=world.street_user)
+    world.clue = credit_clues.submit_clue(estate=world.estate1, occurred_on=today,
+                                          description="向业主收取未公示的停车管理费用", actor=world.street_user)
     world.publication = credit_publication.publish(name="矩阵发布", as_of=today, actor=world.officer)
     # Account objects.
     world.token, _plain = create_token(world.officer, name="matrix", days=5)
@@ -159,7 +159,8 @@ def test_every_route_is_declared():
 
 def _outcome(response, want):
     if want == LOGIN:
-        return LOGIN if response.status_code == 302 and "/login" in response.headers["Location"] else response.status_code
+        redirected = response.status_code == 302 and "/login" in response.headers["Location"]
+        return LOGIN if redirected else response.status_code
     return response.status_code
 
 

@@ -419,7 +419,8 @@ def test_names_in_download_file_names_cannot_break_the_header(world, login_as):
         header = response.headers["Content-Disposition"]
         match = re.fullmatch(r"inline; filename=\"([^\"\\\x00-\x1f]*)\"; filename\*=UTF-8''([A-Za-z0-9%._~-]+)", header)
         assert match, header  # one quoted name without quotes or control characters, then the UTF-8 name
-        assert unquote(match.group(2)).startswith(("验收记录-阳光 小区 二期", "信用报告-甲物业 ; filename= evil.exe 服务"))
+        assert unquote(match.group(2)).startswith(("验收记录-阳光 小区 二期",
+                                                   "信用报告-甲物业 ; filename= evil.exe 服务"))
 
 
 def test_a_street_name_is_escaped_in_pages_and_charts_and_printed_in_the_monthly_report(world, login_as):

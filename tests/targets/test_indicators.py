@@ -107,7 +107,8 @@ def test_all_staff_certification(world, certified):
     assert measure_total(indicator, DAY, street_id=world.street2.id) == Counts(1, 4)
     assert measure_total(indicator, DAY, company_id=world.company2.id) == Counts(1, 4)
     assert measure_total(indicator, DAY, company_id=world.company1.id) == Counts(3, 5)
-    assert gap_ids("staff_cert", street_id=world.street2.id) == {certified[n].id for n in ("电工甲", "电工乙", "电工丁")}
+    assert gap_ids("staff_cert", street_id=world.street2.id) == {certified[n].id
+                                                                for n in ("电工甲", "电工乙", "电工丁")}
     # The day matters: a day later the certificate expiring on the day has lapsed, and the
     # one issued the day after has come into force.
     later = gap_ids("staff_cert", DAY + timedelta(days=1))
@@ -183,7 +184,8 @@ def items(world):
         # Accepted on time, at 23:30 on the deadline (15:30 UTC).
         "on_time": gen_item(w.estate1, deadline, ItemState.ACCEPTED, accepted_at=local(deadline, 23, 30)),
         # Accepted late, at 00:30 the day after the deadline — still the deadline's date in UTC.
-        "late": gen_item(w.estate1, deadline, ItemState.ACCEPTED, accepted_at=local(deadline + timedelta(days=1), 0, 30)),
+        "late": gen_item(w.estate1, deadline, ItemState.ACCEPTED,
+                         accepted_at=local(deadline + timedelta(days=1), 0, 30)),
         "open": gen_item(w.estate2, deadline, ItemState.IN_PROGRESS),
         "submitted": gen_item(w.estate2, deadline, ItemState.SUBMITTED),
         # Due on the day itself: counted as due.

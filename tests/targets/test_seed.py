@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import time_machine
 from sqlalchemy import func, select
@@ -48,7 +49,7 @@ def test_demo_backfills_rising_weekly_snapshots(demo):
             .order_by(TargetSnapshot.week_start)))
         assert len(rows) == 27  # this week and 26 before it
         assert rows[-1].week_start - rows[0].week_start == timedelta(weeks=26)
-        assert all(a.value <= b.value for a, b in zip(rows, rows[1:]))  # it never goes down
+        assert all(a.value <= b.value for a, b in pairwise(rows))  # it never goes down
         if rows[-1].value:
             assert rows[0].value < rows[-1].value  # and it went up
         from supervision.estates.models import Estate

@@ -147,7 +147,8 @@ class EnrolmentSchema(Schema):
     company = fields.Function(lambda e: e.company.name if e.company else None, allow_none=True,
                               metadata={"type": "string", "nullable": True})
     status = EnumValue(EnrolmentStatus)
-    stage = EnumValue(EnrolmentStage, metadata={"description": "由记录推算的进度：待摸底、待自查、整改中、待验收、已销号、已退出"})
+    stage = EnumValue(EnrolmentStage,
+                      metadata={"description": "由记录推算的进度：待摸底、待自查、整改中、待验收、已销号、已退出"})
     items_total = fields.Integer(metadata={"description": "整改事项数"})
     items_open = fields.Integer(metadata={"description": "未销项事项数"})
     items_overdue = fields.Integer(metadata={"description": "逾期未销项事项数"})
@@ -326,7 +327,8 @@ def self_inspection_detail(enrolment_id: int):
 def self_inspection_save(data, enrolment_id: int):
     """填报、提交自查表（物业企业）
 
-    保存所列检查项的答案（全部有效才保存）；`submit: true` 时随即提交：计算得分，不达标的检查项生成整改事项，与网页相同。提交被拒时草稿仍保存，返回 422 及原因。带上读取时的 `version`，
+    保存所列检查项的答案（全部有效才保存）；`submit: true` 时随即提交：计算得分，不达标的检查项生成整改事项，
+    与网页相同。提交被拒时草稿仍保存，返回 422 及原因。带上读取时的 `version`，
     已被他人修改返回 409。"""
     si = _fillable_self_inspection(enrolment_id)
     check_stale(si, data.get("version"))

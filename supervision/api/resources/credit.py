@@ -60,7 +60,8 @@ class RankingArgs(PageArgs, AsOfArgs):
     q = fields.String(validate=validate.Length(max=100), metadata={"description": "企业名称或信用代码中的文字"})
     grade = fields.String(validate=validate.Length(max=16), metadata={"description": "等级代码"})
     street_id = Id(metadata={"description": "在该街道有在管小区的企业"})
-    sort = fields.String(validate=validate.OneOf(list(standings.RANKING_SORTS)), metadata={"description": "默认按总分从高到低"})
+    sort = fields.String(validate=validate.OneOf(list(standings.RANKING_SORTS)),
+                         metadata={"description": "默认按总分从高到低"})
 
 
 def _as_of(args) -> date:
@@ -69,7 +70,8 @@ def _as_of(args) -> date:
     if as_of > today:
         fail(422, _("评价日不能晚于今天。"), code="validation_error", errors={"as_of": [_("评价日不能晚于今天。")]})
     if as_of.year < 2000:
-        fail(422, _("评价日不能早于 2000 年。"), code="validation_error", errors={"as_of": [_("评价日不能早于 2000 年。")]})
+        fail(422, _("评价日不能早于 2000 年。"), code="validation_error",
+             errors={"as_of": [_("评价日不能早于 2000 年。")]})
     return as_of
 
 
@@ -87,7 +89,8 @@ def _rule_set(as_of: date):
 def ranking(args):
     """信用评价排名
 
-    某评价日按当时适用规则集计算的各企业得分和等级，默认从高到低（住建局和领导；街道办和物业企业返回 403，与网页相同）。"""
+    某评价日按当时适用规则集计算的各企业得分和等级，默认从高到低
+    （住建局和领导；街道办和物业企业返回 403，与网页相同）。"""
     scope.require_role(DISTRICT_READERS)
     as_of = _as_of(args)
     rule_set = _rule_set(as_of)

@@ -166,8 +166,9 @@ class ItemAnswerInSchema(Schema):
 def item_answer(form, item_id: int):
     """提交整改结果（责任单位）
 
-    multipart：整改情况说明 `response`、读取时的 `version`、整改完成日期 `fact_date` 和佐证材料 `evidence`（可多个；照片 JPG/PNG ≤10 MB，
-    PDF ≤20 MB，按内容检查，有一个不合格则都不保存）。待整改或被驳回的事项先转为整改中，再提交待验收，与网页相同。"""
+    multipart：整改情况说明 `response`、读取时的 `version`、整改完成日期 `fact_date`
+    和佐证材料 `evidence`（可多个；照片 JPG/PNG ≤10 MB，PDF ≤20 MB，按内容检查，有一个不合格则都不保存）。
+    待整改或被驳回的事项先转为整改中，再提交待验收，与网页相同。"""
     item = scope.load(I, item_id, options=OPTIONS)
     if not item_service.may_answer(current_user, item):
         fail(403, _("您不是该事项的责任单位，不能提交整改结果。"))

@@ -143,7 +143,8 @@ class CompanyArgs(PageArgs):
 def company_list(args):
     """物业企业列表
 
-    住建局和领导查看全区；街道办查看在本街道有在管小区的企业。物业企业用户请用 `/companies/{id}` 查看本企业（此处返回 403）。"""
+    住建局和领导查看全区；街道办查看在本街道有在管小区的企业。
+    物业企业用户请用 `/companies/{id}` 查看本企业（此处返回 403）。"""
     scope.require_role(DISTRICT_READERS | STREET)
     statement = company_services.filter_companies(scope.visible(Company), q=args.get("q"), grade=args.get("grade"),
                                                   archived=args.get("archived"), sort=args.get("sort"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -82,7 +83,7 @@ def phase_warnings(phases) -> list[str]:
     """Overlapping windows and gaps: reported, never refused (the sources overlap phases)."""
     ordered = sorted(phases, key=lambda p: p.position if hasattr(p, "position") else 0)
     warnings = []
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.starts_on <= a.ends_on:
             warnings.append(_("“%(a)s”与“%(b)s”的时间重叠（%(start)s 至 %(end)s）。", a=a.name, b=b.name,
                               start=b.starts_on.isoformat(), end=min(a.ends_on, b.ends_on).isoformat()))

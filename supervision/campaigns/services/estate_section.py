@@ -12,7 +12,7 @@ from ...extensions import db
 from ..models import Campaign, Enrolment, EnrolmentStage, ItemState, RectificationItem
 from .progress import stage_expression
 
-I = RectificationItem
+Item = RectificationItem
 
 
 @dataclass
@@ -45,11 +45,11 @@ def estate_section(estate, user, *, limit: int = 20) -> EstateCampaignSection:
         .order_by(Campaign.year.desc(), Campaign.id.desc()))
     for enrolment, stage in rows:
         section.enrolments.append(EstateEnrolmentRow(enrolment, enrolment.campaign, EnrolmentStage(stage)))
-    open_clause = [I.estate_id == estate.id, I.state != ItemState.ACCEPTED, I.scope_clause(user)]
+    open_clause = [Item.estate_id == estate.id, Item.state != ItemState.ACCEPTED, Item.scope_clause(user)]
     section.open_count, section.overdue_count = db.session.execute(
-        select(func.count(I.id), func.coalesce(func.sum(case((I.overdue_clause(today), 1), else_=0)), 0))
+        select(func.count(Item.id), func.coalesce(func.sum(case((Item.overdue_clause(today), 1), else_=0)), 0))
         .where(*open_clause)).one()
     section.open_items = list(db.session.scalars(
-        select(I).where(*open_clause).options(joinedload(I.campaign), joinedload(I.notice))
-        .order_by(I.deadline, I.id).limit(limit)))
+        select(Item).where(*open_clause).options(joinedload(Item.campaign), joinedload(Item.notice))
+        .order_by(Item.deadline, Item.id).limit(limit)))
     return section

@@ -29,7 +29,7 @@ from ..models import (
     SelfInspection,
 )
 
-I = RectificationItem
+Item = RectificationItem
 E = Enrolment
 
 
@@ -95,15 +95,16 @@ def overdue_items_beyond(days: int, today: date | None = None, *, company_id: in
     accepted (its transition history) are never counted as overdue.
     """
     today = today or local_today()
-    conditions = [I.state != ItemState.ACCEPTED, I.deadline < today - timedelta(days=days),
-                  or_(I.state != ItemState.SUBMITTED, I.submitted_on.is_(None), I.submitted_on > I.deadline)]
+    conditions = [Item.state != ItemState.ACCEPTED, Item.deadline < today - timedelta(days=days),
+                  or_(Item.state != ItemState.SUBMITTED, Item.submitted_on.is_(None),
+                      Item.submitted_on > Item.deadline)]
     if company_id:
-        conditions.append(I.company_id == company_id)
+        conditions.append(Item.company_id == company_id)
     if responsible_party is not None:
-        conditions.append(I.responsible_party == responsible_party)
-    rows = db.session.execute(select(I.id, I.company_id, I.estate_id, I.street_id, I.campaign_id,
-                                     I.responsible_party, I.deadline, I.reopened_count)
-                              .where(*conditions).order_by(I.deadline, I.id)).all()
+        conditions.append(Item.responsible_party == responsible_party)
+    rows = db.session.execute(select(Item.id, Item.company_id, Item.estate_id, Item.street_id, Item.campaign_id,
+                                     Item.responsible_party, Item.deadline, Item.reopened_count)
+                              .where(*conditions).order_by(Item.deadline, Item.id)).all()
     history = accepted_days([r.id for r in rows if r.reopened_count], today)
     facts = []
     for r in rows:

@@ -47,7 +47,7 @@ from ..models import (
 )
 
 E = Enrolment
-I = RectificationItem
+Item = RectificationItem
 DONE_SELF_INSPECTION = (SelfInspectionStatus.SUBMITTED, SelfInspectionStatus.ACCEPTED)
 
 
@@ -74,7 +74,7 @@ def self_inspection_required():
 
 
 def has_unaccepted_items():
-    return select(I.id).where(I.enrolment_id == E.id, I.state != ItemState.ACCEPTED).correlate(E).exists()
+    return select(Item.id).where(Item.enrolment_id == E.id, Item.state != ItemState.ACCEPTED).correlate(E).exists()
 
 
 def acceptance_passed():
@@ -146,7 +146,7 @@ def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
     today = local_today()
 
     def count_items(*conditions):
-        return (select(func.count(I.id)).where(I.enrolment_id == E.id, *conditions)
+        return (select(func.count(Item.id)).where(Item.enrolment_id == E.id, *conditions)
                 .correlate(E).scalar_subquery())
 
     last_verdict = (select(Acceptance.verdict).where(Acceptance.enrolment_id == E.id)
@@ -154,8 +154,8 @@ def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
     statement = (
         select(E, stage_expression().label("stage"),
                count_items().label("items_total"),
-               count_items(I.state != ItemState.ACCEPTED).label("items_open"),
-               count_items(I.overdue_clause(today)).label("items_overdue"),
+               count_items(Item.state != ItemState.ACCEPTED).label("items_open"),
+               count_items(Item.overdue_clause(today)).label("items_overdue"),
                SurveyRecord.surveyed_on.label("surveyed_on"),
                SelfInspection.status.label("si_status"), SelfInspection.score.label("si_score"),
                last_verdict.label("last_verdict"))
@@ -291,10 +291,10 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
     """Per street: enrolments by stage, steps not done, items and overdue items.
 
     Three queries whatever the number of enrolments: the street names, then one pass over each
-    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage is made of (status, company,
-    surveyed, self-inspected, open items — a few dozen groups at most), and the items grouped
-    by street and state. Stages and milestones are then added up from those groups, with the
-    same rules as ``stage_expression``.
+    kind of the campaign's rows: the enrolments grouped by street and by the facts their stage
+    is made of (status, company, surveyed, self-inspected, open items — a few dozen groups
+    at most), and the items grouped by street and state. Stages and milestones are then added
+    up from those groups, with the same rules as ``stage_expression``.
     """
     kinds = {p.kind for p in campaign.phases}
     has_survey, has_self_inspection = PhaseKind.SURVEY in kinds, PhaseKind.SELF_INSPECTION in kinds
@@ -339,10 +339,11 @@ def _campaign_progress(campaign, user, today: date) -> CampaignProgress:
         elif status is EnrolmentStatus.CLOSED:
             r.counts["closed"] += count
 
-    item_scope = [I.scope_clause(user)] if user is not None else []
+    item_scope = [Item.scope_clause(user)] if user is not None else []
     items = db.session.execute(
-        select(I.street_id, I.state, func.count(I.id), _sum(I.deadline <= today), _sum(I.deadline < today))
-        .where(I.campaign_id == campaign.id, *item_scope).group_by(I.street_id, I.state))
+        select(Item.street_id, Item.state, func.count(Item.id), _sum(Item.deadline <= today),
+               _sum(Item.deadline < today))
+        .where(Item.campaign_id == campaign.id, *item_scope).group_by(Item.street_id, Item.state))
     for street_id, state, total, due, past_deadline in items:
         accepted = (state if isinstance(state, ItemState) else ItemState(state)) is ItemState.ACCEPTED
         r = row(street_id)

@@ -20,7 +20,7 @@ from ...extensions import db
 from ...notifications.models import Notification
 from ..models import RectificationItem, ResponsibleParty
 
-I = RectificationItem
+Item = RectificationItem
 
 
 @dataclass
@@ -41,8 +41,8 @@ def sweep_overdue(today: date | None = None, *, link_for=None) -> SweepResult:
     items, the active users who may receive, the notifications already sent.
     """
     today = today or local_today()
-    items = list(db.session.scalars(select(I).where(I.overdue_clause(today))
-                                    .options(joinedload(I.estate)).order_by(I.id)))
+    items = list(db.session.scalars(select(Item).where(Item.overdue_clause(today))
+                                    .options(joinedload(Item.estate)).order_by(Item.id)))
     result = SweepResult(overdue_items=len(items))
     if not items:
         return result

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-
 from ...estates.sections import estate_sections
 from ..models import EnrolmentStage
 from ..services.estate_section import estate_section
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+# The view modules attach their routes to ``bp``, so they can only be imported once it exists.
 from . import campaigns, enrolments, items, notices, self_inspection, spot_checks  # noqa: E402,F401
 
 

@@ -21,7 +21,7 @@ def show_error(form, error) -> None:
 
 
 def flash_form_errors(form) -> None:
-    for name, errors in form.errors.items():
+    for errors in form.errors.values():
         for message in errors if isinstance(errors, list) else [errors]:
             if isinstance(message, dict):
                 continue

@@ -164,7 +164,8 @@ def activate(campaign_id: int):
     count = db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.campaign_id == campaign.id,
                                                                      Enrolment.status == EnrolmentStatus.ACTIVE))
     return render_template("confirm.html", form=form, title=_("启动专项行动"),
-                           message=_("确定启动“%(name)s”吗？已纳入 %(n)s 个小区。启动后，相关街道办和物业企业即可查看、摸底和填报自查表。",
+                           message=_("确定启动“%(name)s”吗？已纳入 %(n)s 个小区。"
+                                     "启动后，相关街道办和物业企业即可查看、摸底和填报自查表。",
                                      name=campaign.name, n=count),
                            cancel_url=url_for(".detail", campaign_id=campaign.id), confirm_label=_("启动"))
 

@@ -35,13 +35,13 @@ from ..services import items as item_service
 from . import bp
 from ._helpers import arg_int, drop_scoped_filters, enum_or_none, value_of, visible_campaign_choices
 
-I = RectificationItem
+Item = RectificationItem
 
 SORTS = {
-    "deadline": (I.deadline.asc(), I.id.asc()), "-deadline": (I.deadline.desc(), I.id.desc()),
-    "opened": (I.opened_at.asc(), I.id.asc()), "-opened": (I.opened_at.desc(), I.id.desc()),
-    "since": (I.state_since.asc(), I.id.asc()), "-since": (I.state_since.desc(), I.id.desc()),
-    "id": (I.id.asc(),), "-id": (I.id.desc(),),
+    "deadline": (Item.deadline.asc(), Item.id.asc()), "-deadline": (Item.deadline.desc(), Item.id.desc()),
+    "opened": (Item.opened_at.asc(), Item.id.asc()), "-opened": (Item.opened_at.desc(), Item.id.desc()),
+    "since": (Item.state_since.asc(), Item.id.asc()), "-since": (Item.state_since.desc(), Item.id.desc()),
+    "id": (Item.id.asc(),), "-id": (Item.id.desc(),),
 }
 
 
@@ -55,7 +55,7 @@ def _filters():
 
 
 def _statement(filters, today):
-    return item_service.filter_items(scope.visible(I), item_service.ItemFilter(
+    return item_service.filter_items(scope.visible(Item), item_service.ItemFilter(
         q=filters.q.data, campaign_id=filters.campaign.data, street_id=value_of(filters, "street"),
         company_id=value_of(filters, "company"), state=enum_or_none(ItemState, filters.state.data),
         open={"1": True, "0": False}.get(filters.open.data or ""), overdue=filters.overdue.data == "1",
@@ -71,8 +71,8 @@ def items():
     filters = _filters()
     sort = request.args.get("sort", "deadline")
     statement = _statement(filters, today).order_by(*SORTS.get(sort, SORTS["deadline"])).options(
-        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
-        joinedload(I.campaign))
+        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
+        joinedload(Item.campaign))
     page = paginate(statement)
     narrowed = {}
     if arg_int("estate"):
@@ -134,18 +134,18 @@ def export_columns(today, now):
 def items_export():
     today, now = local_today(), utcnow()
     filters = _filters()
-    statement = _statement(filters, today).order_by(I.id).limit(50_000).options(
-        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
-        joinedload(I.campaign))
+    statement = _statement(filters, today).order_by(Item.id).limit(50_000).options(
+        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
+        joinedload(Item.campaign))
     rows = db.session.scalars(statement).all()
     data = write_workbook(export_columns(today, now), rows, title="整改事项")
     return xlsx_response(data, f"整改事项-{today.isoformat()}.xlsx")
 
 
 def _load(item_id, roles=None):
-    return scope.load(I, item_id, roles=roles, options=(
-        joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
-        joinedload(I.campaign), joinedload(I.enrolment)))
+    return scope.load(Item, item_id, roles=roles, options=(
+        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
+        joinedload(Item.campaign), joinedload(Item.enrolment)))
 
 
 @bp.get("/items/<int:item_id>")

@@ -117,8 +117,8 @@ def assessment(company_id: int):
     if form.validate_on_submit():
         chosen = [i for i in items if i.id in set(form.items.data or [])]
         try:
-            created = assessment_services.record_basic_assessment(company, chosen, effective_from=form.effective_from.data,
-                                                       note=form.note.data, actor=current_user)
+            created = assessment_services.record_basic_assessment(
+                company, chosen, effective_from=form.effective_from.data, note=form.note.data, actor=current_user)
         except DomainError as error:
             _domain_error(form, error)
         else:

@@ -89,8 +89,8 @@ def publication_new():
             form.as_of.errors.append(_("评价截止日不能晚于今天。"))
         elif request.form.get("confirmed") == "1":
             try:
-                publication = publication_services.publish(name=form.name.data, as_of=form.as_of.data, notes=form.notes.data,
-                                               actor=current_user)
+                publication = publication_services.publish(
+                    name=form.name.data, as_of=form.as_of.data, notes=form.notes.data, actor=current_user)
             except DomainError as error:
                 _domain_error(form, error)
             else:
@@ -110,8 +110,9 @@ def publication_new():
 @bp.get("/publications/<int:publication_id>")
 @scope.role_required(ALL_ROLES)
 def publication(publication_id: int):
-    publication = scope.load(CreditPublication, publication_id,
-                             options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
+    publication = scope.load(
+        CreditPublication, publication_id,
+        options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
     rows = publication_services.rows_of(scope.visible(CreditPublicationRow), publication)
     parts = publication_services.parts_of(publication)
     grade = request.args.get("grade") or None
