@@ -56,5 +56,5 @@ class UserFilterForm(FlaskForm):
 
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("角色"), choices=[*options(("", _l("全部角色"))), *Role.choices()], validators=[Optional()])
-    status = SelectField(_l("状态"), choices=options(("", _l("全部")), ("active", _l("启用")), ("disabled", _l("停用"))),
-                         validators=[Optional()])
+    status = SelectField(_l("状态"), validators=[Optional()],
+                         choices=options(("", _l("全部")), ("active", _l("启用")), ("disabled", _l("停用"))))
