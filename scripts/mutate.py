@@ -90,6 +90,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("supervision/targets/indicators.py", "_restrict", "guard `if base.company is None` removed"):
         "without the guard `base.company == company_id` is Python's `None == id`, i.e. where(False): "
         "no rows either way",
+    ("supervision/core/scoping.py", "Rule.clause", "`raise` removed: `raise NotImplementedError`"):
+        "the abstract base: every shape overrides clause(), and the scoping matrix fails on a scoped model "
+        "whose shape does not",
+    ("supervision/core/scoping.py", "Rule.clause", "returns early (`return None` first)"):
+        "the abstract base: never called, every shape overrides clause()",
     ("supervision/reports/weeks.py", "due_date", "guard `if is_workday(nominal)` removed"):
         "a working nominal day is its own last working day, on or after Monday: the next branch returns it",
 }
