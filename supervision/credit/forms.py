@@ -59,9 +59,11 @@ class EventFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("企业/告知单号"), validators=[Optional(), Length(max=100)])
-    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + EventStatus.choices(), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + EventStatus.choices(),
+                         validators=[Optional()])
     part = SelectField(_l("类别"), choices=options(("", _l("全部类别"))) + PartKind.choices(), validators=[Optional()])
-    origin = SelectField(_l("来源"), choices=options(("", _l("全部来源"))) + EventOrigin.choices(), validators=[Optional()])
+    origin = SelectField(_l("来源"), choices=options(("", _l("全部来源"))) + EventOrigin.choices(),
+                         validators=[Optional()])
     year = IntegerField(_l("发生年度"), validators=[Optional(), NumberRange(2000, 2100, message=_l("年度有误。"))])
 
 
@@ -70,7 +72,8 @@ class ClueFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("企业/小区"), validators=[Optional(), Length(max=100)])
-    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + ClueStatus.choices(), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=options(("", _l("全部状态"))) + ClueStatus.choices(),
+                         validators=[Optional()])
 
 
 class CompanyChoiceForm(FlaskForm):
@@ -84,7 +87,8 @@ class CompanyChoiceForm(FlaskForm):
 # --- events ------------------------------------------------------------------
 
 class EventForm(VersionedForm):
-    item_id = SelectField(_l("评价条款"), coerce=optional_int, validators=[DataRequired(message=_l("请选择评价条款。"))])
+    item_id = SelectField(_l("评价条款"), coerce=optional_int,
+                          validators=[DataRequired(message=_l("请选择评价条款。"))])
     occurred_on = date_field(_l("发生日期"), required=True)
     description = TextAreaField(_l("事实描述"), validators=[DataRequired(message=_l("请填写事实描述。")),
                                                         Length(max=2000)])
@@ -99,7 +103,8 @@ class EventForm(VersionedForm):
     effective_until = date_field(_l("有效期止"), description=_l("留空时按条款规定的有效期（默认一年）计算。"))
     rectify_by = date_field(_l("整改期限"), description=_l("扣分记录适用；留空时自告知之日起按条款规定的工作日计算。"))
     evidence = MultipleFileField(_l("证据材料"), description=_l("JPG、PNG 或 PDF，可多选；单个图片不超过 10 MB。"))
-    evidence_date = date_field(_l("证据所示事实日期"), description=_l("照片、文书所示事实发生的日期，可与上传日期不同。"))
+    evidence_date = date_field(_l("证据所示事实日期"),
+                               description=_l("照片、文书所示事实发生的日期，可与上传日期不同。"))
     save = SubmitField(_l("保存为草稿"))
     issue = SubmitField(_l("保存并发出告知"))
 
@@ -164,3 +169,8 @@ class PublicationForm(FlaskForm):
                        description=_l("例如“2026年度物业服务企业信用评价结果”。"))
     as_of = date_field(_l("评价截止日"), required=True, description=_l("按该日有效的记录和当年适用的规则集计算。"))
     notes = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(_l("更正理由"), validators=[DataRequired(message=_l("请填写更正理由。")), Length(max=2000)],
+                           description=_l("例如：某事件已撤销，相关企业的得分和等级应予更正。"))
