@@ -8,7 +8,8 @@ the companies of seeds/credit/demo.json (with estates and a project manager).
 The story: one company on the red list, one black-listed for serious
 dishonesty, one without basic information (C（缺失）), the demo company with a
 notice still open for objection, an objection pending, one upheld and one that
-succeeded; a few revoked records; clues from 东城街道; one published period.
+succeeded; a few revoked records; clues from 东城街道; one published period, one of
+whose records was revoked afterwards, with the correction notice (更正公告) that followed.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
 from ..seeding import load_json
-from . import assessment, clues, publication, services
-from .models import CreditEvent, EventOrigin, EventStatus, RecordingLevel
+from . import assessment, clues, corrections, publication, services
+from .models import CreditEvent, CreditPublicationRow, EventOrigin, EventStatus, RecordingLevel
 from .reference import load_reference
 
 MARKER = "demo:"
@@ -85,7 +86,8 @@ def _ensure_companies(settings: dict, today: date) -> list[Company]:
         company = db.session.scalar(select(Company).where(Company.name == spec["name"]))
         if company is None:
             company = Company(name=spec["name"], credit_code=make_credit_code(spec["credit_code_body"]),
-                              legal_representative=spec["legal_representative"], contact_person=spec["legal_representative"],
+                              legal_representative=spec["legal_representative"],
+                              contact_person=spec["legal_representative"],
                               phone=spec["phone"], address=spec["address"])
             db.session.add(company)
             db.session.flush()
@@ -223,7 +225,8 @@ def seed_demo(rng) -> None:
     # The black list: serious dishonesty, confirmed after its window.
     if len(others) > 1:
         bad = others[1]
-        event = story.issue(story.event(bad, "YZ-02", 150, description="申报市级示范项目时提供虚假的满意度测评材料，经核查属实。",
+        event = story.issue(story.event(bad, "YZ-02", 150,
+                                        description="申报市级示范项目时提供虚假的满意度测评材料，经核查属实。",
                                         estate=estate_of(bad), photo=True))
         services.confirm_lapsed(on=min(event.objection_deadline + timedelta(days=1), today))
         for n in range(2):
@@ -231,17 +234,19 @@ def seed_demo(rng) -> None:
             story.issue(story.event(bad, code, 100 - 30 * n, description=text, estate=estate_of(bad), photo=True))
 
     # Everyone else: a few good and bad records over the year.
-    for index, company in enumerate(others[2:], start=2):
+    for company in others[2:]:
         for code, text in rng.sample(GOOD, rng.randint(0, 2)):
             story.issue(story.event(company, code, rng.randint(30, 330), description=text, estate=estate_of(company)))
         for n in range(rng.randint(0, 4)):
             code, text = rng.choice(DEDUCTIONS)
-            staff = _first(managers.get(company.id, [])) if code in ("BL-01", "BL-02", "BL-05") and rng.random() < 0.5 else None
+            with_staff = code in ("BL-01", "BL-02", "BL-05") and rng.random() < 0.5
+            staff = _first(managers.get(company.id, [])) if with_staff else None
             event = story.issue(story.event(company, code, rng.randint(25, 340), description=text,
                                             estate=estate_of(company), staff=staff, photo=rng.random() < 0.5))
             user = company_users.get(company.id)
             if user is not None and n == 0:
-                objection = services.submit_objection(event, reasons="该问题发生在合同交接期间，责任不在我司，附交接记录。",
+                objection = services.submit_objection(event,
+                                                      reasons="该问题发生在合同交接期间，责任不在我司，附交接记录。",
                                                       actor=user, on=event.notified_on + timedelta(days=3))
                 services.decide_objection(objection, uphold=rng.random() < 0.5, reason="经复核，维持原记录。",
                                           actor=officer, on=event.notified_on + timedelta(days=12))
@@ -258,19 +263,22 @@ def seed_demo(rng) -> None:
         story.issue(story.event(demo_company, "BL-03", 240, description=DEDUCTIONS[2][1], estate=estate, photo=True))
         upheld = story.issue(story.event(demo_company, "BL-02", 90, description=DEDUCTIONS[0][1], estate=estate,
                                          staff=staff, photo=True))
-        objection = services.submit_objection(upheld, reasons="电梯停运系维保单位更换主板所致，我司已及时报修并张贴公告。",
+        objection = services.submit_objection(upheld,
+                                              reasons="电梯停运系维保单位更换主板所致，我司已及时报修并张贴公告。",
                                               actor=demo_user, on=upheld.notified_on + timedelta(days=4))
         services.decide_objection(objection, uphold=True, reason="停运超过72小时且未采取临时措施，维持记分。",
                                   actor=officer, on=upheld.notified_on + timedelta(days=15))
         revoked = story.issue(story.event(demo_company, "BL-01", 60, description=DEDUCTIONS[1][1], estate=estate,
                                           photo=True))
-        objection = services.submit_objection(revoked, reasons="检查当日为垃圾清运车辆故障，已于当日下午清运完毕，附清运记录。",
+        objection = services.submit_objection(
+            revoked, reasons="检查当日为垃圾清运车辆故障，已于当日下午清运完毕，附清运记录。",
                                               actor=demo_user, on=revoked.notified_on + timedelta(days=2))
         services.decide_objection(objection, uphold=False, reason="企业提供的清运记录属实，异议成立。",
                                   actor=officer, on=revoked.notified_on + timedelta(days=9))
         pending = story.issue(story.event(demo_company, "BL-05", 16, description=DEDUCTIONS[3][1], estate=estate,
                                           photo=True))
-        services.submit_objection(pending, reasons="消防通道占用车辆系业主私家车，我司已多次劝离并报告社区，附劝离记录。",
+        services.submit_objection(pending,
+                                  reasons="消防通道占用车辆系业主私家车，我司已多次劝离并报告社区，附劝离记录。",
                                   actor=demo_user, on=min(pending.notified_on + timedelta(days=3), today))
         story.issue(story.event(demo_company, "BL-07", 3, description=DEDUCTIONS[4][1], estate=estate), after_days=1)
         services.revoke_event(story.issue(story.event(demo_company, "BL-02", 200, description=DEDUCTIONS[5][1],
@@ -305,9 +313,28 @@ def seed_demo(rng) -> None:
     # One published period: the end of the last quarter.
     quarter_end = date(today.year, ((today.month - 1) // 3) * 3 + 1, 1) - timedelta(days=1)
     name = f"{quarter_end.year}年第{(quarter_end.month - 1) // 3 + 1}季度物业服务企业信用评价结果"
-    publication.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。", actor=officer, on=today)
+    published = publication.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。",
+                                    actor=officer, on=today)
+    _correct_afterwards(published, officer, today, spare={demo_company_id, star and star.id})
     assert all(e.status is not EventStatus.DRAFT for e in db.session.scalars(
         select(CreditEvent).where(CreditEvent.source_key.like(f"{MARKER}%"))))
+
+
+def _correct_afterwards(published, officer, today: date, spare: set) -> None:
+    """A deduction behind the publication revoked after it (not one of a listed company's), then the notice."""
+    listed = set(db.session.scalars(select(CreditPublicationRow.company_id).where(
+        CreditPublicationRow.publication_id == published.id,
+        (CreditPublicationRow.red.is_(True)) | (CreditPublicationRow.black.is_(True)))))
+    event = next((e for e in db.session.scalars(select(CreditEvent).where(
+        CreditEvent.source_key.like(f"{MARKER}%"), CreditEvent.status == EventStatus.CONFIRMED,
+        CreditEvent.points < 0, CreditEvent.occurred_on <= published.as_of).order_by(CreditEvent.id))
+        if e.company_id not in listed | spare and e.objection is None), None)
+    if event is None:
+        return
+    services.revoke_event(event, reason="发布后复核发现该扣分记录依据不足，予以撤销。", actor=officer, on=today)
+    if corrections.stale_rows(published):
+        reason = f"{event.company.name}的{event.item.code}扣分记录已于发布后撤销，其得分和等级予以更正。"
+        corrections.issue_correction(published, reason=reason, actor=officer, on=today)
 
 
 def _settings() -> dict:
