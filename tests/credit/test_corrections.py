@@ -93,6 +93,8 @@ def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded,
     # company1's own user sees its corrected row; company1 has left the red list.
     own = login_as(graded.company_user).get(url).get_data(as_text=True)
     assert number in own and "原发布：90.00" in own and "红名单（0 家）" in own
+    file = login_as(graded.company_user).get(f"/credit/companies/{graded.company1.id}").get_data(as_text=True)
+    assert number in file and "原发布：90.00" in file  # the company's credit file shows the correction too
     pdf = pdf_text(login_as(graded.street_user).get(f"{url}/lists.pdf").data)
     red, black = pdf.split("二、黑名单")
     assert "甲物业服务有限公司" not in red and "乙物业服务有限公司" not in black.split(number)[0]
