@@ -15,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..estates.models import Estate
 from ..extensions import db
-from . import scoring, services, standings
+from . import corrections, scoring, services, standings
 from .explanation import Explanation, company_records, explain
 from .models import CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleSet, EventStatus
 
@@ -61,6 +61,7 @@ def credit_file(company: Company, as_of: date, *, include_drafts: bool) -> dict:
         .order_by(CreditPublication.as_of.desc())).all()
     return {"company": company, "rule_set": rule_set, "explanation": explanation, "row": row, "lines": lines,
             "evidence": evidence_by_event([line.event.id for line in lines]), "published": published,
+            "published_figures": corrections.shown_figures([prow for prow, _pub in published]),
             "managers": manager_totals(lines), "as_of": as_of}
 
 

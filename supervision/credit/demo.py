@@ -8,7 +8,8 @@ the companies of seeds/credit/demo.json (with estates and a project manager).
 The story: one company on the red list, one black-listed for serious
 dishonesty, one without basic information (C（缺失）), the demo company with a
 notice still open for objection, an objection pending, one upheld and one that
-succeeded; a few revoked records; clues from 东城街道; one published period.
+succeeded; a few revoked records; clues from 东城街道; one published period, one of
+whose records was revoked afterwards, with the correction notice (更正公告) that followed.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
 from ..seeding import load_json
-from . import assessment, clues, publication, services
-from .models import CreditEvent, EventOrigin, EventStatus, RecordingLevel
+from . import assessment, clues, corrections, publication, services
+from .models import CreditEvent, CreditPublicationRow, EventOrigin, EventStatus, RecordingLevel
 from .reference import load_reference
 
 MARKER = "demo:"
@@ -312,9 +313,28 @@ def seed_demo(rng) -> None:
     # One published period: the end of the last quarter.
     quarter_end = date(today.year, ((today.month - 1) // 3) * 3 + 1, 1) - timedelta(days=1)
     name = f"{quarter_end.year}年第{(quarter_end.month - 1) // 3 + 1}季度物业服务企业信用评价结果"
-    publication.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。", actor=officer, on=today)
+    published = publication.publish(name=name, as_of=quarter_end, notes="演示数据：按季度末有效记录评价。",
+                                    actor=officer, on=today)
+    _correct_afterwards(published, officer, today, spare={demo_company_id, star and star.id})
     assert all(e.status is not EventStatus.DRAFT for e in db.session.scalars(
         select(CreditEvent).where(CreditEvent.source_key.like(f"{MARKER}%"))))
+
+
+def _correct_afterwards(published, officer, today: date, spare: set) -> None:
+    """A deduction behind the publication revoked after it (not one of a listed company's), then the notice."""
+    listed = set(db.session.scalars(select(CreditPublicationRow.company_id).where(
+        CreditPublicationRow.publication_id == published.id,
+        (CreditPublicationRow.red.is_(True)) | (CreditPublicationRow.black.is_(True)))))
+    event = next((e for e in db.session.scalars(select(CreditEvent).where(
+        CreditEvent.source_key.like(f"{MARKER}%"), CreditEvent.status == EventStatus.CONFIRMED,
+        CreditEvent.points < 0, CreditEvent.occurred_on <= published.as_of).order_by(CreditEvent.id))
+        if e.company_id not in listed | spare and e.objection is None), None)
+    if event is None:
+        return
+    services.revoke_event(event, reason="发布后复核发现该扣分记录依据不足，予以撤销。", actor=officer, on=today)
+    if corrections.stale_rows(published):
+        reason = f"{event.company.name}的{event.item.code}扣分记录已于发布后撤销，其得分和等级予以更正。"
+        corrections.issue_correction(published, reason=reason, actor=officer, on=today)
 
 
 def _settings() -> dict:

@@ -170,3 +170,8 @@ class PublicationForm(FlaskForm):
                        description=_l("例如“2026年度物业服务企业信用评价结果”。"))
     as_of = date_field(_l("评价截止日"), required=True, description=_l("按该日有效的记录和当年适用的规则集计算。"))
     notes = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(_l("更正理由"), validators=[DataRequired(message=_l("请填写更正理由。")), Length(max=2000)],
+                           description=_l("例如：某事件已撤销，相关企业的得分和等级应予更正。"))

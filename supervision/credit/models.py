@@ -443,6 +443,56 @@ class CreditPublicationRow(db.Model):
     scope_clause = scoping.ByStreetOrCompany(street=_listed, company=_listed_or_own)
 
 
+class CreditCorrection(db.Model):
+    """A correction notice (更正公告): supersedes some rows of a publication, which keeps its originals."""
+
+    __tablename__ = "credit_corrections"
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("credit_publications.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # 更正〔2026〕1号
+    reason: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    publication: Mapped[CreditPublication] = relationship()
+    issued_by = relationship("User")
+    rows: Mapped[list[CreditCorrectionRow]] = relationship(back_populates="correction",
+                                                            order_by="CreditCorrectionRow.id")
+
+    def __str__(self) -> str:
+        return self.number
+
+    scope_clause = scoping.Everyone()  # like the publication it corrects
+
+
+class CreditCorrectionRow(db.Model):
+    """One corrected row: the figures before and after. Read only through a visible publication row."""
+
+    __tablename__ = "credit_correction_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(ForeignKey("credit_corrections.id"), index=True)
+    publication_row_id: Mapped[int] = mapped_column(ForeignKey("credit_publication_rows.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    company_name: Mapped[str] = mapped_column(String(128))
+    old_total: Mapped[Decimal] = mapped_column(POINTS)
+    new_total: Mapped[Decimal] = mapped_column(POINTS)
+    old_grade_label: Mapped[str] = mapped_column(String(32))
+    new_grade_code: Mapped[str] = mapped_column(String(16))
+    new_grade_label: Mapped[str] = mapped_column(String(32))
+    new_grade_rank: Mapped[int] = mapped_column(Integer)
+    old_red: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_red: Mapped[bool] = mapped_column(Boolean, default=False)
+    old_black: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_black: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    correction: Mapped[CreditCorrection] = relationship(back_populates="rows")
+
+
 # What scores depend on (``scoring.score_table``): changing any of it changes the "credit" data
 # generation, which keys the cached score tables (``standings.cached_table``).
 SCORES_TOPIC = "credit"

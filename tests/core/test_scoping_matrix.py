@@ -42,6 +42,7 @@ from supervision.campaigns.models import (
 from supervision.companies.models import Certificate, Company, Staff
 from supervision.credit.models import (
     CreditClue,
+    CreditCorrection,
     CreditEvent,
     CreditGrade,
     CreditObjection,
@@ -257,7 +258,7 @@ MATRIX = {
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
-          CreditRuleSetYear, CreditPublication, AuditLog}
+          CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog}
 # A user's own rows.
 OWN_ROWS = {User, Notification, ApiToken, UserSession, Job}
 # Follows its owner row: tested over every owner type below.

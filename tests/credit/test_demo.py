@@ -5,9 +5,11 @@ from sqlalchemy import func, select
 
 from supervision.companies.models import Company
 from supervision.credit import company_file
+from supervision.credit.corrections import stale_rows
 from supervision.credit.models import (
     ClueStatus,
     CreditClue,
+    CreditCorrection,
     CreditEvent,
     CreditObjection,
     CreditPublication,
@@ -41,6 +43,9 @@ def _check_credit_story():
     assert _count(CreditEvent, CreditEvent.status == EventStatus.DRAFT) == 0
     assert {c.status for c in db.session.scalars(select(CreditClue))} == set(ClueStatus)
     assert _count(CreditPublication) == 1
+    correction = db.session.scalar(select(CreditCorrection))  # a record revoked after publication, corrected
+    assert correction is not None and correction.number.startswith("更正〔") and correction.rows
+    assert stale_rows(correction.publication) == []
     # The demo company can object to a notice still within its window.
     from supervision.auth.models import User
     from supervision.core.timeutil import local_today

@@ -7,16 +7,17 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth import scope
-from ...auth.roles import ADMIN, ALL_ROLES, BUREAU
+from ...auth.roles import ADMIN, ALL_ROLES, BUREAU, DISTRICT_READERS
 from ...core.errors import DomainError
 from ...core.pagination import paginate
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response, render_pdf
 from ...extensions import db
 from ...i18n import in_chinese
+from .. import corrections as correction_services
 from .. import publication as publication_services
 from .. import scoring, services, standings
-from ..forms import PublicationForm, RuleSetYearForm
+from ..forms import CorrectionForm, PublicationForm, RuleSetYearForm
 from ..models import CreditPublication, CreditPublicationRow, CreditRuleItem, CreditRuleSet
 from . import bp
 from ._helpers import _domain_error, _flash_errors
@@ -114,12 +115,37 @@ def publication(publication_id: int):
         CreditPublication, publication_id,
         options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
     rows = publication_services.rows_of(scope.visible(CreditPublicationRow), publication)
+    shown_figures = correction_services.shown_figures(rows)
     parts = publication_services.parts_of(publication)
     grade = request.args.get("grade") or None
-    shown = [r for r in rows if grade is None or r.grade_code == grade]
+    shown = [r for r in rows if grade is None or shown_figures[r.id][0].grade_code == grade]
+    red, black = correction_services.listed(publication)
+    stale = correction_services.stale_rows(publication) if current_user.has_role(DISTRICT_READERS) else []
     return render_template("credit/publication.html", publication=publication, rows=shown, parts=parts,
-                           red=[r for r in rows if r.red], black=[r for r in rows if r.black],
-                           grades=sorted({(r.grade_rank, r.grade_code, r.grade_label) for r in rows}), grade=grade)
+                           figures=shown_figures, red=red, black=black, stale=stale,
+                           corrections=correction_services.corrections_of(publication),
+                           form=CorrectionForm() if stale and current_user.has_role(BUREAU) else None,
+                           grades=sorted({(f.grade_rank, f.grade_code, f.grade_label)
+                                          for f, _c in shown_figures.values()}), grade=grade)
+
+
+@bp.post("/publications/<int:publication_id>/corrections")
+@scope.role_required(BUREAU)
+def publication_correct(publication_id: int):
+    publication = scope.load(CreditPublication, publication_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            correction = correction_services.issue_correction(publication, reason=form.reason.data, actor=current_user)
+        except DomainError as error:
+            _domain_error(None, error)
+        else:
+            db.session.commit()
+            flash(_("已发布%(number)s，更正 %(n)s 家企业的结果。", number=correction.number, n=len(correction.rows)),
+                  "success")
+    else:
+        _flash_errors(form)
+    return redirect(url_for(".publication", publication_id=publication.id))
 
 
 @bp.get("/publications/<int:publication_id>/lists.pdf")
@@ -127,7 +153,7 @@ def publication(publication_id: int):
 @in_chinese
 def publication_pdf(publication_id: int):
     publication = scope.load(CreditPublication, publication_id)
-    rows = publication_services.listed_rows(publication)
-    pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=[r for r in rows if r.red],
-                     black=[r for r in rows if r.black])
+    red, black = correction_services.listed(publication)
+    pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=red, black=black,
+                     corrections=correction_services.corrections_of(publication))
     return pdf_response(pdf, f"红黑名单-{publication.name}.pdf")

@@ -1,0 +1,143 @@
+"""Corrections after publication (更正公告).
+
+A publication is frozen; when a record behind it is later revoked or changed, ``stale_rows`` shows which
+published rows would now come out differently (recomputed as of the publication's day, under its rule set,
+with today's records). The bureau then issues a numbered correction notice whose rows supersede the
+originals wherever the publication is shown; the originals stay stored and visible as 原发布.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..core.errors import DomainError
+from ..core.timeutil import local_today
+from ..extensions import db
+from . import scoring
+from .models import CreditCorrection, CreditCorrectionRow, CreditPublication, CreditPublicationRow
+
+
+@dataclass
+class Figures:
+    total: Decimal
+    grade_code: str
+    grade_label: str
+    grade_rank: int
+    red: bool
+    black: bool
+
+    def key(self) -> tuple:
+        return (Decimal(self.total).quantize(Decimal("0.01")), self.grade_code, bool(self.red), bool(self.black))
+
+
+@dataclass
+class StaleRow:
+    row: CreditPublicationRow
+    before: Figures  # as now shown (the latest correction's figures, else the published ones)
+    after: Figures  # recomputed with today's records
+
+
+def original_figures(row: CreditPublicationRow) -> Figures:
+    return Figures(row.total, row.grade_code, row.grade_label, row.grade_rank, row.red, row.black)
+
+
+def corrected_figures(correction_row: CreditCorrectionRow) -> Figures:
+    c = correction_row
+    return Figures(c.new_total, c.new_grade_code, c.new_grade_label, c.new_grade_rank, c.new_red, c.new_black)
+
+
+def latest_corrections(row_ids) -> dict[int, CreditCorrectionRow]:
+    """Publication row id → its latest correction row (with its notice loaded)."""
+    row_ids = list(row_ids)
+    if not row_ids:
+        return {}
+    found = db.session.scalars(
+        select(CreditCorrectionRow).join(CreditCorrectionRow.correction)
+        .where(CreditCorrectionRow.publication_row_id.in_(row_ids))
+        .order_by(CreditCorrection.issued_at, CreditCorrection.id))
+    return {c.publication_row_id: c for c in found}  # later ones overwrite earlier ones
+
+
+def shown_figures(rows) -> dict[int, tuple[Figures, CreditCorrectionRow | None]]:
+    """Row id → (the figures to show, the correction behind them or None)."""
+    latest = latest_corrections(r.id for r in rows)
+    return {r.id: ((corrected_figures(latest[r.id]), latest[r.id]) if r.id in latest else (original_figures(r), None))
+            for r in rows}
+
+
+def corrections_of(publication: CreditPublication) -> list[CreditCorrection]:
+    return list(db.session.scalars(select(CreditCorrection).where(CreditCorrection.publication_id == publication.id)
+                                   .order_by(CreditCorrection.issued_at, CreditCorrection.id)))
+
+
+def all_rows(publication: CreditPublication) -> list[CreditPublicationRow]:
+    return list(db.session.scalars(select(CreditPublicationRow)
+                                   .where(CreditPublicationRow.publication_id == publication.id)
+                                   .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name)))
+
+
+def stale_rows(publication: CreditPublication) -> list[StaleRow]:
+    """Rows whose score, grade or red/black listing would now differ from what is shown for them."""
+    rows = all_rows(publication)
+    shown = shown_figures(rows)
+    now = {s.company_id: s for s in scoring.scores(publication.rule_set, publication.as_of,
+                                                    company_ids=[r.company_id for r in rows])}
+    out = []
+    for row in rows:
+        score = now.get(row.company_id)
+        if score is None:  # company no longer scored (e.g. archived): nothing to compare with
+            continue
+        after = Figures(score.total, score.grade.code, score.grade.label, score.grade.rank, score.red, score.black)
+        before = shown[row.id][0]
+        if after.key() != before.key():
+            out.append(StaleRow(row, before, after))
+    return out
+
+
+def next_number(year: int) -> tuple[int, str]:
+    seq = (db.session.scalar(select(func.max(CreditCorrection.seq)).where(CreditCorrection.year == year)) or 0) + 1
+    return seq, f"更正〔{year}〕{seq}号"
+
+
+def issue_correction(publication: CreditPublication, *, reason: str, actor=None,
+                     on: date | None = None) -> CreditCorrection:
+    """Issue a correction notice for every stale row of ``publication``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写更正理由。"), field="reason")
+    stale = stale_rows(publication)
+    if not stale:
+        raise DomainError(_("该发布的结果与现有记录一致，无需更正。"))
+    year = (on or local_today()).year
+    seq, number = next_number(year)
+    correction = CreditCorrection(publication_id=publication.id, year=year, seq=seq, number=number, reason=reason,
+                                  issued_by_id=getattr(actor, "id", None))
+    db.session.add(correction)
+    db.session.flush()
+    for s in stale:
+        db.session.add(CreditCorrectionRow(
+            correction_id=correction.id, publication_row_id=s.row.id, company_id=s.row.company_id,
+            company_name=s.row.company_name, old_total=s.before.total, new_total=s.after.total,
+            old_grade_label=s.before.grade_label, new_grade_code=s.after.grade_code,
+            new_grade_label=s.after.grade_label, new_grade_rank=s.after.grade_rank, old_red=s.before.red,
+            new_red=s.after.red, old_black=s.before.black, new_black=s.after.black))
+    db.session.flush()
+    record("credit.correction", correction, after={
+        "publication": publication.name, "number": number, "reason": reason,
+        "rows": [{"company": s.row.company_name, "before": f"{s.before.total} {s.before.grade_label}",
+                  "after": f"{s.after.total} {s.after.grade_label}", "red": [s.before.red, s.after.red],
+                  "black": [s.before.black, s.after.black]} for s in stale]}, actor=actor)
+    return correction
+
+
+def listed(publication: CreditPublication) -> tuple[list, list]:
+    """The red and black lists as now in force (corrections applied): (row, figures, correction) triples."""
+    rows = all_rows(publication)
+    shown = shown_figures(rows)
+    triples = [(r, *shown[r.id]) for r in rows]
+    return [t for t in triples if t[1].red], [t for t in triples if t[1].black]

@@ -1,0 +1,101 @@
+"""Corrections after publication: stale rows are flagged, a numbered notice supersedes them, originals stay."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from supervision.audit.models import AuditLog
+from supervision.credit import services
+from supervision.credit.corrections import issue_correction, stale_rows
+from supervision.credit.models import CreditCorrection, CreditEvent, CreditPublicationRow
+from supervision.credit.publication import publish
+from supervision.extensions import db
+
+from .test_publication import graded, pdf_text  # noqa: F401  (the fixture)
+
+ISSUED = date(2026, 4, 15)
+
+
+def _revoke(company, *, negative: bool):
+    event = db.session.scalar(select(CreditEvent).where(
+        CreditEvent.company_id == company.id, CreditEvent.points < 0 if negative else CreditEvent.points > 0,
+        CreditEvent.status != "draft").order_by(CreditEvent.id.desc()))
+    services.revoke_event(event, reason="复核后撤销", on=date(2026, 4, 10))
+
+
+@pytest.fixture
+def published(graded):  # noqa: F811
+    publication = publish(name="2026年第一季度", as_of=date(2026, 3, 31), on=date(2026, 4, 2))
+    db.session.commit()
+    return publication
+
+
+def test_a_revoked_record_flags_the_row_and_a_correction_supersedes_it(graded, published):  # noqa: F811
+    assert stale_rows(published) == []
+    _revoke(graded.company2, negative=True)  # the serious record behind the black listing
+    db.session.commit()
+    stale = stale_rows(published)
+    assert [s.row.company_name for s in stale] == ["乙物业服务有限公司"]
+    (s,) = stale
+    assert (s.before.grade_code, s.before.black) == ("BLACK", True)
+    assert s.after.black is False and s.after.grade_code != "BLACK" and s.after.total > Decimal("50")
+
+    correction = issue_correction(published, reason="YZ-03 已撤销", actor=graded.officer, on=ISSUED)
+    db.session.commit()
+    assert correction.number == "更正〔2026〕1号"
+    assert [(r.old_black, r.new_black, r.old_total) for r in correction.rows] == [(True, False, Decimal("50.00"))]
+    original = db.session.scalar(select(CreditPublicationRow).where(
+        CreditPublicationRow.company_id == graded.company2.id))
+    assert (original.black, original.total) == (True, Decimal("50.00"))  # the original is kept
+    assert stale_rows(published) == []  # the correction is now what is shown
+    log = db.session.scalar(select(AuditLog).where(AuditLog.action == "credit.correction"))
+    assert log.object_id == correction.id and log.actor_id == graded.officer.id
+
+
+def test_a_second_correction_gets_the_next_number(graded, published):  # noqa: F811
+    _revoke(graded.company2, negative=True)
+    first = issue_correction(published, reason="第一次", on=ISSUED)
+    _revoke(graded.company1, negative=False)  # later, company1's LH-03 is revoked too
+    db.session.commit()
+    assert [s.row.company_name for s in stale_rows(published)] == ["甲物业服务有限公司"]
+    second = issue_correction(published, reason="第二次", on=ISSUED)
+    db.session.commit()
+    assert (first.number, second.number) == ("更正〔2026〕1号", "更正〔2026〕2号")
+    with pytest.raises(Exception, match="无需更正"):
+        issue_correction(published, reason="第三次", on=ISSUED)
+
+
+def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded, published):  # noqa: F811
+    _revoke(graded.company2, negative=True)
+    _revoke(graded.company1, negative=False)  # company1's LH-03 (its red listing)
+    db.session.commit()
+    url = f"/credit/publications/{published.id}"
+    leader = login_as(graded.leader).get(url).get_data(as_text=True)
+    assert "重新计算" in leader and "确认发布更正公告" not in leader  # the leader reads, does not issue
+    assert "重新计算" not in login_as(graded.street_user).get(url).get_data(as_text=True)
+    for who in (graded.company_user, graded.street_user, graded.leader):
+        assert login_as(who).post(f"{url}/corrections", data={"reason": "越权"}).status_code == 403
+    assert db.session.scalar(select(CreditCorrection.id)) is None
+    officer = login_as(graded.officer)
+    page = officer.get(url).get_data(as_text=True)
+    assert "确认发布更正公告（更正以上 2 家企业）" in page
+    assert officer.post(f"{url}/corrections", data={"reason": ""}).status_code == 302
+    assert db.session.scalar(select(CreditCorrection.id)) is None  # a reason is required
+    response = officer.post(f"{url}/corrections", data={"reason": "两条记录已撤销"})
+    assert response.status_code == 302
+    number = f"更正〔{date.today().year}〕1号"
+    html = officer.get(url).get_data(as_text=True)
+    assert number in html and "已更正" in html and "原发布：50.00" in html
+    assert "原发布：90.00" in html and "重新计算" not in html
+    # company1's own user sees its corrected row; company1 has left the red list.
+    own = login_as(graded.company_user).get(url).get_data(as_text=True)
+    assert number in own and "原发布：90.00" in own and "红名单（0 家）" in own
+    file = login_as(graded.company_user).get(f"/credit/companies/{graded.company1.id}").get_data(as_text=True)
+    assert number in file and "原发布：90.00" in file  # the company's credit file shows the correction too
+    pdf = pdf_text(login_as(graded.street_user).get(f"{url}/lists.pdf").data)
+    red, black = pdf.split("二、黑名单")
+    assert "甲物业服务有限公司" not in red and "乙物业服务有限公司" not in black.split(number)[0]
+    assert number in pdf and "原发布90.00" in pdf and "丙物业服务有限公司" not in pdf
