@@ -84,10 +84,11 @@ def test_export_import_round_trip(login_as, world):
     from sqlalchemy import delete
 
     from supervision.audit.models import AuditLog
-    from supervision.auth.models import User
+    from supervision.auth.models import User, UserSession
+    from supervision.estates.management import EstateManagement
     from supervision.estates.models import Estate
 
-    for model in (AuditLog, User, Estate, Company):
+    for model in (AuditLog, UserSession, User, EstateManagement, Estate, Company):
         db.session.execute(delete(model))
     db.session.commit()
     assert count() == 0
