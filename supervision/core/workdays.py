@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from . import generations
-from .holidays.models import HOLIDAYS_TOPIC, HolidayDay, HolidayYear
+from .holidays.models import HOLIDAYS_TOPIC, HolidayDay, HolidayYear, ReportWeekRequirement
 
 _SESSION_KEY = "holiday_calendar"
 
@@ -45,6 +45,7 @@ class Calendar:
     # day → (working?, holiday name), read-only
     days: Mapping[date, tuple[bool, str]] = field(default_factory=lambda: MappingProxyType({}))
     builtin: bool = False  # the register is empty: the package's data stands in
+    required_weeks: frozenset[date] = frozenset()  # Mondays of no-working-day weeks the bureau wants reported
 
     def knows(self, year: int) -> bool:
         if self.builtin:
@@ -85,11 +86,12 @@ def _builtin_knows(year: int) -> bool:
 def _load() -> Calendar:
 
     years = frozenset(db.session.scalars(select(HolidayYear.year)))
+    required = frozenset(db.session.scalars(select(ReportWeekRequirement.monday)))
     if not years:
-        return BUILTIN
+        return Calendar(frozenset(), builtin=True, required_weeks=required) if required else BUILTIN
     days = {row.day: (row.kind.value == "workday", row.name)
             for row in db.session.execute(select(HolidayDay.day, HolidayDay.kind, HolidayDay.name))}
-    return Calendar(years, MappingProxyType(days))
+    return Calendar(years, MappingProxyType(days), required_weeks=required)
 
 
 def calendar() -> Calendar:
@@ -110,7 +112,8 @@ def calendar() -> Calendar:
 @event.listens_for(Session, "after_flush")
 def _forget_on_change(session, _flush_context):
 
-    if any(isinstance(obj, (HolidayDay, HolidayYear)) for obj in (*session.new, *session.dirty, *session.deleted)):
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (HolidayDay, HolidayYear, ReportWeekRequirement)) for obj in changed):
         session.info.pop(_SESSION_KEY, None)
 
 
@@ -118,7 +121,7 @@ def _forget_on_change(session, _flush_context):
 def _forget_on_statement(state):
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in ("holiday_days", "holiday_years"):
+        if getattr(table, "name", None) in ("holiday_days", "holiday_years", "report_week_requirements"):
             state.session.info.pop(_SESSION_KEY, None)
 
 
@@ -141,6 +144,11 @@ def provisional_years(*days) -> list[int]:
     """The years among ``days`` (dates or None) without an arrangement, sorted."""
     cal = calendar()
     return sorted({d.year for d in days if d is not None and not cal.knows(d.year)})
+
+
+def report_required(monday: date) -> bool:
+    """The bureau asked for the report of the week starting ``monday`` although it has no working day."""
+    return monday in calendar().required_weeks
 
 
 def holiday_name(day: date) -> str | None:

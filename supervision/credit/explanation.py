@@ -9,11 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.timeutil import local_today
-from ..estates.models import Estate
+from ..estates.handover import company_areas_on
 from ..extensions import db
 from .models import CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, PartKind
 from .scoring import band_for, counts_on, grade_for, override_note, q
@@ -81,9 +81,18 @@ def _reason_not_counting(event: CreditEvent, item, as_of: date) -> str:
 class CompanyRecords:
     """One company's events and managed area, loaded once for several explanations."""
 
+    company_id: int
     events: list[CreditEvent]
-    total_area: Decimal | None
     items: dict[int, dict[str, CreditRuleItem]] = field(default_factory=dict)  # rule set id → code → item
+    areas: dict[date, Decimal | None] = field(default_factory=dict)  # day → floor area managed that day
+
+    def total_area_on(self, day: date) -> Decimal | None:
+        """The floor area the company managed on ``day`` (the management history decides)."""
+        if day not in self.areas:
+            areas = company_areas_on(day).subquery()
+            total = db.session.scalar(select(areas.c.total_area).where(areas.c.company_id == self.company_id))
+            self.areas[day] = Decimal(str(total)) if total else None
+        return self.areas[day]
 
     def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
         if rule_set.id not in self.items:
@@ -99,9 +108,7 @@ def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
                  .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()))
     if not include_drafts:
         statement = statement.where(CreditEvent.status != EventStatus.DRAFT)
-    total_area = db.session.scalar(
-        select(func.sum(Estate.floor_area)).where(Estate.company_id == company.id, Estate.archived_at.is_(None)))
-    return CompanyRecords(list(db.session.scalars(statement)), Decimal(str(total_area)) if total_area else None)
+    return CompanyRecords(company.id, list(db.session.scalars(statement)))
 
 
 def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, include_drafts: bool = True,
@@ -109,7 +116,8 @@ def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, incl
     """One company's score, event by event (the Python twin of ``score_table``, tested equal to it)."""
     as_of = as_of or local_today()
     records = records or company_records(company, include_drafts=include_drafts)
-    events, total_area = records.events, records.total_area
+    events = records.events
+    total_area = records.total_area_on(as_of) if rule_set.pm_weighting == "area" else None
     items = records.items_of(rule_set)
     part_lines = {p.id: PartLine(p.code, p.name, p.kind, p.cap, Decimal("0"), Decimal("0")) for p in rule_set.parts}
     not_counting: list[EventLine] = []

@@ -33,6 +33,7 @@ from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime, enum_column
+from ..estates.management import EstateManagement
 from ..estates.models import Estate
 from ..extensions import db
 
@@ -504,6 +505,8 @@ def _watch_score_inputs() -> None:
                       CreditGrade, CreditRuleSetYear)
     generations.watch(SCORES_TOPIC, Company, attributes={"name", "credit_code", "archived_at"})
     generations.watch(SCORES_TOPIC, Estate, attributes={"floor_area", "company_id", "archived_at"})
+    # A project manager's deduction is weighed against the area the company managed on the day scored.
+    generations.watch(SCORES_TOPIC, EstateManagement, attributes={"company_id", "started_on", "ended_on"})
 
 
 _watch_score_inputs()

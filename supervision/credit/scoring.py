@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..companies.models import Company
+from ..estates.handover import company_areas_on
 from ..estates.models import Estate
 from ..extensions import db
 from .models import POINTS, CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, ListKind, PartKind
@@ -153,11 +154,10 @@ def _points_expression(rule_set, item, estate, areas):
     )
 
 
-def managed_areas():
-    """Per company: the floor area of the estates it manages now."""
-    return (select(Estate.company_id.label("company_id"), func.sum(Estate.floor_area).label("total_area"))
-            .where(Estate.company_id.is_not(None), Estate.archived_at.is_(None))
-            .group_by(Estate.company_id).subquery("credit_areas"))
+def managed_areas(as_of: date):
+    """Per company: the floor area of the estates it managed on ``as_of`` (from the management history,
+    so a score as of a past date weighs a project manager's estate against that day's portfolio)."""
+    return company_areas_on(as_of).subquery("credit_areas")
 
 
 def _flag_parts(rule_set) -> list[str]:
@@ -169,7 +169,7 @@ def event_aggregate(rule_set: CreditRuleSet, as_of: date):
     recorded = aliased(CreditRuleItem, name="recorded_item")
     item = aliased(CreditRuleItem, name="scoring_item")
     estate = aliased(Estate, name="event_estate")
-    areas = managed_areas()
+    areas = managed_areas(as_of) if rule_set.pm_weighting == "area" else None
     points = _points_expression(rule_set, item, estate, areas)
     columns = [CreditEvent.company_id.label("company_id")]
     for part in rule_set.parts:
@@ -183,14 +183,13 @@ def event_aggregate(rule_set: CreditRuleSet, as_of: date):
         func.max(case((item.points < 0, 1), else_=0)).label("has_bad"),
         func.count(CreditEvent.id).label("event_count"),
     ]
-    return (select(*columns)
-            .join(recorded, recorded.id == CreditEvent.item_id)
-            .join(item, and_(item.code == recorded.code, item.rule_set_id == rule_set.id))
-            .outerjoin(estate, estate.id == CreditEvent.estate_id)
-            .outerjoin(areas, areas.c.company_id == CreditEvent.company_id)
-            .where(counting_clause(as_of))
-            .group_by(CreditEvent.company_id)
-            .subquery("credit_event_sums"))
+    statement = (select(*columns)
+                 .join(recorded, recorded.id == CreditEvent.item_id)
+                 .join(item, and_(item.code == recorded.code, item.rule_set_id == rule_set.id))
+                 .outerjoin(estate, estate.id == CreditEvent.estate_id))
+    if areas is not None:
+        statement = statement.outerjoin(areas, areas.c.company_id == CreditEvent.company_id)
+    return statement.where(counting_clause(as_of)).group_by(CreditEvent.company_id).subquery("credit_event_sums")
 
 
 def score_table(rule_set: CreditRuleSet, as_of: date, *, include_archived: bool = False):

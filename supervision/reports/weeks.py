@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.timeutil import LOCAL_TZ, local_today
-from ..core.workdays import holiday_name, is_provisional, is_workday, last_workday_on_or_before
+from ..core.workdays import holiday_name, is_provisional, is_workday, last_workday_on_or_before, report_required
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
@@ -165,12 +165,21 @@ def no_workday(week: Week) -> bool:
     return not any(is_workday(week.day(n)) for n in range(7))
 
 
+def expects_no_report(week: Week) -> bool:
+    """No report is expected for ``week``: it has no working day and the bureau did not ask for one."""
+    return no_workday(week) and not report_required(week.monday)
+
+
 def due_wording(week: Week, weekday: int = 4) -> str | None:
     """The sentence that explains a week's due day, or None when it is the ordinary day:
     ``遇中秋节提前至9月24日报送`` / ``遇春节顺延至2月24日报送`` / ``本周无工作日（春节），不要求报送周报``."""
     nominal = week.day(weekday)
     if no_workday(week):
-        return _("本周无工作日（%(h)s），除住建局另有安排外不要求报送周报", h=holiday_name(nominal) or _("休息日"))
+        if not report_required(week.monday):
+            return _("本周无工作日（%(h)s），除住建局另有安排外不要求报送周报", h=holiday_name(nominal) or _("休息日"))
+        moved = due_date(week, weekday)
+        return _("本周无工作日（%(h)s），住建局要求照常报送，顺延至%(m)s月%(d)s日报送",
+                 h=holiday_name(nominal) or _("休息日"), m=moved.month, d=moved.day)
     shift = due_shift(week, weekday)
     if shift is None:
         return None

@@ -11,6 +11,7 @@ import pytest
 from supervision.credit import assessment, company_file, scoring, services, standings
 from supervision.credit.explanation import explain
 from supervision.credit.reference import RULE_SETS_DIR, load_rule_set
+from supervision.estates import handover
 from supervision.extensions import db
 
 from ..factories import gen_company, gen_estate, gen_position, gen_staff
@@ -256,3 +257,31 @@ def test_scores_for_every_company_take_one_query(world, default_rules, count_que
     assert [r.total for r in rows][:6] == [Decimal("80.00")] * 6
     counts = standings.grade_counts(default_rules, LATER)
     assert counts["AA"]["count"] == 6 and counts["A"]["count"] == 2 and counts["A"]["min"] == Decimal("78.00")
+
+
+def test_the_weight_uses_the_area_the_company_managed_on_the_day_scored(world, app):
+    default, _second = rules()
+    company = world.company1  # manages 阳光小区 (50 000 m²) and, until April, a 100 000 m² estate
+    other_estate = gen_estate(street=world.street1, community=world.community1, company=company,
+                              floor_area=Decimal("100000"))
+    for estate in (world.estate1, other_estate):
+        handover.open_first_period(estate, date(2025, 1, 1))
+    manager = gen_staff(company, gen_position(is_manager=True), world.estate1, name="张经理")
+    gen_basic(company, on=DAY)
+    gen_event(company, "BL-04", on=DAY, staff=manager)  # -6 on the manager's estate
+    before = score(company, default, LATER)
+    assert before.parts["bad"] == Decimal("-2.00")  # a third of the area it manages
+    handover.handover(other_estate, {
+        "handover_on": date(2026, 4, 1), "end_method": "handover", "management_mode": "professional",
+        "company_id": world.company2.id, "start_method": "tender", "contract_start": date(2026, 4, 1),
+        "contract_end": date(2029, 3, 31), "project_manager_id": None, "items_outcome": "keep", "notes": ""})
+    db.session.commit()
+    # On 1 June the company manages only the manager's estate: the deduction counts in full (and the
+    # cached score table noticed the handover) …
+    after = score(company, default, LATER)
+    assert after.parts["bad"] == Decimal("-6.00")
+    assert explain(company, default, LATER).parts[2].lines[0].weight is None
+    # … while a score as of March still weighs it against the March portfolio.
+    march = date(2026, 3, 31)
+    assert score(company, default, march).parts["bad"] == Decimal("-2.00")
+    assert explain(company, default, march).parts[2].lines[0].weight == Decimal("50000") / Decimal("150000")

@@ -4,11 +4,14 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from supervision.audit.models import AuditLog
+from supervision.auth.models import User
 from supervision.extensions import db
+from supervision.notifications.models import Notification
 from supervision.reports import services
 from supervision.reports.models import ReportStatus
 from supervision.reports.services import CellStatus
-from supervision.reports.weeks import Week
+from supervision.reports.weeks import Week, due_wording
 
 from ..factories import gen_community, gen_district, gen_estate, gen_street
 from .factories import gen_campaign, gen_enrolment, gen_report, local, utc
@@ -203,3 +206,38 @@ def test_cached_street_spans_cannot_be_changed_by_a_reader(world):
     with pytest.raises(TypeError):
         spans[street3.id] = None  # type: ignore[index]
     assert services.grid_street_spans(campaign.id)[street3.id].street_id == street3.id
+
+
+def test_the_bureau_can_require_the_report_of_a_week_without_a_working_day(world, login_as):
+    """The admin asks for 2026-W08's report (Spring Festival): the grid expects it, due on the next working
+    day; the street offices are told; withdrawing the requirement restores the quiet week."""
+    campaign = gen_campaign()
+    gen_enrolment(campaign, world.estate1, enrolled_at=utc(local(2026, 2, 2, 9)))
+    db.session.commit()
+    w08 = Week(2026, 8)
+    client = login_as(world.admin)
+    page = client.get("/admin/holidays/2026").get_data(as_text=True)
+    assert "2026年第8周" in page and "不要求报送" in page
+    assert login_as(world.officer).post("/admin/holidays/2026/report-weeks",
+                                        data={"monday": "2026-02-16", "reason": "x"}).status_code == 403
+    client = login_as(world.admin)
+    refused = client.post("/admin/holidays/2026/report-weeks", data={"monday": "2026-02-23", "reason": "节后"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "该周有工作日" in refused
+    assert "请填写要求报送的原因" in client.post("/admin/holidays/2026/report-weeks", data={"monday": "2026-02-16"},
+                                          follow_redirects=True).get_data(as_text=True)
+    client.post("/admin/holidays/2026/report-weeks", data={"monday": "2026-02-16", "reason": "春节期间安全检查专报"})
+    db.session.commit()
+    grid = services.report_grid(campaign, [w08], now=utc(local(2026, 3, 10, 9)))
+    assert [c.expected for c in grid.rows[0].cells] == [True]
+    assert due_wording(w08) == "本周无工作日（春节），住建局要求照常报送，顺延至2月24日报送"
+    log = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "holiday.report_week_require"))
+    assert log.actor_id == world.admin.id and log.after["reason"] == "春节期间安全检查专报"
+    street_user = db.session.scalar(db.select(User).where(User.street_id == world.street1.id))
+    assert db.session.scalar(db.select(Notification).where(
+        Notification.user_id == street_user.id, Notification.kind == "report_week_required")) is not None
+    client.post("/admin/holidays/2026/report-weeks/2026-02-16/withdraw", data={})
+    db.session.commit()
+    grid = services.report_grid(campaign, [w08], now=utc(local(2026, 3, 10, 9)))
+    assert [c.expected for c in grid.rows[0].cells] == [False]
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "holiday.report_week_withdraw"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import DayKind
@@ -23,3 +23,9 @@ class HolidayImportForm(FlaskForm):
     notice = StringField(_l("通知文号"), validators=[Optional(), Length(max=255)],
                          description=_l("如“国办发明电〔2026〕7号”。"))
     file = FileField(_l("Excel 文件"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
+
+
+class ReportWeekForm(FlaskForm):
+    monday = HiddenField(validators=[DataRequired(message=_l("请选择一周。"))])
+    reason = StringField(_l("要求报送的原因"), validators=[DataRequired(message=_l("请填写要求报送的原因。")),
+                                                    Length(max=200, message=_l("原因不能超过200字。"))])

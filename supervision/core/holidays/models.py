@@ -61,4 +61,20 @@ class HolidayDay(db.Model):
     holiday_year: Mapped[HolidayYear] = relationship(back_populates="days")
 
 
-generations.watch(HOLIDAYS_TOPIC, HolidayYear, HolidayDay)
+class ReportWeekRequirement(db.Model):
+    """The bureau's decision that a week without any working day (e.g. Spring Festival) still needs its
+    weekly report; without one such a week expects none. The report is then due on the next working day."""
+
+    __tablename__ = "report_week_requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    monday: Mapped[date] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __str__(self) -> str:
+        return f"{self.monday.isocalendar()[0]}年第{self.monday.isocalendar()[1]}周要求报送"
+
+
+generations.watch(HOLIDAYS_TOPIC, HolidayYear, HolidayDay, ReportWeekRequirement)

@@ -15,8 +15,8 @@ from ...i18n import in_chinese
 from ..errors import DomainError
 from ..forms import ConfirmForm
 from ..timeutil import local_today
-from . import services, spreadsheet
-from .forms import HolidayDayForm, HolidayImportForm
+from . import report_weeks, services, spreadsheet
+from .forms import HolidayDayForm, HolidayImportForm, ReportWeekForm
 from .models import DayKind, HolidayYear
 
 bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
@@ -44,7 +44,8 @@ def year_detail(year: int):
     row = db.session.get(HolidayYear, year)
     form = HolidayDayForm()
     return render_template("admin/holiday_year.html", year=year, row=row, form=form, remove_form=ConfirmForm(),
-                           import_form=HolidayImportForm(year=year))
+                           import_form=HolidayImportForm(year=year), quiet_weeks=report_weeks.quiet_weeks(year),
+                           week_form=ReportWeekForm())
 
 
 @bp.post("/<int:year>/days")
@@ -86,6 +87,45 @@ def remove_day(year: int, day: str):
         else:
             db.session.commit()
             flash(_("已删除 %(day)s。", day=parsed.isoformat()) + _moved_message(change), "success")
+    return redirect(url_for(".year_detail", year=year))
+
+
+@bp.post("/<int:year>/report-weeks")
+@scope.role_required(ADMIN)
+def require_report_week(year: int):
+    form = ReportWeekForm()
+    if form.validate_on_submit():
+        try:
+            report_weeks.require(date.fromisoformat(form.monday.data), form.reason.data, actor=current_user)
+        except (DomainError, ValueError) as error:
+            db.session.rollback()
+            flash(getattr(error, "message", _("请选择一周的周一。")), "danger")
+        else:
+            db.session.commit()
+            flash(_("已要求报送该周周报，并已通知各街道。"), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+    return redirect(url_for(".year_detail", year=year))
+
+
+@bp.post("/<int:year>/report-weeks/<monday>/withdraw")
+@scope.role_required(ADMIN)
+def withdraw_report_week(year: int, monday: str):
+    try:
+        parsed = date.fromisoformat(monday)
+    except ValueError:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            report_weeks.withdraw(parsed, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已撤销该周的报送要求。"), "success")
     return redirect(url_for(".year_detail", year=year))
 
 

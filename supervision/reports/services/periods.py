@@ -20,7 +20,7 @@ from ...campaigns.services.progress import PROGRESS_TOPIC
 from ...core import generations
 from ...core.timeutil import local_today, to_local, utcnow
 from ...extensions import db
-from ..weeks import Week, due_at_for, no_workday, weeks_between
+from ..weeks import Week, due_at_for, expects_no_report, weeks_between
 
 
 def campaign_period(campaign: Campaign):
@@ -51,7 +51,7 @@ class StreetSpan:
     all_withdrawn_at: datetime | None  # None while an enrolment remains
 
     def expects(self, week: Week, due: datetime) -> bool:
-        if no_workday(week):  # e.g. the Spring Festival week: no report unless the bureau asks for one
+        if expects_no_report(week):  # e.g. the Spring Festival week, unless the bureau asked for a report
             return False
         if self.first_enrolled_at >= due:
             return False
