@@ -69,6 +69,22 @@ def default_config(instance_path: Path) -> dict:
         "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
         "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
         "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
+        # Notifications leave the system as digests (supervision/notifications/delivery.py): by e-mail when
+        # MAIL_SERVER is set and the user gave an address, and to NOTIFY_WEBHOOK_URL (an enterprise messaging
+        # or SMS gateway; signed with NOTIFY_WEBHOOK_SECRET) when set. `flask notifications digest` (hourly).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "wuye-jianguan@localhost"),
+        "NOTIFY_WEBHOOK_URL": os.environ.get("NOTIFY_WEBHOOK_URL") or None,
+        "NOTIFY_WEBHOOK_SECRET": os.environ.get("NOTIFY_WEBHOOK_SECRET") or None,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),  # links in digests, e.g. https://wuye.example.cn
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "8")),  # local hour the day's (Monday's) digest is due
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5")),
+        # Items overdue this many working days or more are reported to the leaders (the second threshold).
+        "LEADER_OVERDUE_WORKDAYS": int(os.environ.get("LEADER_OVERDUE_WORKDAYS", "10")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

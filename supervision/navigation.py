@@ -39,6 +39,7 @@ NAV = (
     NavItem(_l("基础数据"), "admin_reference.index", ADMIN, _l("系统管理")),
     NavItem(_l("节假日安排"), "holidays.index", ADMIN, _l("系统管理")),
     NavItem(_l("审计日志"), "audit.index", ADMIN, _l("系统管理")),
+    NavItem(_l("消息发送记录"), "notifications.deliveries", ADMIN, _l("系统管理")),
     NavItem(_l("访问令牌"), "api_tokens.index", ALL_ROLES - {Role.LEADER}, _l("系统管理")),
 )
 

@@ -30,6 +30,7 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))  # where digests go (notifications.delivery)
     role: Mapped[Role] = mapped_column(enum_column(Role))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)

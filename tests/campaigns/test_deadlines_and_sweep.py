@@ -89,7 +89,10 @@ def test_the_sweep_notifies_once_per_item_and_user(running, runner):
         assert set(by_user) == bureau | {running.company_user.id, running.street_user.id}
         assert by_user[running.company_user.id] == {f"item-overdue:{company_item.id}:{company_item.deadline}"}
         assert by_user[running.street_user.id] == {f"item-overdue:{street_item.id}:{street_item.deadline}"}
-        assert all(len(by_user[uid]) == 2 for uid in bureau)
+        # The bureau gets one summary of the day, not one message per item.
+        assert all(by_user[uid] == {"overdue-summary:2026-11-10"} for uid in bureau)
+        summary = db.session.scalars(select(Notification).where(Notification.user_id == running.officer.id)).one()
+        assert summary.title == "2026-11-10 逾期整改事项共 2 项" and "overdue=1" in summary.link
         # Running again (every hour from cron) adds nothing.
         second = sweep_overdue()
         db.session.commit()
@@ -106,9 +109,37 @@ def test_the_sweep_notifies_once_per_item_and_user(running, runner):
     with at(2026, 11, 13, 9, 0):
         third = sweep_overdue()
         db.session.commit()
-        assert third.newly_notified_items == 1 and third.notifications == 3
+        assert third.newly_notified_items == 1 and third.notifications == 3  # the company + 2 summaries
     assert db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == running.company2_user.id)) == 0
+
+
+def test_leaders_hear_of_items_overdue_past_the_second_threshold(running, app):
+    with at(2026, 11, 2, 9, 0):
+        late = f.gen_item(running.enrolment1, actor=running.officer, workdays=1)  # due 3 Nov
+        f.gen_item(running.enrolment2, actor=running.officer, workdays=8)  # due 12 Nov
+        db.session.commit()
+    leader_keys = lambda: {k for u, k in _notifications() if u == running.leader.id}  # noqa: E731
+    with at(2026, 11, 16, 9, 0):  # 9 working days after 3 Nov: not yet
+        sweep_overdue()
+        db.session.commit()
+        assert leader_keys() == set()
+    with at(2026, 11, 17, 9, 0):  # the 10th working day: the leaders are told, once
+        sweep_overdue()
+        sweep_overdue()
+        db.session.commit()
+        assert leader_keys() == {"overdue-leader:2026-11-17"}
+        message = db.session.scalars(select(Notification).where(Notification.user_id == running.leader.id)).one()
+        assert message.title == "逾期超过 10 个工作日的整改事项 1 项" and f"#{late.id}" in message.body
+    old, app.config["LEADER_OVERDUE_WORKDAYS"] = app.config["LEADER_OVERDUE_WORKDAYS"], 3
+    try:
+        with at(2026, 11, 18, 9, 0):
+            sweep_overdue()
+            db.session.commit()
+            assert "逾期超过 3 个工作日的整改事项 2 项" in db.session.scalars(select(Notification.title).where(
+                Notification.dedup_key == "overdue-leader:2026-11-18")).one()
+    finally:
+        app.config["LEADER_OVERDUE_WORKDAYS"] = old
 
 
 def test_users_see_overdue_notifications_in_the_header(running, login_as):

@@ -58,7 +58,7 @@ from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
 from supervision.jobs.models import Job
-from supervision.notifications.models import Notification
+from supervision.notifications.models import DigestDelivery, Notification, NotificationPreference
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import ReportStatus, ReportTransition, WeeklyReport
 from supervision.reports.weeks import Week
@@ -260,7 +260,7 @@ MATRIX = {
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
           CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog}
 # A user's own rows.
-OWN_ROWS = {User, Notification, ApiToken, UserSession, Job}
+OWN_ROWS = {User, Notification, ApiToken, UserSession, Job, NotificationPreference, DigestDelivery}
 # Follows its owner row: tested over every owner type below.
 BY_OWNER = {Attachment}
 
