@@ -8,6 +8,7 @@ from flask import request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from .audit.wording import entries as audit_entries
 from .auth.roles import Role
 from .core.markup import status_badge
 from .core.pagination import url_args
@@ -66,7 +67,8 @@ def register(app) -> None:
 
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
                                  local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,
-                                 url_template=url_template, status_badge=status_badge)
+                                 url_template=url_template, status_badge=status_badge,
+                                 audit_entries=audit_entries)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -57,3 +57,40 @@ def test_every_admin_state_change_is_audited(login_as, world):
     client.post(f"/admin/regions/streets/{world.street1.id}/communities/new", data={"name": "新社区", "active": "y"})
     actions = set(db.session.scalars(select(AuditLog.action)))
     assert {"user.disable", "user.enable", "community.create"} <= actions
+
+
+def test_the_audit_log_speaks_chinese(world, login_as, count_queries):
+    """Actions, fields and values in the reader's words: names for ids, labels for codes, local times."""
+    from supervision.audit.services import record
+
+    record("estate.update", world.estate1, actor=world.officer,
+           before={"company_id": world.company1.id, "management_mode": "professional", "closed_at": None},
+           after={"company_id": world.company2.id, "management_mode": "owners_self",
+                  "closed_at": "2026-12-06T16:30:00+00:00"})
+    record("self_inspection.approve", object_type="SelfInspection", object_id=41, summary="<SelfInspection 41>",
+           actor=world.officer)
+    db.session.commit()
+    client = login_as(world.admin)
+    html = client.get("/admin/audit/").get_data(as_text=True)
+    assert "修改小区" in html and "通过自查表" in html
+    assert f"{world.company1.name}（#{world.company1.id}）" in html and f"{world.company2.name}（#" in html
+    assert "管理模式</span>：物业企业 → 业委会自管" in html
+    assert "2026-12-07 00:30" in html and "2026-12-06T16:30" not in html
+    assert "SelfInspection" not in html.split("<tbody>")[1] and "自查表 #41" in html
+    detail = client.get(f"/estates/{world.estate1.id}").get_data(as_text=True)
+    assert "修改小区" in detail and "业委会自管" in detail and "company_id</span>" not in detail
+    # The names of a page's objects are loaded per class, not per row.
+    for _n in range(5):
+        record("estate.update", world.estate2, actor=world.officer, before={"company_id": world.company1.id},
+               after={"company_id": world.company2.id})
+    db.session.commit()
+    client.get("/admin/audit/")
+    with count_queries() as few:
+        client.get("/admin/audit/")
+    for _n in range(10):
+        record("estate.update", world.estate2, actor=world.officer, before={"company_id": world.company2.id},
+               after={"company_id": world.company1.id})
+    db.session.commit()
+    with count_queries() as more:
+        client.get("/admin/audit/")
+    assert len(more) == len(few)

@@ -17,6 +17,7 @@ from ..core.pagination import paginate
 from ..core.timeutil import local_day_bounds_utc
 from ..extensions import db
 from .models import AuditLog
+from .wording import object_label
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -59,6 +60,6 @@ def filtered_log(form: AuditFilterForm):
 def index():
     form = AuditFilterForm(request.args)
     types = db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
-    form.object_type.choices = [("", str(_l("全部")))] + [(t, t) for t in types]
+    form.object_type.choices = [("", str(_l("全部")))] + [(t, object_label(t)) for t in types]
     form.validate()
     return render_template("audit/index.html", form=form, page=paginate(filtered_log(form)))
