@@ -97,3 +97,9 @@ def test_postgresql_connections_run_without_jit(app):
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             assert db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_the_site_has_a_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/login").get_data(as_text=True)

@@ -14,6 +14,7 @@ token per role so that the JSON API is crawled with the role's bearer token.
 from __future__ import annotations
 
 import itertools
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -54,6 +55,8 @@ from .conftest import _test_app, _worker_database_url
 pytestmark = pytest.mark.xdist_group("crawl")
 
 ROLES = ("anonymous", "admin", "officer", "leader", "street", "company")
+# A filter link or form action that carries an empty value as the word "None".
+NONE_IN_LINK = re.compile(r'(?:href|action|value)="[^"]*(?:=|/)None(?:[&"/])')
 
 # Routes the crawl does not request, with the reason.
 UNFILLABLE = {
@@ -224,6 +227,10 @@ def test_no_route_answers_a_server_error(crawl, role, monkeypatch):
             response = client.get(url, headers=bearer if url.startswith("/api/") else {})
             if response.status_code >= 500:
                 failures.append(f"{url} ({endpoint}) as {role}: {response.status_code} {' '.join(raised)}")
+            elif response.status_code == 200 and response.mimetype == "text/html":
+                html = response.get_data(as_text=True)
+                if bad := NONE_IN_LINK.search(html):
+                    failures.append(f"{url} ({endpoint}) as {role}: a link carries =None: {bad.group(0)[:120]}")
             response.close()
     finally:
         got_request_exception.disconnect(record, crawl.app)

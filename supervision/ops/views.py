@@ -1,7 +1,7 @@
 """Operational endpoints: /healthz for load balancers and monitoring."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
 from ..extensions import db, limiter
@@ -34,3 +34,11 @@ def healthz():
     except Exception as error:  # any failure of the database is "unhealthy"
         return _unreachable(error)
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/favicon.ico")
+@limiter.exempt
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; a week in their cache."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
