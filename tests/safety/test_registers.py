@@ -7,7 +7,6 @@ import time_machine
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.core.timeutil import LOCAL_TZ
 from supervision.extensions import db
 from supervision.safety.models import FacilityStatus, FireFacility, Lift, LiftStatus
 
@@ -32,8 +31,7 @@ def test_other_streets_and_companies_lifts_are_refused(world, login_as):
         assert client.get(f"/safety/facilities/{their_f.id}").status_code == 404
         page = client.get("/safety/lifts").get_data(as_text=True)
         assert ours.registration_code in page and theirs.registration_code not in page
-        exported = client.get("/safety/lifts/export.xlsx").data
-        assert ours.registration_code.encode() not in b"" and len(exported) > 0
+        assert client.get("/safety/lifts/export.xlsx").status_code == 200
     # Editing another company's lift: 404 (invisible), never a change.
     client = login_as(world.company_user)
     assert client.post(f"/safety/lifts/{theirs.id}/edit", data={"location": "x"}).status_code == 404
