@@ -133,3 +133,22 @@ def test_list_filters_by_state_street_and_search(world, login_as):
         page = login_as(world.street_user).get("/safety/overdue").get_data(as_text=True)
         assert "AAA0001" in page and "西城泵房" not in page
         assert "西城泵房" in client.get("/safety/overdue").get_data(as_text=True)
+
+
+def test_the_lists_take_a_fixed_number_of_queries(world, login_as, count_queries):
+    gen_lift(world.estate1)
+    gen_facility(world.estate1)
+    db.session.commit()
+    client = login_as(world.officer)
+    counts = []
+    for _round in range(2):
+        with count_queries() as one:
+            assert client.get("/safety/lifts").status_code == 200
+            assert client.get("/safety/facilities").status_code == 200
+            assert client.get("/safety/overdue").status_code == 200
+        counts.append(len(one))
+        for n in range(8):  # more rows in both streets and companies
+            gen_lift(world.estate2 if n % 2 else world.estate1, next_due_on=date(2026, 1, 1))
+            gen_facility(world.estate2 if n % 2 else world.estate1, next_due_on=date(2026, 1, 1))
+        db.session.commit()
+    assert counts[0] == counts[1]
