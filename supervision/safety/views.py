@@ -110,15 +110,13 @@ def _bind_filter_choices(form) -> None:
         form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
 
 
-def _filters(form, register: Register) -> services.Filters:
+def _filters(form) -> services.Filters:
     kind = getattr(form, "kind", None)
     company = getattr(form, "company_id", None)
     return services.Filters(
         q=(form.q.data or "").strip() or None,
         street_id=form.street_id.data,
         company_id=company.data if company is not None else None,
-        estate_id=request.args.get("estate_id", type=int) if (request.args.get("estate_id") or "").isdigit()
-        and len(request.args["estate_id"]) < 10 else None,
         state=services.STATE_FILTERS.get(form.state.data or ""),
         kind=FacilityKind.coerce(kind.data) if kind is not None and kind.data in {k.value for k in FacilityKind}
         else None,
@@ -128,7 +126,7 @@ def _filters(form, register: Register) -> services.Filters:
 def _statement(register: Register):
     form = register.filter_form(request.args)
     _bind_filter_choices(form)
-    filters = _filters(form, register)
+    filters = _filters(form)
     today = local_today()
     return form, filters, register.list_statement(scope.visible(register.model), filters, today), today
 
