@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "supervision.estates.management_views",
     "supervision.companies.views",
     "supervision.campaigns.views",
+    "supervision.safety.views",
     "supervision.reports.views",
     "supervision.credit.views",
     "supervision.targets.views",

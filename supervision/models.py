@@ -42,4 +42,5 @@ from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
+from .safety.models import FireFacility, Lift, SafetyItemLink  # noqa: F401
 from .targets.models import Target, TargetSnapshot  # noqa: F401

@@ -46,6 +46,7 @@ from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import WeeklyReport
 from supervision.reports.weeks import Week
+from supervision.safety.models import FireFacility, Lift
 from supervision.seeding import load_json
 from supervision.targets.indicators import all_indicators
 
@@ -73,7 +74,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "lift_id": Lift, "facility_id": FireFacility,
 }
 
 

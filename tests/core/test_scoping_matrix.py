@@ -62,6 +62,7 @@ from supervision.notifications.models import DigestDelivery, Notification, Notif
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import ReportStatus, ReportTransition, WeeklyReport
 from supervision.reports.weeks import Week
+from supervision.safety.models import FireFacility, Lift
 from supervision.targets.models import Target, TargetSnapshot
 
 from ..credit.factories import gen_event, rules
@@ -78,6 +79,7 @@ from ..reports.factories import (
     local,
     utc,
 )
+from ..safety.factories import gen_facility, gen_lift
 from ..targets.factories import gen_snapshot, gen_target
 
 _n = itertools.count(1)
@@ -183,6 +185,14 @@ class Sides:
         return tuple(_add(ReportTransition(report_id=r.id, to_status=ReportStatus.DRAFT)) for r in self.report)
 
     @cached_property
+    def lift(self):
+        return gen_lift(self.w.estate1), gen_lift(self.w.estate2)
+
+    @cached_property
+    def fire_facility(self):
+        return gen_facility(self.w.estate1), gen_facility(self.w.estate2)
+
+    @cached_property
     def target(self):
         return (gen_target("manager_cert", 2026, "0.9", street=self.w.street1),
                 gen_target("manager_cert", 2026, "0.9", street=self.w.street2))
@@ -246,6 +256,8 @@ MATRIX = {
     RectificationNotice: ("notice", True, True),
     SpotCheck: ("spot_check", True, True),
     Acceptance: ("acceptance", True, True),
+    Lift: ("lift", True, True),
+    FireFacility: ("fire_facility", True, True),
     WeeklyReport: ("report", True, False),
     ReportTransition: ("report_transition", True, False),
     Target: ("target", True, False),

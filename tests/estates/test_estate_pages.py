@@ -116,7 +116,7 @@ def test_detail_shows_committee_staff_and_history(login_as, world):
     assert "王经理" in html and "李电工" in html and "已过期" in html
     assert 'data-testid="estate-rate">50.0%' in html
     assert "备2024-7" in html and "2029-05-01" in html
-    assert "estate.update" in html  # audit history
+    assert "修改小区" in html  # audit history, in words
 
 
 def test_company_users_do_not_see_the_audit_history(login_as, world):

@@ -117,7 +117,7 @@ def test_admin_sets_a_street_target_with_an_audit_entry(login_as, district):
     log = db.session.scalar(select(AuditLog).where(AuditLog.action == "target.update"))
     assert log.before["threshold"] == "0.8500" and log.after["threshold"] == "0.9000"
     history = client.get(url).get_data(as_text=True).split("变更记录")[1]
-    assert "target.update" in history and "target.create" in history and "0.9000" in history
+    assert "修改目标" in history and "新增目标" in history and "0.9000" in history
 
 
 def test_target_validation(login_as, district):

@@ -1,0 +1,462 @@
+"""Safety registers (安全台账): lifts (电梯) and fire facilities (消防设施).
+
+Who may do what:
+
+- everyone reads the lifts and facilities of the estates in their scope (street offices: their
+  street's; companies: the estates they manage), filters and exports the lists;
+- the bureau (admin, officer) and the managing company register, edit, retire and import them
+  (``services.may_edit``); street offices and leaders read only;
+- the bureau links a rectification item to a lift or facility of its estate (on the item's page).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..audit.services import history_for
+from ..auth import scope
+from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
+from ..campaigns.models import RectificationItem
+from ..companies.models import Company
+from ..core.errors import DomainError, check_version
+from ..core.pagination import paginate, paginate_rows
+from ..core.timeutil import local_today
+from ..documents.excel import Column, write_workbook, xlsx_response
+from ..documents.forms import ImportForm
+from ..estates.errors import flash_errors
+from ..estates.models import Estate
+from ..estates.sections import estate_sections
+from ..extensions import db
+from ..i18n import in_chinese
+from ..regions.choices import street_choices
+from ..regions.models import Street
+from . import (
+    indicators,  # noqa: F401  (registers the two indicators on the targets page)
+    services,
+    spreadsheet,
+)
+from .forms import (
+    FacilityFilterForm,
+    FacilityForm,
+    LiftForm,
+    LinkForm,
+    OverdueFilterForm,
+    RegisterFilterForm,
+    RetireForm,
+)
+from .models import FacilityKind, FireFacility, InspectionState, Lift
+
+bp = Blueprint("safety", __name__, url_prefix="/safety")
+
+EDITORS = BUREAU | COMPANY
+
+
+@dataclass(frozen=True)
+class Register:
+    """What differs between the two registers' pages."""
+
+    name: str  # "lift" | "facility": endpoint names and templates
+    plural: str  # the URL word and the list endpoint
+    model: Any
+    form: Any
+    filter_form: Any
+    title: object
+    noun: object
+    create: Any
+    update: Any
+    list_statement: Any
+    export_bytes: Any
+    template_bytes: Any
+    importer: Any
+    retire_label: object
+
+
+LIFTS = Register("lift", "lifts", Lift, LiftForm, RegisterFilterForm, _l("电梯台账"), _l("电梯"),
+                 services.create_lift, services.update_lift, services.list_lifts, spreadsheet.lift_export_bytes,
+                 spreadsheet.lift_template_bytes, spreadsheet.import_lifts, _l("报废"))
+FACILITIES = Register("facility", "facilities", FireFacility, FacilityForm, FacilityFilterForm, _l("消防设施台账"),
+                      _l("消防设施"), services.create_facility, services.update_facility, services.list_facilities,
+                      spreadsheet.facility_export_bytes, spreadsheet.facility_template_bytes,
+                      spreadsheet.import_facilities, _l("停用"))
+
+
+# --- lists ---------------------------------------------------------------------------
+
+def _bind_street_choices(form) -> None:
+    """A street office filters its own street only; everyone else every street."""
+    if current_user.role is Role.STREET_OFFICER:
+        street = db.session.get(Street, current_user.street_id)
+        form.street_id.choices = [(street.id, street.name)] if street else [(None, _("全部"))]
+        form.street_id.data = current_user.street_id
+    else:
+        form.street_id.choices = street_choices(blank=_("全部"))
+
+
+def _bind_filter_choices(form) -> None:
+    _bind_street_choices(form)
+    if current_user.role is Role.COMPANY_USER:
+        del form.company_id
+    else:
+        companies = db.session.execute(scope.visible(Company, statement=select(Company.id, Company.name))
+                                       .where(Company.archived_at.is_(None)).order_by(Company.name)).all()
+        form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
+
+
+def _filters(form) -> services.Filters:
+    kind = getattr(form, "kind", None)
+    company = getattr(form, "company_id", None)
+    return services.Filters(
+        q=(form.q.data or "").strip() or None,
+        street_id=form.street_id.data,
+        company_id=company.data if company is not None else None,
+        state=services.STATE_FILTERS.get(form.state.data or ""),
+        kind=FacilityKind.coerce(kind.data) if kind is not None and kind.data in {k.value for k in FacilityKind}
+        else None,
+    )
+
+
+def _statement(register: Register):
+    form = register.filter_form(request.args)
+    _bind_filter_choices(form)
+    filters = _filters(form)
+    today = local_today()
+    return form, filters, register.list_statement(scope.visible(register.model), filters, today), today
+
+
+def _index(register: Register):
+    form, _filters, statement, today = _statement(register)
+    page = paginate(statement.options(joinedload(register.model.estate).joinedload(Estate.company),
+                                      joinedload(register.model.estate).joinedload(Estate.street)))
+    return render_template("safety/list.html", register=register, page=page, filters=form, today=today,
+                           can_import=current_user.role in EDITORS)
+
+
+def _export(register: Register):
+    _form, _unused, statement, _today = _statement(register)
+    return xlsx_response(register.export_bytes(statement), f"{register.title}-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/lifts")
+@scope.role_required(ALL_ROLES)
+def lifts():
+    return _index(LIFTS)
+
+
+@bp.get("/facilities")
+@scope.role_required(ALL_ROLES)
+def facilities():
+    return _index(FACILITIES)
+
+
+@bp.get("/lifts/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def lifts_export():
+    return _export(LIFTS)
+
+
+@bp.get("/facilities/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def facilities_export():
+    return _export(FACILITIES)
+
+
+# --- import ----------------------------------------------------------------------------
+
+@bp.get("/lifts/import/template.xlsx")
+@scope.role_required(EDITORS)
+@in_chinese
+def lifts_template():
+    return xlsx_response(LIFTS.template_bytes(), "电梯台账导入模板.xlsx")
+
+
+@bp.get("/facilities/import/template.xlsx")
+@scope.role_required(EDITORS)
+@in_chinese
+def facilities_template():
+    return xlsx_response(FACILITIES.template_bytes(), "消防设施台账导入模板.xlsx")
+
+
+def _import(register: Register):
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = register.importer(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 条%(noun)s记录。", n=len(result.created), noun=register.noun), "success")
+            return redirect(url_for(f".{register.plural}"))
+        db.session.rollback()
+    return render_template("safety/import.html", register=register, form=form, result=result), (
+        422 if result is not None else 200)
+
+
+@bp.route("/lifts/import", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def lifts_import():
+    return _import(LIFTS)
+
+
+@bp.route("/facilities/import", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def facilities_import():
+    return _import(FACILITIES)
+
+
+# --- one lift / facility --------------------------------------------------------------
+
+def _load(register: Register, object_id: int):
+    return scope.load(register.model, object_id, options=(
+        joinedload(register.model.estate).joinedload(Estate.street),
+        joinedload(register.model.estate).joinedload(Estate.company)))
+
+
+def _detail(register: Register, object_id: int):
+    obj = _load(register, object_id)
+    items = services.linked_items(obj, RectificationItem.scope_clause(current_user))
+    return render_template("safety/detail.html", register=register, obj=obj, today=local_today(), items=items,
+                           can_edit=services.may_edit(current_user, obj.estate) and obj.active,
+                           history=history_for(obj, limit=30) if current_user.sees_district else [])
+
+
+@bp.get("/lifts/<int:lift_id>")
+@scope.role_required(ALL_ROLES)
+def lift_detail(lift_id: int):
+    return _detail(LIFTS, lift_id)
+
+
+@bp.get("/facilities/<int:facility_id>")
+@scope.role_required(ALL_ROLES)
+def facility_detail(facility_id: int):
+    return _detail(FACILITIES, facility_id)
+
+
+def _editable_estate(estate_id: int) -> Estate:
+    estate = scope.load(Estate, estate_id, roles=EDITORS)
+    if not services.may_edit(current_user, estate):
+        abort(403)
+    return estate
+
+
+def _new(register: Register, estate_id: int):
+    estate = _editable_estate(estate_id)
+    form = register.form()
+    if form.validate_on_submit():
+        try:
+            obj = register.create(estate, form.values(), actor=current_user, today=local_today())
+        except DomainError as error:
+            db.session.rollback()
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已登记%(noun)s。", noun=register.noun), "success")
+            return redirect(url_for(f".{register.name}_detail", **{f"{register.name}_id": obj.id}))
+    return render_template("safety/form.html", register=register, form=form, estate=estate, obj=None)
+
+
+@bp.route("/estates/<int:estate_id>/lifts/new", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def lift_new(estate_id: int):
+    return _new(LIFTS, estate_id)
+
+
+@bp.route("/estates/<int:estate_id>/facilities/new", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def facility_new(estate_id: int):
+    return _new(FACILITIES, estate_id)
+
+
+def _editable(register: Register, object_id: int):
+    obj = scope.load(register.model, object_id, roles=EDITORS)
+    if not services.may_edit(current_user, obj.estate):
+        abort(403)
+    if not obj.active:
+        flash(_("该记录已退出使用，不能再修改。"), "warning")
+        return obj, redirect(url_for(f".{register.name}_detail", **{f"{register.name}_id": obj.id}))
+    return obj, None
+
+
+def _edit(register: Register, object_id: int):
+    obj, refused = _editable(register, object_id)
+    if refused is not None:
+        return refused
+    form = register.form(obj=obj)
+    if request.method == "GET":
+        form.version.data = obj.version
+        form.status.data = obj.status.value
+        if hasattr(form, "kind"):
+            form.kind.data = obj.kind.value
+    if form.validate_on_submit():
+        try:
+            check_version(obj, form.version.data)
+            register.update(obj, form.values(), actor=current_user, today=local_today())
+        except DomainError as error:
+            db.session.rollback()
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(f".{register.name}_detail", **{f"{register.name}_id": obj.id}))
+    return render_template("safety/form.html", register=register, form=form, estate=obj.estate, obj=obj)
+
+
+@bp.route("/lifts/<int:lift_id>/edit", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def lift_edit(lift_id: int):
+    return _edit(LIFTS, lift_id)
+
+
+@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def facility_edit(facility_id: int):
+    return _edit(FACILITIES, facility_id)
+
+
+def _retire(register: Register, object_id: int):
+    obj, refused = _editable(register, object_id)
+    if refused is not None:
+        return refused
+    form = RetireForm()
+    if request.method == "GET":
+        form.version.data = obj.version
+        form.retired_on.data = local_today()
+    if form.validate_on_submit():
+        try:
+            check_version(obj, form.version.data)
+            services.retire(obj, on=form.retired_on.data, reason=form.reason.data, actor=current_user,
+                            today=local_today())
+        except DomainError as error:
+            db.session.rollback()
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已%(verb)s。", verb=register.retire_label), "success")
+            return redirect(url_for(f".{register.name}_detail", **{f"{register.name}_id": obj.id}))
+    return render_template("safety/retire.html", register=register, form=form, obj=obj)
+
+
+@bp.route("/lifts/<int:lift_id>/retire", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def lift_retire(lift_id: int):
+    return _retire(LIFTS, lift_id)
+
+
+@bp.route("/facilities/<int:facility_id>/retire", methods=["GET", "POST"])
+@scope.role_required(EDITORS)
+def facility_retire(facility_id: int):
+    return _retire(FACILITIES, facility_id)
+
+
+# --- overdue inspections ------------------------------------------------------------
+
+def _overdue_statement():
+    form = OverdueFilterForm(request.args)
+    _bind_street_choices(form)
+    kind = form.kind.data if form.kind.data in ("lift", "facility") else None
+    statement = services.overdue_rows(Lift.scope_clause(current_user), FireFacility.scope_clause(current_user),
+                                      local_today(), street_id=form.street_id.data, kind=kind)
+    return form, statement
+
+
+@bp.get("/overdue")
+@scope.role_required(ALL_ROLES)
+def overdue():
+    form, statement = _overdue_statement()
+    page = paginate_rows(statement)
+    labels = {kind.value: kind.label for kind in FacilityKind}
+    return render_template("safety/overdue.html", page=page, filters=form, today=local_today(), labels=labels)
+
+
+@bp.get("/overdue/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def overdue_export():
+    _form, statement = _overdue_statement()
+    today = local_today()
+    labels = {kind.value: kind.label for kind in FacilityKind}
+    columns = [
+        Column("kind", "类别", export=lambda r: "电梯" if r.kind == "lift" else "消防设施"),
+        Column("what", "编号/设施类型", export=lambda r: labels.get(r.what, r.what), width=26),
+        Column("location", "位置", width=20),
+        Column("estate_name", "小区", width=24),
+        Column("street_name", "街道"),
+        Column("company_name", "物业企业", width=24),
+        Column("next_due_on", "应检日期", width=12),
+        Column("days", "逾期天数", export=lambda r: (today - r.next_due_on).days, width=10),
+    ]
+    data = write_workbook(columns, db.session.execute(statement), title="逾期未检")
+    return xlsx_response(data, f"逾期未检-{today:%Y%m%d}.xlsx")
+
+
+# --- the link from a rectification item ---------------------------------------------
+
+def _link_choices(item: RectificationItem) -> list[tuple[str, str]]:
+    lifts, facilities = services.estate_registers(item.estate)
+    choices = [("", _("（不关联）"))]
+    choices += [(f"lift:{lift.id}", _("电梯 %(code)s（%(where)s）", code=lift.registration_code, where=lift.location))
+                for lift in lifts if lift.active]
+    choices += [(f"facility:{f.id}", f"{f.kind.label}（{f.location}）") for f in facilities if f.active]
+    return choices
+
+
+@bp.app_template_global("safety_item_link")
+def item_link_section(item: RectificationItem) -> Markup:
+    """The rectification item page's 关联设施 block (the campaigns' item template calls it)."""
+    link = services.link_of(item)
+    can_edit = current_user.role in BUREAU
+    if link is None and not can_edit:
+        return Markup("")
+    form = None
+    if can_edit:
+        form = LinkForm(formdata=None)
+        form.target.choices = _link_choices(item)
+        if link is not None:
+            form.target.data = f"lift:{link.lift_id}" if link.lift_id else f"facility:{link.facility_id}"
+    return Markup(render_template("safety/_item_link.html", item=item, link=link, form=form))  # nosec B704
+
+
+@bp.post("/items/<int:item_id>/link")
+@scope.role_required(BUREAU)
+def item_link(item_id: int):
+    item = scope.load(RectificationItem, item_id, roles=BUREAU)
+    form = LinkForm()
+    form.target.choices = _link_choices(item)
+    if not form.validate_on_submit():
+        flash(_("请选择本小区的电梯或消防设施。"), "danger")
+        return redirect(url_for("campaigns.item_detail", item_id=item.id))
+    value = form.target.data or ""
+    target = None
+    if value:
+        kind, _sep, raw = value.partition(":")
+        model = Lift if kind == "lift" else FireFacility
+        target = scope.load(model, int(raw))
+    try:
+        services.set_link(item, target, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已更新关联设施。"), "success")
+    return redirect(url_for("campaigns.item_detail", item_id=item.id))
+
+
+# --- the estate page's section ----------------------------------------------------
+
+def _estate_section(estate, user):
+    lifts, facilities = services.estate_registers(estate)
+    return {"lifts": lifts, "facilities": facilities, "today": local_today(), "estate": estate,
+            "can_edit": services.may_edit(user, estate), "S": InspectionState}
+
+
+estate_sections.register("safety", "safety/_estate_section.html", context=_estate_section, order=35)
