@@ -340,9 +340,9 @@ def _pick_profile(rng) -> str:
 def _fill_self_inspection(demo: Demo, e: Enrolment, day: date, submit: bool) -> SelfInspection:
     actor = demo.company_actor(e.company_id)
     si = self_inspection.start(e, actor=actor)
-    failing = set(demo.rng.sample(range(len(si.template.items)), demo.rng.randint(2, 5)))
+    failing = set(demo.rng.sample(range(len(si.template.offered_items)), demo.rng.randint(2, 5)))
     raw, remarks = {}, {}
-    for index, item in enumerate(si.template.items):
+    for index, item in enumerate(si.template.offered_items):
         fail = index in failing
         if item.kind is ChecklistKind.YES_NO:
             raw[item.id] = "否" if fail else "是"
