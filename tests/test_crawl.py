@@ -28,6 +28,8 @@ from supervision.auth.roles import Role
 from supervision.campaigns.models import (
     Acceptance,
     Campaign,
+    CampaignScheme,
+    ChecklistItem,
     ChecklistTemplate,
     Enrolment,
     RectificationItem,
@@ -70,7 +72,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "scheme_id": CampaignScheme, "checklist_item_id": ChecklistItem,
 }
 
 

@@ -104,6 +104,13 @@ ACCESS: dict[str, tuple] = {
     "campaigns.spot_checks": DISTRICT_READERS_ONLY,
     "campaigns.survey": (LOGIN, 200, 200, 403, 200, 403),
     "campaigns.withdraw": BUREAU_ONLY,
+    "campaigns.schemes": DISTRICT_READERS_ONLY,
+    "campaigns.scheme_detail": DISTRICT_READERS_ONLY,
+    "campaigns.scheme_copy": BUREAU_ONLY,
+    "campaigns.scheme_edit": BUREAU_ONLY,
+    "campaigns.scheme_item_new": BUREAU_ONLY,
+    "campaigns.scheme_item_edit": BUREAU_ONLY,
+    "campaigns.scheme_item_retire": BUREAU_ONLY,
     # companies
     "companies.archive": BUREAU_ONLY,
     "companies.certificate_delete": (LOGIN, 200, 200, 403, 403, 200),
