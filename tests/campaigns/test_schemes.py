@@ -115,7 +115,8 @@ def test_post_accident_inspection_covers_the_six_key_areas_hazards_and_measures(
     items = _template(scheme.checklist_code).items
     areas = ["消防中心", "配电室", "动力机房", "消防水泵房", "风机房", "办公场所"]
     # 一、检查范围: one check per key area — six; 二、安全隐患: 1 untrained staff, 2 wiring and smoking — three;
-    # 三、整改措施: 1 24-hour duty and extinguishers (two), 2 training and wiring (two), 3 publicity, 4 pre-shift checks.
+    # 三、整改措施: 1 24-hour duty and extinguishers (two), 2 training and wiring (two), 3 publicity,
+    # 4 pre-shift checks.
     assert [i.requirement[:len(a)] for i, a in zip(items[:6], areas, strict=True)] == areas
     assert [sum(1 for i in items if i.category == c) for c in ("重点部位", "安全隐患", "整改措施")] == [6, 3, 6]
 

@@ -257,7 +257,8 @@ def save_answers(si: SelfInspection, raw: dict[int, object], remarks: dict[int, 
 
 def missing_items(si: SelfInspection) -> list[ChecklistItem]:
     answers = answers_by_item(si)
-    return [item for item in si.template.offered_items if item.kind in SCORED and not is_answered(item, answers.get(item.id))]
+    return [item for item in si.template.offered_items
+            if item.kind in SCORED and not is_answered(item, answers.get(item.id))]
 
 
 def upload_signed_scan(si: SelfInspection, file_storage, *, actor):

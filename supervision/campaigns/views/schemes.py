@@ -52,8 +52,10 @@ def schemes():
         statement = statement.where(CampaignScheme.active.is_(True))
     page = paginate(statement.order_by(CampaignScheme.code, CampaignScheme.version.desc()))
     ids = [s.id for s in page.items]
-    used = dict(db.session.execute(select(Campaign.scheme_id, func.count(Campaign.id))
-                                   .where(Campaign.scheme_id.in_(ids)).group_by(Campaign.scheme_id)).all()) if ids else {}
+    used = {}
+    if ids:
+        used = dict(db.session.execute(select(Campaign.scheme_id, func.count(Campaign.id))
+                                       .where(Campaign.scheme_id.in_(ids)).group_by(Campaign.scheme_id)).all())
     templates = {s.id: service.scheme_template(s) for s in page.items}
     return render_template("campaigns/schemes.html", page=page, used=used, templates=templates, show_all=show_all)
 
@@ -116,7 +118,8 @@ def scheme_edit(scheme_id: int):
         else:
             db.session.commit()
             if target.id != scheme.id:
-                flash(_("该方案已有专项行动在用，已保存为第%(n)s版；在用的专项行动不受影响。", n=target.version), "success")
+                flash(_("该方案已有专项行动在用，已保存为第%(n)s版；在用的专项行动不受影响。", n=target.version),
+                      "success")
             else:
                 flash(_("已保存。"), "success")
             return redirect(url_for(".scheme_detail", scheme_id=target.id))
@@ -204,9 +207,11 @@ def scheme_item_retire(scheme_id: int, checklist_item_id: int):
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(_("已停用检查项“%(code)s”。", code=saved.code) + " " + _saved_item_message(template, saved), "success")
+            flash(_("已停用检查项“%(code)s”。", code=saved.code) + " " + _saved_item_message(template, saved),
+                  "success")
         return redirect(back)
-    message = _("确定停用检查项“%(code)s %(text)s”吗？停用后新的自查表不再包含此项；已填报的自查表和已产生的整改事项保留此项。",
+    message = _("确定停用检查项“%(code)s %(text)s”吗？停用后新的自查表不再包含此项；"
+                "已填报的自查表和已产生的整改事项保留此项。",
                 code=item.code, text=item.requirement)
     if service.template_in_use(template):
         message += _("该检查表已有专项行动在用，停用将生成检查表的新版本，在用的专项行动不受影响。")
