@@ -340,7 +340,11 @@ def test_schemes_are_the_bureaus_to_edit(world, login_as):
         assert client.post(f"{base}/edit", data=_phase_form(scheme, name="改名")).status_code == 403
         assert client.post(f"{base}/items/{item.id}/retire", data={"row_version": 1}).status_code == 403
     leader = login_as(world.leader)
-    assert leader.get("/campaigns/schemes").status_code == 200 and leader.get(base).status_code == 200
+    assert leader.get("/campaigns/schemes").status_code == 200
+    page = leader.get(base).get_data(as_text=True)
+    assert "全面实施阶段" in page and "修改阶段" not in page and "新增检查项" not in page  # reads, no edit buttons
+    page = login_as(world.officer).get(base).get_data(as_text=True)
+    assert "修改阶段" in page and "新增检查项" in page and "复制为新方案" in page
     assert all(leader.get(url).status_code == 403 for url in gets)
     db.session.expire_all()
     assert scheme.name.startswith("方案制定") and item.retired_at is None
