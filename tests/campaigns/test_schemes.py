@@ -2,11 +2,13 @@
 versions that keep running campaigns' forms unchanged, access)."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
@@ -255,6 +257,11 @@ def test_add_edit_retire_and_restore_checklist_items(world, login_as):
     client.post(f"/campaigns/schemes/{scheme.id}/items/{target.id}/restore", data={"row_version": template.row_version})
     db.session.expire_all()
     assert target.retired_at is None
+    workbook = load_workbook(io.BytesIO(client.get(f"/campaigns/schemes/{scheme.id}/checklist.xlsx").data))
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "类别", "检查要求") and len(rows) == 1 + 16
+    assert next(r for r in rows if r[0] == "PA-16")[4] == "≥95%"
+    assert [r[1] for r in workbook.worksheets[1].iter_rows(values_only=True)][1:] == [p.name for p in scheme.phases]
     assert [_audit(a) for a in ("checklist.item_add", "checklist.item_update", "checklist.item_retire",
                                 "checklist.item_restore")] == [1, 1, 1, 1]
     assert template.version == 1 and template.edited_at is not None  # not in use: edited in place

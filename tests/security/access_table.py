@@ -106,6 +106,7 @@ ACCESS: dict[str, tuple] = {
     "campaigns.withdraw": BUREAU_ONLY,
     "campaigns.schemes": DISTRICT_READERS_ONLY,
     "campaigns.scheme_detail": DISTRICT_READERS_ONLY,
+    "campaigns.scheme_export": DISTRICT_READERS_ONLY,
     "campaigns.scheme_copy": BUREAU_ONLY,
     "campaigns.scheme_edit": BUREAU_ONLY,
     "campaigns.scheme_item_new": BUREAU_ONLY,

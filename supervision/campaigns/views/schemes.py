@@ -15,10 +15,13 @@ from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS
 from ...core.errors import DomainError
 from ...core.pagination import paginate
+from ...core.timeutil import local_today
+from ...documents.excel import Column, write_workbook, xlsx_response
 from ...extensions import db
 from ..models import Campaign, CampaignScheme, ChecklistItem
 from ..scheme_forms import ChecklistItemForm, RowVersionForm, SchemeCopyForm, SchemeEditForm
 from ..services import schemes as service
+from ..services.self_inspection import standard_text
 from . import bp
 from ._helpers import show_error
 
@@ -73,6 +76,32 @@ def scheme_detail(scheme_id: int):
         sharing=[s for s in service.schemes_sharing(scheme.checklist_code) if s.code != scheme.code],
         template_in_use=service.template_in_use(template) if template else False,
         in_use=service.scheme_in_use(scheme), history=history_for(scheme, limit=20))
+
+
+def _checklist_columns() -> list[Column]:
+    return [
+        Column("code", _("编号"), width=10),
+        Column("category", _("类别"), width=14),
+        Column("requirement", _("检查要求"), width=60),
+        Column("kind", _("类型"), export=lambda item: str(item.kind.label), width=10),
+        Column("standard", _("合格标准"), export=standard_text, width=12),
+        Column("weight", _("权重"), export=lambda item: float(item.weight), width=8),
+        Column("retired", _("状态"), export=lambda item: _("已停用") if item.retired_at else _("在用"), width=8),
+    ]
+
+
+@bp.get("/schemes/<int:scheme_id>/checklist.xlsx")
+@scope.role_required(DISTRICT_READERS)
+def scheme_export(scheme_id: int):
+    """The scheme's phases and its checklist's items (retired ones marked) as a workbook."""
+    scheme = _scheme(scheme_id)
+    template = service.scheme_template(scheme)
+    phases = [[_("序号"), _("阶段名称"), _("类型"), _("开始（第几天）"), _("结束（第几天）"), _("工作内容")]]
+    phases += [[phase.position, phase.name, str(phase.kind.label), first, last, phase.description or ""]
+               for phase, first, last in service.phase_days(scheme)]
+    data = write_workbook(_checklist_columns(), template.items if template else [], title=_("检查项"),
+                          extra_sheets={_("阶段"): phases})
+    return xlsx_response(data, f"{scheme.name}-{_('第%(n)s版', n=scheme.version)}-{local_today():%Y%m%d}.xlsx")
 
 
 @bp.route("/schemes/<int:scheme_id>/copy", methods=["GET", "POST"])
