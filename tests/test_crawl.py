@@ -29,6 +29,8 @@ from supervision.auth.roles import Role
 from supervision.campaigns.models import (
     Acceptance,
     Campaign,
+    CampaignScheme,
+    ChecklistItem,
     ChecklistTemplate,
     Enrolment,
     RectificationItem,
@@ -75,6 +77,7 @@ ID_MODELS = {
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
     "job_id": Job, "lift_id": Lift, "facility_id": FireFacility,
+    "scheme_id": CampaignScheme, "checklist_item_id": ChecklistItem,
 }
 
 

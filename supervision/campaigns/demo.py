@@ -48,6 +48,7 @@ from .services.sweep import sweep_overdue
 
 ACTIVE_NAME = "物业服务质量专项整治行动"
 FINISHED_NAME = "居民小区物业管理问题排查整改"
+DRAFT_NAME = "“安全优质”月安全检查"
 DEMO_COMPANY = "示范安居物业服务有限公司"
 
 DEMO_ESTATES = [
@@ -256,7 +257,8 @@ class Demo:
 # --- the finished campaign ---------------------------------------------------------------------
 
 def _finished_campaign(demo: Demo, estates: list[Estate], today: date) -> None:
-    scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "p12_rectification"))
+    scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "p12_rectification",
+                                                            CampaignScheme.active.is_(True)))
     year = today.year - 1
     start = date(year, 5, 10)
     campaign = campaigns.create_campaign(
@@ -340,9 +342,9 @@ def _pick_profile(rng) -> str:
 def _fill_self_inspection(demo: Demo, e: Enrolment, day: date, submit: bool) -> SelfInspection:
     actor = demo.company_actor(e.company_id)
     si = self_inspection.start(e, actor=actor)
-    failing = set(demo.rng.sample(range(len(si.template.items)), demo.rng.randint(2, 5)))
+    failing = set(demo.rng.sample(range(len(si.template.offered_items)), demo.rng.randint(2, 5)))
     raw, remarks = {}, {}
-    for index, item in enumerate(si.template.items):
+    for index, item in enumerate(si.template.offered_items):
         fail = index in failing
         if item.kind is ChecklistKind.YES_NO:
             raw[item.id] = "否" if fail else "是"
@@ -372,7 +374,8 @@ def _fill_self_inspection(demo: Demo, e: Enrolment, day: date, submit: bool) -> 
 
 
 def _active_campaign(demo: Demo, estates: list[Estate], today: date) -> None:
-    scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "four_phase"))
+    scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "four_phase",
+                                                            CampaignScheme.active.is_(True)))
     template = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.code == "pm_self_inspection")
                                  .order_by(ChecklistTemplate.version.desc()))
     start = today - timedelta(days=60)
@@ -500,6 +503,18 @@ def _demo_estates(size: int, own_first: int | None = None) -> list[Estate]:
     return (own[:own_first] + others)[:size]
 
 
+def _draft_campaign(demo: Demo, today: date) -> None:
+    """A campaign in preparation from one of the schemes added from the source plans (its own checklist)."""
+    scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "s8_safety_month",
+                                                            CampaignScheme.active.is_(True)))
+    if scheme is None:
+        return
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    campaigns.create_campaign(
+        name=DRAFT_NAME, year=first.year, scheme=scheme, starts_on=first, actor=demo.officer,
+        description="加强安全宣传与培训，完善安全制度与管理，检查领导小组每周至少检查一次，发现隐患及时整改。")
+
+
 def seed_demo(rng) -> None:
     _ensure_estates()
     demo = Demo(rng)
@@ -512,6 +527,9 @@ def seed_demo(rng) -> None:
         db.session.flush()
     if db.session.scalar(select(Campaign.id).where(Campaign.name == ACTIVE_NAME)) is None:
         _active_campaign(demo, _demo_estates(min(60, total)), today)
+        db.session.flush()
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DRAFT_NAME)) is None:
+        _draft_campaign(demo, today)
         db.session.flush()
 
         sweep_overdue(today)

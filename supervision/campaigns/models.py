@@ -48,10 +48,18 @@ class CampaignScheme(db.Model):
     # Figures a street office enters in its weekly report: [{"code", "label", "unit"}].
     report_figures: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # The code of the scheme's self-inspection form: a new campaign takes its newest active version.
+    checklist_code: Mapped[str | None] = mapped_column(String(64))
+    # Set when the bureau edits the scheme in the app: `flask seed reference` then leaves it alone.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optimistic locking of the scheme editor (``version`` is the scheme's own version number).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     phases: Mapped[list[SchemePhase]] = relationship(
         back_populates="scheme", order_by="SchemePhase.position", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     def __str__(self) -> str:
         return self.name
@@ -66,6 +74,9 @@ class SchemePhase(db.Model):
     kind: Mapped[PhaseKind] = mapped_column(enum_column(PhaseKind))
     name: Mapped[str] = mapped_column(String(128))
     default_days: Mapped[int] = mapped_column(default=30)
+    # The phase's first day counted from the campaign's start (1 = the first day); None: right after
+    # the previous phase. Phases may overlap or leave gaps, as in the source plans.
+    start_day: Mapped[int | None] = mapped_column()
     description: Mapped[str | None] = mapped_column(Text)
 
     scheme: Mapped[CampaignScheme] = relationship(back_populates="phases")
@@ -90,13 +101,22 @@ class ChecklistTemplate(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="template", order_by="ChecklistItem.position", cascade="all, delete-orphan"
     )
 
+    __mapper_args__ = {"version_id_col": row_version}
+
     def __str__(self) -> str:
         return f"{self.name}（第{self.version}版）"
+
+    @property
+    def offered_items(self) -> list[ChecklistItem]:
+        """The items a form of this version asks: retired ones are left out."""
+        return [item for item in self.items if item.retired_at is None]
 
 
 class ChecklistItem(db.Model):
@@ -115,7 +135,10 @@ class ChecklistItem(db.Model):
     comparator: Mapped[str] = mapped_column(String(2), default=">=")
     unit: Mapped[str | None] = mapped_column(String(16))
     weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1"))
+    # Where in the source plans the item comes from: traceability only, never shown.
     source: Mapped[str | None] = mapped_column(String(255))
+    # A retired item is not asked by new forms; answers and rectification items keep pointing at it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
 

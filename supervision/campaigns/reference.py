@@ -5,6 +5,10 @@ scheme's phases when they are created, so editing a scheme never changes a
 running campaign. A checklist template is synced in place only while no
 self-inspection uses it; once used, only its wording may change, and a change
 of items, kinds, thresholds or weights must come as a new version.
+
+A scheme or checklist the bureau has edited in the app (``edited_at`` set, see
+services/schemes.py) is left alone: the app's edits win over the seed files.
+The ``source`` of schemes and items is kept for traceability and never shown.
 """
 from __future__ import annotations
 
@@ -45,20 +49,25 @@ def load_schemes(data: dict | None = None) -> list[CampaignScheme]:
         if scheme is None:
             scheme = CampaignScheme(code=spec["code"], version=spec.get("version", 1), name=spec["name"])
             db.session.add(scheme)
+        elif scheme.edited_at is not None:
+            log.info("scheme %s v%s was edited in the app: not synced", scheme.code, scheme.version)
+            schemes.append(scheme)
+            continue
         scheme.name = spec["name"]
+        scheme.checklist_code = spec.get("checklist")
         scheme.description = spec.get("description")
         scheme.source = spec.get("source")
         scheme.report_figures = list(spec.get("report_figures", []))
         scheme.active = spec.get("active", True)
-        wanted = [(i, PhaseKind(p["kind"]), p["name"], int(p.get("default_days", 30)), p.get("description"))
-                  for i, p in enumerate(spec["phases"], start=1)]
-        current = [(p.position, p.kind, p.name, p.default_days, p.description) for p in scheme.phases]
+        wanted = [(i, PhaseKind(p["kind"]), p["name"], int(p.get("default_days", 30)), p.get("start_day"),
+                   p.get("description")) for i, p in enumerate(spec["phases"], start=1)]
+        current = [(p.position, p.kind, p.name, p.default_days, p.start_day, p.description) for p in scheme.phases]
         if current != wanted:
             scheme.phases.clear()
             db.session.flush()
-            for position, kind, name, days, description in wanted:
+            for position, kind, name, days, start_day, description in wanted:
                 scheme.phases.append(SchemePhase(position=position, kind=kind, name=name, default_days=days,
-                                                 description=description))
+                                                 start_day=start_day, description=description))
         schemes.append(scheme)
     db.session.flush()
     return schemes
@@ -93,6 +102,10 @@ def load_checklists(data: dict | None = None) -> list[ChecklistTemplate]:
             template = ChecklistTemplate(code=spec["code"], version=version, name=spec["name"])
             db.session.add(template)
             db.session.flush()
+        elif template.edited_at is not None:
+            log.info("checklist %s v%s was edited in the app: not synced", template.code, version)
+            templates.append(template)
+            continue
         template.name = spec["name"]
         template.description = spec.get("description")
         template.active = spec.get("active", True)

@@ -125,6 +125,8 @@ def matrix(world):
         "publication_id": world.publication.id,
         "rule_set_id": default_rules.id,
         "template_id": world.campaign.checklist_template_id,
+        "scheme_id": world.campaign.scheme_id,
+        "checklist_item_id": world.campaign.checklist_template.items[0].id,
         "position_id": reference.electrician.id,
         "year": 2027,
         "day": "2027-10-01",

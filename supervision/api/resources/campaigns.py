@@ -279,7 +279,7 @@ def _answer_value(item, answer):
 def _self_inspection_out(si: SelfInspection, opened=()) -> SelfInspection:
     answers = si_service.answers_by_item(si)
     si.answers_out = []
-    for item in si.template.items:
+    for item in si.template.offered_items:
         answer = answers.get(item.id)
         si.answers_out.append({
             "item_id": item.id, "code": item.code, "category": item.category, "requirement": item.requirement,
@@ -332,7 +332,7 @@ def self_inspection_save(data, enrolment_id: int):
     已被他人修改返回 409。"""
     si = _fillable_self_inspection(enrolment_id)
     check_stale(si, data.get("version"))
-    items = {item.id: item for item in si.template.items}
+    items = {item.id: item for item in si.template.offered_items}
     unknown = [a["item_id"] for a in data["answers"] if a["item_id"] not in items]
     if unknown:
         fail(422, _("检查项不属于本自查表。"), code="validation_error",

@@ -23,6 +23,7 @@ from ..models import (
     PhaseKind,
     SelfInspection,
 )
+from . import schemes as scheme_service
 from .common import require_bureau
 
 CAMPAIGN_FIELDS = ["name", "year", "checklist_template_id", "description", "requires_signed_scan",
@@ -46,6 +47,11 @@ def create_campaign(*, name: str, year: int, scheme: CampaignScheme, starts_on: 
     """A draft campaign whose phases are copied from ``scheme``, back to back from ``starts_on``."""
     require_bureau(actor, _("创建专项行动"))
     name = _check_common(name=name, year=year, default_deadline_workdays=default_deadline_workdays)
+    if not scheme.active:
+        raise DomainError(_("该方案已被新版本取代，请选择最新版本。"), field="scheme_id")
+    if checklist_template is None:
+        # The scheme's own form, in its newest version (retired items are not asked).
+        checklist_template = scheme_service.scheme_template(scheme)
     kinds = {p.kind for p in scheme.phases}
     if PhaseKind.SELF_INSPECTION in kinds and checklist_template is None:
         raise DomainError(_("该方案包含自查自纠阶段，请选择自查检查表。"), field="checklist_template_id")
@@ -56,16 +62,16 @@ def create_campaign(*, name: str, year: int, scheme: CampaignScheme, starts_on: 
         default_deadline_workdays=int(default_deadline_workdays),
         report_figures=list(scheme.report_figures or []), created_by_id=getattr(actor, "id", None),
     )
-    day = starts_on
-    for phase in scheme.phases:
-        length = max(1, phase.default_days)
+    # Back to back from ``starts_on``, or from the phase's own first day when the scheme sets one.
+    for phase, first, last in scheme_service.phase_days(scheme):
         campaign.phases.append(CampaignPhase(position=phase.position, kind=phase.kind, name=phase.name,
-                                             starts_on=day, ends_on=day + timedelta(days=length - 1)))
-        day = day + timedelta(days=length)
+                                             starts_on=starts_on + timedelta(days=first - 1),
+                                             ends_on=starts_on + timedelta(days=last - 1)))
     db.session.add(campaign)
     db.session.flush()
     after = snapshot(campaign, CAMPAIGN_FIELDS)
     after["scheme"] = scheme.code
+    after["scheme_version"] = scheme.version
     after["phases"] = [[p.name, p.starts_on, p.ends_on] for p in campaign.phases]
     record("campaign.create", campaign, after=after, actor=actor)
     return campaign

@@ -195,7 +195,7 @@ def save_answers(si: SelfInspection, raw: dict[int, object], remarks: dict[int, 
     keep their answer.
     """
     _check_editable(si, actor)
-    items = {item.id: item for item in si.template.items}
+    items = {item.id: item for item in si.template.offered_items}
     outcome = SaveOutcome()
     parsed = {}
     for item_id, value in raw.items():
@@ -257,7 +257,8 @@ def save_answers(si: SelfInspection, raw: dict[int, object], remarks: dict[int, 
 
 def missing_items(si: SelfInspection) -> list[ChecklistItem]:
     answers = answers_by_item(si)
-    return [item for item in si.template.items if item.kind in SCORED and not is_answered(item, answers.get(item.id))]
+    return [item for item in si.template.offered_items
+            if item.kind in SCORED and not is_answered(item, answers.get(item.id))]
 
 
 def upload_signed_scan(si: SelfInspection, file_storage, *, actor):
@@ -278,7 +279,7 @@ def submit(si: SelfInspection, *, actor) -> list[RectificationItem]:
         raise DomainError(_("本次专项行动要求上传盖章扫描件（PDF），请先上传。"))
     answers = answers_by_item(si)
     pairs = []
-    for item in si.template.items:
+    for item in si.template.offered_items:
         answer = answers.get(item.id)
         passed = evaluate(item, answer)
         if answer is not None:
@@ -393,7 +394,7 @@ def workbook(si: SelfInspection) -> bytes:
     """One row per checklist item, with the answers saved so far."""
     answers = answers_by_item(si)
     rows = []
-    for item in si.template.items:
+    for item in si.template.offered_items:
         answer = answers.get(item.id)
         value = answer_text(item, answer)
         if item.kind in (K.PERCENT, K.COUNT) and answer is not None and answer.value_number is not None:
@@ -421,7 +422,7 @@ class WorkbookImport(SheetImport):
 
     def __init__(self, si: SelfInspection, actor):
         self.si, self.actor = si, actor
-        self.items = {item.code: item for item in si.template.items}
+        self.items = {item.code: item for item in si.template.offered_items}
         self.seen: dict[str, int] = {}
 
     def check_row(self, row):

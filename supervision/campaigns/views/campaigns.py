@@ -44,9 +44,12 @@ from . import bp
 from ._helpers import drop_scoped_filters, enum_or_none, show_error, value_of
 
 
-def _template_choices(blank):
+def _template_choices(blank, keep: ChecklistTemplate | None = None):
+    """Active checklists; ``keep``, the campaign's own, stays listed after a newer version replaced it."""
     rows = db.session.scalars(select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True))
                               .order_by(ChecklistTemplate.code, ChecklistTemplate.version.desc())).all()
+    if keep is not None and keep not in rows:
+        rows = [keep, *rows]
     return [(None, blank)] + [(t.id, str(t)) for t in rows]
 
 
@@ -67,14 +70,12 @@ def index():
 def new():
     form = CampaignCreateForm()
     schemes = db.session.scalars(select(CampaignScheme).where(CampaignScheme.active.is_(True))
-                                 .order_by(CampaignScheme.id)).all()
+                                 .order_by(CampaignScheme.code, CampaignScheme.version)).all()
     form.scheme_id.choices = [(s.id, s.name) for s in schemes]
-    form.checklist_template_id.choices = _template_choices(_("（不使用自查表）"))
+    form.checklist_template_id.choices = _template_choices(_("（按阶段方案默认）"))
     if request.method == "GET":
         form.year.data = local_today().year
         form.starts_on.data = local_today()
-        if form.checklist_template_id.choices[1:]:
-            form.checklist_template_id.data = form.checklist_template_id.choices[1][0]
     if form.validate_on_submit():
         scheme = db.session.get(CampaignScheme, form.scheme_id.data)
         template = db.session.get(ChecklistTemplate, form.checklist_template_id.data) \
@@ -105,7 +106,7 @@ def _phase_rows(form):
 def edit(campaign_id: int):
     campaign = scope.load(Campaign, campaign_id, roles=BUREAU)
     form = CampaignEditForm(obj=campaign)
-    form.checklist_template_id.choices = _template_choices(_("（不使用自查表）"))
+    form.checklist_template_id.choices = _template_choices(_("（不使用自查表）"), keep=campaign.checklist_template)
     if request.method == "GET":
         while len(form.phases):
             form.phases.pop_entry()

@@ -41,8 +41,8 @@ def _answer_attachments(si: SelfInspection) -> dict[int, list[Attachment]]:
 
 
 def _render(enrolment, si, *, errors=None, entered=None, remarks=None, import_errors=None, status=200):
-    items = si.template.items if si is not None else (
-        enrolment.campaign.checklist_template.items if enrolment.campaign.checklist_template else [])
+    items = si.template.offered_items if si is not None else (
+        enrolment.campaign.checklist_template.offered_items if enrolment.campaign.checklist_template else [])
     answers = si_service.answers_by_item(si) if si is not None else {}
     editable = si is not None and si.status in si_service.EDITABLE and may_fill_self_inspection(current_user, enrolment)
     categories: dict[str, list] = {}
@@ -69,7 +69,7 @@ def self_inspection(enrolment_id: int):
     scope.require_role(COMPANY)
     if si is None or not ConfirmForm().validate_on_submit():
         abort(400)
-    items = si.template.items
+    items = si.template.offered_items
     raw = {item.id: request.form.get(f"a_{item.id}", "") for item in items}
     remarks = {item.id: request.form.get(f"r_{item.id}", "") for item in items}
     files = {item.id: request.files.getlist(f"f_{item.id}") for item in items}
