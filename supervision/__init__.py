@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "supervision.campaigns.views",
     "supervision.reports.views",
     "supervision.credit.views",
+    "supervision.enforcement.views",
     "supervision.targets.views",
     "supervision.regions.views",
     "supervision.admin.views",
