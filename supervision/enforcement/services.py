@@ -369,7 +369,10 @@ def _take_effect(step: EnforcementStep, *, actor, on: date) -> None:
         event = credit_services.create_event(
             company=company, item=item, occurred_on=on, description=f"{rung.name}：{step.title}（{step.number}）",
             estate=estate, origin=EventOrigin.MANUAL, source_key=f"enforcement-step:{step.id}", actor=actor, on=on)
-        credit_services.issue_event(event, actor=actor)
+        if event.is_deduction:  # the company is told and may object, as to any other record
+            credit_services.notify_event(event, actor=actor, on=on)
+        else:
+            credit_services.confirm_event(event, actor=actor, on=on)
         step.credit_event_id = event.id
     db.session.flush()
     db.session.expire(case, ["rung"])
