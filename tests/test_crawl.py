@@ -37,6 +37,7 @@ from supervision.campaigns.models import (
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
+from supervision.enforcement.models import EnforcementCase, EnforcementProposal, EnforcementStep
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
@@ -70,7 +71,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
 }
 
 
