@@ -8,7 +8,6 @@ Create Date: 2026-12-06 23:55:10.022596
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '9615cf7623ec'
 down_revision = 'e5f1c2a9b804'
@@ -62,7 +61,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_enforcement_cases_company_id_companies')),
     sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_enforcement_cases_estate_id_estates')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_enforcement_cases_opened_by_id_users')),
-    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'], name=op.f('fk_enforcement_cases_rung_id_enforcement_rungs')),
+    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'],
+        name=op.f('fk_enforcement_cases_rung_id_enforcement_rungs')),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_enforcement_cases_street_id_streets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_cases'))
     )
@@ -84,9 +84,11 @@ def upgrade():
     sa.Column('rectified_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_enforcement_refusals_company_id_companies')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'],
+        name=op.f('fk_enforcement_refusals_company_id_companies')),
     sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_enforcement_refusals_estate_id_estates')),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_enforcement_refusals_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'],
+        name=op.f('fk_enforcement_refusals_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_enforcement_refusals_street_id_streets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_refusals'))
     )
@@ -103,18 +105,22 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('rung_id', sa.Integer(), nullable=False),
     sa.Column('proposed_on', sa.Date(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'confirmed', 'dismissed', name='proposalstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'confirmed', 'dismissed', name='proposalstatus', native_enum=False,
+        length=32), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'], name=op.f('fk_enforcement_proposals_case_id_enforcement_cases')),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_enforcement_proposals_company_id_companies')),
+    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'],
+        name=op.f('fk_enforcement_proposals_case_id_enforcement_cases')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'],
+        name=op.f('fk_enforcement_proposals_company_id_companies')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_enforcement_proposals_decided_by_id_users')),
     sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_enforcement_proposals_estate_id_estates')),
-    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'], name=op.f('fk_enforcement_proposals_rung_id_enforcement_rungs')),
+    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'],
+        name=op.f('fk_enforcement_proposals_rung_id_enforcement_rungs')),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_enforcement_proposals_street_id_streets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_proposals'))
     )
@@ -139,10 +145,12 @@ def upgrade():
     sa.Column('proposal_id', sa.Integer(), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('rectified_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'], name=op.f('fk_enforcement_facts_case_id_enforcement_cases')),
+    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'],
+        name=op.f('fk_enforcement_facts_case_id_enforcement_cases')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_enforcement_facts_company_id_companies')),
     sa.ForeignKeyConstraint(['estate_id'], ['estates.id'], name=op.f('fk_enforcement_facts_estate_id_estates')),
-    sa.ForeignKeyConstraint(['proposal_id'], ['enforcement_proposals.id'], name=op.f('fk_enforcement_facts_proposal_id_enforcement_proposals')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['enforcement_proposals.id'],
+        name=op.f('fk_enforcement_facts_proposal_id_enforcement_proposals')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_facts')),
     sa.UniqueConstraint('key', name=op.f('uq_enforcement_facts_key'))
     )
@@ -156,7 +164,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('rung_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'issued', 'published', name='stepstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'issued', 'published', name='stepstatus', native_enum=False, length=32),
+        nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('doc_word', sa.String(length=8), nullable=False),
@@ -183,11 +192,15 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_enforcement_steps_approved_by_id_users')),
-    sa.ForeignKeyConstraint(['article_id'], ['enforcement_legal_articles.id'], name=op.f('fk_enforcement_steps_article_id_enforcement_legal_articles')),
-    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'], name=op.f('fk_enforcement_steps_case_id_enforcement_cases')),
+    sa.ForeignKeyConstraint(['article_id'], ['enforcement_legal_articles.id'],
+        name=op.f('fk_enforcement_steps_article_id_enforcement_legal_articles')),
+    sa.ForeignKeyConstraint(['case_id'], ['enforcement_cases.id'],
+        name=op.f('fk_enforcement_steps_case_id_enforcement_cases')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_enforcement_steps_created_by_id_users')),
-    sa.ForeignKeyConstraint(['credit_event_id'], ['credit_events.id'], name=op.f('fk_enforcement_steps_credit_event_id_credit_events')),
-    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'], name=op.f('fk_enforcement_steps_rung_id_enforcement_rungs')),
+    sa.ForeignKeyConstraint(['credit_event_id'], ['credit_events.id'],
+        name=op.f('fk_enforcement_steps_credit_event_id_credit_events')),
+    sa.ForeignKeyConstraint(['rung_id'], ['enforcement_rungs.id'],
+        name=op.f('fk_enforcement_steps_rung_id_enforcement_rungs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_steps')),
     sa.UniqueConstraint('doc_word', 'year', 'seq', name=op.f('uq_enforcement_steps_doc_word_year_seq')),
     sa.UniqueConstraint('number', name=op.f('uq_enforcement_steps_number'))

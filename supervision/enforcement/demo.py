@@ -51,14 +51,16 @@ def seed_demo(rng) -> None:
              for p in proposals[:4]]
     for n, step in enumerate(steps):
         services.record_interview(step, interviewed_on=start + timedelta(days=3),
-                                  attendees="企业负责人、项目经理；区住建局物业科两人", commitments="十个工作日内整改到位，并报送整改材料",
+                                  attendees="企业负责人、项目经理；区住建局物业科两人",
+                                  commitments="十个工作日内整改到位，并报送整改材料",
                                   follow_up_on=start + timedelta(days=17 + n * 20), actor=officer,
                                   on=start + timedelta(days=3))
     if len(steps) >= 4:
         circular = services.take_step(steps[1].case, services.rung_by_code("circular"), actor=officer,
                                       on=start + timedelta(days=20))
         services.publish_step(circular, actor=officer, on=start + timedelta(days=21))
-        services.take_step(steps[2].case, services.rung_by_code("circular"), actor=officer, on=start + timedelta(days=20))
+        services.take_step(steps[2].case, services.rung_by_code("circular"), actor=officer,
+                           on=start + timedelta(days=20))
         exposure = services.take_step(steps[2].case, services.rung_by_code("exposure"), actor=officer,
                                       on=start + timedelta(days=25))
         services.approve_step(exposure, actor=leader, on=start + timedelta(days=26))

@@ -53,7 +53,8 @@ class StepForm(FlaskForm):
     """Escalate a case to a higher rung; the penalty fields apply to 行政处罚 only."""
 
     rung_id = SelectField(_l("升级为"), coerce=optional_int, validators=[DataRequired(message=_l("请选择措施。"))])
-    title = StringField(_l("标题"), validators=[Optional(), Length(max=200)], description=_l("留空则按所涉问题自动拟定。"))
+    title = StringField(_l("标题"), validators=[Optional(), Length(max=200)],
+                        description=_l("留空则按所涉问题自动拟定。"))
     content = TextAreaField(_l("正文"), validators=[Optional(), Length(max=5000)])
     interview_at = StringField(_l("约谈时间"), validators=[Optional(), Length(max=64)])
     interview_place = StringField(_l("约谈地点"), validators=[Optional(), Length(max=128)])

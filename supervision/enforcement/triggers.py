@@ -184,7 +184,8 @@ class OverdueFollowUps:
         for step_id, follow_up_on, company_id, estate_id, number in rows:
             yield Fact(key=f"{self.name}:{step_id}", company_id=company_id, estate_id=estate_id,
                        occurred_on=follow_up_on,
-                       summary=f"约谈（{number or step_id}）承诺的复查日期 {follow_up_on.isoformat()} 已过，问题仍未整改",
+                       summary=f"约谈（{number or step_id}）承诺的复查日期 {follow_up_on.isoformat()} 已过，"
+                               "问题仍未整改",
                        ref={"step_id": step_id})
 
     def rectified(self, ref: dict, on: date) -> bool:

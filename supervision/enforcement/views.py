@@ -197,7 +197,8 @@ def proposal(proposal_id: int, confirm_form=None, dismiss_form=None):
         joinedload(EnforcementProposal.rung), selectinload(EnforcementProposal.facts)))
     credit_item = services.credit_item_for(proposal.rung)
     return render_template("enforcement/proposal.html", proposal=proposal, credit_item=credit_item,
-                           confirm_form=confirm_form or ConfirmProposalForm(), dismiss_form=dismiss_form or DismissForm())
+                           confirm_form=confirm_form or ConfirmProposalForm(),
+                           dismiss_form=dismiss_form or DismissForm())
 
 
 @bp.post("/proposals/<int:proposal_id>/confirm")
@@ -359,7 +360,8 @@ def refusal_rectified(refusal_id: int):
 def _register_sections() -> None:
     roles = DISTRICT_READERS | STREET | COMPANY
     estate_sections.register("enforcement", "enforcement/_section.html", order=45, roles=roles,
-                             context=lambda estate, user: {"enforcement_cases": queries.cases_of(user, estate_id=estate.id)})
+                             context=lambda estate, user: {"enforcement_cases": queries.cases_of(
+                                 user, estate_id=estate.id)})
     company_sections.register("enforcement", "enforcement/_section.html", order=45, roles=roles,
                               context=lambda company, user: {"enforcement_cases": queries.cases_of(
                                   user, company_id=company.id)})

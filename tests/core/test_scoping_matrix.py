@@ -253,7 +253,8 @@ class Sides:
     @cached_property
     def refusal(self):
         return tuple(_add(EnforcementRefusal(company_id=e.company_id, estate_id=e.id, street_id=e.street_id,
-                                             occurred_on=date(2026, 9, 1), description="拒不整改")) for e in self.estate)
+                                             occurred_on=date(2026, 9, 1), description="拒不整改"))
+                     for e in self.estate)
 
     def attachments_of(self, owner_pair):
         out = []

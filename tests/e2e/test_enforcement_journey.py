@@ -79,4 +79,5 @@ def test_overdue_item_to_interview_to_published_circular(login, live_server, new
     response = visitor.request.get(f"{live_server.url}{public_href}")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
-    assert visitor.request.get(f"{live_server.url}{pdf_href}", max_redirects=0).status == 302  # the notice is not public
+    # the notice itself is not public: the visitor is sent to the login page
+    assert visitor.request.get(f"{live_server.url}{pdf_href}", max_redirects=0).status == 302

@@ -114,7 +114,8 @@ def test_rectifying_the_facts_closes_the_case_and_the_history_stays(world, login
     assert case.status is CaseStatus.CLOSED and case.closed_on == ON
     assert all(f.rectified_on == ON for f in case.facts)
     db.session.commit()
-    for user, url in ((world.officer, f"/companies/{world.company1.id}"), (world.officer, f"/estates/{world.estate1.id}"),
-                      (world.company_user, f"/companies/{world.company1.id}"), (world.street_user, f"/estates/{world.estate1.id}")):
+    company_page, estate_page = f"/companies/{world.company1.id}", f"/estates/{world.estate1.id}"
+    for user, url in ((world.officer, company_page), (world.officer, estate_page), (world.company_user, company_page),
+                      (world.street_user, estate_page)):
         html = login_as(user).get(url).get_data(as_text=True)
         assert "执法记录" in html and f"/enforcement/cases/{case.id}" in html, (user.username, url)

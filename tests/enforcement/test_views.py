@@ -37,7 +37,8 @@ def test_scope_other_streets_and_companies_cases_are_refused(world, login_as):
         assert client.get(f"/enforcement/steps/{theirs.id}").status_code == 404
         assert client.get(f"/enforcement/steps/{theirs.id}/document.pdf").status_code == 404
         listing = client.get("/enforcement/cases").get_data(as_text=True)
-        assert f"/enforcement/cases/{ours.case_id}\"" in listing and f"/enforcement/cases/{theirs.case_id}\"" not in listing
+        assert f"/enforcement/cases/{ours.case_id}\"" in listing
+        assert f"/enforcement/cases/{theirs.case_id}\"" not in listing
     for user in (world.officer, world.leader):
         listing = login_as(user).get("/enforcement/cases").get_data(as_text=True)
         assert f"/enforcement/cases/{ours.case_id}\"" in listing and f"/enforcement/cases/{theirs.case_id}\"" in listing
