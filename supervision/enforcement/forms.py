@@ -7,7 +7,7 @@ from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.choices import options
-from ..core.forms import optional_int
+from ..core.forms import VersionedForm, optional_int
 from ..credit.forms import date_field
 from .models import CaseStatus, ProposalStatus
 
@@ -63,7 +63,7 @@ class StepForm(FlaskForm):
     measure = TextAreaField(_l("其他处罚措施"), validators=[Optional(), Length(max=1000)])
 
 
-class InterviewForm(FlaskForm):
+class InterviewForm(VersionedForm):
     interviewed_on = date_field(_l("约谈日期"), required=True)
     attendees = TextAreaField(_l("参加人员"), validators=[DataRequired(message=_l("请填写参加人员。")),
                                                        Length(max=1000)])

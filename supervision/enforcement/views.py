@@ -17,7 +17,7 @@ from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..companies.choices import company_choices
 from ..companies.models import Company
 from ..core.choices import options
-from ..core.errors import DomainError
+from ..core.errors import DomainError, check_version
 from ..core.forms import apply_domain_error
 from ..core.pagination import paginate
 from ..core.timeutil import local_today
@@ -270,6 +270,7 @@ def interview(step_id: int):
         form.interviewed_on.data = local_today()
     if form.validate_on_submit():
         try:
+            check_version(step, form.version.data)
             services.record_interview(step, interviewed_on=form.interviewed_on.data, attendees=form.attendees.data,
                                       commitments=form.commitments.data, follow_up_on=form.follow_up_on.data,
                                       actor=current_user)

@@ -147,3 +147,16 @@ def test_the_sweep_command(world, runner):
     first = runner.invoke(args=["enforcement", "sweep", "--date", ON.isoformat()])
     second = runner.invoke(args=["enforcement", "sweep", "--date", ON.isoformat()])
     assert "新建议 1 条" in first.output and "新建议 0 条" in second.output
+
+
+def test_the_interview_form_refuses_a_stale_copy(world, login_as):
+    ours, _theirs = _two_cases(world)
+    officer = login_as(world.officer)
+    form = {"interviewed_on": ON.isoformat(), "attendees": "张某", "commitments": "两周内整改",
+            "follow_up_on": date(2026, 12, 20).isoformat()}
+    stale = officer.post(f"/enforcement/steps/{ours.id}/interview", data=form | {"version": str(ours.version - 1)})
+    assert stale.status_code == 200 and "已被他人修改" in stale.get_data(as_text=True)
+    saved = officer.post(f"/enforcement/steps/{ours.id}/interview", data=form | {"version": str(ours.version)})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert ours.follow_up_on == date(2026, 12, 20) and ours.attendees == "张某"
