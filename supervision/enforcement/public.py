@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..documents.pdf import pdf_response
 from ..extensions import db
+from ..i18n import in_chinese
 from .documents import filename, render_step_pdf
 from .models import EnforcementCase, EnforcementRung, EnforcementStep, StepStatus
 
@@ -60,6 +61,7 @@ def published_disclosures(company_id: int | None = None, limit: int | None = Non
 
 
 @public_bp.get("/<int:step_id>.pdf")
+@in_chinese
 def document_pdf(step_id: int):
     """A published 通报 or 曝光, to anyone; anything else does not exist here."""
     step = db.session.scalar(_published().where(EnforcementStep.id == step_id))

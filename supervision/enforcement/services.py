@@ -174,20 +174,28 @@ def sweep(*, on: date | None = None) -> SweepResult:
     return result
 
 
+def _mark_rectified(facts, on: date) -> bool:
+    """Stamp the facts rectified since; True when every one of them is."""
+    for fact in facts:
+        trigger = triggers.by_name(fact.trigger)
+        if fact.rectified_on is None and trigger is not None and trigger.rectified(fact.ref or {}, on):
+            fact.rectified_on = on
+    return bool(facts) and all(f.rectified_on is not None for f in facts)
+
+
 def close_rectified_cases(*, on: date | None = None, actor=None) -> int:
-    """Close every open case whose facts are all rectified (the history stays)."""
+    """Close every open case whose facts are all rectified (the history stays); withdraw the pending
+    proposals whose facts were all rectified before anyone decided."""
     on = on or local_today()
     closed = 0
+    for proposal in list(db.session.scalars(select(EnforcementProposal).where(
+            EnforcementProposal.status == ProposalStatus.PENDING).order_by(EnforcementProposal.id))):
+        if _mark_rectified(proposal.facts, on):
+            _decide(proposal, ProposalStatus.DISMISSED, _("所涉问题已整改，建议自动撤回。"), actor)
     cases = list(db.session.scalars(select(EnforcementCase).where(EnforcementCase.status == CaseStatus.OPEN)
                                     .order_by(EnforcementCase.id)))
     for case in cases:
-        if not case.facts:
-            continue
-        for fact in case.facts:
-            trigger = triggers.by_name(fact.trigger)
-            if fact.rectified_on is None and trigger is not None and trigger.rectified(fact.ref or {}, on):
-                fact.rectified_on = on
-        if all(f.rectified_on is not None for f in case.facts):
+        if _mark_rectified(case.facts, on):
             close_case(case, reason=_("所涉问题均已整改到位，自动结案。"), actor=actor, on=on)
             closed += 1
     return closed

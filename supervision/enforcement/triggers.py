@@ -41,7 +41,7 @@ from ..campaigns.services import facts as campaign_facts
 from ..core.workdays import workdays_between
 from ..estates.models import Estate
 from ..extensions import db
-from .models import CaseStatus, EnforcementCase, EnforcementRefusal, EnforcementStep
+from .models import CaseStatus, EnforcementCase, EnforcementFact, EnforcementRefusal, EnforcementStep
 
 Item = RectificationItem
 
@@ -189,7 +189,14 @@ class OverdueFollowUps:
                        ref={"step_id": step_id})
 
     def rectified(self, ref: dict, on: date) -> bool:
-        # Not a fact of its own: the case closes when the facts behind the 约谈 are rectified.
+        # Not a fact of its own: rectified when the facts behind the 约谈 are.
+        case_id = db.session.scalar(select(EnforcementStep.case_id).where(EnforcementStep.id == ref.get("step_id")))
+        facts = db.session.scalars(select(EnforcementFact).where(EnforcementFact.case_id == case_id,
+                                                                 EnforcementFact.trigger != self.name))
+        for fact in facts:
+            trigger = by_name(fact.trigger)
+            if fact.rectified_on is None and (trigger is None or not trigger.rectified(fact.ref or {}, on)):
+                return False
         return True
 
 

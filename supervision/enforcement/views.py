@@ -25,6 +25,7 @@ from ..documents.pdf import pdf_response
 from ..estates.models import Estate
 from ..estates.sections import company_sections, estate_sections
 from ..extensions import db
+from ..i18n import in_chinese
 from ..regions.models import Street
 from . import queries, services
 from .documents import filename, render_step_pdf
@@ -256,6 +257,7 @@ def step(step_id: int):
 
 @bp.get("/steps/<int:step_id>/document.pdf")
 @scope.role_required(ALL_ROLES)
+@in_chinese
 def step_pdf(step_id: int):
     step = _load_step(step_id)
     return pdf_response(render_step_pdf(step), filename(step))

@@ -154,3 +154,13 @@ def test_triggers_are_a_registry_another_feature_extends(world):
         assert db.session.scalar(db.select(EnforcementFact.trigger)) == "complaints-test"
     finally:
         triggers.TRIGGERS[:] = [t for t in triggers.TRIGGERS if t.name != "complaints-test"]
+
+
+def test_a_proposal_whose_facts_were_rectified_is_withdrawn(world):
+    ladder()
+    item = overdue_item(world.estate1)
+    services.sweep(on=ON)
+    [proposal] = pending()
+    item.state = ItemState.ACCEPTED
+    services.sweep(on=ON)
+    assert pending() == [] and proposal.status is ProposalStatus.DISMISSED and "已整改" in proposal.reason
