@@ -42,6 +42,9 @@ class ConfirmProposalForm(FlaskForm):
     interview_at = StringField(_l("约谈时间"), validators=[Optional(), Length(max=64)],
                                description=_l("仅约谈：写入约谈通知书，如“2026年5月8日上午9时”。"))
     interview_place = StringField(_l("约谈地点"), validators=[Optional(), Length(max=128)])
+    article_id = SelectField(_l("处罚依据"), coerce=optional_int, validators=[Optional()])
+    amount = DecimalField(_l("罚款金额（元）"), places=2, validators=[Optional(), NumberRange(min=0)])
+    measure = TextAreaField(_l("其他处罚措施"), validators=[Optional(), Length(max=1000)])
 
 
 class DismissForm(FlaskForm):

@@ -123,11 +123,15 @@ def case(case_id: int):
                            history=history_for(case) if current_user.sees_district else [])
 
 
+def _bind_articles(form) -> None:
+    form.article_id.choices = [(None, _("（行政处罚时选择）"))] + [
+        (a.id, f"{a.article} {a.summary[:30]}（{a.penalty[:40]}）") for a in services.legal_articles()]
+
+
 def _bind_step_form(form: StepForm, case: EnforcementCase) -> None:
     level = case.rung.level if case.rung else 0
     form.rung_id.choices = [(r.id, f"{r.name}（{r.approver.label}批准）") for r in services.rungs() if r.level > level]
-    form.article_id.choices = [(None, _("（行政处罚时选择）"))] + [
-        (a.id, f"{a.article} {a.summary[:30]}（{a.penalty[:40]}）") for a in services.legal_articles()]
+    _bind_articles(form)
 
 
 @bp.route("/cases/<int:case_id>/escalate", methods=["GET", "POST"])
@@ -197,8 +201,10 @@ def proposal(proposal_id: int, confirm_form=None, dismiss_form=None):
         joinedload(EnforcementProposal.company), joinedload(EnforcementProposal.estate),
         joinedload(EnforcementProposal.rung), selectinload(EnforcementProposal.facts)))
     credit_item = services.credit_item_for(proposal.rung)
+    confirm_form = confirm_form or ConfirmProposalForm()
+    _bind_articles(confirm_form)
     return render_template("enforcement/proposal.html", proposal=proposal, credit_item=credit_item,
-                           confirm_form=confirm_form or ConfirmProposalForm(),
+                           confirm_form=confirm_form,
                            dismiss_form=dismiss_form or DismissForm())
 
 
@@ -207,11 +213,14 @@ def proposal(proposal_id: int, confirm_form=None, dismiss_form=None):
 def proposal_confirm(proposal_id: int):
     proposal_row = scope.load(EnforcementProposal, proposal_id, roles=BUREAU)
     form = ConfirmProposalForm()
+    _bind_articles(form)
     if form.validate_on_submit():
+        article = db.session.get(LegalArticle, form.article_id.data) if form.article_id.data else None
         try:
             step = services.confirm_proposal(proposal_row, actor=current_user, note=form.note.data,
                                              interview_at=form.interview_at.data,
-                                             interview_place=form.interview_place.data)
+                                             interview_place=form.interview_place.data, article=article,
+                                             amount=form.amount.data, measure=form.measure.data)
         except DomainError as error:
             _refuse(form, error)
         else:

@@ -8,7 +8,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from supervision.enforcement import services
-from supervision.enforcement.models import EnforcementProposal, ProposalStatus, StepStatus
+from supervision.enforcement.models import EnforcementProposal, LegalArticle, ProposalStatus, StepStatus
 from supervision.enforcement.public import published_disclosures
 from supervision.extensions import db
 
@@ -160,3 +160,28 @@ def test_the_interview_form_refuses_a_stale_copy(world, login_as):
     assert saved.status_code == 302
     db.session.expire_all()
     assert ours.follow_up_on == date(2026, 12, 20) and ours.attendees == "张某"
+
+
+def test_a_proposed_penalty_is_confirmed_with_its_legal_basis(world, login_as):
+    ours, _theirs = _two_cases(world)
+    exposure = services.take_step(ours.case, services.rung_by_code("exposure"), actor=world.officer, on=ON)
+    services.approve_step(exposure, actor=world.leader, on=ON)
+    services.record_refusal(company=world.company1, estate=world.estate1, occurred_on=ON, description="曝光后仍拒不整改",
+                            actor=world.officer, on=ON)
+    services.sweep(on=ON)
+    db.session.commit()
+    [proposal] = pending(world.company1.id)
+    assert proposal.rung.code == "penalty" and proposal.case_id == ours.case_id
+    officer = login_as(world.officer)
+    page = officer.get(f"/enforcement/proposals/{proposal.id}").get_data(as_text=True)
+    assert "第六十二条" in page
+    article = db.session.scalar(db.select(LegalArticle).where(LegalArticle.code == "62"))
+    refused = officer.post(f"/enforcement/proposals/{proposal.id}/confirm", data={"article_id": ""})
+    assert "请选择处罚依据" in refused.get_data(as_text=True)
+    confirmed = officer.post(f"/enforcement/proposals/{proposal.id}/confirm",
+                             data={"article_id": str(article.id), "amount": "30000"})
+    assert confirmed.status_code == 302
+    db.session.expire_all()
+    step = ours.case.steps[-1]
+    assert (step.rung.code, step.status, step.amount, step.article_id) == ("penalty", StepStatus.PENDING, 30000,
+                                                                           article.id)
