@@ -166,8 +166,8 @@ def test_a_proposed_penalty_is_confirmed_with_its_legal_basis(world, login_as):
     ours, _theirs = _two_cases(world)
     exposure = services.take_step(ours.case, services.rung_by_code("exposure"), actor=world.officer, on=ON)
     services.approve_step(exposure, actor=world.leader, on=ON)
-    services.record_refusal(company=world.company1, estate=world.estate1, occurred_on=ON, description="曝光后仍拒不整改",
-                            actor=world.officer, on=ON)
+    services.record_refusal(company=world.company1, estate=world.estate1, occurred_on=ON,
+                            description="曝光后仍拒不整改", actor=world.officer, on=ON)
     services.sweep(on=ON)
     db.session.commit()
     [proposal] = pending(world.company1.id)
