@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "supervision.safety.views",
     "supervision.reports.views",
     "supervision.credit.views",
+    "supervision.enforcement.views",
     "supervision.targets.views",
     "supervision.regions.views",
     "supervision.admin.views",

@@ -36,6 +36,15 @@ from .credit.models import (  # noqa: F401
     CreditRuleSet,
     CreditRuleSetYear,
 )
+from .enforcement.models import (  # noqa: F401
+    EnforcementCase,
+    EnforcementFact,
+    EnforcementProposal,
+    EnforcementRefusal,
+    EnforcementRung,
+    EnforcementStep,
+    LegalArticle,
+)
 from .estates.management import EstateManagement  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .jobs.models import Job  # noqa: F401

@@ -40,6 +40,7 @@ from supervision.campaigns.models import (
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
+from supervision.enforcement.models import EnforcementCase, EnforcementProposal, EnforcementStep
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
@@ -78,6 +79,7 @@ ID_MODELS = {
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
     "job_id": Job, "lift_id": Lift, "facility_id": FireFacility,
     "scheme_id": CampaignScheme, "checklist_item_id": ChecklistItem,
+    "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
 }
 
 

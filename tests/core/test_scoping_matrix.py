@@ -54,6 +54,16 @@ from supervision.credit.models import (
     CreditRuleSetYear,
     EventStatus,
 )
+from supervision.enforcement.models import (
+    CaseStatus,
+    EnforcementCase,
+    EnforcementProposal,
+    EnforcementRefusal,
+    EnforcementRung,
+    EnforcementStep,
+    LegalArticle,
+    StepStatus,
+)
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
@@ -66,6 +76,7 @@ from supervision.safety.models import FireFacility, Lift
 from supervision.targets.models import Target, TargetSnapshot
 
 from ..credit.factories import gen_event, rules
+from ..enforcement.factories import ladder
 from ..estates.factories import gen_committee
 from ..factories import gen_certificate, gen_certificate_type, gen_position, gen_staff
 from ..reports.factories import (
@@ -228,6 +239,33 @@ class Sides:
             position=i, base=Decimal("80"), parts={}, total=Decimal("80"), grade_code="B", grade_label="B级",
             grade_rank=2)) for i, c in enumerate(self.company, 1))
 
+    @cached_property
+    def enforcement_case(self):
+        ladder()
+        self.rung = db.session.scalar(select(EnforcementRung).order_by(EnforcementRung.level).limit(1))
+        return tuple(_add(EnforcementCase(company_id=e.company_id, estate_id=e.id, street_id=e.street_id,
+                                          status=CaseStatus.OPEN, rung_id=self.rung.id, opened_on=date(2026, 9, 1)))
+                     for e in self.estate)
+
+    @cached_property
+    def enforcement_step(self):
+        return tuple(_add(EnforcementStep(case_id=c.id, rung_id=self.rung.id, status=StepStatus.ISSUED, title="约谈",
+                                          content="经查", doc_word="约谈", year=2026, seq=n,
+                                          number=f"〔2026〕约谈第{n:04d}号"))
+                     for n, c in zip((next(_n), next(_n)), self.enforcement_case))
+
+    @cached_property
+    def enforcement_proposal(self):
+        cases = self.enforcement_case
+        return tuple(_add(EnforcementProposal(company_id=c.company_id, estate_id=c.estate_id, street_id=c.street_id,
+                                              rung_id=self.rung.id, proposed_on=date(2026, 9, 1))) for c in cases)
+
+    @cached_property
+    def refusal(self):
+        return tuple(_add(EnforcementRefusal(company_id=e.company_id, estate_id=e.id, street_id=e.street_id,
+                                             occurred_on=date(2026, 9, 1), description="拒不整改"))
+                     for e in self.estate)
+
     def attachments_of(self, owner_pair):
         out = []
         for owner in owner_pair:
@@ -266,11 +304,15 @@ MATRIX = {
     CreditObjection: ("objection", False, True),
     CreditClue: ("clue", True, False),
     CreditPublicationRow: ("publication_row", False, True),
+    EnforcementCase: ("enforcement_case", True, True),
+    EnforcementStep: ("enforcement_step", True, True),
+    EnforcementProposal: ("enforcement_proposal", False, False),
+    EnforcementRefusal: ("refusal", True, True),
 }
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
-          CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog}
+          CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog, EnforcementRung, LegalArticle}
 # A user's own rows.
 OWN_ROWS = {User, Notification, ApiToken, UserSession, Job, NotificationPreference, DigestDelivery}
 # Follows its owner row: tested over every owner type below.
