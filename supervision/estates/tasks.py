@@ -25,6 +25,7 @@ from . import services
 from .models import Estate
 from .spreadsheet import EstateImport, estate_columns
 
+EXPORT_BATCH = 500
 EXPORT_PROGRESS_EVERY = 1000
 REPORT_LINES_KEPT = 50  # the failure message lists at most this many of the import's problems
 
@@ -98,8 +99,11 @@ def run_export(ctx, payload):
     statement = services.list_estates(scope.visible(Estate, ctx.owner), services.EstateFilters(**payload))
     total = export_count(statement)
     ctx.progress(0, total)
+    # Rows stream from the cursor in batches (the many-to-one joins need no de-duplication), so the
+    # job's memory does not grow with the row count; the workbook itself is written in write-only mode.
     estates = db.session.scalars(statement.options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))).unique()
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))
+        .execution_options(yield_per=EXPORT_BATCH))
 
     def counted():
         for done, estate in enumerate(estates, 1):
