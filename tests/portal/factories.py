@@ -10,7 +10,7 @@ from supervision.auth.roles import Role
 from supervision.campaigns.models import CampaignStatus, ItemState
 from supervision.campaigns.services import campaigns as campaign_services
 from supervision.core import generations
-from supervision.core.timeutil import utcnow
+from supervision.core.timeutil import local_today, utcnow
 from supervision.credit import company_file
 from supervision.credit.corrections import issue_correction
 from supervision.credit.models import CreditEvent, CreditRuleSet
@@ -127,7 +127,7 @@ def build_public_world() -> SimpleNamespace:
     submit_objection(notified, reasons=SECRETS["objection"], actor=gen_user(Role.COMPANY_USER, company=w.company3),
                      on=date(2026, 3, 27))
     db.session.commit()
-    live = {s.company_id: s for s in company_file.current_scores(AS_OF)}
+    live = {s.company_id: s for s in company_file.current_scores(local_today())}
     w.live_total = f"{live[w.company1.id].total:.2f}"
     w.unused_rule_set = db.session.scalar(select(CreditRuleSet).where(
         CreditRuleSet.id != w.publication.rule_set_id))
