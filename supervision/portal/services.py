@@ -243,7 +243,7 @@ def disclosures(company_id: int | None = None, today: date | None = None) -> lis
 
 def safe_link(url: str | None) -> str | None:
     """A document link the page may show: a local path or an http(s) address."""
-    if url and (url.startswith("/") and not url.startswith("//") or url.startswith(("https://", "http://"))):
+    if url and ((url.startswith("/") and not url.startswith("//")) or url.startswith(("https://", "http://"))):
         return url
     return None
 

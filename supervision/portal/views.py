@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from flask_babel import gettext as _
 
 from ..core.pagination import page_number
-from ..credit import scoring
 from ..core.timeutil import local_today
 from ..core.urls import is_safe_next
+from ..credit import scoring
 from ..extensions import limiter
 from ..i18n import LOCALES
 from . import cache, services

@@ -36,7 +36,8 @@ SECRETS = {
     "company phone": "13800001111", "company contact": "孙联系", "legal representative": "李法人",
     "user phone": "13700002222", "user name": "周官员", "street user name": "吴街道",
     "estate note": "门禁密码4321", "committee note": "业委会主任赵某电话", "committee member": "郑委员",
-    "draft event": "草稿事件不得公开", "notified event": "告知中事件不得公开", "objection": "异议理由不得公开：该记录与事实不符",
+    "draft event": "草稿事件不得公开", "notified event": "告知中事件不得公开",
+    "objection": "异议理由不得公开：该记录与事实不符",
     "active campaign": "进行中专项行动", "draft campaign": "筹备中专项行动", "archived estate": "已归档小区",
     "draft disclosure": "草稿通报不得公开", "future disclosure": "未来曝光不得公开", "item": "楼道堆物整改说明",
 }
@@ -45,13 +46,16 @@ SECRETS = {
 def sample_disclosures(company_id=None):
     """A test-only disclosure source: one approved 曝光, a draft (no date) and one dated in the future."""
     items = [
-        Disclosure(kind="曝光", number="曝光〔2026〕1号", title="关于某物业拒不整改的曝光", company_id=_ids["company1"],
-                   company_name="甲物业服务有限公司", published_on=date(2026, 4, 20), approving_office="区住建局",
+        Disclosure(kind="曝光", number="曝光〔2026〕1号", title="关于某物业拒不整改的曝光",
+                   company_id=_ids["company1"], company_name="甲物业服务有限公司",
+                   published_on=date(2026, 4, 20), approving_office="区住建局",
                    summary="经复查仍未整改。", pdf_url="/public/doc.pdf"),
-        Disclosure(kind="通报", number="通报〔2026〕9号", title=SECRETS["draft disclosure"], company_id=_ids["company1"],
-                   company_name="甲物业服务有限公司", published_on=None, approving_office="区住建局", summary=""),
-        Disclosure(kind="曝光", number="曝光〔2099〕1号", title=SECRETS["future disclosure"], company_id=_ids["company2"],
-                   company_name="乙物业服务有限公司", published_on=date(2099, 1, 1), approving_office="区住建局",
+        Disclosure(kind="通报", number="通报〔2026〕9号", title=SECRETS["draft disclosure"],
+                   company_id=_ids["company1"], company_name="甲物业服务有限公司",
+                   published_on=None, approving_office="区住建局", summary=""),
+        Disclosure(kind="曝光", number="曝光〔2099〕1号", title=SECRETS["future disclosure"],
+                   company_id=_ids["company2"], company_name="乙物业服务有限公司",
+                   published_on=date(2099, 1, 1), approving_office="区住建局",
                    summary="", pdf_url="javascript:alert(1)"),
     ]
     return [d for d in items if company_id is None or d.company_id == company_id]

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from supervision import create_app
+from supervision.credit.corrections import issue_correction
 from supervision.credit.models import CreditEvent, CreditPublicationRow
 from supervision.credit.publication import publish
 from supervision.credit.services import revoke_event
@@ -114,8 +115,6 @@ def test_a_new_publication_is_shown_at_once_by_every_worker(public, client, app,
 
 def test_a_correction_supersedes_the_cached_row(public, client):
     """A correction issued after the page was cached replaces the published figures on it."""
-    from supervision.credit.corrections import issue_correction  # noqa: PLC0415
-
     url = f"/public/estates/{public.estate1.id}"
     assert "90.00" in client.get(url).get_data(as_text=True)
     positive = db.session.scalar(select(CreditEvent).where(CreditEvent.company_id == public.company1.id,

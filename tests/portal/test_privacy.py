@@ -106,8 +106,8 @@ def test_no_public_page_shows_unpublished_figures_or_personal_data(app, sources,
     assert not leaks, "\n".join(leaks)
     # The walk did reach what is public: the published figures, the correction, the approved 曝光, the section.
     everything = "\n".join(body for _status, body in pages.values())
-    for shown in ("90.00", "甲物业服务有限公司", "更正〔2026〕1号", "关于某物业拒不整改的曝光", "响应率", "2025年物业服务提升专项行动",
-                  "2027-12-31", "2029-04-30"):
+    for shown in ("90.00", "甲物业服务有限公司", "更正〔2026〕1号", "关于某物业拒不整改的曝光", "响应率",
+                  "2025年物业服务提升专项行动", "2027-12-31", "2029-04-30"):
         assert shown in everything, shown
     assert "javascript:" not in everything
 
