@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..campaigns.models import Campaign, CampaignStatus
 from ..campaigns.services.progress import PROGRESS_TOPIC, campaign_progress
@@ -114,23 +114,18 @@ def company_history(company_id: int) -> list[HistoryRow]:
     return [HistoryRow(r.publication, r, *shown[r.id]) for r in rows]
 
 
-def current_grades(company_ids) -> dict[int, HistoryRow]:
-    """Company id → its row in the latest publication that rated it (corrections applied)."""
-    company_ids = [c for c in set(company_ids) if c is not None]
-    if not company_ids:
-        return {}
-    row = aliased(CreditPublicationRow)
-    newest = (select(row.id, func.row_number().over(
-        partition_by=row.company_id,
-        order_by=(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(),
-                  CreditPublication.id.desc())).label("n"))
-        .join(CreditPublication, CreditPublication.id == row.publication_id)
-        .where(row.company_id.in_(company_ids))).subquery()
-    rows = list(db.session.scalars(select(CreditPublicationRow).where(
-        CreditPublicationRow.id.in_(select(newest.c.id).where(newest.c.n == 1)))
-        .options(joinedload(CreditPublicationRow.publication))))
-    shown = corrections.shown_figures(rows)
-    return {r.company_id: HistoryRow(r.publication, r, *shown[r.id]) for r in rows}
+def current_grade(company_id: int) -> HistoryRow | None:
+    """The company's row in the latest publication that rated it (corrections applied)."""
+    row = db.session.scalar(
+        select(CreditPublicationRow).join(CreditPublicationRow.publication)
+        .where(CreditPublicationRow.company_id == company_id)
+        .options(joinedload(CreditPublicationRow.publication))
+        .order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(), CreditPublication.id.desc())
+        .limit(1))
+    if row is None:
+        return None
+    figures, correction = corrections.shown_figures([row])[row.id]
+    return HistoryRow(row.publication, row, figures, correction)
 
 
 def published_rule_set(rule_set_id: int) -> CreditRuleSet | None:
@@ -201,7 +196,7 @@ def estate_sheet(estate_id: int, today: date | None = None) -> EstateSheet | Non
     contract = db.session.scalar(select(EstateManagement).where(
         EstateManagement.estate_id == estate.id, EstateManagement.in_force_clause(today))
         .order_by(EstateManagement.started_on.desc()).limit(1))
-    grade = current_grades([estate.company_id]).get(estate.company_id) if estate.company_id else None
+    grade = current_grade(estate.company_id) if estate.company_id else None
     committee = estate.committee
     return EstateSheet(estate=estate, grade=grade, committee=committee,
                        committee_status=committee.status_on(today) if committee is not None else None,
