@@ -195,14 +195,15 @@ def _backends(admin_url: str, database: str) -> list[int]:
 # --- gunicorn and the load ------------------------------------------------------------------------
 
 async def _connection(host: str, port: int, paths: list[str], offset: int, stop: float, tally: dict,
-                      limit: int | None = None) -> None:
+                      limit: int | None = None, reconnect: bool = False) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     n = offset
     try:
         while time.perf_counter() < stop and (limit is None or sum(tally.values()) < limit):
             path = paths[n % len(paths)]
             n += 1
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\n\r\n".encode())
+            ask_close = "Connection: close\r\n" if reconnect else ""
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\n{ask_close}\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
@@ -217,7 +218,7 @@ async def _connection(host: str, port: int, paths: list[str], offset: int, stop:
             if length:
                 await reader.readexactly(length)
             tally[status] = tally.get(status, 0) + 1
-            if close:
+            if close or reconnect:
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
     finally:
@@ -225,12 +226,12 @@ async def _connection(host: str, port: int, paths: list[str], offset: int, stop:
 
 
 async def _load(host: str, port: int, paths: list[str], connections: int, seconds: float,
-                limit: int | None = None) -> dict:
+                limit: int | None = None, reconnect: bool = False) -> dict:
     tally: dict[int, int] = {}
     started = time.perf_counter()
     stop = started + seconds
     step = max(1, len(paths) // connections)
-    await asyncio.gather(*(_connection(host, port, paths, i * step, stop, tally, limit)
+    await asyncio.gather(*(_connection(host, port, paths, i * step, stop, tally, limit, reconnect)
                            for i in range(connections)))
     elapsed = time.perf_counter() - started
     done = sum(tally.values())
@@ -241,8 +242,9 @@ def load(port: int, paths: list[str], *, connections: int, seconds: float, warmu
     """req/s, and the CPU time the server (gunicorn's workers and their PostgreSQL backends) spent per
     request: ``server()`` names their pids. The cores divided by that is what the server could do on
     an otherwise idle machine (the client's own CPU not counted: real visitors are elsewhere)."""
-    if warmup:  # each worker has its own cache: visit every page a few times per worker (or stop at 300 s)
-        asyncio.run(_load("127.0.0.1", port, paths, connections, 300.0, limit=int(warmup * len(paths))))
+    if warmup:  # each worker has its own cache: a new connection a request spreads the pages over the workers
+        asyncio.run(_load("127.0.0.1", port, paths, connections, 300.0, limit=int(warmup * len(paths)),
+                          reconnect=True))
     pids = server() if server else []
     cpu = _cpu_seconds(pids)
     result = asyncio.run(_load("127.0.0.1", port, paths, connections, seconds))
