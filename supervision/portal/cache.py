@@ -2,7 +2,8 @@
 
 A page names the generation topics of its data (``services.CREDIT_TOPIC`` …, the registered sources'
 topics). One query reads them all (``generations.snapshot``); the page's key is its endpoint, its
-path arguments, the query arguments it reads, the language, and those generations:
+path arguments, the query arguments it reads, the language, the day (a committee's term, a contract
+period, a dated disclosure change at midnight) and those generations:
 
 - the ETag is a digest of that key (and of the templates and catalogues deployed), so every worker
   and every host computes the same ETag for the same data without rendering: a conditional GET
@@ -31,6 +32,7 @@ from flask_babel import get_locale
 
 from ..config import PROJECT_ROOT
 from ..core import generations
+from ..core.timeutil import local_today
 
 CACHE_NAME = "portal_pages"
 CACHE_CONTROL = "public, no-cache"  # may be stored, but revalidated each time (a 304 is cheap)
@@ -60,8 +62,11 @@ def render(template: str, **context) -> str:
 
 
 def _key(args: tuple[str, ...], locale: str) -> tuple:
+    """What the page depends on besides its data: the route, the query arguments it reads, the language
+    and the day (a committee's term ends, a contract period or a dated disclosure begins, at midnight)."""
     query = tuple((name, tuple(request.args.getlist(name))) for name in args if name in request.args)
-    return (request.endpoint, tuple(sorted((request.view_args or {}).items())), query, locale)
+    return (request.endpoint, tuple(sorted((request.view_args or {}).items())), query, locale,
+            local_today().isoformat())
 
 
 def _checked(topics: tuple[str, ...], build):

@@ -2,9 +2,10 @@
 once — and the rate limit per address."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from supervision import create_app
@@ -158,3 +159,14 @@ def test_requests_are_rate_limited_per_address(public, app):
     finally:
         with worker.app_context():
             db.engine.dispose()
+
+
+def test_the_day_is_part_of_the_key(public, client):
+    """At midnight a committee's term may end and a dated disclosure begin: yesterday's page is not reused."""
+    url = f"/public/estates/{public.estate1.id}"
+    with time_machine.travel(datetime(2029, 4, 30, 4, 0, tzinfo=UTC), tick=False):
+        today = client.get(url)
+        assert "已成立" in today.get_data(as_text=True)
+    with time_machine.travel(datetime(2029, 5, 1, 4, 0, tzinfo=UTC), tick=False):
+        tomorrow = client.get(url, headers={"If-None-Match": today.headers["ETag"]})
+        assert tomorrow.status_code == 200 and "届满" in tomorrow.get_data(as_text=True)
