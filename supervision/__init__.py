@@ -44,6 +44,7 @@ BLUEPRINTS = (
     "supervision.api.views",
     "supervision.ops.views",
     "supervision.jobs.views",
+    "supervision.portal.views",
 )
 
 

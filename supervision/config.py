@@ -139,6 +139,10 @@ def default_config(instance_path: Path) -> dict:
         "CAMPAIGN_PROGRESS_CACHE_SIZE": int(os.environ.get("CAMPAIGN_PROGRESS_CACHE_SIZE", "16")),
         # Weekly-report grids' street spans kept per process, keyed by the same generation; 0 = always live.
         "REPORT_SPANS_CACHE_SIZE": int(os.environ.get("REPORT_SPANS_CACHE_SIZE", "16")),
+        # The public portal (/public): requests per client address, and rendered pages kept per process
+        # (keyed by data generations, so a publication is shown at once by every worker).
+        "PORTAL_RATE_LIMIT": os.environ.get("PORTAL_RATE_LIMIT", "300 per minute"),
+        "PORTAL_CACHE_SIZE": int(os.environ.get("PORTAL_CACHE_SIZE", "2000")),
         # Check that every table a generation-cached computation reads is watched by its topic
         # (core/generations.py ``cached``); on in the tests and in debug mode.
         "CHECK_CACHE_INPUTS": os.environ.get("CHECK_CACHE_INPUTS", "0") == "1",

@@ -29,7 +29,7 @@ import dataclasses
 import secrets
 import threading
 from contextlib import contextmanager
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
@@ -47,6 +47,8 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
 
 from ..extensions import db
+from .timeutil import utcnow
+from .types import UTCDateTime
 
 _PENDING = "data_generation_topics"  # session.info key: topics changed in the current transaction
 _READ = "data_generation_values"  # session.info key: topic → value read in the current transaction
@@ -57,6 +59,8 @@ class DataGeneration(db.Model):
 
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # When the value last changed (the app's clock): e.g. the public portal's Last-Modified.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # class → [(topic, attribute names or None for any change)]
@@ -98,13 +102,35 @@ def current(topic: str, session: Session | None = None) -> int | None:
     return value
 
 
+def snapshot(topics) -> tuple[tuple[int, ...], datetime | None] | None:
+    """The generations of several ``topics`` in one query, and the latest time one of them changed;
+    None when one of them has no generation to key a cache by (see ``current``)."""
+    session = db.session
+    topics = tuple(topics)
+    pending = session.info.get(_PENDING, ())
+    if any(topic in pending for topic in topics):
+        return None
+    rows = {topic: (value, changed_at) for topic, value, changed_at in session.execute(
+        select(DataGeneration.topic, DataGeneration.value, DataGeneration.changed_at)
+        .where(DataGeneration.topic.in_(topics)))}
+    if any(topic in session.info.get(_PENDING, ()) for topic in topics) or len(rows) < len(set(topics)):
+        return None
+    known = session.info.setdefault(_READ, {})
+    for topic, (value, _changed_at) in rows.items():
+        known[topic] = value
+    times = [changed_at for _value, changed_at in rows.values() if changed_at is not None]
+    return tuple(rows[topic][0] for topic in topics), (max(times) if times else None)
+
+
 def bump(connection, topic: str) -> None:
     """Change the topic's generation now, inside the connection's transaction."""
     start = secrets.randbits(62)
+    now = utcnow()
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DataGeneration.__table__).values(topic=topic, value=start)
+    statement = insert(DataGeneration.__table__).values(topic=topic, value=start, changed_at=now)
     connection.execute(statement.on_conflict_do_update(
-        index_elements=["topic"], set_={"value": DataGeneration.__table__.c.value + 1}))
+        index_elements=["topic"], set_={"value": DataGeneration.__table__.c.value + 1,
+                                        "changed_at": statement.excluded.changed_at}))
 
 
 def mark(session: Session, topic: str) -> None:

@@ -13,9 +13,12 @@ from flask import Blueprint, abort, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..companies.models import Company
+from ..core import generations
 from ..documents.pdf import pdf_response
 from ..extensions import db
 from ..i18n import in_chinese
+from ..portal.sources import DISCLOSURE_SOURCES
 from .documents import filename, render_step_pdf
 from .models import EnforcementCase, EnforcementRung, EnforcementStep, StepStatus
 
@@ -70,3 +73,10 @@ def document_pdf(step_id: int):
     response = pdf_response(render_step_pdf(step), filename(step))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+# What the portal shows changes with the published steps, their rung, their case and its company's name.
+DISCLOSURE_TOPIC = "enforcement"
+generations.watch(DISCLOSURE_TOPIC, EnforcementStep, EnforcementRung, EnforcementCase)
+generations.watch(DISCLOSURE_TOPIC, Company, attributes={"name"})
+DISCLOSURE_SOURCES.register("enforcement", published_disclosures, topics=(DISCLOSURE_TOPIC,))

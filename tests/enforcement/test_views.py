@@ -112,8 +112,14 @@ def test_the_public_route_serves_only_published_documents(world, client):
     assert client.get(f"/public/enforcement/{ours.id}.pdf").status_code == 404  # an interview is never public
     assert client.get(f"/public/enforcement/{circular.id}.pdf").status_code == 404  # issued, not yet published
     assert published_disclosures() == []
+    portal_before = client.get("/public/disclosures").get_data(as_text=True)
+    assert "〔2026〕通报第0001号" not in portal_before
     services.publish_step(circular, actor=world.officer, on=ON)
     db.session.commit()
+    # The public portal shows it at once (its cached page is keyed by the enforcement data generation).
+    portal = client.get("/public/disclosures").get_data(as_text=True)
+    assert "〔2026〕通报第0001号" in portal and f"/public/enforcement/{circular.id}.pdf" in portal
+    assert "〔2026〕通报第0001号" in client.get(f"/public/companies/{world.company1.id}").get_data(as_text=True)
     response = client.get(f"/public/enforcement/{circular.id}.pdf")
     assert response.status_code == 200
     text = _pdf_text(response.data)

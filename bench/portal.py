@@ -1,0 +1,437 @@
+#!/usr/bin/env python3
+"""The public portal's benchmark (issue 19, item 7): a program, not a test.
+
+At a given scale of the demo district (bench/generate.py) on PostgreSQL it measures:
+
+* through Flask's test client, anonymous: the median request time and SQL statements of the public
+  estate sheet and the grade list, each as users mostly get it (a page-cache hit) and as the first
+  request after a publication gets it (cache cleared before every request, a different estate each
+  time), of a 304 revalidation, and of the baseline routes — ``/_bench/public-baseline`` (anonymous,
+  ``SELECT 1``, the portal's request hooks and rate limit) and ``/_bench/baseline`` (the same behind the
+  login, as in bench/run.py). Targets: median ≤ 3× the baseline;
+* under gunicorn with 4 workers (gthread, 2 threads each, as gunicorn.conf.py) on the same database:
+  requests per second for estate sheets, from an asyncio HTTP/1.1 keep-alive client on the same
+  machine — over a set of estates visited again and again (what public traffic mostly is), and with
+  every request a different estate (each a cache miss). Target: ≥ 300 req/s.
+
+The machine's load average is recorded with the results (other work on it slows every timing).
+
+    python bench/portal.py --scale 10
+    python bench/portal.py --scale 100 --seconds 20 --out /tmp/portal.md
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PASSWORD = "supervision-demo"
+MAX_BASELINE_RATIO = 3.0
+MIN_REQUESTS_PER_SECOND = 300.0
+UNLIMITED = "1000000 per minute"  # the rate limit stays on (its cost is measured) but never refuses
+
+
+def bench_app(database_url: str, workdir: str | None = None):
+    """The product's app plus two bare routes, registered only here."""
+    from flask import Blueprint
+    from sqlalchemy import text
+
+    from supervision import create_app
+    from supervision.auth import scope
+    from supervision.auth.roles import DISTRICT_READERS
+    from supervision.extensions import db, limiter
+
+    workdir = workdir or tempfile.mkdtemp(prefix="bench-portal-")
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-only-secret-key",
+        "UPLOAD_DIR": str(Path(workdir) / "uploads"), "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 8192,
+        "PORTAL_RATE_LIMIT": UNLIMITED,
+    })
+    baseline = Blueprint("bench_portal_baseline", __name__)
+
+    @baseline.get("/_bench/public-baseline")
+    @limiter.limit(lambda: app.config["PORTAL_RATE_LIMIT"])
+    def public_bare():
+        return str(db.session.execute(text("SELECT 1")).scalar())
+
+    @baseline.get("/_bench/baseline")
+    @scope.role_required(DISTRICT_READERS)
+    def bare():
+        return str(db.session.execute(text("SELECT 1")).scalar())
+
+    app.register_blueprint(baseline)
+    return app
+
+
+def served_app():
+    """gunicorn's entry point: ``gunicorn 'bench.portal:served_app()'`` with BENCH_PORTAL_DATABASE_URL set."""
+    return bench_app(os.environ["BENCH_PORTAL_DATABASE_URL"])
+
+
+# --- in-process timings ---------------------------------------------------------------------------
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+def in_process(app, estate_ids: list[int], requests: int) -> dict:
+    """Median and queries of each page. The pages are timed in turns — one request of each, then the next
+    round — so that they all see the same load of a shared machine (its load drifts over minutes)."""
+    from itsdangerous import URLSafeTimedSerializer
+    from sqlalchemy import event
+
+    from supervision.extensions import db
+    from supervision.portal.cache import CACHE_NAME
+
+    counter = QueryCounter()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+    client = app.test_client()
+    officer = app.test_client()
+    with officer.session_transaction() as session:
+        session["csrf_token"] = "bench"
+    token = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps("bench")
+    response = officer.post("/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed ({response.status_code})")
+
+    def clear():
+        app.extensions.pop(CACHE_NAME, None)
+
+    sheet = [f"/public/estates/{i}" for i in estate_ids]
+    etag = client.get(sheet[0]).headers["ETag"]
+    # key: (client, urls, clear the cache first, headers, expected status)
+    specs = {
+        "public_baseline": (client, ["/_bench/public-baseline"], False, {}, 200),
+        "login_baseline": (officer, ["/_bench/baseline"], False, {}, 200),
+        "estate": (client, sheet[:1], False, {}, 200),
+        "estate_cold": (client, sheet, True, {}, 200),
+        "estate_304": (client, sheet[:1], False, {"If-None-Match": etag}, 304),
+        "grades": (client, ["/public/grades"], False, {}, 200),
+        "grades_cold": (client, ["/public/grades"], True, {}, 200),
+    }
+    times = {key: [] for key in specs}
+    queries = {key: [] for key in specs}
+    for n in range(requests + 2):
+        for key, (browser, urls, cold, headers, expect) in specs.items():
+            url = urls[n % len(urls)]
+            if cold:
+                clear()
+            else:  # a cold page of this round may have cleared the cache: the timed request is a hit
+                browser.get(url, headers=headers).get_data()
+            counter.count = 0
+            started = time.perf_counter()
+            response = browser.get(url, headers=headers)
+            response.get_data()
+            elapsed = time.perf_counter() - started
+            if response.status_code != expect:
+                raise RuntimeError(f"GET {url} answered {response.status_code}, not {expect}")
+            if n >= 2:  # two rounds of warm-up
+                times[key].append(elapsed)
+                queries[key].append(counter.count)
+    return {key: {"median": statistics.median(times[key]), "queries": max(queries[key])} for key in specs}
+
+
+# --- CPU accounting -------------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return total
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _backends(admin_url: str, database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (the server runs on this machine)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from supervision.config import normalise_database_url
+
+    engine = create_engine(make_url(normalise_database_url(admin_url)).set(database="postgres"))
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                           {"d": database}))
+    finally:
+        engine.dispose()
+
+
+# --- gunicorn and the load ------------------------------------------------------------------------
+
+async def _connection(host: str, port: int, paths: list[str], offset: int, stop: float, tally: dict,
+                      limit: int | None = None, reconnect: bool = False) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    n = offset
+    try:
+        while time.perf_counter() < stop and (limit is None or sum(tally.values()) < limit):
+            path = paths[n % len(paths)]
+            n += 1
+            ask_close = "Connection: close\r\n" if reconnect else ""
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\n{ask_close}\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            close = False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if length:
+                await reader.readexactly(length)
+            tally[status] = tally.get(status, 0) + 1
+            if close or reconnect:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+async def _load(host: str, port: int, paths: list[str], connections: int, seconds: float,
+                limit: int | None = None, reconnect: bool = False) -> dict:
+    tally: dict[int, int] = {}
+    started = time.perf_counter()
+    stop = started + seconds
+    step = max(1, len(paths) // connections)
+    await asyncio.gather(*(_connection(host, port, paths, i * step, stop, tally, limit, reconnect)
+                           for i in range(connections)))
+    elapsed = time.perf_counter() - started
+    done = sum(tally.values())
+    return {"requests": done, "seconds": elapsed, "rps": tally.get(200, 0) / elapsed, "statuses": tally}
+
+
+def load(port: int, paths: list[str], *, connections: int, seconds: float, warmup: float, server=None) -> dict:
+    """req/s, and the CPU time the server (gunicorn's workers and their PostgreSQL backends) spent per
+    request: ``server()`` names their pids. The cores divided by that is what the server could do on
+    an otherwise idle machine (the client's own CPU not counted: real visitors are elsewhere)."""
+    if warmup:  # each worker has its own cache: a new connection a request spreads the pages over the workers
+        asyncio.run(_load("127.0.0.1", port, paths, connections, 300.0, limit=int(warmup * len(paths)),
+                          reconnect=True))
+    pids = server() if server else []
+    cpu = _cpu_seconds(pids)
+    result = asyncio.run(_load("127.0.0.1", port, paths, connections, seconds))
+    if pids and result["requests"]:
+        result["cpu_ms"] = (_cpu_seconds(pids) - cpu) * 1000 / result["requests"]
+        result["capacity"] = (os.cpu_count() or 1) * 1000 / result["cpu_ms"] if result["cpu_ms"] else 0.0
+    return result
+
+
+def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    env = dict(os.environ, BENCH_PORTAL_DATABASE_URL=database_url, ALLOW_PER_WORKER_RATE_LIMITS="1",
+               PYTHONPATH=str(ROOT))
+    config = Path(tempfile.mkdtemp(prefix="bench-portal-gunicorn-")) / "gunicorn.conf.py"
+    config.write_text("# the benchmark's settings are on the command line\n")
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(config),
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--worker-class", "gthread", "--threads", "2", "--keep-alive", "30",
+               "--log-level", "warning", "--chdir", str(ROOT), "bench.portal:served_app()"]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(  # nosec B310 - the local server just started
+                f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            if response.status == 200:
+                return process
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited")
+        time.sleep(0.5)
+    stop_gunicorn(process)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+def run(args) -> dict:
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from bench.generate import generate
+    from supervision.estates.models import Estate
+    from supervision.extensions import db
+    from supervision.ops.databases import fresh_postgres_database
+
+    database_url, drop = fresh_postgres_database(args.pg_url, f"bench_portal_{args.scale}x")
+    result = {"scale": args.scale, "load_before": os.getloadavg()}
+    try:
+        app = bench_app(database_url)
+        with app.app_context():
+            with contextlib.redirect_stderr(io.StringIO()):
+                upgrade()
+            started = time.perf_counter()
+            result["counts"] = generate(args.scale, log=lambda m: print(m, flush=True))
+            result["generate_s"] = time.perf_counter() - started
+            estate_ids = list(db.session.scalars(select(Estate.id).where(Estate.archived_at.is_(None))
+                                                 .order_by(Estate.id)))
+            db.session.remove()
+        rng = random.Random(19)
+        sample = rng.sample(estate_ids, min(len(estate_ids), args.estates))
+        print(f"  {len(estate_ids):,} estates; timing in process …", flush=True)
+        result["pages"] = in_process(app, sample, args.requests)
+        for key, value in result["pages"].items():
+            print(f"  {key:16} median {value['median'] * 1000:7.2f} ms  {value['queries']} queries", flush=True)
+        with app.app_context():
+            db.engine.dispose()
+
+        result["load_gunicorn"] = os.getloadavg()
+        process = start_gunicorn(database_url, args.port, args.workers)
+        database = database_url.rsplit("/", 1)[1]
+
+        def server():
+            return _children(process.pid) + _backends(args.pg_url, database)
+
+        try:
+            result["rps_baseline"] = load(args.port, ["/_bench/public-baseline"], connections=args.connections,
+                                          seconds=args.seconds, warmup=20, server=server)
+            print(f"  public baseline: {result['rps_baseline']['rps']:.0f} req/s, "
+                  f"{result['rps_baseline'].get('cpu_ms', 0):.2f} ms CPU a request", flush=True)
+            hot = [f"/public/estates/{i}" for i in sample]
+            result["rps_hot"] = load(args.port, hot, connections=args.connections, seconds=args.seconds,
+                                     warmup=args.warmup, server=server)
+            print(f"  estate sheets ({len(hot)} estates, revisited): {result['rps_hot']['rps']:.0f} req/s "
+                  f"{result['rps_hot']['statuses']}, {result['rps_hot'].get('cpu_ms', 0):.2f} ms CPU a request",
+                  flush=True)
+            chosen = set(sample)
+            fresh = [f"/public/estates/{i}" for i in estate_ids if i not in chosen] or hot
+            rng.shuffle(fresh)
+            result["rps_cold"] = load(args.port, fresh, connections=args.connections, seconds=args.seconds,
+                                      warmup=0, server=server)
+            print(f"  estate sheets (a different estate each request): {result['rps_cold']['rps']:.0f} req/s "
+                  f"{result['rps_cold']['statuses']}, {result['rps_cold'].get('cpu_ms', 0):.2f} ms CPU a request",
+                  flush=True)
+        finally:
+            stop_gunicorn(process)
+    finally:
+        drop()
+    result["load_after"] = os.getloadavg()
+    return result
+
+
+def _load_row(label: str, m: dict, ok) -> str:
+    cpu, capacity = m.get("cpu_ms"), m.get("capacity")
+    verdict = ""
+    if ok is not None:
+        verdict = f"{ok(m['rps'] >= MIN_REQUESTS_PER_SECOND)} / " + (
+            ok(capacity >= MIN_REQUESTS_PER_SECOND) if capacity else "—")
+    return (f"| {label} | {m['requests']:,} | {m['rps']:.0f} | {f'{cpu:.2f}' if cpu else '—'} "
+            f"| {f'{capacity:.0f}' if capacity else '—'} | {verdict} |")
+
+
+def report(r: dict, args) -> str:
+    pages = r["pages"]
+    base = pages["public_baseline"]["median"]
+    login = pages["login_baseline"]["median"]
+
+    def ok(flag):
+        return "✅ pass" if flag else "❌ fail"
+
+    rows = (("public_baseline", "baseline, anonymous (SELECT 1)"), ("login_baseline", "baseline behind the login"),
+            ("estate", "estate sheet (cache hit)"), ("estate_cold", "estate sheet, cache cleared"),
+            ("estate_304", "estate sheet, 304 revalidation"), ("grades", "grade list (cache hit)"),
+            ("grades_cold", "grade list, cache cleared"))
+    c = r["counts"]
+    lines = [
+        "# Public portal benchmark",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/portal.py {' '.join(sys.argv[1:])}`; "
+        f"PostgreSQL, scale {r['scale']}× ({c['estates']:,} estates, {c['companies']:,} companies); "
+        f"{args.requests} timed requests a page through Flask's test client, anonymous.",
+        "",
+        f"Machine: {os.cpu_count()} cores, shared. Load average (1, 5, 15 min): "
+        f"{'/'.join(f'{x:.1f}' for x in r['load_before'])} at the start, "
+        f"{'/'.join(f'{x:.1f}' for x in r['load_gunicorn'])} before the gunicorn runs, "
+        f"{'/'.join(f'{x:.1f}' for x in r['load_after'])} at the end.",
+        "",
+        f"| page | median ms | queries | × anonymous baseline | × login baseline | ≤ {MAX_BASELINE_RATIO:.0f}× |",
+        "|---|--:|--:|--:|--:|---|",
+    ]
+    for key, label in rows:
+        p = pages[key]
+        ratio = p["median"] / base
+        judged = key in ("estate", "grades", "estate_cold", "grades_cold")
+        lines.append(f"| {label} | {p['median'] * 1000:.2f} | {p['queries']} | {ratio:.1f} | {p['median'] / login:.1f} "
+                     f"| {ok(ratio <= MAX_BASELINE_RATIO) if judged else ''} |")
+    lines += [
+        "",
+        f"gunicorn, {args.workers} workers × 2 threads (gthread), {args.connections} keep-alive connections from an "
+        f"asyncio client on the same machine, {args.seconds:.0f} s each (the revisited set after {args.warmup:.0f} "
+        "warm-up requests a page, spread over the workers' own caches):",
+        "",
+        f"| load | requests | req/s | server CPU ms / request | req/s its CPU allows on {os.cpu_count()} idle cores "
+        f"| ≥ {MIN_REQUESTS_PER_SECOND:.0f} req/s (measured / idle estimate) |",
+        "|---|--:|--:|--:|--:|---|",
+        _load_row("baseline, anonymous (SELECT 1): what the machine serves now", r["rps_baseline"], None),
+        _load_row(f"estate sheets, {args.estates} estates revisited", r["rps_hot"], ok),
+        _load_row("estate sheets, a different estate each request (all cache misses)", r["rps_cold"], None),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
+    parser.add_argument("--requests", type=int, default=50, help="timed requests a page (in process)")
+    parser.add_argument("--estates", type=int, default=100, help="estates in the revisited set")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=12.0,
+                        help="warm-up requests per page of the revisited set (4 workers each keep their own cache)")
+    parser.add_argument("--port", type=int, default=8919)
+    parser.add_argument("--out", default=str(BENCH_DIR / "portal-results.md"))
+    args = parser.parse_args(argv)
+    result = run(args)
+    text = report(result, args)
+    Path(args.out).write_text(text, encoding="utf-8")
+    sys.stdout.write(text + f"\nwrote {args.out}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The public portal (信息公示): published credit grades, lists, campaign results, estate sheets."""
