@@ -24,6 +24,7 @@ from .campaigns.models import (  # noqa: F401
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
+from .documents.models import ImportMapping  # noqa: F401
 from .credit.models import (  # noqa: F401
     CreditClue,
     CreditEvent,

@@ -23,7 +23,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from . import content_disposition
+from . import content_disposition, normalise
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +42,7 @@ class Column:
     example: Any = None
     width: int = 16
     note: str | None = None
+    aliases: tuple[str, ...] = ()  # other headers ledgers use for this column (see ``documents.ledger``)
 
     def parse_value(self, raw):
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -85,12 +86,14 @@ class ParsedSheet:
 
 
 # --- parsers -----------------------------------------------------------------
+#
+# Every parser reads values the way ledgers kept by hand write them (``documents.normalise``):
+# full-width digits, units and thousands separators, 2005年, 2020.5.1, Excel serials, √/×, trailing
+# full-width spaces.
 
 def text(max_length: int = 255):
     def parse(raw):
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)  # Excel stores typed-in numbers such as phone numbers as floats
-        value = str(raw).strip()
+        value = normalise.clean(raw)
         if len(value) > max_length:
             raise CellError(_("长度不能超过 %(n)s 个字符", n=max_length))
         return value
@@ -100,10 +103,11 @@ def text(max_length: int = 255):
 def integer(minimum: int | None = None, maximum: int | None = None):
     def parse(raw):
         try:
-            if isinstance(raw, float) and not raw.is_integer():
-                raise ValueError
-            value = int(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else int(raw)
-        except ValueError:
+            number = Decimal(normalise.number_text(raw))
+            if number != number.to_integral_value():
+                raise ValueError(raw)
+            value = int(number)
+        except (ValueError, InvalidOperation):
             raise CellError(_("应为整数")) from None
         _check_range(value, minimum, maximum)
         return value
@@ -113,13 +117,25 @@ def integer(minimum: int | None = None, maximum: int | None = None):
 def decimal(minimum=None, maximum=None, places: int = 2):
     def parse(raw):
         try:
-            value = Decimal(str(raw).strip().replace(",", ""))
-        except InvalidOperation:
+            value = Decimal(normalise.number_text(raw))
+        except (ValueError, InvalidOperation):
             raise CellError(_("应为数字")) from None
         if not value.is_finite():
             raise CellError(_("应为数字"))
         _check_range(value, minimum, maximum)
         return value.quantize(Decimal(1).scaleb(-places))
+    return parse
+
+
+def year(minimum: int = 1900, maximum: int = 2100):
+    """A year: 2005, "2005年", "2005.6", "2005-06", a date."""
+    def parse(raw):
+        try:
+            value = normalise.year(raw)
+        except ValueError:
+            raise CellError(_("应为年份，如 2005")) from None
+        _check_range(value, minimum, maximum)
+        return value
     return parse
 
 
@@ -131,24 +147,17 @@ def _check_range(value, minimum, maximum):
 
 
 def a_date(raw):
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    value = str(raw).strip().replace("/", "-").replace(".", "-")
     try:
-        return date.fromisoformat(value)
+        return normalise.a_date(raw)
     except ValueError:
         raise CellError(_("日期格式应为 YYYY-MM-DD")) from None
 
 
 def boolean(raw):
-    value = str(raw).strip().lower()
-    if value in {"是", "y", "yes", "true", "1", "√"}:
-        return True
-    if value in {"否", "n", "no", "false", "0", "×"}:
-        return False
-    raise CellError(_("应填写“是”或“否”"))
+    try:
+        return normalise.yes_no(raw)
+    except ValueError:
+        raise CellError(_("应填写“是”或“否”")) from None
 
 
 def choice(enum_cls):
@@ -157,7 +166,7 @@ def choice(enum_cls):
     lookup: dict[str, Any] = {}
 
     def parse(raw):
-        value = str(raw).strip()
+        value = normalise.clean(raw)
         if not lookup:
             for member in enum_cls:  # first match wins, as in a scan of label then value per member
                 lookup.setdefault(member.label, member)
