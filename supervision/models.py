@@ -24,7 +24,6 @@ from .campaigns.models import (  # noqa: F401
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
-from .documents.models import ImportMapping  # noqa: F401
 from .credit.models import (  # noqa: F401
     CreditClue,
     CreditEvent,
@@ -37,6 +36,7 @@ from .credit.models import (  # noqa: F401
     CreditRuleSet,
     CreditRuleSetYear,
 )
+from .documents.models import ImportMapping  # noqa: F401
 from .estates.management import EstateManagement  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .jobs.models import Job  # noqa: F401

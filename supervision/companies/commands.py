@@ -22,7 +22,8 @@ cli = AppGroup("companies", help="物业企业台账 / Company register.")
 def import_command(path, options, mapping_file):
     """Import companies from an .xlsx, .xls or .csv file — the template or a ledger of
     one's own — (all rows or none; exit 1 on any error or an unrecognised header: map it with --map)."""
-    run_import_command(path, import_companies, "企业", columns=company_columns(), options=options, mapping_file=mapping_file)
+    run_import_command(path, import_companies, "企业", columns=company_columns(),
+                       options=options, mapping_file=mapping_file)
 
 
 @cli.command("export")

@@ -10,7 +10,6 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -283,77 +282,10 @@ class _SheetReader(ExcelReader):
 
 
 def _open(data: bytes):
+    """The workbook, read-only and unsized; ``documents.ledger.read_table`` reads its first sheet."""
     reader = _SheetReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     reader.read()
     return reader.wb
-
-
-def _blank(values) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-
-
-def read_workbook(data: bytes, columns: list[Column], *, max_rows: int | None = None,
-                  limits: ReadLimits | None = None, deadline: Deadline | None = None) -> ParsedSheet:
-    """Parse every data row of the first sheet; collect every error rather than stop at the first.
-
-    A sheet over a limit (rows, columns, time) gives one error and ``fatal``: its rows are dropped."""
-    limits = limits or ReadLimits.from_config(max_rows)
-    deadline = deadline or Deadline(limits.max_seconds)
-    result = ParsedSheet()
-    try:
-        workbook = _open(data)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
-        return result
-    try:
-        if not workbook.worksheets:
-            result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
-            return result
-        if deadline.passed():
-            return result.fail(deadline.error())
-        sheet = workbook.worksheets[0]  # unsized: rows are read until the table ends, whatever it declares
-        header_row = next(sheet.iter_rows(max_row=1, max_col=limits.max_columns + 1, values_only=True), ())
-        headers = [str(h).strip() if h is not None else "" for h in header_row]
-        while headers and headers[-1] == "":
-            headers.pop()
-        if len(headers) > limits.max_columns:
-            return result.fail(RowError(1, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。", n=limits.max_columns)))
-        expected = [c.header for c in columns]
-        missing = [h for h in expected if h not in headers]
-        unknown = [h for h in headers if h and h not in expected]
-        if missing or unknown:
-            if missing:
-                result.errors.append(RowError(1, "、".join(missing), _("缺少列")))
-            if unknown:
-                result.errors.append(RowError(1, "、".join(unknown), _("无法识别的列")))
-            return result
-        where = {h: i for i, h in enumerate(headers)}
-        positions = [(column, where[column.header]) for column in columns]
-        blank_run = 0
-        rows = sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True)
-        for row_number, values in enumerate(rows, start=2):
-            result.last_row = row_number
-            if deadline.passed():
-                return result.fail(deadline.error(row_number))
-            if _blank(values):
-                blank_run += 1
-                if blank_run >= limits.blank_rows_end:
-                    break  # the table has ended; anything further down is not part of it
-                continue
-            blank_run = 0
-            if len(result.rows) >= limits.max_rows:
-                return result.fail(RowError(row_number, "-", _(
-                    "数据超过 %(n)s 行的上限，数据均未导入。请拆分后分批导入。", n=limits.max_rows)))
-            parsed = {}
-            for column, position in positions:
-                try:
-                    parsed[column.key] = column.parse_value(values[position])
-                except CellError as error:
-                    result.errors.append(RowError(row_number, column.header, str(error)))
-            result.rows.append((row_number, parsed))
-    finally:
-        workbook.close()
-    return result
 
 
 def xlsx_response(data: bytes, filename: str):

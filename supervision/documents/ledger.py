@@ -309,7 +309,8 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
         headers.pop()
     table.header_row = header_number
     if len(headers) > limits.max_columns:
-        return table.fail(RowError(header_number, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。", n=limits.max_columns)))
+        return table.fail(RowError(header_number, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。",
+                                                         n=limits.max_columns)))
     table.sources = resolve(headers, columns, mapping)
     present = {s.key for s in table.sources if s.key}
     missing = [c.header for c in columns if c.required and c.key not in present]

@@ -15,7 +15,7 @@ class ImportMapping(TimestampMixin, db.Model):
     every change is audited ("import.mapping")."""
 
     __tablename__ = "import_mappings"
-    __table_args__ = (UniqueConstraint("kind", "header", name="uq_import_mappings_kind_header"),)
+    __table_args__ = (UniqueConstraint("kind", "header"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))

@@ -23,7 +23,8 @@ cli = AppGroup("estates", help="小区台账 / Estate register.")
 def import_command(path, options, mapping_file):
     """Import estates from an .xlsx, .xls or .csv file — the template or a ledger of
     one's own — (all rows or none; exit 1 on any error or an unrecognised header: map it with --map)."""
-    run_import_command(path, import_estates, "小区", columns=estate_columns(), options=options, mapping_file=mapping_file)
+    run_import_command(path, import_estates, "小区", columns=estate_columns(),
+                       options=options, mapping_file=mapping_file)
 
 
 @cli.command("export")

@@ -23,11 +23,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..audit.models import AuditLog
 from ..audit.services import record, record_many, snapshot
 from ..companies.credit_code import credit_code_error
 from ..companies.models import Company
 from ..core.timeutil import local_today
-from ..audit.models import AuditLog
 from ..documents import normalise
 from ..documents.excel import Column, a_date, boolean, choice, decimal, integer, text, write_workbook, year
 from ..documents.imports import ImportResult, SheetImport, instructions
@@ -101,7 +101,8 @@ def template_bytes() -> bytes:
         select(Street.name, Community.name).join(Community, Community.street_id == Street.id)
         .where(Street.active.is_(True), Community.active.is_(True)).order_by(Street.name, Community.name)
     ).all()
-    extra = [["", "", "同一街道下已有同名小区（或地址相同）的行更新该小区，文件中没有的列保持原值；已归档的小区不能更新。"], [],
+    extra = [["", "", "同一街道下已有同名小区（或地址相同）的行更新该小区，文件中没有的列保持原值；"
+                      "已归档的小区不能更新。"], [],
              ["街道", "社区", ""]] + [[street, community, ""] for street, community in streets]
     return write_workbook(columns, title="小区台账", example=True,
                           extra_sheets={"填写说明": instructions(columns, extra)})

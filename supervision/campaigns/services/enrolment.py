@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import utcnow
-from ...documents.excel import Column, text, write_workbook
 from ...documents import normalise
+from ...documents.excel import Column, text, write_workbook
 from ...documents.imports import ImportResult, SheetImport
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
