@@ -15,6 +15,7 @@ from supervision.estates.models import Estate, ManagementMode
 from supervision.estates.spreadsheet import EXAMPLE_NAME, estate_columns, import_estates
 from supervision.extensions import db
 
+from ..documents.importing import upload_and_confirm
 from ..factories import gen_company
 
 HEADERS = [c.header for c in estate_columns()]
@@ -210,10 +211,10 @@ def test_web_import_reports_errors_in_a_table(login_as, world):
 def test_web_import_of_a_good_file(login_as, world):
     client = login_as(world.officer)
     data = xlsx([row(world)])
-    response = client.post("/estates/import", data={"file": (io.BytesIO(data), "台账.xlsx")},
-                           content_type="multipart/form-data")
+    response = upload_and_confirm(client, "/estates/import", data)
     assert response.status_code == 302 and count() == 3
-    assert "已导入 1 个小区" in client.get(response.headers["Location"]).get_data(as_text=True)
+    listing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已导入：新增 1 个小区，更新 0 个，跳过 0 个。" in listing
 
 
 def test_web_import_refuses_a_disguised_file(login_as, world):
