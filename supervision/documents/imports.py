@@ -261,7 +261,7 @@ class SheetImport:
         result.rows = len(sheet.rows)
         result.sources, result.header_row, result.format = sheet.sources, sheet.header_row, sheet.format
         result.errors.extend(sheet.errors)
-        if sheet.fatal or (sheet.errors and not sheet.rows):
+        if sheet.fatal or sheet.header_problem or (sheet.errors and not sheet.rows):
             return result
         if not sheet.rows:
             result.errors.append(RowError(0, "-", _("文件中没有数据行。")))

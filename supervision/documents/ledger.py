@@ -62,12 +62,13 @@ class SourceColumn:
     position: int
     header: str
     key: str | None = None  # the column key it fills, None when ignored or unrecognised
-    how: str = "unknown"  # "header" (our own name or an alias), "mapped" (a mapping), "ignored", "unknown", "twice"
+    how: str = "unknown"  # "header" (our own name or an alias), "mapped" (a mapping: to a field, or left out),
+    #                       "ignored" (序号 …), "unknown", "twice" (a second column for the same field)
     samples: list = field(default_factory=list)  # [(raw, parsed or error text)] from the first rows
 
     @property
     def ignored(self) -> bool:
-        return self.how in ("ignored", "twice")
+        return self.key is None and self.how in ("ignored", "twice", "mapped")
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Table(ParsedSheet):
     header_row: int = 1
     sources: list[SourceColumn] = field(default_factory=list)
     format: str = "xlsx"
+    header_problem: bool = False  # a required column missing or a header unrecognised: no row is checked
 
     @property
     def unrecognised(self) -> list[str]:
@@ -249,7 +251,7 @@ def resolve(headers: list[str], columns: list[Column], mapping: dict[str, str]) 
         source = SourceColumn(position, header)
         chosen = mapping.get(norm)
         if chosen == IGNORE:
-            source.how = "ignored"
+            source.how = "mapped"  # left out by a choice
         elif chosen in keys:
             source.key, source.how = chosen, "mapped"
         elif norm in known:
@@ -321,8 +323,10 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
     for source in table.sources:
         if source.how == "twice":
             table.errors.append(RowError(header_number, source.header, _("与前面的列对应同一字段，已忽略")))
-    if missing or table.unrecognised:
+    if missing:
+        table.header_problem = True
         return table
+    table.header_problem = bool(table.unrecognised)  # rows are still read: the preview shows their values
     by_key = {c.key: c for c in columns}
     positions = [(by_key[s.key], s) for s in table.sources if s.key]
     wanted = {s.position for _c, s in positions}

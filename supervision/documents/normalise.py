@@ -76,8 +76,8 @@ def year(value) -> int:
     """A year from 2005, 2005.0, "2005年", "2005.6", "2005-06", "2005/6", "2005年6月" or a date."""
     if isinstance(value, (datetime, date)):
         return value.year
-    if isinstance(value, float):
-        if not value.is_integer():
+    if isinstance(value, float):  # 2005.6 typed into a number cell: June 2005
+        if not value.is_integer() and not 1000 <= value < 10000:
             raise ValueError(value)
         value = int(value)
     if isinstance(value, int):

@@ -225,7 +225,9 @@ class EstateImport(SheetImport):
             street = self._street(row)
         if street is not None and row.get("community"):
             community = self._community(row, street)
+        errors_before = len(row.reported)
         company = self._company(row)
+        company_reported = len(row.reported) > errors_before
         existing = self._match(street, row)
 
         present = set(row.values)
@@ -247,6 +249,8 @@ class EstateImport(SheetImport):
             key = FIELD_TO_KEY.get(field_name, field_name)
             if key == "community" and community is None:
                 continue  # the street or community is already reported
+            if key == "company_code" and company_reported:
+                continue  # the company's name or code is already reported
             if key in self.headers and self.headers[key] not in row.reported:
                 row.error(key, message.rstrip("。"))
         if street is not None and row.get("name"):
