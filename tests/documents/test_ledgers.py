@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
+from supervision.companies.credit_code import make_credit_code
+from supervision.companies.models import Company
 from supervision.companies.services import update_company
 from supervision.documents.imports import saved_mapping
 from supervision.documents.ledger import IGNORE, read_table
@@ -196,3 +198,43 @@ def test_floor_areas_are_decimal(world):
     result = import_estates(ledger_xlsx(), "台账.xlsx", mapping={UNKNOWN_IN_LEDGER: IGNORE})
     assert result.ok
     assert {e.name: e.floor_area for e in result.created}["银杏里"] == Decimal("152000.50")
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+def test_the_cli_refuses_unrecognised_headers_and_says_how_to_map_them(runner, world, tmp_path):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger_xlsx())
+    refused = runner.invoke(args=["estates", "import", str(path)])
+    assert refused.exit_code == 1
+    assert f"以下表头无法识别：{UNKNOWN_IN_LEDGER}" in refused.output and "--map 源列=字段" in refused.output
+    assert "可用字段：小区名称、地址、街道" in refused.output
+    assert db.session.scalar(select(func.count(Estate.id))) == 2
+    done = runner.invoke(args=["estates", "import", str(path), "--map", f"{UNKNOWN_IN_LEDGER}=忽略"])
+    assert done.exit_code == 0, done.output
+    assert "已忽略的列：序号、物业项目负责人" in done.output
+    assert_every_value_right()
+
+
+def test_the_cli_takes_a_mapping_file_with_field_names_or_keys(runner, world, tmp_path):
+    path = tmp_path / "台账.xls"
+    path.write_bytes(other_xls(world))
+    mapping = tmp_path / "mapping.txt"
+    mapping.write_text("# 源列=字段\n管理形式=管理模式\n所属片区=忽略\n", encoding="utf-8")
+    done = runner.invoke(args=["estates", "import", str(path), "--mapping-file", str(mapping)])
+    assert done.exit_code == 0, done.output
+    assert_every_value_right()
+    bad = runner.invoke(args=["estates", "import", str(path), "--map", "管理形式=没有这个字段"])
+    assert bad.exit_code != 0 and "没有名为“没有这个字段”的字段" in bad.output
+
+
+def test_the_cli_reads_a_recognised_csv_without_asking(runner, world, tmp_path):
+    """Every header known (an alias, 序号 left out): imported without any mapping; GB18030 text."""
+    code = make_credit_code("91110105MA01DDDD1")
+    path = tmp_path / "企业.csv"
+    path.write_text(f"序号,物业公司名称,社会信用代码,法人\n1,丁物业有限公司 ,{code.lower()},孙八\n合计,1家,,\n",
+                    encoding="gb18030")
+    result = runner.invoke(args=["companies", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    company = db.session.scalar(select(Company).where(Company.credit_code == code))
+    assert (company.name, company.legal_representative) == ("丁物业有限公司", "孙八")
