@@ -320,13 +320,14 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
         table.errors.append(RowError(header_number, "、".join(missing), _("缺少列")))
     if table.unrecognised:
         table.errors.append(RowError(header_number, "、".join(table.unrecognised), _("无法识别的列")))
-    for source in table.sources:
-        if source.how == "twice":
-            table.errors.append(RowError(header_number, source.header, _("与前面的列对应同一字段，已忽略")))
+    twice = [s.header for s in table.sources if s.how == "twice"]
+    for header in twice:
+        table.errors.append(RowError(header_number, header,
+                                     _("与前面的列对应同一字段，请为其中一列另选字段或选择不导入此列")))
     if missing:
         table.header_problem = True
         return table
-    table.header_problem = bool(table.unrecognised)  # rows are still read: the preview shows their values
+    table.header_problem = bool(table.unrecognised or twice)  # rows are still read: the preview shows their values
     by_key = {c.key: c for c in columns}
     positions = [(by_key[s.key], s) for s in table.sources if s.key]
     wanted = {s.position for _c, s in positions}
@@ -348,8 +349,7 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
                     break  # the table has ended; anything further down is not part of it
                 continue
             blank_run = 0
-            first = next((t for t in _texts(values) if t), "")
-            if FOOTER.match(first.replace(" ", "")) or _blank([v for i, v in enumerate(values) if i in wanted]):
+            if _footer(values, filled) or _blank([v for i, v in enumerate(values) if i in wanted]):
                 continue  # a total, a note, a signature line, or a row with nothing the import keeps
             if len(table.rows) >= limits.max_rows:
                 return table.fail(RowError(number, "-", _(
@@ -373,6 +373,13 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
     except Exception:  # a file broken further down
         table.errors.append(unreadable)
     return table
+
+
+def _footer(values, filled: set) -> bool:
+    """A total, note or signature line: one of its first cells of its own (not repeated from a merged
+    street above, as in a per-street 小计 row) starts so."""
+    own = [normalise.clean(v).replace(" ", "") for i, v in enumerate(values) if i not in filled and v is not None]
+    return any(FOOTER.match(text) for text in [t for t in own if t][:3])
 
 
 def _blank(values) -> bool:

@@ -238,3 +238,20 @@ def test_the_cli_reads_a_recognised_csv_without_asking(runner, world, tmp_path):
     assert result.exit_code == 0, result.output
     company = db.session.scalar(select(Company).where(Company.credit_code == code))
     assert (company.name, company.legal_representative) == ("丁物业有限公司", "孙八")
+
+
+def test_a_subtotal_row_inside_a_merged_street_is_skipped(world):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["街道", "小区名称", "地址", "社区", "管理模式", "户数"])
+    sheet.append(["东城街道", "甲苑", "甲路1号", "东风社区", "社区托管", 100])
+    sheet.append([None, "乙苑", "乙路1号", "东风社区", "社区托管", 200])
+    sheet.append([None, "小计", None, None, None, "=SUM(F2:F3)"])
+    sheet.append(["西城街道", "丙苑", "丙路1号", "西湖社区", "社区托管", 300])
+    sheet.merge_cells("A2:A4")
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue(), "x.xlsx", estate_columns())
+    assert table.ok, table.errors
+    assert [(n, v["name"], v["street"]) for n, v in table.rows] == [
+        (2, "甲苑", "东城街道"), (3, "乙苑", "东城街道"), (5, "丙苑", "西城街道")]
