@@ -35,7 +35,7 @@ from ..extensions import db
 from . import ledger, normalise
 from .excel import Column, RowError
 from .forms import ImportForm
-from .imports import ImportResult, check_file, data_rows, remember_mapping
+from .imports import ImportResult, check_file, data_rows, remember_mapping, saved_mapping
 
 PREVIEW_ROWS = 200  # rows a preview of a file bound for a job checks
 PENDING_HOURS = 24  # uploads not confirmed within this are removed
@@ -179,11 +179,12 @@ class ImportFlow:
             filename = check_filename(confirm.filename.data)
         except UploadError:
             filename = "import.xlsx"
-        mapping = self._submitted_mapping()
+        chosen = self._submitted_mapping()
+        mapping = self._explicit(chosen)
         if request.form.get("step") != "confirm":
             return self._preview(data, filename, token, mapping)
         if self._large(data, filename):
-            self._remember(mapping)
+            self._remember(chosen)
             job = self.start_job(data, filename, mapping)
             db.session.commit()
             drop_upload(token, current_user)
@@ -192,15 +193,23 @@ class ImportFlow:
         if not result.ok:
             db.session.rollback()
             return self._preview(data, filename, token, mapping)
-        self._remember(mapping)
+        self._remember(chosen)
         db.session.commit()
         drop_upload(token, current_user)
         return self.done(result)
 
+    def _automatic(self, headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
+        return {s.header: s.key or (ledger.IGNORE if s.ignored else "")
+                for s in ledger.resolve(headers, self.columns, mapping)}
+
+    def _explicit(self, chosen: dict[str, str]) -> dict[str, str]:
+        """The choices that differ from what the headers and the remembered mappings already say."""
+        automatic = self._automatic(list(chosen), saved_mapping(self.kind))
+        return {header: key for header, key in chosen.items() if key != automatic.get(header)}
+
     def _remember(self, mapping: dict[str, str]) -> None:
         """Keep the choices that differ from what the headers alone say (so the next file needs no questions)."""
-        auto = ledger.resolve([h for h in mapping], self.columns, {})
-        automatic = {s.header: s.key or (ledger.IGNORE if s.ignored else "") for s in auto}
+        automatic = self._automatic(list(mapping), {})
         chosen = {header: key for header, key in mapping.items()
                   if key != automatic.get(header) and normalise.header_key(header)}
         if chosen:

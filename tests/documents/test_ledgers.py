@@ -146,6 +146,7 @@ def test_upload_preview_map_confirm_and_the_mapping_is_remembered(login_as, worl
     checked = confirm(client, "/estates/import", page, step="check", **{UNKNOWN_IN_LEDGER: IGNORE})
     checked_page = checked.get_data(as_text=True)
     assert 'data-testid="import-confirm"' in checked_page and "新增 4" in checked_page
+    assert checked_page.count("按指定的对应") == 1 and "列名识别" in checked_page  # only the header chosen
     assert db.session.scalar(select(func.count(Estate.id))) == 2  # still nothing written
     done = confirm(client, "/estates/import", checked_page)
     assert done.status_code == 302
