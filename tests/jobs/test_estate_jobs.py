@@ -13,7 +13,9 @@ from supervision.estates.models import Estate
 from supervision.extensions import db
 from supervision.jobs.models import Job
 
-from ..documents.importing import upload, upload_and_confirm
+from ..documents.importing import confirm, upload, upload_and_confirm
+from ..documents.ledgers import UNKNOWN_IN_LEDGER, ledger_xlsx
+from ..documents.test_ledgers import assert_every_value_right
 from ..estates.test_estate_import import row, xlsx
 
 
@@ -115,3 +117,16 @@ def test_a_small_export_stays_in_the_request(world, thresholds, login_as, app, m
     monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 5000)
     response = login_as(world.officer).get("/estates/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
+
+
+def test_a_large_ledger_is_mapped_on_the_preview_and_imported_by_a_job(world, inprocess, thresholds, login_as):
+    client = login_as(world.officer)
+    page = upload(client, "/estates/import", ledger_xlsx(), "台账.xlsx").get_data(as_text=True)
+    assert "无法识别，请选择" in page and "预览只校验了前 200 行" in page
+    response = confirm(client, "/estates/import", page, **{UNKNOWN_IN_LEDGER: "__ignore__"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    inprocess.wait()
+    job = _job(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert job.status == "finished", job.message
+    assert job.payload["mapping"] == {UNKNOWN_IN_LEDGER: "__ignore__"}
+    assert_every_value_right()
