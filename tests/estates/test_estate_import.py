@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from supervision.audit.models import AuditLog
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, ManagementMode
+from supervision.estates.services import archive_estate
 from supervision.estates.spreadsheet import EXAMPLE_NAME, estate_columns, import_estates
 from supervision.extensions import db
 
@@ -110,8 +111,6 @@ def test_a_row_matching_an_existing_estate_updates_it(world):
 
 
 def test_a_row_matching_an_archived_estate_is_refused(world):
-    from supervision.estates.services import archive_estate
-
     archive_estate(world.estate1)
     result = import_estates(xlsx([row(world, 小区名称="阳光小区")]), "x.xlsx")
     assert [(e.row, e.column) for e in result.errors] == [(2, "小区名称")] and "已归档" in result.errors[0].message
