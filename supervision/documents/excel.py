@@ -159,17 +159,21 @@ def boolean(raw):
         raise CellError(_("应填写“是”或“否”")) from None
 
 
-def choice(enum_cls):
+def choice(enum_cls, synonyms: dict[str, Any] | None = None):
+    """A member of ``enum_cls`` by its label or value, or by one of the ``synonyms`` ledgers write
+    (e.g. 自管 for 业委会自管); spaces inside do not matter."""
     # Value and (translated) label → member, built on first use: translating every label for every
     # cell dominated large imports. The parser lives as long as its columns, i.e. one request.
     lookup: dict[str, Any] = {}
 
     def parse(raw):
-        value = normalise.clean(raw)
+        value = normalise.clean(raw).replace(" ", "")
         if not lookup:
             for member in enum_cls:  # first match wins, as in a scan of label then value per member
-                lookup.setdefault(member.label, member)
+                lookup.setdefault(str(member.label).replace(" ", ""), member)
                 lookup.setdefault(member.value, member)
+            for word, member in (synonyms or {}).items():
+                lookup.setdefault(word, member)
         if value in lookup:
             return lookup[value]
         raise CellError(_("应为以下之一：%(options)s", options="、".join(m.label for m in enum_cls)))

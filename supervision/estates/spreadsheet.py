@@ -43,6 +43,22 @@ def _company(attr):
     return lambda estate: getattr(estate.company, attr) if estate.company else None
 
 
+# How ledgers write the management modes and property types (besides the labels themselves).
+MODE_SYNONYMS = {
+    "物业服务企业": ManagementMode.PROFESSIONAL, "物业公司": ManagementMode.PROFESSIONAL,
+    "专业物业": ManagementMode.PROFESSIONAL, "专业化物业管理": ManagementMode.PROFESSIONAL,
+    "专业化管理": ManagementMode.PROFESSIONAL, "物业企业管理": ManagementMode.PROFESSIONAL,
+    "自管": ManagementMode.OWNERS_SELF, "业主自管": ManagementMode.OWNERS_SELF,
+    "业委会自管": ManagementMode.OWNERS_SELF, "业主自治": ManagementMode.OWNERS_SELF,
+    "社区代管": ManagementMode.COMMUNITY_TRUST, "社区托管": ManagementMode.COMMUNITY_TRUST,
+    "街道托管": ManagementMode.STREET_CENTRE, "物业服务中心": ManagementMode.STREET_CENTRE,
+    "街道兜底": ManagementMode.STREET_CENTRE,
+    "无": ManagementMode.NONE, "暂无": ManagementMode.NONE, "无物业管理": ManagementMode.NONE,
+}
+TYPE_SYNONYMS = {"多层": PropertyType.MULTI_STOREY, "高层": PropertyType.HIGH_RISE, "商住": PropertyType.MIXED,
+                 "商住混合": PropertyType.MIXED}
+
+
 def estate_columns() -> list[Column]:
     return [
         Column("name", "小区名称", required=True, parse=text(128), example=EXAMPLE_NAME, width=24,
@@ -55,7 +71,8 @@ def estate_columns() -> list[Column]:
         Column("community", "社区", required=True, parse=text(64), example="东风社区",
                export=lambda e: e.community.name,
                aliases=("所属社区", "所在社区", "社区（村）", "社区居委会", "居委会", "所属社区（村）")),
-        Column("management_mode", "管理模式", required=True, parse=choice(ManagementMode), example="物业企业",
+        Column("management_mode", "管理模式", required=True, parse=choice(ManagementMode, MODE_SYNONYMS),
+               example="物业企业",
                note="、".join(m.label for m in ManagementMode),
                aliases=("管理方式", "物业管理模式", "物业管理方式", "管理类型")),
         Column("company_code", "物业企业统一社会信用代码", parse=text(32), example="91000001MA00000018",
@@ -64,7 +81,7 @@ def estate_columns() -> list[Column]:
         Column("company_name", "物业企业名称", parse=text(128), example="示范安居物业服务有限公司",
                export=_company("name"), width=26, note="用于核对；填写了统一社会信用代码时以代码为准",
                aliases=("物业企业", "物业服务企业", "物业服务企业名称", "物业公司", "物业公司名称", "服务企业")),
-        Column("property_type", "物业类型", parse=choice(PropertyType), example="多层住宅",
+        Column("property_type", "物业类型", parse=choice(PropertyType, TYPE_SYNONYMS), example="多层住宅",
                note="、".join(m.label for m in PropertyType), aliases=("房屋类型", "物业性质", "建筑类型")),
         Column("year_built", "建成年份", parse=year(1900, 2100), example=2005, width=10,
                aliases=("建成时间", "建成年代", "竣工时间", "竣工年份", "竣工日期", "建设年代", "建成日期")),

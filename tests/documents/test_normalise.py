@@ -8,6 +8,7 @@ import pytest
 
 from supervision.documents import normalise
 from supervision.documents.excel import CellError, a_date, boolean, decimal, integer, text, year
+from supervision.estates.spreadsheet import estate_columns
 
 
 @pytest.mark.parametrize("raw, want", [("１２３", "123"), ("ＡＢＣｘｙｚ", "ABCxyz"),
@@ -109,3 +110,18 @@ def test_street_and_community_names_match_with_or_without_their_suffix(value, na
                                   ("小区名称：", "小区名称")])
 def test_headers_compare_loosely(a, b):
     assert normalise.header_key(a) == normalise.header_key(b)
+
+
+@pytest.mark.parametrize("raw, want", [("物业企业", "professional"), ("物业公司", "professional"),
+                                       ("专业化物业管理", "professional"), ("自管", "owners_self"),
+                                       ("社区 托管", "community_trust"), ("街道托管", "street_centre"),
+                                       ("无", "none"), ("professional", "professional")])
+def test_management_modes_as_ledgers_write_them(app, raw, want):
+    column = next(c for c in estate_columns() if c.key == "management_mode")
+    assert column.parse_value(raw).value == want
+
+
+def test_an_unknown_management_mode_is_refused(app):
+    column = next(c for c in estate_columns() if c.key == "management_mode")
+    with pytest.raises(CellError, match="应为以下之一"):
+        column.parse_value("包干")
