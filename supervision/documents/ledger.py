@@ -48,6 +48,7 @@ FOOTER = re.compile(r"^(合计|总计|小计|共计|累计|总数|备注[:：]|�
                     r"负责人[:：]|联系人[:：]|联系电话[:：]|填报|单位负责人|统计人|日期[:：])")
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MERGED_CELLS = 1_000_000  # merged ranges are read up to this many cells in all
+MAX_MERGE_XML = 8 * 1024 * 1024  # bytes of <mergeCells> read at most
 
 
 class TableError(Exception):
@@ -148,17 +149,27 @@ class _Merges:
         return filled
 
 
-def _xlsx_merges(data: bytes, workbook, sheet) -> list[tuple[int, int, int, int]]:
+def _xlsx_merges(data: bytes, sheet) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of ``sheet``: its XML is streamed (a sheet may unpack to hundreds of MB) and only
+    what follows ``<mergeCells`` (written after the cells) is kept, up to ``MAX_MERGE_XML`` bytes."""
     path = getattr(sheet, "_worksheet_path", None)
     if not path:
         return []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read(path)
-    start = xml.rfind(b"<mergeCells")
-    if start < 0:
-        return []
+    kept, tail = b"", b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path) as stream:
+        while chunk := stream.read(1 << 20):
+            if kept:
+                kept += chunk
+            else:
+                joined = tail + chunk
+                start = joined.find(b"<mergeCells")
+                if start >= 0:
+                    kept = joined[start:]
+                tail = joined[-16:]
+            if len(kept) > MAX_MERGE_XML:
+                break
     boxes = []
-    for ref in re.findall(rb'<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', xml[start:]):
+    for ref in re.findall(rb'<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', kept):
         try:
             boxes.append(range_boundaries(ref.decode()))
         except ValueError:
@@ -172,7 +183,7 @@ def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
         if not workbook.worksheets:
             raise TableError(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
         sheet = workbook.worksheets[0]
-        merges = _Merges(_xlsx_merges(data, workbook, sheet))
+        merges = _Merges(_xlsx_merges(data, sheet))
         for number, values in enumerate(sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True), start=1):
             values = list(values)
             yield number, values, merges.fill(number, values)
