@@ -318,6 +318,10 @@ def instructions(columns: list[Column], extra: list[list] | None = None) -> list
 def report_lines(result: ImportResult, noun: str) -> list[str]:
     """The import report as text lines (the CLI prints them; the web page shows a table)."""
     if result.ok:
+        if result.counts["update"] or result.counts["skip"]:
+            return [_("已导入：新增 %(created)s 个%(noun)s，更新 %(updated)s 个，跳过 %(skipped)s 个。",
+                      created=result.counts["create"], updated=result.counts["update"],
+                      skipped=result.counts["skip"], noun=noun)]
         return [_("已导入 %(n)s 个%(noun)s。", n=len(result.created), noun=noun)]
     lines = [_("未导入：发现 %(n)s 处错误，文件中的数据均未导入。", n=len(result.errors)), _("行\t列\t错误")]
     for error in result.errors:

@@ -215,6 +215,8 @@ def test_the_cli_refuses_unrecognised_headers_and_says_how_to_map_them(runner, w
     assert done.exit_code == 0, done.output
     assert "已忽略的列：序号、物业项目负责人" in done.output
     assert_every_value_right()
+    again = runner.invoke(args=["estates", "import", str(path), "--map", f"{UNKNOWN_IN_LEDGER}=忽略"])
+    assert again.exit_code == 0 and "已导入：新增 0 个小区，更新 0 个，跳过 4 个。" in again.output
 
 
 def test_the_cli_takes_a_mapping_file_with_field_names_or_keys(runner, world, tmp_path):
