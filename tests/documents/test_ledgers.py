@@ -258,3 +258,13 @@ def test_a_subtotal_row_inside_a_merged_street_is_skipped(world):
     assert table.ok, table.errors
     assert [(n, v["name"], v["street"]) for n, v in table.rows] == [
         (2, "甲苑", "东城街道"), (3, "乙苑", "东城街道"), (5, "丙苑", "西城街道")]
+
+
+@pytest.mark.parametrize("make, filename", [(other_xls, "台账.xls"), (other_csv, "台账.csv")])
+def test_xls_and_csv_through_the_page(login_as, world, make, filename):
+    client = login_as(world.officer)
+    page = upload(client, "/estates/import", make(world), filename).get_data(as_text=True)
+    assert 'data-testid="import-preview"' in page and "表头在第 " in page
+    done = confirm(client, "/estates/import", page, **OTHER_UNKNOWN)
+    assert done.status_code == 302
+    assert_every_value_right()
