@@ -36,6 +36,7 @@ from .credit.models import (  # noqa: F401
     CreditRuleSet,
     CreditRuleSetYear,
 )
+from .documents.models import ImportMapping  # noqa: F401
 from .enforcement.models import (  # noqa: F401
     EnforcementCase,
     EnforcementFact,

@@ -32,7 +32,8 @@ OBJECT_LABELS = {
     "CreditCorrection": _l("更正公告"), "CreditEvent": _l("信用记录"), "CreditObjection": _l("异议"),
     "CreditPublication": _l("信用评价公示"), "CreditRuleSet": _l("信用评价标准"), "District": _l("区"),
     "Enrolment": _l("参与小区"), "Estate": _l("小区"), "EstateManagement": _l("物业服务期间"),
-    "HolidayYear": _l("节假日安排"), "Job": _l("后台任务"), "OwnersCommittee": _l("业委会"),
+    "HolidayYear": _l("节假日安排"), "ImportMapping": _l("导入列对应"), "Job": _l("后台任务"),
+    "OwnersCommittee": _l("业委会"),
     "Position": _l("岗位"), "RectificationItem": _l("整改事项"), "RectificationNotice": _l("整改通知书"),
     "ReportWeekRequirement": _l("周报报送要求"), "SelfInspection": _l("自查表"), "SpotCheck": _l("抽查"),
     "Staff": _l("从业人员"), "Street": _l("街道"), "SurveyRecord": _l("摸底记录"), "Target": _l("目标"),
@@ -79,6 +80,7 @@ ACTIONS = {
     "user.change_password": _l("修改密码"), "user.reset_password": _l("重置密码"), "user.set_locale": _l("切换语言"),
     "user.sign_out_everywhere": _l("在所有设备上退出"), "session.end_others": _l("结束其他登录会话"),
     "survey.record": _l("登记摸底情况"), "spot_check.record": _l("登记抽查"),
+    "import.mapping": _l("保存导入列对应"),
 }
 
 FIELD_LABELS = {

@@ -7,20 +7,23 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..documents.imports import run_import_command
+from ..documents.imports import import_options, run_import_command
 from ..extensions import db
 from .models import Company
 from .notices import notify_expiring_certificates
-from .spreadsheet import export_bytes, import_companies, template_bytes
+from .spreadsheet import company_columns, export_bytes, import_companies, template_bytes
 
 cli = AppGroup("companies", help="物业企业台账 / Company register.")
 
 
 @cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
-def import_command(path):
-    """Import companies from an .xlsx file (all rows or none; exit 1 on any error)."""
-    run_import_command(path, import_companies, "企业")
+@import_options
+def import_command(path, options, mapping_file):
+    """Import companies from an .xlsx, .xls or .csv file — the template or a ledger of
+    one's own — (all rows or none; exit 1 on any error or an unrecognised header: map it with --map)."""
+    run_import_command(path, import_companies, "企业", columns=company_columns(),
+                       options=options, mapping_file=mapping_file)
 
 
 @cli.command("export")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.services import record, snapshot
+from ..documents import normalise
 from ..documents.excel import Column, choice, text, write_workbook
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..extensions import db
@@ -22,16 +23,22 @@ EXAMPLE_NAME = "示例物业服务有限公司（导入前请删除此行）"
 
 def company_columns() -> list[Column]:
     return [
-        Column("name", "企业名称", required=True, parse=text(128), example=EXAMPLE_NAME, width=32),
+        Column("name", "企业名称", required=True, parse=text(128), example=EXAMPLE_NAME, width=32,
+               aliases=("物业企业名称", "物业服务企业", "物业服务企业名称", "物业公司", "物业公司名称", "单位名称",
+                        "企业")),
         Column("credit_code", "统一社会信用代码", required=True, parse=text(32), example="91110000MA0000001L",
-               width=24, note="18位，按 GB 32100-2015 校验"),
-        Column("legal_representative", "法定代表人", parse=text(64), example="张三"),
-        Column("contact_person", "联系人", parse=text(64), example="李四"),
-        Column("phone", "联系电话", parse=text(32), example="010-12345678"),
-        Column("address", "地址", parse=text(255), example="示范路2号", width=30),
+               width=24, note="18位，按 GB 32100-2015 校验",
+               aliases=("社会信用代码", "信用代码", "企业信用代码", "统一社会信用代码（18位）")),
+        Column("legal_representative", "法定代表人", parse=text(64), example="张三",
+               aliases=("法人", "法人代表", "法定代表人（负责人）")),
+        Column("contact_person", "联系人", parse=text(64), example="李四", aliases=("负责人", "企业联系人")),
+        Column("phone", "联系电话", parse=text(32), example="010-12345678",
+               aliases=("电话", "联系方式", "手机", "联系人电话")),
+        Column("address", "地址", parse=text(255), example="示范路2号", width=30,
+               aliases=("注册地址", "企业地址", "办公地址", "住所", "经营地址")),
         Column("qualification_grade", "资质等级", parse=choice(QualificationGrade), example=None,
-               note="选填：" + "、".join(m.label for m in QualificationGrade)),
-        Column("notes", "备注", parse=text(2000), example=None, width=30),
+               note="选填：" + "、".join(m.label for m in QualificationGrade), aliases=("资质", "企业资质")),
+        Column("notes", "备注", parse=text(2000), example=None, width=30, aliases=("说明",)),
     ]
 
 
@@ -49,6 +56,8 @@ def export_bytes(statement) -> bytes:
 class CompanyImport(SheetImport):
     """Adds companies (see the module docstring)."""
 
+    kind = "companies"
+
     def __init__(self, filename: str | None, actor):
         self.filename, self.actor = filename, actor
         self.columns = company_columns()
@@ -61,7 +70,7 @@ class CompanyImport(SheetImport):
         self.seen_names: dict[str, int] = {}
 
     def check_row(self, row) -> dict:
-        code = "".join((row.get("credit_code") or "").split())
+        code = normalise.compact(row.get("credit_code") or "").upper()
         if code and self.headers["credit_code"] not in row.reported:
             message = credit_code_error(code)
             if message:
@@ -96,6 +105,7 @@ class CompanyImport(SheetImport):
         return companies
 
 
-def import_companies(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
+def import_companies(data: bytes, filename: str | None = None, *, actor=None, mapping=None,
+                     dry_run: bool = False) -> ImportResult:
     """Validate every row; add all the companies, or none (see the module docstring)."""
-    return CompanyImport(filename, actor).run(data, filename)
+    return CompanyImport(filename, actor).run(data, filename, mapping=mapping, dry_run=dry_run)

@@ -23,7 +23,7 @@ from ..core.forms import MAX_INT, ConfirmForm
 from ..core.pagination import paginate
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
-from ..documents.forms import ImportForm
+from ..documents.preview import ImportFlow
 from ..estates.errors import flash_errors
 from ..estates.models import Estate
 from ..estates.sections import company_sections
@@ -213,17 +213,17 @@ def import_template():
 @bp.route("/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def import_file():
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        result = spreadsheet.import_companies(upload.read(), upload.filename, actor=current_user)
-        if result.ok:
-            db.session.commit()
-            flash(_("已导入 %(n)s 家企业。", n=len(result.created)), "success")
-            return redirect(url_for(".index"))
-        db.session.rollback()
-    return render_template("companies/import.html", form=form, result=result)
+    """Upload → preview → confirm (documents.preview)."""
+    def done(result):
+        flash(_("已导入 %(n)s 家企业。", n=len(result.created)), "success")
+        return redirect(url_for(".index"))
+
+    def run(data, filename, mapping, dry_run, check_rows):
+        return spreadsheet.CompanyImport(filename, current_user).run(data, filename, mapping=mapping,
+                                                                       dry_run=dry_run, check_rows=check_rows)
+
+    return ImportFlow(kind=spreadsheet.CompanyImport.kind, columns=spreadsheet.company_columns(),
+                      template="companies/import.html", run=run, done=done).handle()
 
 
 # --- staff -------------------------------------------------------------------------

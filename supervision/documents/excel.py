@@ -10,7 +10,6 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from . import content_disposition
+from . import content_disposition, normalise
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +41,7 @@ class Column:
     example: Any = None
     width: int = 16
     note: str | None = None
+    aliases: tuple[str, ...] = ()  # other headers ledgers use for this column (see ``documents.ledger``)
 
     def parse_value(self, raw):
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -85,12 +85,14 @@ class ParsedSheet:
 
 
 # --- parsers -----------------------------------------------------------------
+#
+# Every parser reads values the way ledgers kept by hand write them (``documents.normalise``):
+# full-width digits, units and thousands separators, 2005年, 2020.5.1, Excel serials, √/×, trailing
+# full-width spaces.
 
 def text(max_length: int = 255):
     def parse(raw):
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)  # Excel stores typed-in numbers such as phone numbers as floats
-        value = str(raw).strip()
+        value = normalise.clean(raw)
         if len(value) > max_length:
             raise CellError(_("长度不能超过 %(n)s 个字符", n=max_length))
         return value
@@ -100,10 +102,11 @@ def text(max_length: int = 255):
 def integer(minimum: int | None = None, maximum: int | None = None):
     def parse(raw):
         try:
-            if isinstance(raw, float) and not raw.is_integer():
-                raise ValueError
-            value = int(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else int(raw)
-        except ValueError:
+            number = Decimal(normalise.number_text(raw))
+            if number != number.to_integral_value():
+                raise ValueError(raw)
+            value = int(number)
+        except (ValueError, InvalidOperation):
             raise CellError(_("应为整数")) from None
         _check_range(value, minimum, maximum)
         return value
@@ -113,13 +116,25 @@ def integer(minimum: int | None = None, maximum: int | None = None):
 def decimal(minimum=None, maximum=None, places: int = 2):
     def parse(raw):
         try:
-            value = Decimal(str(raw).strip().replace(",", ""))
-        except InvalidOperation:
+            value = Decimal(normalise.number_text(raw))
+        except (ValueError, InvalidOperation):
             raise CellError(_("应为数字")) from None
         if not value.is_finite():
             raise CellError(_("应为数字"))
         _check_range(value, minimum, maximum)
         return value.quantize(Decimal(1).scaleb(-places))
+    return parse
+
+
+def year(minimum: int = 1900, maximum: int = 2100):
+    """A year: 2005, "2005年", "2005.6", "2005-06", a date."""
+    def parse(raw):
+        try:
+            value = normalise.year(raw)
+        except ValueError:
+            raise CellError(_("应为年份，如 2005")) from None
+        _check_range(value, minimum, maximum)
+        return value
     return parse
 
 
@@ -131,37 +146,34 @@ def _check_range(value, minimum, maximum):
 
 
 def a_date(raw):
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    value = str(raw).strip().replace("/", "-").replace(".", "-")
     try:
-        return date.fromisoformat(value)
+        return normalise.a_date(raw)
     except ValueError:
         raise CellError(_("日期格式应为 YYYY-MM-DD")) from None
 
 
 def boolean(raw):
-    value = str(raw).strip().lower()
-    if value in {"是", "y", "yes", "true", "1", "√"}:
-        return True
-    if value in {"否", "n", "no", "false", "0", "×"}:
-        return False
-    raise CellError(_("应填写“是”或“否”"))
+    try:
+        return normalise.yes_no(raw)
+    except ValueError:
+        raise CellError(_("应填写“是”或“否”")) from None
 
 
-def choice(enum_cls):
+def choice(enum_cls, synonyms: dict[str, Any] | None = None):
+    """A member of ``enum_cls`` by its label or value, or by one of the ``synonyms`` ledgers write
+    (e.g. 自管 for 业委会自管); spaces inside do not matter."""
     # Value and (translated) label → member, built on first use: translating every label for every
     # cell dominated large imports. The parser lives as long as its columns, i.e. one request.
     lookup: dict[str, Any] = {}
 
     def parse(raw):
-        value = str(raw).strip()
+        value = normalise.clean(raw).replace(" ", "")
         if not lookup:
             for member in enum_cls:  # first match wins, as in a scan of label then value per member
-                lookup.setdefault(member.label, member)
+                lookup.setdefault(str(member.label).replace(" ", ""), member)
                 lookup.setdefault(member.value, member)
+            for word, member in (synonyms or {}).items():
+                lookup.setdefault(word, member)
         if value in lookup:
             return lookup[value]
         raise CellError(_("应为以下之一：%(options)s", options="、".join(m.label for m in enum_cls)))
@@ -274,77 +286,10 @@ class _SheetReader(ExcelReader):
 
 
 def _open(data: bytes):
+    """The workbook, read-only and unsized; ``documents.ledger.read_table`` reads its first sheet."""
     reader = _SheetReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     reader.read()
     return reader.wb
-
-
-def _blank(values) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-
-
-def read_workbook(data: bytes, columns: list[Column], *, max_rows: int | None = None,
-                  limits: ReadLimits | None = None, deadline: Deadline | None = None) -> ParsedSheet:
-    """Parse every data row of the first sheet; collect every error rather than stop at the first.
-
-    A sheet over a limit (rows, columns, time) gives one error and ``fatal``: its rows are dropped."""
-    limits = limits or ReadLimits.from_config(max_rows)
-    deadline = deadline or Deadline(limits.max_seconds)
-    result = ParsedSheet()
-    try:
-        workbook = _open(data)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
-        return result
-    try:
-        if not workbook.worksheets:
-            result.errors.append(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
-            return result
-        if deadline.passed():
-            return result.fail(deadline.error())
-        sheet = workbook.worksheets[0]  # unsized: rows are read until the table ends, whatever it declares
-        header_row = next(sheet.iter_rows(max_row=1, max_col=limits.max_columns + 1, values_only=True), ())
-        headers = [str(h).strip() if h is not None else "" for h in header_row]
-        while headers and headers[-1] == "":
-            headers.pop()
-        if len(headers) > limits.max_columns:
-            return result.fail(RowError(1, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。", n=limits.max_columns)))
-        expected = [c.header for c in columns]
-        missing = [h for h in expected if h not in headers]
-        unknown = [h for h in headers if h and h not in expected]
-        if missing or unknown:
-            if missing:
-                result.errors.append(RowError(1, "、".join(missing), _("缺少列")))
-            if unknown:
-                result.errors.append(RowError(1, "、".join(unknown), _("无法识别的列")))
-            return result
-        where = {h: i for i, h in enumerate(headers)}
-        positions = [(column, where[column.header]) for column in columns]
-        blank_run = 0
-        rows = sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True)
-        for row_number, values in enumerate(rows, start=2):
-            result.last_row = row_number
-            if deadline.passed():
-                return result.fail(deadline.error(row_number))
-            if _blank(values):
-                blank_run += 1
-                if blank_run >= limits.blank_rows_end:
-                    break  # the table has ended; anything further down is not part of it
-                continue
-            blank_run = 0
-            if len(result.rows) >= limits.max_rows:
-                return result.fail(RowError(row_number, "-", _(
-                    "数据超过 %(n)s 行的上限，数据均未导入。请拆分后分批导入。", n=limits.max_rows)))
-            parsed = {}
-            for column, position in positions:
-                try:
-                    parsed[column.key] = column.parse_value(values[position])
-                except CellError as error:
-                    result.errors.append(RowError(row_number, column.header, str(error)))
-            result.rows.append((row_number, parsed))
-    finally:
-        workbook.close()
-    return result
 
 
 def xlsx_response(data: bytes, filename: str):

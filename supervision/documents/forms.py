@@ -7,4 +7,5 @@ from flask_wtf.file import FileField, FileRequired
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(message=_l("请选择要导入的文件。"))])
+    file = FileField(_l("Excel 或 CSV 文件（.xlsx / .xls / .csv）"),
+                     validators=[FileRequired(message=_l("请选择要导入的文件。"))])

@@ -7,21 +7,24 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..documents.imports import run_import_command
+from ..documents.imports import import_options, run_import_command
 from ..extensions import db
 from .models import Estate
 from .notices import notify_committee_alerts
 from .services import expire_due_terms, sort_estates
-from .spreadsheet import export_bytes, import_estates, template_bytes
+from .spreadsheet import estate_columns, export_bytes, import_estates, template_bytes
 
 cli = AppGroup("estates", help="小区台账 / Estate register.")
 
 
 @cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
-def import_command(path):
-    """Import estates from an .xlsx file (all rows or none; exit 1 on any error)."""
-    run_import_command(path, import_estates, "小区")
+@import_options
+def import_command(path, options, mapping_file):
+    """Import estates from an .xlsx, .xls or .csv file — the template or a ledger of
+    one's own — (all rows or none; exit 1 on any error or an unrecognised header: map it with --map)."""
+    run_import_command(path, import_estates, "小区", columns=estate_columns(),
+                       options=options, mapping_file=mapping_file)
 
 
 @cli.command("export")

@@ -18,6 +18,7 @@ from ..auth import scope
 from ..core.timeutil import local_today, utcnow
 from ..documents.excel import write_workbook
 from ..documents.imports import data_rows, report_lines
+from ..documents.ledger import file_format
 from ..extensions import db
 from ..jobs import enqueue, task
 from ..jobs.services import JobFailure, input_path, store_input
@@ -32,17 +33,21 @@ REPORT_LINES_KEPT = 50  # the failure message lists at most this many of the imp
 
 # --- import ---------------------------------------------------------------------------------
 
-def import_needs_job(data: bytes) -> bool:
-    return data_rows(data) > current_app.config["IMPORT_JOB_THRESHOLD"]
+def import_needs_job(data: bytes, filename: str | None = None) -> bool:
+    return data_rows(data, filename) > current_app.config["IMPORT_JOB_THRESHOLD"]
 
 
-def start_import(data: bytes, filename: str | None, actor):
-    """The import job for this file (the same file from the same user: the same job)."""
-    key = "estates.import:" + hashlib.sha256(data).hexdigest()
-    existing_or_new = enqueue("estates.import", actor, {"filename": filename, "input": None}, idempotency_key=key,
-                              title=_("导入小区台账（%(file)s）", file=filename or "-"))
+def start_import(data: bytes, filename: str | None, actor, mapping: dict[str, str] | None = None):
+    """The import job for this file and column mapping (the same file and mapping from the same user:
+    the same job). ``mapping``: source header → column key, as chosen on the preview."""
+    mapping = mapping or {}
+    digest = hashlib.sha256(data + json.dumps(mapping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    key = "estates.import:" + digest
+    existing_or_new = enqueue("estates.import", actor, {"filename": filename, "input": None, "mapping": mapping},
+                              idempotency_key=key, title=_("导入小区台账（%(file)s）", file=filename or "-"))
     if not existing_or_new.payload.get("input"):
-        existing_or_new.payload = {"filename": filename, "input": store_input(data)}
+        suffix = {"xls": ".xls", "csv": ".csv"}.get(file_format(data, filename) or "", ".xlsx")
+        existing_or_new.payload = {"filename": filename, "input": store_input(data, suffix), "mapping": mapping}
     return existing_or_new
 
 
@@ -63,7 +68,7 @@ def run_import(ctx, payload):
     if not path.is_file():
         raise JobFailure(_("上传的文件已不存在，请重新上传。"))
     importer = _JobImport(payload.get("filename"), ctx.owner, ctx)
-    result = importer.run(path.read_bytes(), payload.get("filename"))
+    result = importer.run(path.read_bytes(), payload.get("filename"), mapping=payload.get("mapping") or {})
     if not result.ok:
         lines = report_lines(result, _("小区"))
         more = len(lines) - 2 - REPORT_LINES_KEPT
@@ -73,7 +78,8 @@ def run_import(ctx, payload):
         raise JobFailure(text)
     db.session.flush()
     path.unlink(missing_ok=True)
-    return _("已导入 %(n)s 个小区。", n=len(result.created))
+    return _("已导入：新增 %(created)s 个小区，更新 %(updated)s 个，跳过 %(skipped)s 个。",
+             created=result.counts["create"], updated=result.counts["update"], skipped=result.counts["skip"])
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..core.forms import ConfirmForm
 from ..core.pagination import paginate, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
-from ..documents.forms import ImportForm
+from ..documents.preview import ImportFlow
 from ..extensions import db
 from ..i18n import in_chinese
 from ..regions.choices import community_choices
@@ -344,22 +344,21 @@ def import_template():
 @bp.route("/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def import_file():
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        if tasks.import_needs_job(data):  # many rows: a job, followed on its page
-            job = tasks.start_import(data, upload.filename, current_user)
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
-        result = spreadsheet.import_estates(data, upload.filename, actor=current_user)
-        if result.ok:
-            db.session.commit()
-            flash(_("已导入 %(n)s 个小区。", n=len(result.created)), "success")
-            return redirect(url_for(".index", sort="-updated"))
-        db.session.rollback()
-    return render_template("estates/import.html", form=form, result=result)
+    """Upload → preview (how the file was understood, what would change) → confirm (documents.preview)."""
+    def done(result):
+        flash(_("已导入：新增 %(created)s 个小区，更新 %(updated)s 个，跳过 %(skipped)s 个。",
+                created=result.counts["create"], updated=result.counts["update"], skipped=result.counts["skip"]),
+              "success")
+        return redirect(url_for(".index", sort="-updated"))
+
+    def run(data, filename, mapping, dry_run, check_rows):
+        return spreadsheet.EstateImport(filename, current_user).run(data, filename, mapping=mapping, dry_run=dry_run,
+                                                                      check_rows=check_rows)
+
+    return ImportFlow(kind=spreadsheet.EstateImport.kind, columns=spreadsheet.estate_columns(),
+                      template="estates/import.html", run=run, done=done,
+                      start_job=lambda data, filename, mapping: tasks.start_import(data, filename, current_user,
+                                                                                   mapping=mapping)).handle()
 
 
 # --- owners' committees ----------------------------------------------------------------

@@ -35,6 +35,7 @@ from supervision.estates.models import Estate, ManagementMode
 from supervision.extensions import db
 from supervision.seeding import SEEDS_DIR
 
+from ..documents.importing import upload_and_confirm
 from ..factories import gen_company, gen_estate
 from . import factories as f
 
@@ -155,12 +156,12 @@ def test_enrol_from_an_excel_list_all_or_nothing(world, login_as):
                  ["南城街道", "阳光小区", None], ["东城街道", "阳光小区", "重复"]])
     html = client.post(f"/campaigns/{campaign.id}/enrol/import", data={"file": (io.BytesIO(bad), "名单.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
-    assert "未导入任何小区" in html and "东城街道没有名为“不存在小区”的小区" in html
+    assert "文件中的数据均未导入" in html and "东城街道没有名为“不存在小区”的小区" in html
+    assert 'data-testid="import-confirm"' not in html
     assert "找不到街道“南城街道”" in html and "与第 2 行重复" in html
     assert db.session.scalar(select(func.count(Enrolment.id))) == 0
     good = _xlsx([["所属街道", "小区名称", "备注"], ["东城街道", "阳光小区", None], ["西城街道", "月亮小区", None]])
-    response = client.post(f"/campaigns/{campaign.id}/enrol/import",
-                           data={"file": (io.BytesIO(good), "名单.xlsx")}, content_type="multipart/form-data")
+    response = upload_and_confirm(client, f"/campaigns/{campaign.id}/enrol/import", good, "名单.xlsx")
     assert response.status_code == 302
     assert db.session.scalar(select(func.count(Enrolment.id))) == 2
     wrong = client.post(f"/campaigns/{campaign.id}/enrol/import", data={"file": (io.BytesIO(f.PDF_BYTES), "名单.xlsx")},

@@ -12,6 +12,8 @@ from supervision.companies.models import Company
 from supervision.companies.spreadsheet import company_columns, import_companies
 from supervision.extensions import db
 
+from ..documents.importing import confirm, upload
+
 HEADERS = [c.header for c in company_columns()]
 CODE_A = make_credit_code("91110105MA01AAAA1")
 CODE_B = make_credit_code("91110105MA01BBBB2")
@@ -102,8 +104,10 @@ def test_web_import_and_template(login_as, world):
     client = login_as(world.officer)
     template = load_workbook(io.BytesIO(client.get("/companies/import/template.xlsx").data), read_only=True)
     assert list(next(template.worksheets[0].iter_rows(values_only=True))) == HEADERS
-    response = client.post("/companies/import", data={"file": (io.BytesIO(xlsx([row()])), "企业.xlsx")},
-                           content_type="multipart/form-data")
+    page = upload(client, "/companies/import", xlsx([row()]), "企业.xlsx")
+    assert page.status_code == 200 and 'data-testid="import-preview"' in page.get_data(as_text=True)
+    assert count() == 2  # nothing written before the confirmation
+    response = confirm(client, "/companies/import", page.get_data(as_text=True))
     assert response.status_code == 302 and count() == 3
 
 

@@ -16,8 +16,9 @@ from supervision.campaigns.services import enrolment as enrolment_service
 from supervision.companies.credit_code import make_credit_code
 from supervision.companies.models import Company
 from supervision.companies.spreadsheet import company_columns, import_companies
-from supervision.documents.excel import Column, ReadLimits, read_workbook
+from supervision.documents.excel import Column, ReadLimits
 from supervision.documents.imports import SheetImport
+from supervision.documents.ledger import read_table
 from supervision.estates.spreadsheet import estate_columns, import_estates
 from supervision.extensions import db
 
@@ -76,7 +77,7 @@ def test_a_million_declared_rows_are_not_read(world):
     size: the import reads up to the run of blank rows that ends the table, quickly."""
     data = workbook(company_rows(3), blank_rows=200_000, stray_at=LAST_EXCEL_ROW)
     started = time.monotonic()
-    sheet = read_workbook(data, company_columns())
+    sheet = read_table(data, None, company_columns())
     assert sheet.ok and len(sheet.rows) == 3
     assert sheet.last_row == 4 + ReadLimits.from_config().blank_rows_end  # the header, 3 rows, 100 blank
     result = import_companies(data, "big.xlsx", actor=world.officer)
@@ -90,7 +91,7 @@ def test_fewer_blank_rows_than_the_run_do_not_end_the_table(world):
     data = workbook(company_rows(3), blank_gap=99)
     result = import_companies(data, "gap.xlsx")
     assert result.ok and len(result.created) == 3
-    assert [row for row, _values in read_workbook(data, company_columns()).rows] == [2, 3, 103]
+    assert [row for row, _values in read_table(data, None, company_columns()).rows] == [2, 3, 103]
 
 
 def test_a_run_of_blank_rows_ends_the_table(world):

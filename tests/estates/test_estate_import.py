@@ -12,9 +12,11 @@ from sqlalchemy import delete, func, select
 from supervision.audit.models import AuditLog
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, ManagementMode
+from supervision.estates.services import archive_estate
 from supervision.estates.spreadsheet import EXAMPLE_NAME, estate_columns, import_estates
 from supervision.extensions import db
 
+from ..documents.importing import upload_and_confirm
 from ..factories import gen_company
 
 HEADERS = [c.header for c in estate_columns()]
@@ -85,12 +87,33 @@ def test_one_bad_row_imports_nothing_and_reports_it(world):
     ({"选择专业化物业管理的户数": 300}, "征询日期", "请同时填写征询日期"),
     ({"征询日期": "2026/13/01"}, "征询日期", "日期格式应为 YYYY-MM-DD"),
     ({"老旧小区": "也许"}, "老旧小区", "应填写“是”或“否”"),
-    ({"小区名称": "阳光小区"}, "小区名称", "已有同名小区（系统中已存在）"),
 ])
 def test_each_check(world, overrides, column, fragment):
     result = import_estates(xlsx([row(world, **overrides)]), "x.xlsx")
     assert not result.ok and count() == 2
     assert any(e.row == 2 and e.column == column and fragment in e.message for e in result.errors), result.errors
+
+
+def test_a_row_matching_an_existing_estate_updates_it(world):
+    """Same name in the same street: the estate is updated (audited), not duplicated; the preview says so."""
+    data = xlsx([row(world, 小区名称="阳光小区", 户数=999)])
+    preview = import_estates(data, "x.xlsx", dry_run=True)
+    assert preview.ok and preview.counts == {"create": 0, "update": 1, "skip": 0}
+    assert preview.updates == [(2, "update", "阳光小区（东城街道）")] and not preview.created
+    assert world.estate1.households != 999
+    result = import_estates(data, "x.xlsx", actor=world.officer)
+    assert result.ok, result.errors
+    db.session.commit()
+    assert count() == 2 and db.session.get(Estate, world.estate1.id).households == 999
+    assert "estate.update" in db.session.scalars(select(AuditLog.action)).all()
+    again = import_estates(data, "x.xlsx", dry_run=True)  # nothing new: skipped
+    assert again.counts == {"create": 0, "update": 0, "skip": 1}
+
+
+def test_a_row_matching_an_archived_estate_is_refused(world):
+    archive_estate(world.estate1)
+    result = import_estates(xlsx([row(world, 小区名称="阳光小区")]), "x.xlsx")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "小区名称")] and "已归档" in result.errors[0].message
 
 
 def test_duplicates_inside_the_file(world):
@@ -118,9 +141,12 @@ def test_files_over_10_mb_are_refused(world):
 
 
 def test_missing_and_unknown_columns(world):
-    headers = [h for h in HEADERS if h != "户数"] + ["负责人"]
+    """A required column missing, or a header nobody recognises, stops the import (optional
+    columns may be left out: a ledger keeps what it keeps)."""
+    headers = [h for h in HEADERS if h not in ("户数", "地址")] + ["负责人"]
     result = import_estates(xlsx([row(world)], headers=headers), "x.xlsx")
-    assert {(e.column, e.message) for e in result.errors} == {("户数", "缺少列"), ("负责人", "无法识别的列")}
+    assert {(e.column, e.message) for e in result.errors} == {("地址", "缺少列"), ("负责人", "无法识别的列")}
+    assert result.unrecognised == ["负责人"]
 
 
 def test_template_has_chinese_headers_and_one_example_row(login_as, world):
@@ -184,10 +210,10 @@ def test_web_import_reports_errors_in_a_table(login_as, world):
 def test_web_import_of_a_good_file(login_as, world):
     client = login_as(world.officer)
     data = xlsx([row(world)])
-    response = client.post("/estates/import", data={"file": (io.BytesIO(data), "台账.xlsx")},
-                           content_type="multipart/form-data")
+    response = upload_and_confirm(client, "/estates/import", data)
     assert response.status_code == 302 and count() == 3
-    assert "已导入 1 个小区" in client.get(response.headers["Location"]).get_data(as_text=True)
+    listing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已导入：新增 1 个小区，更新 0 个，跳过 0 个。" in listing
 
 
 def test_web_import_refuses_a_disguised_file(login_as, world):

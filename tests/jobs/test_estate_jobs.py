@@ -7,11 +7,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from supervision.documents import preview
 from supervision.estates import tasks
 from supervision.estates.models import Estate
 from supervision.extensions import db
 from supervision.jobs.models import Job
 
+from ..documents.importing import confirm, upload, upload_and_confirm
+from ..documents.ledgers import UNKNOWN_IN_LEDGER, ledger_xlsx
+from ..documents.test_ledgers import assert_every_value_right
 from ..estates.test_estate_import import row, xlsx
 
 
@@ -31,8 +35,8 @@ def _job(job_id) -> Job:
 
 
 def _upload(client, data):
-    return client.post("/estates/import", data={"file": (io.BytesIO(data), "大台账.xlsx")},
-                       content_type="multipart/form-data")
+    """Upload, then confirm the preview (documents.preview)."""
+    return upload_and_confirm(client, "/estates/import", data, "大台账.xlsx")
 
 
 def test_a_large_import_runs_as_a_job_with_progress(world, inprocess, thresholds, login_as, monkeypatch):
@@ -49,10 +53,11 @@ def test_a_large_import_runs_as_a_job_with_progress(world, inprocess, thresholds
     assert _upload(client, data).headers["Location"] == response.headers["Location"]  # the same file: same job
     inprocess.wait()
     job = _job(job_id)
-    assert (job.status, job.done, job.total, job.message) == ("finished", 5, 5, "已导入 5 个小区。")
+    assert (job.status, job.done, job.total, job.message) == ("finished", 5, 5,
+                                                              "已导入：新增 5 个小区，更新 0 个，跳过 0 个。")
     assert reports == [(2, 5), (4, 5), (5, 5)]
     assert _count() == 7
-    assert "已导入 5 个小区" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "已导入：新增 5 个小区" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
 
 
 def test_a_small_import_stays_in_the_request(world, inprocess, thresholds, login_as):
@@ -61,7 +66,17 @@ def test_a_small_import_stays_in_the_request(world, inprocess, thresholds, login
     assert _count() == 5 and db.session.scalar(select(Job)) is None
 
 
-def test_a_failed_import_job_says_why_imports_nothing_and_can_be_retried(world, inprocess, thresholds, login_as):
+def test_a_large_files_preview_shows_the_errors_of_its_first_rows(world, inprocess, thresholds, login_as):
+    client = login_as(world.officer)
+    rows = [row(world, 小区名称=f"大台账{n}号") for n in range(4)] + [row(world, 小区名称="错行", 街道="北极街道")]
+    page = upload(client, "/estates/import", xlsx(rows), "大台账.xlsx").get_data(as_text=True)
+    assert "找不到街道“北极街道”" in page and 'data-testid="import-confirm"' not in page
+    assert "预览只校验了前 200 行" in page and db.session.scalar(select(Job)) is None
+
+
+def test_a_failed_import_job_says_why_imports_nothing_and_can_be_retried(world, inprocess, thresholds, login_as,
+                                                                         monkeypatch):
+    monkeypatch.setattr(preview, "PREVIEW_ROWS", 2)  # the bad row lies beyond what the preview checks
     client = login_as(world.officer)
     rows = [row(world, 小区名称=f"大台账{n}号") for n in range(4)] + [row(world, 小区名称="错行", 街道="北极街道")]
     response = _upload(client, xlsx(rows))
@@ -102,3 +117,16 @@ def test_a_small_export_stays_in_the_request(world, thresholds, login_as, app, m
     monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 5000)
     response = login_as(world.officer).get("/estates/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
+
+
+def test_a_large_ledger_is_mapped_on_the_preview_and_imported_by_a_job(world, inprocess, thresholds, login_as):
+    client = login_as(world.officer)
+    page = upload(client, "/estates/import", ledger_xlsx(), "台账.xlsx").get_data(as_text=True)
+    assert "无法识别，请选择" in page and "预览只校验了前 200 行" in page
+    response = confirm(client, "/estates/import", page, **{UNKNOWN_IN_LEDGER: "__ignore__"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    inprocess.wait()
+    job = _job(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert job.status == "finished", job.message
+    assert job.payload["mapping"] == {UNKNOWN_IN_LEDGER: "__ignore__"}
+    assert_every_value_right()

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import utcnow
+from ...documents import normalise
 from ...documents.excel import Column, text, write_workbook
 from ...documents.imports import ImportResult, SheetImport
 from ...estates.models import Estate, ManagementMode
@@ -112,9 +113,11 @@ def withdraw(enrolment: Enrolment, *, reason: str, actor) -> None:
 # --- Excel list -------------------------------------------------------------------
 
 IMPORT_COLUMNS = [
-    Column("street", "所属街道", required=True, parse=text(64), example="东城街道", width=16),
-    Column("estate", "小区名称", required=True, parse=text(128), example="阳光小区", width=28),
-    Column("note", "备注", parse=text(255), example="", width=30),
+    Column("street", "所属街道", required=True, parse=text(64), example="东城街道", width=16,
+           aliases=("街道", "街道办事处", "所在街道", "街镇")),
+    Column("estate", "小区名称", required=True, parse=text(128), example="阳光小区", width=28,
+           aliases=("项目名称", "小区（项目）名称", "小区/项目名称", "物业项目名称", "小区")),
+    Column("note", "备注", parse=text(255), example="", width=30, aliases=("说明",)),
 ]
 
 
@@ -129,12 +132,17 @@ class EnrolmentImport(SheetImport):
 
     columns = IMPORT_COLUMNS
     max_rows = 5000
+    kind = "enrolments"
 
     def __init__(self, campaign: Campaign, actor):
         self.campaign, self.actor = campaign, actor
 
     def prepare(self, rows) -> None:
         self.streets = {name: sid for sid, name in db.session.execute(select(Street.id, Street.name))}
+        for row in rows:  # 东城 or 东城街道: the registered name
+            matches = normalise.match_name(row.get("street") or "", self.streets, normalise.STREET_SUFFIXES)
+            if len(matches) == 1:
+                row.values["street"] = matches[0]
         wanted = {row.get("street") for row in rows}
         street_ids = {self.streets[name] for name in wanted if name in self.streets}
         self.estates = {}
@@ -142,6 +150,7 @@ class EnrolmentImport(SheetImport):
             for estate in db.session.scalars(select(Estate).where(Estate.street_id.in_(street_ids))):
                 self.estates[(estate.street_id, estate.name)] = estate
         self.seen: dict[int, int] = {}
+        self.enrolled = enrolled_estate_ids(self.campaign)
 
     def check_row(self, row):
         street_name, estate_name = row.get("street"), row.get("estate")
@@ -160,17 +169,20 @@ class EnrolmentImport(SheetImport):
             row.error("estate", _("与第 %(row)s 行重复", row=self.seen[estate.id]))
         else:
             self.seen[estate.id] = row.number
+            if estate.id in self.enrolled:
+                row.skip(_("%(name)s（已纳入）", name=estate.name))
         return estate
 
     def write(self, ready) -> EnrolResult:
         return enrol(self.campaign, ready, actor=self.actor)
 
 
-def import_enrolments(campaign: Campaign, data: bytes, filename: str | None = None, *, actor) -> ImportResult:
+def import_enrolments(campaign: Campaign, data: bytes, filename: str | None = None, *, actor, mapping=None,
+                      dry_run: bool = False) -> ImportResult:
     """All or nothing: every row is checked; nothing is enrolled if any row fails.
     ``created`` is the ``EnrolResult``."""
     require_bureau(actor, _("纳入小区"))
-    return EnrolmentImport(campaign, actor).run(data, filename)
+    return EnrolmentImport(campaign, actor).run(data, filename, mapping=mapping, dry_run=dry_run)
 
 
 def enrolled_estate_ids(campaign: Campaign) -> set[int]:

@@ -15,6 +15,7 @@ from ...core.forms import ConfirmForm
 from ...core.pagination import paginate, paginate_rows
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
+from ...documents.preview import ImportFlow
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
@@ -26,7 +27,6 @@ from ..forms import (
     CampaignReopenForm,
     EnrolFilterForm,
     EnrolmentFilterForm,
-    UploadForm,
 )
 from ..models import (
     Campaign,
@@ -287,27 +287,22 @@ def enrol(campaign_id: int):
 @bp.route("/<int:campaign_id>/enrol/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def enrol_import(campaign_id: int):
+    """Upload → preview → confirm (documents.preview); the list may be any ledger naming street and estate."""
     campaign = scope.load(Campaign, campaign_id, roles=BUREAU)
-    form = UploadForm()
-    errors = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            outcome = enrolment_service.import_enrolments(campaign, upload.read(), upload.filename, actor=current_user)
-        except DomainError as error:
-            form.file.errors = list(form.file.errors) + [error.message]
-        else:
-            if outcome.errors:
-                db.session.rollback()
-                errors = outcome.errors
-                flash(_("文件有 %(n)s 处错误，未导入任何小区。请改正后重新上传。", n=len(errors)), "danger")
-            else:
-                db.session.commit()
-                result = outcome.created
-                flash(_("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
-                        added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
-                return redirect(url_for(".enrolments", campaign_id=campaign.id))
-    return render_template("campaigns/enrol_import.html", campaign=campaign, form=form, errors=errors)
+
+    def run(data, filename, mapping, dry_run, check_rows):
+        return enrolment_service.EnrolmentImport(campaign, current_user).run(
+            data, filename, mapping=mapping, dry_run=dry_run, check_rows=check_rows)
+
+    def done(outcome):
+        result = outcome.created
+        flash(_("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
+                added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
+        return redirect(url_for(".enrolments", campaign_id=campaign.id))
+
+    return ImportFlow(kind=enrolment_service.EnrolmentImport.kind, columns=list(enrolment_service.IMPORT_COLUMNS),
+                      template="campaigns/enrol_import.html", run=run, done=done,
+                      context={"campaign": campaign}).handle()
 
 
 @bp.get("/<int:campaign_id>/enrol/template.xlsx")
