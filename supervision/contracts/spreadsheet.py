@@ -1,0 +1,196 @@
+"""Service contracts, 前期物业 and party building as Excel workbooks; the all-or-nothing contract import.
+
+The contract template, export and import share ``contract_columns``. An import **adds** contracts: the
+estate is named by street and name, the company by its unified social credit code; a row with a 备案编号
+is registered as already filed (the bureau's paper records), one without as submitted (待审核). The
+备案状态 column is the export's and is ignored on import. A row repeating a contract already registered
+(same estate and start date) or another row of the file is refused.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..companies.credit_code import credit_code_error
+from ..companies.models import Company
+from ..documents.excel import Column, a_date, choice, decimal, text, write_workbook
+from ..documents.imports import ImportResult, SheetImport, instructions
+from ..estates.models import Estate
+from ..extensions import db
+from ..regions.models import Street
+from . import services
+from .models import FeeKind, FilingStatus, ServiceContract, ServiceLevel, fee_unit
+
+EXAMPLE_NAME = "示例小区（导入前请删除此行）"
+
+
+def _fee(kind: FeeKind):
+    def export(contract):
+        for fee in contract.fees:
+            if fee.kind is kind:
+                return fee.amount
+        return None
+    return export
+
+
+def contract_columns() -> list[Column]:
+    fee_columns = [Column(f"fee_{kind.value}", f"{kind.label}（{fee_unit(kind)}）",
+                          parse=decimal(0, services.MAX_FEE), export=_fee(kind), width=14,
+                          example={"residential": 1.2, "parking": 60}.get(kind.value),
+                          note="至少填写一类物业的收费标准")
+                   for kind in FeeKind]
+    return [
+        Column("estate", "小区名称", required=True, parse=text(128), example=EXAMPLE_NAME, width=24,
+               export=lambda c: c.estate.name),
+        Column("street", "街道", required=True, parse=text(64), example="东城街道", export=lambda c: c.street.name),
+        Column("company_code", "物业企业统一社会信用代码", required=True, parse=text(32), example="91000001MA00000018",
+               export=lambda c: c.company.credit_code, width=24),
+        Column("company_name", "物业企业名称", parse=text(128), example="示范安居物业服务有限公司",
+               export=lambda c: c.company.name, width=26, note="用于核对；导入时以统一社会信用代码为准"),
+        Column("owner_party", "甲方", required=True, parse=text(128), example="示范小区业主委员会", width=20,
+               note="业主大会、业主委员会或建设单位"),
+        Column("signed_on", "签订日期", parse=a_date, example="2025-12-20", width=12, note="YYYY-MM-DD"),
+        Column("starts_on", "合同期限起", required=True, parse=a_date, example="2026-01-01", width=12),
+        Column("ends_on", "合同期限止", required=True, parse=a_date, example="2028-12-31", width=12),
+        Column("service_level", "服务等级", parse=choice(ServiceLevel), example="二级", width=10,
+               note="、".join(level.label for level in ServiceLevel)),
+        *fee_columns,
+        Column("status", "备案状态", parse=text(16), export=lambda c: c.status, width=12,
+               note="导出时填写；导入时忽略（有备案编号的视为已备案，否则为待审核）"),
+        Column("filing_number", "备案编号", parse=text(64), example=None, width=18),
+        Column("notes", "备注", parse=text(2000), width=30),
+    ]
+
+
+def export_contracts(contracts) -> bytes:
+    return write_workbook(contract_columns(), contracts, title="物业服务合同")
+
+
+def template_bytes() -> bytes:
+    columns = contract_columns()
+    extra = [["", "", "导入只用于新增合同：同一小区同一起始日期的合同已登记的，不予导入。"]]
+    return write_workbook(columns, title="物业服务合同", example=True,
+                          extra_sheets={"填写说明": instructions(columns, extra)})
+
+
+# error field of services.contract_errors → the column that shows it
+FIELD_TO_KEY = {"company_id": "company_code"}
+
+
+class ContractImport(SheetImport):
+    def __init__(self, filename: str | None, actor):
+        self.filename, self.actor = filename, actor
+        self.columns = contract_columns()
+        self.headers = {c.key: c.header for c in self.columns}
+
+    def prepare(self, rows) -> None:
+        self.streets = {s.name: s for s in db.session.scalars(select(Street))}
+        self.estates = {(e.street_id, e.name): e for e in db.session.scalars(
+            select(Estate).where(Estate.archived_at.is_(None)))}
+        self.companies = {c.credit_code: c for c in db.session.scalars(select(Company))}
+        self.existing = set(db.session.execute(select(ServiceContract.estate_id, ServiceContract.starts_on)))
+        self.numbers = set(db.session.scalars(select(ServiceContract.filing_number)
+                                              .where(ServiceContract.filing_number.is_not(None))))
+        self.seen: dict = {}
+        self.seen_numbers: dict = {}
+
+    def check_row(self, row):
+        estate = company = None
+        street = self.streets.get(row.get("street")) if row.get("street") else None
+        if row.get("street") and street is None:
+            row.error("street", _("找不到街道“%(name)s”", name=row.get("street")))
+        if street is not None and row.get("estate"):
+            estate = self.estates.get((street.id, row.get("estate")))
+            if estate is None:
+                row.error("estate", _("%(street)s下找不到小区“%(name)s”", street=street.name, name=row.get("estate")))
+        code = row.get("company_code")
+        if code:
+            message = credit_code_error(code)
+            if message:
+                row.error("company_code", message)
+            else:
+                company = self.companies.get(code)
+                if company is None:
+                    row.error("company_code", _("系统中没有统一社会信用代码为 %(code)s 的企业", code=code))
+                elif row.get("company_name") and row.get("company_name") != company.name:
+                    row.error("company_name", _("信用代码对应的企业为“%(name)s”，与填写的名称不一致",
+                                                name=company.name))
+        values = {key: row.get(key) for key in ("owner_party", "signed_on", "starts_on", "ends_on", "service_level",
+                                                "notes")}
+        values["company_id"] = company.id if company else None
+        fees = {kind: row.get(f"fee_{kind.value}") for kind in FeeKind}
+        number = row.get("filing_number")
+        if estate is not None:
+            for field_name, message in services.contract_errors(estate, values, fees):
+                key = FIELD_TO_KEY.get(field_name, field_name)
+                if key == "company_code" and company is None:
+                    continue
+                if key in self.headers and self.headers[key] not in row.reported:
+                    row.error(key, message.rstrip("。"))
+            key = (estate.id, values["starts_on"])
+            if key in self.existing:
+                row.error("starts_on", _("该小区同一起始日期的合同已登记"))
+            elif key in self.seen:
+                row.error("starts_on", _("与第 %(row)s 行重复（同一小区同一起始日期）", row=self.seen[key]))
+            else:
+                self.seen[key] = row.number
+        if number:
+            if number in self.numbers:
+                row.error("filing_number", _("备案编号“%(number)s”已被使用", number=number))
+            elif number in self.seen_numbers:
+                row.error("filing_number", _("与第 %(row)s 行的备案编号重复", row=self.seen_numbers[number]))
+            else:
+                self.seen_numbers[number] = row.number
+        return estate, values, fees, number
+
+    def write(self, ready) -> list[ServiceContract]:
+        contracts = [services.submit_contract(
+            estate, values, fees, actor=self.actor, filing_number=number,
+            status=FilingStatus.FILED if number else FilingStatus.SUBMITTED) for estate, values, fees, number in ready]
+        record("contract.import_file", None, object_type="ServiceContract", actor=self.actor,
+               summary=_("导入物业服务合同 %(n)s 份（%(file)s）", n=len(contracts), file=self.filename or "-"),
+               after={"file": self.filename, "rows": len(contracts)})
+        return contracts
+
+
+def import_contracts(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
+    return ContractImport(filename, actor).run(data, filename)
+
+
+# --- the estate lists' exports -------------------------------------------------------------
+
+def export_preliminary(rows) -> bytes:
+    columns = [
+        Column("estate", "小区名称", export=lambda r: r[0].name, width=24),
+        Column("street", "街道", export=lambda r: r[0].street.name),
+        Column("community", "社区", export=lambda r: r[0].community.name),
+        Column("developer", "建设单位", export=lambda r: r[1].developer if r[1] else None, width=24),
+        Column("company", "前期物业服务企业", export=lambda r: r[1].company.name if r[1] and r[1].company else None,
+               width=26),
+        Column("method", "选聘方式", export=lambda r: r[1].selection_method if r[1] else None),
+        Column("tender", "招投标", export=lambda r: r[1].by_tender if r[1] else None, width=10),
+        Column("selected_on", "招投标（选聘）日期", export=lambda r: r[1].selected_on if r[1] else None),
+        Column("approval_ref", "批准文号", export=lambda r: r[1].approval_ref if r[1] else None),
+        Column("contract", "前期物业服务合同签订日期", export=lambda r: r[1].contract_signed_on if r[1] else None),
+        Column("covenant", "临时管理规约签订日期", export=lambda r: r[1].covenant_signed_on if r[1] else None),
+        Column("registered", "已登记", export=lambda r: r[1] is not None, width=10),
+    ]
+    return write_workbook(columns, rows, title="前期物业")
+
+
+def export_party(rows, fees: dict) -> bytes:
+    columns = [
+        Column("estate", "小区名称", export=lambda r: r[0].name, width=24),
+        Column("street", "街道", export=lambda r: r[0].street.name),
+        Column("community", "社区", export=lambda r: r[0].community.name),
+        Column("fee", "收费标准（已备案合同）", export=lambda r: fees[r[0].id].text if r[0].id in fees else None,
+               width=36),
+        Column("fee_number", "合同备案编号", export=lambda r: fees[r[0].id].filing_number if r[0].id in fees else None),
+        Column("has_org", "已建党组织", export=lambda r: bool(r[1] and r[1].has_party_org), width=10),
+        Column("org_name", "党组织名称", export=lambda r: r[1].org_name if r[1] else None, width=24),
+        Column("org_founded_on", "成立日期", export=lambda r: r[1].org_founded_on if r[1] else None),
+        Column("red", "红色物业", export=lambda r: bool(r[1] and r[1].red_property), width=10),
+        Column("red_note", "红色物业做法", export=lambda r: r[1].red_property_note if r[1] else None, width=36),
+    ]
+    return write_workbook(columns, rows, title="收费标准与党建")
