@@ -15,7 +15,7 @@ from ..campaigns.models import Campaign
 from ..companies.models import Company
 from ..core.errors import DomainError, check_version
 from ..core.pagination import paginate
-from ..core.timeutil import local_today
+from ..core.timeutil import local_today, to_local
 from ..documents.excel import Column, write_workbook, xlsx_response
 from ..estates.errors import flash_errors
 from ..estates.sections import campaign_sections
@@ -61,6 +61,11 @@ def index():
     return render_template("filings/index.html", page=page, filters=form, is_late=services.is_late)
 
 
+def _when(value) -> str | None:
+    """A UTC time as Asia/Shanghai wall-clock text (Excel cells hold no time zone)."""
+    return f"{to_local(value):%Y-%m-%d %H:%M}" if value else None
+
+
 def _columns() -> list[Column]:
     return [
         Column("campaign", "专项行动", export=lambda f: f.requirement.campaign.name, width=28),
@@ -68,11 +73,11 @@ def _columns() -> list[Column]:
         Column("due_on", "截止日期", export=lambda f: f.requirement.due_on),
         Column("company", "物业服务企业", export=lambda f: f.company.name, width=28),
         Column("status", "状态", export=lambda f: f.status),
-        Column("first", "首次报送", export=lambda f: f.first_submitted_at),
-        Column("last", "最近报送", export=lambda f: f.submitted_at),
+        Column("first", "首次报送", export=lambda f: _when(f.first_submitted_at)),
+        Column("last", "最近报送", export=lambda f: _when(f.submitted_at)),
         Column("count", "报送次数", export=lambda f: f.submission_count, width=10),
         Column("late", "逾期报送", export=services.is_late, width=10),
-        Column("reviewed", "审核时间", export=lambda f: f.reviewed_at),
+        Column("reviewed", "审核时间", export=lambda f: _when(f.reviewed_at)),
         Column("reason", "退回原因", export=lambda f: f.return_reason, width=30),
     ]
 
@@ -149,7 +154,7 @@ def requirement_export(requirement_id: int):
         Column("company", "物业服务企业", export=lambda r: r.company.name, width=28),
         Column("code", "统一社会信用代码", export=lambda r: r.company.credit_code, width=22),
         Column("state", "状态", export=lambda r: r.state_label, width=18),
-        Column("submitted", "最近报送", export=lambda r: r.filing.submitted_at if r.filing else None),
+        Column("submitted", "最近报送", export=lambda r: _when(r.filing.submitted_at) if r.filing else None),
         Column("late", "逾期报送", export=lambda r: r.late, width=10),
         Column("missing", "逾期未报", export=lambda r: r.missing, width=10),
         Column("reason", "退回原因", export=lambda r: r.filing.return_reason if r.filing else None, width=30),
