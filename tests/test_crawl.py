@@ -36,10 +36,12 @@ from supervision.campaigns.models import (
     SpotCheck,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
+from supervision.contracts.models import ServiceContract
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
+from supervision.filings.models import CompanyFiling, FilingRequirement
 from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
@@ -70,7 +72,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
 }
 
 

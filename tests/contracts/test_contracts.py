@@ -144,7 +144,8 @@ def test_preliminary_rules(world):
     assert row.by_tender
     services.save_preliminary(w.estate1, {"selection_method": SelectionMethod.OPEN_TENDER,
                                           "selected_on": date(2019, 5, 1), "company_id": w.company1.id,
-                                          "contract_signed_on": date(2019, 6, 1), "covenant_signed_on": date(2019, 6, 1)})
+                                          "contract_signed_on": date(2019, 6, 1),
+                                          "covenant_signed_on": date(2019, 6, 1)})
     assert db.session.scalar(select(PreliminaryService.covenant_signed_on)) == date(2019, 6, 1)
     assert set(db.session.scalars(select(AuditLog.action).where(AuditLog.object_type == "PreliminaryService"))) == {
         "preliminary.create", "preliminary.update"}

@@ -110,7 +110,8 @@ def test_import_is_all_or_nothing_with_named_errors(world):
     w = world
     db.session.commit()
     data = _workbook([_row(w), _row(w, estate="不存在小区"), _row(w, ends_on="2025-01-01", fee_residential=-1),
-                      _row(w, company_code=w.company2.credit_code, company_name=w.company2.name, starts_on="2027-01-01")])
+                      _row(w, company_code=w.company2.credit_code, company_name=w.company2.name,
+                           starts_on="2027-01-01")])
     result = import_contracts(data, "合同.xlsx", actor=w.officer)
     assert not result.ok
     errors = {(e.row, e.column) for e in result.errors}
