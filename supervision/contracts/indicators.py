@@ -17,6 +17,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 
+from ..core import generations
+from ..dashboard.services import DASHBOARD_TOPIC
 from ..estates.models import Estate
 from ..targets.indicators import Base, Indicator, _estate_columns, register
 from .models import TENDER_METHODS, PartyBuilding, PreliminaryService
@@ -69,3 +71,6 @@ register(Indicator(
                   " ÷ 小区总数。"),
     base=_party_base, gap_columns=_estate_columns,
 ))
+
+# The landing page caches its figures per data generation: these indicators read two more tables.
+generations.watch(DASHBOARD_TOPIC, PreliminaryService, PartyBuilding)

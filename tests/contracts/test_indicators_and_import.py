@@ -80,6 +80,7 @@ def test_the_targets_page_shows_and_drills_down(world, login_as):
     assert "前期物业招投标率" in text and "前期物业服务合同签订率" in text and "党组织覆盖率" in text
     page = officer.get("/targets/preliminary_tender/gap").get_data(as_text=True)
     assert w.estate2.name in page and w.estate1.name not in page
+    assert "党组织覆盖率" in officer.get("/").get_data(as_text=True)
     street = login_as(w.street_user)
     page = street.get("/targets/preliminary_tender/gap").get_data(as_text=True)
     assert w.estate2.name not in page
