@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from supervision.attachments.models import Attachment
@@ -152,3 +154,15 @@ def test_the_bulletin_lists_missing_and_late_companies(setup):
     assert entry["title"] == "整改提升方案" and entry["expected"] == 3
     assert entry["late"] == [w.company1.name]
     assert set(entry["missing"]) == {w.company2.name, "丙物业服务有限公司"}
+
+
+def test_the_bulletin_pdf_says_who_is_missing(setup, login_as):
+    w = setup
+    gen_filing(w.requirement, w.company1, submitted_at=datetime(2026, 10, 2, 2, tzinfo=UTC))
+    db.session.commit()
+    with time_machine.travel(datetime(2026, 10, 12, 2, tzinfo=UTC), tick=False):
+        response = login_as(w.leader).get(f"/reports/bulletin.pdf?campaign={w.campaign.id}&week=2026-W41&annex=0")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
+    assert "企业报送“整改提升方案”（截止2026-09-30）：应报3家，已报1家，已通过0家" in text
+    assert "逾期未报：" in text and w.company2.name in text and f"逾期报送：{w.company1.name}" in text
