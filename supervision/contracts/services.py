@@ -29,6 +29,7 @@ from ..estates.errors import InvalidValues
 from ..estates.management import EstateManagement
 from ..estates.models import Estate
 from ..extensions import db
+from ..notifications.services import company_users, notify, street_users
 from .models import (
     ContractFee,
     FeeKind,
@@ -293,6 +294,9 @@ def file_contract(contract: ServiceContract, filing_number: str, *, has_copy: bo
     db.session.flush()
     record("contract.file", contract, before={"status": FilingStatus.CHECKED.value},
            after={"status": contract.status.value, "filing_number": number}, actor=actor)
+    notify(company_users(contract.company_id), kind="contract_filed",
+           title=_("物业服务合同已备案：%(estate)s，备案编号 %(number)s", estate=contract.estate.name, number=number),
+           dedup_key=f"contract-filed:{contract.id}", link=f"/contracts/{contract.id}")
     _sync_period(contract, actor)
 
 
@@ -322,6 +326,10 @@ def return_contract(contract: ServiceContract, reason: str, *, actor=None) -> No
     db.session.flush()
     record("contract.return", contract, before={"status": before.value},
            after={"status": contract.status.value, "return_reason": reason}, actor=actor)
+    notify(company_users(contract.company_id) + street_users(contract.street_id), kind="contract_returned",
+           title=_("物业服务合同备案被退回：%(estate)s", estate=contract.estate.name), body=reason,
+           dedup_key=f"contract-returned:{contract.id}:{contract.returned_at.isoformat()}"[:128],
+           link=f"/contracts/{contract.id}")
 
 
 # --- the fee standard in force ------------------------------------------------------------

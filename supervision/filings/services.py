@@ -26,6 +26,7 @@ from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, to_local, utcnow
 from ..estates.errors import InvalidValues
 from ..extensions import db
+from ..notifications.services import company_users, notify
 from .models import CompanyFiling, CompanyFilingStatus, FilingRequirement
 
 REQUIREMENT_FIELDS = ("title", "due_on", "notes")
@@ -131,6 +132,10 @@ def return_filing(filing: CompanyFiling, reason: str, *, actor=None) -> None:
     if not reason:
         raise InvalidValues([("reason", _("请填写退回原因。"))])
     _review(filing, CompanyFilingStatus.RETURNED, actor, reason)
+    notify(company_users(filing.company_id), kind="filing_returned",
+           title=_("报送材料被退回：%(title)s", title=filing.requirement.title), body=reason,
+           dedup_key=f"filing-returned:{filing.id}:{filing.reviewed_at.isoformat()}"[:128],
+           link=f"/filings/requirement/{filing.requirement_id}")
 
 
 def is_late(filing: CompanyFiling) -> bool:

@@ -23,6 +23,7 @@ from supervision.core.errors import TransitionError
 from supervision.estates.errors import InvalidValues
 from supervision.estates.management import EstateManagement
 from supervision.extensions import db
+from supervision.notifications.models import Notification
 
 from .factories import PDF, gen_contract, gen_party, gen_preliminary
 
@@ -77,6 +78,8 @@ def test_return_then_resubmit_then_no_more_edits_once_filed(world):
     with pytest.raises(InvalidValues):
         services.return_contract(contract, "  ", actor=w.officer)
     services.return_contract(contract, "收费标准与公示不符", actor=w.officer)
+    notified = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "contract_returned")))
+    assert notified == {w.company_user.id, w.street_user.id}
     assert contract.status is FilingStatus.RETURNED and contract.return_reason == "收费标准与公示不符"
     with pytest.raises(TransitionError):
         services.check_contract(contract, actor=w.officer)

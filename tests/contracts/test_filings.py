@@ -19,6 +19,7 @@ from supervision.estates.errors import InvalidValues
 from supervision.extensions import db
 from supervision.filings import services
 from supervision.filings.models import CompanyFiling, CompanyFilingStatus, FilingRequirement
+from supervision.notifications.models import Notification
 from supervision.reports.services.bulletin import bulletin, bulletin_plain
 from supervision.reports.weeks import Week
 
@@ -65,6 +66,8 @@ def test_submit_return_resubmit_accept(setup):
         services.return_filing(filing, "")
     services.return_filing(filing, "缺少整改时限", actor=w.officer)
     assert filing.status is CompanyFilingStatus.RETURNED
+    note = db.session.scalar(select(Notification).where(Notification.user_id == w.company_user.id))
+    assert note.kind == "filing_returned" and note.body == "缺少整改时限"
     with pytest.raises(TransitionError):
         services.accept_filing(filing)
     with time_machine.travel(datetime(2026, 10, 8, 3, tzinfo=UTC), tick=False):  # 11:00 Shanghai, after the due date
