@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..attachments.services import EVIDENCE, attachments_of
@@ -234,6 +235,9 @@ def file(contract_id: int):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
+        except IntegrityError:  # the same filing number given to another contract at the same moment
+            db.session.rollback()
+            flash(_("备案编号“%(number)s”已被使用。", number=form.filing_number.data), "danger")
         else:
             db.session.commit()
             flash(_("已备案，备案编号 %(number)s。", number=contract.filing_number), "success")
@@ -373,6 +377,9 @@ def preliminary_edit(estate_id: int):
                 _store_copy(form.covenant_copy, saved, "covenant")
         except DomainError as error:
             flash_errors(form, error)
+        except IntegrityError:  # a colleague recorded the same estate at the same moment
+            db.session.rollback()
+            flash(_("该记录已被他人修改，请刷新页面后重新编辑。"), "danger")
         else:
             db.session.commit()
             flash(_("已保存前期物业信息。"), "success")
@@ -417,6 +424,9 @@ def party_edit(estate_id: int):
             services.save_party(estate, form.values(), actor=current_user)
         except DomainError as error:
             flash_errors(form, error)
+        except IntegrityError:  # a colleague recorded the same estate at the same moment
+            db.session.rollback()
+            flash(_("该记录已被他人修改，请刷新页面后重新编辑。"), "danger")
         else:
             db.session.commit()
             flash(_("已保存党建信息。"), "success")

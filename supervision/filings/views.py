@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..attachments.services import attachments_of
@@ -176,6 +177,9 @@ def submit(requirement_id: int):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
+        except IntegrityError:  # a colleague filed at the same moment
+            db.session.rollback()
+            flash(_("该记录已被他人修改，请刷新页面后重新编辑。"), "danger")
         else:
             db.session.commit()
             flash(_("已报送，等待住建局审核。"), "success")
