@@ -103,17 +103,22 @@ def save_preliminary(estate: Estate, values: dict, *, actor=None) -> Preliminary
 PARTY_FIELDS = ("has_party_org", "org_name", "org_founded_on", "red_property", "red_property_note", "notes")
 
 
+def party_errors(values: dict) -> list[tuple[str, str]]:
+    errors = []
+    if values.get("has_party_org") and not (values.get("org_name") or "").strip():
+        errors.append(("org_name", _("已建立党组织时，请填写党组织名称。")))
+    if values.get("org_founded_on") and values["org_founded_on"] > local_today():
+        errors.append(("org_founded_on", _("党组织成立日期不能晚于今天。")))
+    if values.get("red_property") and not (values.get("red_property_note") or "").strip():
+        errors.append(("red_property_note", _("已开展红色物业时，请简述具体做法（如交叉任职、党员先锋岗）。")))
+    return errors
+
+
 def save_party(estate: Estate, values: dict, *, actor=None) -> PartyBuilding:
     values = {key: values.get(key) for key in PARTY_FIELDS}
     values["has_party_org"] = bool(values["has_party_org"])
     values["red_property"] = bool(values["red_property"])
-    errors = []
-    if values["has_party_org"] and not (values.get("org_name") or "").strip():
-        errors.append(("org_name", _("已建立党组织时，请填写党组织名称。")))
-    if values.get("org_founded_on") and values["org_founded_on"] > local_today():
-        errors.append(("org_founded_on", _("党组织成立日期不能晚于今天。")))
-    if values["red_property"] and not (values.get("red_property_note") or "").strip():
-        errors.append(("red_property_note", _("已开展红色物业时，请简述具体做法（如交叉任职、党员先锋岗）。")))
+    errors = party_errors(values)
     if errors:
         raise InvalidValues(errors)
     if not values["has_party_org"]:

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..companies.credit_code import credit_code_error
 from ..companies.models import Company
-from ..documents.excel import Column, a_date, choice, decimal, text, write_workbook
+from ..documents.excel import Column, a_date, boolean, choice, decimal, text, write_workbook
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..estates.models import Estate
 from ..extensions import db
 from ..regions.models import Street
 from . import services
-from .models import FeeKind, FilingStatus, ServiceContract, ServiceLevel, fee_unit
+from .models import FeeKind, FilingStatus, PartyBuilding, ServiceContract, ServiceLevel, fee_unit
 
 EXAMPLE_NAME = "示例小区（导入前请删除此行）"
 
@@ -179,18 +179,89 @@ def export_preliminary(rows) -> bytes:
     return write_workbook(columns, rows, title="前期物业")
 
 
-def export_party(rows, fees: dict) -> bytes:
-    columns = [
-        Column("estate", "小区名称", export=lambda r: r[0].name, width=24),
-        Column("street", "街道", export=lambda r: r[0].street.name),
-        Column("community", "社区", export=lambda r: r[0].community.name),
-        Column("fee", "收费标准（已备案合同）", export=lambda r: fees[r[0].id].text if r[0].id in fees else None,
-               width=36),
-        Column("fee_number", "合同备案编号", export=lambda r: fees[r[0].id].filing_number if r[0].id in fees else None),
-        Column("has_org", "已建党组织", export=lambda r: bool(r[1] and r[1].has_party_org), width=10),
-        Column("org_name", "党组织名称", export=lambda r: r[1].org_name if r[1] else None, width=24),
-        Column("org_founded_on", "成立日期", export=lambda r: r[1].org_founded_on if r[1] else None),
-        Column("red", "红色物业", export=lambda r: bool(r[1] and r[1].red_property), width=10),
-        Column("red_note", "红色物业做法", export=lambda r: r[1].red_property_note if r[1] else None, width=36),
+IGNORED = "导出专用，导入时忽略"
+
+
+def party_columns(fees: dict | None = None) -> list[Column]:
+    """The party-building list's export, template and import (the fee columns are the export's only)."""
+    fees = fees or {}
+    return [
+        Column("estate", "小区名称", required=True, parse=text(128), export=lambda r: r[0].name, width=24,
+               example=EXAMPLE_NAME),
+        Column("street", "街道", required=True, parse=text(64), export=lambda r: r[0].street.name, example="东城街道"),
+        Column("community", "社区", parse=text(64), export=lambda r: r[0].community.name, note=IGNORED),
+        Column("fee", "收费标准（已备案合同）", parse=text(500), width=36, note=IGNORED,
+               export=lambda r: fees[r[0].id].text if r[0].id in fees else None),
+        Column("fee_number", "合同备案编号", parse=text(64), note=IGNORED,
+               export=lambda r: fees[r[0].id].filing_number if r[0].id in fees else None),
+        Column("has_party_org", "已建党组织", required=True, parse=boolean, width=10, example="是",
+               export=lambda r: bool(r[1] and r[1].has_party_org)),
+        Column("org_name", "党组织名称", parse=text(128), width=24, example="示例小区党支部",
+               export=lambda r: r[1].org_name if r[1] else None, note="已建党组织时必填"),
+        Column("org_founded_on", "成立日期", parse=a_date, example="2021-07-01",
+               export=lambda r: r[1].org_founded_on if r[1] else None),
+        Column("red_property", "红色物业", parse=boolean, width=10, example="否",
+               export=lambda r: bool(r[1] and r[1].red_property)),
+        Column("red_property_note", "红色物业做法", parse=text(2000), width=36, note="开展红色物业时必填",
+               export=lambda r: r[1].red_property_note if r[1] else None),
     ]
-    return write_workbook(columns, rows, title="收费标准与党建")
+
+
+def export_party(rows, fees: dict) -> bytes:
+    return write_workbook(party_columns(fees), rows, title="收费标准与党建")
+
+
+def party_template_bytes() -> bytes:
+    columns = party_columns()
+    extra = [["", "", "导入只用于新增：已登记党建信息的小区不予导入，请在小区页面修改。"]]
+    return write_workbook(columns, title="收费标准与党建", example=True,
+                          extra_sheets={"填写说明": instructions(columns, extra)})
+
+
+class PartyImport(SheetImport):
+    """Adds the party-building records of estates that have none (the same checks as the form)."""
+
+    def __init__(self, filename: str | None, actor):
+        self.filename, self.actor = filename, actor
+        self.columns = party_columns()
+        self.headers = {c.key: c.header for c in self.columns}
+
+    def prepare(self, rows) -> None:
+        self.streets = {s.name: s for s in db.session.scalars(select(Street))}
+        self.estates = {(e.street_id, e.name): e for e in db.session.scalars(
+            select(Estate).where(Estate.archived_at.is_(None)))}
+        self.existing = set(db.session.scalars(select(PartyBuilding.estate_id)))
+        self.seen: dict = {}
+
+    def check_row(self, row):
+        estate = None
+        street = self.streets.get(row.get("street")) if row.get("street") else None
+        if row.get("street") and street is None:
+            row.error("street", _("找不到街道“%(name)s”", name=row.get("street")))
+        if street is not None and row.get("estate"):
+            estate = self.estates.get((street.id, row.get("estate")))
+            if estate is None:
+                row.error("estate", _("%(street)s下找不到小区“%(name)s”", street=street.name, name=row.get("estate")))
+        values = {key: row.get(key) for key in services.PARTY_FIELDS if key != "notes"}
+        for field_name, message in services.party_errors(values):
+            if self.headers[field_name] not in row.reported:
+                row.error(field_name, message.rstrip("。"))
+        if estate is not None:
+            if estate.id in self.existing:
+                row.error("estate", _("该小区已登记党建信息，请在小区页面修改"))
+            elif estate.id in self.seen:
+                row.error("estate", _("与第 %(row)s 行重复", row=self.seen[estate.id]))
+            else:
+                self.seen[estate.id] = row.number
+        return estate, values
+
+    def write(self, ready) -> list[PartyBuilding]:
+        rows = [services.save_party(estate, values, actor=self.actor) for estate, values in ready]
+        record("party.import_file", None, object_type="PartyBuilding", actor=self.actor,
+               summary=_("导入党建信息 %(n)s 个小区（%(file)s）", n=len(rows), file=self.filename or "-"),
+               after={"file": self.filename, "rows": len(rows)})
+        return rows
+
+
+def import_party(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
+    return PartyImport(filename, actor).run(data, filename)

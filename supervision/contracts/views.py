@@ -398,7 +398,7 @@ def party_index():
     page = paginate_rows(_estate_rows(PartyBuilding, form, PARTY_GAPS))
     fees = services.fee_standards([row[0].id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
-                           can_edit=current_user.role in ESTATE_RECORDERS)
+                           can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
 
 @bp.get("/party/export.xlsx")
@@ -409,6 +409,29 @@ def party_export():
     rows = db.session.execute(_estate_rows(PartyBuilding, form, PARTY_GAPS)).unique().all()
     fees = services.fee_standards([row[0].id for row in rows])
     return xlsx_response(spreadsheet.export_party(rows, fees), f"收费标准与党建-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/party/import/template.xlsx")
+@scope.role_required(BUREAU)
+@in_chinese
+def party_import_template():
+    return xlsx_response(spreadsheet.party_template_bytes(), "党建信息导入模板.xlsx")
+
+
+@bp.route("/party/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def party_import():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_party(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 个小区的党建信息。", n=len(result.created)), "success")
+            return redirect(url_for(".party_index"))
+        db.session.rollback()
+    return render_template("contracts/party_import.html", form=form, result=result)
 
 
 @bp.route("/party/<int:estate_id>", methods=["GET", "POST"])

@@ -169,3 +169,12 @@ def test_the_bulletin_pdf_says_who_is_missing(setup, login_as):
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
     assert "企业报送“整改提升方案”（截止2026-09-30）：应报3家，已报1家，已通过0家" in text
     assert "逾期未报：" in text and w.company2.name in text and f"逾期报送：{w.company1.name}" in text
+
+
+def test_a_campaign_without_filing_types_says_so(world, login_as):
+    campaign = gen_campaign()
+    gen_enrolment(campaign, world.estate1)
+    db.session.commit()
+    for user in (world.officer, world.company_user, world.street_user):
+        page = login_as(user).get(f"/campaigns/{campaign.id}")
+        assert page.status_code == 200 and "本专项行动未要求企业报送材料" in page.get_data(as_text=True)

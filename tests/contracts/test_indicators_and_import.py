@@ -8,8 +8,8 @@ from decimal import Decimal
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from supervision.contracts.models import ContractFee, FilingStatus, SelectionMethod, ServiceContract
-from supervision.contracts.spreadsheet import contract_columns, import_contracts
+from supervision.contracts.models import ContractFee, FilingStatus, PartyBuilding, SelectionMethod, ServiceContract
+from supervision.contracts.spreadsheet import contract_columns, import_contracts, import_party, party_columns
 from supervision.extensions import db
 from supervision.targets.indicators import gap_rows, get_indicator, measure_total
 
@@ -173,3 +173,33 @@ def test_estate_export_carries_the_fee_standard_and_party(world, login_as):
     assert by_name[w.estate1.name]["党组织"] == "小区党支部"
     assert by_name[w.estate1.name]["红色物业"] == "是"
     assert by_name[w.estate2.name]["红色物业"] == "否"
+
+
+def test_party_import_round_trip(world, login_as):
+    w = world
+    gen_party(w.estate1, red=True)
+    db.session.commit()
+    officer = login_as(w.officer)
+    exported = officer.get("/contracts/party/export.xlsx").data
+    # Importing the export: estate1 is already recorded, estate2's row (未建) is added.
+    result = import_party(exported, "党建.xlsx", actor=w.officer)
+    assert not result.ok and [(e.row, e.column) for e in result.errors] == [(2, "小区名称")]
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in party_columns()])
+    sheet.append([w.estate2.name, w.street2.name, None, None, None, "是", None, None, "是", None])
+    out = io.BytesIO()
+    book.save(out)
+    result = import_party(out.getvalue(), "党建.xlsx", actor=w.officer)
+    assert {e.column for e in result.errors} == {"党组织名称", "红色物业做法"}
+    assert db.session.scalar(select(func.count(PartyBuilding.id))) == 1
+    sheet.append([w.estate2.name, w.street2.name, None, None, None, "是", "月亮小区党支部", "2021-07-01", "否", None])
+    book.active.delete_rows(2)
+    out = io.BytesIO()
+    book.save(out)
+    response = officer.post("/contracts/party/import", content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(out.getvalue()), "党建.xlsx")})
+    assert response.status_code == 302
+    assert db.session.scalar(select(PartyBuilding.org_name).where(PartyBuilding.estate_id == w.estate2.id)) \
+        == "月亮小区党支部"
+    assert login_as(w.street_user).get("/contracts/party/import").status_code == 403
