@@ -14,13 +14,23 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..companies.credit_code import credit_code_error
 from ..companies.models import Company
+from ..core.timeutil import local_today
 from ..documents.excel import Column, a_date, boolean, choice, decimal, text, write_workbook
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..estates.models import Estate
 from ..extensions import db
 from ..regions.models import Street
 from . import services
-from .models import FeeKind, FilingStatus, PartyBuilding, ServiceContract, ServiceLevel, fee_unit
+from .models import (
+    FeeKind,
+    FilingStatus,
+    PartyBuilding,
+    PreliminaryService,
+    SelectionMethod,
+    ServiceContract,
+    ServiceLevel,
+    fee_unit,
+)
 
 EXAMPLE_NAME = "示例小区（导入前请删除此行）"
 
@@ -160,23 +170,116 @@ def import_contracts(data: bytes, filename: str | None = None, *, actor=None) ->
 
 # --- the estate lists' exports -------------------------------------------------------------
 
-def export_preliminary(rows) -> bytes:
-    columns = [
-        Column("estate", "小区名称", export=lambda r: r[0].name, width=24),
-        Column("street", "街道", export=lambda r: r[0].street.name),
-        Column("community", "社区", export=lambda r: r[0].community.name),
-        Column("developer", "建设单位", export=lambda r: r[1].developer if r[1] else None, width=24),
-        Column("company", "前期物业服务企业", export=lambda r: r[1].company.name if r[1] and r[1].company else None,
-               width=26),
-        Column("method", "选聘方式", export=lambda r: r[1].selection_method if r[1] else None),
-        Column("tender", "招投标", export=lambda r: r[1].by_tender if r[1] else None, width=10),
-        Column("selected_on", "招投标（选聘）日期", export=lambda r: r[1].selected_on if r[1] else None),
-        Column("approval_ref", "批准文号", export=lambda r: r[1].approval_ref if r[1] else None),
-        Column("contract", "前期物业服务合同签订日期", export=lambda r: r[1].contract_signed_on if r[1] else None),
-        Column("covenant", "临时管理规约签订日期", export=lambda r: r[1].covenant_signed_on if r[1] else None),
-        Column("registered", "已登记", export=lambda r: r[1] is not None, width=10),
+PRELIMINARY_KEYS = ("developer", "selection_method", "selected_on", "approval_ref", "contract_signed_on",
+                    "covenant_signed_on", "notes")
+
+
+def _p(attr):
+    return lambda r: getattr(r[1], attr) if r[1] is not None else None
+
+
+def preliminary_columns() -> list[Column]:
+    """The 前期物业 list's export, template and import."""
+    return [
+        Column("estate", "小区名称", required=True, parse=text(128), export=lambda r: r[0].name, width=24,
+               example=EXAMPLE_NAME),
+        Column("street", "街道", required=True, parse=text(64), export=lambda r: r[0].street.name, example="东城街道"),
+        Column("community", "社区", parse=text(64), export=lambda r: r[0].community.name, note="导出专用，导入时忽略"),
+        Column("developer", "建设单位", parse=text(128), export=_p("developer"), width=24, example="示范置业有限公司"),
+        Column("company_code", "前期物业服务企业统一社会信用代码", parse=text(32), width=24,
+               example="91000001MA00000018",
+               export=lambda r: r[1].company.credit_code if r[1] is not None and r[1].company else None),
+        Column("company_name", "前期物业服务企业", parse=text(128), width=26,
+               note="用于核对；导入时以统一社会信用代码为准",
+               export=lambda r: r[1].company.name if r[1] is not None and r[1].company else None),
+        Column("selection_method", "选聘方式", parse=choice(SelectionMethod), export=_p("selection_method"),
+               example="公开招标", note="、".join(m.label for m in SelectionMethod)),
+        Column("selected_on", "招投标（选聘）日期", parse=a_date, export=_p("selected_on"), example="2019-05-01"),
+        Column("approval_ref", "批准文号", parse=text(128), export=_p("approval_ref"), note="邀请招标、协议选聘时必填"),
+        Column("contract_signed_on", "前期物业服务合同签订日期", parse=a_date, export=_p("contract_signed_on"),
+               example="2019-06-01", note="未签订的留空"),
+        Column("covenant_signed_on", "临时管理规约签订日期", parse=a_date, export=_p("covenant_signed_on"),
+               example="2019-06-15", note="未签订的留空"),
+        Column("notes", "备注", parse=text(2000), export=_p("notes"), width=30),
     ]
-    return write_workbook(columns, rows, title="前期物业")
+
+
+def export_preliminary(rows) -> bytes:
+    return write_workbook(preliminary_columns(), rows, title="前期物业")
+
+
+def preliminary_template_bytes() -> bytes:
+    columns = preliminary_columns()
+    extra = [["", "", "导入只用于新增：已登记前期物业信息的小区不予导入，请在小区页面修改；"
+                      "除小区、街道、社区外各列均为空的行（未登记）跳过。"]]
+    return write_workbook(columns, title="前期物业", example=True,
+                          extra_sheets={"填写说明": instructions(columns, extra)})
+
+
+class PreliminaryImport(SheetImport):
+    """Adds the 前期物业 records of estates that have none (the same checks as the form)."""
+
+    def __init__(self, filename: str | None, actor):
+        self.filename, self.actor = filename, actor
+        self.columns = preliminary_columns()
+        self.headers = {c.key: c.header for c in self.columns}
+
+    def prepare(self, rows) -> None:
+        self.streets = {s.name: s for s in db.session.scalars(select(Street))}
+        self.estates = {(e.street_id, e.name): e for e in db.session.scalars(
+            select(Estate).where(Estate.archived_at.is_(None)))}
+        self.companies = {c.credit_code: c for c in db.session.scalars(select(Company))}
+        self.existing = set(db.session.scalars(select(PreliminaryService.estate_id)))
+        self.seen: dict = {}
+        self.today = local_today()
+
+    def check_row(self, row):
+        if all(row.get(key) in (None, "") for key in (*PRELIMINARY_KEYS, "company_code", "company_name")):
+            return None  # 未登记: nothing to import
+        estate = company = None
+        street = self.streets.get(row.get("street")) if row.get("street") else None
+        if row.get("street") and street is None:
+            row.error("street", _("找不到街道“%(name)s”", name=row.get("street")))
+        if street is not None and row.get("estate"):
+            estate = self.estates.get((street.id, row.get("estate")))
+            if estate is None:
+                row.error("estate", _("%(street)s下找不到小区“%(name)s”", street=street.name, name=row.get("estate")))
+        code = row.get("company_code")
+        if code:
+            company = self.companies.get(code)
+            if company is None:
+                row.error("company_code", _("系统中没有统一社会信用代码为 %(code)s 的企业", code=code))
+            elif row.get("company_name") and row.get("company_name") != company.name:
+                row.error("company_name", _("信用代码对应的企业为“%(name)s”，与填写的名称不一致",
+                                            name=company.name))
+        values = {key: row.get(key) for key in PRELIMINARY_KEYS}
+        values["company_id"] = company.id if company else None
+        area = estate.floor_area if estate is not None else None
+        for field_name, message in services.preliminary_errors(values, self.today, area):
+            key = FIELD_TO_KEY.get(field_name, field_name)
+            if key == "company_code" and code:
+                continue
+            if self.headers[key] not in row.reported:
+                row.error(key, message.rstrip("。"))
+        if estate is not None:
+            if estate.id in self.existing:
+                row.error("estate", _("该小区已登记前期物业信息，请在小区页面修改"))
+            elif estate.id in self.seen:
+                row.error("estate", _("与第 %(row)s 行重复", row=self.seen[estate.id]))
+            else:
+                self.seen[estate.id] = row.number
+        return estate, values
+
+    def write(self, ready) -> list[PreliminaryService]:
+        rows = [services.save_preliminary(item[0], item[1], actor=self.actor) for item in ready if item is not None]
+        record("preliminary.import_file", None, object_type="PreliminaryService", actor=self.actor,
+               summary=_("导入前期物业信息 %(n)s 个小区（%(file)s）", n=len(rows), file=self.filename or "-"),
+               after={"file": self.filename, "rows": len(rows)})
+        return rows
+
+
+def import_preliminary(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
+    return PreliminaryImport(filename, actor).run(data, filename)
 
 
 IGNORED = "导出专用，导入时忽略"

@@ -345,7 +345,7 @@ def preliminary_index():
     companies = {c.id: c.name for c in db.session.scalars(select(Company).where(Company.id.in_(
         [row[1].company_id for row in page.items if row[1] is not None and row[1].company_id])))}
     return render_template("contracts/preliminary_index.html", page=page, filters=form, companies=companies,
-                           can_edit=current_user.role in ESTATE_RECORDERS)
+                           can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
 
 @bp.get("/preliminary/export.xlsx")
@@ -356,6 +356,29 @@ def preliminary_export():
     rows = db.session.execute(_estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
         joinedload(PreliminaryService.company))).unique().all()
     return xlsx_response(spreadsheet.export_preliminary(rows), f"前期物业-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/preliminary/import/template.xlsx")
+@scope.role_required(BUREAU)
+@in_chinese
+def preliminary_import_template():
+    return xlsx_response(spreadsheet.preliminary_template_bytes(), "前期物业导入模板.xlsx")
+
+
+@bp.route("/preliminary/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def preliminary_import():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_preliminary(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 个小区的前期物业信息。", n=len(result.created)), "success")
+            return redirect(url_for(".preliminary_index"))
+        db.session.rollback()
+    return render_template("contracts/preliminary_import.html", form=form, result=result)
 
 
 @bp.route("/preliminary/<int:estate_id>", methods=["GET", "POST"])

@@ -258,7 +258,7 @@ def test_lists_filter_and_export(world, login_as):
     book = load_workbook(io.BytesIO(officer.get("/contracts/preliminary/export.xlsx").data), read_only=True)
     rows = {row[0]: row for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {w.estate1.name, w.estate2.name}
-    assert rows[w.estate1.name][6] == "是" and rows[w.estate2.name][6] == "否"  # 招投标
+    assert rows[w.estate1.name][6] == "公开招标" and rows[w.estate2.name][6] == "协议选聘（经批准）"
     assert officer.get("/contracts/?street_id=abc&status=nonsense").status_code == 200
 
 

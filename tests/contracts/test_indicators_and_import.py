@@ -8,8 +8,21 @@ from decimal import Decimal
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from supervision.contracts.models import ContractFee, FilingStatus, PartyBuilding, SelectionMethod, ServiceContract
-from supervision.contracts.spreadsheet import contract_columns, import_contracts, import_party, party_columns
+from supervision.contracts.models import (
+    ContractFee,
+    FilingStatus,
+    PartyBuilding,
+    PreliminaryService,
+    SelectionMethod,
+    ServiceContract,
+)
+from supervision.contracts.spreadsheet import (
+    contract_columns,
+    import_contracts,
+    import_party,
+    import_preliminary,
+    party_columns,
+)
 from supervision.extensions import db
 from supervision.targets.indicators import gap_rows, get_indicator, measure_total
 
@@ -203,3 +216,37 @@ def test_party_import_round_trip(world, login_as):
     assert db.session.scalar(select(PartyBuilding.org_name).where(PartyBuilding.estate_id == w.estate2.id)) \
         == "月亮小区党支部"
     assert login_as(w.street_user).get("/contracts/party/import").status_code == 403
+
+
+def test_preliminary_import_round_trip(world, login_as):
+    w = world
+    w.estate1.floor_area = Decimal("80000")
+    w.estate2.floor_area = Decimal("30000")  # small enough for an approved agreement
+    gen_preliminary(w.estate2, SelectionMethod.AGREEMENT, approval_ref="批-9")
+    db.session.commit()
+    officer = login_as(w.officer)
+    exported = officer.get("/contracts/preliminary/export.xlsx").data
+    # estate1 is unregistered (its row is empty: skipped); estate2 is registered already.
+    result = import_preliminary(exported, "前期.xlsx", actor=w.officer)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "小区名称")], result.errors
+    db.session.query(PreliminaryService).delete()
+    db.session.commit()
+    result = import_preliminary(exported, "前期.xlsx", actor=w.officer)
+    assert result.ok and len(result.created) == 1
+    db.session.commit()
+    row = db.session.scalar(select(PreliminaryService))
+    assert (row.estate_id, row.selection_method, row.approval_ref) == (w.estate2.id, SelectionMethod.AGREEMENT, "批-9")
+    # A large estate by agreement, a bad company name: named errors, nothing written.
+    book = load_workbook(io.BytesIO(officer.get("/contracts/preliminary/import/template.xlsx").data))
+    sheet = book.worksheets[0]
+    sheet.delete_rows(2)
+    sheet.append([w.estate1.name, w.street1.name, None, "某置业", w.company1.credit_code, "别的公司", "协议选聘（经批准）",
+                  "2019-01-01", None, None, None, None])
+    out = io.BytesIO()
+    book.save(out)
+    response = officer.post("/contracts/preliminary/import", content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(out.getvalue()), "前期.xlsx")})
+    text = response.get_data(as_text=True)
+    errors = text[text.find("import-errors"):][:3000]
+    assert response.status_code == 200 and "必须公开招标" in text and "批准" in text and "不一致" in text, errors
+    assert db.session.scalar(select(func.count(PreliminaryService.id))) == 1
