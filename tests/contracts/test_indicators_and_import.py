@@ -240,8 +240,8 @@ def test_preliminary_import_round_trip(world, login_as):
     book = load_workbook(io.BytesIO(officer.get("/contracts/preliminary/import/template.xlsx").data))
     sheet = book.worksheets[0]
     sheet.delete_rows(2)
-    sheet.append([w.estate1.name, w.street1.name, None, "某置业", w.company1.credit_code, "别的公司", "协议选聘（经批准）",
-                  "2019-01-01", None, None, None, None])
+    sheet.append([w.estate1.name, w.street1.name, None, "某置业", w.company1.credit_code, "别的公司",
+                  "协议选聘（经批准）", "2019-01-01", None, None, None, None])
     out = io.BytesIO()
     book.save(out)
     response = officer.post("/contracts/preliminary/import", content_type="multipart/form-data",
