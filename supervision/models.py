@@ -22,6 +22,7 @@ from .campaigns.models import (  # noqa: F401
     SurveyRecord,
 )
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
+from .contracts.models import ContractFee, PartyBuilding, PreliminaryService, ServiceContract  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401
 from .credit.models import (  # noqa: F401
@@ -48,6 +49,7 @@ from .enforcement.models import (  # noqa: F401
 )
 from .estates.management import EstateManagement  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
+from .filings.models import CompanyFiling, FilingRequirement  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401

@@ -39,11 +39,13 @@ from supervision.campaigns.models import (
     SpotCheck,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
+from supervision.contracts.models import ServiceContract
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.enforcement.models import EnforcementCase, EnforcementProposal, EnforcementStep
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
 from supervision.extensions import db
+from supervision.filings.models import CompanyFiling, FilingRequirement
 from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.regions.models import Community, District, Street
@@ -80,6 +82,7 @@ ID_MODELS = {
     "job_id": Job, "lift_id": Lift, "facility_id": FireFacility,
     "scheme_id": CampaignScheme, "checklist_item_id": ChecklistItem,
     "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
+    "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
 }
 
 

@@ -79,3 +79,5 @@ class SectionRegistry:
 
 estate_sections = SectionRegistry("estate")
 company_sections = SectionRegistry("company")
+# The campaign page (``context(campaign, user)``): e.g. the companies' filings of the campaign.
+campaign_sections = SectionRegistry("campaign")

@@ -27,6 +27,8 @@ from ..audit.models import AuditLog
 from ..audit.services import record, record_many, snapshot
 from ..companies.credit_code import credit_code_error
 from ..companies.models import Company
+from ..contracts.models import PartyBuilding
+from ..contracts.services import fee_standards
 from ..core.timeutil import local_today
 from ..documents import normalise
 from ..documents.excel import Column, a_date, boolean, choice, decimal, integer, text, write_workbook, year
@@ -104,6 +106,14 @@ def estate_columns() -> list[Column]:
         Column("latitude", "纬度", parse=decimal(*LIMITS["latitude"], places=6), example=None, width=12),
         Column("longitude", "经度", parse=decimal(*LIMITS["longitude"], places=6), example=None, width=12),
         Column("notes", "备注", parse=text(2000), example=None, width=30, aliases=("说明", "情况说明")),
+        # Export only (ignored on import): from the filed contract and the party-building record
+        # (supervision/contracts); ``export_bytes`` fills them.
+        Column("fee_standard", "现行收费标准（已备案合同）", parse=text(500), example=None, width=36,
+               export=lambda e: None, note="导出专用，导入时忽略"),
+        Column("party_org", "党组织", parse=text(128), example=None, width=20, export=lambda e: None,
+               note="导出专用，导入时忽略"),
+        Column("red_property", "红色物业", parse=text(16), example=None, width=10, export=lambda e: None,
+               note="导出专用，导入时忽略"),
     ]
 
 
@@ -127,9 +137,25 @@ def template_bytes() -> bytes:
 
 def export_bytes(statement) -> bytes:
     """The estates of ``statement`` (a scoped, filtered ``select(Estate)``) in the template's columns."""
-    estates = db.session.scalars(statement.options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))).unique()
-    return write_workbook(estate_columns(), estates, title="小区台账")
+    estates = list(db.session.scalars(statement.options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))).unique())
+    columns = estate_columns()
+    ids = [estate.id for estate in estates]
+    fees, parties = {}, {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start:start + 500]
+        fees.update(fee_standards(chunk))
+        parties.update({p.estate_id: p for p in db.session.scalars(
+            select(PartyBuilding).where(PartyBuilding.estate_id.in_(chunk)))})
+    extra = {
+        "fee_standard": lambda e: fees[e.id].text if e.id in fees else None,
+        "party_org": lambda e: parties[e.id].org_name if e.id in parties and parties[e.id].has_party_org else None,
+        "red_property": lambda e: bool(e.id in parties and parties[e.id].red_property),
+    }
+    for column in columns:
+        if column.key in extra:
+            column.export = extra[column.key]
+    return write_workbook(columns, estates, title="小区台账")
 
 
 def former_company_names() -> dict[str, set[int]]:

@@ -40,6 +40,7 @@ from supervision.campaigns.models import (
     SurveyRecord,
 )
 from supervision.companies.models import Certificate, Company, Staff
+from supervision.contracts.models import ContractFee, PartyBuilding, PreliminaryService, ServiceContract
 from supervision.credit.models import (
     CreditClue,
     CreditCorrection,
@@ -67,6 +68,7 @@ from supervision.enforcement.models import (
 from supervision.estates.management import EstateManagement
 from supervision.estates.models import Estate, OwnersCommittee
 from supervision.extensions import db
+from supervision.filings.models import CompanyFiling, FilingRequirement
 from supervision.jobs.models import Job
 from supervision.notifications.models import DigestDelivery, Notification, NotificationPreference
 from supervision.regions.models import Community, District, Street
@@ -75,6 +77,7 @@ from supervision.reports.weeks import Week
 from supervision.safety.models import FireFacility, Lift
 from supervision.targets.models import Target, TargetSnapshot
 
+from ..contracts.factories import gen_contract, gen_filing, gen_party, gen_preliminary, gen_requirement
 from ..credit.factories import gen_event, rules
 from ..enforcement.factories import ladder
 from ..estates.factories import gen_committee
@@ -266,6 +269,30 @@ class Sides:
                                              occurred_on=date(2026, 9, 1), description="拒不整改"))
                      for e in self.estate)
 
+    @cached_property
+    def preliminary(self):
+        return tuple(gen_preliminary(e) for e in self.estate)
+
+    @cached_property
+    def party(self):
+        return tuple(gen_party(e) for e in self.estate)
+
+    @cached_property
+    def contract(self):
+        return tuple(gen_contract(e) for e in self.estate)
+
+    @cached_property
+    def contract_fee(self):
+        return tuple(c.fees[0] for c in self.contract)
+
+    @cached_property
+    def filing_requirement(self):
+        return tuple(gen_requirement(c) for c in self.campaign)
+
+    @cached_property
+    def company_filing(self):
+        return tuple(gen_filing(r, c) for r, c in zip(self.filing_requirement, self.company))
+
     def attachments_of(self, owner_pair):
         out = []
         for owner in owner_pair:
@@ -308,6 +335,12 @@ MATRIX = {
     EnforcementStep: ("enforcement_step", True, True),
     EnforcementProposal: ("enforcement_proposal", False, False),
     EnforcementRefusal: ("refusal", True, True),
+    PreliminaryService: ("preliminary", True, True),
+    PartyBuilding: ("party", True, True),
+    ServiceContract: ("contract", True, True),
+    ContractFee: ("contract_fee", True, True),
+    FilingRequirement: ("filing_requirement", True, True),
+    CompanyFiling: ("company_filing", True, True),
 }
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
@@ -360,7 +393,8 @@ def test_other_street_and_other_company_are_out_of_scope(world, model):
 OWNERS = {"estate": "estate", "company": "company", "survey": "survey", "self_inspection": "self_inspection",
           "answer": "answer", "item": "item", "spot_check": "spot_check", "acceptance": "acceptance",
           "weekly_report": "report", "credit_event": "credit_event", "credit_objection": "objection",
-          "credit_clue": "clue"}
+          "credit_clue": "clue", "preliminary": "preliminary", "service_contract": "contract",
+          "company_filing": "company_filing"}
 
 
 def test_every_attachment_owner_type_is_tested(app):

@@ -44,7 +44,8 @@ def test_registry_has_the_required_indicators():
     assert codes[:8] == ["manager_cert", "staff_cert", "committee", "coverage", "rectification",
                          "rectification_on_time", "campaign_closure", "report_punctuality"]
     # Features register their own after these (the safety registers: supervision/safety/indicators.py).
-    assert {"lift_inspection", "fire_check"} <= set(codes[8:])
+    assert {"lift_inspection", "fire_check", "preliminary_tender", "preliminary_contract",
+            "party_coverage"} <= set(codes[8:])
     for indicator in all_indicators():
         assert indicator.unit == "rate"
         assert str(indicator.name) and str(indicator.definition)

@@ -17,6 +17,7 @@ from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
 from ...estates.models import Estate, ManagementMode
+from ...estates.sections import campaign_sections
 from ...extensions import db
 from ...i18n import in_chinese
 from ...regions.choices import street_choices
@@ -145,7 +146,8 @@ def detail(campaign_id: int):
     return render_template("campaigns/detail.html", campaign=campaign, progress=data, today=today,
                            current=campaign_service.current_phases(campaign, today),
                            warnings=campaign_service.phase_warnings(campaign.phases),
-                           history=history_for(campaign, limit=20) if current_user.sees_district else [])
+                           history=history_for(campaign, limit=20) if current_user.sees_district else [],
+                           sections=campaign_sections.for_page(campaign, current_user))
 
 
 @bp.route("/<int:campaign_id>/activate", methods=["GET", "POST"])

@@ -21,9 +21,10 @@ from sqlalchemy.orm import joinedload
 
 from ...attachments.models import Attachment
 from ...campaigns.models import Campaign
-from ...core.timeutil import to_local, utcnow
+from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column, write_workbook
 from ...extensions import db
+from ...filings.services import bulletin_filings
 from ...regions.models import District, Street
 from ...regions.services import bureau_name
 from ...templating import provisional_text
@@ -310,6 +311,8 @@ def bulletin_plain(b: Bulletin) -> dict:
         "pending": [r.street.name for r in b.pending],
         "highlights": [{"street": s, "text": t} for s, t in b.highlights],
         "requests": [{"street": s, "text": t} for s, t in b.requests],
+        # The companies' filings the campaign asks for (supervision/filings): who is missing, who was late.
+        "company_filings": bulletin_filings(b.campaign, today=min(b.week.sunday, local_today())),
     }
 
 

@@ -1,0 +1,504 @@
+"""前期物业, service contracts and their filing, party building: lists, forms, the filing workflow.
+
+- everyone sees the contracts of the estates in their scope (a street its street's, a company its own);
+- a company registers and corrects its own contracts, a street office those of its estates, the bureau any;
+- only the bureau checks, files and returns a contract;
+- the bureau and street offices record 前期物业 and party building.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..attachments.services import EVIDENCE, attachments_of
+from ..attachments.services import store as store_upload
+from ..audit.services import history_for
+from ..auth import scope
+from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, STREET, Role
+from ..companies.choices import company_choices
+from ..companies.models import Company
+from ..core.choices import options
+from ..core.errors import DomainError, check_version
+from ..core.forms import VersionedForm
+from ..core.pagination import paginate, paginate_rows
+from ..core.timeutil import local_today
+from ..documents.excel import xlsx_response
+from ..documents.forms import ImportForm
+from ..estates.errors import flash_errors
+from ..estates.models import Estate
+from ..estates.sections import estate_sections
+from ..extensions import db
+from ..i18n import in_chinese
+from ..regions.models import Street
+from . import (
+    indicators,  # noqa: F401  (registers the three indicators on the targets page)
+    public,  # noqa: F401  (registers the fee standard on the public portal's estate sheet)
+    services,
+    spreadsheet,
+)
+from .forms import (
+    ContractFilterForm,
+    ContractForm,
+    EstateFilterForm,
+    FileContractForm,
+    NewContractForm,
+    PartyForm,
+    PreliminaryForm,
+    ReturnContractForm,
+)
+from .models import TENDER_METHODS, FilingStatus, PartyBuilding, PreliminaryService, ServiceContract
+
+bp = Blueprint("contracts", __name__, url_prefix="/contracts")
+
+CONTRACT_EDITORS = BUREAU | STREET | COMPANY
+ESTATE_RECORDERS = BUREAU | STREET
+
+
+def _street_choices():
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name)
+    if current_user.role is Role.STREET_OFFICER:
+        statement = statement.where(Street.id == current_user.street_id)
+    return [(None, _("全部"))] + [(row.id, row.name) for row in db.session.execute(statement)]
+
+
+# --- service contracts ---------------------------------------------------------------
+
+def _contract_statement(form: ContractFilterForm):
+    statement = (scope.visible(ServiceContract).join(Estate, Estate.id == ServiceContract.estate_id)
+                 .join(Company, Company.id == ServiceContract.company_id))
+    if form.q.data:
+        pattern = f"%{form.q.data.strip()}%"
+        statement = statement.where(or_(Estate.name.ilike(pattern), Company.name.ilike(pattern)))
+    if form.street_id.data:
+        statement = statement.where(ServiceContract.street_id == form.street_id.data)
+    if form.status.data:
+        statement = statement.where(ServiceContract.status == FilingStatus(form.status.data))
+    today = local_today()
+    in_force = and_(ServiceContract.starts_on <= today, ServiceContract.ends_on >= today)
+    if form.in_force.data == "yes":
+        statement = statement.where(in_force)
+    elif form.in_force.data == "no":
+        statement = statement.where(~in_force)
+    return statement.options(joinedload(ServiceContract.estate), joinedload(ServiceContract.company),
+                             joinedload(ServiceContract.street), selectinload(ServiceContract.fees)) \
+        .order_by(ServiceContract.street_id, Estate.name, ServiceContract.starts_on.desc(), ServiceContract.id)
+
+
+def _contract_filters() -> ContractFilterForm:
+    form = ContractFilterForm(request.args)
+    form.street_id.choices = _street_choices()
+    if not form.validate():
+        form.q.data = form.street_id.data = form.status.data = form.in_force.data = None
+    return form
+
+
+@bp.get("/")
+@scope.role_required(ALL_ROLES)
+def index():
+    form = _contract_filters()
+    page = paginate(_contract_statement(form))
+    return render_template("contracts/index.html", page=page, filters=form, today=local_today(),
+                           can_import=current_user.role in BUREAU)
+
+
+@bp.get("/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def export():
+    form = _contract_filters()
+    contracts = db.session.scalars(_contract_statement(form)).unique()
+    return xlsx_response(spreadsheet.export_contracts(contracts), f"物业服务合同-{local_today():%Y%m%d}.xlsx")
+
+
+def _bind_contract_choices(form: ContractForm) -> None:
+    if current_user.role is Role.COMPANY_USER:
+        company = db.session.get(Company, current_user.company_id)
+        form.company_id.choices = [(company.id, company.name)]
+    else:
+        form.company_id.choices = company_choices(blank=_("（请选择）"))
+
+
+def _store_copy(form_field, owner, purpose: str) -> None:
+    upload = form_field.data
+    if upload and getattr(upload, "filename", None):
+        store_upload(upload, kinds=EVIDENCE, owner=owner, purpose=purpose, user=current_user)
+
+
+@bp.route("/new/<int:estate_id>", methods=["GET", "POST"])
+@scope.role_required(CONTRACT_EDITORS)
+def new(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=CONTRACT_EDITORS)
+    if estate.archived_at is not None:
+        abort(404)
+    form = NewContractForm()
+    _bind_contract_choices(form)
+    if request.method == "GET":
+        form.company_id.data = current_user.company_id if current_user.role is Role.COMPANY_USER else estate.company_id
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                contract = services.submit_contract(estate, form.values(), form.fees(), actor=current_user)
+                _store_copy(form.copy, contract, "contract_copy")
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已提交物业服务合同，等待住建局审核备案。"), "success")
+            return redirect(url_for(".detail", contract_id=contract.id))
+    return render_template("contracts/form.html", form=form, estate=estate, contract=None,
+                           title=_("登记物业服务合同"))
+
+
+@bp.get("/<int:contract_id>")
+@scope.role_required(ALL_ROLES)
+def detail(contract_id: int):
+    contract = scope.load(ServiceContract, contract_id, options=(
+        joinedload(ServiceContract.estate), joinedload(ServiceContract.company),
+        selectinload(ServiceContract.fees), joinedload(ServiceContract.management)))
+    return render_template(
+        "contracts/detail.html", contract=contract, copies=attachments_of(contract), today=local_today(),
+        can_review=current_user.role in BUREAU,
+        can_edit=current_user.role in CONTRACT_EDITORS and contract.is_editable,
+        file_form=FileContractForm(obj=contract), return_form=ReturnContractForm(obj=contract),
+        history=history_for(contract, limit=30) if current_user.role is not Role.COMPANY_USER else [])
+
+
+@bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])
+@scope.role_required(CONTRACT_EDITORS)
+def edit(contract_id: int):
+    contract = scope.load(ServiceContract, contract_id, roles=CONTRACT_EDITORS,
+                          options=(selectinload(ServiceContract.fees), joinedload(ServiceContract.estate)))
+    if not contract.is_editable:
+        flash(_("合同已审核或已备案，不能再修改。"), "warning")
+        return redirect(url_for(".detail", contract_id=contract.id))
+    form = ContractForm(obj=contract)
+    _bind_contract_choices(form)
+    if request.method == "GET":
+        for fee in contract.fees:
+            form[f"fee_{fee.kind.value}"].data = fee.amount
+        form.service_level.data = contract.service_level.value if contract.service_level else ""
+    if form.validate_on_submit():
+        try:
+            check_version(contract, form.version.data)
+            with db.session.begin_nested():
+                services.update_contract(contract, form.values(), form.fees(), actor=current_user)
+                _store_copy(form.copy, contract, "contract_copy")
+        except DomainError as error:
+            flash_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".detail", contract_id=contract.id))
+    return render_template("contracts/form.html", form=form, estate=contract.estate, contract=contract,
+                           title=_("修改物业服务合同") if contract.status is FilingStatus.SUBMITTED
+                           else _("修改并重新提交物业服务合同"))
+
+
+def _review_target(contract_id: int) -> ServiceContract:
+    return scope.load(ServiceContract, contract_id, roles=BUREAU)
+
+
+@bp.post("/<int:contract_id>/check")
+@scope.role_required(BUREAU)
+def check(contract_id: int):
+    contract = _review_target(contract_id)
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        check_version(contract, form.version.data)
+        services.check_contract(contract, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已审核，待备案。"), "success")
+    return redirect(url_for(".detail", contract_id=contract_id))
+
+
+@bp.post("/<int:contract_id>/file")
+@scope.role_required(BUREAU)
+def file(contract_id: int):
+    contract = _review_target(contract_id)
+    form = FileContractForm()
+    if form.validate_on_submit():
+        try:
+            check_version(contract, form.version.data)
+            with db.session.begin_nested():
+                _store_copy(form.filed_copy, contract, "filed_copy")
+                services.file_contract(contract, form.filing_number.data, has_copy=True, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        except IntegrityError:  # the same filing number given to another contract at the same moment
+            db.session.rollback()
+            flash(_("备案编号“%(number)s”已被使用。", number=form.filing_number.data), "danger")
+        else:
+            db.session.commit()
+            flash(_("已备案，备案编号 %(number)s。", number=contract.filing_number), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for(".detail", contract_id=contract_id))
+
+
+@bp.post("/<int:contract_id>/return")
+@scope.role_required(BUREAU)
+def return_(contract_id: int):
+    contract = _review_target(contract_id)
+    form = ReturnContractForm()
+    if form.validate_on_submit():
+        try:
+            check_version(contract, form.version.data)
+            services.return_contract(contract, form.reason.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已退回，提交方修改后可重新提交。"), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for(".detail", contract_id=contract_id))
+
+
+@bp.get("/import/template.xlsx")
+@scope.role_required(BUREAU)
+@in_chinese
+def import_template():
+    return xlsx_response(spreadsheet.template_bytes(), "物业服务合同导入模板.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def import_file():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_contracts(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 份物业服务合同。", n=len(result.created)), "success")
+            return redirect(url_for(".index"))
+        db.session.rollback()
+    return render_template("contracts/import.html", form=form, result=result)
+
+
+# --- 前期物业 ---------------------------------------------------------------------------
+
+PRELIMINARY_GAPS = {
+    "no_record": (_l("未登记"), lambda: PreliminaryService.id.is_(None)),
+    "not_tender": (_l("未经招投标"), lambda: PreliminaryService.id.is_not(None)
+                   & (PreliminaryService.selection_method.is_(None)
+                      | PreliminaryService.selection_method.not_in(TENDER_METHODS))),
+    "not_signed": (_l("未签前期物业服务合同"), lambda: PreliminaryService.id.is_not(None)
+                   & PreliminaryService.contract_signed_on.is_(None)),
+    "no_covenant": (_l("未签临时管理规约"), lambda: PreliminaryService.id.is_not(None)
+                    & PreliminaryService.covenant_signed_on.is_(None)),
+}
+PARTY_GAPS = {
+    "no_org": (_l("未建党组织"), lambda: PartyBuilding.has_party_org.is_not(True)),
+    "org": (_l("已建党组织"), lambda: PartyBuilding.has_party_org.is_(True)),
+    "red": (_l("已开展红色物业"), lambda: PartyBuilding.red_property.is_(True)),
+    "no_red": (_l("未开展红色物业"), lambda: PartyBuilding.red_property.is_not(True)),
+}
+
+
+def _estate_filters(gaps: dict) -> EstateFilterForm:
+    form = EstateFilterForm(request.args)
+    form.street_id.choices = _street_choices()
+    form.gap.choices = options(("", _("全部")), *((key, label) for key, (label, _c) in gaps.items()))
+    if not form.validate():
+        form.q.data = form.street_id.data = form.gap.data = None
+    return form
+
+
+def _estate_rows(model, form: EstateFilterForm, gaps: dict):
+    statement = (scope.visible(Estate, statement=select(Estate, model))
+                 .outerjoin(model, model.estate_id == Estate.id).where(Estate.archived_at.is_(None)))
+    if form.q.data:
+        statement = statement.where(Estate.name.ilike(f"%{form.q.data.strip()}%"))
+    if form.street_id.data:
+        statement = statement.where(Estate.street_id == form.street_id.data)
+    if form.gap.data in gaps:
+        statement = statement.where(gaps[form.gap.data][1]())
+    return statement.options(joinedload(Estate.street), joinedload(Estate.community)) \
+        .order_by(Estate.street_id, Estate.name, Estate.id)
+
+
+@bp.get("/preliminary")
+@scope.role_required(ALL_ROLES)
+def preliminary_index():
+    form = _estate_filters(PRELIMINARY_GAPS)
+    statement = _estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
+        joinedload(Estate.company))
+    page = paginate_rows(statement)
+    companies = {c.id: c.name for c in db.session.scalars(select(Company).where(Company.id.in_(
+        [row[1].company_id for row in page.items if row[1] is not None and row[1].company_id])))}
+    return render_template("contracts/preliminary_index.html", page=page, filters=form, companies=companies,
+                           can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
+
+
+@bp.get("/preliminary/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def preliminary_export():
+    form = _estate_filters(PRELIMINARY_GAPS)
+    rows = db.session.execute(_estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
+        joinedload(PreliminaryService.company))).unique().all()
+    return xlsx_response(spreadsheet.export_preliminary(rows), f"前期物业-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/preliminary/import/template.xlsx")
+@scope.role_required(BUREAU)
+@in_chinese
+def preliminary_import_template():
+    return xlsx_response(spreadsheet.preliminary_template_bytes(), "前期物业导入模板.xlsx")
+
+
+@bp.route("/preliminary/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def preliminary_import():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_preliminary(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 个小区的前期物业信息。", n=len(result.created)), "success")
+            return redirect(url_for(".preliminary_index"))
+        db.session.rollback()
+    return render_template("contracts/preliminary_import.html", form=form, result=result)
+
+
+@bp.route("/preliminary/<int:estate_id>", methods=["GET", "POST"])
+@scope.role_required(ESTATE_RECORDERS)
+def preliminary_edit(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=ESTATE_RECORDERS)
+    row = db.session.scalar(select(PreliminaryService).where(PreliminaryService.estate_id == estate.id))
+    form = PreliminaryForm(obj=row)
+    form.company_id.choices = company_choices(blank=_("（未登记）"))
+    if request.method == "GET" and row is not None:
+        form.selection_method.data = row.selection_method.value if row.selection_method else ""
+    if form.validate_on_submit():
+        try:
+            if row is not None:
+                check_version(row, form.version.data)
+            with db.session.begin_nested():
+                saved = services.save_preliminary(estate, form.values(), actor=current_user)
+                _store_copy(form.contract_copy, saved, "preliminary_contract")
+                _store_copy(form.covenant_copy, saved, "covenant")
+        except DomainError as error:
+            flash_errors(form, error)
+        except IntegrityError:  # a colleague recorded the same estate at the same moment
+            db.session.rollback()
+            flash(_("该记录已被他人修改，请刷新页面后重新编辑。"), "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存前期物业信息。"), "success")
+            return redirect(url_for("estates.detail", estate_id=estate.id, _anchor="contracts"))
+    return render_template("contracts/estate_form.html", form=form, estate=estate,
+                           copies=attachments_of(row) if row is not None else [],
+                           title=_("前期物业：招投标、前期物业服务合同和临时管理规约"))
+
+
+# --- party building -----------------------------------------------------------------------
+
+@bp.get("/party")
+@scope.role_required(ALL_ROLES)
+def party_index():
+    form = _estate_filters(PARTY_GAPS)
+    page = paginate_rows(_estate_rows(PartyBuilding, form, PARTY_GAPS))
+    fees = services.fee_standards([row[0].id for row in page.items])
+    return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
+                           can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
+
+
+@bp.get("/party/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def party_export():
+    form = _estate_filters(PARTY_GAPS)
+    rows = db.session.execute(_estate_rows(PartyBuilding, form, PARTY_GAPS)).unique().all()
+    fees = services.fee_standards([row[0].id for row in rows])
+    return xlsx_response(spreadsheet.export_party(rows, fees), f"收费标准与党建-{local_today():%Y%m%d}.xlsx")
+
+
+@bp.get("/party/import/template.xlsx")
+@scope.role_required(BUREAU)
+@in_chinese
+def party_import_template():
+    return xlsx_response(spreadsheet.party_template_bytes(), "党建信息导入模板.xlsx")
+
+
+@bp.route("/party/import", methods=["GET", "POST"])
+@scope.role_required(BUREAU)
+def party_import():
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = spreadsheet.import_party(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(_("已导入 %(n)s 个小区的党建信息。", n=len(result.created)), "success")
+            return redirect(url_for(".party_index"))
+        db.session.rollback()
+    return render_template("contracts/party_import.html", form=form, result=result)
+
+
+@bp.route("/party/<int:estate_id>", methods=["GET", "POST"])
+@scope.role_required(ESTATE_RECORDERS)
+def party_edit(estate_id: int):
+    estate = scope.load(Estate, estate_id, roles=ESTATE_RECORDERS)
+    row = db.session.scalar(select(PartyBuilding).where(PartyBuilding.estate_id == estate.id))
+    form = PartyForm(obj=row)
+    if form.validate_on_submit():
+        try:
+            if row is not None:
+                check_version(row, form.version.data)
+            services.save_party(estate, form.values(), actor=current_user)
+        except DomainError as error:
+            flash_errors(form, error)
+        except IntegrityError:  # a colleague recorded the same estate at the same moment
+            db.session.rollback()
+            flash(_("该记录已被他人修改，请刷新页面后重新编辑。"), "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存党建信息。"), "success")
+            return redirect(url_for("estates.detail", estate_id=estate.id, _anchor="contracts"))
+    return render_template("contracts/estate_form.html", form=form, estate=estate, copies=[],
+                           title=_("党组织和红色物业"))
+
+
+# --- the estate page's section --------------------------------------------------------------
+
+def _estate_section(estate, user) -> dict:
+    contracts = list(db.session.scalars(
+        scope.visible(ServiceContract, user).where(ServiceContract.estate_id == estate.id)
+        .options(joinedload(ServiceContract.company), selectinload(ServiceContract.fees))
+        .order_by(ServiceContract.starts_on.desc(), ServiceContract.id.desc())))
+    return {
+        "estate": estate,
+        "preliminary": db.session.scalar(select(PreliminaryService).options(joinedload(PreliminaryService.company))
+                                         .where(PreliminaryService.estate_id == estate.id)),
+        "party": db.session.scalar(select(PartyBuilding).where(PartyBuilding.estate_id == estate.id)),
+        "fee": services.current_fee_standard(estate.id),
+        "contracts": contracts,
+        "can_record": user.role in ESTATE_RECORDERS and estate.archived_at is None,
+        "can_submit": user.role in CONTRACT_EDITORS and estate.archived_at is None,
+    }
+
+
+estate_sections.register("contracts", "contracts/_estate_section.html", context=_estate_section, order=15)

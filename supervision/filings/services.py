@@ -1,0 +1,253 @@
+"""Company filings per campaign: the rules (create a filing type, submit, accept, return) and the
+derived views of who is missing or late.
+
+- Expected companies: those managing an estate enrolled in the campaign (enrolment not withdrawn).
+- Late: the standing submission (the latest) arrived after the due date (Asia/Shanghai), including a
+  re-submission after a return.
+- Missing: the due date has passed and the company has no filing, or its filing was returned and
+  not submitted again.
+
+Services flush and audit, never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..attachments.services import EVIDENCE, store, store_bytes
+from ..audit.services import record, record_change, snapshot
+from ..campaigns.models import Campaign, Enrolment, EnrolmentStatus
+from ..companies.models import Company
+from ..core.errors import DomainError, TransitionError
+from ..core.timeutil import local_today, to_local, utcnow
+from ..estates.errors import InvalidValues
+from ..extensions import db
+from ..notifications.services import company_users, notify
+from .models import CompanyFiling, CompanyFilingStatus, FilingRequirement
+
+REQUIREMENT_FIELDS = ("title", "due_on", "notes")
+
+
+def save_requirement(campaign: Campaign, values: dict, *, requirement: FilingRequirement | None = None,
+                     actor=None) -> FilingRequirement:
+    title = (values.get("title") or "").strip()
+    errors = []
+    if not title:
+        errors.append(("title", _("请填写报送材料名称，如“整改提升方案”。")))
+    if values.get("due_on") is None:
+        errors.append(("due_on", _("请填写报送截止日期。")))
+    duplicate = select(func.count(FilingRequirement.id)).where(FilingRequirement.campaign_id == campaign.id,
+                                                               FilingRequirement.title == title)
+    if requirement is not None:
+        duplicate = duplicate.where(FilingRequirement.id != requirement.id)
+    if title and db.session.scalar(duplicate):
+        errors.append(("title", _("本专项行动已有名为“%(title)s”的报送材料。", title=title)))
+    if errors:
+        raise InvalidValues(errors)
+    clean = {"title": title, "due_on": values["due_on"], "notes": (values.get("notes") or "").strip() or None}
+    if requirement is None:
+        requirement = FilingRequirement(campaign_id=campaign.id, campaign=campaign,
+                                        created_by_id=getattr(actor, "id", None), **clean)
+        db.session.add(requirement)
+        db.session.flush()
+        record("filing_requirement.create", requirement, after=clean, actor=actor)
+        return requirement
+    before = snapshot(requirement, list(REQUIREMENT_FIELDS))
+    for key, value in clean.items():
+        setattr(requirement, key, value)
+    db.session.flush()
+    record_change("filing_requirement.update", requirement, before, actor=actor)
+    return requirement
+
+
+def expected_company_ids(campaign_id: int, street_id: int | None = None) -> set[int]:
+    statement = select(Enrolment.company_id).where(
+        Enrolment.campaign_id == campaign_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        Enrolment.company_id.is_not(None)).distinct()
+    if street_id is not None:
+        statement = statement.where(Enrolment.street_id == street_id)
+    return set(db.session.scalars(statement))
+
+
+def submit_filing(requirement: FilingRequirement, company: Company, upload, *, actor=None,
+                  filename: str | None = None) -> CompanyFiling:
+    """A company files (or files again) its material: one PDF or scan, checked by content and size.
+
+    ``upload`` is a werkzeug FileStorage, or bytes with ``filename``."""
+    if company.id not in expected_company_ids(requirement.campaign_id):
+        raise DomainError(_("贵企业没有参加该专项行动的小区，无需报送。"))
+    filing = db.session.scalar(select(CompanyFiling).where(CompanyFiling.requirement_id == requirement.id,
+                                                           CompanyFiling.company_id == company.id))
+    if filing is not None and filing.status is CompanyFilingStatus.ACCEPTED:
+        raise TransitionError(_("该材料已审核通过，无需再次报送。"))
+    now = utcnow()
+    before = None
+    if filing is None:
+        filing = CompanyFiling(requirement_id=requirement.id, requirement=requirement, company_id=company.id,
+                               company=company, status=CompanyFilingStatus.SUBMITTED, first_submitted_at=now,
+                               submitted_at=now, submission_count=1, submitted_by_id=getattr(actor, "id", None))
+        db.session.add(filing)
+        db.session.flush()
+    else:
+        before = {"status": filing.status.value, "submission_count": filing.submission_count}
+        filing.status = CompanyFilingStatus.SUBMITTED
+        filing.submitted_at = now
+        filing.submission_count += 1
+        filing.submitted_by_id = getattr(actor, "id", None)
+        filing.return_reason = None
+    if isinstance(upload, bytes):
+        store_bytes(upload, filename, kinds=EVIDENCE, owner=filing, purpose="filing", user=actor)
+    else:
+        store(upload, kinds=EVIDENCE, owner=filing, purpose="filing", user=actor)
+    db.session.flush()
+    record("company_filing.submit", filing, before=before,
+           after={"status": filing.status.value, "submission_count": filing.submission_count,
+                  "late": is_late(filing)}, actor=actor)
+    return filing
+
+
+def _review(filing: CompanyFiling, target: CompanyFilingStatus, actor, reason: str | None = None) -> None:
+    if filing.status is not CompanyFilingStatus.SUBMITTED:
+        raise TransitionError(_("该材料当前状态为“%(status)s”，只有待审核的材料可以审核。", status=filing.status.label))
+    filing.status = target
+    filing.reviewed_at = utcnow()
+    filing.reviewed_by_id = getattr(actor, "id", None)
+    filing.return_reason = reason
+    db.session.flush()
+    record(f"company_filing.{'accept' if target is CompanyFilingStatus.ACCEPTED else 'return'}", filing,
+           before={"status": CompanyFilingStatus.SUBMITTED.value},
+           after={"status": target.value, "return_reason": reason}, actor=actor)
+
+
+def accept_filing(filing: CompanyFiling, *, actor=None) -> None:
+    _review(filing, CompanyFilingStatus.ACCEPTED, actor)
+
+
+def return_filing(filing: CompanyFiling, reason: str, *, actor=None) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValues([("reason", _("请填写退回原因。"))])
+    _review(filing, CompanyFilingStatus.RETURNED, actor, reason)
+    notify(company_users(filing.company_id), kind="filing_returned",
+           title=_("报送材料被退回：%(title)s", title=filing.requirement.title), body=reason,
+           dedup_key=f"filing-returned:{filing.id}:{filing.reviewed_at.isoformat()}"[:128],
+           link=f"/filings/requirement/{filing.requirement_id}")
+
+
+def is_late(filing: CompanyFiling) -> bool:
+    return to_local(filing.submitted_at).date() > filing.requirement.due_on
+
+
+# --- who stands where ------------------------------------------------------------------
+
+@dataclass
+class CompanyRow:
+    company: Company
+    filing: CompanyFiling | None
+    missing: bool
+    late: bool
+
+    @property
+    def state_label(self) -> str:
+        if self.filing is None:
+            return _("未报送（已逾期）") if self.missing else _("未报送")
+        if self.filing.status is CompanyFilingStatus.RETURNED:
+            return _("已退回待重报（已逾期）") if self.missing else _("已退回待重报")
+        return self.filing.status.label
+
+    @property
+    def badge(self) -> str:
+        if self.missing:
+            return "danger"
+        if self.filing is None:
+            return "secondary"
+        return self.filing.status.badge
+
+
+@dataclass
+class RequirementStatus:
+    requirement: FilingRequirement
+    rows: list[CompanyRow] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for r in self.rows if r.filing is not None and r.filing.status is not CompanyFilingStatus.RETURNED)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.rows if r.filing is not None and r.filing.status is CompanyFilingStatus.ACCEPTED)
+
+    @property
+    def missing(self) -> list[CompanyRow]:
+        return [r for r in self.rows if r.missing]
+
+    @property
+    def late(self) -> list[CompanyRow]:
+        return [r for r in self.rows if r.late]
+
+
+def requirement_status(requirement: FilingRequirement, *, today: date | None = None, street_id: int | None = None,
+                       company_id: int | None = None) -> RequirementStatus:
+    """Every expected company (of one street / only one company when given) and where it stands."""
+    today = today or local_today()
+    expected = expected_company_ids(requirement.campaign_id, street_id)
+    if company_id is not None:
+        expected &= {company_id}
+    companies = list(db.session.scalars(select(Company).where(Company.id.in_(expected)).order_by(Company.name))) \
+        if expected else []
+    filings = {f.company_id: f for f in db.session.scalars(
+        select(CompanyFiling).where(CompanyFiling.requirement_id == requirement.id,
+                                    CompanyFiling.company_id.in_(expected))
+        .options(joinedload(CompanyFiling.requirement)))} if expected else {}
+    overdue = today > requirement.due_on
+    status = RequirementStatus(requirement)
+    for company in companies:
+        filing = filings.get(company.id)
+        pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
+        status.rows.append(CompanyRow(company, filing, missing=overdue and pending,
+                                      late=filing is not None and not pending and is_late(filing)))
+    return status
+
+
+def campaign_requirements(campaign_id: int) -> list[FilingRequirement]:
+    return list(db.session.scalars(select(FilingRequirement).where(FilingRequirement.campaign_id == campaign_id)
+                                   .order_by(FilingRequirement.due_on, FilingRequirement.id)))
+
+
+def _user_scope(user) -> dict:
+    if user is None or user.sees_district:
+        return {}
+    if user.is_street:
+        return {"street_id": user.street_id}
+    if user.is_company:
+        return {"company_id": user.company_id}
+    return {"company_id": -1}
+
+
+def campaign_filings(campaign: Campaign, user=None, today: date | None = None) -> list[RequirementStatus]:
+    """The campaign's filing types and where each expected company stands, as ``user`` may see them."""
+    return [requirement_status(r, today=today, **_user_scope(user)) for r in campaign_requirements(campaign.id)]
+
+
+def bulletin_filings(campaign: Campaign, today: date | None = None) -> list[dict]:
+    """Plain values for the campaign bulletin: per filing type, who is missing and who was late."""
+    out = []
+    for status in campaign_filings(campaign, None, today):
+        out.append({
+            "title": status.requirement.title,
+            "due": status.requirement.due_on.isoformat(),
+            "expected": status.expected,
+            "submitted": status.submitted,
+            "accepted": status.accepted,
+            "missing": [row.company.name for row in status.missing],
+            "late": [row.company.name for row in status.late],
+        })
+    return out
