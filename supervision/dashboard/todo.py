@@ -268,11 +268,11 @@ def street_committees(ctx: TodoContext) -> list[Entry]:
     entries = []
     for alert, label, column, severity in COMMITTEE_ALERTS:
         statement = estate_services.filter_estates(
-            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible="1"), today=ctx.today)
+            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""), today=ctx.today)
         count, nearest = db.session.execute(
             statement.order_by(None).with_only_columns(func.count(Estate.id.distinct()), func.min(column))).one()
         entries.append(Entry(str(label), count or 0, nearest,
-                             url_for("estates.committees", alert=alert, eligible=1), severity,
+                             url_for("estates.committees", alert=alert, eligible=""), severity,
                              deadline_label=_("最早期限")))
     return entries
 
