@@ -187,6 +187,7 @@ def test_company_sees_its_own_to_dos_with_the_nearest_deadline(login_as, data):
     assert objections.count == 1 and objections.deadline == w.event1.objection_deadline.isoformat()
     assert "最后异议日" in objections.html
     assert _ids(client, objections.url, r'href="/credit/events/(\d+)"') == {w.event1.id}
+    assert client.get(f"/credit/companies/{w.company2.id}?objectable=1").status_code == 404
 
     certificates = _entry(entries, "证书60天内到期的人员")
     assert certificates.count == 2 and certificates.deadline == (w.today + timedelta(days=20)).isoformat()
@@ -219,6 +220,10 @@ def test_street_sees_its_own_street_only(login_as, data):
     assert client.get(report.url).status_code == 200
 
     assert not any(e.label.startswith(("待审核", "待验收", "异议期")) for e in entries)
+
+    # The other street sees its own: one overdue item, missed 30 days ago.
+    west = _entry(_entries(login_as(w.street2_user)), "逾期未销项的整改事项")
+    assert west.count == 1 and west.deadline == (w.today - timedelta(days=30)).isoformat()
     html = client.get("/").get_data(as_text=True)
     assert html.index('data-testid="todo"') < html.index('data-testid="key-figures"')
 
