@@ -25,7 +25,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
-from .models import AcceptanceVerdict, CampaignStatus, EnrolmentStage, ItemSource, ItemState, ResponsibleParty, Severity
+from .models import (
+    AcceptanceVerdict,
+    CampaignStatus,
+    EnrolmentStage,
+    ItemSource,
+    ItemState,
+    ResponsibleParty,
+    SelfInspectionStatus,
+    Severity,
+)
 from .services.items import CATEGORIES
 from .services.survey import NO_COMMITTEE
 
@@ -127,6 +136,7 @@ class EnrolmentFilterForm(FlaskForm):
                                  validators=[Optional()])
     closed = SelectField(_l("销号"), choices=options(("", _l("全部")), ("1", _l("已销号")), ("0", _l("未销号"))),
                          validators=[Optional()])
+    si = SelectField(_l("自查表状态"), choices=_blank_enum(SelfInspectionStatus, _l("全部")), validators=[Optional()])
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
 
 
@@ -219,6 +229,7 @@ class ItemFilterForm(FlaskForm):
     open = SelectField(_l("是否销项"), choices=options(("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))),
                        validators=[Optional()])
     overdue = SelectField(_l("逾期"), choices=options(("", _l("全部")), ("1", _l("已逾期"))), validators=[Optional()])
+    due = SelectField(_l("到期"), choices=options(("", _l("全部")), ("week", _l("本周到期"))), validators=[Optional()])
     source = SelectField(_l("来源"), choices=_blank_enum(ItemSource, _l("全部")), validators=[Optional()])
     severity = SelectField(_l("严重程度"), choices=_blank_enum(Severity, _l("全部")), validators=[Optional()])
     responsible = SelectField(_l("责任单位"), choices=_blank_enum(ResponsibleParty, _l("全部")),
@@ -265,6 +276,8 @@ class NoticeFilterForm(FlaskForm):
 
     q = StringField(_l("编号/小区"), validators=[Optional(), Length(max=64)])
     year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    awaiting = SelectField(_l("答复"), choices=options(("", _l("全部")), ("1", _l("有待答复的事项"))),
+                           validators=[Optional()])
 
 
 # --- self-inspection and acceptance --------------------------------------------------

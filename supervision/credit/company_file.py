@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from ..attachments.models import Attachment
@@ -46,6 +46,18 @@ def manager_totals(lines) -> list[dict]:
             entry["points"] += line.item.points if line.item else 0
             entry["company_points"] += line.points
     return list(managers.values())
+
+
+def objectable(event: CreditEvent, today: date) -> bool:
+    """A deduction still open to the company's objection on ``today`` (``objectable_clause`` in SQL)."""
+    return event.is_deduction and event.objection_open(today)
+
+
+def objectable_clause(today: date):
+    """Deductions notified, with no objection yet, whose objection window has not closed on ``today``."""
+    return and_(CreditEvent.status == EventStatus.NOTIFIED, CreditEvent.points < 0,
+                CreditEvent.objection_deadline.is_not(None), CreditEvent.objection_deadline >= today,
+                ~CreditEvent.objection.has())
 
 
 def credit_file(company: Company, as_of: date, *, include_drafts: bool) -> dict:

@@ -24,7 +24,7 @@ from ..i18n import in_chinese
 from ..targets import services as target_services
 from ..targets.indicators import all_indicators, get_indicator
 from ..targets.views import street_in_scope, year_and_day
-from . import hooks, services
+from . import hooks, services, todo
 
 bp = Blueprint("dashboard", __name__)
 
@@ -61,8 +61,10 @@ def index():
         chart_code = "coverage"
     # From 1 November the admin is told when the coming year's holiday arrangement is not entered.
     holiday_missing = missing_year_warning(today) if current_user.role in ADMIN else None
+    # What the user has to do comes first, live (never from the cache); the indicators follow.
+    entries = todo.entries_for(current_user, today=today, scorecard=card if street is None else None)
     return render_template(
-        "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures,
+        "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures, todo=entries,
         computed_at=to_local(computed_at), holiday_missing=holiday_missing,
         chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
     )
@@ -82,7 +84,8 @@ def _company_dashboard():
     company = scope.load(Company, current_user.company_id)
     today = local_today()
     certification = services.company_certification(company.id, today)
-    return render_template("dashboard/company.html", company=company, today=today,
+    entries = todo.entries_for(current_user, today=today)
+    return render_template("dashboard/company.html", company=company, today=today, todo=entries,
                            certification=certification, credit=hooks.company_credit(company),
                            staff_indicator=get_indicator("staff_cert"),
                            manager_threshold=get_indicator("manager_cert").default_threshold,

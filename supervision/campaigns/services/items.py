@@ -21,7 +21,7 @@ the passed acceptance that closed it (``reopen_dependants``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
@@ -334,12 +334,18 @@ class ItemFilter:
     state: ItemState | None = None
     open: bool | None = None  # True: not accepted yet; False: accepted
     overdue: bool = False
+    due: str | None = None  # "week": not accepted, due from today to the end of this week (Sunday)
     source: ItemSource | None = None
     severity: Severity | None = None
     responsible_party: ResponsibleParty | None = None
     estate_id: int | None = None
     notice_id: int | None = None
     enrolment_id: int | None = None
+
+
+def week_end(today: date) -> date:
+    """The last day (Sunday) of ``today``'s week: "due this week" runs from today to it."""
+    return today + timedelta(days=6 - today.weekday())
 
 
 def filter_items(statement, f: ItemFilter, today: date):
@@ -365,6 +371,9 @@ def filter_items(statement, f: ItemFilter, today: date):
         statement = statement.where(I.state == ItemState.ACCEPTED)
     if f.overdue:
         statement = statement.where(I.overdue_clause(today))
+    if f.due == "week":
+        statement = statement.where(I.state != ItemState.ACCEPTED, I.deadline >= today,
+                                    I.deadline <= week_end(today))
     if f.source:
         statement = statement.where(I.source == f.source)
     if f.severity:

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...attachments.services import attachments_of
@@ -139,3 +139,13 @@ def notice_document(notice: RectificationNotice) -> dict:
 def render_notice_pdf(notice: RectificationNotice) -> bytes:
 
     return render_pdf("pdf/campaigns/notice.html", doc=notice_document(notice))
+
+
+# An item of a notice still waiting for its answer (not yet submitted, or sent back).
+AWAITING_REPLY = (ItemState.OPEN, ItemState.IN_PROGRESS, ItemState.REJECTED)
+
+
+def awaiting_reply_clause():
+    """Notices with an item still waiting for its answer (待答复): open, in progress or sent back."""
+    return exists(select(RectificationItem.id).where(RectificationItem.notice_id == RectificationNotice.id,
+                                                     RectificationItem.state.in_(AWAITING_REPLY)))

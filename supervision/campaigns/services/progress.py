@@ -113,6 +113,7 @@ class EnrolmentFilter:
     self_inspected: bool | None = None
     closed: bool | None = None
     q: str | None = None
+    si_status: SelfInspectionStatus | None = None  # the state of the enrolment's self-inspection form
 
 
 def apply_enrolment_filter(statement, f: EnrolmentFilter):
@@ -132,6 +133,9 @@ def apply_enrolment_filter(statement, f: EnrolmentFilter):
     if f.closed is not None:
         statement = statement.where(E.status == EnrolmentStatus.CLOSED if f.closed
                                     else E.status == EnrolmentStatus.ACTIVE)
+    if f.si_status is not None:
+        statement = statement.where(select(SelfInspection.id).where(
+            SelfInspection.enrolment_id == E.id, SelfInspection.status == f.si_status).correlate(E).exists())
     if f.q:
 
         statement = statement.where(select(Estate.id).where(Estate.id == E.estate_id,

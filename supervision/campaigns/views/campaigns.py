@@ -37,6 +37,7 @@ from ..models import (
     Enrolment,
     EnrolmentStage,
     EnrolmentStatus,
+    SelfInspectionStatus,
 )
 from ..services import campaigns as campaign_service
 from ..services import enrolment as enrolment_service
@@ -226,7 +227,8 @@ def _enrolment_filter(filters) -> progress.EnrolmentFilter:
     return progress.EnrolmentFilter(
         street_id=value_of(filters, "street"), company_id=value_of(filters, "company"),
         stage=enum_or_none(EnrolmentStage, filters.stage.data), surveyed=flag(filters.surveyed.data),
-        self_inspected=flag(filters.self_inspected.data), closed=flag(filters.closed.data), q=filters.q.data)
+        self_inspected=flag(filters.self_inspected.data), closed=flag(filters.closed.data), q=filters.q.data,
+        si_status=enum_or_none(SelfInspectionStatus, filters.si.data))
 
 
 @bp.get("/<int:campaign_id>/enrolments")

@@ -59,6 +59,7 @@ def _statement(filters, today):
         q=filters.q.data, campaign_id=filters.campaign.data, street_id=value_of(filters, "street"),
         company_id=value_of(filters, "company"), state=enum_or_none(ItemState, filters.state.data),
         open={"1": True, "0": False}.get(filters.open.data or ""), overdue=filters.overdue.data == "1",
+        due=filters.due.data if filters.due.data == "week" else None,
         source=enum_or_none(ItemSource, filters.source.data), severity=enum_or_none(Severity, filters.severity.data),
         responsible_party=enum_or_none(ResponsibleParty, filters.responsible.data), estate_id=arg_int("estate"),
         notice_id=arg_int("notice"), enrolment_id=arg_int("enrolment")), today)

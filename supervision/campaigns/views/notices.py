@@ -39,6 +39,8 @@ def notices():
         statement = statement.where(RectificationNotice.year == filters.year.data)
     if arg_int("campaign"):
         statement = statement.where(RectificationNotice.campaign_id == arg_int("campaign"))
+    if filters.awaiting.data == "1":
+        statement = statement.where(notice_service.awaiting_reply_clause())
     page = paginate(statement.order_by(RectificationNotice.year.desc(), RectificationNotice.sequence.desc()))
     return render_template("campaigns/notices.html", page=page, filters=filters)
 

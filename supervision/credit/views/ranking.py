@@ -81,7 +81,11 @@ def company(company_id: int):
     company = scope.load(Company, company_id)
     data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
     history = company_file.score_history(company)
-    return render_template("credit/company.html", history=history, today=local_today(), **data)
+    today = local_today()
+    objectable = request.args.get("objectable") == "1"
+    if objectable:  # only the deductions the company may still object to (the home page's to-do links here)
+        data["lines"] = [line for line in data["lines"] if company_file.objectable(line.event, today)]
+    return render_template("credit/company.html", history=history, today=today, objectable=objectable, **data)
 
 
 @bp.get("/companies/<int:company_id>/report.pdf")

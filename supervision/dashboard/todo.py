@@ -1,0 +1,348 @@
+"""待办事项: what each role has to do now, at the top of its home page.
+
+A small registry of providers per role. A provider is a function of a ``TodoContext`` that returns
+``Entry``s: a label, how many rows wait, the nearest deadline (or None), the link to a list page
+filtered to exactly those rows, and a severity. Later features add their own with ``provider``::
+
+    @todo.provider(STREET, order=35)
+    def complaints_to_answer(ctx):
+        return [todo.Entry(...)]
+
+Every provider makes a fixed number of aggregate queries, scoped to the user (a street officer's
+street, a company user's company), whatever the amount of data, and counts its rows with the same
+filter the linked list applies, so the number and the list always agree.
+
+"The nearest deadline" is the earliest deadline among an entry's rows: for rows still ahead the one
+coming first, for overdue rows the one missed longest ago.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from ..auth import scope
+from ..auth.roles import BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
+from ..campaigns.models import (
+    Campaign,
+    CampaignPhase,
+    CampaignStatus,
+    Enrolment,
+    EnrolmentStage,
+    ItemState,
+    PhaseKind,
+    RectificationItem,
+    RectificationNotice,
+    SelfInspection,
+    SelfInspectionStatus,
+)
+from ..campaigns.services import items as item_service
+from ..campaigns.services import notices as notice_service
+from ..campaigns.services import progress
+from ..companies import services as company_services
+from ..companies.models import Certificate, Staff
+from ..core.timeutil import local_today, to_local, utcnow
+from ..credit import services as credit_services
+from ..credit.company_file import objectable_clause
+from ..credit.models import CreditEvent, EventStatus
+from ..estates import services as estate_services
+from ..estates.models import Estate, OwnersCommittee
+from ..extensions import db
+from ..regions.models import Street
+from ..reports import services as report_services
+from ..reports.models import WeeklyReport
+from ..reports.services.grid import CellStatus
+from ..reports.weeks import Week
+from ..targets import services as target_services
+
+DANGER, WARNING, INFO, SUCCESS = "danger", "warning", "info", "success"
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    count: int
+    deadline: date | datetime | None
+    url: str
+    severity: str = INFO  # danger | warning | info | success
+    note: str = ""  # e.g. "其中退回 1 份" or how far behind target
+    deadline_label: str = ""  # what the deadline is, e.g. "最后异议日"; "" → "最近期限"
+    always: bool = False  # shown even with nothing to do (this week's report once sent)
+
+
+@dataclass
+class TodoContext:
+    user: object
+    today: date = field(default_factory=local_today)
+    now: datetime = field(default_factory=utcnow)
+    # The scorecard the page has already computed (the leader's entries reuse it).
+    given_scorecard: object = None
+
+    @cached_property
+    def scorecard(self):
+        if self.given_scorecard is not None:
+            return self.given_scorecard
+        return target_services.scorecard(self.today)
+
+    @property
+    def week_end(self) -> date:
+        return item_service.week_end(self.today)
+
+
+Provider = Callable[[TodoContext], Iterable[Entry]]
+_PROVIDERS: dict[Role, list[tuple[int, str, Provider]]] = {}
+
+
+def provider(roles, *, order: int = 100):
+    """Register a to-do provider for ``roles`` (a role or a set of them); lower ``order`` shows first."""
+    roles = {roles} if isinstance(roles, Role) else set(roles)
+
+    def register(function: Provider) -> Provider:
+        for role in roles:
+            entries = _PROVIDERS.setdefault(role, [])
+            entries[:] = [e for e in entries if e[1] != function.__qualname__ or e[2].__module__ != function.__module__]
+            entries.append((order, function.__qualname__, function))
+            entries.sort(key=lambda e: (e[0], e[1]))
+        return function
+
+    return register
+
+
+def providers_for(role: Role) -> list[Provider]:
+    return [function for _order, _name, function in _PROVIDERS.get(role, [])]
+
+
+def entries_for(user, *, today: date | None = None, now: datetime | None = None, scorecard=None) -> list[Entry]:
+    """The user's to-do entries, in the providers' order, without those with nothing to do."""
+    ctx = TodoContext(user=user, today=today or local_today(), now=now or utcnow(), given_scorecard=scorecard)
+    result = []
+    for function in providers_for(user.role):
+        result.extend(entry for entry in function(ctx) if entry.count > 0 or entry.always)
+    return result
+
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+def _count_and_nearest(statement, deadline_column) -> tuple[int, object]:
+    """(rows, earliest deadline) of a filtered ``select`` — the list's own statement, counted."""
+    rows = statement.order_by(None).subquery()
+    count, nearest = db.session.execute(
+        select(func.count(), func.min(rows.c[deadline_column]))).one()
+    return count or 0, nearest
+
+
+def _items(ctx, **filters):
+    return item_service.filter_items(scope.visible(RectificationItem, ctx.user),
+                                     item_service.ItemFilter(**filters), ctx.today)
+
+
+def _overdue_items(ctx) -> list[Entry]:
+    count, nearest = _count_and_nearest(_items(ctx, overdue=True), "deadline")
+    return [Entry(_("逾期未销项的整改事项"), count, nearest, url_for("campaigns.items", overdue=1), DANGER,
+                  deadline_label=_("最早期限"))]
+
+
+def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind | None):
+    """Per running campaign: (campaign id, name, enrolments matching ``f``, end of ``phase``, returned forms)."""
+    E = Enrolment
+    phase_end = (select(func.max(CampaignPhase.ends_on)).where(CampaignPhase.campaign_id == Campaign.id,
+                                                              CampaignPhase.kind == phase)
+                 .correlate(Campaign).scalar_subquery() if phase is not None else None)
+    returned = func.sum(case((SelfInspection.status == SelfInspectionStatus.RETURNED, 1), else_=0))
+    statement = (select(Campaign.id, Campaign.name, func.count(E.id), returned)
+                 .select_from(E).join(Campaign, Campaign.id == E.campaign_id)
+                 .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
+                 .where(Campaign.status == CampaignStatus.ACTIVE, E.scope_clause(ctx.user)))
+    statement = progress.apply_enrolment_filter(statement, f).group_by(Campaign.id, Campaign.name)
+    rows = db.session.execute(statement.order_by(Campaign.id)).all()
+    ends = {}
+    if phase is not None and rows:
+        ends = dict(db.session.execute(
+            select(Campaign.id, phase_end).where(Campaign.id.in_([row[0] for row in rows]))).all())
+    return [(cid, name, count, ends.get(cid), returned or 0) for cid, name, count, returned in rows]
+
+
+# --- company users ---------------------------------------------------------------------------
+
+@provider(COMPANY, order=10)
+def company_items(ctx: TodoContext) -> list[Entry]:
+    entries = _overdue_items(ctx)
+    count, nearest = _count_and_nearest(_items(ctx, due="week"), "deadline")
+    entries.append(Entry(_("本周到期的整改事项"), count, nearest, url_for("campaigns.items", due="week"), WARNING))
+    return entries
+
+
+@provider(COMPANY, order=20)
+def company_self_inspections(ctx: TodoContext) -> list[Entry]:
+    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(stage=EnrolmentStage.SELF_INSPECTION),
+                                   PhaseKind.SELF_INSPECTION)
+    return [Entry(_("待填报或被退回的自查表 · %(campaign)s", campaign=name), count, end,
+                  url_for("campaigns.enrolments", campaign_id=cid, stage=EnrolmentStage.SELF_INSPECTION.value),
+                  DANGER if returned else WARNING,
+                  note=_("其中退回 %(n)s 份", n=returned) if returned else "", deadline_label=_("自查截止"))
+            for cid, name, count, end, returned in rows]
+
+
+@provider(COMPANY, order=30)
+def company_notices(ctx: TodoContext) -> list[Entry]:
+    statement = scope.visible(RectificationNotice, ctx.user).where(notice_service.awaiting_reply_clause())
+    count, nearest = _count_and_nearest(statement, "deadline")
+    return [Entry(_("待答复的整改通知书"), count, nearest, url_for("campaigns.notices", awaiting=1), WARNING,
+                  deadline_label=_("整改期限"))]
+
+
+@provider(COMPANY, order=40)
+def company_objections(ctx: TodoContext) -> list[Entry]:
+    statement = scope.visible(CreditEvent, ctx.user).where(objectable_clause(ctx.today))
+    count, nearest = _count_and_nearest(statement, "objection_deadline")
+    return [Entry(_("异议期内的扣分记录"), count, nearest,
+                  url_for("credit.company", company_id=ctx.user.company_id, objectable=1), WARNING,
+                  deadline_label=_("最后异议日"))]
+
+
+@provider(COMPANY, order=50)
+def company_certificates(ctx: TodoContext) -> list[Entry]:
+    company_id = ctx.user.company_id
+    staff = company_services.filter_staff(scope.visible(Staff, ctx.user), company_id=company_id, cert="expiring",
+                                          today=ctx.today)
+    count = db.session.scalar(select(func.count()).select_from(staff.order_by(None).subquery())) or 0
+    nearest = None
+    if count:
+        expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
+        nearest = db.session.scalar(expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)))
+    return [Entry(_("证书60天内到期的人员"), count, nearest, url_for("companies.staff_index", cert="expiring"),
+                  INFO, deadline_label=_("最早到期"))]
+
+
+# --- street officers ---------------------------------------------------------------------------
+
+@provider(STREET, order=10)
+def street_reports(ctx: TodoContext) -> list[Entry]:
+    entries = []
+    for duty in report_services.street_duties(ctx.user.street_id, now=ctx.now):
+        done = duty.status in (CellStatus.ON_TIME, CellStatus.LATE)
+        url = (url_for("reports.detail", report_id=duty.report.id) if duty.report is not None
+               else url_for("reports.index", campaign=duty.campaign.id, week=_week_arg(duty.week)))
+        severity = {CellStatus.MISSING: DANGER, CellStatus.RETURNED: DANGER}.get(duty.status, SUCCESS if done
+                                                                                   else WARNING)
+        entries.append(Entry(_("本周周报 · %(campaign)s", campaign=duty.campaign.name), 0 if done else 1,
+                             to_local(duty.due_at), url, severity, note=str(duty.status.label),
+                             deadline_label=_("报送截止"), always=True))
+    return entries
+
+
+def _week_arg(week: Week) -> str:
+    return f"{week.iso_year}-W{week.iso_week:02d}"
+
+
+@provider(STREET, order=20)
+def street_items(ctx: TodoContext) -> list[Entry]:
+    return _overdue_items(ctx)
+
+
+@provider(STREET, order=30)
+def street_surveys(ctx: TodoContext) -> list[Entry]:
+    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(stage=EnrolmentStage.SURVEY), PhaseKind.SURVEY)
+    return [Entry(_("待录入的摸底 · %(campaign)s", campaign=name), count, end,
+                  url_for("campaigns.enrolments", campaign_id=cid, stage=EnrolmentStage.SURVEY.value), WARNING,
+                  deadline_label=_("摸底截止"))
+            for cid, name, count, end, _returned in rows]
+
+
+COMMITTEE_ALERTS = (
+    # (filter value, label, deadline column, severity)
+    ("overdue", _l("逾期未成立业委会的小区"), Estate.committee_due_on, DANGER),
+    ("term_over", _l("业委会届满未换届的小区"), OwnersCommittee.term_end, DANGER),
+    ("term_soon", _l("业委会90天内届满的小区"), OwnersCommittee.term_end, WARNING),
+)
+
+
+@provider(STREET, order=40)
+def street_committees(ctx: TodoContext) -> list[Entry]:
+    entries = []
+    for alert, label, column, severity in COMMITTEE_ALERTS:
+        statement = estate_services.filter_estates(
+            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""), today=ctx.today)
+        count, nearest = db.session.execute(
+            statement.order_by(None).with_only_columns(func.count(Estate.id.distinct()), func.min(column))).one()
+        entries.append(Entry(str(label), count or 0, nearest,
+                             url_for("estates.committees", alert=alert, eligible=""), severity,
+                             deadline_label=_("最早期限")))
+    return entries
+
+
+# --- the bureau ----------------------------------------------------------------------------------
+
+@provider(BUREAU, order=10)
+def bureau_answers(ctx: TodoContext) -> list[Entry]:
+    count, _nearest = _count_and_nearest(_items(ctx, state=ItemState.SUBMITTED), "deadline")
+    return [Entry(_("待验收的整改答复"), count, None,
+                  url_for("campaigns.items", state=ItemState.SUBMITTED.value), WARNING)]
+
+
+@provider(BUREAU, order=20)
+def bureau_self_inspections(ctx: TodoContext) -> list[Entry]:
+    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(si_status=SelfInspectionStatus.SUBMITTED), None)
+    return [Entry(_("待审核的自查表 · %(campaign)s", campaign=name), count, None,
+                  url_for("campaigns.enrolments", campaign_id=cid, si=SelfInspectionStatus.SUBMITTED.value), WARNING)
+            for cid, name, count, _end, _returned in rows]
+
+
+@provider(BUREAU, order=30)
+def bureau_objections(ctx: TodoContext) -> list[Entry]:
+    statement = credit_services.event_list(scope.visible(CreditEvent, ctx.user), status=EventStatus.OBJECTED.value)
+    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    return [Entry(_("待决定的信用异议"), count, None,
+                  url_for("credit.events", status=EventStatus.OBJECTED.value), WARNING)]
+
+
+@provider(BUREAU, order=40)
+def bureau_reports(ctx: TodoContext) -> list[Entry]:
+    week = Week.of(ctx.today)
+    entries = []
+    for status, label, this_week in (("submitted", _("本周已报送待审阅的周报"), True),
+                                     ("resubmitted", _("退回后重新报送的周报"), False)):
+        statement = scope.visible(WeeklyReport, ctx.user, statement=report_services.reports_statement(
+            status=status, week=week if this_week else None))
+        count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+        args = {"status": status, "week": _week_arg(week)} if this_week else {"status": status}
+        entries.append(Entry(label, count, None, url_for("reports.index", **args), INFO))
+    return entries
+
+
+@provider(BUREAU, order=50)
+def bureau_overdue_by_street(ctx: TodoContext) -> list[Entry]:
+    items = _items(ctx, overdue=True).order_by(None).subquery()
+    rows = db.session.execute(
+        select(Street.id, Street.name, func.count(items.c.id), func.min(items.c.deadline))
+        .join(items, items.c.street_id == Street.id).group_by(Street.id, Street.name)
+        .order_by(func.count(items.c.id).desc(), Street.name)).all()
+    return [Entry(_("逾期未销项的整改事项 · %(street)s", street=name), count, nearest,
+                  url_for("campaigns.items", overdue=1, street=street_id), DANGER, deadline_label=_("最早期限"))
+            for street_id, name, count, nearest in rows]
+
+
+# --- leaders -----------------------------------------------------------------------------------
+
+@provider(DISTRICT_READERS - BUREAU, order=10)
+def leader_targets(ctx: TodoContext) -> list[Entry]:
+    row = ctx.scorecard.district
+    if row is None:
+        return []
+    entries = []
+    for cell in row.cells.values():
+        if cell.status is not target_services.Status.BEHIND:
+            continue
+        entries.append(Entry(
+            _("%(indicator)s 滞后于目标", indicator=cell.indicator.name), cell.gap, None,
+            url_for("targets.gap", code=cell.indicator.code), DANGER,
+            note=_("现为 %(value)s，按进度应达 %(expected)s，年度目标 %(threshold)s；差额 %(gap)s",
+                   value=cell.percent, expected=cell.expected_percent, threshold=cell.threshold_percent,
+                   gap=cell.gap), always=True))
+    return entries
