@@ -40,6 +40,7 @@ from .estates.management import EstateManagement  # noqa: F401
 from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
+from .offline.models import SubmissionKey  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .targets.models import Target, TargetSnapshot  # noqa: F401
