@@ -39,8 +39,7 @@ def claim(user, key: str | None, endpoint: str) -> SubmissionKey | None:
     it again). Returns the earlier submission's row when the key was already used, else None."""
     if not key:
         return None
-    earlier = db.session.scalar(select(SubmissionKey).where(SubmissionKey.user_id == user.id,
-                                                            SubmissionKey.key == key))
+    earlier = earlier_submission(user, key)
     if earlier is not None:
         return earlier
     try:
@@ -74,7 +73,20 @@ def repeated(earlier: SubmissionKey, fallback_url: str):
     return redirect(earlier.result_url or fallback_url)
 
 
-def once(endpoint: str | None = None):
-    """Claim the submitted key for the current user; (key, earlier row or None)."""
+def earlier_submission(user, key: str | None) -> SubmissionKey | None:
+    if not key:
+        return None
+    return db.session.scalar(select(SubmissionKey).where(SubmissionKey.user_id == user.id, SubmissionKey.key == key))
+
+
+def once():
+    """The submitted key and, when it was used before by the current user, that submission's row.
+
+    A view answers a repeated key with ``repeated`` at once, and claims a new key with ``claim``
+    once the form is valid (a refused form leaves the key free for the corrected one)."""
     key = submitted_key()
-    return key, claim(current_user, key, endpoint or request.endpoint or "")
+    return key, earlier_submission(current_user, key)
+
+
+def claim_current(key: str | None) -> SubmissionKey | None:
+    return claim(current_user, key, request.endpoint or "")

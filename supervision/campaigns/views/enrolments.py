@@ -228,6 +228,8 @@ def acceptance_new(enrolment_id: int):
         verdicts[item.id] = raw
         comments[item.id] = request.form.get(f"c_{item.id}", "")
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".enrolment_detail", enrolment_id=enrolment.id))
         missing = [i.id for i in items if verdicts.get(i.id) not in ("1", "0")]
         try:
             if missing:

@@ -181,6 +181,8 @@ def item_answer(item_id: int):
     if earlier is not None:
         return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
         try:
             check_version(item, form.version.data)
             item_service.submit_answer(item, actor=current_user, response=form.response.data,
@@ -220,6 +222,8 @@ def item_evidence(item_id: int):
     if earlier is not None:
         return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
         files = [f for f in (form.evidence.data or []) if f and f.filename]
         try:
             if not files:

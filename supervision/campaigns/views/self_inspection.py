@@ -70,6 +70,8 @@ def self_inspection(enrolment_id: int):
     if si is None or not ConfirmForm().validate_on_submit():
         abort(400)
     key, earlier = offline.once()
+    if earlier is None:
+        earlier = offline.claim_current(key)
     if earlier is not None:
         return offline.repeated(earlier, url_for(".self_inspection", enrolment_id=enrolment.id))
     items = si.template.items

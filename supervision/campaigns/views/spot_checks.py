@@ -69,6 +69,8 @@ def spot_check_new():
     if earlier is not None:
         return offline.repeated(earlier, url_for(".spot_checks"))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".spot_checks"))
         estate = scope.load(Estate, form.estate_id.data, roles=BUREAU)
         campaign = db.session.get(Campaign, form.campaign_id.data) if form.campaign_id.data else None
         try:
