@@ -277,7 +277,9 @@ def earliest_taken_on(files) -> date | None:
     for file in files:
         if file is None or not getattr(file, "filename", None):
             continue
-        stream = file.stream
+        stream = getattr(file, "stream", None)
+        if stream is None or not stream.seekable():
+            continue
         start = stream.tell()
         data = stream.read(IMAGE.max_bytes + 1)
         stream.seek(start)

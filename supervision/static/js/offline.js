@@ -180,7 +180,11 @@
         if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
         values.push([el.name, el.value, el.type]);
       });
-      try { localStorage.setItem(drafts.name(form), JSON.stringify({ at: Date.now(), values: values })); } catch (e) {}
+      var typed = values.some(function (v) { return v[1] && v[2] !== "select-one" && v[2] !== "radio" && v[2] !== "date"; });
+      try {
+        if (typed) localStorage.setItem(drafts.name(form), JSON.stringify({ at: Date.now(), values: values }));
+        else localStorage.removeItem(drafts.name(form));  // nothing typed yet: no draft to keep
+      } catch (e) {}
     },
     restore: function (form) {
       var saved;
@@ -208,7 +212,10 @@
         form.insertBefore(note, form.firstChild);
       }
     },
-    clear: function (form) { try { localStorage.removeItem(drafts.name(form)); } catch (e) {} }
+    clear: function (form) {
+      clearTimeout(form.draftTimer);
+      try { localStorage.removeItem(drafts.name(form)); } catch (e) {}
+    }
   };
 
   function setKey(form) {
@@ -226,10 +233,9 @@
     var hasErrors = form.querySelector(".is-invalid, .alert-danger");
     if (submitted === drafts.name(form) && !hasErrors) drafts.clear(form);
     if (!hasErrors) drafts.restore(form);  // a form shown again with errors already holds what was typed
-    var timer = null;
     var save = function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () { drafts.save(form); }, 300);
+      clearTimeout(form.draftTimer);
+      form.draftTimer = setTimeout(function () { drafts.save(form); }, 300);
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
@@ -237,6 +243,7 @@
       if (navigator.onLine || !window.indexedDB) {
         // Sent now. The draft stays until a page of this site answers (if the connection drops on
         // the way, the browser shows its error page and the draft is restored on return).
+        clearTimeout(form.draftTimer);
         drafts.save(form);
         try { sessionStorage.setItem("offline:submitted", drafts.name(form)); } catch (e) {}
         return;
