@@ -125,13 +125,23 @@
           if (result && result.received) {
             show(entry, "sent", result.url);
           } else {
-            show(entry, "failed", entry.page);  // refused (e.g. a rule changed): the draft is still there
+            keepAsDraft(entry);  // refused (e.g. the item moved on meanwhile): what was typed waits on its page
+            show(entry, "failed", entry.page);
           }
         });
       }, function () {
         show(entry, "queued");  // still no connection, or the server is down: try again later
         throw new Error("not sent");
       });
+  }
+
+  function keepAsDraft(entry) {
+    var values = entry.fields.filter(function (field) {
+      return typeof field[1] === "string" && !SKIP[field[0]];
+    }).map(function (field) { return [field[0], field[1], "text"]; });
+    try {
+      if (entry.draft && values.length) localStorage.setItem(entry.draft, JSON.stringify({ at: Date.now(), values: values }));
+    } catch (e) {}
   }
 
   function flush() {
@@ -156,7 +166,7 @@
       fields.push([name, value]);
     });
     var entry = { key: key, action: form.action, page: location.href, label: form.getAttribute("data-offline"),
-                  fields: fields, queuedAt: Date.now() };
+                  draft: drafts.name(form), fields: fields, queuedAt: Date.now() };
     return outbox.put(entry).then(function () {
       show(entry, "queued");
       drafts.clear(form);
