@@ -10,14 +10,17 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from supervision.attachments import services
 from supervision.attachments.models import Attachment
 from supervision.attachments.photos import distance_m, place_of, read_facts
-from supervision.campaigns.models import ItemState, SpotCheck
+from supervision.campaigns.models import AcceptanceVerdict, ItemState, SpotCheck
+from supervision.campaigns.services import acceptance
 from supervision.core.timeutil import local_today
 from supervision.extensions import db
 
+from ..campaigns import factories as cf
 from .factories import HOME, exif_jpeg, metres_north
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -192,3 +195,16 @@ def test_a_typed_date_still_wins(running, login_as, field):
     assert check.checked_on == typed
     photo = db.session.scalar(select(Attachment).where(Attachment.owner_type == "spot_check"))
     assert photo.fact_date == taken.date()  # the photo keeps the day it was taken
+
+
+def test_an_acceptance_left_undated_takes_the_day_of_its_photos(item, running):
+    cf.move(item, cf.PATH_TO[ItemState.SUBMITTED], answerer=running.company_user, officer=running.officer)
+    two_days_ago = local_today() - timedelta(days=2)
+    taken = datetime.combine(two_days_ago, datetime.min.time()).replace(hour=16)
+    record = acceptance.record_acceptance(
+        running.enrolment1, actor=running.officer, inspected_on=None, verdict=AcceptanceVerdict.FAILED,
+        remarks="复查", item_verdicts={item.id: acceptance.ItemVerdictInput(False, "仍有堆物")},
+        photos=[FileStorage(io.BytesIO(exif_jpeg(taken, HOME)), "复查.jpg"), FileStorage(io.BytesIO(b""), "")])
+    assert record.inspected_on == two_days_ago
+    photo = db.session.scalar(select(Attachment).where(Attachment.owner_type == "acceptance"))
+    assert photo.fact_date == two_days_ago and photo.latitude == HOME[0]
