@@ -132,3 +132,12 @@ def test_pages_load_the_offline_script_without_inline_code(running, login_as):
     assert "js/offline.js" in page and 'rel="manifest"' in page and "data-offline=" in page
     assert "script-src 'self';" in response.headers["Content-Security-Policy"]
     assert "<script>" not in page
+
+
+def test_the_forget_keys_command(running, runner):
+    db.session.add(SubmissionKey(user_id=running.officer.id, key="old-key-456", endpoint="x",
+                                 created_at=utcnow() - timedelta(days=10)))
+    db.session.commit()
+    result = runner.invoke(args=["offline", "forget-keys", "--days", "7"])
+    assert result.exit_code == 0 and "已清理 1 条" in result.output
+    assert _count(SubmissionKey) == 0
