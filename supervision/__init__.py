@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "supervision.core.holidays.views",
     "supervision.audit.views",
     "supervision.attachments.views",
+    "supervision.offline.views",
     "supervision.notifications.views",
     "supervision.api.views",
     "supervision.ops.views",

@@ -48,6 +48,9 @@ def default_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_path / "uploads"),
         # The largest request body; individual upload kinds have smaller limits.
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+        # A photo taken further than this from its estate, or this long before its upload, is flagged.
+        "EVIDENCE_MAX_DISTANCE_M": int(os.environ.get("EVIDENCE_MAX_DISTANCE_M") or 500),
+        "EVIDENCE_MAX_AGE_DAYS": int(os.environ.get("EVIDENCE_MAX_AGE_DAYS") or 30),
         # Excel imports are bounded by the sheet's real size: at most this many data rows and header
         # columns, this many seconds, and this many consecutive blank rows end the table.
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "50000")),

@@ -52,6 +52,7 @@ from .estates.models import Estate, OwnersCommittee  # noqa: F401
 from .filings.models import CompanyFiling, FilingRequirement  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
+from .offline.models import SubmissionKey  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .safety.models import FireFacility, Lift, SafetyItemLink  # noqa: F401

@@ -101,6 +101,8 @@ WORD_VALUES = {
     "week": _week_keys,
     # a year the holiday register holds (seeded), one it lacks, and one out of any range
     "year": lambda crawl: [2026, 2031, 99999],
+    # a submission key (offline outbox): a well-formed unknown one and a malformed one
+    "key": lambda crawl: ["3f2b8c1e-6a4d-4e0f-9b7a-2c5d8e1f0a34", "x"],
 }
 
 

@@ -275,6 +275,9 @@ class AttachmentSchema(Schema):
     purpose = fields.String()
     fact_date = fields.Date(allow_none=True, metadata={"description": "材料所反映事实发生的日期"})
     uploaded_at = fields.DateTime()
+    taken_at = fields.DateTime(allow_none=True, metadata={"description": "照片的拍摄时间（EXIF）"})
+    latitude = fields.Float(allow_none=True, metadata={"description": "拍摄位置纬度（EXIF GPS）"})
+    longitude = fields.Float(allow_none=True, metadata={"description": "拍摄位置经度（EXIF GPS）"})
 
 
 def uploaded_files(name: str) -> list:

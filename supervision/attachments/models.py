@@ -7,8 +7,9 @@ and whoever may see that owner may download the file.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, exists, or_, select
+from sqlalchemy import ForeignKey, Index, Numeric, String, exists, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import scoping
@@ -52,6 +53,8 @@ class Attachment(db.Model):
     purpose: Mapped[str] = mapped_column(String(32), default="evidence")
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     reduced_name: Mapped[str | None] = mapped_column(String(64))
+    # A small JPEG (320 px) for lists on a phone connection.
+    thumb_name: Mapped[str | None] = mapped_column(String(64))
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column()
@@ -59,6 +62,10 @@ class Attachment(db.Model):
     # The date the fact shown happened, as opposed to the upload time.
     fact_date: Mapped[date | None] = mapped_column()
     description: Mapped[str | None] = mapped_column(String(255))
+    # Where and when a photo was taken, from its EXIF data (DateTimeOriginal, GPS).
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

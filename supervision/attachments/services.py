@@ -6,6 +6,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -16,8 +17,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..core.errors import DomainError
+from ..core.timeutil import to_local
 from ..extensions import db
 from .models import Attachment
+from .photos import PhotoFacts, read_facts, taken_on, thumbnail
 
 Image.MAX_IMAGE_PIXELS = 60_000_000
 REDUCED_MAX_SIDE = 1600
@@ -179,28 +182,40 @@ def _reduced_copy(data: bytes) -> bytes | None:
 
 
 def store(file_storage, *, kinds=EVIDENCE, owner=None, purpose: str = "evidence",
-          fact_date=None, description: str | None = None, user=None) -> Attachment:
+          fact_date=None, description: str | None = None, user=None, fact_date_default=None) -> Attachment:
     """Validate and save one uploaded file (a werkzeug FileStorage)."""
     data = file_storage.read()
     return store_bytes(data, file_storage.filename, kinds=kinds, owner=owner, purpose=purpose,
-                       fact_date=fact_date, description=description, user=user)
+                       fact_date=fact_date, description=description, user=user,
+                       fact_date_default=fact_date_default)
 
 
 def store_bytes(data: bytes, filename: str | None, *, kinds=EVIDENCE, owner=None,
-                purpose: str = "evidence", fact_date=None, description=None, user=None) -> Attachment:
+                purpose: str = "evidence", fact_date=None, description=None, user=None,
+                fact_date_default=None) -> Attachment:
+    """Validate and save one file. Without ``fact_date``, a photo's fact date is the day it was
+    taken (EXIF), else ``fact_date_default``."""
     original, kind, content_type = validate(data, filename, kinds)
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
         content_type, ".xlsx"
     )
     stored_name = uuid.uuid4().hex + extension
     _write(stored_name, data)
-    reduced_name = None
+    reduced_name = thumb_name = None
+    facts = PhotoFacts()
     if kind is IMAGE:
         reduced_name = stored_name.rsplit(".", 1)[0] + "_r.jpg"
         _write(reduced_name, _reduced_copy(data))
+        thumb_name = stored_name.rsplit(".", 1)[0] + "_t.jpg"
+        _write(thumb_name, thumbnail(data))
+        facts = read_facts(data)
     attachment = Attachment(
         stored_name=stored_name,
         reduced_name=reduced_name,
+        thumb_name=thumb_name,
+        taken_at=facts.taken_at,
+        latitude=facts.latitude,
+        longitude=facts.longitude,
         original_name=original,
         content_type=content_type,
         size=len(data),
@@ -210,14 +225,19 @@ def store_bytes(data: bytes, filename: str | None, *, kinds=EVIDENCE, owner=None
         description=description,
         uploaded_by_id=getattr(user, "id", None),
     )
+    if attachment.fact_date is None:
+        attachment.fact_date = taken_on(attachment) or fact_date_default
     if owner is not None:
         attach(attachment, owner)
     db.session.add(attachment)
     db.session.flush()
-    record("attachment.upload", attachment, after={
-        "owner_type": attachment.owner_type, "owner_id": attachment.owner_id,
-        "name": original, "size": len(data), "sha256": attachment.sha256,
-    }, actor=user)
+    after = {"owner_type": attachment.owner_type, "owner_id": attachment.owner_id,
+             "name": original, "size": len(data), "sha256": attachment.sha256}
+    if attachment.taken_at is not None:
+        after["taken_at"] = attachment.taken_at.isoformat()
+    if attachment.latitude is not None:
+        after |= {"latitude": str(attachment.latitude), "longitude": str(attachment.longitude)}
+    record("attachment.upload", attachment, after=after, actor=user)
     return attachment
 
 
@@ -246,3 +266,24 @@ def attachments_of(owner, purpose: str | None = None) -> list[Attachment]:
 def file_for_pdf(attachment: Attachment) -> Path:
     """The copy to embed in a PDF: the reduced image where there is one."""
     return path_for(attachment.reduced_name or attachment.stored_name)
+
+
+def earliest_taken_on(files) -> date | None:
+    """The earliest day (local) on which the uploaded photos were taken, by their EXIF data.
+
+    Reads each werkzeug FileStorage and rewinds it, so it can still be stored afterwards.
+    """
+    days = []
+    for file in files:
+        if file is None or not getattr(file, "filename", None):
+            continue
+        stream = getattr(file, "stream", None)
+        if stream is None or not stream.seekable():
+            continue
+        start = stream.tell()
+        data = stream.read(IMAGE.max_bytes + 1)
+        stream.seek(start)
+        facts = read_facts(data) if data.startswith(b"\xff\xd8\xff") else PhotoFacts()
+        if facts.taken_at is not None:
+            days.append(to_local(facts.taken_at).date())
+    return min(days) if days else None

@@ -1,11 +1,12 @@
 """Downloading a file: allowed to whoever may see the row it belongs to."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, current_app, send_file
 from flask_login import login_required
 
 from ..auth import scope
 from .models import Attachment
+from .photos import DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_DISTANCE_M, place_of
 from .services import path_for
 
 bp = Blueprint("attachments", __name__, url_prefix="/files")
@@ -34,3 +35,26 @@ def preview(attachment_id: int):
     if not attachment.reduced_name:
         abort(404)
     return send_file(path_for(attachment.reduced_name), mimetype="image/jpeg", max_age=0)
+
+
+@bp.get("/<int:attachment_id>/thumb")
+@login_required
+def thumb(attachment_id: int):
+    """The 320 px copy for lists (the 1600 px one for photos stored before thumbnails existed)."""
+    attachment = scope.load(Attachment, attachment_id)
+    name = attachment.thumb_name or attachment.reduced_name
+    if not name or not path_for(name).exists():
+        abort(404)
+    response = send_file(path_for(name), mimetype="image/jpeg", max_age=3600)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+@bp.app_template_global("photo_place")
+def photo_place(attachment, estate=None):
+    """Where and when a photo was taken relative to ``estate``, with the configured limits."""
+    config = current_app.config
+    return place_of(attachment, estate,
+                    max_distance_m=config.get("EVIDENCE_MAX_DISTANCE_M", DEFAULT_MAX_DISTANCE_M),
+                    max_age_days=config.get("EVIDENCE_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))

@@ -46,6 +46,9 @@ def _date(label, required=True, **kw):
     return DateField(label, validators=validators, **kw)
 
 
+PHOTO_DATE_HINT = _l("留空则取照片的拍摄日期；照片没有拍摄日期时为今天。")
+
+
 def _workdays(label, default=None, required=True):
     validators = [InputRequired(message=_l("请填写工作日数。"))] if required else [Optional()]
     validators.append(NumberRange(min=1, max=250, message=_l("应为1至250之间的整数。")))
@@ -199,7 +202,7 @@ class SpotCheckForm(FlaskForm):
                             validators=[InputRequired(message=_l("请选择小区。"))])
     campaign_id = SelectField(_l("计入专项行动"), coerce=optional_int, validators=[Optional()], validate_choice=False,
                               description=_l("可选：该小区参加的进行中专项行动。"))
-    checked_on = _date(_l("抽查日期"))
+    checked_on = _date(_l("抽查日期"), required=False, description=PHOTO_DATE_HINT)
     summary = TextAreaField(_l("抽查情况"), validators=[Optional(), Length(max=4000)])
     findings = FieldList(FormField(ProblemRowForm), min_entries=5, max_entries=30)
     photos = MultipleFileField(_l("现场照片（可多选）"))
@@ -240,12 +243,14 @@ class AnswerForm(VersionedForm):
     response = TextAreaField(_l("整改情况说明"), validators=[DataRequired(message=_l("请填写整改情况说明。")),
                                                        Length(max=4000)])
     evidence = MultipleFileField(_l("佐证材料（照片或PDF，可多选）"))
-    fact_date = _date(_l("整改完成日期"), description=_l("照片或材料所反映事实发生的日期。"))
+    fact_date = _date(_l("整改完成日期"), required=False,
+                      description=_l("照片或材料所反映事实发生的日期；留空则取各照片的拍摄日期，没有拍摄日期时为今天。"))
 
 
 class EvidenceForm(VersionedForm):
     evidence = MultipleFileField(_l("佐证材料（照片或PDF，可多选）"))
-    fact_date = _date(_l("事实日期"))
+    fact_date = _date(_l("事实日期"), required=False,
+                      description=_l("留空则取各照片的拍摄日期，没有拍摄日期时为今天。"))
 
 
 class ReasonTransitionForm(VersionedForm):
@@ -296,7 +301,7 @@ class ScanForm(FlaskForm):
 
 
 class AcceptanceForm(FlaskForm):
-    inspected_on = _date(_l("验收日期"))
+    inspected_on = _date(_l("验收日期"), required=False, description=PHOTO_DATE_HINT)
     verdict = RadioField(_l("验收结论"), choices=AcceptanceVerdict.choices(),
                          validators=[InputRequired(message=_l("请选择验收结论。"))])
     remarks = TextAreaField(_l("验收意见"), validators=[Optional(), Length(max=4000)])

@@ -19,7 +19,7 @@ from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...attachments.services import EVIDENCE, attachments_of, store
+from ...attachments.services import EVIDENCE, attachments_of, earliest_taken_on, store
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today, utcnow
@@ -66,13 +66,16 @@ def steps_missing(enrolment: Enrolment) -> list[str]:
     return missing
 
 
-def record_acceptance(enrolment: Enrolment, *, actor, inspected_on: date, verdict: AcceptanceVerdict,
+def record_acceptance(enrolment: Enrolment, *, actor, inspected_on: date | None, verdict: AcceptanceVerdict,
                       remarks: str | None, item_verdicts: dict[int, ItemVerdictInput],
                       reopen_deadline_workdays: int | None = None, photos=(),
                       photo_date: date | None = None) -> Acceptance:
     require_bureau(actor, _("验收"))
     require_active_campaign(enrolment.campaign)
     require_open_enrolment(enrolment)
+    photos = [p for p in photos if p is not None and getattr(p, "filename", None)]
+    if inspected_on is None:  # left empty: the day the photos were taken
+        inspected_on = earliest_taken_on(photos) or local_today()
     if inspected_on > local_today():
         raise DomainError(_("验收日期不能晚于今天。"), field="inspected_on")
     items = enrolment_items(enrolment)
@@ -119,8 +122,8 @@ def record_acceptance(enrolment: Enrolment, *, actor, inspected_on: date, verdic
     }, actor=actor)
     for photo in photos:
         if photo is not None and getattr(photo, "filename", None):
-            store(photo, kinds=EVIDENCE, owner=acceptance, purpose="photo", fact_date=photo_date or inspected_on,
-                  user=actor)
+            store(photo, kinds=EVIDENCE, owner=acceptance, purpose="photo", fact_date=photo_date,
+                  fact_date_default=inspected_on, user=actor)
     if verdict is AcceptanceVerdict.PASSED:
         close_enrolment(enrolment, actor=actor)
     else:

@@ -294,7 +294,7 @@ def add_evidence(item: RectificationItem, files, *, actor, fact_date: date | Non
         if file is None or not getattr(file, "filename", None):
             continue
         stored.append(store(file, kinds=EVIDENCE, owner=item, purpose="evidence", fact_date=fact_date,
-                            description=description, user=actor))
+                            fact_date_default=local_today(), description=description, user=actor))
     return stored
 
 

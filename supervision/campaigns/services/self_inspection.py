@@ -246,7 +246,7 @@ def save_answers(si: SelfInspection, raw: dict[int, object], remarks: dict[int, 
 
         for filename, data in uploads:
             store_bytes(data, filename, kinds=EVIDENCE, owner=answer, purpose="photo",
-                        fact_date=fact_date, user=actor)
+                        fact_date=fact_date, fact_date_default=local_today(), user=actor)
             outcome.changed += 1
     if outcome.changed:
         si.updated_at = utcnow()

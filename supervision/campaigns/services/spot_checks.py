@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...attachments.services import EVIDENCE, store
+from ...attachments.services import EVIDENCE, earliest_taken_on, store
 from ...audit.services import record, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
@@ -25,11 +25,14 @@ def campaigns_for_estate(estate_id: int) -> list[Campaign]:
                Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.year.desc(), Campaign.id.desc())))
 
 
-def record_spot_check(*, estate, actor, checked_on: date, summary: str | None, findings: list[ProblemInput],
+def record_spot_check(*, estate, actor, checked_on: date | None, summary: str | None, findings: list[ProblemInput],
                       campaign: Campaign | None = None, photos=(), photo_date: date | None = None) -> SpotCheck:
     require_bureau(actor, _("录入抽查"))
     if estate.archived_at is not None:
         raise DomainError(_("小区已归档。"), field="estate_id")
+    photos = [p for p in photos if p is not None and getattr(p, "filename", None)]
+    if checked_on is None:  # left empty: the day the photos were taken
+        checked_on = earliest_taken_on(photos) or local_today()
     if checked_on > local_today():
         raise DomainError(_("抽查日期不能晚于今天。"), field="checked_on")
     if not (summary or "").strip() and not findings:
@@ -55,6 +58,6 @@ def record_spot_check(*, estate, actor, checked_on: date, summary: str | None, f
                     responsible_note=finding.responsible_note, deadline_workdays=finding.deadline_workdays,
                     actor=actor)
     for photo in photos:
-        if photo is not None and getattr(photo, "filename", None):
-            store(photo, kinds=EVIDENCE, owner=check, purpose="photo", fact_date=photo_date or checked_on, user=actor)
+        store(photo, kinds=EVIDENCE, owner=check, purpose="photo", fact_date=photo_date, fact_date_default=checked_on,
+              user=actor)
     return check

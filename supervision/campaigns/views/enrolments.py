@@ -20,6 +20,7 @@ from ...documents.pdf import pdf_response
 from ...estates.models import CommitteeStatus, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
+from ...offline import services as offline
 from ..forms import AcceptanceForm, ItemForm, SurveyForm, WithdrawForm
 from ..models import (
     Acceptance,
@@ -217,8 +218,9 @@ def acceptance_new(enrolment_id: int):
     enrolment = _load(enrolment_id, roles=BUREAU)
     items = acceptance_service.enrolment_items(enrolment)
     form = AcceptanceForm()
-    if request.method == "GET":
-        form.inspected_on.data = local_today()
+    key, earlier = offline.once() if request.method == "POST" else (None, None)
+    if earlier is not None:
+        return offline.repeated(earlier, url_for(".enrolment_detail", enrolment_id=enrolment.id))
     verdicts, comments = {}, {}
     for item in items:
         raw = request.form.get(f"v_{item.id}") if request.method == "POST" else \
@@ -226,6 +228,8 @@ def acceptance_new(enrolment_id: int):
         verdicts[item.id] = raw
         comments[item.id] = request.form.get(f"c_{item.id}", "")
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".enrolment_detail", enrolment_id=enrolment.id))
         missing = [i.id for i in items if verdicts.get(i.id) not in ("1", "0")]
         try:
             if missing:
@@ -240,6 +244,7 @@ def acceptance_new(enrolment_id: int):
             db.session.rollback()
             show_error(form, error)
         else:
+            offline.settle(current_user, key, url_for(".acceptance_detail", acceptance_id=acceptance.id))
             db.session.commit()
             if acceptance.verdict is AcceptanceVerdict.PASSED:
                 flash(_("验收通过，“%(estate)s”已销号。", estate=enrolment.estate.name), "success")

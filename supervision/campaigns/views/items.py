@@ -20,6 +20,7 @@ from ...documents.excel import Column, write_workbook, xlsx_response
 from ...estates.models import Estate
 from ...extensions import db
 from ...i18n import in_chinese
+from ...offline import services as offline
 from ...regions.choices import street_choices
 from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
 from ..models import (
@@ -158,10 +159,7 @@ def item_detail(item_id: int):
                                                                                      ItemTransition.id)).all()
     moves = item_service.available_moves(item, current_user)
     answer_form = AnswerForm(obj=item) if any(m.verb in ("submit", "start", "resume") for _t, m in moves) else None
-    if answer_form is not None and answer_form.fact_date.data is None:
-        answer_form.fact_date.data = local_today()
     evidence_form = EvidenceForm(obj=item)
-    evidence_form.fact_date.data = local_today()
     return render_template(
         "campaigns/item.html", item=item, transitions=transitions, moves=moves, today=local_today(), now=utcnow(),
         evidence=attachments_of(item, "evidence"), photos=attachments_of(item, "photo"),
@@ -180,7 +178,12 @@ def item_answer(item_id: int):
     """The responsible party's answer: description + evidence, then submitted for acceptance."""
     item = _load(item_id)
     form = AnswerForm()
+    key, earlier = offline.once()
+    if earlier is not None:
+        return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
         try:
             check_version(item, form.version.data)
             item_service.submit_answer(item, actor=current_user, response=form.response.data,
@@ -189,6 +192,7 @@ def item_answer(item_id: int):
             db.session.rollback()
             flash(error.message, "danger")
         else:
+            offline.settle(current_user, key, url_for(".item_detail", item_id=item.id))
             db.session.commit()
             flash(_("已提交整改结果，等待住建局验收。"), "success")
             return _back(item)
@@ -201,7 +205,6 @@ def item_answer(item_id: int):
     transitions = db.session.scalars(select(ItemTransition).where(ItemTransition.item_id == item.id)
                                      .options(joinedload(ItemTransition.by)).order_by(ItemTransition.at)).all()
     evidence_form = EvidenceForm(obj=item)
-    evidence_form.fact_date.data = local_today()
     return render_template(
         "campaigns/item.html", item=item, transitions=transitions,
         moves=item_service.available_moves(item, current_user), today=local_today(), now=utcnow(),
@@ -216,7 +219,12 @@ def item_answer(item_id: int):
 def item_evidence(item_id: int):
     item = _load(item_id)
     form = EvidenceForm()
+    key, earlier = offline.once()
+    if earlier is not None:
+        return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".item_detail", item_id=item.id))
         files = [f for f in (form.evidence.data or []) if f and f.filename]
         try:
             if not files:
@@ -226,6 +234,7 @@ def item_evidence(item_id: int):
             db.session.rollback()
             flash(error.message, "danger")
         else:
+            offline.settle(current_user, key, url_for(".item_detail", item_id=item.id))
             db.session.commit()
             flash(_("已上传 %(n)s 份佐证材料。", n=len(files)), "success")
     else:

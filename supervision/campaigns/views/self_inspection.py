@@ -14,10 +14,10 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU, COMPANY
 from ...core.errors import DomainError
 from ...core.forms import ConfirmForm
-from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...extensions import db
 from ...i18n import in_chinese
+from ...offline import services as offline
 from ..forms import ApproveForm, ReturnForm, ScanForm, UploadForm
 from ..models import ChecklistKind, Enrolment, SelfInspection, SelfInspectionAnswer
 from ..services import self_inspection as si_service
@@ -69,14 +69,19 @@ def self_inspection(enrolment_id: int):
     scope.require_role(COMPANY)
     if si is None or not ConfirmForm().validate_on_submit():
         abort(400)
+    key, earlier = offline.once()
+    if earlier is None:
+        earlier = offline.claim_current(key)
+    if earlier is not None:
+        return offline.repeated(earlier, url_for(".self_inspection", enrolment_id=enrolment.id))
     items = si.template.offered_items
     raw = {item.id: request.form.get(f"a_{item.id}", "") for item in items}
     remarks = {item.id: request.form.get(f"r_{item.id}", "") for item in items}
     files = {item.id: request.files.getlist(f"f_{item.id}") for item in items}
     try:
-        fact_date = date.fromisoformat(request.form.get("fact_date") or local_today().isoformat())
+        fact_date = date.fromisoformat(request.form["fact_date"]) if request.form.get("fact_date") else None
     except ValueError:
-        fact_date = local_today()
+        fact_date = None  # the photos' own dates, else today
     try:
         outcome = si_service.save_answers(si, raw, remarks, actor=current_user, files=files, fact_date=fact_date)
     except DomainError as error:
@@ -93,13 +98,16 @@ def self_inspection(enrolment_id: int):
             created = si_service.submit(si, actor=current_user)
         except DomainError as error:
             # the checks refuse before changing anything: keep the draft just saved
+            offline.settle(current_user, key, url_for(".self_inspection", enrolment_id=enrolment.id))
             db.session.commit()
             flash(_("草稿已保存，但未能提交：%(reason)s", reason=error.message), "danger")
             return redirect(url_for(".self_inspection", enrolment_id=enrolment.id))
+        offline.settle(current_user, key, url_for(".enrolment_detail", enrolment_id=enrolment.id))
         db.session.commit()
         flash(_("自查表已提交，得分 %(score)s。", score=si.score if si.score is not None else "—")
               + (_("不达标的 %(n)s 项已转为整改事项。", n=len(created)) if created else ""), "success")
         return redirect(url_for(".enrolment_detail", enrolment_id=enrolment.id))
+    offline.settle(current_user, key, url_for(".self_inspection", enrolment_id=enrolment.id))
     db.session.commit()
     flash(_("草稿已保存。"), "success")
     return redirect(url_for(".self_inspection", enrolment_id=enrolment.id))

@@ -15,6 +15,7 @@ from ...core.pagination import paginate_rows
 from ...core.timeutil import local_today
 from ...estates.models import Estate
 from ...extensions import db
+from ...offline import services as offline
 from ...regions.choices import street_choices
 from ..forms import SpotCheckFilterForm, SpotCheckForm
 from ..models import Campaign, ItemSource, RectificationItem, SpotCheck
@@ -56,7 +57,6 @@ def spot_check_new():
     campaigns = spot_service.campaigns_for_estate(estate_id) if estate_id else []
     form.campaign_id.choices = [(None, _("（不计入专项行动）"))] + [(c.id, f"{c.year} · {c.name}") for c in campaigns]
     if request.method == "GET":
-        form.checked_on.data = local_today()
         form.estate_id.data = estate_id
         if campaigns:
             form.campaign_id.data = campaigns[0].id
@@ -65,7 +65,12 @@ def spot_check_new():
             row.form.deadline_workdays.data = campaigns[0].default_deadline_workdays if campaigns else 15
             if estate is not None and estate.company_id is None:
                 row.form.responsible_party.data = "street"
+    key, earlier = offline.once() if request.method == "POST" else (None, None)
+    if earlier is not None:
+        return offline.repeated(earlier, url_for(".spot_checks"))
     if form.validate_on_submit():
+        if (earlier := offline.claim_current(key)) is not None:
+            return offline.repeated(earlier, url_for(".spot_checks"))
         estate = scope.load(Estate, form.estate_id.data, roles=BUREAU)
         campaign = db.session.get(Campaign, form.campaign_id.data) if form.campaign_id.data else None
         try:
@@ -76,6 +81,7 @@ def spot_check_new():
             db.session.rollback()
             show_error(form, error)
         else:
+            offline.settle(current_user, key, url_for(".spot_check_detail", spot_check_id=check.id))
             db.session.commit()
             flash(_("已录入抽查记录。"), "success")
             return redirect(url_for(".spot_check_detail", spot_check_id=check.id))
