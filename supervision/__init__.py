@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "supervision.reports.views",
     "supervision.credit.views",
     "supervision.targets.views",
+    "supervision.surveys.views",
     "supervision.regions.views",
     "supervision.admin.views",
     "supervision.core.holidays.views",

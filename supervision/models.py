@@ -42,4 +42,14 @@ from .jobs.models import Job  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
+from .surveys.models import (  # noqa: F401
+    Household,
+    SurveyAnswer,
+    SurveyCode,
+    SurveyQuestion,
+    SurveyQuestionSet,
+    SurveyRound,
+    SurveyRoundEstate,
+    SurveyVote,
+)
 from .targets.models import Target, TargetSnapshot  # noqa: F401

@@ -1,0 +1,29 @@
+"""Survey work as jobs: a large estate's sheet of QR codes."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..jobs import enqueue, task
+from ..jobs.services import JobFailure
+from .models import SurveyRoundEstate
+from .sheets import render_sheet, sheet_filename
+
+
+def start_sheet(round_estate: SurveyRoundEstate, base_url: str, actor):
+    """The sheet job (the same estate, codes and address from the same user: the same job)."""
+    key = f"surveys.sheet:{round_estate.id}:{round_estate.code_salt}:{base_url}"
+    return enqueue("surveys.sheet", actor, {"round_estate_id": round_estate.id, "base_url": base_url,
+                                            "salt": round_estate.code_salt},
+                   idempotency_key=key, title=_("测评码打印（%(estate)s）", estate=round_estate.estate.name))
+
+
+@task("surveys.sheet")
+def run_sheet(ctx, payload):
+    round_estate = db.session.get(SurveyRoundEstate, payload["round_estate_id"])
+    if round_estate is None or round_estate.code_salt != payload.get("salt"):
+        raise JobFailure(_("测评码已重新生成，请重新打印。"))
+    ctx.progress(0, round_estate.codes_count)
+    data = render_sheet(round_estate, payload["base_url"], progress=ctx.progress)
+    ctx.save_result(data, sheet_filename(round_estate), suffix=".pdf")
+    return _("已生成 %(n)s 个测评码的打印页。", n=round_estate.codes_count)
