@@ -1,7 +1,7 @@
 """The sheet of QR codes for one estate (PDF): one cell per household code, cut apart and handed out.
 
 Each cell holds the QR code of the public voting URL with the code in it, the code in print (for
-typing) and its serial number. The QR codes are drawn by segno as SVG data URIs, which WeasyPrint
+typing) and its serial number. The QR codes are drawn by segno as PNG data URIs, which WeasyPrint
 renders without fetching anything. A sheet of more than ``SURVEY_SHEET_JOB_THRESHOLD`` codes is
 made by a job (``tasks.py``).
 """
@@ -29,7 +29,7 @@ def vote_url(base_url: str, code: str) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=4, border=2)
 
 
 def sheet_cells(round_estate: SurveyRoundEstate, base_url: str, progress=None) -> list[dict]:

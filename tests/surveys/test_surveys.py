@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 from openpyxl import Workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from supervision import create_app
@@ -25,7 +26,7 @@ from supervision.surveys.models import (
 )
 
 from ..credit.factories import rules
-from .factories import all_codes, answers, gen_round, vote
+from .factories import all_codes, answers, gen_round, standard_set, vote
 
 
 def _count(model, *where):
@@ -230,8 +231,13 @@ def test_the_sheet_is_a_pdf_with_a_qr_code_per_household(app, world):
     with app.test_request_context():
         cells = sheets.sheet_cells(round_estate, "https://wy.example.cn/")
         pdf = sheets.render_sheet(round_estate, "https://wy.example.cn/")
-    assert len(cells) == 13 and all(c["qr"].startswith("data:image/svg+xml") for c in cells)
-    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2
+    assert len(cells) == 13 and all(c["qr"].startswith("data:image/png") for c in cells)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 2  # 12 cells a page
+    text = reader.pages[0].extract_text().replace(" ", "")
+    assert codes.display(all_codes(round_estate)[0]) in text and world.estate1.name in text
+    # Each cell's QR code is an image (a PNG image) on the page.
+    assert len(reader.pages[0].get("/Resources").get_object().get("/XObject") or {}) >= 12
     assert sheets.vote_url("https://wy.example.cn/", "ABC") == "https://wy.example.cn/v/ABC"
 
 
@@ -320,12 +326,13 @@ def test_the_bureau_creates_opens_and_closes_a_round(login_as, world):
     rules()
     world.estate1.households = 4
     world.estate2.households = 4
+    question_set = standard_set()
     db.session.commit()
     client = login_as(world.officer)
     assert client.get("/surveys/new").status_code == 200
     response = client.post("/surveys/new", data={
         "name": "东城街道测评", "opens_on": "2026-01-01", "closes_on": "2099-12-31",
-        "question_set_id": str(services.question_sets()[0].id) if services.question_sets() else "1",
+        "question_set_id": str(question_set.id),
         "street": str(world.street1.id), "company": "", "q": ""})
     assert response.status_code == 302, response.text
     survey_id = int(response.location.rstrip("/").split("/")[-1])
