@@ -46,6 +46,8 @@ from supervision.regions.models import Community, District, Street
 from supervision.reports.models import WeeklyReport
 from supervision.reports.weeks import Week
 from supervision.seeding import load_json
+from supervision.surveys.models import SurveyCode, SurveyRound, SurveyRoundEstate, SurveyVote
+from supervision.surveys.services import sheet_codes
 from supervision.targets.indicators import all_indicators
 
 from .conftest import _test_app, _worker_database_url
@@ -70,7 +72,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "round_id": SurveyRound, "round_estate_id": SurveyRoundEstate, "vote_id": SurveyVote,
 }
 
 
@@ -82,11 +84,19 @@ def _week_keys(crawl) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _vote_codes(crawl) -> list[str]:
+    """A code of the demo's (finished) survey round, and one that is no code at all."""
+    code = db.session.scalar(select(SurveyCode).order_by(SurveyCode.id).limit(1))
+    found = [sheet_codes(code.round_estate)[code.serial - 1][1]] if code is not None else []
+    return found + ["NOT-A-CODE"]
+
+
 # A word argument: every value worth requesting.
 WORD_VALUES = {
     "code": lambda crawl: [indicator.code for indicator in all_indicators()],
     "action": lambda crawl: list(ACTION_FORMS),
     "week": _week_keys,
+    "vote_code": _vote_codes,
     # a year the holiday register holds (seeded), one it lacks, and one out of any range
     "year": lambda crawl: [2026, 2031, 99999],
 }
