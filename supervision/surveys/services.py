@@ -158,6 +158,39 @@ def generate_codes(round_estate: SurveyRoundEstate, *, count: int | None = None,
     return count
 
 
+def generate_round_codes(survey: SurveyRound, *, actor=None, progress=None) -> int:
+    """Codes for every estate of the round at once (one per household; earlier codes void), written in
+    batches across estates: what a district-wide round needs (2 million codes, see bench/surveys.py)."""
+    if survey.status is not RoundStatus.DRAFT:
+        raise TransitionError(_("测评开始后不能重新生成测评码。"))
+    round_estates = list(db.session.scalars(select(SurveyRoundEstate).where(SurveyRoundEstate.round_id == survey.id)
+                                            .order_by(SurveyRoundEstate.id)))
+    db.session.execute(delete(SurveyCode).where(SurveyCode.round_estate_id.in_(
+        select(SurveyRoundEstate.id).where(SurveyRoundEstate.round_id == survey.id))))
+    key = codes.code_key()
+    total = sum(max(re_.households, 0) for re_ in round_estates)
+    done, batch, now = 0, [], utcnow()
+    for round_estate in round_estates:
+        round_estate.code_salt = codes.new_salt()
+        salt, re_id = round_estate.code_salt, round_estate.id
+        for serial in range(1, round_estate.households + 1):
+            batch.append({"round_estate_id": re_id, "serial": serial,
+                          "code_hash": codes.code_hash(codes.derive(key, re_id, salt, serial))})
+        round_estate.codes_count = max(round_estate.households, 0)
+        round_estate.codes_generated_at = now
+        if len(batch) >= CODE_BATCH * 4:
+            db.session.execute(insert(SurveyCode), batch)
+            done += len(batch)
+            batch = []
+            if progress is not None:
+                progress(done, total)
+    if batch:
+        db.session.execute(insert(SurveyCode), batch)
+    db.session.flush()
+    record("survey_codes.generate_round", survey, after={"count": total, "estates": len(round_estates)}, actor=actor)
+    return total
+
+
 def sheet_codes(round_estate: SurveyRoundEstate) -> list[tuple[int, str]]:
     """(serial, code) for the estate's sheet, derived again from the key and the salt."""
     key = codes.code_key()
@@ -183,12 +216,14 @@ class Ballot:
     question_set_id: int
     used: bool
     accepts_votes: bool
+    street_id: int = 0
+    company_id: int | None = None
 
 
 _BALLOT = (select(SurveyCode.id, SurveyCode.used_at, SurveyRoundEstate.id.label("round_estate_id"),
                   SurveyRound.id.label("round_id"), SurveyRound.name.label("round_name"), SurveyRound.status,
                   SurveyRound.opens_on, SurveyRound.closes_on, SurveyRound.question_set_id,
-                  Estate.name.label("estate_name"))
+                  Estate.name.label("estate_name"), SurveyRoundEstate.street_id, SurveyRoundEstate.company_id)
            .join(SurveyRoundEstate, SurveyRoundEstate.id == SurveyCode.round_estate_id)
            .join(SurveyRound, SurveyRound.id == SurveyRoundEstate.round_id)
            .join(Estate, Estate.id == SurveyRoundEstate.estate_id))
@@ -204,7 +239,7 @@ def ballot_for_code(typed: str | None, today: date | None = None) -> Ballot | No
     today = today or local_today()
     accepts = row.status is RoundStatus.OPEN and row.opens_on <= today <= row.closes_on
     return Ballot(row.id, row.round_estate_id, row.round_id, row.round_name, row.estate_name, row.question_set_id,
-                  row.used_at is not None, accepts)
+                  row.used_at is not None, accepts, row.street_id, row.company_id)
 
 
 def _check_answers(questions: list[SurveyQuestion], answers: dict[int, str]) -> dict[int, Rating]:
@@ -219,8 +254,8 @@ def _check_answers(questions: list[SurveyQuestion], answers: dict[int, str]) -> 
 
 
 def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | None, address: str | None,
-                      today: date | None = None) -> SurveyVote:
-    """Take one household's vote with its code; the code is used up in the same transaction.
+                      today: date | None = None) -> int:
+    """Take one household's vote with its code (returns the vote's id); the code is used up in the same transaction.
 
     The code is consumed by ONE conditional UPDATE (``used_at IS NULL``): of two requests with one
     code, the second waits for the first's row lock and then matches no row, so it is refused; the
@@ -239,8 +274,8 @@ def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | Non
                                   .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if consumed != 1:
         raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
-    return _add_vote(ballot.round_id, ballot.round_estate_id, questions, ratings, comment=comment, address=address,
-                     method=VoteMethod.CODE, code_id=ballot.code_id)
+    return _add_vote(ballot, questions, ratings, comment=comment, address=address, method=VoteMethod.CODE,
+                     code_id=ballot.code_id)
 
 
 def normalise_room(room: str | None) -> str:
@@ -263,7 +298,7 @@ def has_register(estate_id: int) -> bool:
 
 
 def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: str, answers: dict[int, str],
-                          comment: str | None, address: str | None, today: date | None = None) -> SurveyVote:
+                          comment: str | None, address: str | None, today: date | None = None) -> int:
     """Take a vote from a room number and phone that match the household register.
     The answer never says whether the room or the phone was wrong."""
     survey = round_estate.round
@@ -281,42 +316,45 @@ def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: 
     ratings = _check_answers(questions, answers)
     try:
         with db.session.begin_nested():
-            return _add_vote(survey.id, round_estate.id, questions, ratings, comment=comment, address=address,
+            ballot = Ballot(None, round_estate.id, survey.id, survey.name, "", survey.question_set_id, False, True,
+                            round_estate.street_id, round_estate.company_id)
+            return _add_vote(ballot, questions, ratings, comment=comment, address=address,
                              method=VoteMethod.REGISTER, household_id=household.id)
     except IntegrityError:
         raise VoteRefused(_("该户已参加本次测评，每户只能投票一次。")) from None
 
 
 def _flag_reason(round_id: int, round_estate_id: int, address_hash: str) -> str | None:
+    """Why a vote about to be taken looks like part of a burst (None: it does not). One query."""
     minutes = setting("SURVEY_FLAG_MINUTES")
     since = utcnow() - timedelta(minutes=minutes)
-    from_address = db.session.scalar(select(func.count()).select_from(SurveyVote).where(
-        SurveyVote.round_id == round_id, SurveyVote.address_hash == address_hash, SurveyVote.created_at >= since))
+    recent = select(func.count()).select_from(SurveyVote).where(SurveyVote.created_at >= since)
+    row = db.session.execute(select(
+        recent.where(SurveyVote.round_id == round_id, SurveyVote.address_hash == address_hash).scalar_subquery(),
+        recent.where(SurveyVote.round_estate_id == round_estate_id).scalar_subquery())).one()
+    from_address, in_estate = row
     if from_address >= setting("SURVEY_FLAG_PER_ADDRESS"):
         return _("%(minutes)s 分钟内同一网络地址已有 %(n)s 票", minutes=minutes, n=from_address)
-    in_estate = db.session.scalar(select(func.count()).select_from(SurveyVote).where(
-        SurveyVote.round_estate_id == round_estate_id, SurveyVote.created_at >= since))
     if in_estate >= setting("SURVEY_FLAG_PER_ESTATE"):
         return _("%(minutes)s 分钟内同一小区已有 %(n)s 票", minutes=minutes, n=in_estate)
     return None
 
 
-def _add_vote(round_id: int, round_estate_id: int, questions, ratings: dict[int, Rating], *, comment, address,
-              method: VoteMethod, code_id: int | None = None, household_id: int | None = None) -> SurveyVote:
-    round_estate = db.session.get(SurveyRoundEstate, round_estate_id)
+def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address, method: VoteMethod,
+              code_id: int | None = None, household_id: int | None = None) -> int:
+    """Insert the vote and its answers (Core: two statements); the vote's id."""
     address_hash = codes.keyed_hash(address or "unknown")
-    reason = _flag_reason(round_id, round_estate_id, address_hash)
+    reason = _flag_reason(ballot.round_id, ballot.round_estate_id, address_hash)
     overall = next(q for q in questions if q.is_overall)
-    vote = SurveyVote(round_id=round_id, round_estate_id=round_estate_id, street_id=round_estate.street_id,
-                      company_id=round_estate.company_id, method=method, code_id=code_id, household_id=household_id,
-                      overall=ratings[overall.id], comment=(comment or "").strip()[:1000] or None,
-                      address_hash=address_hash, status=VoteStatus.FLAGGED if reason else VoteStatus.COUNTED,
-                      flag_reason=reason, created_at=utcnow())
-    db.session.add(vote)
-    db.session.flush()
-    db.session.execute(insert(SurveyAnswer), [{"vote_id": vote.id, "question_id": qid, "rating": rating}
+    vote_id = db.session.execute(insert(SurveyVote).returning(SurveyVote.id).values(
+        round_id=ballot.round_id, round_estate_id=ballot.round_estate_id, street_id=ballot.street_id,
+        company_id=ballot.company_id, method=method, code_id=code_id, household_id=household_id,
+        overall=ratings[overall.id], comment=(comment or "").strip()[:1000] or None, address_hash=address_hash,
+        status=VoteStatus.FLAGGED if reason else VoteStatus.COUNTED, flag_reason=reason,
+        created_at=utcnow())).scalar_one()
+    db.session.execute(insert(SurveyAnswer), [{"vote_id": vote_id, "question_id": qid, "rating": rating}
                                               for qid, rating in ratings.items()])
-    return vote
+    return vote_id
 
 
 def review_vote(vote: SurveyVote, *, accept: bool, actor=None) -> SurveyVote:

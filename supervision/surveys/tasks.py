@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..jobs import enqueue, task
 from ..jobs.services import JobFailure
-from .models import SurveyRoundEstate
+from . import services
+from .models import SurveyRound, SurveyRoundEstate
 from .sheets import render_sheet, sheet_filename
 
 
@@ -27,3 +28,18 @@ def run_sheet(ctx, payload):
     data = render_sheet(round_estate, payload["base_url"], progress=ctx.progress)
     ctx.save_result(data, sheet_filename(round_estate), suffix=".pdf")
     return _("已生成 %(n)s 个测评码的打印页。", n=round_estate.codes_count)
+
+
+def start_round_codes(survey: SurveyRound, actor):
+    return enqueue("surveys.codes", actor, {"round_id": survey.id, "version": survey.version},
+                   idempotency_key=f"surveys.codes:{survey.id}:{survey.version}",
+                   title=_("生成测评码（%(round)s）", round=survey.name))
+
+
+@task("surveys.codes")
+def run_round_codes(ctx, payload):
+    survey = db.session.get(SurveyRound, payload["round_id"])
+    if survey is None:
+        raise JobFailure(_("测评不存在。"))
+    total = services.generate_round_codes(survey, actor=ctx.owner, progress=ctx.progress)
+    return _("已为 %(n)s 个小区生成 %(count)s 个测评码。", n=len(survey.estates), count=total)

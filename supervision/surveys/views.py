@@ -133,6 +133,21 @@ def close_round(round_id: int):
 
 # --- codes and sheets -----------------------------------------------------------------------
 
+@bp.post("/<int:round_id>/codes")
+@scope.role_required(BUREAU)
+def generate_round_codes(round_id: int):
+    """Codes for every estate of the round: a job (a district-wide round holds millions)."""
+    survey = scope.load(SurveyRound, round_id, roles=BUREAU)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if survey.status is not RoundStatus.DRAFT:
+        flash(_("测评开始后不能重新生成测评码。"), "danger")
+        return redirect(url_for(".detail", round_id=survey.id))
+    job = tasks.start_round_codes(survey, current_user)
+    db.session.commit()
+    return redirect(url_for("jobs.detail", job_id=job.id))
+
+
 @bp.post("/estates/<int:round_estate_id>/codes")
 @scope.role_required(BUREAU)
 def generate_codes(round_estate_id: int):
