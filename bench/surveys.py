@@ -192,7 +192,7 @@ def race(port: int, codes: list[str], question_ids) -> tuple[int, int]:
         barrier = threading.Barrier(len(voters))
         results = []
 
-        def fire(voter, n):
+        def fire(voter, n, barrier=barrier, results=results, code=code):
             barrier.wait()
             results.append(voter.vote(code, 5_000_000 + n))
 

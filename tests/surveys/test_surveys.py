@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import threading
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -24,6 +25,7 @@ from supervision.surveys.models import (
     SurveyVote,
     VoteStatus,
 )
+from supervision.targets.indicators import Counts, get_indicator, measure, measure_total
 
 from ..credit.factories import rules
 from .factories import all_codes, answers, gen_round, standard_set, vote
@@ -364,3 +366,23 @@ def test_codes_for_a_whole_round_in_a_job(login_as, world):
     db.session.commit()
     vote(survey, vote_code)
     assert db.session.scalar(select(SurveyVote.round_estate_id)) == survey.estates[1].id
+
+
+def test_the_satisfaction_indicator_per_street_with_its_drill_down(login_as, world):
+    rules()
+    survey = gen_round([world.estate1, world.estate2], households=20)
+    one, two = survey.estates
+    _cast(survey, one, [Rating.SATISFIED] * 3 + [Rating.DISSATISFIED])
+    _cast(survey, two, [Rating.FAIRLY] * 2)
+    services.close_round(survey)
+    db.session.commit()
+    indicator = get_indicator("satisfaction")
+    today = services.local_today()
+    counts = measure(indicator, today)
+    assert counts[world.street1.id] == Counts(3, 4) and counts[world.street2.id] == Counts(2, 2)
+    assert measure_total(indicator, today - timedelta(days=1)) == Counts(0, 0)  # not closed yet that day
+    street = login_as(world.street_user)
+    assert street.get("/targets/").status_code == 200
+    page = street.get("/targets/satisfaction/gap")
+    assert page.status_code == 200 and world.estate1.name in page.text and world.estate2.name not in page.text
+    assert login_as(world.company_user).get("/targets/satisfaction/gap").status_code == 403
