@@ -179,16 +179,28 @@ def generate_round_codes(survey: SurveyRound, *, actor=None, progress=None) -> i
         round_estate.codes_count = max(round_estate.households, 0)
         round_estate.codes_generated_at = now
         if len(batch) >= CODE_BATCH * 4:
-            db.session.execute(insert(SurveyCode), batch)
+            _insert_codes(batch)
             done += len(batch)
             batch = []
             if progress is not None:
                 progress(done, total)
     if batch:
-        db.session.execute(insert(SurveyCode), batch)
+        _insert_codes(batch)
     db.session.flush()
     record("survey_codes.generate_round", survey, after={"count": total, "estates": len(round_estates)}, actor=actor)
     return total
+
+
+def _insert_codes(rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL (several times faster than INSERTs for millions), else executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(SurveyCode), rows)
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy("COPY survey_codes (round_estate_id, serial, code_hash) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["round_estate_id"], row["serial"], row["code_hash"]))
 
 
 def sheet_codes(round_estate: SurveyRoundEstate) -> list[tuple[int, str]]:
