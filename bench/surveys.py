@@ -243,7 +243,10 @@ def main() -> None:
             f"all votes stored {counted:,} = accepted {ok + accepted:,}")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            server.kill()
         if not args.keep:
             drop()
 

@@ -364,8 +364,9 @@ def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment,
         overall=ratings[overall.id], comment=(comment or "").strip()[:1000] or None, address_hash=address_hash,
         status=VoteStatus.FLAGGED if reason else VoteStatus.COUNTED, flag_reason=reason,
         created_at=utcnow())).scalar_one()
-    db.session.execute(insert(SurveyAnswer), [{"vote_id": vote_id, "question_id": qid, "rating": rating}
-                                              for qid, rating in ratings.items()])
+    # One multi-row INSERT (not executemany: one round trip to the database, not one per answer).
+    db.session.execute(insert(SurveyAnswer).values([{"vote_id": vote_id, "question_id": qid, "rating": rating}
+                                                     for qid, rating in ratings.items()]))
     return vote_id
 
 

@@ -25,7 +25,7 @@ from supervision.surveys.models import (
     SurveyVote,
     VoteStatus,
 )
-from supervision.targets.indicators import Counts, get_indicator, measure, measure_total
+from supervision.targets.indicators import Counts, gap_rows, get_indicator, measure, measure_total
 
 from ..credit.factories import rules
 from .factories import all_codes, answers, gen_round, standard_set, vote
@@ -381,6 +381,9 @@ def test_the_satisfaction_indicator_per_street_with_its_drill_down(login_as, wor
     counts = measure(indicator, today)
     assert counts[world.street1.id] == Counts(3, 4) and counts[world.street2.id] == Counts(2, 2)
     assert measure_total(indicator, today - timedelta(days=1)) == Counts(0, 0)  # not closed yet that day
+    for street_id, gap in ((None, 1), (world.street1.id, 1), (world.street2.id, 0)):
+        rows = gap_rows(indicator, today, street_id=street_id)
+        assert len(db.session.execute(rows).all()) == gap
     street = login_as(world.street_user)
     assert street.get("/targets/").status_code == 200
     page = street.get("/targets/satisfaction/gap")
