@@ -317,7 +317,8 @@ def mixed(world, certified, items):
 
 
 # satisfaction: tests/surveys (its rows are survey votes)
-@pytest.mark.parametrize("code", [i.code for i in all_indicators() if i.code not in ("report_punctuality", "satisfaction")])
+@pytest.mark.parametrize("code", [i.code for i in all_indicators()
+                                  if i.code not in ("report_punctuality", "satisfaction")])
 def test_drill_down_count_equals_the_gap(mixed, code):
     indicator = get_indicator(code)
     for street_id in (None, mixed.street1.id, mixed.street2.id):
