@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from supervision import create_app  # noqa: E402
 from supervision.estates.models import Estate, ManagementMode  # noqa: E402
@@ -54,6 +55,19 @@ def log(message: str) -> None:
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def reuse(url: str, first: int) -> list[str]:
+    """The codes with serials ``first``..``first + 199`` of each estate of a database built before (``--keep``)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    with app.app_context():
+        survey = db.session.scalar(select(services.SurveyRound))
+        build.question_ids = [q.id for q in services.questions_of(survey.question_set_id)]
+        codes = []
+        for round_estate in survey.estates:
+            codes.extend(code for _serial, code in services.sheet_codes(round_estate)[first - 1:first + 199])
+        db.engine.dispose()
+    return codes
 
 
 def build(url: str, estates: int, households: int) -> tuple[int, float, list[str]]:
@@ -217,11 +231,20 @@ def main() -> None:
     parser.add_argument("--race", type=int, default=20)
     parser.add_argument("--port", type=int, default=8771)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", type=int, metavar="SERIAL", default=0,
+                        help="skip the build: vote on a kept database with the codes from this serial on")
     args = parser.parse_args()
-    url, drop = fresh_postgres_database(args.server, args.db)
     log(f"start: {load()}")
-    total, elapsed, codes = build(url, args.estates, args.households)
-    log(f"codes: {total:,} generated in {elapsed:.1f} s ({total / elapsed:,.0f}/s); {load()}")
+    if args.reuse:
+        url = str(make_url(args.server).set(database=args.db).render_as_string(hide_password=False))
+        codes = reuse(url, args.reuse)
+
+        def drop():
+            return None
+    else:
+        url, drop = fresh_postgres_database(args.server, args.db)
+        total, elapsed, codes = build(url, args.estates, args.households)
+        log(f"codes: {total:,} generated in {elapsed:.1f} s ({total / elapsed:,.0f}/s); {load()}")
     server = serve(url, args.port, args.workers)
     try:
         race_codes, throughput_codes = codes[:args.race], codes[args.race:]
