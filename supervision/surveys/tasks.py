@@ -1,6 +1,7 @@
 """Survey work as jobs: a large estate's sheet of QR codes."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -25,7 +26,9 @@ def run_sheet(ctx, payload):
     if round_estate is None or round_estate.code_salt != payload.get("salt"):
         raise JobFailure(_("测评码已重新生成，请重新打印。"))
     ctx.progress(0, round_estate.codes_count)
-    data = render_sheet(round_estate, payload["base_url"], progress=ctx.progress)
+    # Templates expect a request (the user, the locale): a bare one at the site's address.
+    with current_app.test_request_context("/", base_url=payload["base_url"]):
+        data = render_sheet(round_estate, payload["base_url"], progress=ctx.progress)
     ctx.save_result(data, sheet_filename(round_estate), suffix=".pdf")
     return _("已生成 %(n)s 个测评码的打印页。", n=round_estate.codes_count)
 

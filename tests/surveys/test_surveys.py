@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from supervision import create_app
 from supervision.credit.models import CreditEvent, EventStatus
 from supervision.extensions import db, limiter
+from supervision.jobs.backends import backend
+from supervision.jobs.models import Job
 from supervision.notifications.models import Notification
 from supervision.surveys import codes, services, sheets
 from supervision.surveys.models import (
@@ -252,6 +254,9 @@ def test_a_large_sheet_is_a_job(app, login_as, world):
         assert page.status_code == 200 and "后台" in page.text
         response = client.post(f"/surveys/estates/{survey.estates[0].id}/sheet")
         assert response.status_code == 302 and "/jobs/" in response.location
+        backend().wait()
+        job = db.session.get(Job, int(response.location.rstrip("/").split("/")[-1]))
+        assert job.status == "finished" and job.result_name.endswith(".pdf"), job.message
     finally:
         del app.config["SURVEY_SHEET_JOB_THRESHOLD"]
 
@@ -356,9 +361,10 @@ def test_codes_for_a_whole_round_in_a_job(login_as, world):
     client = login_as(world.officer)
     response = client.post(f"/surveys/{survey.id}/codes")
     assert response.status_code == 302 and "/jobs/" in response.location
-    # The job ran in a thread in the tests' in-process backend or is queued: run it here either way.
-    services.generate_round_codes(survey)
-    db.session.commit()
+    backend().wait()  # the in-process job pool
+    db.session.expire_all()
+    job = db.session.get(Job, int(response.location.rstrip("/").split("/")[-1]))
+    assert job.status == "finished", job.message
     assert _count(SurveyCode) == 14
     assert {len(all_codes(re)) for re in survey.estates} == {7}
     vote_code = all_codes(survey.estates[1])[6]
