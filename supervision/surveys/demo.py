@@ -7,11 +7,11 @@ proposal (a draft credit event), the estates below it a rectification prompt.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, time, timedelta
 
 from sqlalchemy import insert, select, update
 
-from ..core.timeutil import local_today, utcnow
+from ..core.timeutil import local_datetime, local_today, utcnow
 from ..estates.models import Estate
 from ..extensions import db
 from . import codes, services
@@ -74,6 +74,7 @@ def seed_demo(rng) -> None:
                                                       for qid, r in ratings.items()])
     services.open_round(survey)
     services.close_round(survey)
+    survey.closed_at = local_datetime(survey.closes_on, time(18, 0)).astimezone(UTC)  # closed on its last day
 
 
 def _rating(rng, mood: float) -> Rating:
