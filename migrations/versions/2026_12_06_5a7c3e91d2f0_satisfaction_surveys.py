@@ -1,4 +1,4 @@
-"""satisfaction surveys
+"""Satisfaction surveys (满意度测评): question sets, rounds, round estates, one-time codes, households, votes, answers
 
 Revision ID: 5a7c3e91d2f0
 Revises: e5f1c2a9b804
