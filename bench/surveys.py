@@ -167,6 +167,22 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds of gunicorn's workers (children of the master), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def throughput(port: int, codes: list[str], clients: int, seconds: float, question_ids) -> tuple[int, int, float]:
     pool = iter(codes[clients:])
     lock = threading.Lock()
@@ -250,9 +266,14 @@ def main() -> None:
         race_codes, throughput_codes = codes[:args.race], codes[args.race:]
         # Spread the votes over the estates (200 codes of each were kept, in estate order).
         throughput_codes = throughput_codes[::7] + throughput_codes[1::7]
+        cpu_before = server_cpu_seconds(server.pid)
         ok, other, seconds = throughput(args.port, throughput_codes, args.clients, args.seconds, build.question_ids)
+        cpu = server_cpu_seconds(server.pid) - cpu_before
         log(f"votes: {ok:,} accepted ({other} other answers) in {seconds:.1f} s = {ok / seconds:,.0f} votes/s "
             f"with {args.workers} gunicorn workers x 4 threads, {args.clients} clients; {load()}")
+        if ok:
+            log(f"gunicorn workers' CPU: {cpu:.1f} s = {cpu / ok * 1000:.1f} ms a vote "
+                f"(two free cores would serve about {2 / (cpu / ok):,.0f} votes/s before PostgreSQL's share)")
         raced, accepted = race(args.port, race_codes, build.question_ids)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "SQLALCHEMY_ENGINE_OPTIONS": {}})
         with app.app_context():
