@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
@@ -241,11 +241,25 @@ _BALLOT = (select(SurveyCode.id, SurveyCode.used_at, SurveyRoundEstate.id.label(
            .join(Estate, Estate.id == SurveyRoundEstate.estate_id))
 
 
+_BALLOT_BY_HASH = _BALLOT.where(SurveyCode.code_hash == bindparam("code_hash"))
+# The public vote's statements, built once (a vote is the hot path: see bench/surveys.py). Core tables,
+# not the ORM entities: no ORM bulk-persistence work per vote.
+_CODES, _VOTES, _ANSWERS = SurveyCode.__table__, SurveyVote.__table__, SurveyAnswer.__table__
+_CONSUME = (update(_CODES).where(_CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None))
+            .values(used_at=bindparam("now")))
+_RECENT = select(func.count()).select_from(_VOTES).where(_VOTES.c.created_at >= bindparam("since"))
+_BURST = select(
+    _RECENT.where(_VOTES.c.round_id == bindparam("round_id"),
+                  _VOTES.c.address_hash == bindparam("address_hash")).scalar_subquery(),
+    _RECENT.where(_VOTES.c.round_estate_id == bindparam("round_estate_id")).scalar_subquery())
+_INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
+
+
 def ballot_for_code(typed: str | None, today: date | None = None) -> Ballot | None:
     code = codes.normalise(typed)
     if code is None:
         return None
-    row = db.session.execute(_BALLOT.where(SurveyCode.code_hash == codes.code_hash(code))).one_or_none()
+    row = db.session.execute(_BALLOT_BY_HASH, {"code_hash": codes.code_hash(code)}).one_or_none()
     if row is None:
         return None
     today = today or local_today()
@@ -281,9 +295,7 @@ def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | Non
         raise VoteRefused(_("本次测评不在投票期内。"))
     questions = questions_of(ballot.question_set_id)
     ratings = _check_answers(questions, answers)
-    consumed = db.session.execute(update(SurveyCode).where(SurveyCode.id == ballot.code_id,
-                                                           SurveyCode.used_at.is_(None))
-                                  .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    consumed = db.session.execute(_CONSUME, {"code_id": ballot.code_id, "now": utcnow()}).rowcount
     if consumed != 1:
         raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
     return _add_vote(ballot, questions, ratings, comment=comment, address=address, method=VoteMethod.CODE,
@@ -340,10 +352,8 @@ def _flag_reason(round_id: int, round_estate_id: int, address_hash: str) -> str 
     """Why a vote about to be taken looks like part of a burst (None: it does not). One query."""
     minutes = setting("SURVEY_FLAG_MINUTES")
     since = utcnow() - timedelta(minutes=minutes)
-    recent = select(func.count()).select_from(SurveyVote).where(SurveyVote.created_at >= since)
-    row = db.session.execute(select(
-        recent.where(SurveyVote.round_id == round_id, SurveyVote.address_hash == address_hash).scalar_subquery(),
-        recent.where(SurveyVote.round_estate_id == round_estate_id).scalar_subquery())).one()
+    row = db.session.execute(_BURST, {"since": since, "round_id": round_id, "address_hash": address_hash,
+                                      "round_estate_id": round_estate_id}).one()
     from_address, in_estate = row
     if from_address >= setting("SURVEY_FLAG_PER_ADDRESS"):
         return _("%(minutes)s 分钟内同一网络地址已有 %(n)s 票", minutes=minutes, n=from_address)
@@ -358,15 +368,15 @@ def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment,
     address_hash = codes.keyed_hash(address or "unknown")
     reason = _flag_reason(ballot.round_id, ballot.round_estate_id, address_hash)
     overall = next(q for q in questions if q.is_overall)
-    vote_id = db.session.execute(insert(SurveyVote).returning(SurveyVote.id).values(
-        round_id=ballot.round_id, round_estate_id=ballot.round_estate_id, street_id=ballot.street_id,
-        company_id=ballot.company_id, method=method, code_id=code_id, household_id=household_id,
-        overall=ratings[overall.id], comment=(comment or "").strip()[:1000] or None, address_hash=address_hash,
-        status=VoteStatus.FLAGGED if reason else VoteStatus.COUNTED, flag_reason=reason,
-        created_at=utcnow())).scalar_one()
+    vote_id = db.session.execute(_INSERT_VOTE, {
+        "round_id": ballot.round_id, "round_estate_id": ballot.round_estate_id, "street_id": ballot.street_id,
+        "company_id": ballot.company_id, "method": method, "code_id": code_id, "household_id": household_id,
+        "overall": ratings[overall.id], "comment": (comment or "").strip()[:1000] or None,
+        "address_hash": address_hash, "status": VoteStatus.FLAGGED if reason else VoteStatus.COUNTED,
+        "flag_reason": reason, "created_at": utcnow()}).scalar_one()
     # One multi-row INSERT (not executemany: one round trip to the database, not one per answer).
-    db.session.execute(insert(SurveyAnswer).values([{"vote_id": vote_id, "question_id": qid, "rating": rating}
-                                                     for qid, rating in ratings.items()]))
+    db.session.execute(insert(_ANSWERS).values([{"vote_id": vote_id, "question_id": qid, "rating": rating}
+                                                for qid, rating in ratings.items()]))
     return vote_id
 
 
