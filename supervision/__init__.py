@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "supervision.credit.views",
     "supervision.enforcement.views",
     "supervision.targets.views",
+    "supervision.surveys.views",
     "supervision.regions.views",
     "supervision.admin.views",
     "supervision.core.holidays.views",

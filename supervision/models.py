@@ -56,4 +56,14 @@ from .offline.models import SubmissionKey  # noqa: F401
 from .regions.models import Community, District, Street  # noqa: F401
 from .reports.models import ReportTransition, WeeklyReport  # noqa: F401
 from .safety.models import FireFacility, Lift, SafetyItemLink  # noqa: F401
+from .surveys.models import (  # noqa: F401
+    Household,
+    SurveyAnswer,
+    SurveyCode,
+    SurveyQuestion,
+    SurveyQuestionSet,
+    SurveyRound,
+    SurveyRoundEstate,
+    SurveyVote,
+)
 from .targets.models import Target, TargetSnapshot  # noqa: F401

@@ -44,6 +44,7 @@ NAV = (
     NavItem(_l("本企业信用"), "credit.mine", COMPANY, _l("信用")),
     NavItem(_l("执法阶梯"), "enforcement.index", ALL_ROLES - {Role.COMPANY_USER}, _l("信用")),
     NavItem(_l("执法案件"), "enforcement.cases", COMPANY, _l("信用")),
+    NavItem(_l("满意度测评"), "surveys.index", ALL_ROLES, _l("业主评价")),
     NavItem(_l("用户管理"), "auth.users", ADMIN, _l("系统管理")),
     NavItem(_l("区域管理"), "regions.index", ADMIN, _l("系统管理")),
     NavItem(_l("基础数据"), "admin_reference.index", ADMIN, _l("系统管理")),

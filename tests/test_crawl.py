@@ -53,6 +53,8 @@ from supervision.reports.models import WeeklyReport
 from supervision.reports.weeks import Week
 from supervision.safety.models import FireFacility, Lift
 from supervision.seeding import load_json
+from supervision.surveys.models import SurveyCode, SurveyRound, SurveyRoundEstate, SurveyVote
+from supervision.surveys.services import sheet_codes
 from supervision.targets.indicators import all_indicators
 
 from .conftest import _test_app, _worker_database_url
@@ -83,6 +85,7 @@ ID_MODELS = {
     "scheme_id": CampaignScheme, "checklist_item_id": ChecklistItem,
     "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
     "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
+    "round_id": SurveyRound, "round_estate_id": SurveyRoundEstate, "vote_id": SurveyVote,
 }
 
 
@@ -94,11 +97,19 @@ def _week_keys(crawl) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _vote_codes(crawl) -> list[str]:
+    """A code of the demo's (finished) survey round, and one that is no code at all."""
+    code = db.session.scalar(select(SurveyCode).order_by(SurveyCode.id).limit(1))
+    found = [sheet_codes(code.round_estate)[code.serial - 1][1]] if code is not None else []
+    return found + ["NOT-A-CODE"]
+
+
 # A word argument: every value worth requesting.
 WORD_VALUES = {
     "code": lambda crawl: [indicator.code for indicator in all_indicators()],
     "action": lambda crawl: list(ACTION_FORMS),
     "week": _week_keys,
+    "vote_code": _vote_codes,
     # a year the holiday register holds (seeded), one it lacks, and one out of any range
     "year": lambda crawl: [2026, 2031, 99999],
     # a submission key (offline outbox): a well-formed unknown one and a malformed one

@@ -425,6 +425,13 @@ register(Indicator(
 ))
 
 
+# Indicators that other features define and register themselves (present when the feature is).
+EXTRA_INDICATOR_MODULES = ("supervision.surveys.indicator",)
+for _module in EXTRA_INDICATOR_MODULES:
+    if importlib.util.find_spec(_module) is not None:
+        importlib.import_module(_module)
+
+
 def get_indicator(code: str) -> Indicator | None:
     return INDICATORS.get(code)
 

@@ -75,6 +75,18 @@ from supervision.regions.models import Community, District, Street
 from supervision.reports.models import ReportStatus, ReportTransition, WeeklyReport
 from supervision.reports.weeks import Week
 from supervision.safety.models import FireFacility, Lift
+from supervision.surveys.models import (
+    Household,
+    Rating,
+    SurveyAnswer,
+    SurveyCode,
+    SurveyQuestion,
+    SurveyQuestionSet,
+    SurveyRound,
+    SurveyRoundEstate,
+    SurveyVote,
+    VoteMethod,
+)
 from supervision.targets.models import Target, TargetSnapshot
 
 from ..contracts.factories import gen_contract, gen_filing, gen_party, gen_preliminary, gen_requirement
@@ -293,6 +305,45 @@ class Sides:
     def company_filing(self):
         return tuple(gen_filing(r, c) for r, c in zip(self.filing_requirement, self.company))
 
+    @cached_property
+    def survey_round(self):
+        question_set = _add(SurveyQuestionSet(code=f"s{next(_n)}", name="问卷"))
+        return tuple(_add(SurveyRound(name=f"测评{next(_n)}", opens_on=date(2026, 8, 1), closes_on=date(2026, 8, 31),
+                                      question_set_id=question_set.id)) for _ in self.estate)
+
+    @cached_property
+    def round_estate(self):
+        return tuple(_add(SurveyRoundEstate(round_id=r.id, estate_id=e.id, street_id=e.street_id,
+                                            company_id=e.company_id, households=10, code_salt="x"))
+                     for r, e in zip(self.survey_round, self.estate))
+
+    @cached_property
+    def survey_round_of_estate(self):
+        return tuple(re.round for re in self.round_estate)  # a round is seen through its estates
+
+    @cached_property
+    def survey_code(self):
+        return tuple(_add(SurveyCode(round_estate_id=re.id, serial=1, code_hash=f"{next(_n):064d}"))
+                     for re in self.round_estate)
+
+    @cached_property
+    def household(self):
+        return tuple(_add(Household(estate_id=e.id, room="1-101", phone_hash="0" * 64, phone_masked="138****0000"))
+                     for e in self.estate)
+
+    @cached_property
+    def survey_vote(self):
+        return tuple(_add(SurveyVote(round_id=re.round_id, round_estate_id=re.id, street_id=re.street_id,
+                                     company_id=re.company_id, method=VoteMethod.CODE, overall=Rating.SATISFIED,
+                                     address_hash="0" * 64)) for re in self.round_estate)
+
+    @cached_property
+    def survey_answer(self):
+        question = _add(SurveyQuestion(question_set_id=self.survey_round[0].question_set_id, code=f"q{next(_n)}",
+                                       text="总体评价", is_overall=True))
+        return tuple(_add(SurveyAnswer(vote_id=v.id, question_id=question.id, rating=Rating.SATISFIED))
+                     for v in self.survey_vote)
+
     def attachments_of(self, owner_pair):
         out = []
         for owner in owner_pair:
@@ -341,11 +392,18 @@ MATRIX = {
     ContractFee: ("contract_fee", True, True),
     FilingRequirement: ("filing_requirement", True, True),
     CompanyFiling: ("company_filing", True, True),
+    SurveyRound: ("survey_round_of_estate", True, True),
+    SurveyRoundEstate: ("round_estate", True, True),
+    SurveyCode: ("survey_code", True, False),
+    Household: ("household", True, False),
+    SurveyVote: ("survey_vote", True, False),
+    SurveyAnswer: ("survey_answer", True, False),
 }
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
 PUBLIC = {District, Street, Community, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade,
-          CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog, EnforcementRung, LegalArticle}
+          CreditRuleSetYear, CreditPublication, CreditCorrection, AuditLog, EnforcementRung, LegalArticle,
+          SurveyQuestionSet, SurveyQuestion}
 # A user's own rows.
 OWN_ROWS = {User, Notification, ApiToken, UserSession, Job, NotificationPreference, DigestDelivery}
 # Follows its owner row: tested over every owner type below.

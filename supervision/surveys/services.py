@@ -1,0 +1,575 @@
+"""Survey rounds: setting up, codes, voting, review, results and what follows from them.
+
+Services flush and never commit; the caller commits (a vote: the public view, in one transaction).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record, record_change, snapshot
+from ..core.errors import DomainError, TransitionError
+from ..core.timeutil import local_today, utcnow
+from ..credit.automatic import record_automatic_event, rule_param
+from ..estates.models import Estate
+from ..extensions import db
+from ..notifications.services import company_users, notify, street_users
+from . import codes
+from .models import (
+    COUNTING_STATUSES,
+    SATISFIED_RATINGS,
+    FollowUp,
+    Household,
+    Rating,
+    RoundStatus,
+    SurveyAnswer,
+    SurveyCode,
+    SurveyQuestion,
+    SurveyQuestionSet,
+    SurveyRound,
+    SurveyRoundEstate,
+    SurveyVote,
+    VoteMethod,
+    VoteStatus,
+)
+
+STANDARD_SET = "standard"
+# Settings (override in the app config): the suspicious-burst rule and the public page's rate limit.
+DEFAULTS = {"SURVEY_FLAG_MINUTES": 10, "SURVEY_FLAG_PER_ADDRESS": 5, "SURVEY_FLAG_PER_ESTATE": 60,
+            "SURVEY_VOTE_RATE_LIMIT": "20 per minute;200 per day", "SURVEY_PAGE_RATE_LIMIT": "60 per minute"}
+
+
+def setting(name: str):
+    return current_app.config.get(name, DEFAULTS[name])
+CODE_BATCH = 5000
+PHONE = re.compile(r"^1\d{10}$")
+
+
+# --- question sets -------------------------------------------------------------------------
+
+def question_sets() -> list[SurveyQuestionSet]:
+    return list(db.session.scalars(select(SurveyQuestionSet).order_by(SurveyQuestionSet.id)))
+
+
+def questions_of(question_set_id: int) -> list[SurveyQuestion]:
+    return list(db.session.scalars(select(SurveyQuestion).where(SurveyQuestion.question_set_id == question_set_id)
+                                   .order_by(SurveyQuestion.position, SurveyQuestion.id)))
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+def estate_statement(*, street_id: int | None = None, company_id: int | None = None, q: str | None = None):
+    """The estates (in use) a round may include, filtered by street, company and name."""
+    statement = select(Estate).where(Estate.archived_at.is_(None))
+    if street_id:
+        statement = statement.where(Estate.street_id == street_id)
+    if company_id:
+        statement = statement.where(Estate.company_id == company_id)
+    if q:
+        statement = statement.where(Estate.name.contains(q.strip(), autoescape=True))
+    return statement.order_by(Estate.street_id, Estate.name)
+
+
+def create_round(*, name: str, opens_on: date, closes_on: date, question_set: SurveyQuestionSet,
+                 estates: Iterable[Estate], notes: str | None = None, actor=None) -> SurveyRound:
+    estates = list(estates)
+    if closes_on < opens_on:
+        raise DomainError(_("结束日期不能早于开始日期。"), field="closes_on")
+    if not estates:
+        raise DomainError(_("请至少选择一个小区。"), field="estates")
+    if not question_set.questions or not any(q.is_overall for q in question_set.questions):
+        raise DomainError(_("问卷须包含总体评价题。"), field="question_set_id")
+    survey = SurveyRound(name=name.strip(), opens_on=opens_on, closes_on=closes_on, question_set_id=question_set.id,
+                         status=RoundStatus.DRAFT, notes=(notes or "").strip() or None,
+                         created_by_id=getattr(actor, "id", None))
+    db.session.add(survey)
+    db.session.flush()
+    for estate in estates:
+        db.session.add(SurveyRoundEstate(round_id=survey.id, estate_id=estate.id, street_id=estate.street_id,
+                                         company_id=estate.company_id, households=estate.households or 0,
+                                         code_salt=codes.new_salt(), codes_count=0))
+    db.session.flush()
+    record("survey_round.create", survey, after={**snapshot(survey, ["name", "opens_on", "closes_on",
+                                                                     "question_set_id"]),
+                                                 "estates": [e.id for e in estates]}, actor=actor)
+    return survey
+
+
+def open_round(survey: SurveyRound, *, actor=None) -> SurveyRound:
+    if survey.status is not RoundStatus.DRAFT:
+        raise TransitionError(_("只有筹备中的测评可以开始。"))
+    before = snapshot(survey, ["status"])
+    survey.status = RoundStatus.OPEN
+    db.session.flush()
+    record_change("survey_round.open", survey, before, actor=actor)
+    return survey
+
+
+def close_round(survey: SurveyRound, *, actor=None, on: date | None = None) -> SurveyRound:
+    """End the round and act on its results (credit proposals and follow-ups, see ``follow_up``).
+    Flagged votes still waiting for review do not count: review them before closing."""
+    if survey.status is not RoundStatus.OPEN:
+        raise TransitionError(_("只有测评中的轮次可以结束。"))
+    before = snapshot(survey, ["status", "closed_at", "threshold_percent"])
+    survey.status = RoundStatus.CLOSED
+    survey.closed_at = utcnow()
+    survey.threshold_percent = thresholds(on).satisfaction
+    db.session.flush()
+    record_change("survey_round.close", survey, before, actor=actor)
+    follow_up(survey, actor=actor, on=on)
+    return survey
+
+
+# --- codes --------------------------------------------------------------------------------
+
+def generate_codes(round_estate: SurveyRoundEstate, *, count: int | None = None, actor=None,
+                   progress=None) -> int:
+    """One code per household of the estate (or ``count``); a second run voids the first sheet.
+    Only while the round is being prepared: once voting began, a code handed out must stay valid."""
+    survey = round_estate.round
+    if survey.status is not RoundStatus.DRAFT:
+        raise TransitionError(_("测评开始后不能重新生成测评码。"))
+    count = round_estate.households if count is None else count
+    if count <= 0:
+        raise DomainError(_("该小区台账未填写户数，无法生成测评码。"))
+    db.session.execute(delete(SurveyCode).where(SurveyCode.round_estate_id == round_estate.id))
+    round_estate.code_salt = codes.new_salt()
+    key = codes.code_key()
+    for start in range(1, count + 1, CODE_BATCH):
+        serials = range(start, min(start + CODE_BATCH, count + 1))
+        db.session.execute(insert(SurveyCode), [
+            {"round_estate_id": round_estate.id, "serial": serial,
+             "code_hash": codes.code_hash(codes.derive(key, round_estate.id, round_estate.code_salt, serial))}
+            for serial in serials])
+        if progress is not None:
+            progress(serials[-1], count)
+    round_estate.codes_count = count
+    round_estate.codes_generated_at = utcnow()
+    db.session.flush()
+    record("survey_codes.generate", round_estate, after={"count": count}, actor=actor)
+    return count
+
+
+def generate_round_codes(survey: SurveyRound, *, actor=None, progress=None) -> int:
+    """Codes for every estate of the round at once (one per household; earlier codes void), written in
+    batches across estates: what a district-wide round needs (2 million codes, see bench/surveys.py)."""
+    if survey.status is not RoundStatus.DRAFT:
+        raise TransitionError(_("测评开始后不能重新生成测评码。"))
+    round_estates = list(db.session.scalars(select(SurveyRoundEstate).where(SurveyRoundEstate.round_id == survey.id)
+                                            .order_by(SurveyRoundEstate.id)))
+    db.session.execute(delete(SurveyCode).where(SurveyCode.round_estate_id.in_(
+        select(SurveyRoundEstate.id).where(SurveyRoundEstate.round_id == survey.id))))
+    key = codes.code_key()
+    total = sum(max(re_.households, 0) for re_ in round_estates)
+    done, batch, now = 0, [], utcnow()
+    for round_estate in round_estates:
+        round_estate.code_salt = codes.new_salt()
+        salt, re_id = round_estate.code_salt, round_estate.id
+        for serial in range(1, round_estate.households + 1):
+            batch.append({"round_estate_id": re_id, "serial": serial,
+                          "code_hash": codes.code_hash(codes.derive(key, re_id, salt, serial))})
+        round_estate.codes_count = max(round_estate.households, 0)
+        round_estate.codes_generated_at = now
+        if len(batch) >= CODE_BATCH * 4:
+            _insert_codes(batch)
+            done += len(batch)
+            batch = []
+            if progress is not None:
+                progress(done, total)
+    if batch:
+        _insert_codes(batch)
+    db.session.flush()
+    record("survey_codes.generate_round", survey, after={"count": total, "estates": len(round_estates)}, actor=actor)
+    return total
+
+
+def _insert_codes(rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL (several times faster than INSERTs for millions), else executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(SurveyCode), rows)
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy("COPY survey_codes (round_estate_id, serial, code_hash) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["round_estate_id"], row["serial"], row["code_hash"]))
+
+
+def sheet_codes(round_estate: SurveyRoundEstate) -> list[tuple[int, str]]:
+    """(serial, code) for the estate's sheet, derived again from the key and the salt."""
+    key = codes.code_key()
+    return [(serial, codes.derive(key, round_estate.id, round_estate.code_salt, serial))
+            for serial in range(1, round_estate.codes_count + 1)]
+
+
+# --- voting -------------------------------------------------------------------------------
+
+class VoteRefused(DomainError):
+    """The vote cannot be taken (a used or unknown code, a closed round...); the message says why."""
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What the public page knows about a code before the vote: the round and the estate."""
+
+    code_id: int | None
+    round_estate_id: int
+    round_id: int
+    round_name: str
+    estate_name: str
+    question_set_id: int
+    used: bool
+    accepts_votes: bool
+    street_id: int = 0
+    company_id: int | None = None
+
+
+_BALLOT = (select(SurveyCode.id, SurveyCode.used_at, SurveyRoundEstate.id.label("round_estate_id"),
+                  SurveyRound.id.label("round_id"), SurveyRound.name.label("round_name"), SurveyRound.status,
+                  SurveyRound.opens_on, SurveyRound.closes_on, SurveyRound.question_set_id,
+                  Estate.name.label("estate_name"), SurveyRoundEstate.street_id, SurveyRoundEstate.company_id)
+           .join(SurveyRoundEstate, SurveyRoundEstate.id == SurveyCode.round_estate_id)
+           .join(SurveyRound, SurveyRound.id == SurveyRoundEstate.round_id)
+           .join(Estate, Estate.id == SurveyRoundEstate.estate_id))
+
+
+_BALLOT_BY_HASH = _BALLOT.where(SurveyCode.code_hash == bindparam("code_hash"))
+# The public vote's statements, built once (a vote is the hot path: see bench/surveys.py). Core tables,
+# not the ORM entities: no ORM bulk-persistence work per vote.
+_CODES, _VOTES, _ANSWERS = SurveyCode.__table__, SurveyVote.__table__, SurveyAnswer.__table__
+_CONSUME = (update(_CODES).where(_CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None))
+            .values(used_at=bindparam("now")))
+_RECENT = select(func.count()).select_from(_VOTES).where(_VOTES.c.created_at >= bindparam("since"))
+_BURST = select(
+    _RECENT.where(_VOTES.c.round_id == bindparam("round_id"),
+                  _VOTES.c.address_hash == bindparam("address_hash")).scalar_subquery(),
+    _RECENT.where(_VOTES.c.round_estate_id == bindparam("round_estate_id")).scalar_subquery())
+_INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
+_QUESTIONS = SurveyQuestion.__table__
+_QUESTION_ROWS = (select(_QUESTIONS.c.id, _QUESTIONS.c.is_overall)
+                  .where(_QUESTIONS.c.question_set_id == bindparam("question_set_id"))
+                  .order_by(_QUESTIONS.c.position, _QUESTIONS.c.id))
+
+
+def question_rows(question_set_id: int):
+    """(id, is_overall) of the set's questions: all a vote needs of them (no ORM objects)."""
+    return db.session.execute(_QUESTION_ROWS, {"question_set_id": question_set_id}).all()
+
+
+def ballot_for_code(typed: str | None, today: date | None = None) -> Ballot | None:
+    code = codes.normalise(typed)
+    if code is None:
+        return None
+    row = db.session.execute(_BALLOT_BY_HASH, {"code_hash": codes.code_hash(code)}).one_or_none()
+    if row is None:
+        return None
+    today = today or local_today()
+    accepts = row.status is RoundStatus.OPEN and row.opens_on <= today <= row.closes_on
+    return Ballot(row.id, row.round_estate_id, row.round_id, row.round_name, row.estate_name, row.question_set_id,
+                  row.used_at is not None, accepts, row.street_id, row.company_id)
+
+
+def _check_answers(questions, answers: dict[int, str]) -> dict[int, Rating]:
+    ratings = {}
+    for question in questions:
+        value = answers.get(question.id)
+        try:
+            ratings[question.id] = Rating(value)
+        except ValueError:
+            raise DomainError(_("请回答全部问题。"), field=f"q{question.id}") from None
+    return ratings
+
+
+def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | None, address: str | None,
+                      today: date | None = None) -> int:
+    """Take one household's vote with its code (returns the vote's id); the code is used up in the same transaction.
+
+    The code is consumed by ONE conditional UPDATE (``used_at IS NULL``): of two requests with one
+    code, the second waits for the first's row lock and then matches no row, so it is refused; the
+    unique ``code_id`` of the vote is a second guard."""
+    ballot = ballot_for_code(typed, today)
+    if ballot is None:
+        raise VoteRefused(_("测评码无效，请核对后重新输入。"))
+    if ballot.used:
+        raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
+    if not ballot.accepts_votes:
+        raise VoteRefused(_("本次测评不在投票期内。"))
+    questions = question_rows(ballot.question_set_id)
+    ratings = _check_answers(questions, answers)
+    consumed = db.session.execute(_CONSUME, {"code_id": ballot.code_id, "now": utcnow()}).rowcount
+    if consumed != 1:
+        raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
+    return _add_vote(ballot, questions, ratings, comment=comment, address=address, method=VoteMethod.CODE,
+                     code_id=ballot.code_id)
+
+
+def normalise_room(room: str | None) -> str:
+    return re.sub(r"\s+", "", (room or "")).replace("－", "-").upper()[:64]
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    digits = re.sub(r"[\s-]", "", phone or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    return digits if PHONE.match(digits) else None
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def has_register(estate_id: int) -> bool:
+    return db.session.scalar(select(Household.id).where(Household.estate_id == estate_id).limit(1)) is not None
+
+
+def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: str, answers: dict[int, str],
+                          comment: str | None, address: str | None, today: date | None = None) -> int:
+    """Take a vote from a room number and phone that match the household register.
+    The answer never says whether the room or the phone was wrong."""
+    survey = round_estate.round
+    if not survey.accepts_votes(today or local_today()):
+        raise VoteRefused(_("本次测评不在投票期内。"))
+    normal = normalise_phone(phone)
+    household = None
+    if normal is not None:
+        household = db.session.scalar(select(Household).where(
+            Household.estate_id == round_estate.estate_id, Household.room == normalise_room(room),
+            Household.phone_hash == codes.keyed_hash(normal)))
+    if household is None:
+        raise VoteRefused(_("房号与手机号不符合登记信息，请核对或使用测评码。"))
+    questions = questions_of(survey.question_set_id)
+    ratings = _check_answers(questions, answers)
+    try:
+        with db.session.begin_nested():
+            ballot = Ballot(None, round_estate.id, survey.id, survey.name, "", survey.question_set_id, False, True,
+                            round_estate.street_id, round_estate.company_id)
+            return _add_vote(ballot, questions, ratings, comment=comment, address=address,
+                             method=VoteMethod.REGISTER, household_id=household.id)
+    except IntegrityError:
+        raise VoteRefused(_("该户已参加本次测评，每户只能投票一次。")) from None
+
+
+def _flag_reason(round_id: int, round_estate_id: int, address_hash: str) -> str | None:
+    """Why a vote about to be taken looks like part of a burst (None: it does not). One query."""
+    minutes = setting("SURVEY_FLAG_MINUTES")
+    since = utcnow() - timedelta(minutes=minutes)
+    row = db.session.execute(_BURST, {"since": since, "round_id": round_id, "address_hash": address_hash,
+                                      "round_estate_id": round_estate_id}).one()
+    from_address, in_estate = row
+    if from_address >= setting("SURVEY_FLAG_PER_ADDRESS"):
+        return _("%(minutes)s 分钟内同一网络地址已有 %(n)s 票", minutes=minutes, n=from_address)
+    if in_estate >= setting("SURVEY_FLAG_PER_ESTATE"):
+        return _("%(minutes)s 分钟内同一小区已有 %(n)s 票", minutes=minutes, n=in_estate)
+    return None
+
+
+def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address, method: VoteMethod,
+              code_id: int | None = None, household_id: int | None = None) -> int:
+    """Insert the vote and its answers (Core: two statements); the vote's id."""
+    address_hash = codes.keyed_hash(address or "unknown")
+    reason = _flag_reason(ballot.round_id, ballot.round_estate_id, address_hash)
+    overall = next(q for q in questions if q.is_overall)
+    vote_id = db.session.execute(_INSERT_VOTE, {
+        "round_id": ballot.round_id, "round_estate_id": ballot.round_estate_id, "street_id": ballot.street_id,
+        "company_id": ballot.company_id, "method": method, "code_id": code_id, "household_id": household_id,
+        "overall": ratings[overall.id], "comment": (comment or "").strip()[:1000] or None,
+        "address_hash": address_hash, "status": VoteStatus.FLAGGED if reason else VoteStatus.COUNTED,
+        "flag_reason": reason, "created_at": utcnow()}).scalar_one()
+    # One multi-row INSERT (not executemany: one round trip to the database, not one per answer).
+    db.session.execute(insert(_ANSWERS).values([{"vote_id": vote_id, "question_id": qid, "rating": rating}
+                                                for qid, rating in ratings.items()]))
+    return vote_id
+
+
+def review_vote(vote: SurveyVote, *, accept: bool, actor=None) -> SurveyVote:
+    if vote.status is not VoteStatus.FLAGGED:
+        raise TransitionError(_("只有待复核的票可以复核。"))
+    if vote.round.status is RoundStatus.CLOSED:
+        raise TransitionError(_("测评已结束，结果已确定。"))
+    before = snapshot(vote, ["status", "reviewed_by_id", "reviewed_at"])
+    vote.status = VoteStatus.ACCEPTED if accept else VoteStatus.REJECTED
+    vote.reviewed_by_id = getattr(actor, "id", None)
+    vote.reviewed_at = utcnow()
+    db.session.flush()
+    record_change("survey_vote.review", vote, before, actor=actor)
+    return vote
+
+
+# --- results ------------------------------------------------------------------------------
+
+def rate(numerator: int, denominator: int) -> Fraction | None:
+    return Fraction(numerator, denominator) if denominator else None
+
+
+@dataclass
+class Tally:
+    """Counts behind one line of results: households, counted votes, satisfied (总体评价 满意+基本满意)."""
+
+    households: int = 0
+    votes: int = 0
+    satisfied: int = 0
+    flagged: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.households += other.households
+        self.votes += other.votes
+        self.satisfied += other.satisfied
+        self.flagged += other.flagged
+
+    @property
+    def response_rate(self) -> Fraction | None:
+        return rate(self.votes, self.households)
+
+    @property
+    def satisfaction_rate(self) -> Fraction | None:
+        return rate(self.satisfied, self.votes)
+
+
+@dataclass
+class EstateResult:
+    round_estate: SurveyRoundEstate
+    tally: Tally
+
+
+@dataclass
+class GroupResult:
+    key: int | None
+    name: str
+    tally: Tally = field(default_factory=Tally)
+    estates: int = 0
+
+
+def tallies(round_id: int, round_estate_ids: list[int] | None = None) -> dict[int, Tally]:
+    """round-estate id → Tally, in one query over the votes."""
+    satisfied = case((SurveyVote.overall.in_(SATISFIED_RATINGS) & SurveyVote.status.in_(COUNTING_STATUSES), 1),
+                     else_=0)
+    statement = (select(SurveyVote.round_estate_id,
+                        func.sum(case((SurveyVote.status.in_(COUNTING_STATUSES), 1), else_=0)).label("votes"),
+                        func.sum(satisfied).label("satisfied"),
+                        func.sum(case((SurveyVote.status == VoteStatus.FLAGGED, 1), else_=0)).label("flagged"))
+                 .where(SurveyVote.round_id == round_id).group_by(SurveyVote.round_estate_id))
+    if round_estate_ids is not None:
+        statement = statement.where(SurveyVote.round_estate_id.in_(round_estate_ids))
+    return {row.round_estate_id: Tally(0, int(row.votes or 0), int(row.satisfied or 0), int(row.flagged or 0))
+            for row in db.session.execute(statement)}
+
+
+def estate_results(survey: SurveyRound, round_estates: list[SurveyRoundEstate]) -> list[EstateResult]:
+    counts = tallies(survey.id, [re.id for re in round_estates])
+    results = []
+    for round_estate in round_estates:
+        tally = counts.get(round_estate.id, Tally())
+        tally.households = round_estate.households
+        results.append(EstateResult(round_estate, tally))
+    return results
+
+
+def group_results(results: list[EstateResult], by: str) -> list[GroupResult]:
+    """Results summed per company (``by="company"``) or street: the rates of the sums."""
+    groups: dict[int | None, GroupResult] = {}
+    for result in results:
+        re_ = result.round_estate
+        key = getattr(re_, f"{by}_id")
+        owner = getattr(re_, by)
+        group = groups.setdefault(key, GroupResult(key, owner.name if owner else _("（无物业企业）")))
+        group.tally.add(result.tally)
+        group.estates += 1
+    return sorted(groups.values(), key=lambda g: (g.key is None, g.name))
+
+
+def total_of(results: list[EstateResult]) -> Tally:
+    tally = Tally()
+    for result in results:
+        tally.add(result.tally)
+    return tally
+
+
+def question_results(round_id: int, round_estate_ids: list[int]) -> dict[int, dict[Rating, int]]:
+    """question id → rating → counted answers, over the given estates of the round."""
+    statement = (select(SurveyAnswer.question_id, SurveyAnswer.rating, func.count().label("n"))
+                 .join(SurveyVote, SurveyVote.id == SurveyAnswer.vote_id)
+                 .where(SurveyVote.round_id == round_id, SurveyVote.round_estate_id.in_(round_estate_ids),
+                        SurveyVote.status.in_(COUNTING_STATUSES))
+                 .group_by(SurveyAnswer.question_id, SurveyAnswer.rating))
+    out: dict[int, dict[Rating, int]] = {}
+    for row in db.session.execute(statement):
+        out.setdefault(row.question_id, {})[Rating(row.rating)] = int(row.n)
+    return out
+
+
+# --- credit and follow-up -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Thresholds:
+    satisfaction: int  # percent: at or above, LH-05 is proposed
+    min_response: int  # percent: below it, the result is too thin to earn credit
+
+
+CREDIT_CODE = "LH-05"
+
+
+def thresholds(on: date | None = None) -> Thresholds:
+    """From the credit rule set in force: LH-05's params ``satisfaction_percent`` (default 90, the
+    clause's 达到90%以上) and ``min_response_percent`` (default 20)."""
+    return Thresholds(int(rule_param(CREDIT_CODE, "satisfaction_percent", 90, on=on)),
+                      int(rule_param(CREDIT_CODE, "min_response_percent", 20, on=on)))
+
+
+def earns_credit(tally: Tally, limits: Thresholds) -> bool:
+    satisfaction, response = tally.satisfaction_rate, tally.response_rate
+    return (satisfaction is not None and satisfaction >= Fraction(limits.satisfaction, 100)
+            and response is not None and response >= Fraction(limits.min_response, 100))
+
+
+def follow_up(survey: SurveyRound, *, actor=None, on: date | None = None) -> dict[str, int]:
+    """After the round: a company at or above the threshold (over all its estates in the round, with
+    enough responses) gets a *draft* LH-05 event — a proposal the bureau issues or drops on the
+    credit pages; every estate below it gets a rectification prompt to its company and street."""
+    on = on or local_today()
+    limits = Thresholds(survey.threshold_percent or thresholds(on).satisfaction, thresholds(on).min_response)
+    results = estate_results(survey, list(survey.estates))
+    done = {"proposed": 0, "follow_ups": 0}
+    for group in group_results(results, "company"):
+        if group.key is None or not earns_credit(group.tally, limits):
+            continue
+        _event, created = record_automatic_event(
+            company=group.key, rule_code=CREDIT_CODE, source_key=f"survey:{survey.id}:company:{group.key}",
+            occurred_on=min(survey.closes_on, on), notify=False, on=on,
+            description=_("%(round)s：满意率 %(rate)s，参评率 %(response)s（%(votes)s/%(households)s 户）",
+                          round=survey.name, rate=percent(group.tally.satisfaction_rate),
+                          response=percent(group.tally.response_rate), votes=group.tally.votes,
+                          households=group.tally.households))
+        done["proposed"] += int(created)
+    for result in results:
+        re_ = result.round_estate
+        satisfaction = result.tally.satisfaction_rate
+        if satisfaction is None:
+            re_.follow_up = FollowUp.NONE
+            continue
+        if satisfaction >= Fraction(limits.satisfaction, 100):
+            re_.follow_up = FollowUp.CREDIT
+            continue
+        re_.follow_up = FollowUp.RECTIFY
+        title = _("满意度测评：%(estate)s 满意率 %(rate)s，低于 %(threshold)s%%，请制定整改措施",
+                  estate=re_.estate.name, rate=percent(satisfaction), threshold=limits.satisfaction)
+        users = street_users(re_.street_id) + (company_users(re_.company_id) if re_.company_id else [])
+        notify(users, kind="survey_follow_up", title=title, dedup_key=f"survey-follow-up:{re_.id}",
+               body=_("请对照测评中不满意的服务项目整改，并向街道报告整改情况。"))
+        done["follow_ups"] += 1
+    db.session.flush()
+    record("survey_round.follow_up", survey, after=done, actor=actor)
+    return done
+
+
+def percent(value: Fraction | None) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f}%"
