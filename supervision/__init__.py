@@ -32,6 +32,8 @@ BLUEPRINTS = (
     "supervision.campaigns.views",
     "supervision.reports.views",
     "supervision.credit.views",
+    "supervision.complaints.views",
+    "supervision.complaints.owner_views",
     "supervision.targets.views",
     "supervision.regions.views",
     "supervision.admin.views",

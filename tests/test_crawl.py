@@ -36,6 +36,7 @@ from supervision.campaigns.models import (
     SpotCheck,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
+from supervision.complaints.models import Complaint
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.estates.models import Estate
 from supervision.estates.views import ACTION_FORMS
@@ -70,7 +71,7 @@ ID_MODELS = {
     "position_id": Position, "publication_id": CreditPublication, "report_id": WeeklyReport,
     "rule_set_id": CreditRuleSet, "si_id": SelfInspection, "spot_check_id": SpotCheck, "staff_id": Staff,
     "street_id": Street, "template_id": ChecklistTemplate, "token_id": ApiToken, "user_id": User,
-    "job_id": Job,
+    "job_id": Job, "complaint_id": Complaint,
 }
 
 
@@ -89,6 +90,8 @@ WORD_VALUES = {
     "week": _week_keys,
     # a year the holiday register holds (seeded), one it lacks, and one out of any range
     "year": lambda crawl: [2026, 2031, 99999],
+    # an owner's private link: the real ones are stored hashed only; an unknown one answers 404
+    "token": lambda crawl: ["unknown-token", "x" * 80],
 }
 
 

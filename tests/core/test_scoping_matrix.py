@@ -40,6 +40,7 @@ from supervision.campaigns.models import (
     SurveyRecord,
 )
 from supervision.companies.models import Certificate, Company, Staff
+from supervision.complaints.models import Complaint, ComplaintTransition, RoutineSupervision
 from supervision.credit.models import (
     CreditClue,
     CreditCorrection,
@@ -64,6 +65,7 @@ from supervision.reports.models import ReportStatus, ReportTransition, WeeklyRep
 from supervision.reports.weeks import Week
 from supervision.targets.models import Target, TargetSnapshot
 
+from ..complaints.factories import gen_complaint, gen_routine, gen_transition
 from ..credit.factories import gen_event, rules
 from ..estates.factories import gen_committee
 from ..factories import gen_certificate, gen_certificate_type, gen_position, gen_staff
@@ -218,6 +220,18 @@ class Sides:
             position=i, base=Decimal("80"), parts={}, total=Decimal("80"), grade_code="B", grade_label="B级",
             grade_rank=2)) for i, c in enumerate(self.company, 1))
 
+    @cached_property
+    def complaint(self):
+        return tuple(gen_complaint(estate) for estate in self.estate)
+
+    @cached_property
+    def complaint_transition(self):
+        return tuple(gen_transition(c) for c in self.complaint)
+
+    @cached_property
+    def routine(self):
+        return tuple(gen_routine(estate) for estate in self.estate)
+
     def attachments_of(self, owner_pair):
         out = []
         for owner in owner_pair:
@@ -254,6 +268,9 @@ MATRIX = {
     CreditObjection: ("objection", False, True),
     CreditClue: ("clue", True, False),
     CreditPublicationRow: ("publication_row", False, True),
+    Complaint: ("complaint", True, True),
+    ComplaintTransition: ("complaint_transition", True, True),
+    RoutineSupervision: ("routine", True, True),
 }
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
@@ -306,7 +323,7 @@ def test_other_street_and_other_company_are_out_of_scope(world, model):
 OWNERS = {"estate": "estate", "company": "company", "survey": "survey", "self_inspection": "self_inspection",
           "answer": "answer", "item": "item", "spot_check": "spot_check", "acceptance": "acceptance",
           "weekly_report": "report", "credit_event": "credit_event", "credit_objection": "objection",
-          "credit_clue": "clue"}
+          "credit_clue": "clue", "complaint": "complaint"}
 
 
 def test_every_attachment_owner_type_is_tested(app):
