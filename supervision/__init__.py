@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "supervision.attachments.views",
     "supervision.notifications.views",
     "supervision.api.views",
+    "supervision.complaints.api_views",  # after the API: registers on it
     "supervision.ops.views",
     "supervision.jobs.views",
 )

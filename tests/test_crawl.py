@@ -92,6 +92,7 @@ WORD_VALUES = {
     "year": lambda crawl: [2026, 2031, 99999],
     # an owner's private link: the real ones are stored hashed only; an unknown one answers 404
     "token": lambda crawl: ["unknown-token", "x" * 80],
+    "ticket_no": lambda crawl: [db.session.scalar(select(func.min(Complaint.ticket_no))) or "GD1", "no-such-ticket"],
 }
 
 
