@@ -14,6 +14,7 @@ from ..attachments.services import IMAGE, attachments_of, store
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET
+from ..campaigns.models import RectificationItem
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import apply_domain_error
 from ..core.pagination import paginate
@@ -36,7 +37,7 @@ from .forms import (
 )
 from .intake import HotlineImport
 from .matching import Matcher
-from .models import Channel, Complaint, Kind, MatchStatus, Satisfaction, State, Urgency
+from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
 from .sweep import overdue_clause
 
@@ -337,3 +338,20 @@ def rates():
     return render_template("complaints/rates.html", rows=rows, total=total, repairs=repairs, by=by,
                            month=f"{year}-{month:02d}", previous=previous.strftime("%Y-%m"),
                            following=following.strftime("%Y-%m"))
+
+
+# --- 日常监管: an estate's standing container ----------------------------------------------
+
+@bp.get("/routine/<int:estate_id>")
+@scope.role_required(ALL_ROLES)
+def routine(estate_id: int):
+    """The estate's items outside any campaign (verified complaints) and its latest complaints."""
+    estate = scope.load(Estate, estate_id)
+    container = db.session.scalar(select(RoutineSupervision).where(RoutineSupervision.estate_id == estate.id))
+    items = db.session.scalars(scope.visible(RectificationItem).where(
+        RectificationItem.estate_id == estate.id, RectificationItem.campaign_id.is_(None))
+        .order_by(RectificationItem.id.desc()).limit(50)).all()
+    complaints = db.session.scalars(scope.visible(C).where(C.estate_id == estate.id)
+                                    .order_by(C.received_at.desc()).limit(20)).all()
+    return render_template("complaints/routine.html", estate=estate, container=container, items=items,
+                           complaints=complaints, now=utcnow())
