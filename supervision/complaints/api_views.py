@@ -20,7 +20,7 @@ from ..core.timeutil import LOCAL_TZ
 from ..estates.models import Estate
 from ..extensions import db
 from . import services
-from .intake import category_of, urgency_of
+from .intake import category_of, record_repair, urgency_of
 from .matching import Matcher
 from .models import Channel, Complaint, Kind, Satisfaction, State, Urgency
 
@@ -119,3 +119,42 @@ def hotline_status(ticket_no: str):
 
 def register(app) -> None:
     app.extensions["supervision_api"].register_blueprint(blp)
+
+
+class RepairPushSchema(Schema):
+    ticket_no = fields.String(required=True, validate=validate.Length(min=1, max=48),
+                              metadata={"description": "企业报修单号（同一单号再次推送只补记修复时间）"})
+    estate_id = fields.Integer(required=True, metadata={"description": "本企业在管小区的编号"})
+    received_at = fields.DateTime(required=True, metadata={"description": "报修时间"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    urgency = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Urgency]))
+    completed_at = fields.DateTime(load_default=None, metadata={"description": "修复时间"})
+
+
+class RepairSchema(HotlineStatusSchema):
+    ticket_no = fields.Function(lambda c: c.ticket_no.split("-", 1)[-1] if c.ticket_no else None)
+
+
+@blp.route("/repairs", methods=["POST"])
+@blp.arguments(RepairPushSchema)
+@blp.response(201, RepairSchema)
+@blp.alt_response(200, schema=RepairSchema, description="该报修单号已登记")
+def repair_push(body):
+    """推送企业报修记录（物业企业）
+
+    只接受物业企业的令牌，只能推送本企业在管小区的报修；同一报修单号再次推送只补记修复时间（200）。"""
+    if not current_user.is_company:
+        fail(403, _("只有物业企业的令牌可以推送报修台账。"))
+    estate = db.session.get(Estate, body["estate_id"])
+    if estate is None or estate.company_id != current_user.company_id:
+        fail(404, _("没有该小区，或该小区不由本企业管理。"))
+    try:
+        repair, created = record_repair(
+            company=current_user.company, estate=estate, ticket_no=body["ticket_no"].strip(),
+            received_at=_aware(body["received_at"]), description=body["description"],
+            urgency=Urgency(body["urgency"]) if body.get("urgency") else Urgency.ORDINARY,
+            completed_at=_aware(body.get("completed_at")), phone=None, actor=current_user)
+    except DomainError as error:
+        refuse(error)
+    db.session.commit()
+    return repair, 201 if created else 200

@@ -22,6 +22,7 @@ from ..documents.excel import CellError, Column, text
 from ..documents.imports import SheetImport
 from ..estates.models import Estate
 from ..extensions import db
+from . import services
 from .clock import clock_for, due
 from .matching import Matcher
 from .models import CATEGORIES, Channel, Complaint, ComplaintTransition, Kind, MatchStatus, State, Urgency
@@ -234,7 +235,7 @@ class HotlineImport(SheetImport):
 
     @staticmethod
     def _link_repeats(values: list[dict], ids: dict) -> int:
-        placed = [v for v in values if v["estate_id"] is not None]
+        placed = [v for v in values if v["estate_id"] is not None and v["kind"] is Kind.COMPLAINT]
         if not placed:
             return 0
         earliest = placed[0]["received_at"] - REPEAT_WINDOW
@@ -259,3 +260,82 @@ class HotlineImport(SheetImport):
             db.session.execute(update(Complaint.__table__).where(Complaint.__table__.c.id == bindparam("b_id"))
                                .values(repeat_of_id=bindparam("b_repeat")), links)
         return len(links)
+
+
+# --- the companies' own repair logs (企业报修台账) -----------------------------------------
+
+REPAIR_COLUMNS = [
+    Column("ticket_no", "报修单号", required=True, parse=text(48), example="BX20261103001"),
+    Column("estate", "小区", required=True, parse=text(128), example="阳光小区"),
+    Column("received_at", "报修时间", required=True, parse=a_datetime, example="2026-11-03 09:12"),
+    Column("description", "报修内容", required=True, parse=text(2000), example="3栋2单元楼道灯不亮"),
+    Column("urgency", "紧急程度", parse=text(16), example="一般", note="紧急 / 一般（默认一般）"),
+    Column("completed_at", "修复时间", parse=a_datetime, example="2026-11-04 15:00", note="未修复的留空"),
+    Column("phone", "联系电话", parse=text(32), example="13800000000"),
+]
+
+
+def record_repair(*, company, estate, ticket_no: str, received_at: datetime, description: str,
+                  urgency: Urgency, completed_at: datetime | None, phone: str | None, actor) -> tuple[Complaint, bool]:
+    """One repair of a company's log: registered once per (company, number); returns (repair, created).
+    A later push of the same number may add the completion time, nothing else."""
+    key = f"{company.id}-{ticket_no}"
+    existing = db.session.scalar(select(Complaint).where(Complaint.channel == Channel.COMPANY_LOG,
+                                                         Complaint.ticket_no == key))
+    if existing is not None:
+        if completed_at is not None and existing.resolved_at is None and existing.state in (State.ASSIGNED,
+                                                                                            State.RESPONDED):
+            services.transition(existing, State.RESOLVED, actor=actor, text=_("企业报修台账：已修复"))
+            existing.resolved_at = completed_at
+            existing.responded_at = min(existing.responded_at, completed_at)
+        return existing, False
+    repair = services.receive(channel=Channel.COMPANY_LOG, kind=Kind.REPAIR, category="维修",
+                              description=description, estate=estate, urgency=urgency, received_at=received_at,
+                              ticket_no=key, phone=phone, actor=actor)
+    if completed_at is not None:
+        services.transition(repair, State.RESOLVED, actor=actor, text=_("企业报修台账：已修复"))
+        repair.resolved_at = repair.responded_at = completed_at
+    return repair, True
+
+
+class RepairLogImport(SheetImport):
+    """A company's repair log: its own estates only; idempotent on the company's repair number."""
+
+    columns = REPAIR_COLUMNS
+
+    def __init__(self, company, actor):
+        self.company = company
+        self.actor = actor
+
+    def prepare(self, rows) -> None:
+        self.estates = {e.name: e for e in db.session.scalars(select(Estate).where(
+            Estate.company_id == self.company.id, Estate.archived_at.is_(None)))}
+        self.seen: dict[str, int] = {}
+
+    def check_row(self, row):
+        estate = self.estates.get(row.get("estate") or "")
+        if row.get("estate") and estate is None:
+            row.error("estate", _("不是本企业在管的小区"))
+        ticket = row.get("ticket_no")
+        if ticket in self.seen:
+            row.error("ticket_no", _("与第 %(n)s 行的报修单号重复", n=self.seen[ticket]))
+        elif ticket:
+            self.seen[ticket] = row.number
+        received, completed = row.get("received_at"), row.get("completed_at")
+        if received and completed and completed < received:
+            row.error("completed_at", _("修复时间不能早于报修时间"))
+        if received and received > utcnow() + timedelta(hours=1):
+            row.error("received_at", _("报修时间不能晚于现在"))
+        return dict(row.values, estate=estate)
+
+    def write(self, ready: list) -> list:
+        created = []
+        for values in ready:
+            repair, new = record_repair(
+                company=self.company, estate=values["estate"], ticket_no=values["ticket_no"],
+                received_at=values["received_at"], description=values["description"],
+                urgency=urgency_of(values.get("urgency")), completed_at=values.get("completed_at"),
+                phone=values.get("phone"), actor=self.actor)
+            if new:
+                created.append(repair)
+        return created

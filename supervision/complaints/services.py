@@ -113,8 +113,9 @@ def available_moves(complaint: Complaint, user) -> list[tuple[State, Move]]:
 
 def find_repeat_of(estate_id: int | None, category: str, kind: Kind, received_at: datetime,
                    exclude_id: int | None = None) -> int | None:
-    """The earlier original complaint about the same estate and category within 30 days, if any."""
-    if estate_id is None:
+    """The earlier original complaint about the same estate and category within 30 days, if any.
+    Repair requests are never repeats: two households' leaks are two repairs."""
+    if estate_id is None or kind is not Kind.COMPLAINT:
         return None
     statement = (select(Complaint.id).where(
         Complaint.estate_id == estate_id, Complaint.category == category, Complaint.kind == kind,

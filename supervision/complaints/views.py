@@ -13,18 +13,22 @@ from sqlalchemy.orm import joinedload
 from ..attachments.services import IMAGE, attachments_of, store
 from ..audit.services import history_for
 from ..auth import scope
-from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET
+from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..campaigns.models import RectificationItem
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import apply_domain_error
 from ..core.pagination import paginate
 from ..core.timeutil import local_today, utcnow
-from ..documents.imports import check_file
+from ..documents.excel import write_workbook, xlsx_response
+from ..documents.imports import check_file, instructions
 from ..estates.models import Estate
 from ..extensions import db
 from ..regions.choices import street_choices
+from . import (
+    indicators,  # noqa: F401  (registers 维修及时率 with the targets)
+    services,
+)
 from . import rates as rates_service
-from . import services
 from .forms import (
     AnswerForm,
     AssignForm,
@@ -35,7 +39,7 @@ from .forms import (
     ReasonForm,
     VerifyForm,
 )
-from .intake import HotlineImport
+from .intake import REPAIR_COLUMNS, HotlineImport, RepairLogImport
 from .matching import Matcher
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
@@ -355,3 +359,35 @@ def routine(estate_id: int):
                                     .order_by(C.received_at.desc()).limit(20)).all()
     return render_template("complaints/routine.html", estate=estate, container=container, items=items,
                            complaints=complaints, now=utcnow())
+
+
+# --- a company's own repair log -------------------------------------------------------------
+
+@bp.get("/repairs/template.xlsx")
+@scope.role_required(COMPANY)
+def repair_template():
+    data = write_workbook(REPAIR_COLUMNS, title="报修台账", example=True,
+                          extra_sheets={"填写说明": instructions(REPAIR_COLUMNS)})
+    return xlsx_response(data, "报修台账模板.xlsx")
+
+
+@bp.route("/repairs/import", methods=["GET", "POST"])
+@scope.role_required(COMPANY)
+def import_repairs():
+    form = ImportForm()
+    form.file.label.text = _("报修台账（.xlsx）")
+    result = None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        problem = check_file(data, form.file.data.filename)
+        if problem:
+            form.file.errors = [problem]
+        else:
+            result = RepairLogImport(current_user.company, current_user).run(data, form.file.data.filename)
+            if result.ok:
+                db.session.commit()
+                flash(_("已导入 %(n)s 条报修记录（已登记的报修单号只补记修复时间）。", n=len(result.created)),
+                      "success")
+                return redirect(url_for(".index", kind="repair"))
+            db.session.rollback()
+    return render_template("complaints/import_repairs.html", form=form, result=result)
