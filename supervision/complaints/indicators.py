@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 from sqlalchemy.orm import joinedload
 
+from ..core import generations
 from ..core.timeutil import LOCAL_TZ
 from ..regions.models import Street
 from ..targets.indicators import SUBJECT_UNITS, Base, Indicator, end_of_day_utc, register
@@ -16,6 +17,8 @@ from .models import Complaint, Kind
 
 C = Complaint
 SUBJECT_UNITS.setdefault("repair", _l("件"))
+# The dashboard shows this indicator (and the three rates): its cache follows the register.
+generations.watch("dashboard", Complaint)
 
 
 def _repair_base(day: date) -> Base:

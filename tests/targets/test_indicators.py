@@ -42,7 +42,7 @@ def gap_count(code, day=DAY, **kw):
 def test_registry_has_the_required_indicators():
     codes = [i.code for i in all_indicators()]
     assert codes == ["manager_cert", "staff_cert", "committee", "coverage", "rectification",
-                     "rectification_on_time", "campaign_closure", "report_punctuality"]
+                     "rectification_on_time", "campaign_closure", "report_punctuality", "repair_timely"]
     for indicator in all_indicators():
         assert indicator.unit == "rate"
         assert str(indicator.name) and str(indicator.definition)

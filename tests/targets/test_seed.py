@@ -39,7 +39,7 @@ def test_reference_writes_this_years_district_targets_once(runner):
         assert db.session.scalar(select(func.count(Target.id))) == len(targets)
         assert db.session.scalar(select(Target.threshold).where(Target.indicator == "committee")) == Decimal("0.85")
     result = runner.invoke(args=["targets", "defaults", "--year", "2027"])
-    assert "新建默认目标 8 项" in result.output
+    assert "新建默认目标 9 项" in result.output
 
 
 def test_demo_backfills_rising_weekly_snapshots(demo):
