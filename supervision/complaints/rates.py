@@ -137,7 +137,7 @@ def monthly_table(by: str, start: datetime, end: datetime, user) -> tuple[list[R
     complaints = {r.key: r for r in grouped(column, start, end, where=where)}
     repairs = {r.key: r for r in grouped(column, start, end, kind=Kind.REPAIR, where=where)}
     keys = set(complaints) | set(repairs)
-    names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_(keys)))) if keys else {}
+    names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all()) if keys else {}
     rows = [Row(k, names.get(k, "-"), complaints.get(k, Rates(k)), repairs.get(k, Rates(k))) for k in keys]
 
     def order(row: Row):

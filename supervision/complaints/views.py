@@ -391,3 +391,26 @@ def import_repairs():
                 return redirect(url_for(".index", kind="repair"))
             db.session.rollback()
     return render_template("complaints/import_repairs.html", form=form, result=result)
+
+
+@bp.app_template_global("complaint_rates")
+def complaint_rates(year: int | None = None, month: int | None = None, street_id: int | None = None,
+                    by: str = "street") -> dict:
+    """The month's three rates for the dashboard, the targets page and the monthly report: the
+    district's (or one street's) totals and the ranking by street (or, for a street, by company).
+    Figures only; the same function as the rates page (``rates.monthly_table``)."""
+    today = local_today()
+    year, month = year or today.year, month or today.month
+    start, end = rates_service.month_bounds(year, month)
+    rows, total, repairs = rates_service.monthly_table("company" if street_id else by, start, end,
+                                                       _ScopeOf(street_id))
+    return {"month": f"{year}-{month:02d}", "rows": rows, "total": total, "repairs": repairs,
+            "by": "company" if street_id else by}
+
+
+class _ScopeOf:
+    """Who the figures are for: a street, or the district."""
+
+    def __init__(self, street_id: int | None):
+        self.street_id = street_id
+        self.is_street = street_id is not None
