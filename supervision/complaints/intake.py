@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from io import BytesIO
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from sqlalchemy import bindparam, insert, select, update
 
 from ..audit.services import record
 from ..core.timeutil import LOCAL_TZ, utcnow
-from ..documents.excel import CellError, Column, text
+from ..documents.excel import CellError, Column, header_row, text
 from ..documents.imports import SheetImport
 from ..estates.models import Estate
 from ..extensions import db
@@ -89,20 +87,18 @@ def template_columns() -> list[Column]:
             for key, (header, _aliases, required) in HEADERS.items()]
 
 
-def _file_headers(data: bytes) -> list[str] | None:
-    try:
-        workbook = load_workbook(BytesIO(data), read_only=True)
-        try:
-            first = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-        finally:
-            workbook.close()
-    except Exception:  # an unreadable file: the pipeline's own checks explain it
-        return None
-    return [str(h).strip() if h is not None else "" for h in first]
-
-
 def _ignored(_raw):
     return None
+
+
+def _due_cached(cache: dict, received: datetime, hours, days) -> datetime:
+    """``clock.due``, remembered per local day for deadlines in days (they depend on the day only)."""
+    if hours is not None:
+        return due(received, hours, days)
+    key = (received.astimezone(LOCAL_TZ).date(), days)
+    if key not in cache:
+        cache[key] = due(received, hours, days)
+    return cache[key]
 
 
 @dataclass
@@ -137,7 +133,7 @@ class HotlineImport(SheetImport):
         self.missing: list[str] = []
 
     def run(self, data: bytes, filename: str | None = None):
-        headers = _file_headers(data)
+        headers = header_row(data)
         if headers:
             columns, found = [], set()
             for index, header in enumerate(headers):
@@ -193,6 +189,7 @@ class HotlineImport(SheetImport):
         estates = dict(db.session.execute(select(Estate.id, Estate.street_id)).all())
         companies = dict(db.session.execute(select(Estate.id, Estate.company_id)).all())
         clocks: dict = {}
+        dues: dict = {}
         values = []
         rows.sort(key=lambda r: r.values["received_at"])
         for r in rows:
@@ -202,6 +199,8 @@ class HotlineImport(SheetImport):
                 clocks[key] = clock_for(*key)
             rh, rd, sh, sd = clocks[key]
             received = v["received_at"]
+            response_due = _due_cached(dues, received, rh, rd)
+            resolution_due = _due_cached(dues, received, sh, sd)
             placed = r.estate_id is not None
             values.append(dict(
                 kind=r.kind, channel=Channel.HOTLINE, ticket_no=v["ticket_no"], tracking_no=new_tracking_no(),
@@ -211,16 +210,17 @@ class HotlineImport(SheetImport):
                 match_status=MatchStatus.MATCHED if placed else MatchStatus.PENDING, match_confidence=r.confidence,
                 category=r.category, description=v["description"], urgency=r.urgency,
                 state=State.ASSIGNED if placed else State.RECEIVED, state_since=now,
-                hotline_due_at=v.get("due"), response_due_at=due(received, rh, rd),
-                resolution_due_at=due(received, sh, sd), assigned_at=now if placed else None, reopened_count=0,
+                hotline_due_at=v.get("due"), response_due_at=response_due,
+                resolution_due_at=resolution_due, assigned_at=now if placed else None, reopened_count=0,
                 version=1, created_at=now, updated_at=now, created_by_id=getattr(self.actor, "id", None)))
-        db.session.execute(insert(Complaint), values)
+        # Core inserts of the table: one executemany (the ORM's bulk path splits rows by their NULLs).
+        db.session.execute(insert(Complaint.__table__), values)
         tickets = [v["ticket_no"] for v in values]
         ids = {}
         for start in range(0, len(tickets), 900):
             ids.update(db.session.execute(select(Complaint.ticket_no, Complaint.id).where(
                 Complaint.channel == Channel.HOTLINE, Complaint.ticket_no.in_(tickets[start:start + 900]))).all())
-        db.session.execute(insert(ComplaintTransition), [
+        db.session.execute(insert(ComplaintTransition.__table__), [
             dict(complaint_id=ids[v["ticket_no"]], from_state=None, to_state=v["state"], verb="receive", at=now,
                  by_id=getattr(self.actor, "id", None), comment=_("12345工单导入")) for v in values])
         outcome.repeats = self._link_repeats(values, ids)

@@ -73,7 +73,9 @@ AUDITED = ["state", "estate_id", "company_id", "response", "reply", "satisfactio
 
 
 def new_tracking_no() -> str:
-    return "TS" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    """``TS`` and 8 random characters of a 32-letter alphabet (40 bits; 256 is a multiple of 32, so
+    each byte maps to a letter without bias)."""
+    return "TS" + "".join(TRACKING_ALPHABET[b % 32] for b in secrets.token_bytes(8))
 
 
 def token_hash(token: str) -> str:
