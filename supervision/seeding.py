@@ -21,8 +21,8 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEMO_RANDOM_SEED = 20260501
 
 # The order in which features seed: each may rely on those before it.
-FEATURES = ("core", "regions", "auth", "companies", "estates", "campaigns", "reports", "credit", "complaints", "targets", "api",
-            "ops", "jobs")
+FEATURES = ("core", "regions", "auth", "companies", "estates", "campaigns", "reports", "credit", "complaints",
+            "targets", "api", "ops", "jobs")
 
 
 def load_json(relative: str):
