@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..attachments.services import IMAGE, attachments_of, store
-from ..audit.services import history_for
+from ..audit.services import history_for, record
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..campaigns.models import RectificationItem
@@ -19,11 +19,12 @@ from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import apply_domain_error
 from ..core.pagination import paginate
 from ..core.timeutil import local_today, utcnow
-from ..documents.excel import write_workbook, xlsx_response
+from ..documents.excel import Column, write_workbook, xlsx_response
 from ..documents.imports import check_file, instructions
 from ..estates.models import Estate
 from ..extensions import db
 from ..regions.choices import street_choices
+from ..templating import localtime
 from . import (
     indicators,  # noqa: F401  (registers 维修及时率 with the targets)
     services,
@@ -414,3 +415,55 @@ class _ScopeOf:
     def __init__(self, street_id: int | None):
         self.street_id = street_id
         self.is_street = street_id is not None
+
+
+# --- export -------------------------------------------------------------------------------------
+
+EXPORT_LIMIT = 20_000
+
+
+def export_columns(full: bool) -> list[Column]:
+    """The export's columns: the contact in full for the bureau and the street, masked otherwise."""
+    def name(c):
+        return c.complainant_name if full else mask_name(c.complainant_name)
+
+    def phone(c):
+        return c.complainant_phone if full else mask_phone(c.complainant_phone)
+
+    return [
+        Column("tracking_no", "编号"), Column("ticket_no", "渠道工单编号"),
+        Column("kind", "类型", export=lambda c: c.kind.label),
+        Column("channel", "渠道", export=lambda c: c.channel.label),
+        Column("received_at", "受理时间", export=lambda c: localtime(c.received_at)),
+        Column("estate", "小区", export=lambda c: c.estate.name if c.estate else ""),
+        Column("company", "物业企业", export=lambda c: c.company.name if c.company else ""),
+        Column("category", "类别"), Column("description", "诉求内容", width=40),
+        Column("name", "诉求人", export=name), Column("phone", "联系电话", export=phone),
+        Column("state", "状态", export=lambda c: c.state.label),
+        Column("response_due_at", "响应时限", export=lambda c: localtime(c.response_due_at)),
+        Column("responded_at", "响应时间", export=lambda c: localtime(c.responded_at)),
+        Column("resolution_due_at", "办结时限", export=lambda c: localtime(c.resolution_due_at)),
+        Column("resolved_at", "办结时间", export=lambda c: localtime(c.resolved_at)),
+        Column("satisfaction", "回访结果", export=lambda c: c.satisfaction.label if c.satisfaction else ""),
+        Column("repeat", "重复诉求", export=lambda c: "是" if c.repeat_of_id else ""),
+    ]
+
+
+@bp.get("/export.xlsx")
+@scope.role_required(ALL_ROLES)
+def export():
+    """The list as filtered, in Excel. Companies get the contact masked; a full export by the bureau
+    or a street is recorded in the audit log like a view of the contact."""
+    filters = ComplaintFilterForm(request.args)
+    filters.street.choices = [(None, _("全部"))] + street_choices()
+    filters.validate()
+    statement = filtered(scope.visible(C), filters).options(*LIST_OPTIONS).order_by(C.received_at.desc(), C.id.desc())
+    rows = db.session.scalars(statement.limit(EXPORT_LIMIT)).all()
+    full = current_user.sees_district or current_user.is_street
+    if full:
+        record("complaint.export_contact", None, object_type="Complaint",
+               summary=_("导出含完整联系方式的诉求 %(n)s 件", n=len(rows)), after={"ids": [c.id for c in rows][:1000]},
+               actor=current_user)
+        db.session.commit()
+    data = write_workbook(export_columns(full), rows, title="诉求")
+    return xlsx_response(data, "投诉与报修.xlsx")

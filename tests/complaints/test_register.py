@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
@@ -178,3 +180,40 @@ def test_the_company_answers_through_the_page(world, login_as):
     db.session.expire_all()
     assert db.session.get(Complaint, c.id).state is State.RESPONDED  # a stale copy is refused
     assert timedelta(0) <= c.response_due_at - c.received_at
+
+
+def test_exports_mask_the_contact_for_companies_and_log_full_ones(world, login_as):
+    c = gen_complaint(world.estate1, name="王小明", phone="13812341234")
+    gen_complaint(world.estate2, phone="13900009999")
+    db.session.commit()
+
+    def cells(client):
+        response = client.get("/complaints/export.xlsx")
+        assert response.status_code == 200
+        sheet = load_workbook(BytesIO(response.data)).active
+        return [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+    company_rows = cells(login_as(world.company_user))
+    assert len(company_rows) == 2 and "138****1234" in company_rows[1] and "王**" in company_rows[1]
+    assert "13812341234" not in str(company_rows) and "13900009999" not in str(company_rows)
+    bureau_rows = cells(login_as(world.officer))
+    assert len(bureau_rows) == 3 and "13812341234" in str(bureau_rows)
+    logged = db.session.scalar(select(AuditLog).where(AuditLog.action == "complaint.export_contact"))
+    assert logged.actor_id == world.officer.id and c.id in logged.after["ids"]
+
+
+def test_the_list_keeps_a_constant_number_of_queries(world, login_as, count_queries):
+    for _n in range(3):
+        gen_complaint(world.estate1)
+    db.session.commit()
+    client = login_as(world.officer)
+    client.get("/complaints/")
+    with count_queries() as few:
+        client.get("/complaints/")
+    for _n in range(30):
+        gen_complaint(world.estate1)
+        gen_complaint(world.estate2)
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/complaints/")
+    assert len(many) == len(few) <= 15

@@ -11,6 +11,9 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from supervision.complaints.models import Complaint
+from supervision.estates.models import Estate
+
 from . import builders
 
 
@@ -26,8 +29,6 @@ def _export(ticket: str, estate_name: str) -> dict:
 
 
 def _complaint_id(live_server, **where) -> int:
-    from supervision.complaints.models import Complaint
-
     with builders.app_session(live_server) as session:
         statement = select(Complaint.id)
         for key, value in where.items():
@@ -65,7 +66,6 @@ def _bureau_verifies_and_issues(page, live_server, complaint_id: int) -> None:
 def test_a_12345_referral_travels_to_a_credit_proposal(user_page, live_server):
     (estate_id,) = builders.estates(live_server, f"电梯苑{builders.token()}")
     with builders.app_session(live_server) as session:
-        from supervision.estates.models import Estate
         estate_name = session.get(Estate, estate_id).name
     ticket = f"GD{builders.token()}"
     officer = user_page("officer")
@@ -93,7 +93,6 @@ def test_a_12345_referral_travels_to_a_credit_proposal(user_page, live_server):
 def test_an_owners_complaint_from_a_phone_travels_to_a_credit_proposal(new_context, user_page, live_server):
     (estate_id,) = builders.estates(live_server, f"业主苑{builders.token()}")
     with builders.app_session(live_server) as session:
-        from supervision.estates.models import Estate
         estate_name = session.get(Estate, estate_id).name
     owner = new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     owner.goto(f"{live_server.url}/owner/")
