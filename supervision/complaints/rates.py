@@ -8,12 +8,14 @@ Over the complaints received in a period (repeats excluded: they are linked, not
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
+from flask import current_app
 from sqlalchemy import case, func, select
 
 from ..companies.models import Company
+from ..core import generations
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from ..regions.models import Street
@@ -22,7 +24,7 @@ from .models import Complaint, Kind, Satisfaction, Verdict
 C = Complaint
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rates:
     key: int | None
     received: int = 0
@@ -117,7 +119,7 @@ def verified_counts(since: date) -> dict[int, int]:
 MEASURES = ("received", "late_response", "late_resolution", "unsatisfied")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
     key: int
     name: str
@@ -126,14 +128,28 @@ class Row:
     rank: int | None = None
 
 
+RATES_TOPIC = "complaint_rates"
+generations.watch(RATES_TOPIC, Complaint)
+generations.watch(RATES_TOPIC, Street, attributes={"name"})
+generations.watch(RATES_TOPIC, Company, attributes={"name"})
+
+
 def monthly_table(by: str, start: datetime, end: datetime, user) -> tuple[list[Row], Rates, Rates]:
     """The rates page: one row per street (or company) the user may see, ranked by on-time resolution
-    then response then satisfaction; the district's (or the street's) totals; repair timeliness."""
+    then response then satisfaction; the district's (or the street's) totals; repair timeliness.
+    Kept per process until the register changes (the "complaint_rates" data generation)."""
+    street_id = user.street_id if user.is_street else None
+    size = current_app.config.get("COMPLAINT_RATES_CACHE_SIZE", 32)
+    return generations.cached(RATES_TOPIC, "complaint_rates", size, (by, start, end, street_id),
+                              lambda: _monthly_table(by, start, end, street_id))
+
+
+def _monthly_table(by: str, start: datetime, end: datetime, street_id: int | None):
     column = C.street_id if by == "street" else C.company_id
     model = Street if by == "street" else Company
     where = None
-    if user.is_street:
-        where = C.street_id == user.street_id
+    if street_id is not None:
+        where = C.street_id == street_id
     complaints = {r.key: r for r in grouped(column, start, end, where=where)}
     repairs = {r.key: r for r in grouped(column, start, end, kind=Kind.REPAIR, where=where)}
     keys = set(complaints) | set(repairs)
@@ -145,8 +161,7 @@ def monthly_table(by: str, start: datetime, end: datetime, user) -> tuple[list[R
         return (-(r.resolution_rate or 0), -(r.response_rate or 0), -(r.satisfaction_rate or 0), row.name)
 
     rows.sort(key=order)
-    for position, row in enumerate(rows, 1):
-        row.rank = position if row.complaints.received else None
+    rows = [replace(row, rank=position if row.complaints.received else None) for position, row in enumerate(rows, 1)]
     return rows, total(start, end, where=where), total(start, end, kind=Kind.REPAIR, where=where)
 
 

@@ -96,3 +96,15 @@ def test_the_functions_for_other_packages(world):
         assert verified_counts_by_company(date(2026, 11, 1)) == {world.company2.id: 1}
         assert verified_counts_by_company(date(2026, 11, 11)) == {}
         assert c.verdict is Verdict.VALID
+
+
+def test_the_cached_rates_follow_the_register(world):
+    build(world)
+    start, end = rates.month_bounds(2026, 11)
+    rows, total, _repairs = rates.monthly_table("street", start, end, world.officer)
+    assert total.received == 6
+    gen_complaint(world.estate2)
+    db.session.commit()
+    rows, total, _repairs = rates.monthly_table("street", start, end, world.officer)
+    assert total.received == 7
+    assert {r.key: r.complaints.received for r in rows}[world.street2.id] == 3
