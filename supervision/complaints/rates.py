@@ -139,7 +139,11 @@ def monthly_table(by: str, start: datetime, end: datetime, user) -> tuple[list[R
     then response then satisfaction; the district's (or the street's) totals; repair timeliness.
     Kept per process until the register changes (the "complaint_rates" data generation)."""
     street_id = user.street_id if user.is_street else None
-    size = current_app.config.get("COMPLAINT_RATES_CACHE_SIZE", 32)
+    config = current_app.config
+    # Its own setting, else the dashboard's (the rates are part of the dashboard's figures); 0: no cache.
+    size = config.get("COMPLAINT_RATES_CACHE_SIZE", config.get("DASHBOARD_CACHE_SIZE", 16))
+    if size <= 0:
+        return _monthly_table(by, start, end, street_id)
     return generations.cached(RATES_TOPIC, "complaint_rates", size, (by, start, end, street_id),
                               lambda: _monthly_table(by, start, end, street_id))
 
