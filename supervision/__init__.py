@@ -36,6 +36,8 @@ BLUEPRINTS = (
     "supervision.filings.views",
     "supervision.credit.views",
     "supervision.enforcement.views",
+    "supervision.complaints.views",
+    "supervision.complaints.owner_views",
     "supervision.targets.views",
     "supervision.surveys.views",
     "supervision.regions.views",
@@ -46,6 +48,7 @@ BLUEPRINTS = (
     "supervision.offline.views",
     "supervision.notifications.views",
     "supervision.api.views",
+    "supervision.complaints.api_views",  # after the API: registers on it
     "supervision.ops.views",
     "supervision.jobs.views",
     "supervision.portal.views",

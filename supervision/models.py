@@ -22,6 +22,8 @@ from .campaigns.models import (  # noqa: F401
     SurveyRecord,
 )
 from .companies.models import Certificate, CertificateType, Company, Position, Staff  # noqa: F401
+from .complaints.matching import EstateAlias  # noqa: F401
+from .complaints.models import Complaint, ComplaintClock, ComplaintTransition, RoutineSupervision  # noqa: F401
 from .contracts.models import ContractFee, PartyBuilding, PreliminaryService, ServiceContract  # noqa: F401
 from .core.generations import DataGeneration  # noqa: F401
 from .core.holidays.models import HolidayDay, HolidayYear  # noqa: F401

@@ -38,6 +38,8 @@ NAV = (
     NavItem(_l("每周报送"), "reports.index", DISTRICT_READERS | STREET, _l("专项行动")),
     NavItem(_l("报送总览"), "reports.overview", DISTRICT_READERS, _l("专项行动")),
     NavItem(_l("阶段方案"), "campaigns.schemes", DISTRICT_READERS, _l("专项行动")),
+    NavItem(_l("投诉与报修"), "complaints.index", ALL_ROLES, _l("业主诉求")),
+    NavItem(_l("三率统计"), "complaints.rates", DISTRICT_READERS | STREET, _l("业主诉求")),
     NavItem(_l("信用评价"), "credit.ranking", DISTRICT_READERS, _l("信用")),
     NavItem(_l("信用事件"), "credit.events", BUREAU, _l("信用")),
     NavItem(_l("不良行为线索"), "credit.clues", BUREAU | STREET, _l("信用")),

@@ -22,8 +22,8 @@ DEMO_RANDOM_SEED = 20260501
 
 # The order in which features seed: each may rely on those before it.
 FEATURES = ("core", "regions", "auth", "companies", "estates", "contracts", "campaigns", "safety", "reports",
-            "filings", "credit", "surveys", "enforcement", "targets", "api", "ops", "jobs", "notifications",
-            "offline")
+            "filings", "credit", "complaints", "surveys", "enforcement", "targets", "api", "ops", "jobs",
+            "notifications", "offline")
 
 
 def load_json(relative: str):

@@ -39,6 +39,7 @@ from supervision.campaigns.models import (
     SpotCheck,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
+from supervision.complaints.models import Complaint
 from supervision.contracts.models import ServiceContract
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.enforcement.models import EnforcementCase, EnforcementProposal, EnforcementStep
@@ -86,6 +87,7 @@ ID_MODELS = {
     "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
     "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
     "round_id": SurveyRound, "round_estate_id": SurveyRoundEstate, "vote_id": SurveyVote,
+    "complaint_id": Complaint,
 }
 
 
@@ -114,6 +116,9 @@ WORD_VALUES = {
     "year": lambda crawl: [2026, 2031, 99999],
     # a submission key (offline outbox): a well-formed unknown one and a malformed one
     "key": lambda crawl: ["3f2b8c1e-6a4d-4e0f-9b7a-2c5d8e1f0a34", "x"],
+    # an owner's private link: the real ones are stored hashed only; an unknown one answers 404
+    "token": lambda crawl: ["unknown-token", "x" * 80],
+    "ticket_no": lambda crawl: [db.session.scalar(select(func.min(Complaint.ticket_no))) or "GD1", "no-such-ticket"],
 }
 
 

@@ -40,6 +40,7 @@ from supervision.campaigns.models import (
     SurveyRecord,
 )
 from supervision.companies.models import Certificate, Company, Staff
+from supervision.complaints.models import Complaint, ComplaintTransition, RoutineSupervision
 from supervision.contracts.models import ContractFee, PartyBuilding, PreliminaryService, ServiceContract
 from supervision.credit.models import (
     CreditClue,
@@ -89,6 +90,7 @@ from supervision.surveys.models import (
 )
 from supervision.targets.models import Target, TargetSnapshot
 
+from ..complaints.factories import gen_complaint, gen_routine, gen_transition
 from ..contracts.factories import gen_contract, gen_filing, gen_party, gen_preliminary, gen_requirement
 from ..credit.factories import gen_event, rules
 from ..enforcement.factories import ladder
@@ -344,6 +346,18 @@ class Sides:
         return tuple(_add(SurveyAnswer(vote_id=v.id, question_id=question.id, rating=Rating.SATISFIED))
                      for v in self.survey_vote)
 
+    @cached_property
+    def complaint(self):
+        return tuple(gen_complaint(estate) for estate in self.estate)
+
+    @cached_property
+    def complaint_transition(self):
+        return tuple(gen_transition(c) for c in self.complaint)
+
+    @cached_property
+    def routine(self):
+        return tuple(gen_routine(estate) for estate in self.estate)
+
     def attachments_of(self, owner_pair):
         out = []
         for owner in owner_pair:
@@ -398,6 +412,9 @@ MATRIX = {
     Household: ("household", True, False),
     SurveyVote: ("survey_vote", True, False),
     SurveyAnswer: ("survey_answer", True, False),
+    Complaint: ("complaint", True, True),
+    ComplaintTransition: ("complaint_transition", True, True),
+    RoutineSupervision: ("routine", True, True),
 }
 # Visible to every logged-in user (reference data, the region tree, published results, the audit log,
 # whose pages are for the bureau's roles only).
@@ -452,7 +469,7 @@ OWNERS = {"estate": "estate", "company": "company", "survey": "survey", "self_in
           "answer": "answer", "item": "item", "spot_check": "spot_check", "acceptance": "acceptance",
           "weekly_report": "report", "credit_event": "credit_event", "credit_objection": "objection",
           "credit_clue": "clue", "preliminary": "preliminary", "service_contract": "contract",
-          "company_filing": "company_filing"}
+          "company_filing": "company_filing", "complaint": "complaint"}
 
 
 def test_every_attachment_owner_type_is_tested(app):

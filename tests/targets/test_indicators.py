@@ -45,7 +45,7 @@ def test_registry_has_the_required_indicators():
                          "rectification_on_time", "campaign_closure", "report_punctuality"]
     # Features register their own after these (the safety registers: supervision/safety/indicators.py).
     assert {"lift_inspection", "fire_check", "preliminary_tender", "preliminary_contract",
-            "party_coverage", "satisfaction"} <= set(codes[8:])
+            "party_coverage", "satisfaction", "repair_timely"} <= set(codes[8:])
     for indicator in all_indicators():
         assert indicator.unit == "rate"
         assert str(indicator.name) and str(indicator.definition)

@@ -1,0 +1,89 @@
+"""The complaint clocks: deadlines in working hours or working days, on the holiday register.
+
+Working hours are 09:00–17:00 (Asia/Shanghai) on working days (``core.workdays``): a complaint
+received at 16:00 on a Friday with 2 working hours to respond is due at 10:00 on the next working
+day. Working days end at 23:59:59 of the n-th working day after the day received; 0 days is the
+end of the day received, working day or not ("same day" for emergency repairs).
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from ..core.timeutil import LOCAL_TZ, to_local
+from ..core.workdays import add_workdays, calendar
+from ..extensions import db
+from .models import ComplaintClock, Kind, Urgency
+
+DAY_START = time(9, 0)
+DAY_END = time(17, 0)
+
+# Seeded defaults: (kind, urgency) → (response hours, response days, resolution hours, resolution days).
+DEFAULT_CLOCKS = {
+    (Kind.COMPLAINT, Urgency.ORDINARY): (None, 1, None, 5),
+    (Kind.COMPLAINT, Urgency.URGENT): (2, None, None, 1),
+    (Kind.REPAIR, Urgency.ORDINARY): (None, 1, None, 3),
+    (Kind.REPAIR, Urgency.URGENT): (2, None, None, 0),
+}
+
+
+def _end_of(day) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ)
+
+
+def add_working_hours(start: datetime, hours: int) -> datetime:
+    """``hours`` working hours after ``start`` (an aware datetime), in Shanghai time."""
+    cal = calendar()
+    at = to_local(start)
+    remaining = timedelta(hours=hours)
+    while True:
+        day = at.date()
+        opens = datetime.combine(day, DAY_START, tzinfo=LOCAL_TZ)
+        closes = datetime.combine(day, DAY_END, tzinfo=LOCAL_TZ)
+        if not cal.is_workday(day) or at >= closes:
+            at = datetime.combine(day + timedelta(days=1), DAY_START, tzinfo=LOCAL_TZ)
+            continue
+        at = max(at, opens)
+        if at + remaining <= closes:
+            return at + remaining
+        remaining -= closes - at
+        at = datetime.combine(day + timedelta(days=1), DAY_START, tzinfo=LOCAL_TZ)
+
+
+def due(start: datetime, hours: int | None, days: int | None) -> datetime:
+    """The deadline ``hours`` working hours or ``days`` working days after ``start``."""
+    if hours is not None:
+        return add_working_hours(start, hours)
+    local_day = to_local(start).date()
+    return _end_of(add_workdays(local_day, days or 0))
+
+
+def clock_for(kind: Kind, urgency: Urgency, category: str | None) -> tuple:
+    """(response hours, response days, resolution hours, resolution days) in force."""
+    rows = db.session.scalars(select(ComplaintClock).where(ComplaintClock.kind == kind,
+                                                           ComplaintClock.urgency == urgency)).all()
+    chosen = next((r for r in rows if r.category == category), None) or next(
+        (r for r in rows if r.category is None), None)
+    if chosen is None:
+        return DEFAULT_CLOCKS[(kind, urgency)]
+    return chosen.response_hours, chosen.response_days, chosen.resolution_hours, chosen.resolution_days
+
+
+def deadlines(kind: Kind, urgency: Urgency, category: str | None, received_at: datetime) -> tuple[datetime, datetime]:
+    rh, rd, sh, sd = clock_for(kind, urgency, category)
+    return due(received_at, rh, rd), due(received_at, sh, sd)
+
+
+def seed_clocks() -> int:
+    """The default clocks, where the table has no row for them (idempotent)."""
+    added = 0
+    for (kind, urgency), (rh, rd, sh, sd) in DEFAULT_CLOCKS.items():
+        exists = db.session.scalar(select(ComplaintClock.id).where(
+            ComplaintClock.kind == kind, ComplaintClock.urgency == urgency, ComplaintClock.category.is_(None)))
+        if exists is None:
+            db.session.add(ComplaintClock(kind=kind, urgency=urgency, category=None, response_hours=rh,
+                                          response_days=rd, resolution_hours=sh, resolution_days=sd))
+            added += 1
+    db.session.flush()
+    return added

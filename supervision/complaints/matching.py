@@ -1,0 +1,133 @@
+"""Free-text addresses (诉求地址) matched to estates, with a confidence (0–100).
+
+The rules, strongest first: the estate's name inside the text (95, the longest name wins), one of
+its aliases (90, kept in ``EstateAlias``), its registered address (85); otherwise the longest run of
+characters shared with a name (at most 70). The estate's street named in the text adds 4. At ``AUTO_MATCH``
+or above the complaint is placed; below, it waits in the clerk's queue.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..estates.models import Estate
+from ..extensions import db
+from ..regions.models import Street
+
+AUTO_MATCH = 80
+_NOISE = re.compile(r"[\s,，。.、:：;；()（）\-—#\"“”]+")
+
+
+class EstateAlias(db.Model):
+    """Another name an estate goes by in owners' and hotline addresses (read by the matcher only)."""
+
+    __tablename__ = "estate_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(128), unique=True)
+
+
+def normalise(text: str | None) -> str:
+    return _NOISE.sub("", text or "")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    estate_id: int
+    name: str
+    confidence: int
+
+
+class Matcher:
+    """Loads every active estate once; ``match`` is then pure Python (an import of 10,000 rows).
+
+    Names repeat across streets (two 阳光花园): when the text also names the street of one of the
+    equally good candidates, that one wins (+4); otherwise a tie goes to the clerk."""
+
+    def __init__(self):
+        rows = db.session.execute(select(Estate.id, Estate.name, Estate.address, Street.name)
+                                  .join(Street, Street.id == Estate.street_id)
+                                  .where(Estate.archived_at.is_(None))).all()
+        self.estates = [(row[0], normalise(row[1]), normalise(row[2]), row[1]) for row in rows]
+        self.streets = {row[0]: normalise(row[3]) for row in rows}
+        names = {estate_id: name for estate_id, _n, _a, name in self.estates}
+        self.aliases = [(row.estate_id, normalise(row.alias), names.get(row.estate_id, ""))
+                        for row in db.session.execute(select(EstateAlias.estate_id, EstateAlias.alias))
+                        if row.estate_id in names]
+        # bigram → the estates whose name holds it, and the estates whose name or address starts with
+        # it: each pass looks only at the estates the text can name.
+        self.bigrams: dict[str, set[int]] = {}
+        self.starts: dict[str, list] = {}
+        self.by_id = {estate_id: (name, label) for estate_id, name, _a, label in self.estates}
+        for estate in self.estates:
+            estate_id, name, address, _label = estate
+            for i in range(len(name) - 1):
+                self.bigrams.setdefault(name[i:i + 2], set()).add(estate_id)
+            for text in {name[:2], address[:2]}:
+                if len(text) == 2:
+                    self.starts.setdefault(text, []).append(estate)
+
+    def candidates(self, text: str | None, limit: int = 3) -> list[Candidate]:
+        wanted = normalise(text)
+        if not wanted:
+            return []
+        best: dict[int, Candidate] = {}
+
+        def offer(estate_id, name, confidence):
+            street = self.streets.get(estate_id)
+            if street and street in wanted:
+                confidence = min(99, confidence + 4)
+            if estate_id not in best or best[estate_id].confidence < confidence:
+                best[estate_id] = Candidate(estate_id, name, confidence)
+
+        pairs = {wanted[i:i + 2] for i in range(len(wanted) - 1)}
+        seen = set()
+        for pair in pairs:
+            for estate in self.starts.get(pair, ()):
+                seen.add(estate)
+        for estate_id, name, address, label in seen:
+            if len(name) >= 2 and name in wanted:
+                offer(estate_id, label, 95 if len(name) >= 3 else 85)
+            elif len(address) >= 4 and address in wanted:
+                offer(estate_id, label, 85)
+        for estate_id, alias, label in self.aliases:
+            if len(alias) >= 2 and alias in wanted:
+                offer(estate_id, label, 90)
+        if not best:
+            near = set()
+            for pair in pairs:
+                near |= self.bigrams.get(pair, set())
+            for estate_id in near:
+                name, label = self.by_id[estate_id]
+                block = SequenceMatcher(None, name, wanted, autojunk=False).find_longest_match(
+                    0, len(name), 0, len(wanted))
+                if block.size >= 2:
+                    offer(estate_id, label, min(70, int(70 * block.size / len(name))))
+        return sorted(best.values(), key=lambda c: (-c.confidence, -len(c.name), c.estate_id))[:limit]
+
+    def match(self, text: str | None) -> tuple[int | None, int | None]:
+        """(estate id, confidence): the estate when sure enough, else (None, best confidence)."""
+        ranked = self.candidates(text, limit=2)
+        if not ranked:
+            return None, None
+        top = ranked[0]
+        tied = len(ranked) > 1 and ranked[1].confidence == top.confidence and len(ranked[1].name) == len(top.name)
+        if top.confidence >= AUTO_MATCH and not tied:
+            return top.estate_id, top.confidence
+        return None, top.confidence
+
+
+def add_alias(estate: Estate, alias: str) -> EstateAlias:
+    alias = alias.strip()
+    existing = db.session.scalar(select(EstateAlias).where(EstateAlias.alias == alias))
+    if existing is not None:
+        return existing
+    row = EstateAlias(estate_id=estate.id, alias=alias)
+    db.session.add(row)
+    db.session.flush()
+    return row
