@@ -16,7 +16,7 @@ class TargetForm(VersionedForm):
         description=_l("年底前应达到的比率，例如 80 表示 80%。"),
     )
     basis = StringField(_l("依据"), validators=[Optional(), Length(max=255)],
-                        description=_l("文件、会议或方案出处，例如“000-P12：物业企业经理持证率到达100%”。"))
+                        description=_l("文件、会议或方案出处，例如“市物业管理专项行动方案：物业企业经理持证率达到100%”。"))
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
 
 

@@ -1,6 +1,7 @@
 """Default targets from seeds/ and the demo's weekly snapshots."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -20,7 +21,9 @@ NOW = datetime(2026, 11, 20, 10, tzinfo=LOCAL_TZ)
 def test_seed_file_covers_every_indicator_with_a_basis():
     rows = {row["indicator"]: row for row in load_json("targets/defaults.json")["targets"]}
     assert set(rows) == {i.code for i in all_indicators()}
-    assert rows["committee"]["threshold"] == 80 and "L836" in rows["committee"]["basis"]
+    assert rows["committee"]["threshold"] == 80 and "L836" in rows["committee"]["source"]
+    # What users read is official wording: no file codes or line numbers (those stay in "source").
+    assert not [row["basis"] for row in rows.values() if re.search(r"\d{3}[- ]|L\d{3}|#\d", row["basis"])]
     assert rows["manager_cert"]["threshold"] == 100 and rows["rectification"]["threshold"] == 90
 
 
@@ -31,7 +34,7 @@ def test_reference_writes_this_years_district_targets_once(runner):
         assert set(targets) == {i.code for i in all_indicators()}
         assert all(t.year == 2026 and t.scope_key == DISTRICT_KEY and t.street_id is None for t in targets.values())
         assert targets["committee"].threshold == Decimal("0.8")
-        assert targets["coverage"].basis.startswith("000-P12")
+        assert targets["coverage"].basis.startswith("市物业管理专项行动方案")
         # An edited target is kept when the reference data is loaded again.
         targets["committee"].threshold = Decimal("0.85")
         db.session.commit()
