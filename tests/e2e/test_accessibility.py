@@ -36,5 +36,6 @@ def test_main_pages_have_no_serious_accessibility_violation(new_context, live_se
         found += describe(path, violations)
         if DUMP:
             with open(DUMP, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"role": role, "viewport": viewport, "path": path, "violations": violations}) + "\n")
+                record = {"role": role, "viewport": viewport, "path": path, "violations": violations}
+                out.write(json.dumps(record) + "\n")
     assert not found, f"axe-core violations for {role} at {viewport}:\n" + "\n".join(found)
