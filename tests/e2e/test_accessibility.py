@@ -39,3 +39,24 @@ def test_main_pages_have_no_serious_accessibility_violation(new_context, live_se
                 record = {"role": role, "viewport": viewport, "path": path, "violations": violations}
                 out.write(json.dumps(record) + "\n")
     assert not found, f"axe-core violations for {role} at {viewport}:\n" + "\n".join(found)
+
+
+def test_keyboard_users_keep_their_place_and_see_the_focus(new_context, live_server):
+    page = sign_in(new_context(viewport=VIEWPORTS["desktop"]).new_page(), live_server, "officer")
+    page.goto(live_server.url + "/campaigns/items")
+    # The first Tab reaches the skip link, drawn with a focus ring of at least 3px.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+        return {cls: e.className, width: parseFloat(s.outlineWidth), style: s.outlineStyle}; }""")
+    assert "skip-link" in focused["cls"] and focused["width"] >= 3 and focused["style"] != "none"
+    # Arrowing through a filter drop-down does not submit the page at every step; the 查询 button does.
+    select = page.locator("form.filter-bar select").first
+    select.focus()
+    before = page.url
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url == before
+    page.locator("form.filter-bar button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "?" in page.url
