@@ -68,3 +68,18 @@ def test_big_pages_and_static_text_are_compressed(app, client, login_as, world):
     assert zipped.headers["Content-Encoding"] == "gzip"
     body = gzip.decompress(zipped.get_data())
     assert b"Bootstrap" in body and len(zipped.get_data()) < len(body) / 3
+
+
+def test_the_trend_chart_has_a_data_table(login_as, world):
+    client = login_as(world.officer)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/dashboard/charts/trend"' in home and "数值见上方目标完成情况表" in home
+    page = client.get("/dashboard/charts/trend?weeks=4")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="trend-table"' in html
+    assert "<caption" in html and html.count('scope="col"') == 6  # the week and five indicators
+    # A street office sees its own street's table only; a company none.
+    street = login_as(world.street_user)
+    assert street.get(f"/dashboard/charts/trend?street={world.street2.id}").status_code == 404
+    assert world.street1.name in street.get("/dashboard/charts/trend").get_data(as_text=True)
+    assert login_as(world.company_user).get("/dashboard/charts/trend").status_code in (403, 404)
