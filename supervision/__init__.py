@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     cli,
+    delivery,
     errors,
     models,  # noqa: F401  (every model, before the metadata is used)
     security,
@@ -121,6 +122,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     app.before_request(security.refuse_nul_characters)
     app.after_request(security.add_security_headers)
+    delivery.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -61,6 +61,20 @@ def provisional_text(*days) -> str:
     return gettext("（%(year)s年节假日安排未录入，日期为暂定）", year="、".join(str(y) for y in years))
 
 
+def field_aria(field, help_text=None) -> dict:
+    """The ARIA attributes tying a form field to its error and help texts (rendered with ids
+    ``<field id>-error-<n>`` and ``<field id>-help`` by templates/_macros.html)."""
+    described = [f"{field.id}-error-{n}" for n in range(1, len(field.errors or ()) + 1)]
+    if help_text:
+        described.append(f"{field.id}-help")
+    attributes = {}
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+    if described:
+        attributes["aria-describedby"] = " ".join(described)
+    return attributes
+
+
 def register(app) -> None:
 
     app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, percent=percent)
@@ -68,7 +82,7 @@ def register(app) -> None:
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
                                  local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,
                                  url_template=url_template, status_badge=status_badge,
-                                 audit_entries=audit_entries)
+                                 audit_entries=audit_entries, field_aria=field_aria)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

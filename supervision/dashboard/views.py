@@ -152,3 +152,18 @@ def monthly_report():
     pdf = render_pdf("pdf/dashboard/monthly.html", **data)
     scope_name = street.name if street else "全区"
     return pdf_response(pdf, f"{scope_name}{year}年{month}月物业监管工作报告.pdf")
+
+
+@bp.get("/dashboard/charts/trend")
+@scope.role_required(READERS)
+def chart_trend_table():
+    """The trend chart's data as a table: its text equivalent for screen readers and for printing."""
+    street = street_in_scope(request.args.get("street", type=int))
+    weeks = min(max(request.args.get("weeks", 26, type=int), 4), 104)
+    year, day = year_and_day(request.args.get("year", type=int))
+    chosen = [get_indicator(code) for code in services.TREND_INDICATORS]
+    series = target_services.trend(chosen, street.id if street else None, until=day, weeks=weeks)
+    week_starts = sorted({week for s in series for week, _value in s.points})
+    values = {s.indicator.code: dict(s.points) for s in series}
+    return render_template("dashboard/trend_table.html", street=street, series=series, week_starts=week_starts,
+                           values=values, year=year)

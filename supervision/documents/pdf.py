@@ -52,7 +52,8 @@ def render_pdf(template: str, **context) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     document = HTML(string=html, base_url="attachment:", url_fetcher=RestrictedFetcher())
-    return document.write_pdf(stylesheets=[CSS(string=PDF_CSS.read_text(encoding="utf-8"))])
+    # pdf_tags: a tagged PDF (structure tree: headings, paragraphs, tables) that screen readers can follow.
+    return document.write_pdf(stylesheets=[CSS(string=PDF_CSS.read_text(encoding="utf-8"))], pdf_tags=True)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True):

@@ -13,8 +13,18 @@
     role.addEventListener("change", sync);
     sync();
   }
-  // Filter bars: a change of a select submits the form.
-  document.querySelectorAll("form.filter-bar select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
+  // Filter bars: no automatic submission on "change" — a keyboard user moving through the options with the
+  // arrow keys would lose the page at every step. The filter bar's 查询 button submits (Enter does too).
+  // Tables that scroll sideways in their own box (narrow screens) can be reached and scrolled with the keyboard.
+  var focusableScroll = function () {
+    document.querySelectorAll("table.data-table, table.table, .table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  };
+  focusableScroll();
+  window.addEventListener("resize", focusableScroll);
 })();
