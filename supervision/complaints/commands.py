@@ -16,7 +16,7 @@ cli = AppGroup("complaints", help="投诉与报修 / Complaints and repair reque
 @click.argument("path")
 def import_command(path):
     """Import a 12345 hotline work-order export (.xlsx); tickets already registered are skipped."""
-    run_import_command(path, lambda data, name: HotlineImport().run(data, name), "12345工单")
+    run_import_command(path, lambda data, name, **options: HotlineImport().run(data, name, **options), "12345工单")
 
 
 @cli.command("sweep")

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from ..audit.services import record
 from ..core.timeutil import LOCAL_TZ, utcnow
-from ..documents.excel import CellError, Column, header_row, text
+from ..documents.excel import CellError, Column, text
 from ..documents.imports import SheetImport
 from ..estates.models import Estate
 from ..extensions import db
@@ -83,12 +83,8 @@ PARSERS = {"ticket_no": text(64), "received_at": a_datetime, "description": text
 
 
 def template_columns() -> list[Column]:
-    return [Column(key, header, required=required, parse=PARSERS[key])
-            for key, (header, _aliases, required) in HEADERS.items()]
-
-
-def _ignored(_raw):
-    return None
+    return [Column(key, header, required=required, parse=PARSERS[key], aliases=tuple(a for a in aliases if a != header))
+            for key, (header, aliases, required) in HEADERS.items()]
 
 
 def _due_cached(cache: dict, received: datetime, hours, days) -> datetime:
@@ -125,29 +121,15 @@ class Outcome:
 
 
 class HotlineImport(SheetImport):
-    """The 12345 platform's work-order export; headers by alias, extra columns ignored."""
+    """The 12345 platform's work-order export, read like any ledger (title lines skipped, merged cells, headers
+    by alias); the platform's many other columns are left out, not asked about."""
+
+    ignore_unknown_columns = True
 
     def __init__(self, actor=None):
         self.actor = actor
         self.columns = template_columns()
         self.missing: list[str] = []
-
-    def run(self, data: bytes, filename: str | None = None):
-        headers = header_row(data)
-        if headers:
-            columns, found = [], set()
-            for index, header in enumerate(headers):
-                key = next((k for k, (_h, aliases, _r) in HEADERS.items() if header in aliases and k not in found),
-                           None)
-                if key is not None:
-                    found.add(key)
-                    columns.append(Column(key, header, required=HEADERS[key][2], parse=PARSERS[key]))
-                elif header:
-                    columns.append(Column(f"_ignored{index}", header, parse=_ignored))
-            required = [HEADERS[k][0] for k, (_h, _a, req) in HEADERS.items() if req and k not in found]
-            if not required:
-                self.columns = columns
-        return super().run(data, filename)
 
     def prepare(self, rows) -> None:
         tickets = {str(r.get("ticket_no")) for r in rows if r.get("ticket_no")}

@@ -292,22 +292,6 @@ def _open(data: bytes):
     return reader.wb
 
 
-def header_row(data: bytes, max_columns: int = 100) -> list[str] | None:
-    """The first sheet's header row as text (None for an unreadable file), without sizing or reading
-    the rest of the sheet: for importers that map columns by header before running the pipeline."""
-    try:
-        workbook = _open(data)
-    except Exception:  # openpyxl raises many kinds for a broken file; the import reports it
-        return None
-    try:
-        if not workbook.worksheets:
-            return None
-        first = next(workbook.worksheets[0].iter_rows(max_row=1, max_col=max_columns, values_only=True), ())
-        return [str(h).strip() if h is not None else "" for h in first]
-    finally:
-        workbook.close()
-
-
 def xlsx_response(data: bytes, filename: str):
     response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = content_disposition(filename, fallback="export.xlsx")

@@ -225,6 +225,7 @@ class SheetImport:
     kind: ClassVar[str | None] = None  # the key remembered column mappings are kept under ("estates" …)
     max_rows: ClassVar[int | None] = None  # the importer's own cap; IMPORT_MAX_ROWS applies anyway
     progress_every: ClassVar[int] = 500  # rows checked between two ``report_progress`` calls
+    ignore_unknown_columns: ClassVar[bool] = False  # True: headers no column knows are left out, not asked about
 
     def report_progress(self, done: int, total: int) -> None:
         """Called every ``progress_every`` rows checked and once when all are (a job shows it)."""
@@ -257,7 +258,8 @@ class SheetImport:
             return result
         columns = self.get_columns()
         chosen = {**saved_mapping(self.kind), **{normalise.header_key(k): v for k, v in (mapping or {}).items()}}
-        sheet = ledger.read_table(data, filename, columns, mapping=chosen, limits=limits, deadline=deadline)
+        sheet = ledger.read_table(data, filename, columns, mapping=chosen, limits=limits, deadline=deadline,
+                                  ignore_unknown=self.ignore_unknown_columns)
         result.rows = len(sheet.rows)
         result.sources, result.header_row, result.format = sheet.sources, sheet.header_row, sheet.format
         result.errors.extend(sheet.errors)

@@ -279,7 +279,8 @@ def resolve(headers: list[str], columns: list[Column], mapping: dict[str, str]) 
 
 
 def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapping: dict[str, str] | None = None,
-               limits: ReadLimits | None = None, deadline: Deadline | None = None, samples: int = 3) -> Table:
+               limits: ReadLimits | None = None, deadline: Deadline | None = None, samples: int = 3,
+               ignore_unknown: bool = False) -> Table:
     """The data rows of the first sheet, parsed by ``columns`` (see the module docstring).
     ``mapping`` is header_key → column key (or ``IGNORE``). Every error is collected; a sheet over a
     limit gives one error and ``fatal``."""
@@ -325,6 +326,10 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
         return table.fail(RowError(header_number, "-", _("表头超过 %(n)s 列的上限，请使用下载的模板。",
                                                          n=limits.max_columns)))
     table.sources = resolve(headers, columns, mapping)
+    if ignore_unknown:  # a platform export carries many columns we do not keep (the 12345 work orders)
+        for source in table.sources:
+            if source.how == "unknown":
+                source.how = "ignored"
     present = {s.key for s in table.sources if s.key}
     missing = [c.header for c in columns if c.required and c.key not in present]
     if missing:

@@ -73,7 +73,8 @@ def test_import_is_all_or_nothing_with_errors_per_row(world):
     result = HotlineImport(actor=world.officer).run(workbook(HEADERS, bad), "gd.xlsx")
     assert not result.ok
     found = {(e.row, e.column) for e in result.errors}
-    assert (3, "受理时间") in found and (4, "工单号") in found and (5, "反映内容") in found
+    # Errors name the column by the template's word, whatever the platform called it (受理时间 → 来电时间).
+    assert (3, "来电时间") in found and (4, "工单编号") in found and (5, "诉求内容") in found
     db.session.rollback()
     assert count() == 0
 
@@ -162,3 +163,25 @@ def test_street_and_company_tokens_may_not_push_or_read(world, client):
         assert client.get("/api/v1/complaints/hotline/API-1", headers=headers).status_code == 403
     assert client.post("/api/v1/complaints/hotline", json=PUSH, csrf=False).status_code == 401
     assert count() == 0
+
+
+def test_a_platform_export_with_title_lines_and_full_width_digits_reads_like_a_ledger(world):
+    """The hotline platform's export as it comes: a title and an export-time line above the header, the
+    platform's own columns (工单状态, 承办单位) left out without a question, full-width digits in a phone."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["12345政务服务便民热线工单导出"])
+    sheet.merge_cells("A1:J1")
+    sheet.append(["导出时间：2026-11-05 08:00"])
+    sheet.append(HEADERS + ["承办单位"])
+    for row in rows():
+        sheet.append(row + ["区住建局"])
+    sheet.cell(row=4, column=5, value="１３８０００００００１")
+    out = BytesIO()
+    book.save(out)
+    result = HotlineImport(actor=world.officer).run(out.getvalue(), "gd.xlsx")
+    assert result.ok, result.errors
+    assert set(result.ignored) == {"工单状态", "承办单位"}
+    db.session.commit()
+    first = db.session.scalar(select(Complaint).where(Complaint.ticket_no == "GD001"))
+    assert first.estate_id == world.estate1.id and first.complainant_phone == "13800000001"
