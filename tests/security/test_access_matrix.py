@@ -279,3 +279,34 @@ def test_post_without_csrf_token_is_refused_on_every_route(app, login_as, matrix
         if response.status_code != expected:
             wrong.append(f"{rule.endpoint} {url}: {response.status_code}, expected {expected}")
     assert not wrong, "\n".join(wrong)
+
+
+# Routes whose URL names a district-wide object (a campaign, a rule set, a publication, a target, a
+# filing requirement whose rows are scoped): another street's or company's user may open them too.
+DISTRICT_WIDE = {
+    "campaigns.detail", "campaigns.enrolments", "credit.publication", "credit.publication_pdf", "credit.rule_set",
+    "filings.requirement", "filings.requirement_export", "targets.gap",
+    "offline.submission_status",  # answers {"received": false} for another user's key (checked below)
+}
+
+
+def test_other_street_and_company_never_open_street1_company1_objects(app, login_as, matrix, monkeypatch):
+    """The same URLs (objects of street1 / company1 / estate1) as street2's and company2's users: no
+    route that names an object may answer 200 (nor 5xx) unless the object is district-wide."""
+    from supervision.documents import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: b"%PDF-1.4 stub\n%%EOF\n")
+    others = {"street2": login_as(matrix.street2_user), "company2": login_as(matrix.company2_user)}
+    wrong = []
+    for rule in GET_RULES:
+        if not rule.arguments or ACCESS[rule.endpoint][0] != LOGIN or rule.endpoint in DISTRICT_WIDE:
+            continue
+        url = _url(rule, matrix.params)
+        for name, client in others.items():
+            got = client.get(url).status_code
+            if got == 200 or got >= 500:
+                wrong.append(f"{rule.endpoint} {url} as {name}: got {got}")
+    assert not wrong, "\n".join(wrong)
+    status = others["street2"].get(_url(next(r for r in GET_RULES if r.endpoint == "offline.submission_status"),
+                                        matrix.params))
+    assert status.get_json() == {"received": False}
