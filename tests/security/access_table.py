@@ -191,6 +191,90 @@ ACCESS: dict[str, tuple] = {
     "targets.edit": ADMIN_ONLY,
     "targets.gap": (LOGIN, 200, 200, 200, 200, 403),
     "targets.index": (LOGIN, 200, 200, 200, 200, 403),
+    # attachments: the thumbnail follows the photo's own rule
+    "attachments.thumb": (LOGIN, 200, 200, 200, 200, 404),
+    # public pages: the portal, the owner's complaint pages, survey voting, the PWA files
+    **{endpoint: PUBLIC for endpoint in (
+        "portal.index", "portal.campaigns", "portal.company", "portal.disclosures", "portal.estate",
+        "portal.grades", "portal.lists", "portal.publication", "portal.publications", "portal.rule_set",
+        "portal.search", "portal.sitemap", "owner.start", "owner.new", "owner.track",
+        "survey_vote.start", "survey_vote.thanks", "survey_vote.vote", "survey_vote.vote_by_room",
+        "offline.manifest", "offline.service_worker", "ops.favicon")},
+    "portal.campaign": (404, 404, 404, 404, 404, 404),  # the matrix campaign is running: only closed ones are public
+    "portal.language": (302, 302, 302, 302, 302, 302),  # switches the language and goes back
+    # the interview notice is issued, not published (通报/曝光 only): it does not exist on the portal
+    "enforcement_public.document_pdf": (404, 404, 404, 404, 404, 404),
+    # offline queue: the status of the user's own submission key (others get "not received")
+    "offline.submission_status": ALL,
+    # notification digests: the delivery log is the administrator's; settings are everyone's own
+    "notifications.deliveries": ADMIN_ONLY,
+    "notifications.settings": ALL,
+    # safety registers (lifts, fire facilities): everyone reads in scope; the bureau and the company keep them
+    **{endpoint: ALL for endpoint in (
+        "safety.lifts", "safety.lifts_export", "safety.lift_detail", "safety.facilities",
+        "safety.facilities_export", "safety.facility_detail", "safety.overdue", "safety.overdue_export")},
+    **{endpoint: (LOGIN, 200, 200, 403, 403, 200) for endpoint in (
+        "safety.lifts_import", "safety.lifts_template", "safety.lift_new", "safety.lift_edit", "safety.lift_retire",
+        "safety.facilities_import", "safety.facilities_template", "safety.facility_new", "safety.facility_edit",
+        "safety.facility_retire")},
+    # enforcement: cases and issued steps are seen by the company and street concerned; proposals by the district
+    "enforcement.index": ALL,
+    "enforcement.cases": ALL,
+    "enforcement.case": ALL,
+    "enforcement.step": ALL,
+    "enforcement.step_pdf": ALL,
+    "enforcement.escalate": BUREAU_ONLY,
+    "enforcement.interview": BUREAU_ONLY,
+    "enforcement.refusal_new": BUREAU_ONLY,
+    "enforcement.proposals": DISTRICT_READERS_ONLY,
+    "enforcement.proposal": DISTRICT_READERS_ONLY,
+    # contracts: service contracts (bureau, street and company edit), 前期物业 and party building
+    # (bureau and street record), imports for the bureau
+    "contracts.index": ALL,
+    "contracts.export": ALL,
+    "contracts.detail": ALL,
+    "contracts.new": NO_LEADER,
+    "contracts.edit": NO_LEADER,
+    "contracts.import_file": BUREAU_ONLY,
+    "contracts.import_template": BUREAU_ONLY,
+    "contracts.preliminary_index": ALL,
+    "contracts.preliminary_export": ALL,
+    "contracts.preliminary_edit": (LOGIN, 200, 200, 403, 200, 403),
+    "contracts.preliminary_import": BUREAU_ONLY,
+    "contracts.preliminary_import_template": BUREAU_ONLY,
+    "contracts.party_index": ALL,
+    "contracts.party_export": ALL,
+    "contracts.party_edit": (LOGIN, 200, 200, 403, 200, 403),
+    "contracts.party_import": BUREAU_ONLY,
+    "contracts.party_import_template": BUREAU_ONLY,
+    # company filings per campaign: the bureau sets requirements, companies submit, everyone reads in scope
+    "filings.index": ALL,
+    "filings.export": ALL,
+    "filings.requirement": ALL,
+    "filings.requirement_export": ALL,
+    "filings.requirement_new": BUREAU_ONLY,
+    "filings.requirement_edit": BUREAU_ONLY,
+    # complaints: a complaint of estate1 (company1's); bureau and street register, the bureau imports and
+    # dispatches, the company imports its own repair log
+    "complaints.index": ALL,
+    "complaints.export": ALL,
+    "complaints.detail": ALL,
+    "complaints.routine": ALL,
+    "complaints.new": (LOGIN, 200, 200, 403, 200, 403),
+    "complaints.queue": BUREAU_ONLY,
+    "complaints.import_hotline": BUREAU_ONLY,
+    "complaints.rates": (LOGIN, 200, 200, 200, 200, 403),
+    "complaints.import_repairs": (LOGIN, 403, 403, 403, 403, 200),
+    "complaints.repair_template": (LOGIN, 403, 403, 403, 403, 200),
+    "api_complaints.hotline_status": NEEDS_TOKEN,
+    # satisfaction surveys: an open round on estate1; codes and the household register for bureau and street
+    "surveys.index": ALL,
+    "surveys.detail": ALL,
+    "surveys.estate": ALL,
+    "surveys.new": BUREAU_ONLY,
+    "surveys.flagged": (LOGIN, 200, 200, 200, 200, 403),
+    "surveys.sheet": (LOGIN, 200, 200, 403, 200, 403),
+    "surveys.households": (LOGIN, 200, 200, 403, 200, 403),
 }
 
 # Routes left out on purpose, with the reason.

@@ -93,6 +93,7 @@ def matrix(world):
     db.session.add(world.job)
     db.session.commit()
     (result_dir() / "matrix-result.xlsx").write_bytes(b"PK matrix")
+    _features(world)
     world.params = {
         "user_id": world.officer.id,
         "district_id": world.district.id,
@@ -130,11 +131,89 @@ def matrix(world):
         "position_id": reference.electrician.id,
         "year": 2027,
         "day": "2027-10-01",
+        **world.feature_params,
     }
     return world
 
 
+def _features(world) -> None:
+    """The objects of the later features (safety, enforcement, contracts, filings, complaints,
+    surveys, offline, notification digests), all of street1 / company1 / estate1."""
+    from supervision.complaints.services import token_hash
+    from supervision.enforcement.models import EnforcementProposal, EnforcementRefusal, EnforcementRung
+    from supervision.enforcement.reference import load_reference as load_ladder
+    from supervision.notifications.models import DeliveryStatus, DigestDelivery
+    from supervision.offline.models import SubmissionKey
+    from supervision.surveys.models import Household, SurveyVote
+    from tests.complaints.factories import gen_complaint
+    from tests.contracts.factories import gen_contract, gen_filing, gen_requirement
+    from tests.enforcement.factories import confirmed_interview
+    from tests.safety.factories import gen_facility, gen_lift
+    from tests.surveys.factories import all_codes, gen_round, vote
+
+    # Enforcement first: the sweep must find only its own overdue item.
+    load_ladder()
+    db.session.flush()
+    _item, world.step = confirmed_interview(world)
+    world.case = world.step.case
+    next_rung = db.session.scalar(select(EnforcementRung).where(EnforcementRung.level > world.case.rung.level)
+                                  .order_by(EnforcementRung.level))
+    world.proposal = EnforcementProposal(company_id=world.company1.id, estate_id=world.estate1.id,
+                                         street_id=world.street1.id, case_id=world.case.id, rung_id=next_rung.id,
+                                         proposed_on=world.step.case.opened_on)
+    world.refusal = EnforcementRefusal(company_id=world.company1.id, estate_id=world.estate1.id,
+                                       street_id=world.street1.id, occurred_on=world.case.opened_on,
+                                       description="拒不整改", recorded_by_id=world.officer.id)
+    db.session.add_all([world.proposal, world.refusal])
+    world.lift = gen_lift(world.estate1)
+    world.facility = gen_facility(world.estate1)
+    world.contract = gen_contract(world.estate1)
+    world.requirement = gen_requirement(world.campaign)
+    world.filing = gen_filing(world.requirement, world.company1)
+    world.complaint = gen_complaint(world.estate1, ticket_no="MATRIX-0001", owner_token_hash=token_hash("matrix-token"))
+    world.delivery = DigestDelivery(user_id=world.admin.id, channel="email", period_key="daily:2026-12-07",
+                                    status=DeliveryStatus.FAILED)
+    world.submission = SubmissionKey(user_id=world.officer.id, key="matrix-key-0001", endpoint="matrix",
+                                     result_url="/campaigns/")
+    db.session.add_all([world.delivery, world.submission])
+    db.session.commit()
+    # A household register for estate1, so that voting by room is open too.
+    db.session.add(Household(estate_id=world.estate1.id, room="1-101", phone_hash="0" * 64,
+                             phone_masked="138****1234"))
+    world.survey = gen_round([world.estate1])
+    world.round_estate = world.survey.estates[0]
+    first, second = all_codes(world.round_estate)[:2]
+    vote(world.survey, first)
+    world.vote_row = db.session.scalar(select(SurveyVote).order_by(SurveyVote.id.desc()))
+    world.feature_params = {
+        "case_id": world.case.id,
+        "step_id": world.step.id,
+        "proposal_id": world.proposal.id,
+        "refusal_id": world.refusal.id,
+        "lift_id": world.lift.id,
+        "facility_id": world.facility.id,
+        "contract_id": world.contract.id,
+        "requirement_id": world.requirement.id,
+        "filing_id": world.filing.id,
+        "complaint_id": world.complaint.id,
+        "ticket_no": "MATRIX-0001",
+        "token": "matrix-token",
+        "delivery_id": world.delivery.id,
+        "key": "matrix-key-0001",
+        "round_id": world.survey.id,
+        "round_estate_id": world.round_estate.id,
+        "vote_id": world.vote_row.id,
+        "vote_code": second,
+        "monday": "2027-10-04",
+    }
+
+
+# Arguments whose values differ by route (a name shared by routes with different converters).
+ENDPOINT_PARAMS = {"filings.review": {"action": "accept"}}
+
+
 def _url(rule, params) -> str:
+    params = {**params, **ENDPOINT_PARAMS.get(rule.endpoint, {})}
     missing = [name for name in rule.arguments if name not in params]
     assert not missing, f"{rule.endpoint}: give the matrix world a value for {missing}"
     with _rules_app.test_request_context():
@@ -200,3 +279,34 @@ def test_post_without_csrf_token_is_refused_on_every_route(app, login_as, matrix
         if response.status_code != expected:
             wrong.append(f"{rule.endpoint} {url}: {response.status_code}, expected {expected}")
     assert not wrong, "\n".join(wrong)
+
+
+# Routes whose URL names a district-wide object (a campaign, a rule set, a publication, a target, a
+# filing requirement whose rows are scoped): another street's or company's user may open them too.
+DISTRICT_WIDE = {
+    "campaigns.detail", "campaigns.enrolments", "credit.publication", "credit.publication_pdf", "credit.rule_set",
+    "filings.requirement", "filings.requirement_export", "targets.gap",
+    "offline.submission_status",  # answers {"received": false} for another user's key (checked below)
+}
+
+
+def test_other_street_and_company_never_open_street1_company1_objects(app, login_as, matrix, monkeypatch):
+    """The same URLs (objects of street1 / company1 / estate1) as street2's and company2's users: no
+    route that names an object may answer 200 (nor 5xx) unless the object is district-wide."""
+    from supervision.documents import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: b"%PDF-1.4 stub\n%%EOF\n")
+    others = {"street2": login_as(matrix.street2_user), "company2": login_as(matrix.company2_user)}
+    wrong = []
+    for rule in GET_RULES:
+        if not rule.arguments or ACCESS[rule.endpoint][0] != LOGIN or rule.endpoint in DISTRICT_WIDE:
+            continue
+        url = _url(rule, matrix.params)
+        for name, client in others.items():
+            got = client.get(url).status_code
+            if got == 200 or got >= 500:
+                wrong.append(f"{rule.endpoint} {url} as {name}: got {got}")
+    assert not wrong, "\n".join(wrong)
+    status = others["street2"].get(_url(next(r for r in GET_RULES if r.endpoint == "offline.submission_status"),
+                                        matrix.params))
+    assert status.get_json() == {"received": False}
