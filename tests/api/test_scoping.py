@@ -34,12 +34,15 @@ READS = [
     ("/api/v1/credit/companies/{company1}", (200, 200, 200, 403, 403, 200, 404)),
     ("/api/v1/targets", (200, 200, 200, 200, 200, 403, 403)),
     ("/api/v1/targets?street_id={street1}", (200, 200, 200, 200, 404, 403, 403)),
+    # the 12345 platform's read-back: bureau tokens only (no such ticket here: 404 for them)
+    ("/api/v1/complaints/hotline/{ticket}", (404, 404, 403, 403, 403, 403, 403)),
 ]
 
 
 def _ids(w) -> dict:
     return {"estate1": w.estate1.id, "company1": w.company1.id, "campaign": w.campaign.id,
-            "enrolment": w.enrolment.id, "item": w.item.id, "report": w.report.id, "street1": w.street1.id}
+            "enrolment": w.enrolment.id, "item": w.item.id, "report": w.report.id, "street1": w.street1.id,
+            "ticket": "NO-SUCH-TICKET"}
 
 
 def test_every_read_endpoint_for_every_role(client, district, bearer):
@@ -69,7 +72,8 @@ def test_every_api_operation_is_covered_by_the_tables(client):
                 documented.add((path, method))
     normalised = {(path.replace("{estate_id}", "{estate1}").replace("{company_id}", "{company1}")
                    .replace("{campaign_id}", "{campaign}").replace("{enrolment_id}", "{enrolment}")
-                   .replace("{item_id}", "{item}").replace("{report_id}", "{report}"), method)
+                   .replace("{item_id}", "{item}").replace("{report_id}", "{report}")
+                   .replace("{ticket_no}", "{ticket}"), method)
                   for path, method in documented}
     assert normalised == covered
 
@@ -85,6 +89,10 @@ WRITES = [
     ("/api/v1/reports", "post", (403, 403, 403, 200, 404, 403, 403)),
     ("/api/v1/reports/{report}", "put", (403, 403, 403, 200, 404, 403, 403)),
     ("/api/v1/reports/{report}/submit", "post", (403, 403, 403, 422, 404, 403, 403)),
+    # a 12345 work order pushed by the bureau's token: registered once (201), then returned as it is (200)
+    ("/api/v1/complaints/hotline", "post", (201, 200, 403, 403, 403, 403, 403)),
+    # a company's repair log: its own estates only (estate1 is company1's)
+    ("/api/v1/complaints/repairs", "post", (403, 403, 403, 403, 403, 201, 404)),
 ]
 
 
@@ -107,6 +115,14 @@ def _write(client, district, headers, path, method):
         return client.post(path, headers=headers, content_type="multipart/form-data", csrf=False, data={
             "version": str(item.version), "response": "已清理",
             "evidence": (io.BytesIO(jpeg_bytes()), "整改后.jpg")})
+    if path == "/api/v1/complaints/hotline":
+        return client.post(path, headers=headers, csrf=False, json={
+            "ticket_no": "API-MATRIX-1", "received_at": "2026-11-03T09:12:00+08:00", "description": "楼道堆满垃圾",
+            "address": "阳光小区"})
+    if path == "/api/v1/complaints/repairs":
+        return client.post(path, headers=headers, csrf=False, json={
+            "ticket_no": "R-MATRIX-1", "estate_id": w.estate1.id, "received_at": "2026-11-03T09:12:00+08:00",
+            "description": "水管漏水"})
     if path == "/api/v1/reports":
         return client.post(path, headers=headers, json={"campaign_id": w.campaign.id, "week": w.week.key}, csrf=False)
     if path.endswith("/submit"):

@@ -13,7 +13,7 @@ from supervision.credit.corrections import issue_correction
 from supervision.credit.models import CreditEvent, CreditPublicationRow
 from supervision.credit.publication import publish
 from supervision.credit.services import revoke_event
-from supervision.extensions import db
+from supervision.extensions import db, limiter
 from supervision.portal import cache
 
 from ..conftest import Client
@@ -145,7 +145,8 @@ def test_the_language_is_part_of_the_key(public, client):
     assert client.get("/public/language?to=en&next=https://evil.example/").headers["Location"].endswith("/public/")
 
 
-def test_requests_are_rate_limited_per_address(public, app):
+def test_requests_are_rate_limited_per_address(public, app, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)  # the second app turns the shared limiter on
     worker = _another_worker(app, RATELIMIT_ENABLED=True, PORTAL_RATE_LIMIT="3 per minute",
                              RATELIMIT_STORAGE_URI="memory://")
     try:
