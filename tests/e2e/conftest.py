@@ -102,7 +102,10 @@ def new_context(new_context):
 
     def on_response(response):
         request = response.request
-        if response.status >= 500 or (response.status >= 400 and request.resource_type != "document"):
+        # The service worker (supervision/static/js/sw.js) fetches navigations on the page's behalf: a 403 page
+        # it fetches is a document, not a missing asset.
+        document = request.resource_type == "document" or request.service_worker is not None
+        if response.status >= 500 or (response.status >= 400 and not document):
             problems.append(f"{response.status} {request.method} {response.url} ({request.resource_type})")
 
     def make(**kwargs):

@@ -160,6 +160,7 @@ ACCESS: dict[str, tuple] = {
     "dashboard.chart_indicators": (LOGIN, 200, 200, 200, 200, 403),
     "dashboard.chart_streets": DISTRICT_READERS_ONLY,
     "dashboard.chart_trend": (LOGIN, 200, 200, 200, 200, 403),
+    "dashboard.chart_trend_table": (LOGIN, 200, 200, 200, 200, 403),  # the chart's data as a table
     "dashboard.monthly_report": (LOGIN, 200, 200, 200, 200, 403),
     # estates
     "estates.archive": BUREAU_ONLY,
