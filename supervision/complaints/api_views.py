@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..api.core import EnumValue, api_blueprint, fail, refuse
 from ..auth.roles import BUREAU
 from ..core.errors import DomainError
+from ..core.forms import MAX_INT
 from ..core.timeutil import LOCAL_TZ
 from ..estates.models import Estate
 from ..extensions import db
@@ -124,7 +125,8 @@ def register(app) -> None:
 class RepairPushSchema(Schema):
     ticket_no = fields.String(required=True, validate=validate.Length(min=1, max=48),
                               metadata={"description": "企业报修单号（同一单号再次推送只补记修复时间）"})
-    estate_id = fields.Integer(required=True, metadata={"description": "本企业在管小区的编号"})
+    estate_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT),
+                               metadata={"description": "本企业在管小区的编号"})
     received_at = fields.DateTime(required=True, metadata={"description": "报修时间"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     urgency = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Urgency]))
