@@ -97,6 +97,21 @@ def _contract_filters() -> ContractFilterForm:
     return form
 
 
+def _import_page(run, template: str, done_message, done_endpoint: str):
+    """An upload page of one of the registers: all or nothing, then back to its list."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        result = run(upload.read(), upload.filename, actor=current_user)
+        if result.ok:
+            db.session.commit()
+            flash(done_message(result.created), "success")
+            return redirect(url_for(done_endpoint))
+        db.session.rollback()
+    return render_template(template, form=form, result=result)
+
+
 @bp.get("/")
 @scope.role_required(ALL_ROLES)
 def index():
@@ -281,17 +296,9 @@ def import_template():
 @bp.route("/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def import_file():
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        result = spreadsheet.import_contracts(upload.read(), upload.filename, actor=current_user)
-        if result.ok:
-            db.session.commit()
-            flash(_("已导入 %(n)s 份物业服务合同。", n=len(result.created)), "success")
-            return redirect(url_for(".index"))
-        db.session.rollback()
-    return render_template("contracts/import.html", form=form, result=result)
+    return _import_page(spreadsheet.import_contracts, "contracts/import.html",
+                        lambda created: _("已导入 %(n)s 份物业服务合同。", n=len(created)),
+                        ".index")
 
 
 # --- 前期物业 ---------------------------------------------------------------------------
@@ -369,17 +376,9 @@ def preliminary_import_template():
 @bp.route("/preliminary/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def preliminary_import():
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        result = spreadsheet.import_preliminary(upload.read(), upload.filename, actor=current_user)
-        if result.ok:
-            db.session.commit()
-            flash(_("已导入 %(n)s 个小区的前期物业信息。", n=len(result.created)), "success")
-            return redirect(url_for(".preliminary_index"))
-        db.session.rollback()
-    return render_template("contracts/preliminary_import.html", form=form, result=result)
+    return _import_page(spreadsheet.import_preliminary, "contracts/preliminary_import.html",
+                        lambda created: _("已导入 %(n)s 个小区的前期物业信息。", n=len(created)),
+                        ".preliminary_index")
 
 
 @bp.route("/preliminary/<int:estate_id>", methods=["GET", "POST"])
@@ -445,17 +444,9 @@ def party_import_template():
 @bp.route("/party/import", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def party_import():
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        result = spreadsheet.import_party(upload.read(), upload.filename, actor=current_user)
-        if result.ok:
-            db.session.commit()
-            flash(_("已导入 %(n)s 个小区的党建信息。", n=len(result.created)), "success")
-            return redirect(url_for(".party_index"))
-        db.session.rollback()
-    return render_template("contracts/party_import.html", form=form, result=result)
+    return _import_page(spreadsheet.import_party, "contracts/party_import.html",
+                        lambda created: _("已导入 %(n)s 个小区的党建信息。", n=len(created)),
+                        ".party_index")
 
 
 @bp.route("/party/<int:estate_id>", methods=["GET", "POST"])
