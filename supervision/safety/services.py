@@ -6,10 +6,12 @@ of the estates their company manages (``may_edit``); street offices and leaders 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
@@ -142,62 +144,71 @@ def clean_facility(values: dict) -> dict:
 
 # --- create, edit, retire -------------------------------------------------------------
 
-def create_lift(estate: Estate, values: dict, *, actor, today: date) -> Lift:
-    _require_edit(actor, estate)
-    values = clean_lift(values)
-    errors = lift_errors(values, today=today)
+@dataclass(frozen=True)
+class _Register:
+    """What differs between the two registers when a record is created or edited."""
+
+    model: type
+    audit_name: str
+    fields: tuple[str, ...]
+    audited_fields: tuple[str, ...]
+    clean: Callable[[dict], dict]
+    errors: Callable[..., list[tuple[str, str]]]
+    retired_message: str
+
+
+_LIFTS = _Register(Lift, "lift", LIFT_FIELDS, AUDITED_LIFT_FIELDS, clean_lift,
+                   lambda values, today, obj: lift_errors(values, today=today, lift=obj),
+                   _l("已报废的电梯不能再修改。"))
+_FACILITIES = _Register(FireFacility, "fire_facility", FACILITY_FIELDS, AUDITED_FACILITY_FIELDS, clean_facility,
+                        lambda values, today, obj: facility_errors(values, today=today),
+                        _l("已停用的消防设施不能再修改。"))
+
+
+def _checked(register: _Register, values: dict, today: date, obj=None) -> dict:
+    values = register.clean(values)
+    errors = register.errors(values, today, obj)
     if errors:
         raise InvalidValues(errors)
-    lift = Lift(estate_id=estate.id, **values)
-    db.session.add(lift)
+    return values
+
+
+def _create(register: _Register, estate: Estate, values: dict, *, actor, today: date):
+    _require_edit(actor, estate)
+    obj = register.model(estate_id=estate.id, **_checked(register, values, today))
+    db.session.add(obj)
     db.session.flush()
-    record("lift.create", lift, after=snapshot(lift, AUDITED_LIFT_FIELDS), actor=actor)
-    return lift
+    record(f"{register.audit_name}.create", obj, after=snapshot(obj, register.audited_fields), actor=actor)
+    return obj
+
+
+def _update(register: _Register, obj, values: dict, *, actor, today: date):
+    _require_edit(actor, obj.estate)
+    if not obj.active:
+        raise DomainError(str(register.retired_message))
+    values = _checked(register, values, today, obj)
+    before = snapshot(obj, register.fields)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    db.session.flush()
+    record_change(f"{register.audit_name}.update", obj, before, actor=actor)
+    return obj
+
+
+def create_lift(estate: Estate, values: dict, *, actor, today: date) -> Lift:
+    return _create(_LIFTS, estate, values, actor=actor, today=today)
 
 
 def update_lift(lift: Lift, values: dict, *, actor, today: date) -> Lift:
-    _require_edit(actor, lift.estate)
-    if not lift.active:
-        raise DomainError(_("已报废的电梯不能再修改。"))
-    values = clean_lift(values)
-    errors = lift_errors(values, today=today, lift=lift)
-    if errors:
-        raise InvalidValues(errors)
-    before = snapshot(lift, LIFT_FIELDS)
-    for key, value in values.items():
-        setattr(lift, key, value)
-    db.session.flush()
-    record_change("lift.update", lift, before, actor=actor)
-    return lift
+    return _update(_LIFTS, lift, values, actor=actor, today=today)
 
 
 def create_facility(estate: Estate, values: dict, *, actor, today: date) -> FireFacility:
-    _require_edit(actor, estate)
-    values = clean_facility(values)
-    errors = facility_errors(values, today=today)
-    if errors:
-        raise InvalidValues(errors)
-    facility = FireFacility(estate_id=estate.id, **values)
-    db.session.add(facility)
-    db.session.flush()
-    record("fire_facility.create", facility, after=snapshot(facility, AUDITED_FACILITY_FIELDS), actor=actor)
-    return facility
+    return _create(_FACILITIES, estate, values, actor=actor, today=today)
 
 
 def update_facility(facility: FireFacility, values: dict, *, actor, today: date) -> FireFacility:
-    _require_edit(actor, facility.estate)
-    if not facility.active:
-        raise DomainError(_("已停用的消防设施不能再修改。"))
-    values = clean_facility(values)
-    errors = facility_errors(values, today=today)
-    if errors:
-        raise InvalidValues(errors)
-    before = snapshot(facility, FACILITY_FIELDS)
-    for key, value in values.items():
-        setattr(facility, key, value)
-    db.session.flush()
-    record_change("fire_facility.update", facility, before, actor=actor)
-    return facility
+    return _update(_FACILITIES, facility, values, actor=actor, today=today)
 
 
 def retire(obj: Lift | FireFacility, *, on: date, reason: str, actor, today: date):

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
+from supervision.core.errors import DomainError
 from supervision.extensions import db
+from supervision.safety import services
 from supervision.safety.models import FacilityStatus, FireFacility, Lift, LiftStatus
 
 from .factories import gen_facility, gen_lift
@@ -152,3 +155,20 @@ def test_the_lists_take_a_fixed_number_of_queries(world, login_as, count_queries
             gen_facility(world.estate2 if n % 2 else world.estate1, next_due_on=date(2026, 1, 1))
         db.session.commit()
     assert counts[0] == counts[1]
+
+
+def test_services_refuse_edits_of_retired_records_and_audit_edits_under_their_own_names(world):
+    lift, facility = gen_lift(world.estate1), gen_facility(world.estate1)
+    services.update_lift(lift, {"registration_code": lift.registration_code, "location": "2号楼1单元"},
+                         actor=world.officer, today=TODAY)
+    services.update_facility(facility, {"kind": facility.kind, "location": "地下车库", "quantity": 12},
+                             actor=world.officer, today=TODAY)
+    assert (lift.location, facility.location, facility.quantity) == ("2号楼1单元", "地下车库", 12)
+    actions = set(db.session.scalars(select(AuditLog.action).where(AuditLog.object_type.in_(("Lift", "FireFacility")))))
+    assert actions == {"lift.update", "fire_facility.update"}
+    for obj, update, message in ((lift, services.update_lift, "已报废的电梯不能再修改。"),
+                                 (facility, services.update_facility, "已停用的消防设施不能再修改。")):
+        services.retire(obj, on=TODAY, reason="老化", actor=world.officer, today=TODAY)
+        with pytest.raises(DomainError, match=message):
+            update(obj, {"location": "别处"}, actor=world.officer, today=TODAY)
+        assert obj.location != "别处"
