@@ -18,7 +18,7 @@ from ..core.errors import DomainError, check_version
 from ..core.timeutil import LOCAL_TZ, to_local
 from ..core.workdays import add_workdays, calendar
 from ..extensions import db
-from .models import ComplaintClock, Kind, Urgency
+from .models import CATEGORIES, ComplaintClock, Kind, Urgency
 
 DAY_START = time(9, 0)
 DAY_END = time(17, 0)
@@ -150,3 +150,35 @@ def update_clock(clock: ComplaintClock, *, response: Limit, resolution: Limit, v
     record("complaint_clock.update", clock, before=before, after=after, actor=actor,
            summary=f"{clock.kind.value}/{clock.urgency.value}/{clock.category or '*'}")
     return True
+
+
+def add_clock(kind: Kind, urgency: Urgency, category: str, *, response: Limit, resolution: Limit,
+              actor) -> ComplaintClock:
+    """A category's own clock (its kind and urgency's default row applies to it until then); audited."""
+    if category not in CATEGORIES:
+        raise DomainError(_("请选择类别。"), field="category")
+    exists = db.session.scalar(select(ComplaintClock.id).where(
+        ComplaintClock.kind == kind, ComplaintClock.urgency == urgency, ComplaintClock.category == category))
+    if exists is not None:
+        raise DomainError(_("该类别已有办理时限，请在列表中修改。"), field="category")
+    _check(response, "response_amount")
+    _check(resolution, "resolution_amount")
+    clock = ComplaintClock(kind=kind, urgency=urgency, category=category)
+    clock.response_hours, clock.response_days = response.columns()
+    clock.resolution_hours, clock.resolution_days = resolution.columns()
+    db.session.add(clock)
+    db.session.flush()
+    record("complaint_clock.add", clock, after=_snapshot(clock), actor=actor,
+           summary=f"{kind.value}/{urgency.value}/{category}")
+    return clock
+
+
+def remove_clock(clock: ComplaintClock, *, version, actor) -> None:
+    """Drop a category's own clock (its default row applies again); the default rows stay."""
+    check_version(clock, version)
+    if clock.category is None:
+        raise DomainError(_("默认办理时限不能删除，只能修改。"))
+    record("complaint_clock.remove", clock, before=_snapshot(clock), actor=actor,
+           summary=f"{clock.kind.value}/{clock.urgency.value}/{clock.category}")
+    db.session.delete(clock)
+    db.session.flush()

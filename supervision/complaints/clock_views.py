@@ -12,12 +12,12 @@ from flask_login import current_user
 from ..auth import scope
 from ..auth.roles import ADMIN
 from ..core.errors import ConcurrentEditError, DomainError
-from ..core.forms import apply_domain_error
+from ..core.forms import ConfirmForm, apply_domain_error
 from ..extensions import db
 from . import clock as clocks
 from . import deadlines
-from .forms import ClockForm
-from .models import ComplaintClock
+from .forms import ClockForm, NewClockForm
+from .models import ComplaintClock, Kind, Urgency
 
 bp = Blueprint("complaint_clocks", __name__, url_prefix="/admin/complaint-clocks")
 
@@ -26,7 +26,7 @@ bp = Blueprint("complaint_clocks", __name__, url_prefix="/admin/complaint-clocks
 @scope.role_required(ADMIN)
 def index():
     return render_template("complaints/clocks.html", clocks=clocks.clocks(), Limit=clocks.Limit,
-                           max_hours=clocks.MAX_HOURS, max_days=clocks.MAX_DAYS)
+                           max_hours=clocks.MAX_HOURS, max_days=clocks.MAX_DAYS, remove_form=ConfirmForm())
 
 
 def _fill(form: ClockForm, clock: ComplaintClock) -> None:
@@ -74,3 +74,51 @@ def edit(clock_id: int):
             return redirect(url_for(".index"))
     return render_template("complaints/clock_form.html", form=form, clock=clock, Limit=clocks.Limit,
                            max_hours=clocks.MAX_HOURS, max_days=clocks.MAX_DAYS)
+
+
+def _recount(kind: Kind, urgency: Urgency, category: str | None) -> deadlines.Outcome:
+    return deadlines.schedule(deadlines.Scope(kind=kind.value, urgency=urgency.value, category=category),
+                              actor=current_user, reason=_("办理时限调整"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@scope.role_required(ADMIN)
+def new():
+    form = NewClockForm()
+    if form.validate_on_submit():
+        kind, urgency = Kind(form.kind.data), Urgency(form.urgency.data)
+        try:
+            clocks.add_clock(kind, urgency, form.category.data,
+                             response=clocks.Limit(form.response_amount.data, form.response_unit.data),
+                             resolution=clocks.Limit(form.resolution_amount.data, form.resolution_unit.data),
+                             actor=current_user)
+            outcome = _recount(kind, urgency, form.category.data)
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已新增该类别的办理时限。") + _outcome_message(outcome), "success")
+            return redirect(url_for(".index"))
+    return render_template("complaints/clock_new.html", form=form, max_hours=clocks.MAX_HOURS,
+                           max_days=clocks.MAX_DAYS)
+
+
+@bp.post("/<int:clock_id>/remove")
+@scope.role_required(ADMIN)
+def remove(clock_id: int):
+    clock = db.get_or_404(ComplaintClock, clock_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        kind, urgency, category = clock.kind, clock.urgency, clock.category
+        try:
+            clocks.remove_clock(clock, version=request.form.get("version"), actor=current_user)
+            outcome = _recount(kind, urgency, category)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已删除该类别的办理时限，改按默认时限。") + _outcome_message(outcome), "success")
+    return redirect(url_for(".index"))

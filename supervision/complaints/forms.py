@@ -111,3 +111,15 @@ class ClockForm(VersionedForm):
     response_unit = SelectField(_l("响应时限单位"), choices=CLOCK_UNITS)
     resolution_amount = IntegerField(_l("办结时限"), validators=[InputRequired(message=_l("请填写办结时限。"))])
     resolution_unit = SelectField(_l("办结时限单位"), choices=CLOCK_UNITS)
+
+
+class NewClockForm(FlaskForm):
+    """A category's own clock, overriding its kind and urgency's default."""
+
+    kind = SelectField(_l("类型"), choices=Kind.choices())
+    urgency = SelectField(_l("紧急程度"), choices=Urgency.choices())
+    category = SelectField(_l("类别"), choices=options(*[(c, c) for c in CATEGORIES]))
+    response_amount = IntegerField(_l("响应时限"), validators=[InputRequired(message=_l("请填写响应时限。"))])
+    response_unit = SelectField(_l("响应时限单位"), choices=CLOCK_UNITS)
+    resolution_amount = IntegerField(_l("办结时限"), validators=[InputRequired(message=_l("请填写办结时限。"))])
+    resolution_unit = SelectField(_l("办结时限单位"), choices=CLOCK_UNITS)

@@ -183,8 +183,37 @@ def test_only_the_bureau_admin_opens_the_clock_editor(login_as, world):
         client = login_as(user)
         assert client.get("/admin/complaint-clocks/").status_code == 403
         assert client.get(f"/admin/complaint-clocks/{row.id}").status_code == 403
+        assert client.get("/admin/complaint-clocks/new").status_code == 403
+        assert client.post(f"/admin/complaint-clocks/{row.id}/remove", data={"version": row.version}).status_code == 403
         assert client.post(f"/admin/complaint-clocks/{row.id}", data={
             "response_amount": 1, "response_unit": "hours", "resolution_amount": 1, "resolution_unit": "hours",
             "version": row.version}).status_code == 403
     db.session.expire_all()
     assert row.resolution_days == 5
+
+
+def test_a_category_gets_its_own_clock_and_loses_it_again(login_as, world):
+    _calendar_2027(world)
+    fees = _complaint(world.estate1, category="收费")
+    other = _complaint(world.estate1)  # 环境卫生: keeps the default
+    db.session.commit()
+    client = login_as(world.admin)
+    assert client.get("/admin/complaint-clocks/new").status_code == 200
+    data = {"kind": "complaint", "urgency": "ordinary", "category": "收费", "response_amount": 1,
+            "response_unit": "days", "resolution_amount": 2, "resolution_unit": "days"}
+    assert client.post("/admin/complaint-clocks/new", data=data).status_code == 302
+    db.session.expire_all()
+    assert _day(fees.resolution_due_at) == date(2027, 3, 3) and _day(other.resolution_due_at) == date(2027, 3, 8)
+    again = client.post("/admin/complaint-clocks/new", data=data)
+    assert again.status_code == 200 and "该类别已有办理时限" in again.text
+    row = db.session.scalar(select(ComplaintClock).where(ComplaintClock.category == "收费"))
+    assert client.post(f"/admin/complaint-clocks/{row.id}/remove", data={"version": row.version}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(ComplaintClock).where(ComplaintClock.category == "收费")) is None
+    assert _day(fees.resolution_due_at) == date(2027, 3, 8)  # the default again
+    actions = set(db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("complaint_clock.%"))))
+    assert actions == {"complaint_clock.add", "complaint_clock.remove"}
+    # A default row cannot be removed.
+    default = _default_clock()
+    client.post(f"/admin/complaint-clocks/{default.id}/remove", data={"version": default.version})
+    assert db.session.get(ComplaintClock, default.id) is not None

@@ -48,6 +48,7 @@ ACCESS: dict[str, tuple] = {
     "holidays.template": ADMIN_ONLY,
     "complaint_clocks.index": ADMIN_ONLY,
     "complaint_clocks.edit": ADMIN_ONLY,
+    "complaint_clocks.new": ADMIN_ONLY,
     "admin_reference.checklist": ADMIN_ONLY,
     "admin_reference.position_edit": ADMIN_ONLY,
     # a photo attached to street1's weekly report: companies never see weekly reports
