@@ -16,6 +16,8 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from ..core import generations
+from ..core.timeutil import local_today
+from ..credit.models import CreditGrade, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear
 from ..extensions import db
 from .models import (
     COUNTING_STATUSES,
@@ -29,6 +31,8 @@ from .services import Thresholds, rate, thresholds
 
 SURVEYS_TOPIC = "surveys"
 generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote)
+# The thresholds come from LH-05's parameters in the credit rule set in force.
+generations.watch(SURVEYS_TOPIC, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade, CreditRuleSetYear)
 
 CARD_ROUNDS = 5  # open rounds first, then the latest closed ones
 
@@ -102,16 +106,6 @@ def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[Ca
                          int(r.households), *tallies.get(r.id, (0, 0))) for r in found)
 
 
-def rows(*, street_id: int | None = None, company_id: int | None = None,
-         limit: int = CARD_ROUNDS) -> tuple[CardRow, ...]:
-    """The card's rounds in the scope, kept per process until a round, estate or vote changes."""
-    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
-    if size <= 0:
-        return _rows(street_id, company_id, limit)
-    return generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit),
-                              lambda: _rows(street_id, company_id, limit))
-
-
 def flag(row: CardRow, limits: Thresholds) -> CardLine:
     """Below the satisfaction threshold (the round's own once closed) or the minimum response rate.
     A round without a vote yet is flagged for its response only."""
@@ -122,10 +116,34 @@ def flag(row: CardRow, limits: Thresholds) -> CardLine:
     return CardLine(row, low_response, low_satisfaction)
 
 
-def card(user) -> dict:
+@dataclass(frozen=True)
+class Card:
+    lines: tuple[CardLine, ...]
+    limits: Thresholds
+
+
+def _card(street_id: int | None, company_id: int | None, limit: int, today: date) -> Card:
+    found = _rows(street_id, company_id, limit)
+    limits = thresholds(today)
+    return Card(tuple(flag(row, limits) for row in found), limits)
+
+
+def card_for(*, street_id: int | None = None, company_id: int | None = None, limit: int = CARD_ROUNDS) -> Card:
+    """The card in the scope, kept per process (and day: the rule set in force) until a round, a
+    round's estate, a vote or the credit rules change."""
+    today = local_today()
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        return _card(street_id, company_id, limit, today)
+    return generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit, today),
+                              lambda: _card(street_id, company_id, limit, today))
+
+
+def rows(*, street_id: int | None = None, company_id: int | None = None) -> tuple[CardRow, ...]:
+    return tuple(line.row for line in card_for(street_id=street_id, company_id=company_id).lines)
+
+
+def card(user) -> Card:
     """What templates/surveys/_dashboard_card.html shows for ``user``."""
-    street_id = user.street_id if user.is_street else None
-    company_id = user.company_id if user.is_company else None
-    found = rows(street_id=street_id, company_id=company_id)
-    limits = thresholds() if found else Thresholds(90, 20)
-    return {"lines": [flag(row, limits) for row in found], "limits": limits}
+    return card_for(street_id=user.street_id if user.is_street else None,
+                    company_id=user.company_id if user.is_company else None)

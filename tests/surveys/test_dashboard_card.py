@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+from supervision.credit.models import CreditRuleItem
+from supervision.credit.services import rule_set_for
+from supervision.extensions import db
 from supervision.surveys import card
 from supervision.surveys.models import Rating, RoundStatus
 
+from ..credit.factories import rules
 from .factories import all_codes, gen_round, vote
 
 
@@ -22,6 +26,7 @@ def _row(html: str, round_id: int) -> str:
 
 
 def test_bureau_sees_rates_and_flags_with_a_link_to_the_results(login_as, world):
+    rules()  # the thresholds come from LH-05 in the rule set in force
     survey = gen_round([world.estate1, world.estate2], households=10, name="东西测评")
     codes = all_codes(survey.estates[0])
     for code in codes[:4]:
@@ -76,6 +81,7 @@ def test_open_rounds_come_first_and_drafts_are_left_out(world):
 
 
 def test_the_card_is_cached_until_a_vote_and_keeps_the_query_count_flat(login_as, world, count_queries):
+    rules()
     survey = gen_round([world.estate1], households=10)
     client = login_as(world.officer)
     client.get("/")
@@ -90,3 +96,17 @@ def test_the_card_is_cached_until_a_vote_and_keeps_the_query_count_flat(login_as
     with count_queries() as many:
         client.get("/")
     assert len(many) == len(few)
+
+
+def test_a_changed_threshold_shows_at_once(login_as, world):
+    rules()
+    survey = gen_round([world.estate1], households=10)
+    for index, code in enumerate(all_codes(survey.estates[0])[:5]):
+        vote(survey, code, Rating.SATISFIED if index < 4 else Rating.DISSATISFIED, address=f"10.9.0.{index}")
+    client = login_as(world.officer)
+    assert 'data-testid="low-satisfaction"' in _row(client.get("/").get_data(as_text=True), survey.id)  # 80 %
+    item = db.session.scalar(db.select(CreditRuleItem).where(CreditRuleItem.rule_set_id == rule_set_for().id,
+                                                             CreditRuleItem.code == "LH-05"))
+    item.params = {**(item.params or {}), "satisfaction_percent": 75}
+    db.session.commit()
+    assert 'data-testid="low-satisfaction"' not in _row(client.get("/").get_data(as_text=True), survey.id)
