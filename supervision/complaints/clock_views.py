@@ -56,9 +56,7 @@ def edit(clock_id: int):
                 clock, response=clocks.Limit(form.response_amount.data, form.response_unit.data),
                 resolution=clocks.Limit(form.resolution_amount.data, form.resolution_unit.data),
                 version=form.version.data, actor=current_user)
-            outcome = deadlines.schedule(
-                deadlines.Scope(kind=clock.kind.value, urgency=clock.urgency.value, category=clock.category),
-                actor=current_user, reason=_("办理时限调整")) if changed else None
+            outcome = _recount(clock.kind, clock.urgency, clock.category) if changed else None
         except ConcurrentEditError as error:
             db.session.rollback()
             flash(error.message, "danger")
