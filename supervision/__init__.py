@@ -39,6 +39,7 @@ BLUEPRINTS = (
     "supervision.enforcement.views",
     "supervision.complaints.views",
     "supervision.complaints.owner_views",
+    "supervision.complaints.clock_views",
     "supervision.targets.views",
     "supervision.surveys.views",
     "supervision.regions.views",

@@ -72,6 +72,8 @@ def default_config(instance_path: Path) -> dict:
         "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
         "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
         "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
+        # A clock or holiday change recomputes open complaints' deadlines in the request up to this many, else in a job.
+        "DEADLINE_RECOMPUTE_JOB_THRESHOLD": int(os.environ.get("DEADLINE_RECOMPUTE_JOB_THRESHOLD", "500")),
         # Notifications leave the system as digests (supervision/notifications/delivery.py): by e-mail when
         # MAIL_SERVER is set and the user gave an address, and to NOTIFY_WEBHOOK_URL (an enterprise messaging
         # or SMS gateway; signed with NOTIFY_WEBHOOK_SECRET) when set. `flask notifications digest` (hourly).

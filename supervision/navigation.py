@@ -51,6 +51,7 @@ NAV = (
     NavItem(_l("区域管理"), "regions.index", ADMIN, _l("系统管理")),
     NavItem(_l("基础数据"), "admin_reference.index", ADMIN, _l("系统管理")),
     NavItem(_l("节假日安排"), "holidays.index", ADMIN, _l("系统管理")),
+    NavItem(_l("诉求办理时限"), "complaint_clocks.index", ADMIN, _l("系统管理")),
     NavItem(_l("审计日志"), "audit.index", ADMIN, _l("系统管理")),
     NavItem(_l("消息发送记录"), "notifications.deliveries", ADMIN, _l("系统管理")),
     NavItem(_l("访问令牌"), "api_tokens.index", ALL_ROLES - {Role.LEADER}, _l("系统管理")),

@@ -39,7 +39,7 @@ from supervision.campaigns.models import (
     SpotCheck,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
-from supervision.complaints.models import Complaint
+from supervision.complaints.models import Complaint, ComplaintClock
 from supervision.contracts.models import ServiceContract
 from supervision.credit.models import CreditClue, CreditEvent, CreditPublication, CreditRuleSet
 from supervision.enforcement.models import EnforcementCase, EnforcementProposal, EnforcementStep
@@ -87,7 +87,7 @@ ID_MODELS = {
     "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
     "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
     "round_id": SurveyRound, "round_estate_id": SurveyRoundEstate, "vote_id": SurveyVote,
-    "complaint_id": Complaint,
+    "complaint_id": Complaint, "clock_id": ComplaintClock,
 }
 
 

@@ -99,3 +99,27 @@ class RateForm(FlaskForm):
     satisfaction = RadioField(_l("您对处理结果是否满意"), choices=Satisfaction.choices(),
                               validators=[InputRequired(message=_l("请选择。"))])
     text = TextAreaField(_l("您的意见（选填）"), validators=[Optional(), Length(max=1000)])
+
+
+CLOCK_UNITS = options(("days", _l("工作日")), ("hours", _l("工作小时")))
+
+
+class ClockForm(VersionedForm):
+    """One clock: the response and resolution limits, each in working days or working hours."""
+
+    response_amount = IntegerField(_l("响应时限"), validators=[InputRequired(message=_l("请填写响应时限。"))])
+    response_unit = SelectField(_l("响应时限单位"), choices=CLOCK_UNITS)
+    resolution_amount = IntegerField(_l("办结时限"), validators=[InputRequired(message=_l("请填写办结时限。"))])
+    resolution_unit = SelectField(_l("办结时限单位"), choices=CLOCK_UNITS)
+
+
+class NewClockForm(FlaskForm):
+    """A category's own clock, overriding its kind and urgency's default."""
+
+    kind = SelectField(_l("类型"), choices=Kind.choices())
+    urgency = SelectField(_l("紧急程度"), choices=Urgency.choices())
+    category = SelectField(_l("类别"), choices=options(*[(c, c) for c in CATEGORIES]))
+    response_amount = IntegerField(_l("响应时限"), validators=[InputRequired(message=_l("请填写响应时限。"))])
+    response_unit = SelectField(_l("响应时限单位"), choices=CLOCK_UNITS)
+    resolution_amount = IntegerField(_l("办结时限"), validators=[InputRequired(message=_l("请填写办结时限。"))])
+    resolution_unit = SelectField(_l("办结时限单位"), choices=CLOCK_UNITS)

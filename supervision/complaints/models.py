@@ -74,7 +74,7 @@ CATEGORIES = ("安全防范", "环境卫生", "绿化养护", "设施设备", "�
               "房屋本体", "收费", "服务态度", "维修", "其他")
 
 
-class ComplaintClock(db.Model):
+class ComplaintClock(VersionedMixin, db.Model):
     """How long a response and a resolution may take: per kind, urgency and (optionally) category.
 
     ``*_hours`` counts working hours (09:00–17:00 on working days), ``*_days`` working days (the

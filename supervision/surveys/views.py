@@ -18,7 +18,7 @@ from ..documents.pdf import pdf_response
 from ..estates.models import Estate
 from ..extensions import db, limiter
 from ..regions.choices import street_choices
-from . import services, sheets, tasks
+from . import card, services, sheets, tasks
 from .forms import ActionForm, CodeForm, RegisterVoteForm, RoundForm, VoteForm
 from .households import HouseholdImport, register_size
 from .models import (
@@ -38,6 +38,12 @@ extra_blueprints = (public_bp,)
 
 READERS = ALL_ROLES
 CODE_ROLES = BUREAU | STREET
+
+
+@bp.app_template_global("survey_card")
+def survey_card() -> dict:
+    """The dashboards' survey card for the signed-in user (templates/surveys/_dashboard_card.html)."""
+    return card.card(current_user)
 
 
 # --- rounds -------------------------------------------------------------------------------

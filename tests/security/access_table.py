@@ -46,6 +46,9 @@ ACCESS: dict[str, tuple] = {
     "holidays.index": ADMIN_ONLY,
     "holidays.year_detail": ADMIN_ONLY,
     "holidays.template": ADMIN_ONLY,
+    "complaint_clocks.index": ADMIN_ONLY,
+    "complaint_clocks.edit": ADMIN_ONLY,
+    "complaint_clocks.new": ADMIN_ONLY,
     "admin_reference.checklist": ADMIN_ONLY,
     "admin_reference.position_edit": ADMIN_ONLY,
     # a photo attached to street1's weekly report: companies never see weekly reports

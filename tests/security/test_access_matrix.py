@@ -139,6 +139,8 @@ def matrix(world):
 def _features(world) -> None:
     """The objects of the later features (safety, enforcement, contracts, filings, complaints,
     surveys, offline, notification digests), all of street1 / company1 / estate1."""
+    from supervision.complaints.clock import seed_clocks
+    from supervision.complaints.models import ComplaintClock
     from supervision.complaints.services import token_hash
     from supervision.enforcement.models import EnforcementProposal, EnforcementRefusal, EnforcementRung
     from supervision.enforcement.reference import load_reference as load_ladder
@@ -180,6 +182,8 @@ def _features(world) -> None:
     # A household register for estate1, so that voting by room is open too.
     db.session.add(Household(estate_id=world.estate1.id, room="1-101", phone_hash="0" * 64,
                              phone_masked="138****1234"))
+    seed_clocks()
+    world.clock = db.session.scalar(select(ComplaintClock).order_by(ComplaintClock.id))
     world.survey = gen_round([world.estate1])
     world.round_estate = world.survey.estates[0]
     first, second = all_codes(world.round_estate)[:2]
@@ -205,6 +209,7 @@ def _features(world) -> None:
         "vote_id": world.vote_row.id,
         "vote_code": second,
         "monday": "2027-10-04",
+        "clock_id": world.clock.id,
     }
 
 

@@ -9,6 +9,9 @@ move (提前 / 顺延).
   hand) is left alone.
 - A weekly report stores its due instant (``due_at``) when it is first drafted; it is computed again
   with ``reports.weeks.due_at_for``.
+- An open complaint (or repair request) stores its response and resolution deadlines; those on or
+  after the earliest changed day are counted again from the received time
+  (``complaints.deadlines``; in a job when there are many).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from ...audit.services import record
 from ...campaigns.models import ItemState, RectificationItem
 from ...campaigns.models import RectificationItem as I
 from ...campaigns.services.items import responsible_users
+from ...complaints import deadlines as complaint_deadlines
 from ...extensions import db
 from ...notifications.services import notify, street_users
 from ...reports.models import WeeklyReport
@@ -102,6 +106,12 @@ def apply(plan: Plan, *, actor) -> list[Moved]:
                 _notify_report(report, old, new)
     db.session.flush()
     return moved
+
+
+def complaints_after(day: date, *, actor) -> complaint_deadlines.Outcome:
+    """After the change (flushed): the open complaints' deadlines on or after ``day``, counted again."""
+    return complaint_deadlines.schedule(complaint_deadlines.Scope(since=day.isoformat()), actor=actor,
+                                        reason=_("节假日安排调整"))
 
 
 def _notify_item(item, old: date, new: date) -> None:

@@ -38,6 +38,7 @@ class ChangeResult:
     added: list[date] = field(default_factory=list)
     removed: list[date] = field(default_factory=list)
     moved: list = field(default_factory=list)  # recompute.Moved
+    complaints: object = None  # complaints.deadlines.Outcome: the open complaints' deadlines counted again
 
 
 def years() -> list[HolidayYear]:
@@ -129,6 +130,9 @@ def set_year(year: int, days: list[DayInput], *, actor, notice: str | None = Non
     record("holiday.set_year", before=before, after=_snapshot(row), actor=actor, object_type="HolidayYear",
            object_id=year, summary=str(row))
     result.moved = recompute.apply(plan, actor=actor)
+    changed = result.added + result.removed
+    if changed:
+        result.complaints = recompute.complaints_after(min(changed), actor=actor)
     return result
 
 

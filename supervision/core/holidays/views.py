@@ -24,8 +24,15 @@ bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
 
 def _moved_message(change) -> str:
     if not change.moved:
-        return _("没有需要调整的截止日期。")
-    return _("已按新安排重新计算 %(n)s 个未到期的截止日期，并已通知相关单位。", n=len(change.moved))
+        message = _("没有需要调整的截止日期。")
+    else:
+        message = _("已按新安排重新计算 %(n)s 个未到期的截止日期，并已通知相关单位。", n=len(change.moved))
+    complaints = getattr(change, "complaints", None)
+    if complaints is not None and complaints.job is not None:
+        message += _("未办结诉求的办理时限正在后台重新计算。")
+    elif complaints is not None and complaints.moved:
+        message += _("%(n)s 件未办结诉求的办理时限已按新安排调整。", n=complaints.moved)
+    return message
 
 
 @bp.get("/")

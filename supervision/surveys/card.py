@@ -1,0 +1,149 @@
+"""The survey card of the dashboards: the open rounds and the latest closed ones, with response and
+satisfaction rates over the estates the user may see, flagged when below the thresholds.
+
+Scoped like the results page: the bureau sees whole rounds, a street office only its street's
+estates of each round, a company only its own estates. The figures are kept per process under the
+"surveys" data generation (bumped by any change to a round, its estates or a vote), so the
+dashboard makes the same number of queries whatever the number of rounds and votes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from ..core import generations
+from ..core.timeutil import local_today
+from ..credit.models import CreditGrade, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear
+from ..extensions import db
+from .models import (
+    COUNTING_STATUSES,
+    SATISFIED_RATINGS,
+    RoundStatus,
+    SurveyRound,
+    SurveyRoundEstate,
+    SurveyVote,
+)
+from .services import Thresholds, rate, thresholds
+
+SURVEYS_TOPIC = "surveys"
+generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote)
+# The thresholds come from LH-05's parameters in the credit rule set in force.
+generations.watch(SURVEYS_TOPIC, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade, CreditRuleSetYear)
+
+CARD_ROUNDS = 5  # open rounds first, then the latest closed ones
+
+
+@dataclass(frozen=True)
+class CardRow:
+    round_id: int
+    name: str
+    status: RoundStatus
+    closes_on: date
+    threshold_percent: int | None  # fixed when the round closed
+    estates: int
+    households: int
+    votes: int = 0
+    satisfied: int = 0
+
+    @property
+    def response_rate(self) -> Fraction | None:
+        return rate(self.votes, self.households)
+
+    @property
+    def satisfaction_rate(self) -> Fraction | None:
+        return rate(self.satisfied, self.votes)
+
+
+@dataclass(frozen=True)
+class CardLine:
+    row: CardRow
+    low_response: bool
+    low_satisfaction: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.low_response or self.low_satisfaction
+
+
+def _scope_filter(statement, street_id: int | None, company_id: int | None):
+    if street_id is not None:
+        statement = statement.where(SurveyRoundEstate.street_id == street_id)
+    if company_id is not None:
+        statement = statement.where(SurveyRoundEstate.company_id == company_id)
+    return statement
+
+
+def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[CardRow, ...]:
+    """Two queries: the rounds with their estates and households in scope, then their votes."""
+    RE = SurveyRoundEstate
+    rounds = _scope_filter(
+        select(SurveyRound.id, SurveyRound.name, SurveyRound.status, SurveyRound.closes_on,
+               SurveyRound.threshold_percent, func.count(RE.id).label("estates"),
+               func.coalesce(func.sum(RE.households), 0).label("households"))
+        .join(RE, RE.round_id == SurveyRound.id)
+        .where(SurveyRound.status.in_((RoundStatus.OPEN, RoundStatus.CLOSED)))
+        .group_by(SurveyRound.id, SurveyRound.name, SurveyRound.status, SurveyRound.closes_on,
+                  SurveyRound.threshold_percent)
+        .order_by(case((SurveyRound.status == RoundStatus.OPEN, 0), else_=1), SurveyRound.closes_on.desc(),
+                  SurveyRound.id.desc())
+        .limit(limit), street_id, company_id)
+    found = db.session.execute(rounds).all()
+    if not found:
+        return ()
+    counting = SurveyVote.status.in_(COUNTING_STATUSES)
+    votes = _scope_filter(
+        select(SurveyVote.round_id, func.sum(case((counting, 1), else_=0)).label("votes"),
+               func.sum(case((counting & SurveyVote.overall.in_(SATISFIED_RATINGS), 1), else_=0)).label("satisfied"))
+        .join(RE, RE.id == SurveyVote.round_estate_id)
+        .where(SurveyVote.round_id.in_([r.id for r in found]))
+        .group_by(SurveyVote.round_id), street_id, company_id)
+    tallies = {r.round_id: (int(r.votes or 0), int(r.satisfied or 0)) for r in db.session.execute(votes)}
+    return tuple(CardRow(r.id, r.name, RoundStatus(r.status), r.closes_on, r.threshold_percent, int(r.estates),
+                         int(r.households), *tallies.get(r.id, (0, 0))) for r in found)
+
+
+def flag(row: CardRow, limits: Thresholds) -> CardLine:
+    """Below the satisfaction threshold (the round's own once closed) or the minimum response rate.
+    A round without a vote yet is flagged for its response only."""
+    satisfaction_limit = Fraction(row.threshold_percent or limits.satisfaction, 100)
+    response, satisfaction = row.response_rate, row.satisfaction_rate
+    low_response = response is not None and response < Fraction(limits.min_response, 100)
+    low_satisfaction = satisfaction is not None and satisfaction < satisfaction_limit
+    return CardLine(row, low_response, low_satisfaction)
+
+
+@dataclass(frozen=True)
+class Card:
+    lines: tuple[CardLine, ...]
+    limits: Thresholds
+
+
+def _card(street_id: int | None, company_id: int | None, limit: int, today: date) -> Card:
+    found = _rows(street_id, company_id, limit)
+    limits = thresholds(today)
+    return Card(tuple(flag(row, limits) for row in found), limits)
+
+
+def card_for(*, street_id: int | None = None, company_id: int | None = None, limit: int = CARD_ROUNDS) -> Card:
+    """The card in the scope, kept per process (and day: the rule set in force) until a round, a
+    round's estate, a vote or the credit rules change."""
+    today = local_today()
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        return _card(street_id, company_id, limit, today)
+    return generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit, today),
+                              lambda: _card(street_id, company_id, limit, today))
+
+
+def rows(*, street_id: int | None = None, company_id: int | None = None) -> tuple[CardRow, ...]:
+    return tuple(line.row for line in card_for(street_id=street_id, company_id=company_id).lines)
+
+
+def card(user) -> Card:
+    """What templates/surveys/_dashboard_card.html shows for ``user``."""
+    return card_for(street_id=user.street_id if user.is_street else None,
+                    company_id=user.company_id if user.is_company else None)
