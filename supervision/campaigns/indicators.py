@@ -2,7 +2,7 @@
 
 the working weeks of the year (ISO weeks with at least one working day on the holiday register) that
 ended on or before the day, of which those with at least one spot-check day ÷ those weeks. The weeks
-are a ``VALUES`` list computed from the calendar, so the figure is still one query; the rule binds the
+are a list of rows computed from the calendar, so the figure is still one query; the rule binds the
 bureau, so the figure is the district's only (a street's cell shows "—"). The drill-down lists the
 weeks without a check. Registered when this module is imported (the spot-check views do).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, cast, column, exists, false, null, select, values
+from sqlalchemy import Date, Integer, cast, exists, false, literal, null, select, union_all
 
 from ..core import generations
 from ..core.holidays.models import HolidayDay, HolidayYear
@@ -26,8 +26,10 @@ _NO_WEEK = date(2000, 1, 3)  # a VALUES list cannot be empty: one Monday, exclud
 
 
 def weeks_table(mondays: list[date]):
-    rows = [(monday, monday + timedelta(days=6)) for monday in mondays] or [(_NO_WEEK, _NO_WEEK)]
-    return values(column("monday", Date), column("sunday", Date), name="spot_check_weeks").data(rows)
+    """The weeks as rows (monday, sunday): a UNION ALL of one-row selects (SQLite has no named VALUES)."""
+    rows = [select(literal(monday, Date).label("monday"), literal(monday + timedelta(days=6), Date).label("sunday"))
+            for monday in mondays or [_NO_WEEK]]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("spot_check_weeks")
 
 
 def _base(day: date) -> Base:
