@@ -203,6 +203,7 @@ def test_the_drill_down_lists_the_weeks(world, login_as, monkeypatch):
     _freeze(monkeypatch, THU)
     page = login_as(world.leader).get(f"/targets/{CODE}/gap").get_data(as_text=True)
     assert "每周抽查覆盖率" in page and "2026年第7周" in page and "2026年第8周" not in page
+    assert "by-street-table" not in page  # the district's figure only: no table of streets
 
 
 # --- samples -----------------------------------------------------------------------------------
