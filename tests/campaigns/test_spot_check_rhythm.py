@@ -199,6 +199,13 @@ def test_weekly_coverage_before_any_week_has_ended(world):
     assert (counts.numerator, counts.denominator) == (0, 0)
 
 
+def test_a_past_year_counts_its_own_weeks(world):
+    # 31 December 2025 lies in 2026-W01: the year's figure is 2025-W01 … W52 (each with a working day).
+    weeks = rhythm.past_working_weeks(date(2025, 12, 31))
+    assert weeks[0] == Week(2025, 1) and weeks[-1] == Week(2025, 52) and len(weeks) == 52
+    assert measure_total(get_indicator(CODE), date(2025, 12, 31)).denominator == 52
+
+
 def test_the_drill_down_lists_the_weeks(world, login_as, monkeypatch):
     _freeze(monkeypatch, THU)
     page = login_as(world.leader).get(f"/targets/{CODE}/gap").get_data(as_text=True)

@@ -180,14 +180,14 @@ def rhythm(last: Week, *, today: date, user=None, weeks: int = WEEKS_SHOWN, stre
 # --- the Thursday warning ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Warning:
+class WeekWarning:
     week: Week
     last_workday: date  # the last working day left to check on
     district_missing: bool
     own_missing: bool
 
 
-def week_warning(today: date, officer=None) -> Warning | None:
+def week_warning(today: date, officer=None) -> WeekWarning | None:
     """From Thursday of a working week on: whether the week still lacks a check day — district-wide
     and for ``officer`` — or None when it is too early, the week has no working day, or both have one."""
     week = Week.of(today)
@@ -199,7 +199,7 @@ def week_warning(today: date, officer=None) -> Warning | None:
         func.count(SpotCheck.id), func.coalesce(func.sum(own), 0)).where(in_week)).one()
     if district and (officer is None or mine):
         return None
-    return Warning(week, last_workday_on_or_before(week.sunday), not district, not mine)
+    return WeekWarning(week, last_workday_on_or_before(week.sunday), not district, not mine)
 
 
 def week_of_arg(text: str | None, today: date) -> Week:
@@ -212,8 +212,9 @@ def week_of_arg(text: str | None, today: date) -> Week:
 
 
 def past_working_weeks(day: date) -> list[Week]:
-    """The working weeks of ``day``'s ISO year that ended on or before ``day`` (the indicator's weeks)."""
-    first = Week(day.isocalendar()[0], 1)
+    """The working weeks of ``day``'s year (ISO weeks numbered in it) that ended on or before ``day``
+    (the indicator's weeks). 31 December may fall in the next year's week 1: that week is not over."""
+    first = Week(day.year, 1)
     last = Week.of(day)
     if last.sunday > day:
         last = last.prev()
