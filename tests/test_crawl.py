@@ -37,6 +37,7 @@ from supervision.campaigns.models import (
     RectificationNotice,
     SelfInspection,
     SpotCheck,
+    SpotCheckSample,
 )
 from supervision.companies.models import Certificate, Company, Position, Staff
 from supervision.complaints.models import Complaint, ComplaintClock
@@ -87,7 +88,7 @@ ID_MODELS = {
     "case_id": EnforcementCase, "proposal_id": EnforcementProposal, "step_id": EnforcementStep,
     "contract_id": ServiceContract, "requirement_id": FilingRequirement, "filing_id": CompanyFiling,
     "round_id": SurveyRound, "round_estate_id": SurveyRoundEstate, "vote_id": SurveyVote,
-    "complaint_id": Complaint, "clock_id": ComplaintClock,
+    "complaint_id": Complaint, "clock_id": ComplaintClock, "sample_id": SpotCheckSample,
 }
 
 

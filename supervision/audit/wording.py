@@ -36,6 +36,7 @@ OBJECT_LABELS = {
     "OwnersCommittee": _l("业委会"),
     "Position": _l("岗位"), "RectificationItem": _l("整改事项"), "RectificationNotice": _l("整改通知书"),
     "ReportWeekRequirement": _l("周报报送要求"), "SelfInspection": _l("自查表"), "SpotCheck": _l("抽查"),
+    "SpotCheckSample": _l("抽查样本"),
     "Staff": _l("从业人员"), "Street": _l("街道"), "SurveyRecord": _l("摸底记录"), "Target": _l("目标"),
     "User": _l("用户"), "UserSession": _l("登录会话"), "WeeklyReport": _l("周报"), "DigestDelivery": _l("消息摘要"),
 }
@@ -80,6 +81,7 @@ ACTIONS = {
     "user.change_password": _l("修改密码"), "user.reset_password": _l("重置密码"), "user.set_locale": _l("切换语言"),
     "user.sign_out_everywhere": _l("在所有设备上退出"), "session.end_others": _l("结束其他登录会话"),
     "survey.record": _l("登记摸底情况"), "spot_check.record": _l("登记抽查"),
+    "spot_check_sample.create": _l("生成抽查样本"),
     "import.mapping": _l("保存导入列对应"),
 }
 
@@ -100,6 +102,7 @@ FIELD_LABELS = {
     "monday": _l("周"), "deadline_workdays": _l("整改期限（工作日）"), "kind": _l("类型"), "attempts": _l("尝试次数"),
     "category": _l("类别"), "description": _l("问题描述"), "source": _l("来源"), "floor_area": _l("建筑面积"),
     "households": _l("户数"), "address": _l("地址"), "credit_code": _l("统一社会信用代码"), "number": _l("文号"),
+    "seed": _l("随机种子"), "size": _l("样本量"), "sample_id": _l("抽查样本"),
 }
 
 _REPR = re.compile(r"^<(\w+) (\d+)>$")

@@ -22,10 +22,11 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..companies.models import Company
 from ..core.timeutil import LOCAL_TZ, local_today
-from ..core.workdays import add_workdays
+from ..core.workdays import add_workdays, is_workday
 from ..estates.models import Estate, ManagementMode
 from ..extensions import db
 from ..regions.models import Community, Street
+from ..reports.weeks import Week
 from .models import (
     AcceptanceVerdict,
     Campaign,
@@ -41,8 +42,19 @@ from .models import (
     ResponsibleParty,
     SelfInspection,
     Severity,
+    SpotCheckSample,
 )
-from .services import acceptance, campaigns, enrolment, items, notices, self_inspection, spot_checks, survey
+from .services import (
+    acceptance,
+    campaigns,
+    enrolment,
+    items,
+    notices,
+    sampling,
+    self_inspection,
+    spot_checks,
+    survey,
+)
 from .services.survey import ProblemInput
 from .services.sweep import sweep_overdue
 
@@ -503,6 +515,32 @@ def _demo_estates(size: int, own_first: int | None = None) -> list[Estate]:
     return (own[:own_first] + others)[:size]
 
 
+def _spot_check_rhythm(demo: Demo, today: date) -> None:
+    """Routine spot checks in most of the last ten weeks — two left without one, so the rhythm page and
+    每周抽查覆盖率 show the gaps — and a risk-weighted sample drawn a week ago, one estate of it checked."""
+    estates = _demo_estates(20)
+    if not estates:
+        return
+    week = Week.of(today)
+    for back in range(2, 11):
+        if back in (4, 7):
+            continue
+        monday = week.prev(back).monday
+        days = [monday + timedelta(days=n) for n in range(5) if is_workday(monday + timedelta(days=n))]
+        if days:
+            spot_checks.record_spot_check(
+                estate=demo.rng.choice(estates), actor=demo.officer, checked_on=demo.rng.choice(days), findings=[],
+                summary="日常抽查：检查消防通道、电梯运行记录和环境卫生，未发现问题。")
+    drawn_on = week.prev().monday
+    sample = sampling.create_sample(actor=demo.officer, size=5, seed=20261207, today=drawn_on)
+    sample.created_at = _dt(drawn_on, 9)
+    checked_on = next((drawn_on + timedelta(days=n) for n in range(1, 5) if is_workday(drawn_on + timedelta(days=n))),
+                      drawn_on)
+    spot_checks.record_spot_check(
+        estate=db.session.get(Estate, sample.estate_ids[0]), actor=demo.officer, checked_on=checked_on, findings=[],
+        sample=sample, summary="按抽查样本现场抽查：查看消防设施和公共区域，情况良好。")
+
+
 def _draft_campaign(demo: Demo, today: date) -> None:
     """A campaign in preparation from one of the schemes added from the source plans (its own checklist)."""
     scheme = db.session.scalar(select(CampaignScheme).where(CampaignScheme.code == "s8_safety_month",
@@ -533,3 +571,6 @@ def seed_demo(rng) -> None:
         db.session.flush()
 
         sweep_overdue(today)
+    if db.session.scalar(select(SpotCheckSample.id).limit(1)) is None:
+        _spot_check_rhythm(demo, today)
+        db.session.flush()

@@ -20,10 +20,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..core.choices import options
-from ..core.forms import VersionedForm, optional_int
+from ..core.forms import MAX_INT, VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
 from .models import (
     AcceptanceVerdict,
@@ -206,6 +206,27 @@ class SpotCheckForm(FlaskForm):
     summary = TextAreaField(_l("抽查情况"), validators=[Optional(), Length(max=4000)])
     findings = FieldList(FormField(ProblemRowForm), min_entries=5, max_entries=30)
     photos = MultipleFileField(_l("现场照片（可多选）"))
+    # The risk-weighted sample the estate was drawn from (``?sample=``), recorded with the check.
+    sample_id = IntegerField(_l("抽查样本"), widget=HiddenInput(), validators=[Optional(), NumberRange(1, MAX_INT)])
+
+
+class SpotCheckSampleForm(FlaskForm):
+    size = IntegerField(_l("样本量"), default=5, validators=[InputRequired(message=_l("请填写样本量。")),
+                                                             NumberRange(1, 50, message=_l("样本量应在1至50之间。"))],
+                        description=_l("抽取的小区数量（1至50）。"))
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()],
+                         description=_l("可选：只从该街道的小区中抽取。"))
+    seed = IntegerField(_l("随机种子"), validators=[Optional(), NumberRange(0, 2**31 - 1)],
+                        description=_l("留空则随机生成；填写此前样本的种子，可在数据不变时重现同一份样本。"))
+
+
+class SpotCheckRhythmFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
+    until = StringField(_l("截至周"), validators=[Optional(), Length(max=10)],
+                        description=_l("例如 2026-W49；显示截至该周的 12 周。"))
 
 
 class SpotCheckFilterForm(FlaskForm):

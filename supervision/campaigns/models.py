@@ -10,7 +10,20 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, exists, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    exists,
+    select,
+)
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..attachments.models import register_owner
@@ -532,14 +545,47 @@ class SpotCheck(TimestampMixin, db.Model):
     checked_on: Mapped[date] = mapped_column()
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     summary: Mapped[str | None] = mapped_column(Text)
+    # The risk-weighted sample the estate was drawn from, when the check followed one.
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("spot_check_samples.id"), index=True)
 
     estate = relationship("Estate")
     campaign = relationship("Campaign")
     street = relationship("Street")
     company = relationship("Company")
     checked_by = relationship("User")
+    sample = relationship("SpotCheckSample")
 
     scope_clause = scoping.ByStreetOrCompany()
+
+
+class SpotCheckSample(TimestampMixin, db.Model):
+    """生成抽查样本: estates drawn at random, weighted by risk, reproducible from ``seed``.
+
+    ``entries`` keeps the drawn estates in order, each with the weight and reasons it was drawn with:
+    ``[{"estate_id": 7, "weight": 5, "reasons": ["逾期整改事项 2 项"]}, …]``. A bureau record: street
+    offices and companies never see it (they would learn which estates are about to be checked)."""
+
+    __tablename__ = "spot_check_samples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column()
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    drawn_on: Mapped[date] = mapped_column()  # the day whose risk data the weights were computed from
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entries: Mapped[list] = mapped_column(JSON, default=list)
+
+    street = relationship("Street")
+    created_by = relationship("User")
+
+    scope_clause = scoping.ByStreetOrCompany(street=None, company=None)
+
+    def __str__(self) -> str:
+        return f"抽查样本 #{self.id}"
+
+    @property
+    def estate_ids(self) -> list[int]:
+        return [entry["estate_id"] for entry in self.entries]
 
 
 class AcceptanceVerdict(LabelledEnum):

@@ -44,7 +44,7 @@ from ..campaigns.models import (
 )
 from ..campaigns.services import items as item_service
 from ..campaigns.services import notices as notice_service
-from ..campaigns.services import progress
+from ..campaigns.services import progress, rhythm
 from ..companies import services as company_services
 from ..companies.models import Certificate, Staff
 from ..core.timeutil import local_today, to_local, utcnow
@@ -326,6 +326,21 @@ def bureau_overdue_by_street(ctx: TodoContext) -> list[Entry]:
     return [Entry(_("逾期未销项的整改事项 · %(street)s", street=name), count, nearest,
                   url_for("campaigns.items", overdue=1, street=street_id), DANGER, deadline_label=_("最早期限"))
             for street_id, name, count, nearest in rows]
+
+
+@provider(BUREAU, order=60)
+def bureau_spot_check_week(ctx: TodoContext) -> list[Entry]:
+    """From Thursday of a working week on: the week still has no spot check (the district's, or the
+    officer's own when colleagues have checked)."""
+    warning = rhythm.week_warning(ctx.today, ctx.user)
+    if warning is None:
+        return []
+    if warning.district_missing:
+        label, severity = _("本周全区尚未开展现场抽查"), DANGER
+    else:
+        label, severity = _("本周您尚未开展现场抽查"), WARNING
+    return [Entry(label, 1, warning.last_workday, url_for("campaigns.spot_check_new"), severity,
+                  note=_("每周至少安排一个工作日开展现场抽查"), deadline_label=_("本周最后工作日"))]
 
 
 # --- leaders -----------------------------------------------------------------------------------

@@ -158,6 +158,8 @@ class Indicator:
     # (code of a wider indicator, the condition on its rows that makes this one's): when both are
     # measured together, one pass over the wider one's rows gives both (``measure_many``).
     subset_of: tuple[str, Callable[[], object]] | None = None
+    # Measured for the district only (its rows belong to no street): the drill-down has no street table.
+    district_only: bool = False
 
     @property
     def unit_word(self) -> str:

@@ -119,7 +119,7 @@ def gap(code):
     if statement is not None:
         page = paginate_rows(statement)
     by_street = None
-    if street is None and current_user.role in DISTRICT_READERS:
+    if street is None and current_user.role in DISTRICT_READERS and not indicator.district_only:
         by_street = services.scorecard(day, year=year, include_district=False, indicators=[indicator])
     return render_template("targets/gap.html", indicator=indicator, cell=cell, card=card, street=street,
                            year=year, page=page, by_street=by_street)

@@ -37,6 +37,7 @@ from supervision.campaigns.models import (
     SelfInspection,
     SelfInspectionAnswer,
     SpotCheck,
+    SpotCheckSample,
     SurveyRecord,
 )
 from supervision.companies.models import Certificate, Company, Staff
@@ -198,6 +199,11 @@ class Sides:
     def spot_check(self):
         return tuple(_add(SpotCheck(estate_id=estate.id, street_id=estate.street_id, company_id=estate.company_id,
                                     checked_on=date(2026, 8, 14))) for estate in self.estate)
+
+    @cached_property
+    def spot_check_sample(self):
+        return tuple(_add(SpotCheckSample(seed=next(_n), size=1, street_id=estate.street_id, drawn_on=date(2026, 8, 14),
+                                          entries=[{"estate_id": estate.id, "weight": 1}])) for estate in self.estate)
 
     @cached_property
     def acceptance(self):
@@ -385,6 +391,7 @@ MATRIX = {
     RectificationItem: ("item", True, True),
     RectificationNotice: ("notice", True, True),
     SpotCheck: ("spot_check", True, True),
+    SpotCheckSample: ("spot_check_sample", False, False),
     Acceptance: ("acceptance", True, True),
     Lift: ("lift", True, True),
     FireFacility: ("fire_facility", True, True),

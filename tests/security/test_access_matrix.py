@@ -139,8 +139,12 @@ def matrix(world):
 def _features(world) -> None:
     """The objects of the later features (safety, enforcement, contracts, filings, complaints,
     surveys, offline, notification digests), all of street1 / company1 / estate1."""
+<<<<<<< HEAD
     from supervision.complaints.clock import seed_clocks
     from supervision.complaints.models import ComplaintClock
+=======
+    from supervision.campaigns.models import SpotCheckSample
+>>>>>>> rhythm
     from supervision.complaints.services import token_hash
     from supervision.enforcement.models import EnforcementProposal, EnforcementRefusal, EnforcementRung
     from supervision.enforcement.reference import load_reference as load_ladder
@@ -177,7 +181,10 @@ def _features(world) -> None:
                                     status=DeliveryStatus.FAILED)
     world.submission = SubmissionKey(user_id=world.officer.id, key="matrix-key-0001", endpoint="matrix",
                                      result_url="/campaigns/")
-    db.session.add_all([world.delivery, world.submission])
+    world.sample = SpotCheckSample(seed=1, size=1, drawn_on=world.case.opened_on, created_by_id=world.officer.id,
+                                   entries=[{"estate_id": world.estate1.id, "weight": 1, "overdue": 0,
+                                             "complaints": 0, "grade": None, "grade_points": 0}])
+    db.session.add_all([world.delivery, world.submission, world.sample])
     db.session.commit()
     # A household register for estate1, so that voting by room is open too.
     db.session.add(Household(estate_id=world.estate1.id, room="1-101", phone_hash="0" * 64,
@@ -209,7 +216,11 @@ def _features(world) -> None:
         "vote_id": world.vote_row.id,
         "vote_code": second,
         "monday": "2027-10-04",
+<<<<<<< HEAD
         "clock_id": world.clock.id,
+=======
+        "sample_id": world.sample.id,
+>>>>>>> rhythm
     }
 
 

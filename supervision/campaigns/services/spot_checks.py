@@ -11,9 +11,10 @@ from ...audit.services import record, snapshot
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...extensions import db
-from ..models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemSource, SpotCheck
+from ..models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemSource, SpotCheck, SpotCheckSample
 from .common import require_bureau
 from .items import create_item
+from .sampling import require_in_sample
 from .survey import ProblemInput
 
 
@@ -26,10 +27,13 @@ def campaigns_for_estate(estate_id: int) -> list[Campaign]:
 
 
 def record_spot_check(*, estate, actor, checked_on: date | None, summary: str | None, findings: list[ProblemInput],
-                      campaign: Campaign | None = None, photos=(), photo_date: date | None = None) -> SpotCheck:
+                      campaign: Campaign | None = None, photos=(), photo_date: date | None = None,
+                      sample: SpotCheckSample | None = None) -> SpotCheck:
     require_bureau(actor, _("录入抽查"))
     if estate.archived_at is not None:
         raise DomainError(_("小区已归档。"), field="estate_id")
+    if sample is not None:
+        require_in_sample(sample, estate)
     photos = [p for p in photos if p is not None and getattr(p, "filename", None)]
     if checked_on is None:  # left empty: the day the photos were taken
         checked_on = earliest_taken_on(photos) or local_today()
@@ -46,11 +50,12 @@ def record_spot_check(*, estate, actor, checked_on: date | None, summary: str | 
             raise DomainError(_("该小区未参加所选的进行中专项行动。"), field="campaign_id")
     check = SpotCheck(estate_id=estate.id, campaign_id=campaign.id if campaign else None,
                       street_id=estate.street_id, company_id=enrolment.company_id if enrolment else estate.company_id,
-                      checked_on=checked_on, checked_by_id=actor.id, summary=(summary or "").strip() or None)
+                      checked_on=checked_on, checked_by_id=actor.id, summary=(summary or "").strip() or None,
+                      sample_id=sample.id if sample is not None else None)
     db.session.add(check)
     db.session.flush()
-    record("spot_check.record", check, after=snapshot(check, ["estate_id", "campaign_id", "checked_on", "summary"])
-           | {"findings": len(findings)}, actor=actor)
+    fields = ["estate_id", "campaign_id", "checked_on", "summary", "sample_id"]
+    record("spot_check.record", check, after=snapshot(check, fields) | {"findings": len(findings)}, actor=actor)
     for finding in findings:
         create_item(estate=estate, enrolment=enrolment, campaign=campaign, source=ItemSource.SPOT_CHECK,
                     source_id=check.id, category=finding.category, description=finding.description,

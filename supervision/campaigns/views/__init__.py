@@ -14,7 +14,7 @@ from ..services.estate_section import estate_section
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 # The view modules attach their routes to ``bp``, so they can only be imported once it exists.
-from . import campaigns, enrolments, items, notices, schemes, self_inspection, spot_checks  # noqa: E402,F401
+from . import campaigns, enrolments, items, notices, rhythm, schemes, self_inspection, spot_checks  # noqa: E402,F401
 
 
 @bp.context_processor

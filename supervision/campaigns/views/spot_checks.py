@@ -18,7 +18,7 @@ from ...extensions import db
 from ...offline import services as offline
 from ...regions.choices import street_choices
 from ..forms import SpotCheckFilterForm, SpotCheckForm
-from ..models import Campaign, ItemSource, RectificationItem, SpotCheck
+from ..models import Campaign, ItemSource, RectificationItem, SpotCheck, SpotCheckSample
 from ..services import spot_checks as spot_service
 from . import bp
 from ._helpers import arg_int, show_error, visible_estate_choices
@@ -58,6 +58,7 @@ def spot_check_new():
     form.campaign_id.choices = [(None, _("（不计入专项行动）"))] + [(c.id, f"{c.year} · {c.name}") for c in campaigns]
     if request.method == "GET":
         form.estate_id.data = estate_id
+        form.sample_id.data = arg_int("sample")
         if campaigns:
             form.campaign_id.data = campaigns[0].id
         estate = db.session.get(Estate, estate_id) if estate_id else None
@@ -73,10 +74,11 @@ def spot_check_new():
             return offline.repeated(earlier, url_for(".spot_checks"))
         estate = scope.load(Estate, form.estate_id.data, roles=BUREAU)
         campaign = db.session.get(Campaign, form.campaign_id.data) if form.campaign_id.data else None
+        sample = scope.load(SpotCheckSample, form.sample_id.data, roles=BUREAU) if form.sample_id.data else None
         try:
             check = spot_service.record_spot_check(
                 estate=estate, actor=current_user, checked_on=form.checked_on.data, summary=form.summary.data,
-                findings=_problems(form.findings), campaign=campaign, photos=form.photos.data or [])
+                findings=_problems(form.findings), campaign=campaign, photos=form.photos.data or [], sample=sample)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
