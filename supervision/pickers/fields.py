@@ -28,27 +28,31 @@ class PickerWidget:
         invalid = bool(field.errors or field.process_errors)
         if invalid and "is-invalid" not in css:
             css += " is-invalid"
-        kwargs.setdefault("id", field.id)
-        listbox = f"{field.id}-listbox"
-        status = f"{field.id}-status"
+        base = kwargs.setdefault("id", field.id)  # a list with one picker per row passes its own id
+        chosen = kwargs.pop("chosen", None)  # (id, name) shown instead of the field's data, for such rows
+        value, text = (chosen if chosen else (field.data, field.text_value()))
+        listbox = f"{base}-listbox"
+        status = f"{base}-status"
         text_params = dict(
-            kwargs, type="text", name=field.text_name, value=field.text_value(), class_=css, role="combobox",
+            kwargs, type="text", name=field.text_name, value=text or "", class_=css, role="combobox",
             autocomplete="off", spellcheck="false", placeholder=field.placeholder,
             **{"aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listbox,
-               "data-picker-url": field.search_url(), "data-picker-value": f"{field.id}-value",
+               "data-picker-url": field.search_url(), "data-picker-value": f"{base}-value",
                "data-picker-status": status, "data-picker-empty": _("没有匹配的%(noun)s", noun=field.picker.noun()),
                "data-picker-count": _("{n} 项，可用上下键选择"), "maxlength": "128"})
         if invalid:
             text_params["aria-invalid"] = "true"
-        hidden_params = {"type": "hidden", "name": field.name, "id": f"{field.id}-value",
-                         "value": "" if field.data is None else field.data}
+        hidden_params = {"type": "hidden", "name": field.name, "id": f"{base}-value",
+                         "value": "" if value is None else value}
         if field.refresh:
             hidden_params.update({"data-picker-refresh": field.refresh[0], "data-picker-param": field.refresh[1]})
         hidden = html_params(**hidden_params)
         pending = ""
         if field.process_errors and not field.errors:  # a filter form nobody validated: still say why
-            pending = "".join(f'<div class="invalid-feedback d-block" role="alert">{escape(e)}</div>'
-                              for e in field.process_errors)
+            pending = "".join(f'<div class="invalid-feedback d-block" id="{field.id}-error-{n}">{escape(e)}</div>'
+                              for n, e in enumerate(field.process_errors, 1))
+            text_params["aria-describedby"] = " ".join(
+                f"{field.id}-error-{n}" for n in range(1, len(field.process_errors) + 1))
         return Markup(
             f'<div class="picker{" is-invalid" if invalid else ""}" data-picker>'
             f'<input {html_params(**text_params)}><input {hidden}>'
