@@ -97,7 +97,7 @@ class PickerField(Field):
 
     def search_url(self) -> str:
         params = {key: self.params[key] for key in self.picker.params if self.params.get(key) is not None}
-        return url_for("pickers.search", kind=self.picker.kind, **params)
+        return url_for(f"pickers.{self.picker.kind}", **params)
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []

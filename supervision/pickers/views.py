@@ -1,7 +1,8 @@
-"""The pickers' search: GET /pickers/<kind>?q=… answers JSON options the user may choose."""
+"""The pickers' search: GET /pickers/estates?q=… and /pickers/companies?q=… answer JSON options the user may
+choose (id, value to put in the box, label, hint), at most 20."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
@@ -18,15 +19,27 @@ def _per_user() -> str:
     return f"picker:{current_user.get_id() or request.remote_addr}"
 
 
-@bp.get("/<any(estates, companies):kind>")
-@login_required
-@limiter.limit(_limit, key_func=_per_user)
-def search(kind: str):
-    picker = services.PICKERS.get(kind)
-    if picker is None:
-        abort(404)
+def _search(kind: str):
+    picker = services.PICKERS[kind]
     params = {key: request.args.get(key) for key in picker.params}
     options = services.search(picker, current_user, request.args.get("q", ""), params)
     response = jsonify([option.as_json() for option in options])
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/estates")
+@login_required
+@limiter.limit(_limit, key_func=_per_user)
+def estates():
+    """Estates the user may see matching ``q`` (name or address); ``street``, ``company`` narrow them."""
+    return _search("estates")
+
+
+@bp.get("/companies")
+@login_required
+@limiter.limit(_limit, key_func=_per_user)
+def companies():
+    """Companies the user may see matching ``q`` (name, credit code or address); ``all=1`` lets the bureau
+    and streets choose among every company (assigning an estate's company)."""
+    return _search("companies")

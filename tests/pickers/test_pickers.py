@@ -87,7 +87,8 @@ def test_typed_text_is_matched_on_submit_without_javascript(district, login_as):
 def test_ambiguous_or_unknown_text_lists_candidates_and_keeps_the_text(district, login_as):
     w = district
     officer = login_as(w.officer)
-    page = _spot_check(officer, estate_id="", estate_id_text="幸福家园", summary="我写的抽查情况").get_data(as_text=True)
+    page = _spot_check(officer, estate_id="", estate_id_text="幸福家园", summary="我写的抽查情况")
+    page = page.get_data(as_text=True)
     assert "找到多个小区" in page and "幸福家园 · 东城街道" in page and "幸福家园 · 西城街道" in page
     assert 'value="幸福家园"' in page and "我写的抽查情况" in page  # nothing typed is lost
     assert 'aria-invalid="true"' in page
