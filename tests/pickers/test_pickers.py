@@ -15,6 +15,7 @@ from supervision.extensions import db
 from supervision.pickers import services
 
 from .. import factories as f
+from ..campaigns import factories as campaign_factories
 from ..contracts.factories import gen_contract
 from ..credit.factories import rules
 
@@ -148,3 +149,22 @@ def test_the_items_list_has_no_option_per_company(world, login_as):
     assert f'value="{world.company1.id}"' in typed
     unknown = officer.get("/campaigns/items?company=&company_text=不存在的公司").get_data(as_text=True)
     assert "没有找到“不存在的公司”对应的企业" in unknown
+
+
+def test_without_javascript_the_spot_check_form_lists_the_typed_estates_campaigns(world, login_as):
+    campaign = campaign_factories.gen_campaign(world)
+    campaign_factories.enrol(campaign, world.estate2, actor=world.officer)
+    db.session.commit()
+    officer = login_as(world.officer)
+    page = officer.get("/campaigns/spot-checks/new").get_data(as_text=True)
+    assert 'name="pick_estate"' in page and page.count('role="combobox"') == 1  # one estate picker
+    assert f'<option value="{campaign.id}"' not in page
+    response = officer.post("/campaigns/spot-checks/new", data={
+        "estate_id": "", "estate_id_text": "月亮小区", "summary": "先写的情况", "pick_estate": "1"})
+    page = response.get_data(as_text=True)
+    assert re.search(rf'<option[^>]*value="{campaign.id}"', page)
+    assert "先写的情况" in page and f'value="{world.estate2.id}"' in page
+    assert db.session.scalar(select(func.count(SpotCheck.id))) == 0
+    # With JavaScript the page asks for the same list by the estate's id (?estate=N).
+    linked = officer.get(f"/campaigns/spot-checks/new?estate={world.estate2.id}").get_data(as_text=True)
+    assert f'value="{campaign.id}"' in linked and 'value="月亮小区"' in linked
