@@ -53,6 +53,7 @@ BLUEPRINTS = (
     "supervision.complaints.api_views",  # after the API: registers on it
     "supervision.ops.views",
     "supervision.jobs.views",
+    "supervision.pickers.views",
     "supervision.portal.views",
 )
 

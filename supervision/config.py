@@ -146,6 +146,7 @@ def default_config(instance_path: Path) -> dict:
         "REPORT_SPANS_CACHE_SIZE": int(os.environ.get("REPORT_SPANS_CACHE_SIZE", "16")),
         # The public portal (/public): requests per client address, and rendered pages kept per process
         # (keyed by data generations, so a publication is shown at once by every worker).
+        "PICKER_RATE_LIMIT": os.environ.get("PICKER_RATE_LIMIT", "240 per minute"),
         "PORTAL_RATE_LIMIT": os.environ.get("PORTAL_RATE_LIMIT", "300 per minute"),
         "PORTAL_CACHE_SIZE": int(os.environ.get("PORTAL_CACHE_SIZE", "2000")),
         # Check that every table a generation-cached computation reads is watched by its topic

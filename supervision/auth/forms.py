@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
+from ..pickers.fields import CompanyPickerField
 from .roles import Role
 
 
@@ -37,7 +38,7 @@ class UserForm(VersionedForm):
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("角色"), choices=Role.choices(), validators=[DataRequired()])
     street_id = SelectField(_l("所属街道"), coerce=optional_int, validators=[Optional()])
-    company_id = SelectField(_l("所属企业"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("所属企业"), validators=[Optional()])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=128)])
 
 

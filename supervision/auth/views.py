@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
-from ..companies.choices import company_choices
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
@@ -94,7 +93,6 @@ def set_language():
 
 def _bind_choices(form: UserForm) -> None:
     form.street_id.choices = street_choices(blank=_("（不适用）"))
-    form.company_id.choices = company_choices(blank=_("（不适用）"))
 
 
 @bp.get("/admin/users")

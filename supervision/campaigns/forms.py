@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from ..core.choices import options
 from ..core.forms import MAX_INT, VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
+from ..pickers.fields import CompanyPickerField, EstatePickerField
 from .models import (
     AcceptanceVerdict,
     CampaignStatus,
@@ -117,7 +118,7 @@ class EnrolFilterForm(FlaskForm):
     mode = SelectField(_l("管理方式"), choices=_blank_enum(ManagementMode, _l("全部")), validators=[Optional()])
     old = SelectField(_l("老旧小区"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
                       validators=[Optional()])
-    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
     q = StringField(_l("小区名称/地址"), validators=[Optional(), Length(max=64)])
 
 
@@ -130,7 +131,7 @@ class EnrolmentFilterForm(FlaskForm):
         csrf = False
 
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
     stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
     surveyed = SelectField(_l("摸底"), choices=options(("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))),
                            validators=[Optional()])
@@ -173,7 +174,7 @@ class SurveyForm(FlaskForm):
     surveyed_on = _date(_l("摸底日期"))
     management_mode = SelectField(_l("管理方式（核实）"), choices=ManagementMode.choices(),
                                   validators=[DataRequired(message=_l("请选择管理方式。"))])
-    company_id = SelectField(_l("物业服务企业（核实）"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("物业服务企业（核实）"), validators=[Optional()], params={"all": 1})
     committee_status = SelectField(_l("业主委员会（核实）"),
                                    choices=options((NO_COMMITTEE, _l("未成立"))) + CommitteeStatus.choices(),
                                    validators=[Optional()])
@@ -198,8 +199,8 @@ class ItemForm(FlaskForm):
 
 
 class SpotCheckForm(FlaskForm):
-    estate_id = SelectField(_l("小区"), coerce=optional_int, validate_choice=False,
-                            validators=[InputRequired(message=_l("请选择小区。"))])
+    estate_id = EstatePickerField(_l("小区"), validators=[InputRequired(message=_l("请选择小区。"))],
+                                  refresh=("campaign_id", "estate"))
     campaign_id = SelectField(_l("计入专项行动"), coerce=optional_int, validators=[Optional()], validate_choice=False,
                               description=_l("可选：该小区参加的进行中专项行动。"))
     checked_on = _date(_l("抽查日期"), required=False, description=PHOTO_DATE_HINT)
@@ -248,7 +249,7 @@ class ItemFilterForm(FlaskForm):
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
     campaign = SelectField(_l("专项行动"), coerce=optional_int, validators=[Optional()])
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company = SelectField(_l("物业企业"), coerce=optional_int, validators=[Optional()])
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
     state = SelectField(_l("状态"), choices=_blank_enum(ItemState, _l("全部")), validators=[Optional()])
     open = SelectField(_l("是否销项"), choices=options(("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))),
                        validators=[Optional()])

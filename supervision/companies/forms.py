@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
+from ..pickers.fields import CompanyPickerField
 from .models import QualificationGrade
 
 
@@ -57,7 +58,7 @@ class StaffForm(VersionedForm):
 
 class StaffFilterForm(FilterForm):
     q = StringField(_l("姓名/电话/证书编号"), validators=[Optional(), Length(max=100)])
-    company_id = SelectField(_l("企业"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False)
     estate_id = SelectField(_l("项目"), validators=[Optional()])
     position_id = SelectField(_l("岗位"), coerce=optional_int, validators=[Optional()])
     cert = SelectField(_l("持证情况"), choices=options(

@@ -229,10 +229,6 @@ def import_file():
 # --- staff -------------------------------------------------------------------------
 
 def _staff_filter_choices(form: StaffFilterForm, company_id: int | None) -> None:
-    if getattr(form, "company_id", None) is not None:
-        companies = db.session.execute(scope.visible(Company).with_only_columns(Company.id, Company.name)
-                                       .where(Company.archived_at.is_(None)).order_by(Company.name)).all()
-        form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
     # The 项目 choices are the chosen company's estates, never the whole district's (24,000 at
     # district scale); without a company only an estate a link chose (?estate_id=N) is offered.
     form.estate_id.choices = [("", _("全部")), ("none", _("公司总部（未分配项目）"))]

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int, search_field
+from ..pickers.fields import EstatePickerField
 from .models import CATEGORIES, Channel, Kind, Satisfaction, State, Urgency
 
 PHONE = Regexp(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", message=_l("请填写有效的手机号或固定电话。"))
@@ -39,7 +40,7 @@ class ComplaintForm(FlaskForm):
     channel = SelectField(_l("渠道"), choices=[c for c in Channel.choices()
                                               if c.value not in ("online", "company_log")])
     ticket_no = StringField(_l("渠道工单编号"), validators=[Optional(), Length(max=64)])
-    estate_id = SelectField(_l("小区"), coerce=optional_int, validators=[InputRequired(message=_l("请选择小区。"))])
+    estate_id = EstatePickerField(_l("小区"), validators=[InputRequired(message=_l("请选择小区。"))])
     category = SelectField(_l("问题类别"), choices=options(*((c, c) for c in CATEGORIES)))
     urgency = SelectField(_l("紧急程度"), choices=Urgency.choices(), default=Urgency.ORDINARY.value)
     description = TextAreaField(_l("诉求内容"), validators=[DataRequired(message=_l("请填写诉求内容。")),
@@ -73,7 +74,7 @@ class VerifyForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    estate_id = SelectField(_l("小区"), coerce=optional_int, validators=[InputRequired(message=_l("请选择小区。"))])
+    estate_id = EstatePickerField(_l("小区"), validators=[InputRequired(message=_l("请选择小区。"))])
 
 
 class ImportForm(FlaskForm):

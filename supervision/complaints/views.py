@@ -111,12 +111,6 @@ def index():
                            queued=queued)
 
 
-def _estate_choices():
-    rows = db.session.execute(scope.visible(Estate, statement=select(Estate.id, Estate.name))
-                              .where(Estate.archived_at.is_(None)).order_by(Estate.name)).all()
-    return [(None, _("请选择小区"))] + [(r.id, r.name) for r in rows]
-
-
 def _photos(field_name: str = "photos"):
     return [f for f in request.files.getlist(field_name) if f and f.filename][:3]
 
@@ -125,7 +119,6 @@ def _photos(field_name: str = "photos"):
 @scope.role_required(BUREAU | STREET)
 def new():
     form = ComplaintForm()
-    form.estate_id.choices = _estate_choices()
     if form.validate_on_submit():
         estate = scope.load(Estate, form.estate_id.data)
         try:
@@ -262,8 +255,7 @@ def queue():
     page = paginate(statement)
     matcher = Matcher()
     suggestions = {c.id: matcher.candidates(c.address or c.description) for c in page.items}
-    return render_template("complaints/queue.html", page=page, suggestions=suggestions,
-                           choices=_estate_choices(), form=AssignForm())
+    return render_template("complaints/queue.html", page=page, suggestions=suggestions, form=AssignForm())
 
 
 @bp.post("/<int:complaint_id>/assign")
@@ -271,7 +263,6 @@ def queue():
 def assign(complaint_id: int):
     complaint = scope.load(C, complaint_id, roles=BUREAU)
     form = AssignForm()
-    form.estate_id.choices = _estate_choices()
     if form.validate_on_submit():
         estate = scope.load(Estate, form.estate_id.data)
         try:
@@ -283,7 +274,8 @@ def assign(complaint_id: int):
             db.session.commit()
             flash(_("已指定小区“%(name)s”并派单。", name=estate.name), "success")
     else:
-        flash(_("请选择小区。"), "danger")
+        for message in form.estate_id.errors or [_("请选择小区。")]:
+            flash(message, "danger")
     return redirect(url_for(".queue"))
 
 

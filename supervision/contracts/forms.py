@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int, search_field
+from ..pickers.fields import CompanyPickerField
 from .models import FeeKind, FilingStatus, SelectionMethod, ServiceLevel, fee_unit
 
 UPLOAD_HELP = _l("PDF 或扫描图片（JPG/PNG），按文件内容校验，PDF 不超过 20 MB、图片不超过 10 MB。")
@@ -15,7 +16,7 @@ UPLOAD_HELP = _l("PDF 或扫描图片（JPG/PNG），按文件内容校验，PDF
 
 class PreliminaryForm(VersionedForm):
     developer = StringField(_l("建设单位（甲方）"), validators=[Optional(), Length(max=128)])
-    company_id = SelectField(_l("前期物业服务企业（乙方）"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("前期物业服务企业（乙方）"), validators=[Optional()], params={"all": 1})
     selection_method = SelectField(_l("选聘方式"), validators=[Optional()],
                                    choices=options(("", _l("（未登记）"))) + SelectionMethod.choices(),
                                    description=_l("住宅物业应通过招投标选聘；投标人少于3个或规模较小的，经批准可协议选聘。"))
@@ -61,8 +62,8 @@ def _fee_field(kind: FeeKind):
 
 
 class ContractForm(VersionedForm):
-    company_id = SelectField(_l("物业服务企业（乙方）"), coerce=optional_int,
-                             validators=[DataRequired(message=_l("请选择物业服务企业（合同乙方）。"))])
+    company_id = CompanyPickerField(_l("物业服务企业（乙方）"), params={"all": 1},
+                                    validators=[DataRequired(message=_l("请选择物业服务企业（合同乙方）。"))])
     owner_party = StringField(_l("甲方"), validators=[DataRequired(message=_l("请填写合同甲方。")), Length(max=128)],
                               description=_l("业主大会、业主委员会或建设单位。"))
     signed_on = DateField(_l("签订日期"), validators=[Optional()])

@@ -20,7 +20,6 @@ from ..attachments.services import store as store_upload
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, STREET, Role
-from ..companies.choices import company_choices
 from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
@@ -131,11 +130,9 @@ def export():
 
 
 def _bind_contract_choices(form: ContractForm) -> None:
-    if current_user.role is Role.COMPANY_USER:
-        company = db.session.get(Company, current_user.company_id)
-        form.company_id.choices = [(company.id, company.name)]
-    else:
-        form.company_id.choices = company_choices(blank=_("（请选择）"))
+    """A company registers its own contracts (its picker only ever finds itself): it starts chosen."""
+    if current_user.role is Role.COMPANY_USER and form.company_id.data is None and request.method == "GET":
+        form.company_id.data = current_user.company_id
 
 
 def _store_copy(form_field, owner, purpose: str) -> None:
@@ -387,7 +384,6 @@ def preliminary_edit(estate_id: int):
     estate = scope.load(Estate, estate_id, roles=ESTATE_RECORDERS)
     row = db.session.scalar(select(PreliminaryService).where(PreliminaryService.estate_id == estate.id))
     form = PreliminaryForm(obj=row)
-    form.company_id.choices = company_choices(blank=_("（未登记）"))
     if request.method == "GET" and row is not None:
         form.selection_method.data = row.selection_method.value if row.selection_method else ""
     if form.validate_on_submit():

@@ -1,5 +1,5 @@
 """Fixed choices of select fields. (Option lists loaded from the registries are the features' own:
-``regions.choices``, ``companies.choices``.)"""
+``regions.choices``; estates and companies are chosen with ``pickers``.)"""
 from __future__ import annotations
 
 from flask_babel import gettext as _

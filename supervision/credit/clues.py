@@ -36,13 +36,11 @@ def clue_list(statement, *, q: str | None = None, status: str | None = None):
         (CreditClue.status != ClueStatus.SUBMITTED), CreditClue.created_at.desc(), CreditClue.id.desc())
 
 
-def estate_choices(street_id: int) -> list[tuple]:
-    """The estates a street office may report on: its street's, with their company."""
-    estates = db.session.execute(
-        select(Estate.id, Estate.name, Company.name).join(Company, Company.id == Estate.company_id)
-        .where(Estate.street_id == street_id, Estate.archived_at.is_(None))
-        .order_by(Estate.name)).all()
-    return [(e[0], f"{e[1]}（{e[2]}）") for e in estates]
+def has_estates(street_id: int) -> bool:
+    """Whether the street has an estate a clue may name (one with a company)."""
+    first = db.session.scalar(select(Estate.id).where(
+        Estate.street_id == street_id, Estate.company_id.is_not(None), Estate.archived_at.is_(None)).limit(1))
+    return first is not None
 
 
 def item_choices(on: date | None = None) -> list[tuple]:

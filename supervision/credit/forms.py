@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
+from ..pickers.fields import CompanyPickerField, EstatePickerField
 from .models import ClueStatus, EventOrigin, EventStatus, PartKind, RecordingLevel
 
 
@@ -81,8 +82,7 @@ class CompanyChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    company_id = SelectField(_l("企业"), coerce=optional_int,
-                             validators=[DataRequired(message=_l("请选择企业。"))])
+    company_id = CompanyPickerField(_l("企业"), validators=[DataRequired(message=_l("请选择企业。"))])
 
 
 # --- events ------------------------------------------------------------------
@@ -145,8 +145,8 @@ class BasicAssessmentForm(FlaskForm):
 # --- clues -------------------------------------------------------------------
 
 class ClueForm(FlaskForm):
-    estate_id = SelectField(_l("小区"), coerce=optional_int, validators=[DataRequired(message=_l("请选择小区。"))],
-                            description=_l("只能选择本街道辖区内、有物业服务企业的小区。"))
+    estate_id = EstatePickerField(_l("小区"), validators=[DataRequired(message=_l("请选择小区。"))],
+                                  description=_l("只能选择本街道辖区内、有物业服务企业的小区。"))
     item_id = SelectField(_l("可能对应的条款"), coerce=optional_int, validators=[Optional()],
                           description=_l("可不选，由区住建局核实后认定。"))
     occurred_on = date_field(_l("发生日期"), required=True)

@@ -37,9 +37,3 @@ def manager_choices(company: Company) -> list[tuple]:
         .where(Staff.company_id == company.id, Position.is_manager.is_(True), Staff.left_on.is_(None))
         .order_by(Staff.name)).all()
     return [(m[0], f"{m[1]}（{m[2]}）" if m[2] else m[1]) for m in managers]
-
-
-def company_choices(visible) -> list[tuple]:
-    """The active companies among ``visible`` (a ``select`` of the user's companies), by name."""
-    return [(c.id, c.name) for c in db.session.scalars(
-        visible.where(Company.archived_at.is_(None)).order_by(Company.name))]

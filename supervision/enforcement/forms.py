@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..core.choices import options
 from ..core.forms import VersionedForm, optional_int
 from ..credit.forms import date_field
+from ..pickers.fields import CompanyPickerField, EstatePickerField
 from .models import CaseStatus, ProposalStatus
 
 
@@ -21,7 +22,7 @@ class CaseFilterForm(FlaskForm):
                          validators=[Optional()], default="open")
     rung = SelectField(_l("当前措施"), validators=[Optional()])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company_id = SelectField(_l("企业"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False)
     follow_up = SelectField(_l("约谈复查"), choices=options(("", _l("全部")), ("overdue", _l("复查逾期"))),
                             validators=[Optional()])
     approval = SelectField(_l("领导审批"), choices=options(("", _l("全部")), ("pending", _l("待批准"))),
@@ -76,8 +77,8 @@ class InterviewForm(VersionedForm):
 
 
 class RefusalForm(FlaskForm):
-    company_id = SelectField(_l("企业"), coerce=optional_int, validators=[DataRequired(message=_l("请选择企业。"))])
-    estate_id = SelectField(_l("小区"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("企业"), validators=[DataRequired(message=_l("请选择企业。"))])
+    estate_id = EstatePickerField(_l("小区"), validators=[Optional()], description=_l("可不填（不限小区）。"))
     occurred_on = date_field(_l("发生日期"), required=True)
     description = TextAreaField(_l("拒不整改情况"), validators=[DataRequired(message=_l("请填写拒不整改的情况。")),
                                                          Length(max=2000)])

@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
-from ..companies.choices import company_choices
 from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
@@ -80,7 +79,6 @@ def _bind_case_filters(form: CaseFilterForm) -> None:
     form.rung.choices = options(("", _("全部措施"))) + [(r.code, r.name) for r in services.rungs()]
     form.street_id.choices = [(None, _("全部街道"))] + [
         (s.id, s.name) for s in db.session.scalars(scope.visible(Street).order_by(Street.name))]
-    form.company_id.choices = [(None, _("全部企业"))] + (company_choices() if current_user.sees_district else [])
 
 
 @bp.get("/cases")
@@ -328,11 +326,6 @@ def publish(step_id: int):
 @scope.role_required(BUREAU)
 def refusal_new():
     form = RefusalForm()
-    form.company_id.choices = company_choices(blank=_("请选择企业"))
-    form.estate_id.choices = [(None, _("（不限小区）"))] + [
-        (e.id, f"{e.name}（{e.company.name}）") for e in db.session.scalars(
-            select(Estate).join(Company, Company.id == Estate.company_id)
-            .where(Estate.archived_at.is_(None)).options(joinedload(Estate.company)).order_by(Estate.name))]
     if request.method == "GET" and request.args.get("company_id", "").isdigit():
         form.company_id.data = int(request.args["company_id"])
     if form.validate_on_submit():

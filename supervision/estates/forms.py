@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
+from ..pickers.fields import CompanyPickerField
 from .management import EndMethod, StartMethod
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
@@ -34,8 +35,9 @@ class EstateForm(VersionedForm):
                                description=_l("小区所属街道随社区确定。"))
     management_mode = SelectField(_l("管理模式"), choices=ManagementMode.choices(),
                                   validators=[DataRequired(message=_l("请选择管理模式。"))])
-    company_id = SelectField(_l("物业服务企业"), coerce=optional_int, validators=[Optional()],
-                             description=_l("管理模式为“物业企业”时必选；“无物业”时留空。"))
+    # Archived companies are accepted here: the service refuses them unless the estate already has it.
+    company_id = CompanyPickerField(_l("物业服务企业"), validators=[Optional()], params={"all": 1}, active_only=False,
+                                    description=_l("管理模式为“物业企业”时必选；“无物业”时留空。"))
     property_type = SelectField(_l("物业类型"), choices=options(("", _l("（未填写）"))) + PropertyType.choices(),
                                 validators=[Optional()])
     year_built = IntegerField(_l("建成年份"), validators=[Optional()])
@@ -184,7 +186,7 @@ class HandoverForm(VersionedForm):
     end_method = SelectField(_l("原管理期结束方式"), choices=EndMethod.choices(), default=EndMethod.HANDOVER.value)
     management_mode = SelectField(_l("新的管理模式"), choices=ManagementMode.choices(),
                                   validators=[DataRequired(message=_l("请选择新的管理模式。"))])
-    company_id = SelectField(_l("新的物业服务企业"), coerce=optional_int, validators=[Optional()])
+    company_id = CompanyPickerField(_l("新的物业服务企业"), validators=[Optional()], params={"all": 1})
     start_method = SelectField(_l("选聘方式"), choices=StartMethod.choices(), default=StartMethod.TENDER.value)
     contract_start = DateField(_l("服务合同开始"), validators=[Optional()])
     contract_end = DateField(_l("服务合同结束"), validators=[Optional()])

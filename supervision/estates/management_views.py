@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU
-from ..companies.choices import company_choices
 from ..companies.models import Company, Staff
 from ..core.errors import DomainError, check_version
 from ..core.timeutil import local_today
@@ -22,7 +21,6 @@ bp = Blueprint("estate_management", __name__, url_prefix="/estates")
 
 
 def _bind_choices(form: HandoverForm, estate: Estate) -> None:
-    form.company_id.choices = company_choices(blank=_("（无）"))
     managers = db.session.execute(
         select(Staff.id, Staff.name, Company.name.label("company")).join(Company, Company.id == Staff.company_id)
         .where(Staff.left_on.is_(None), Company.archived_at.is_(None)).order_by(Company.name, Staff.name)).all()

@@ -248,12 +248,6 @@ def detail(estate_id: int):
 def _bind_form_choices(form: EstateForm, estate: Estate | None = None) -> None:
 
     form.community_id.choices = community_choices(blank=_("请选择"))
-    companies = db.session.execute(select(Company.id, Company.name).where(Company.archived_at.is_(None))
-                                   .order_by(Company.name)).all()
-    choices = [(None, _("（无）"))] + [(row.id, row.name) for row in companies]
-    if estate is not None and estate.company is not None and estate.company.archived_at is not None:
-        choices.append((estate.company.id, f"{estate.company.name}（{_('已归档')}）"))
-    form.company_id.choices = choices
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -18,14 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
 from ..campaigns.models import RectificationItem
-from ..companies.models import Company
 from ..core.errors import DomainError, check_version
 from ..core.pagination import paginate, paginate_rows
 from ..core.timeutil import local_today
@@ -104,10 +102,6 @@ def _bind_filter_choices(form) -> None:
     _bind_street_choices(form)
     if current_user.role is Role.COMPANY_USER:
         del form.company_id
-    else:
-        companies = db.session.execute(scope.visible(Company, statement=select(Company.id, Company.name))
-                                       .where(Company.archived_at.is_(None)).order_by(Company.name)).all()
-        form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
 
 
 def _filters(form) -> services.Filters:

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.forms import optional_int
 from ..credit.forms import date_field
+from ..pickers.fields import CompanyPickerField
 
 
 class RoundForm(FlaskForm):
@@ -17,7 +18,7 @@ class RoundForm(FlaskForm):
     question_set_id = SelectField(_l("问卷"), coerce=optional_int,
                                   validators=[DataRequired(message=_l("请选择问卷。"))])
     street = SelectField(_l("按街道"), coerce=optional_int, validators=[Optional()])
-    company = SelectField(_l("按物业企业"), coerce=optional_int, validators=[Optional()])
+    company = CompanyPickerField(_l("按物业企业"), validators=[Optional()])
     q = StringField(_l("小区名称包含"), validators=[Optional(), Length(max=100)])
     notes = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
 

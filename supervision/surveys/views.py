@@ -9,7 +9,6 @@ from sqlalchemy.orm import joinedload
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET
-from ..companies.choices import company_choices
 from ..core.errors import DomainError
 from ..core.forms import apply_domain_error
 from ..core.pagination import paginate
@@ -58,7 +57,6 @@ def index():
 def _bind_round_form(form: RoundForm) -> None:
     form.question_set_id.choices = [(s.id, s.name) for s in services.question_sets()]
     form.street.choices = [(None, _("全部街道"))] + street_choices()
-    form.company.choices = [(None, _("全部企业"))] + company_choices()
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -73,6 +73,7 @@ from supervision.extensions import db
 from supervision.filings.models import CompanyFiling, FilingRequirement
 from supervision.jobs.models import Job
 from supervision.notifications.models import DigestDelivery, Notification, NotificationPreference
+from supervision.pickers import services as picker_services
 from supervision.regions.models import Community, District, Street
 from supervision.reports.models import ReportStatus, ReportTransition, WeeklyReport
 from supervision.reports.weeks import Week
@@ -604,3 +605,18 @@ def test_scope_clauses_work_on_aliases_and_inside_queries_of_the_parent(world):
     assert db.session.execute(statement).all() == [(world.estate1.id, staff[0].id)]
     alias = aliased(Staff)
     assert set(db.session.scalars(select(alias.id).where(alias.scope_clause(world.street_user)))) == {staff[0].id}
+
+
+@pytest.mark.parametrize("kind", ["estates", "companies"])
+def test_the_pickers_search_and_resolve_only_within_the_scope(world, kind):
+    """The type-ahead pickers (supervision/pickers) find and accept only what ``scope.visible`` allows."""
+    picker = picker_services.PICKERS[kind]
+    ours, theirs = (world.estate1, world.estate2) if kind == "estates" else (world.company1, world.company2)
+    for user in (world.street_user, world.company_user):
+        assert [o.id for o in picker_services.search(picker, user, ours.name, {})] == [ours.id]
+        assert picker_services.search(picker, user, theirs.name, {}) == []
+        assert picker_services.resolve(picker, user, None, theirs.name, {}).option is None
+        assert picker_services.resolve(picker, user, str(theirs.id), None, {}).error
+    for user in (world.street2_user, world.company2_user):
+        assert picker_services.search(picker, user, ours.name, {}) == []
+    assert [o.id for o in picker_services.search(picker, world.officer, theirs.name, {})] == [theirs.id]

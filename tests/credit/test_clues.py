@@ -34,8 +34,9 @@ def loaded(world):
 def test_a_street_reports_a_clue_with_evidence(login_as, loaded):
     world = loaded
     client = login_as(world.street_user)
-    form = client.get("/credit/clues/new").get_data(as_text=True)
-    assert "阳光小区" in form and "月亮小区" not in form  # only its own street's estates
+    assert "/pickers/estates" in client.get("/credit/clues/new").get_data(as_text=True)
+    found = [option["value"] for option in client.get("/pickers/estates?q=小区").get_json()]
+    assert "阳光小区" in found and "月亮小区" not in found  # only its own street's estates
     response = client.post("/credit/clues/new", content_type="multipart/form-data", data={
         "estate_id": world.estate1.id, "occurred_on": "2026-11-02",
         "description": "小区消防通道长期被杂物堵塞，物业未清理。",
@@ -51,7 +52,7 @@ def test_a_street_cannot_report_on_another_streets_estate(login_as, loaded):
     world = loaded
     response = login_as(world.street_user).post("/credit/clues/new", data={
         "estate_id": world.estate2.id, "occurred_on": "2026-11-02", "description": "跨街道报送的线索，应被拒绝。"})
-    assert response.status_code == 200 and "不是有效的选择" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "不在您的权限范围内" in response.get_data(as_text=True)
     with pytest.raises(services.DomainError, match="本街道辖区"):
         clues.submit_clue(estate=world.estate2, occurred_on=date(2026, 11, 2),
                              description="跨街道报送的线索，应被拒绝。", actor=world.street_user)

@@ -139,12 +139,9 @@ def matrix(world):
 def _features(world) -> None:
     """The objects of the later features (safety, enforcement, contracts, filings, complaints,
     surveys, offline, notification digests), all of street1 / company1 / estate1."""
-<<<<<<< HEAD
+    from supervision.campaigns.models import SpotCheckSample
     from supervision.complaints.clock import seed_clocks
     from supervision.complaints.models import ComplaintClock
-=======
-    from supervision.campaigns.models import SpotCheckSample
->>>>>>> rhythm
     from supervision.complaints.services import token_hash
     from supervision.enforcement.models import EnforcementProposal, EnforcementRefusal, EnforcementRung
     from supervision.enforcement.reference import load_reference as load_ladder
@@ -216,11 +213,8 @@ def _features(world) -> None:
         "vote_id": world.vote_row.id,
         "vote_code": second,
         "monday": "2027-10-04",
-<<<<<<< HEAD
         "clock_id": world.clock.id,
-=======
         "sample_id": world.sample.id,
->>>>>>> rhythm
     }
 
 

@@ -8,9 +8,7 @@ from sqlalchemy import select
 
 from ...auth import scope
 from ...core.forms import MAX_INT, apply_domain_error
-from ...estates.models import Estate
 from ...extensions import db
-from ...regions.models import Street
 from ..models import Campaign
 
 
@@ -37,20 +35,6 @@ def arg_int(name: str):
 def arg_bool(name: str):
     value = request.args.get(name)
     return {"1": True, "0": False}.get(value)
-
-
-def visible_estate_choices(blank=None):
-    """Estates the user may see, grouped by street (an optgroup per street)."""
-    rows = db.session.execute(
-        scope.visible(Estate, statement=select(Estate.id, Estate.name, Street.name.label("street")))
-        .join(Street, Street.id == Estate.street_id).where(Estate.archived_at.is_(None))
-        .order_by(Street.name, Estate.name)).all()
-    groups: dict[str, list] = {}
-    if blank is not None:
-        groups[""] = [("", blank)]
-    for row in rows:
-        groups.setdefault(row.street, []).append((row.id, row.name))
-    return groups
 
 
 def visible_campaign_choices(blank=None):

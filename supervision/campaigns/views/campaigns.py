@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
-from ...companies.choices import company_choices
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
 from ...core.pagination import paginate, paginate_rows
@@ -237,7 +236,6 @@ def enrolments(campaign_id: int):
     campaign = scope.load(Campaign, campaign_id)
     filters = EnrolmentFilterForm(request.args)
     filters.street.choices = street_choices(blank=_("全部"))
-    filters.company.choices = company_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     statement = progress.enrolment_rows_statement(campaign.id, _enrolment_filter(filters), user=current_user)
     statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name, Enrolment.id)
@@ -259,7 +257,6 @@ def enrol(campaign_id: int):
     campaign = scope.load(Campaign, campaign_id, roles=BUREAU)
     filters = EnrolFilterForm(request.args)
     filters.street.choices = street_choices(blank=_("全部"))
-    filters.company.choices = company_choices(blank=_("全部"))
     estate_filter = _estate_filter(filters)
     confirm = ConfirmForm()
     if request.method == "POST":

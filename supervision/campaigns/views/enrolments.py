@@ -12,7 +12,6 @@ from ...attachments.services import EVIDENCE, attachments_of, store
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU, STREET
-from ...companies.choices import company_choices
 from ...companies.models import Company
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
@@ -138,7 +137,6 @@ def survey(enrolment_id: int):
         return redirect(url_for(".enrolment_detail", enrolment_id=enrolment.id))
     estate = enrolment.estate
     form = SurveyForm()
-    form.company_id.choices = company_choices(blank=_("（无）"))
     if request.method == "GET":
         form.surveyed_on.data = local_today()
         form.management_mode.data = estate.management_mode.value

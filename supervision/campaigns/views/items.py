@@ -12,7 +12,6 @@ from ...attachments.services import attachments_of
 from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES
-from ...companies.choices import company_choices
 from ...core.errors import DomainError, TransitionError, check_version
 from ...core.pagination import paginate
 from ...core.timeutil import local_today, to_local, utcnow
@@ -50,7 +49,6 @@ def _filters():
     filters = ItemFilterForm(request.args)
     filters.campaign.choices = visible_campaign_choices(blank=_("全部"))
     filters.street.choices = street_choices(blank=_("全部"))
-    filters.company.choices = company_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     return filters
 

@@ -21,7 +21,7 @@ from ..forms import SpotCheckFilterForm, SpotCheckForm
 from ..models import Campaign, ItemSource, RectificationItem, SpotCheck, SpotCheckSample
 from ..services import spot_checks as spot_service
 from . import bp
-from ._helpers import arg_int, show_error, visible_estate_choices
+from ._helpers import arg_int, show_error
 from .enrolments import _problems
 
 
@@ -51,13 +51,11 @@ def spot_checks():
 @bp.route("/spot-checks/new", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def spot_check_new():
-    form = SpotCheckForm()
-    form.estate_id.choices = visible_estate_choices(blank=_("请选择小区"))
-    estate_id = form.estate_id.data if request.method == "POST" else arg_int("estate")
+    form = SpotCheckForm() if request.method == "POST" else SpotCheckForm(estate_id=arg_int("estate"))
+    estate_id = form.estate_id.data
     campaigns = spot_service.campaigns_for_estate(estate_id) if estate_id else []
     form.campaign_id.choices = [(None, _("（不计入专项行动）"))] + [(c.id, f"{c.year} · {c.name}") for c in campaigns]
     if request.method == "GET":
-        form.estate_id.data = estate_id
         form.sample_id.data = arg_int("sample")
         if campaigns:
             form.campaign_id.data = campaigns[0].id
@@ -66,6 +64,8 @@ def spot_check_new():
             row.form.deadline_workdays.data = campaigns[0].default_deadline_workdays if campaigns else 15
             if estate is not None and estate.company_id is None:
                 row.form.responsible_party.data = "street"
+    if request.form.get("pick_estate"):  # without JavaScript: the campaigns of the estate just typed
+        return render_template("campaigns/spot_check_form.html", form=form, campaigns=campaigns)
     key, earlier = offline.once() if request.method == "POST" else (None, None)
     if earlier is not None:
         return offline.repeated(earlier, url_for(".spot_checks"))

@@ -37,10 +37,9 @@ def clues():
 
 
 def _bind_clue_form(form: ClueForm) -> None:
-    estates = clue_services.estate_choices(current_user.street_id)
-    form.estate_id.choices = [(None, _("请选择小区"))] + estates
+    form.estate_id.narrow(street=current_user.street_id)
     form.item_id.choices = [(None, _("（不确定，由区住建局认定）"))] + clue_services.item_choices()
-    form.has_estates = bool(estates)
+    form.has_estates = clue_services.has_estates(current_user.street_id)
 
 
 @bp.route("/clues/new", methods=["GET", "POST"])

@@ -86,11 +86,14 @@ def event_new():
         if clue.status is not ClueStatus.SUBMITTED:
             flash(_("该线索已处理。"), "warning")
             return redirect(url_for(".clue", clue_id=clue.id))
-    company_id = clue.company_id if clue else request.args.get("company_id", type=int)
+    company_id = clue.company_id if clue else None
     if not company_id:
         chooser = CompanyChoiceForm(request.args)
-        chooser.company_id.choices = [(None, _("请选择企业"))] + options.company_choices(scope.visible(Company))
-        return render_template("credit/event_company.html", form=chooser)
+        if not chooser.company_id.data:
+            if "company_id_text" in request.args:
+                chooser.validate()
+            return render_template("credit/event_company.html", form=chooser)
+        company_id = chooser.company_id.data
     company = scope.load(Company, company_id)
     rule_set = services.rule_set_for(local_today())
     form = EventForm()

@@ -5,7 +5,7 @@
   var role = document.querySelector("select#role");
   if (role) {
     var street = document.querySelector("select#street_id");
-    var company = document.querySelector("select#company_id");
+    var company = document.querySelector("#company_id");
     var sync = function () {
       if (street) street.closest(".mb-3").hidden = role.value !== "street_officer";
       if (company) company.closest(".mb-3").hidden = role.value !== "company_user";

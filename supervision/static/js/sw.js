@@ -8,7 +8,8 @@ var OFFLINE_PAGE = "/static/offline.html";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return cache.addAll([OFFLINE_PAGE, "/static/css/app.css", "/static/js/app.js", "/static/js/offline.js"]);
+    return cache.addAll([OFFLINE_PAGE, "/static/css/app.css", "/static/js/app.js", "/static/js/offline.js",
+                         "/static/js/picker.js"]);
   }).then(function () { return self.skipWaiting(); }));
 });
 
