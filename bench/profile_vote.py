@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.surveys import CSRF, SECRET, build  # noqa: E402
-from supervision import create_app  # noqa: E402
+from bench.surveys import CSRF, SECRET, build
+from supervision import create_app
 
 
 def main(argv=None) -> int:
