@@ -454,7 +454,8 @@ def _bare(load: str) -> str:
 
 def owners_report(owners: dict, args) -> str:
     lines = ["## Owners' complaints and survey votes (issue 18)", "",
-             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores. The load average "
+             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/run.py {' '.join(sys.argv[1:])}`"
+             f"".rstrip() + f"; machine: {os.cpu_count()} cores. The load average "
              "is recorded with each figure: on a shared machine the times rise with it; the query counts and "
              "the CPU milliseconds per vote much less so.", ""]
     c = owners.get("complaints", {})
