@@ -19,6 +19,12 @@ Results go to bench/results.md (``--out``), with pass/fail against the issue's t
     python bench/run.py                        # 1×, 10×, 100× on SQLite and PostgreSQL
     python bench/run.py --quick                # 1× and 10×, 5 requests a page: a smoke run
     python bench/run.py --scales 1,100 --backends sqlite --requests 30
+    python bench/run.py --owners only          # issue 18 only: bench/complaints.py and bench/surveys.py
+
+``--owners`` (on by default) also runs the owners' benchmarks of issue 18 — complaints (the 12345 import
+and the complaint pages at 200,000 complaints, bench/complaints.py) and survey votes (2 million codes,
+the public vote under gunicorn on PostgreSQL, bench/surveys.py) — each in a process of its own, and writes
+their figures to bench/owners-results.md (``--owners-out``) and, with the scale run, to the end of results.md.
 """
 from __future__ import annotations
 
@@ -413,6 +419,85 @@ def report(results: list[dict], args, elapsed: float) -> str:
     return "\n".join(lines) + "\n".join(notes)
 
 
+# --- the owners' benchmarks (issue 18) -------------------------------------------------------------
+
+def run_owners(args) -> dict:
+    """bench/complaints.py and bench/surveys.py, each in a child process writing its figures as JSON."""
+    out = {}
+    jobs = {
+        "complaints": ["complaints.py", "--complaints", str(args.owners_complaints), "--requests",
+                       str(args.owners_requests)],
+        "surveys": ["surveys.py", "--estates", str(args.owners_estates), "--seconds", str(args.owners_seconds),
+                    "--server", args.pg_url],
+    }
+    for name, (script, *options) in jobs.items():
+        print(f"owners: {name}", flush=True)
+        with tempfile.NamedTemporaryFile(suffix=".json") as figures:
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, str(BENCH_DIR / script), *options, "--json", figures.name],
+                                  cwd=ROOT, check=False)
+            text = Path(figures.name).read_text()
+            out[name] = json.loads(text) if done.returncode == 0 and text else {"failed": done.returncode}
+            out[name]["wall_seconds"] = time.perf_counter() - started
+    return out
+
+
+def _pass(checks: dict) -> str:
+    failed = [name for name, ok in checks.items() if not ok]
+    return f"{len(checks) - len(failed)} of {len(checks)} checks pass" + (
+        "" if not failed else ": not met " + ", ".join(f"`{name}`" for name in failed))
+
+
+def _bare(load: str) -> str:
+    return load.removeprefix("load average ")
+
+
+def owners_report(owners: dict, args) -> str:
+    lines = ["## Owners' complaints and survey votes (issue 18)", "",
+             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/run.py {' '.join(sys.argv[1:])}`"
+             f"".rstrip() + f"; machine: {os.cpu_count()} cores. The load average "
+             "is recorded with each figure: on a shared machine the times rise with it; the query counts and "
+             "the CPU milliseconds per vote much less so.", ""]
+    c = owners.get("complaints", {})
+    if "checks" in c:
+        lines += [f"### Complaints ({c['backend']}, {c['complaints']:,} bulk complaints; bench/complaints.py)", "",
+                  f"Load average {c['load_start']} at the start, {c['load_end']} at the end; "
+                  f"{c['requests']} timed requests a page after 2 warm-up requests.", "",
+                  "| measure | value | target | verdict |", "|---|--:|---|---|",
+                  f"| 12345 import of {c['import_rows']:,} tickets | {c['import_seconds']:.2f} s "
+                  f"({c['import_cpu_seconds']:.2f} s CPU) | < 10 s | {_ok(c['checks']['import'])} |",
+                  f"| the same file again (idempotent: {0 if c['checks']['import idempotent'] else 'some'} new) | "
+                  f"{c['import_again_seconds']:.2f} s | no new rows | {_ok(c['checks']['import idempotent'])} |",
+                  "", "| page | role | queries 1× | queries bulk | median ms 1× | median ms bulk | × baseline | "
+                  "queries ≤15 & flat | median ≤10× baseline |", "|---|---|--:|--:|--:|--:|--:|---|---|"]
+        for row in c["pages"]:
+            lines.append(f"| {row['page']} | {row['role']} | {row['queries_1x']} | {row['queries_bulk']} | "
+                         f"{row['median_ms_1x']:.1f} | {row['median_ms_bulk']:.1f} | {row['ratio']:.1f} | "
+                         f"{_ok(row['flat'])} | {_ok(row['ratio'] <= MAX_BASELINE_RATIO)} |")
+        lines += ["", f"Complaints: {_pass(c['checks'])}.", ""]
+    else:
+        lines += ["### Complaints", "", f"bench/complaints.py failed (exit {c.get('failed')}).", ""]
+    v = owners.get("surveys", {})
+    if "checks" in v:
+        lines += [f"### Survey votes (PostgreSQL, gunicorn {v['workers']} workers × 4 threads; bench/surveys.py)", "",
+                  "| measure | value | target | verdict |", "|---|--:|---|---|"]
+        if "codes" in v:
+            lines.append(f"| codes generated | {v['codes']:,} in {v['codes_seconds']:.1f} s | — | |")
+        cpu = f"{v['worker_cpu_ms']:.1f} ms" if v.get("worker_cpu_ms") else "—"
+        lines += [f"| votes accepted by `/v/<code>` ({v['clients']} clients, {v['seconds']:.0f} s; "
+                  f"load average {_bare(v['load_votes'])}) | {v['votes_per_second']:,.0f} votes/s | ≥ 200 votes/s | "
+                  f"{_ok(v['checks']['votes/s >= 200'])} |",
+                  f"| gunicorn workers' CPU per vote | {cpu} | — (2 cores ÷ this = the ceiling) | |",
+                  f"| race: {v['race_codes']} codes × 8 simultaneous posts | {v['race_accepted']} accepted, "
+                  f"{v['race_rows']} stored | one each | "
+                  f"{_ok(v['checks']['no double count under concurrent use of one code'])} |", "",
+                  f"Load average {_bare(v['load_start'])} at the start, {_bare(v['load_end'])} at the end.", "",
+                  f"Survey votes: {_pass(v['checks'])}.", ""]
+    else:
+        lines += ["### Survey votes", "", f"bench/surveys.py failed (exit {v.get('failed')}).", ""]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -428,6 +513,14 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
+    parser.add_argument("--owners", choices=("on", "off", "only"), default="on",
+                        help="issue 18's complaint and survey benchmarks too (on), not (off), or alone (only)")
+    parser.add_argument("--owners-out", default=str(BENCH_DIR / "owners-results.md"))
+    parser.add_argument("--owners-complaints", type=int, default=200_000, help="bulk complaints (bench/complaints.py)")
+    parser.add_argument("--owners-requests", type=int, default=5, help="timed requests a complaint page")
+    parser.add_argument("--owners-estates", type=int, default=2000,
+                        help="estates of 1,000 households in the survey round (bench/surveys.py)")
+    parser.add_argument("--owners-seconds", type=float, default=15, help="seconds of votes")
     args = parser.parse_args(argv)
     args.requests = args.requests or (5 if args.quick else 20)
 
@@ -443,6 +536,11 @@ def main(argv=None) -> int:
             parser.error(f"unknown backend {backend!r}")
     args.load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    if args.owners == "only":
+        text = "# Owners' benchmarks (issue 18)\n\n" + owners_report(run_owners(args), args)
+        Path(args.owners_out).write_text(text, encoding="utf-8")
+        print(f"\nwrote {args.owners_out}\n{text}")
+        return 0
     results = []
     for backend in backends:
         for scale in scales:
@@ -454,6 +552,10 @@ def main(argv=None) -> int:
                 subprocess.run(command, check=True, cwd=ROOT)
                 results.append(json.loads(Path(out.name).read_text()))
     text = report(results, args, time.perf_counter() - started)
+    if args.owners == "on":
+        owners = owners_report(run_owners(args), args)
+        Path(args.owners_out).write_text("# Owners' benchmarks (issue 18)\n\n" + owners, encoding="utf-8")
+        text += "\n" + owners
     Path(args.out).write_text(text, encoding="utf-8")
     print(f"\nwrote {args.out}")
     print(text)

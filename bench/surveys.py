@@ -10,15 +10,19 @@
 3. Fires ``--race`` codes, each posted by 8 threads at the same instant, and checks that each was
    counted exactly once (one 302, the others refused; one row in survey_votes).
 
-Prints the figures with the load average (the machine may be shared). Usage::
+Prints the figures with the load average (the machine may be shared), the gunicorn workers' CPU
+milliseconds per vote (what does not depend on the other work on the machine) and a PASS/FAIL line per
+target: ≥ 200 votes/s, and no double-counted vote in the race. Usage::
 
     python bench/surveys.py                       # 2 million codes, 20 s of votes
     python bench/surveys.py --estates 200 --seconds 10
+    python bench/surveys.py --json /tmp/surveys.json   # also the figures as JSON (bench/run.py --owners)
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import subprocess  # nosec B404 - starts gunicorn, our own server
@@ -44,6 +48,7 @@ from supervision.surveys.models import SurveyCode, SurveyQuestionSet, SurveyVote
 from supervision.surveys.reference import load_reference  # noqa: E402
 
 SECRET = "bench-secret-key-for-surveys"
+MIN_VOTES_PER_SECOND = 200
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -249,7 +254,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", type=int, metavar="SERIAL", default=0,
                         help="skip the build: vote on a kept database with the codes from this serial on")
+    parser.add_argument("--json", default=None, help="write the figures and verdicts to this file")
     args = parser.parse_args()
+    figures = {"estates": args.estates, "households": args.households, "workers": args.workers,
+               "clients": args.clients, "seconds": args.seconds, "load_start": load()}
     log(f"start: {load()}")
     if args.reuse:
         url = str(make_url(args.server).set(database=args.db).render_as_string(hide_password=False))
@@ -261,6 +269,7 @@ def main() -> None:
         url, drop = fresh_postgres_database(args.server, args.db)
         total, elapsed, codes = build(url, args.estates, args.households)
         log(f"codes: {total:,} generated in {elapsed:.1f} s ({total / elapsed:,.0f}/s); {load()}")
+        figures.update(codes=total, codes_seconds=elapsed)
     server = serve(url, args.port, args.workers)
     try:
         race_codes, throughput_codes = codes[:args.race], codes[args.race:]
@@ -271,6 +280,8 @@ def main() -> None:
         cpu = server_cpu_seconds(server.pid) - cpu_before
         log(f"votes: {ok:,} accepted ({other} other answers) in {seconds:.1f} s = {ok / seconds:,.0f} votes/s "
             f"with {args.workers} gunicorn workers x 4 threads, {args.clients} clients; {load()}")
+        figures.update(accepted=ok, other=other, vote_seconds=seconds, votes_per_second=ok / seconds,
+                       load_votes=load(), worker_cpu_ms=cpu / ok * 1000 if ok else None)
         if ok:
             log(f"gunicorn workers' CPU: {cpu:.1f} s = {cpu / ok * 1000:.1f} ms a vote "
                 f"(two free cores would serve about {2 / (cpu / ok):,.0f} votes/s before PostgreSQL's share)")
@@ -285,6 +296,19 @@ def main() -> None:
         log(f"race: {raced} codes x 8 simultaneous posts: {accepted} accepted, {rows} votes stored "
             f"({'no double count' if accepted == rows == raced else 'DOUBLE COUNT OR LOSS'}); "
             f"all votes stored {counted:,} = accepted {ok + accepted:,}")
+        figures.update(race_codes=raced, race_accepted=accepted, race_rows=rows, stored=counted, load_end=load())
+        checks = {f"votes/s >= {MIN_VOTES_PER_SECOND}": ok / seconds >= MIN_VOTES_PER_SECOND,
+                  "no double count under concurrent use of one code": accepted == rows == raced,
+                  "every accepted vote stored": counted == ok + accepted}
+        figures["checks"] = checks
+        log(f"load average: {figures['load_start']} at the start, {figures['load_end']} at the end")
+        for name, passed in checks.items():
+            log(f"{'PASS' if passed else 'FAIL'}  {name}")
+        failed = [name for name, passed in checks.items() if not passed]
+        log(f"{'PASS' if not failed else 'FAIL'}: {len(checks) - len(failed)} of {len(checks)} checks pass"
+            + (f" (not met: {', '.join(failed)})" if failed else ""))
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, ensure_ascii=False))
     finally:
         server.terminate()
         try:

@@ -8,6 +8,7 @@ cannot place is registered all the same and waits in the clerk's queue.
 """
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +26,8 @@ from .clock import clock_for, due
 from .matching import Matcher
 from .models import CATEGORIES, Channel, Complaint, ComplaintTransition, Kind, MatchStatus, State, Urgency
 from .services import REPEAT_WINDOW, new_tracking_no
+
+_LAST_ID = float("inf")  # sorts after every id: bisect finds the originals received at or before a time
 
 # canonical key → (header shown in our template, aliases the platforms use, required)
 HEADERS = {
@@ -217,27 +220,36 @@ class HotlineImport(SheetImport):
 
     @staticmethod
     def _link_repeats(values: list[dict], ids: dict) -> int:
+        """Link each new complaint to the latest earlier one of its estate, category and kind within
+        ``REPEAT_WINDOW`` (as ``services.repeat_of`` does for one): one query for the originals the
+        file can reach, then a binary search per row in the originals of its key, kept in time order."""
         placed = [v for v in values if v["estate_id"] is not None and v["kind"] is Kind.COMPLAINT]
         if not placed:
             return 0
-        earliest = placed[0]["received_at"] - REPEAT_WINDOW
-        originals: dict = {}
-        for cid, estate_id, category, kind, received in db.session.execute(
-                select(Complaint.id, Complaint.estate_id, Complaint.category, Complaint.kind, Complaint.received_at)
-                .where(Complaint.repeat_of_id.is_(None), Complaint.received_at >= earliest,
-                       Complaint.estate_id.is_not(None), Complaint.id.not_in(list(ids.values())))
-                .order_by(Complaint.received_at)):
-            originals.setdefault((estate_id, category, kind), []).append((received, cid))
+        table = Complaint.__table__.c
+        keys = {(v["estate_id"], v["category"]) for v in placed}
+        estate_ids = sorted({estate_id for estate_id, _category in keys})
+        statement = (select(table.id, table.estate_id, table.category, table.received_at)
+                     .where(table.repeat_of_id.is_(None), table.kind == Kind.COMPLAINT,
+                            table.received_at >= placed[0]["received_at"] - REPEAT_WINDOW,
+                            table.received_at <= placed[-1]["received_at"], table.estate_id.is_not(None),
+                            table.id.not_in(list(ids.values())))
+                     .order_by(table.received_at, table.id))
+        if len(estate_ids) <= 900:  # else every estate is likely in the file anyway
+            statement = statement.where(table.estate_id.in_(estate_ids))
+        originals: dict[tuple, list[tuple[datetime, int]]] = {}
+        for cid, estate_id, category, received in db.session.execute(statement):
+            if (estate_id, category) in keys:
+                originals.setdefault((estate_id, category), []).append((received, cid))
         links = []
         for v in placed:
-            key = (v["estate_id"], v["category"], v["kind"])
-            received = v["received_at"]
-            earlier = [(at, cid) for at, cid in originals.get(key, []) if received - REPEAT_WINDOW <= at <= received]
-            cid = ids[v["ticket_no"]]
-            if earlier:
-                links.append({"b_id": cid, "b_repeat": earlier[-1][1]})
+            times = originals.setdefault((v["estate_id"], v["category"]), [])
+            received, cid = v["received_at"], ids[v["ticket_no"]]
+            latest = bisect_right(times, (received, _LAST_ID)) - 1
+            if latest >= 0 and times[latest][0] >= received - REPEAT_WINDOW:
+                links.append({"b_id": cid, "b_repeat": times[latest][1]})
             else:
-                originals.setdefault(key, []).append((received, cid))
+                insort(times, (received, cid))
         if links:
             db.session.execute(update(Complaint.__table__).where(Complaint.__table__.c.id == bindparam("b_id"))
                                .values(repeat_of_id=bindparam("b_repeat")), links)

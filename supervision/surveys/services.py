@@ -216,6 +216,10 @@ class VoteRefused(DomainError):
     """The vote cannot be taken (a used or unknown code, a closed round...); the message says why."""
 
 
+class UnknownCode(VoteRefused):
+    """No code like this one exists (the public page answers 404, not 409)."""
+
+
 @dataclass(frozen=True)
 class Ballot:
     """What the public page knows about a code before the vote: the round and the estate."""
@@ -248,20 +252,50 @@ _CODES, _VOTES, _ANSWERS = SurveyCode.__table__, SurveyVote.__table__, SurveyAns
 _CONSUME = (update(_CODES).where(_CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None))
             .values(used_at=bindparam("now")))
 _RECENT = select(func.count()).select_from(_VOTES).where(_VOTES.c.created_at >= bindparam("since"))
+_FROM_ADDRESS = _RECENT.where(_VOTES.c.address_hash == bindparam("address_hash"))
 _BURST = select(
-    _RECENT.where(_VOTES.c.round_id == bindparam("round_id"),
-                  _VOTES.c.address_hash == bindparam("address_hash")).scalar_subquery(),
+    _FROM_ADDRESS.where(_VOTES.c.round_id == bindparam("round_id")).scalar_subquery(),
     _RECENT.where(_VOTES.c.round_estate_id == bindparam("round_estate_id")).scalar_subquery())
+# What a vote by code needs before it is written, in one round trip: the ballot, the round's version
+# (keys the cached questions) and the burst counts (correlated with the code's round and estate).
+_VOTE_BALLOT = _BALLOT_BY_HASH.add_columns(
+    SurveyRound.version, SurveyRound.created_at,
+    _FROM_ADDRESS.where(_VOTES.c.round_id == SurveyRound.id).scalar_subquery().label("from_address"),
+    _RECENT.where(_VOTES.c.round_estate_id == SurveyRoundEstate.id).scalar_subquery().label("in_estate"))
 _INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
 _QUESTIONS = SurveyQuestion.__table__
 _QUESTION_ROWS = (select(_QUESTIONS.c.id, _QUESTIONS.c.is_overall)
                   .where(_QUESTIONS.c.question_set_id == bindparam("question_set_id"))
                   .order_by(_QUESTIONS.c.position, _QUESTIONS.c.id))
+_QUESTION_CACHE = "survey_vote_questions"  # app.extensions key
+_QUESTION_CACHE_SIZE = 64
 
 
 def question_rows(question_set_id: int):
     """(id, is_overall) of the set's questions: all a vote needs of them (no ORM objects)."""
     return db.session.execute(_QUESTION_ROWS, {"question_set_id": question_set_id}).all()
+
+
+def _cached_question_rows(row) -> tuple:
+    """The round's questions, kept per process under the round's id, version and creation time.
+
+    A question set has no editor and a round's set never changes, so the key can only go stale when
+    the round itself is replaced (a new database: a new creation time) or changed (a new version)."""
+    cache = current_app.extensions.setdefault(_QUESTION_CACHE, {})
+    key = (row.round_id, row.version, row.created_at, row.question_set_id)
+    questions = cache.get(key)
+    if questions is None:
+        questions = tuple(question_rows(row.question_set_id))
+        if len(cache) >= _QUESTION_CACHE_SIZE:
+            cache.clear()
+        cache[key] = questions
+    return questions
+
+
+def _ballot(row, today: date) -> Ballot:
+    accepts = row.status is RoundStatus.OPEN and row.opens_on <= today <= row.closes_on
+    return Ballot(row.id, row.round_estate_id, row.round_id, row.round_name, row.estate_name, row.question_set_id,
+                  row.used_at is not None, accepts, row.street_id, row.company_id)
 
 
 def ballot_for_code(typed: str | None, today: date | None = None) -> Ballot | None:
@@ -271,10 +305,7 @@ def ballot_for_code(typed: str | None, today: date | None = None) -> Ballot | No
     row = db.session.execute(_BALLOT_BY_HASH, {"code_hash": codes.code_hash(code)}).one_or_none()
     if row is None:
         return None
-    today = today or local_today()
-    accepts = row.status is RoundStatus.OPEN and row.opens_on <= today <= row.closes_on
-    return Ballot(row.id, row.round_estate_id, row.round_id, row.round_name, row.estate_name, row.question_set_id,
-                  row.used_at is not None, accepts, row.street_id, row.company_id)
+    return _ballot(row, today or local_today())
 
 
 def _check_answers(questions, answers: dict[int, str]) -> dict[int, Rating]:
@@ -292,22 +323,31 @@ def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | Non
                       today: date | None = None) -> int:
     """Take one household's vote with its code (returns the vote's id); the code is used up in the same transaction.
 
-    The code is consumed by ONE conditional UPDATE (``used_at IS NULL``): of two requests with one
-    code, the second waits for the first's row lock and then matches no row, so it is refused; the
-    unique ``code_id`` of the vote is a second guard."""
-    ballot = ballot_for_code(typed, today)
-    if ballot is None:
-        raise VoteRefused(_("测评码无效，请核对后重新输入。"))
+    Four statements: the ballot with the burst counts, the code consumed, the vote, its answers (the
+    questions come from a per-process cache). The code is consumed by ONE conditional UPDATE
+    (``used_at IS NULL``): of two requests with one code, the second waits for the first's row lock
+    and then matches no row, so it is refused; the unique ``code_id`` of the vote is a second guard."""
+    code = codes.normalise(typed)
+    if code is None:
+        raise UnknownCode(_("测评码无效，请核对后重新输入。"))
+    address_hash = codes.keyed_hash(address or "unknown")
+    since = utcnow() - timedelta(minutes=setting("SURVEY_FLAG_MINUTES"))
+    row = db.session.execute(_VOTE_BALLOT, {"code_hash": codes.code_hash(code), "address_hash": address_hash,
+                                            "since": since}).one_or_none()
+    if row is None:
+        raise UnknownCode(_("测评码无效，请核对后重新输入。"))
+    ballot = _ballot(row, today or local_today())
     if ballot.used:
         raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
     if not ballot.accepts_votes:
         raise VoteRefused(_("本次测评不在投票期内。"))
-    questions = question_rows(ballot.question_set_id)
+    questions = _cached_question_rows(row)
     ratings = _check_answers(questions, answers)
     consumed = db.session.execute(_CONSUME, {"code_id": ballot.code_id, "now": utcnow()}).rowcount
     if consumed != 1:
         raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
-    return _add_vote(ballot, questions, ratings, comment=comment, address=address, method=VoteMethod.CODE,
+    return _add_vote(ballot, questions, ratings, comment=comment, address_hash=address_hash,
+                     reason=_burst_reason(row.from_address, row.in_estate), method=VoteMethod.CODE,
                      code_id=ballot.code_id)
 
 
@@ -351,7 +391,9 @@ def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: 
         with db.session.begin_nested():
             ballot = Ballot(None, round_estate.id, survey.id, survey.name, "", survey.question_set_id, False, True,
                             round_estate.street_id, round_estate.company_id)
-            return _add_vote(ballot, questions, ratings, comment=comment, address=address,
+            address_hash = codes.keyed_hash(address or "unknown")
+            return _add_vote(ballot, questions, ratings, comment=comment, address_hash=address_hash,
+                             reason=_flag_reason(survey.id, round_estate.id, address_hash),
                              method=VoteMethod.REGISTER, household_id=household.id)
     except IntegrityError:
         raise VoteRefused(_("该户已参加本次测评，每户只能投票一次。")) from None
@@ -359,11 +401,15 @@ def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: 
 
 def _flag_reason(round_id: int, round_estate_id: int, address_hash: str) -> str | None:
     """Why a vote about to be taken looks like part of a burst (None: it does not). One query."""
-    minutes = setting("SURVEY_FLAG_MINUTES")
-    since = utcnow() - timedelta(minutes=minutes)
+    since = utcnow() - timedelta(minutes=setting("SURVEY_FLAG_MINUTES"))
     row = db.session.execute(_BURST, {"since": since, "round_id": round_id, "address_hash": address_hash,
                                       "round_estate_id": round_estate_id}).one()
-    from_address, in_estate = row
+    return _burst_reason(*row)
+
+
+def _burst_reason(from_address: int, in_estate: int) -> str | None:
+    """The flag of a vote, from the votes of the last minutes from its address (in its round) and in its estate."""
+    minutes = setting("SURVEY_FLAG_MINUTES")
     if from_address >= setting("SURVEY_FLAG_PER_ADDRESS"):
         return _("%(minutes)s 分钟内同一网络地址已有 %(n)s 票", minutes=minutes, n=from_address)
     if in_estate >= setting("SURVEY_FLAG_PER_ESTATE"):
@@ -371,11 +417,10 @@ def _flag_reason(round_id: int, round_estate_id: int, address_hash: str) -> str 
     return None
 
 
-def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address, method: VoteMethod,
-              code_id: int | None = None, household_id: int | None = None) -> int:
+def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address_hash: str,
+              reason: str | None, method: VoteMethod, code_id: int | None = None,
+              household_id: int | None = None) -> int:
     """Insert the vote and its answers (Core: two statements); the vote's id."""
-    address_hash = codes.keyed_hash(address or "unknown")
-    reason = _flag_reason(ballot.round_id, ballot.round_estate_id, address_hash)
     overall = next(q for q in questions if q.is_overall)
     vote_id = db.session.execute(_INSERT_VOTE, {
         "round_id": ballot.round_id, "round_estate_id": ballot.round_estate_id, "street_id": ballot.street_id,

@@ -298,31 +298,43 @@ def start():
     return render_template("surveys/public_start.html", form=form)
 
 
+def _posted_answers() -> dict[int, str]:
+    """The radio buttons ``q<question id>`` of the posted form (the service checks them against the round)."""
+    return {int(name[1:]): value for name, value in request.form.items() if name[:1] == "q" and name[1:].isdigit()}
+
+
+def _refused(error: services.VoteRefused):
+    db.session.rollback()
+    status = 404 if isinstance(error, services.UnknownCode) else 409
+    return render_template("surveys/public_refused.html", message=error.message), status
+
+
 @public_bp.route("/<vote_code>", methods=["GET", "POST"])
 @limiter.limit(_page_limit, methods=["GET"])
 @limiter.limit(_vote_limit, methods=["POST"])
 def vote(vote_code: str):
-    ballot = services.ballot_for_code(vote_code)
-    if ballot is None or ballot.used or not ballot.accepts_votes:
-        message = (_("测评码无效，请核对后重新输入。") if ballot is None else
-                   _("该测评码已使用，每户只能投票一次。") if ballot.used else _("本次测评不在投票期内。"))
-        return render_template("surveys/public_refused.html", message=message), 404 if ballot is None else 409
+    """The vote by code. A POST goes straight to the service (four statements, no template on
+    success: a redirect to the thanks page); the page is rendered only for a GET or a vote refused."""
     form = VoteForm()
-    questions = services.questions_of(ballot.question_set_id)
     chosen = {}
     if form.validate_on_submit():
-        chosen = _answers(questions)
+        chosen = _posted_answers()
         try:
             services.cast_vote_by_code(vote_code, chosen, comment=form.comment.data, address=request.remote_addr)
         except services.VoteRefused as error:
-            db.session.rollback()
-            return render_template("surveys/public_refused.html", message=error.message), 409
+            return _refused(error)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
         else:
             db.session.commit()
             return redirect(url_for(".thanks"))
+    ballot = services.ballot_for_code(vote_code)
+    if ballot is None or ballot.used or not ballot.accepts_votes:
+        message = (_("测评码无效，请核对后重新输入。") if ballot is None else
+                   _("该测评码已使用，每户只能投票一次。") if ballot.used else _("本次测评不在投票期内。"))
+        return render_template("surveys/public_refused.html", message=message), 404 if ballot is None else 409
+    questions = services.questions_of(ballot.question_set_id)
     return render_template("surveys/public_vote.html", form=form, ballot=ballot, questions=questions,
                            ratings=list(Rating), chosen=chosen, register=False)
 

@@ -12,7 +12,7 @@ from supervision.audit.models import AuditLog
 from supervision.complaints import clock, services
 from supervision.complaints.models import Channel, Complaint, Kind, Satisfaction, State, Urgency
 from supervision.complaints.privacy import mask_phone
-from supervision.complaints.sweep import sweep_overdue
+from supervision.complaints.sweep import overdue_clause, sweep_overdue
 from supervision.core.errors import TransitionError
 from supervision.core.timeutil import LOCAL_TZ
 from supervision.extensions import db
@@ -217,3 +217,57 @@ def test_the_list_keeps_a_constant_number_of_queries(world, login_as, count_quer
     with count_queries() as many:
         client.get("/complaints/")
     assert len(many) == len(few) <= 15
+
+
+# --- the overdue filter ------------------------------------------------------------------------
+
+def _clocks(estate, state, response_due, resolution_due, no):
+    complaint = gen_complaint(estate, state=state, response_due_at=response_due, resolution_due_at=resolution_due)
+    complaint.tracking_no = no
+    db.session.flush()
+    return complaint
+
+
+def _overdue_set(now):
+    return set(db.session.scalars(select(Complaint.tracking_no).where(overdue_clause(now))))
+
+
+def test_the_overdue_clause_is_exactly_the_open_complaints_past_a_deadline_at_the_second(world):
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    second, day = timedelta(seconds=1), timedelta(days=1)
+    e = world.estate1
+    _clocks(e, State.ASSIGNED, now - second, now + 5 * day, "A-RESPONSE-LATE")
+    _clocks(e, State.ASSIGNED, now, now + 5 * day, "A-RESPONSE-DUE-NOW")  # due at this very second: not yet late
+    _clocks(e, State.ASSIGNED, now + day, now - second, "A-RESOLUTION-LATE")  # a resolution deadline first
+    _clocks(e, State.ASSIGNED, now + second, now + day, "A-IN-TIME")
+    _clocks(e, State.RESPONDED, now - 2 * day, now + second, "R-ANSWERED-IN-TIME")  # the late response was given
+    _clocks(e, State.RESPONDED, now - 2 * day, now - second, "R-RESOLUTION-LATE")
+    _clocks(e, State.RESPONDED, now - 2 * day, now, "R-RESOLUTION-DUE-NOW")
+    for state in (State.RECEIVED, State.RESOLVED, State.CALLED_BACK, State.CLOSED):  # not open: never overdue
+        _clocks(e, state, now - 9 * day, now - 5 * day, f"{state.value}-PAST")
+    expected = {"A-RESPONSE-LATE", "A-RESOLUTION-LATE", "R-RESOLUTION-LATE"}
+    assert _overdue_set(now) == expected
+    # The clause agrees with the complaint's own clocks, one second either side of every deadline.
+    for moment in (now - second, now, now + second, now + 2 * second):
+        everyone = db.session.scalars(select(Complaint)).all()
+        by_model = {c.tracking_no for c in everyone if c.state in (State.ASSIGNED, State.RESPONDED) and (
+            (c.state is State.ASSIGNED and c.response_overdue(moment)) or c.resolution_overdue(moment))}
+        assert _overdue_set(moment) == by_model
+    assert sweep_overdue(now).overdue == len(expected)
+
+
+def test_the_overdue_list_shows_the_overdue_open_complaints_in_scope(world, login_as):
+    now = datetime.now(UTC)
+    hour = timedelta(hours=1)
+    _clocks(world.estate1, State.ASSIGNED, now - hour, now + 9 * hour, "LATE-RESPONSE-01")
+    _clocks(world.estate1, State.RESPONDED, now - 9 * hour, now - hour, "LATE-RESOLUTION-02")
+    _clocks(world.estate1, State.RESPONDED, now - 9 * hour, now + hour, "IN-TIME-03")
+    _clocks(world.estate1, State.CLOSED, now - 9 * hour, now - hour, "CLOSED-04")
+    _clocks(world.estate2, State.ASSIGNED, now - hour, now + hour, "OTHER-STREET-05")
+    db.session.commit()
+    page = login_as(world.officer).get("/complaints/?overdue=1").get_data(as_text=True)
+    shown = {no for no in ("LATE-RESPONSE-01", "LATE-RESOLUTION-02", "IN-TIME-03", "CLOSED-04", "OTHER-STREET-05")
+             if no in page}
+    assert shown == {"LATE-RESPONSE-01", "LATE-RESOLUTION-02", "OTHER-STREET-05"}
+    street_page = login_as(world.street_user).get("/complaints/?overdue=1").get_data(as_text=True)
+    assert "LATE-RESPONSE-01" in street_page and "OTHER-STREET-05" not in street_page

@@ -25,6 +25,7 @@ from supervision.surveys.models import (
     RoundStatus,
     SurveyCode,
     SurveyVote,
+    VoteMethod,
     VoteStatus,
 )
 from supervision.targets.indicators import Counts, gap_rows, get_indicator, measure, measure_total
@@ -124,6 +125,54 @@ def test_public_page_votes_with_the_code_and_refuses_it_again(client, world):
     partial.pop(next(iter(partial)))
     assert "请回答全部问题" in client.post(f"/v/{other}", data=partial).text
     assert _count(SurveyVote) == 1
+
+
+def _vote_form(survey, rating=Rating.SATISFIED) -> dict:
+    return {f"q{k}": v for k, v in answers(survey, rating).items()}
+
+
+def test_the_public_post_stores_the_vote_and_its_answers_once_and_uses_the_code(client, world):
+    survey = gen_round([world.estate1])
+    code = all_codes(survey.estates[0])[0]
+    questions = len(services.questions_of(survey.question_set_id))
+    response = client.post(f"/v/{code}", data=_vote_form(survey, Rating.DISSATISFIED))
+    assert response.status_code == 302 and response.location.endswith("/v/thanks")
+    vote_row = db.session.scalar(select(SurveyVote))
+    assert vote_row.overall is Rating.DISSATISFIED and vote_row.method is VoteMethod.CODE
+    ratings = [a.rating for a in vote_row.answers]
+    assert len(ratings) == questions and ratings.count(Rating.DISSATISFIED) == 1  # the overall question only
+    used = db.session.scalar(select(SurveyCode).where(SurveyCode.code_hash == codes.code_hash(code)))
+    assert used.used_at is not None and vote_row.code_id == used.id
+    # The same code again (another browser, other answers): refused, nothing more stored.
+    again = client.post(f"/v/{code}", data=_vote_form(survey, Rating.SATISFIED))
+    assert again.status_code == 409 and "已使用" in again.text
+    assert _count(SurveyVote) == 1 and len(db.session.scalar(select(SurveyVote)).answers) == questions
+    # An unknown code and a code of the right shape that was never made: 404.
+    assert client.post("/v/NOT-A-CODE", data=_vote_form(survey)).status_code == 404
+    assert client.post("/v/ABCD-EFGH-JKMN", data=_vote_form(survey)).status_code == 404
+
+
+def test_the_public_post_needs_the_csrf_token_and_every_answer_before_using_the_code(client, world):
+    survey = gen_round([world.estate1])
+    code = all_codes(survey.estates[0])[0]
+    assert client.post(f"/v/{code}", data=_vote_form(survey), csrf=False).status_code == 400
+    forged = _vote_form(survey) | {"csrf_token": "forged"}
+    assert client.post(f"/v/{code}", data=forged, csrf=False).status_code == 400
+    partial = _vote_form(survey)
+    partial.pop(next(iter(partial)))
+    page = client.post(f"/v/{code}", data=partial)
+    assert page.status_code == 200 and "请回答全部问题" in page.text
+    assert client.post(f"/v/{code}", data=_vote_form(survey) | {"q999999": "bogus"}).status_code == 302
+    assert _count(SurveyVote) == 1  # refused posts used neither the code nor a vote
+
+
+def test_a_vote_outside_the_period_is_refused_by_the_public_post(client, world):
+    survey = gen_round([world.estate1], opens_on=services.local_today() + timedelta(days=1))
+    code = all_codes(survey.estates[0])[0]
+    response = client.post(f"/v/{code}", data=_vote_form(survey))
+    assert response.status_code == 409 and "投票期" in response.text
+    assert _count(SurveyVote) == 0
+    assert db.session.scalar(select(SurveyCode.used_at).where(SurveyCode.code_hash == codes.code_hash(code))) is None
 
 
 def test_public_vote_is_rate_limited_per_address(app, world, monkeypatch):
