@@ -64,6 +64,11 @@ ITEM_SOURCE_TABLES = {
     "spot_check": "spot_checks", "acceptance": "acceptances",
 }
 
+# Per-user history: the audit log and the notifications grow with the district's activity (issue 21).
+# Their users are shared, so each user's inbox and audit trail grow k× too — the worst case for the
+# pages that list them. The audit rows keep pointing to the demo's objects.
+HISTORY_CLONED = ("audit_log", "notifications")
+
 CHUNK = 5_000
 
 
@@ -177,6 +182,18 @@ def clone_campaigns(copies: int) -> dict[str, int]:
     return _clone_tables(CAMPAIGN_CLONED, copies, _campaign_fixers)
 
 
+def _history_fixers(copy: int, maxima: dict):
+    def notifications(row):
+        row["dedup_key"] = f"{row['dedup_key']}#{copy}"[:128]
+
+    return {"notifications": notifications}
+
+
+def clone_history(copies: int) -> dict[str, int]:
+    """Add ``copies`` copies of the audit log and of every user's notifications."""
+    return _clone_tables(HISTORY_CLONED, copies, _history_fixers)
+
+
 def _narrative(sentences, count: int, estates: list[str], per_paragraph: int = 4) -> str:
     """``count`` sentences about the street's estates, in paragraphs (a line each) as a street types them."""
     picked = [sentences[i % len(sentences)].format(estate=estates[i % len(estates)], n=3 + i % 7)
@@ -272,6 +289,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
         started = time.perf_counter()
         added = clone(scale - 1)
         added.update(clone_campaigns(scale - 1))
+        added.update(clone_history(scale - 1))
         db.session.commit()
         log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
     full_week(log)
@@ -284,7 +302,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
     connection = db.session.connection()
     counts = {}
     for name in ("streets", "estates", "companies", "staff", "campaigns", "enrolments", "rectification_items",
-                 "weekly_reports", "credit_events"):
+                 "weekly_reports", "credit_events", "audit_log", "notifications"):
         counts[name] = connection.scalar(select(func.count()).select_from(db.metadata.tables[name]))
     db.session.commit()
     return counts
