@@ -5,7 +5,8 @@ companies, their staff, two campaigns with enrolments, rectification items and n
 reports, credit events …). k× adds k − 1 copies of everything below the streets — communities,
 estates, owners' committees, the companies with their staff and certificates, enrolments (in the same
 campaigns), surveys, self-inspections and their answers, rectification notices and items with their
-transitions, spot checks, acceptances, credit events, objections, clues and publication rows — so the
+transitions, spot checks, acceptances, credit events, objections, clues and publication rows, and the
+audit log and every user's notifications (the users are shared: each inbox grows k×) — so the
 proportions of the demo are kept (communities per street, items per enrolment, events per company …).
 
 The district keeps its 8 streets, as a real district does (a few dozen at most): a bigger district

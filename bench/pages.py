@@ -60,6 +60,9 @@ MAX_FLOOR_RATIO = 3.0  # median / the tuned 50-row list's median
 MAX_P95_GROWTH = 1.5  # p95 at the largest scale / p95 at 1×
 MAX_HTML_KB = 150
 
+# The rate limits stay on (their cost is part of each page) but never refuse the benchmark's one address.
+UNLIMITED = "1000000 per minute"
+
 
 # --- the app ---------------------------------------------------------------------------------------
 
@@ -86,7 +89,7 @@ def bench_app(database_url: str, workdir: str):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-only-secret-key",
         "UPLOAD_DIR": str(Path(workdir) / "uploads"), "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_COST": 8192,
+        "PASSWORD_HASH_MEMORY_COST": 8192, "PORTAL_RATE_LIMIT": UNLIMITED, "LOGIN_RATE_LIMIT": UNLIMITED,
     })
     floor = Blueprint("bench_floor", __name__)
     list_page = app.jinja_env.from_string(LIST50)
@@ -280,7 +283,8 @@ def _free_port() -> int:
 
 
 def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, BENCH_PAGES_DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, BENCH_PAGES_DATABASE_URL=database_url, PYTHONPATH=str(ROOT),
+               ALLOW_PER_WORKER_RATE_LIMITS="1", LOGIN_RATE_LIMIT=UNLIMITED, PORTAL_RATE_LIMIT=UNLIMITED)
     config = Path(tempfile.mkdtemp(prefix="bench-pages-gunicorn-")) / "gunicorn.conf.py"
     config.write_text("# the benchmark's settings are on the command line\n")
     command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(config),
@@ -455,7 +459,9 @@ def worker(args) -> dict:
         pages, dropped = page_list(app, bench, log)
         result["dropped"] = dropped
         measured = {}
-        for page in (*FLOOR, *pages):
+        for n, page in enumerate((*FLOOR, *pages)):
+            if n and n % 100 == 0:
+                log(f"  {n} of {len(pages) + len(FLOOR)} pages measured")
             download = page.kind in pagelist.DOWNLOAD_KINDS
             requests = min(args.requests, 2) if download else args.requests
             cold = 0 if page.variant or page.kind == "floor" else (1 if download else args.cold_requests)
