@@ -479,7 +479,11 @@ def worker(args) -> dict:
                 db.session.remove()
                 db.engine.dispose()
             subset = gunicorn_subset(pages, args.gunicorn)
-            result["gunicorn"] = gunicorn_run(database_url, subset, tokens, args, log)
+            try:
+                result["gunicorn"] = gunicorn_run(database_url, subset, tokens, args, log)
+            except Exception as error:  # the Flask figures are kept; the report says why gunicorn's are missing
+                result["gunicorn_error"] = f"{type(error).__name__}: {error}"
+                log(f"  gunicorn run failed: {result['gunicorn_error']}")
         result["load_end"] = os.getloadavg()
         with app.app_context():
             db.session.remove()
@@ -586,6 +590,9 @@ def report(results: list[dict], args, elapsed: float) -> str:
                   f"{totals['flat']}, median ≤3× list {totals['speed_ok']}, p95 growth ≤1.5× {totals['growth_ok']}, "
                   f"HTML ≤150 KB {totals['size_ok']}.", ""]
         gun = {r["scale"]: r.get("gunicorn", {}) for r in runs}
+        for r in runs:
+            if r.get("gunicorn_error"):
+                lines += [f"The gunicorn run at {r['scale']}× failed: {r['gunicorn_error']}", ""]
         head = ("| page | role | variant | kind | queries " + " ".join(f"{s}×" for s in scales) + " | median ms "
                 f"{last}× | first after change ms {last}× | × list50 (warm / first) | p95 ms {last}× | p95 "
                 f"{last}×/{scales[0]}× | KB | gunicorn {last}× req/s · median · p95 ms | ≤15 q & flat | ≤3× list | "
@@ -629,6 +636,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--out", default=str(BENCH_DIR / "pages-results.md"))
+    parser.add_argument("--report-from", help="rewrite the report from a run's saved results (<out>.json)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)
@@ -636,6 +644,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         Path(args.json).write_text(json.dumps(worker(args), default=str))
+        return 0
+    saved = Path(args.out).with_suffix(".json")
+    if args.report_from:
+        stored = json.loads(Path(args.report_from).read_text())
+        args.load_before = stored["load_before"]
+        Path(args.out).write_text(report(stored["results"], args, stored["elapsed"]), encoding="utf-8")
         return 0
     args.load_before = os.getloadavg()
     started = time.perf_counter()
@@ -652,7 +666,9 @@ def main(argv=None) -> int:
                 subprocess.run(command, check=True, cwd=ROOT)
                 results.append(json.loads(Path(out.name).read_text()))
             # Each scale's results are kept as they come: a long run stopped half-way still reports.
-            Path(args.out).write_text(report(results, args, time.perf_counter() - started), encoding="utf-8")
+            elapsed = time.perf_counter() - started
+            saved.write_text(json.dumps({"load_before": args.load_before, "elapsed": elapsed, "results": results}))
+            Path(args.out).write_text(report(results, args, elapsed), encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 0
 
