@@ -90,6 +90,7 @@ def bench_app(database_url: str, workdir: str):
         "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-only-secret-key",
         "UPLOAD_DIR": str(Path(workdir) / "uploads"), "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 8192, "PORTAL_RATE_LIMIT": UNLIMITED, "LOGIN_RATE_LIMIT": UNLIMITED,
+        "SURVEY_PAGE_RATE_LIMIT": UNLIMITED, "SURVEY_VOTE_RATE_LIMIT": UNLIMITED,
     })
     floor = Blueprint("bench_floor", __name__)
     list_page = app.jinja_env.from_string(LIST50)
@@ -545,7 +546,7 @@ def report(results: list[dict], args, elapsed: float) -> str:
     lines = [
         "# Every page at scale (issue 21)",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/pages.py {' '.join(sys.argv[1:])}`"
+        f"Run {args.finished} UTC by `python bench/pages.py {args.command}`"
         f" in {elapsed / 60:.1f} min; {args.requests} timed requests a page after one warm-up "
         f"(2 for downloads), {args.cold_requests} first requests after a change (1 for downloads; none for "
         "filter variants), through Flask's test client; see bench/README.md for how to read this.",
@@ -606,6 +607,9 @@ def report(results: list[dict], args, elapsed: float) -> str:
                       if ratio else "")
             g = gun.get(last, {}).get(key)
             gtext = f"{g['rps']:.0f} · {_ms(g['median'])} · {_ms(g['p95'])}" if g else ""
+            refused = ", ".join(f"{n}× {status}" for status, n in (g or {}).get("statuses", {}).items()
+                                if str(status) != "200")
+            gtext += f" ({refused})" if refused else ""
             floor_row = page["kind"] == "floor"
             growth = f"{v['growth']:.2f}" if v["growth"] else ""
             lines.append(
@@ -648,10 +652,12 @@ def main(argv=None) -> int:
     saved = Path(args.out).with_suffix(".json")
     if args.report_from:
         stored = json.loads(Path(args.report_from).read_text())
-        args.load_before = stored["load_before"]
+        for name in ("load_before", "command", "finished", "requests", "cold_requests"):
+            setattr(args, name, stored.get(name, getattr(args, name, "")))
         Path(args.out).write_text(report(stored["results"], args, stored["elapsed"]), encoding="utf-8")
         return 0
     args.load_before = os.getloadavg()
+    args.command = " ".join(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     results = []
     for backend in args.backends.split(","):
@@ -667,7 +673,10 @@ def main(argv=None) -> int:
                 results.append(json.loads(Path(out.name).read_text()))
             # Each scale's results are kept as they come: a long run stopped half-way still reports.
             elapsed = time.perf_counter() - started
-            saved.write_text(json.dumps({"load_before": args.load_before, "elapsed": elapsed, "results": results}))
+            args.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+            saved.write_text(json.dumps({"load_before": args.load_before, "elapsed": elapsed, "results": results,
+                                         **{name: getattr(args, name) for name in (
+                                             "command", "finished", "requests", "cold_requests")}}))
             Path(args.out).write_text(report(results, args, elapsed), encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 0
