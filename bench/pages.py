@@ -119,7 +119,7 @@ def bench_app(database_url: str, workdir: str):
 
 def served_app():
     """gunicorn's entry point: ``bench.pages:served_app()`` with BENCH_PAGES_DATABASE_URL set."""
-    return bench_app(os.environ["BENCH_PAGES_DATABASE_URL"], tempfile.mkdtemp(prefix="bench-pages-served-"))
+    return bench_app(os.environ["BENCH_PAGES_DATABASE_URL"], os.environ["BENCH_PAGES_WORKDIR"])
 
 
 FLOOR = (
@@ -283,10 +283,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, BENCH_PAGES_DATABASE_URL=database_url, PYTHONPATH=str(ROOT),
-               ALLOW_PER_WORKER_RATE_LIMITS="1", LOGIN_RATE_LIMIT=UNLIMITED, PORTAL_RATE_LIMIT=UNLIMITED)
-    config = Path(tempfile.mkdtemp(prefix="bench-pages-gunicorn-")) / "gunicorn.conf.py"
+def start_gunicorn(database_url: str, workdir: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, BENCH_PAGES_DATABASE_URL=database_url, BENCH_PAGES_WORKDIR=str(workdir),
+               PYTHONPATH=str(ROOT), ALLOW_PER_WORKER_RATE_LIMITS="1", LOGIN_RATE_LIMIT=UNLIMITED,
+               PORTAL_RATE_LIMIT=UNLIMITED)
+    config = workdir / "gunicorn.conf.py"  # removed with the run's folder
     config.write_text("# the benchmark's settings are on the command line\n")
     command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(config),
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
@@ -377,9 +378,9 @@ async def _load_page(port: int, requests: list[bytes], seconds: float) -> dict:
             "p95": _percentile(times, 0.95) if times else 0.0, "requests": len(times), "statuses": statuses}
 
 
-def gunicorn_run(database_url: str, pages: list, tokens: dict, args, log) -> dict:
+def gunicorn_run(database_url: str, workdir: Path, pages: list, tokens: dict, args, log) -> dict:
     port = _free_port()
-    process = start_gunicorn(database_url, port, args.workers, args.threads)
+    process = start_gunicorn(database_url, workdir, port, args.workers, args.threads)
     results = {}
     try:
         roles = sorted({p.role for p in pages if not p.api and p.role != "anonymous"})
@@ -481,7 +482,7 @@ def worker(args) -> dict:
                 db.engine.dispose()
             subset = gunicorn_subset(pages, args.gunicorn)
             try:
-                result["gunicorn"] = gunicorn_run(database_url, subset, tokens, args, log)
+                result["gunicorn"] = gunicorn_run(database_url, workdir, subset, tokens, args, log)
             except Exception as error:  # the Flask figures are kept; the report says why gunicorn's are missing
                 result["gunicorn_error"] = f"{type(error).__name__}: {error}"
                 log(f"  gunicorn run failed: {result['gunicorn_error']}")
