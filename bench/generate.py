@@ -5,7 +5,8 @@ companies, their staff, two campaigns with enrolments, rectification items and n
 reports, credit events …). k× adds k − 1 copies of everything below the streets — communities,
 estates, owners' committees, the companies with their staff and certificates, enrolments (in the same
 campaigns), surveys, self-inspections and their answers, rectification notices and items with their
-transitions, spot checks, acceptances, credit events, objections, clues and publication rows — so the
+transitions, spot checks, acceptances, credit events, objections, clues and publication rows, and the
+audit log and every user's notifications (the users are shared: each inbox grows k×) — so the
 proportions of the demo are kept (communities per street, items per enrolment, events per company …).
 
 The district keeps its 8 streets, as a real district does (a few dozen at most): a bigger district
@@ -63,6 +64,11 @@ ITEM_SOURCE_TABLES = {
     "survey": "survey_records", "self_inspection": "self_inspections",
     "spot_check": "spot_checks", "acceptance": "acceptances",
 }
+
+# Per-user history: the audit log and the notifications grow with the district's activity (issue 21).
+# Their users are shared, so each user's inbox and audit trail grow k× too — the worst case for the
+# pages that list them. The audit rows keep pointing to the demo's objects.
+HISTORY_CLONED = ("audit_log", "notifications")
 
 CHUNK = 5_000
 
@@ -177,6 +183,18 @@ def clone_campaigns(copies: int) -> dict[str, int]:
     return _clone_tables(CAMPAIGN_CLONED, copies, _campaign_fixers)
 
 
+def _history_fixers(copy: int, maxima: dict):
+    def notifications(row):
+        row["dedup_key"] = f"{row['dedup_key']}#{copy}"[:128]
+
+    return {"notifications": notifications}
+
+
+def clone_history(copies: int) -> dict[str, int]:
+    """Add ``copies`` copies of the audit log and of every user's notifications."""
+    return _clone_tables(HISTORY_CLONED, copies, _history_fixers)
+
+
 def _narrative(sentences, count: int, estates: list[str], per_paragraph: int = 4) -> str:
     """``count`` sentences about the street's estates, in paragraphs (a line each) as a street types them."""
     picked = [sentences[i % len(sentences)].format(estate=estates[i % len(estates)], n=3 + i % 7)
@@ -272,6 +290,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
         started = time.perf_counter()
         added = clone(scale - 1)
         added.update(clone_campaigns(scale - 1))
+        added.update(clone_history(scale - 1))
         db.session.commit()
         log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
     full_week(log)
@@ -284,7 +303,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
     connection = db.session.connection()
     counts = {}
     for name in ("streets", "estates", "companies", "staff", "campaigns", "enrolments", "rectification_items",
-                 "weekly_reports", "credit_events"):
+                 "weekly_reports", "credit_events", "audit_log", "notifications"):
         counts[name] = connection.scalar(select(func.count()).select_from(db.metadata.tables[name]))
     db.session.commit()
     return counts

@@ -20,6 +20,7 @@ Results go to bench/results.md (``--out``), with pass/fail against the issue's t
     python bench/run.py --quick                # 1× and 10×, 5 requests a page: a smoke run
     python bench/run.py --scales 1,100 --backends sqlite --requests 30
     python bench/run.py --owners only          # issue 18 only: bench/complaints.py and bench/surveys.py
+    python bench/run.py --pages --scales 1,10      # every page of the URL map: bench/pages.py
 
 ``--owners`` (on by default) also runs the owners' benchmarks of issue 18 — complaints (the 12345 import
 and the complaint pages at 200,000 complaints, bench/complaints.py) and survey votes (2 million codes,
@@ -79,12 +80,12 @@ CACHE_MISS_ROWS = {"credit_cold", "dashboard_cold"}
 
 def _database_url(backend: str, scale: int, pg_url: str, workdir: Path) -> tuple[str, callable]:
     if backend == "sqlite":
-        path = workdir / f"bench_{scale}x.db"
+        path = workdir / f"bench_{os.getpid()}_{scale}x.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
     from supervision.ops.databases import fresh_postgres_database
 
-    return fresh_postgres_database(pg_url, f"bench_{scale}x")
+    return fresh_postgres_database(pg_url, f"bench_{os.getpid()}_{scale}x")  # unique per run
 
 
 def _bench_app(database_url: str, workdir: Path):
@@ -499,6 +500,11 @@ def owners_report(owners: dict, args) -> str:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--pages" in argv:  # every page of the URL map (issue 21): bench/pages.py, with its own options
+        from bench.pages import main as pages_main
+
+        return pages_main([a for a in argv if a != "--pages"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default=None, help="comma-separated multiples of the demo (default 1,10,100)")

@@ -1,0 +1,58 @@
+"""The page benchmark (bench/pages.py) covers every page: its list comes from the URL map, and a GET
+route is either benchmarked (as the roles that open it) or left out with a reason — so a new page
+cannot be forgotten."""
+from __future__ import annotations
+
+from bench import pagelist
+
+
+def test_every_get_route_is_benchmarked_or_excluded_with_a_reason(app):
+    planned, left_out = pagelist.plan(app)
+    routes = {rule.endpoint for rule in pagelist.get_rules(app)}
+    assert {p.endpoint for p in planned} | set(left_out) == routes
+    not_planned = sorted(endpoint for endpoint, reason in left_out.items() if reason.startswith("NOT PLANNED"))
+    assert not not_planned, ("benchmark these routes (declare who opens them in tests/security/access_table.py) "
+                             "or list them in bench/pagelist.py EXCLUDED with the reason: " + ", ".join(not_planned))
+    assert all(reason.strip() for reason in pagelist.EXCLUDED.values())
+
+
+def test_no_stale_exclusions_or_overrides(app):
+    routes = {rule.endpoint for rule in pagelist.get_rules(app)}
+    stale = sorted((set(pagelist.EXCLUDED) | set(pagelist.ROLE_OVERRIDES) | set(pagelist.QUERY_ARGUMENTS)) - routes)
+    assert not stale, f"remove routes that no longer exist from bench/pagelist.py: {stale}"
+
+
+def test_every_planned_route_has_roles_and_fillable_arguments(app):
+    planned, _left_out = pagelist.plan(app)
+    assert not pagelist.unfillable(planned)
+    known = {"anonymous", "admin", *pagelist.LOGGED_IN}
+    assert all(p.roles and set(p.roles) <= known for p in planned)
+    by_endpoint = {p.endpoint: p for p in planned}
+    # the bureau officer opens the estate list; the street and the company see theirs
+    assert by_endpoint["estates.index"].roles == ("officer", "street", "company")
+    assert by_endpoint["audit.index"].roles == ("admin",)  # the officer may not: the administrator
+    assert by_endpoint["portal.index"].roles == ("anonymous",)
+    assert by_endpoint["api_estates.estate_list"].api
+
+
+FORM = """
+<form method="get" class="filter-bar" role="search">
+  <input type="hidden" name="campaign_id" value="7">
+  <input type="search" name="q" value="">
+  <select name="street"><option value="">全部街道</option><option value="3">城东街道</option></select>
+  <select name="status"><option value="">全部</option><option value="open">整改中</option></select>
+  <input type="date" name="since">
+</form>
+<form method="get" action="/reports/monthly"><select name="month"><option value="2026-11">11月</option></select></form>
+<form method="post"><input name="csrf_token" value="x"><select name="x"><option value="1">1</option></select></form>
+<table><tbody><tr><td><a href="/estates/1">阳光花园1期</a></td></tr></tbody></table>
+"""
+
+
+def test_filter_variants_come_from_the_list_pages_own_filter_form():
+    variants = dict(pagelist.filter_variants(FORM, "/campaigns/items?campaign_id=7"))
+    assert variants == {
+        "q=阳光": "/campaigns/items?campaign_id=7&q=%E9%98%B3%E5%85%89",
+        "street=3": "/campaigns/items?campaign_id=7&street=3",
+        "status=open": "/campaigns/items?campaign_id=7&status=open",
+    }
