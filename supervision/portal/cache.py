@@ -27,7 +27,7 @@ import hashlib
 from email.utils import format_datetime
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask_babel import get_locale
 
 from ..config import PROJECT_ROOT
@@ -35,6 +35,8 @@ from ..core import generations
 from ..core.timeutil import local_today
 
 CACHE_NAME = "portal_pages"
+FRAGMENTS_NAME = "portal_fragments"  # parts of pages kept under their own topics (e.g. an estate's sections)
+_GENERATIONS = "portal_generations"  # g: topic → generation, as this request's page read them
 CACHE_CONTROL = "public, no-cache"  # may be stored, but revalidated each time (a 304 is cheap)
 
 _build: str | None = None
@@ -69,7 +71,7 @@ def _key(args: tuple[str, ...], locale: str) -> tuple:
             local_today().isoformat())
 
 
-def _checked(topics: tuple[str, ...], build):
+def _checked(topics: tuple[str, ...], build, what: str = "page"):
     if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
         return build()
     with generations.reads_recorded() as tables:
@@ -78,8 +80,29 @@ def _checked(topics: tuple[str, ...], build):
     undeclared = sorted(tables - watched - {generations.DataGeneration.__tablename__})
     if undeclared:
         raise generations.UndeclaredInput(
-            f"portal page {request.endpoint}: read {', '.join(undeclared)}, which none of {topics} watches")
+            f"portal {what} {request.endpoint}: read {', '.join(undeclared)}, which none of {topics} watches")
     return body
+
+
+def _lru(name: str):
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions[name] = generations.LRUCache(current_app.config.get("PORTAL_CACHE_SIZE", 2000))
+    return found
+
+
+def fragment(topics, key: tuple, compute):
+    """``compute()`` (an immutable value, see ``generations.freeze``) kept per process under ``key``, the
+    language, the day and the generations of ``topics`` — which must be among the topics of the page being
+    built (its one generation query read them). A page that misses because another of its topics changed
+    (a credit publication) reuses the parts that did not change (an estate's complaint figures)."""
+    topics = tuple(topics)
+    known = g.get(_GENERATIONS) or {}
+    values = tuple(known.get(topic) for topic in topics)
+    if not topics or None in values:
+        return generations.freeze(_checked(topics, compute, "fragment"))
+    full_key = (key, str(get_locale()), local_today().isoformat(), topics, values)
+    return _lru(FRAGMENTS_NAME).get(full_key, lambda: generations.freeze(_checked(topics, compute, "fragment")))
 
 
 def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/html") -> Response:
@@ -93,17 +116,14 @@ def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/htm
         response.headers["Cache-Control"] = "no-store"
         return response
     values, changed_at = snapshot
+    setattr(g, _GENERATIONS, dict(zip(topics, values, strict=True)))
     etag = hashlib.sha256(repr((build_token(), key, topics, values)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag) or (
             not request.if_none_match and request.if_modified_since and changed_at is not None
             and changed_at.replace(microsecond=0) <= request.if_modified_since):
         response = Response(status=304)
     else:
-        cache = current_app.extensions.get(CACHE_NAME)
-        if cache is None:
-            cache = current_app.extensions[CACHE_NAME] = generations.LRUCache(
-                current_app.config.get("PORTAL_CACHE_SIZE", 2000))
-        body = cache.get((key, values), lambda: _checked(topics, build).encode())
+        body = _lru(CACHE_NAME).get((key, values), lambda: _checked(topics, build).encode())
         response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
     if changed_at is not None:
