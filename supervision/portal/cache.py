@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import Response, current_app, g, request
 from flask_babel import get_locale
 
+from .. import delivery
 from ..config import PROJECT_ROOT
 from ..core import generations
 from ..core.timeutil import local_today
@@ -105,6 +106,19 @@ def fragment(topics, key: tuple, compute):
     return _lru(FRAGMENTS_NAME).get(full_key, lambda: generations.freeze(_checked(topics, compute, "fragment")))
 
 
+def _body(key: tuple, values: tuple, build, mimetype: str) -> tuple[bytes, str | None]:
+    """The page's bytes as this request accepts them, and their encoding: the plain body and each compressed
+    copy are kept (compressing a page costs about as much as serving it)."""
+    pages = _lru(CACHE_NAME)
+    plain = pages.get((key, values), build)
+    if mimetype not in delivery.COMPRESSIBLE or len(plain) < delivery.MIN_SIZE:
+        return plain, None
+    encoding = delivery.accepted_encoding()
+    if encoding is None:
+        return plain, None
+    return pages.get((key, values, encoding), lambda: delivery.compress(plain, encoding)), encoding
+
+
 def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/html") -> Response:
     """The response for this request: 304, a cached body, or ``build()`` (a str) rendered now and kept."""
     topics = tuple(dict.fromkeys(topics))
@@ -118,14 +132,19 @@ def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/htm
     values, changed_at = snapshot
     setattr(g, _GENERATIONS, dict(zip(topics, values, strict=True)))
     etag = hashlib.sha256(repr((build_token(), key, topics, values)).encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag) or (
+    encoding = None
+    if request.if_none_match.contains_weak(etag) or (  # a compressed copy's ETag is weak, and still matches
             not request.if_none_match and request.if_modified_since and changed_at is not None
             and changed_at.replace(microsecond=0) <= request.if_modified_since):
         response = Response(status=304)
     else:
-        body = _lru(CACHE_NAME).get((key, values), lambda: _checked(topics, build).encode())
+        body, encoding = _body(key, values, lambda: _checked(topics, build).encode(), mimetype)
         response = Response(body, mimetype=mimetype)
-    response.set_etag(etag)
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+        if mimetype in delivery.COMPRESSIBLE:
+            response.vary.add("Accept-Encoding")
+    response.set_etag(etag, weak=encoding is not None)  # another representation of the same content
     if changed_at is not None:
         response.headers["Last-Modified"] = format_datetime(changed_at.replace(microsecond=0), usegmt=True)
     response.headers["Cache-Control"] = CACHE_CONTROL
