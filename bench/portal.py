@@ -3,21 +3,27 @@
 
 At a given scale of the demo district (bench/generate.py) on PostgreSQL it measures:
 
-* through Flask's test client, anonymous: the median request time and SQL statements of the public
-  estate sheet and the grade list, each as users mostly get it (a page-cache hit) and as the first
-  request after a publication gets it (cache cleared before every request, a different estate each
-  time), of a 304 revalidation, and of the baseline routes — ``/_bench/public-baseline`` (anonymous,
-  ``SELECT 1``, the portal's request hooks and rate limit) and ``/_bench/baseline`` (the same behind the
-  login, as in bench/run.py). Targets: median ≤ 3× the baseline;
-* under gunicorn with 4 workers (gthread, 2 threads each, as gunicorn.conf.py) on the same database:
-  requests per second for estate sheets, from an asyncio HTTP/1.1 keep-alive client on the same
-  machine — over a set of estates visited again and again (what public traffic mostly is), and with
-  every request a different estate (each a cache miss). Target: ≥ 300 req/s.
+* through Flask's test client, anonymous: the median request time, the median CPU time of this process
+  and the SQL statements of the public estate sheet and the grade list — as users mostly get them (a
+  page-cache hit); as the first request after a publication gets them (the credit generation bumped in
+  the database, so every cache keyed by it misses, the page visited before the publication); with every
+  portal cache cleared (pages and kept fragments: the worst first request); a 304 revalidation; and the
+  baseline routes — ``/_bench/public-baseline`` (anonymous, ``SELECT 1``, the portal's request hooks and
+  rate limit) and ``/_bench/baseline`` (the same behind the login, as in bench/run.py). Target: median
+  ≤ 3× the baseline;
+* under gunicorn with 4 workers (gthread, 2 threads each, as gunicorn.conf.py; ``--worker-classes
+  gthread,sync`` loads each in turn) on the same database: requests per second for estate sheets, from
+  asyncio HTTP/1.1 keep-alive clients on the same machine (``--clients`` processes; their CPU per request
+  is reported to show whether they were the bottleneck) — over a set of estates visited again and again
+  (what public traffic mostly is), and with every request a different estate (each a cache miss). Target:
+  ≥ 300 req/s.
 
-The machine's load average is recorded with the results (other work on it slows every timing).
+The machine's load average is recorded with the results (other work on it slows every timing); the
+targets are printed as PASS / FAIL lines and the exit status is 1 when one fails.
 
     python bench/portal.py --scale 10
     python bench/portal.py --scale 100 --seconds 20 --out /tmp/portal.md
+    python bench/portal.py --scale 100 --keep-db --requests 30 --seconds 8   # reuse the generated district
 """
 from __future__ import annotations
 

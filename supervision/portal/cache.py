@@ -34,6 +34,7 @@ from .. import delivery
 from ..config import PROJECT_ROOT
 from ..core import generations
 from ..core.timeutil import local_today
+from ..extensions import db
 
 CACHE_NAME = "portal_pages"
 FRAGMENTS_NAME = "portal_fragments"  # parts of pages kept under their own topics (e.g. an estate's sections)
@@ -119,11 +120,22 @@ def _body(key: tuple, values: tuple, build, mimetype: str) -> tuple[bytes, str |
     return pages.get((key, values, encoding), lambda: delivery.compress(plain, encoding)), encoding
 
 
+def _reads_only() -> None:
+    """A public page only reads: on PostgreSQL its statements run in autocommit, as each would under READ
+    COMMITTED anyway, without the BEGIN and ROLLBACK round trips around them — a cache hit is then one
+    round trip, its generation read. (A session already in a transaction, e.g. a signed-in visitor's session
+    check, is left as it is.)"""
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/html") -> Response:
     """The response for this request: 304, a cached body, or ``build()`` (a str) rendered now and kept."""
     topics = tuple(dict.fromkeys(topics))
     locale = str(get_locale())  # before anything is recorded: finding it may load a signed-in user
     key = _key(args, locale)
+    _reads_only()
     snapshot = generations.snapshot(topics)
     if snapshot is None:
         response = Response(_checked(topics, build), mimetype=mimetype)

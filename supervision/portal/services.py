@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Date, bindparam, literal, or_, select, union_all
@@ -95,22 +96,40 @@ def _read(statement, **params):
     return db.session.connection().execute(statement, params)
 
 
+@dataclass(frozen=True)
+class PublicationHead:
+    """What a grade list shows of its publication, and the publication's correction notices."""
+    id: int
+    name: str
+    as_of: date
+    rule_set_id: int
+    rule_set_name: str
+    bureau_name: str | None
+    notes: str | None
+    company_count: int
+    notices: list  # rows of (number, issued_at, reason), oldest first
+
+
 _HEAD_COLUMNS = (CreditPublication.id, CreditPublication.name, CreditPublication.as_of, CreditPublication.rule_set_id,
                  CreditPublication.rule_set_name, CreditPublication.bureau_name, CreditPublication.notes,
                  CreditPublication.company_count)
+_LATEST = (select(CreditPublication.id).order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(),
+                                                 CreditPublication.id.desc()).limit(1).scalar_subquery())
 
 
 @lru_cache(maxsize=1)
 def _statements() -> dict:
     """The grade list's statements, built once (building one costs more than running it)."""
     row = CreditPublicationRow
+
+    def head(which):  # the publication with its notices (if any) in one statement
+        return (select(*_HEAD_COLUMNS, CreditCorrection.number, CreditCorrection.issued_at, CreditCorrection.reason)
+                .outerjoin(CreditCorrection, CreditCorrection.publication_id == CreditPublication.id)
+                .where(CreditPublication.id == which).order_by(CreditCorrection.issued_at, CreditCorrection.id))
+
     return {
-        "latest": select(*_HEAD_COLUMNS).order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(),
-                                                  CreditPublication.id.desc()).limit(1),
-        "by_id": select(*_HEAD_COLUMNS).where(CreditPublication.id == bindparam("publication_id")),
-        "notices": select(CreditCorrection.number, CreditCorrection.issued_at, CreditCorrection.reason)
-        .where(CreditCorrection.publication_id == bindparam("publication_id"))
-        .order_by(CreditCorrection.issued_at, CreditCorrection.id),
+        "latest": head(_LATEST),
+        "by_id": head(bindparam("publication_id")),
         "rows": select(row.id, row.company_id, row.company_name, row.credit_code, row.total, row.grade_label, row.red,
                        row.black)
         .where(row.publication_id == bindparam("publication_id")).order_by(row.position, row.company_name, row.id)
@@ -124,17 +143,18 @@ def _statements() -> dict:
     }
 
 
-def publication_head(publication_id: int | None = None):
-    """The columns of a publication its grade list shows (a row with attributes ``name``, ``as_of`` …): the
-    latest one, or ``publication_id``'s; None when there is none."""
+def publication_head(publication_id: int | None = None) -> PublicationHead | None:
+    """A publication as its grade list shows it, with its correction notices: the latest publication, or
+    ``publication_id``'s; None when there is none. One query."""
     if publication_id is None:
-        return _read(_statements()["latest"]).first()
-    return _read(_statements()["by_id"], publication_id=publication_id).first()
-
-
-def correction_notices(publication_id: int) -> list:
-    """The publication's correction notices (``number``, ``issued_at``, ``reason``), oldest first."""
-    return list(_read(_statements()["notices"], publication_id=publication_id))
+        found = list(_read(_statements()["latest"]))
+    else:
+        found = list(_read(_statements()["by_id"], publication_id=publication_id))
+    if not found:
+        return None
+    notices = [SimpleNamespace(number=r.number, issued_at=r.issued_at, reason=r.reason)
+               for r in found if r.number is not None]
+    return PublicationHead(*found[0][:len(_HEAD_COLUMNS)], notices=notices)
 
 
 def grade_page(publication, notices: list) -> GradePage:

@@ -81,9 +81,8 @@ def publication(publication_id: int):
 def _publication_page(publication) -> str:
     if publication is None:
         return _render("portal/grades.html", publication=None, page=None, corrections=[])
-    notices = services.correction_notices(publication.id)
-    return _render("portal/grades.html", publication=publication, page=services.grade_page(publication, notices),
-                   corrections=notices)
+    return _render("portal/grades.html", publication=publication,
+                   page=services.grade_page(publication, publication.notices), corrections=publication.notices)
 
 
 @bp.get("/lists")
