@@ -121,6 +121,8 @@ _LATEST = (select(CreditPublication.id).order_by(CreditPublication.as_of.desc(),
 def _statements() -> dict:
     """The grade list's statements, built once (building one costs more than running it)."""
     row = CreditPublicationRow
+    fix = aliased(CreditCorrectionRow)
+    notice = aliased(CreditCorrection)
 
     def head(which):  # the publication with its notices (if any) in one statement
         return (select(*_HEAD_COLUMNS, CreditCorrection.number, CreditCorrection.issued_at, CreditCorrection.reason)
@@ -130,16 +132,15 @@ def _statements() -> dict:
     return {
         "latest": head(_LATEST),
         "by_id": head(bindparam("publication_id")),
-        "rows": select(row.id, row.company_id, row.company_name, row.credit_code, row.total, row.grade_label, row.red,
-                       row.black)
+        # A page by position (index of migration d3b5f7a9c214), each row with its latest correction if any.
+        "rows": select(row.company_id, row.company_name, row.credit_code, row.total, row.grade_label, row.red,
+                       row.black, fix.id, fix.new_total, fix.new_grade_label, fix.new_red, fix.new_black,
+                       notice.number)
+        .select_from(row)
+        .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+        .outerjoin(notice, notice.id == fix.correction_id)
         .where(row.publication_id == bindparam("publication_id")).order_by(row.position, row.company_name, row.id)
         .limit(bindparam("limit")).offset(bindparam("offset")),
-        "corrected": select(CreditCorrectionRow.publication_row_id, CreditCorrectionRow.new_total,
-                            CreditCorrectionRow.new_grade_label, CreditCorrectionRow.new_red,
-                            CreditCorrectionRow.new_black, CreditCorrection.number)
-        .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
-        .where(CreditCorrectionRow.publication_row_id.in_(bindparam("row_ids", expanding=True)))
-        .order_by(CreditCorrection.issued_at, CreditCorrection.id),
     }
 
 
@@ -157,25 +158,20 @@ def publication_head(publication_id: int | None = None) -> PublicationHead | Non
     return PublicationHead(*found[0][:len(_HEAD_COLUMNS)], notices=notices)
 
 
-def grade_page(publication, notices: list) -> GradePage:
-    """A page of the publication's rows by position, as ``GradeLine``s (corrections applied).
-
-    Only the shown columns are read; the number of pages comes from the count stored at publication
-    (published rows never change); the corrections' rows are read only when the publication has ``notices``."""
+def grade_page(publication) -> GradePage:
+    """A page of the publication's rows by position, as ``GradeLine``s (corrections applied), in one query of
+    the shown columns; the number of pages comes from the count stored at publication (published rows never
+    change)."""
     per_page = min(current_app.config["PER_PAGE"], MAX_PER_PAGE)
     pages = max(1, -(-publication.company_count // per_page))
     number = page_number()
-    found = list(_read(_statements()["rows"], publication_id=publication.id, limit=per_page,
-                       offset=(number - 1) * per_page))
-    latest = {}
-    if notices and found:
-        latest = {row_id: tuple(figures) for row_id, *figures in  # later corrections overwrite earlier ones
-                  _read(_statements()["corrected"], row_ids=[r.id for r in found])}
     lines = []
-    for id_, company_id, name, code, total, label, red, black in found:
-        shown_total, shown_label, shown_red, shown_black, number_ = latest.get(id_, (total, label, red, black, None))
+    for company_id, name, code, total, label, red, black, fix_id, *corrected, notice in _read(
+            _statements()["rows"], publication_id=publication.id, limit=per_page, offset=(number - 1) * per_page):
+        shown_total, shown_label, shown_red, shown_black = corrected if fix_id is not None else (total, label, red,
+                                                                                                   black)
         lines.append(GradeLine(company_id, name, code, shown_total, shown_label, bool(shown_red), bool(shown_black),
-                               number_, total, label))
+                               notice, total, label))
     return GradePage(number, pages, lines)
 
 

@@ -82,7 +82,7 @@ def _publication_page(publication) -> str:
     if publication is None:
         return _render("portal/grades.html", publication=None, page=None, corrections=[])
     return _render("portal/grades.html", publication=publication,
-                   page=services.grade_page(publication, publication.notices), corrections=publication.notices)
+                   page=services.grade_page(publication), corrections=publication.notices)
 
 
 @bp.get("/lists")
