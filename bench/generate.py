@@ -39,7 +39,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from supervision.campaigns.models import CampaignStatus
 from supervision.companies.credit_code import make_credit_code
@@ -280,6 +280,19 @@ def full_week(log=print) -> int:
     return sent
 
 
+def recount_publications() -> None:
+    """A publication's counts as publishing would have stored them: its rows grew k× with the companies."""
+    publications, rows = db.metadata.tables["credit_publications"], db.metadata.tables["credit_publication_rows"]
+
+    def counted(where=None):
+        statement = select(func.count()).where(rows.c.publication_id == publications.c.id)
+        return statement.where(where).scalar_subquery() if where is not None else statement.scalar_subquery()
+
+    db.session.execute(update(publications).values(company_count=counted(), red_count=counted(rows.c.red),
+                                                   black_count=counted(rows.c.black)))
+    generations.wrote(db.session, "credit_publications")
+
+
 def generate(scale: int, log=print) -> dict[str, int]:
     """Seed the demo district, then grow it to ``scale`` times its size. Commits."""
     started = time.perf_counter()
@@ -291,6 +304,7 @@ def generate(scale: int, log=print) -> dict[str, int]:
         added = clone(scale - 1)
         added.update(clone_campaigns(scale - 1))
         added.update(clone_history(scale - 1))
+        recount_publications()
         db.session.commit()
         log(f"  {sum(added.values()):,} rows added in {time.perf_counter() - started:.1f}s")
     full_week(log)

@@ -58,16 +58,17 @@ def add_static_version(endpoint: str, values: dict) -> None:
 
 @lru_cache(maxsize=256)
 def _compressed_static(key: tuple, encoding: str, data: bytes) -> bytes:
-    return _compress(data, encoding, quality=11)
+    return compress(data, encoding, quality=11)
 
 
-def _compress(data: bytes, encoding: str, quality: int = 5) -> bytes:
+def compress(data: bytes, encoding: str, quality: int = 5) -> bytes:
     if encoding == "br":
         return brotli.compress(data, quality=quality)
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
-def _encoding() -> str | None:
+def accepted_encoding() -> str | None:
+    """The compression this request accepts: brotli, else gzip, else None."""
     accepted = request.accept_encodings
     if accepted["br"]:
         return "br"
@@ -88,7 +89,7 @@ def finish_response(response):
     if not is_static and (response.is_streamed or response.direct_passthrough):
         return response
     response.vary.add("Accept-Encoding")
-    encoding = _encoding()
+    encoding = accepted_encoding()
     if encoding is None:
         return response
     response.direct_passthrough = False
@@ -98,7 +99,7 @@ def finish_response(response):
     if is_static:
         body = _compressed_static((request.path, response.get_etag()[0]), encoding, data)
     else:
-        body = _compress(data, encoding)
+        body = compress(data, encoding)
     response.set_data(body)
     response.headers["Content-Encoding"] = encoding
     etag, weak = response.get_etag()

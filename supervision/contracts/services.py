@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record, record_change, snapshot
@@ -390,11 +391,19 @@ def fee_standards(estate_ids, day: date | None = None) -> dict[int, FeeStandard]
     ids = list(estate_ids)
     if not ids:
         return {}
-    contracts = db.session.scalars(
-        select(ServiceContract).where(ServiceContract.estate_id.in_(ids), *_in_force_filed(day))
-        .options(selectinload(ServiceContract.fees), joinedload(ServiceContract.company))
-        .order_by(ServiceContract.estate_id, ServiceContract.starts_on, ServiceContract.id))
+    contracts = db.session.scalars(_fee_standards_statement(), {"estate_ids": ids, "day": day})
     return {contract.estate_id: _standard(contract) for contract in contracts}
+
+
+@lru_cache(maxsize=1)
+def _fee_standards_statement():
+    """Built once: the public portal's estate sheet asks for one estate's standard at a time (building the
+    statement cost more than running it)."""
+    return (select(ServiceContract)
+            .where(ServiceContract.estate_id.in_(bindparam("estate_ids", expanding=True)),
+                   *_in_force_filed(bindparam("day", type_=Date)))
+            .options(selectinload(ServiceContract.fees), joinedload(ServiceContract.company))
+            .order_by(ServiceContract.estate_id, ServiceContract.starts_on, ServiceContract.id))
 
 
 def current_fee_standard(estate_id: int, day: date | None = None) -> FeeStandard | None:

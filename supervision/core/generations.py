@@ -38,7 +38,7 @@ from types import FunctionType, MappingProxyType
 from flask import current_app
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
-from sqlalchemy import BigInteger, String, Table, event, inspect, select
+from sqlalchemy import BigInteger, String, Table, bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -102,6 +102,10 @@ def current(topic: str, session: Session | None = None) -> int | None:
     return value
 
 
+_SNAPSHOT = (select(DataGeneration.topic, DataGeneration.value, DataGeneration.changed_at)
+             .where(DataGeneration.topic.in_(bindparam("topics", expanding=True))))
+
+
 def snapshot(topics) -> tuple[tuple[int, ...], datetime | None] | None:
     """The generations of several ``topics`` in one query, and the latest time one of them changed;
     None when one of them has no generation to key a cache by (see ``current``)."""
@@ -110,9 +114,9 @@ def snapshot(topics) -> tuple[tuple[int, ...], datetime | None] | None:
     pending = session.info.get(_PENDING, ())
     if any(topic in pending for topic in topics):
         return None
-    rows = {topic: (value, changed_at) for topic, value, changed_at in session.execute(
-        select(DataGeneration.topic, DataGeneration.value, DataGeneration.changed_at)
-        .where(DataGeneration.topic.in_(topics)))}
+    # Core on the session's connection, a statement built once: pages read this on every request.
+    rows = {topic: (value, changed_at) for topic, value, changed_at in session.connection().execute(
+        _SNAPSHOT, {"topics": list(topics)})}
     if any(topic in session.info.get(_PENDING, ()) for topic in topics) or len(rows) < len(set(topics)):
         return None
     known = session.info.setdefault(_READ, {})

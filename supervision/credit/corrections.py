@@ -63,6 +63,16 @@ def latest_corrections(row_ids) -> dict[int, CreditCorrectionRow]:
     return {c.publication_row_id: c for c in found}  # later ones overwrite earlier ones
 
 
+def latest_correction_id(row_id):
+    """The id of the latest correction row of the publication row ``row_id`` (a column: a correlated
+    subquery), the one ``latest_corrections`` picks."""
+    return (select(CreditCorrectionRow.id)
+            .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
+            .where(CreditCorrectionRow.publication_row_id == row_id)
+            .order_by(CreditCorrection.issued_at.desc(), CreditCorrection.id.desc())
+            .limit(1).scalar_subquery())
+
+
 def shown_figures(rows) -> dict[int, tuple[Figures, CreditCorrectionRow | None]]:
     """Row id → (the figures to show, the correction behind them or None)."""
     latest = latest_corrections(r.id for r in rows)

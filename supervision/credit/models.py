@@ -414,7 +414,9 @@ def _listed_or_own(cls, user):
 
 class CreditPublicationRow(db.Model):
     __tablename__ = "credit_publication_rows"
-    __table_args__ = (UniqueConstraint("publication_id", "company_id"),)
+    # The public grade list reads a page of a publication's rows by position.
+    __table_args__ = (UniqueConstraint("publication_id", "company_id"),
+                      Index("ix_credit_publication_rows_publication_position", "publication_id", "position"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("credit_publications.id"), index=True)

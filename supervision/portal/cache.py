@@ -27,14 +27,18 @@ import hashlib
 from email.utils import format_datetime
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask_babel import get_locale
 
+from .. import delivery
 from ..config import PROJECT_ROOT
 from ..core import generations
 from ..core.timeutil import local_today
+from ..extensions import db
 
 CACHE_NAME = "portal_pages"
+FRAGMENTS_NAME = "portal_fragments"  # parts of pages kept under their own topics (e.g. an estate's sections)
+_GENERATIONS = "portal_generations"  # g: topic → generation, as this request's page read them
 CACHE_CONTROL = "public, no-cache"  # may be stored, but revalidated each time (a 304 is cheap)
 
 _build: str | None = None
@@ -69,7 +73,7 @@ def _key(args: tuple[str, ...], locale: str) -> tuple:
             local_today().isoformat())
 
 
-def _checked(topics: tuple[str, ...], build):
+def _checked(topics: tuple[str, ...], build, what: str = "page"):
     if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
         return build()
     with generations.reads_recorded() as tables:
@@ -78,8 +82,52 @@ def _checked(topics: tuple[str, ...], build):
     undeclared = sorted(tables - watched - {generations.DataGeneration.__tablename__})
     if undeclared:
         raise generations.UndeclaredInput(
-            f"portal page {request.endpoint}: read {', '.join(undeclared)}, which none of {topics} watches")
+            f"portal {what} {request.endpoint}: read {', '.join(undeclared)}, which none of {topics} watches")
     return body
+
+
+def _lru(name: str):
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions[name] = generations.LRUCache(current_app.config.get("PORTAL_CACHE_SIZE", 2000))
+    return found
+
+
+def fragment(topics, key: tuple, compute):
+    """``compute()`` (an immutable value, see ``generations.freeze``) kept per process under ``key``, the
+    language, the day and the generations of ``topics`` — which must be among the topics of the page being
+    built (its one generation query read them). A page that misses because another of its topics changed
+    (a credit publication) reuses the parts that did not change (an estate's complaint figures)."""
+    topics = tuple(topics)
+    known = g.get(_GENERATIONS) or {}
+    values = tuple(known.get(topic) for topic in topics)
+    if not topics or None in values:
+        return generations.freeze(_checked(topics, compute, "fragment"))
+    full_key = (key, str(get_locale()), local_today().isoformat(), topics, values)
+    return _lru(FRAGMENTS_NAME).get(full_key, lambda: generations.freeze(_checked(topics, compute, "fragment")))
+
+
+def _body(key: tuple, values: tuple, build, mimetype: str) -> tuple[bytes, str | None]:
+    """The page's bytes as this request accepts them, and their encoding: the plain body and each compressed
+    copy are kept (compressing a page costs about as much as serving it)."""
+    pages = _lru(CACHE_NAME)
+    plain = pages.get((key, values), build)
+    if mimetype not in delivery.COMPRESSIBLE or len(plain) < delivery.MIN_SIZE:
+        return plain, None
+    encoding = delivery.accepted_encoding()
+    if encoding is None:
+        return plain, None
+    return pages.get((key, values, encoding), lambda: delivery.compress(plain, encoding)), encoding
+
+
+def _reads_only() -> None:
+    """A public page only reads: on PostgreSQL its statements run in autocommit, as each would under READ
+    COMMITTED anyway, without the BEGIN and ROLLBACK round trips around them — a cache hit is then one
+    round trip, its generation read. (A session already in a transaction, e.g. a signed-in visitor's session
+    check, is left as it is.)"""
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/html") -> Response:
@@ -87,25 +135,28 @@ def page(topics, build, *, args: tuple[str, ...] = (), mimetype: str = "text/htm
     topics = tuple(dict.fromkeys(topics))
     locale = str(get_locale())  # before anything is recorded: finding it may load a signed-in user
     key = _key(args, locale)
+    _reads_only()
     snapshot = generations.snapshot(topics)
     if snapshot is None:
         response = Response(_checked(topics, build), mimetype=mimetype)
         response.headers["Cache-Control"] = "no-store"
         return response
     values, changed_at = snapshot
+    setattr(g, _GENERATIONS, dict(zip(topics, values, strict=True)))
     etag = hashlib.sha256(repr((build_token(), key, topics, values)).encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag) or (
+    encoding = None
+    if request.if_none_match.contains_weak(etag) or (  # a compressed copy's ETag is weak, and still matches
             not request.if_none_match and request.if_modified_since and changed_at is not None
             and changed_at.replace(microsecond=0) <= request.if_modified_since):
         response = Response(status=304)
     else:
-        cache = current_app.extensions.get(CACHE_NAME)
-        if cache is None:
-            cache = current_app.extensions[CACHE_NAME] = generations.LRUCache(
-                current_app.config.get("PORTAL_CACHE_SIZE", 2000))
-        body = cache.get((key, values), lambda: _checked(topics, build).encode())
+        body, encoding = _body(key, values, lambda: _checked(topics, build).encode(), mimetype)
         response = Response(body, mimetype=mimetype)
-    response.set_etag(etag)
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+        if mimetype in delivery.COMPRESSIBLE:
+            response.vary.add("Accept-Encoding")
+    response.set_etag(etag, weak=encoding is not None)  # another representation of the same content
     if changed_at is not None:
         response.headers["Last-Modified"] = format_datetime(changed_at.replace(microsecond=0), usegmt=True)
     response.headers["Cache-Control"] = CACHE_CONTROL

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
 
-from sqlalchemy import literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from flask import current_app
+from sqlalchemy import Date, bindparam, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..campaigns.models import Campaign, CampaignStatus
 from ..campaigns.services.progress import PROGRESS_TOPIC, campaign_progress
 from ..companies.models import Company
 from ..core import generations
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import MAX_PER_PAGE, page_number, paginate_rows
 from ..core.timeutil import local_today
 from ..credit import corrections
 from ..credit.models import (
@@ -37,9 +41,10 @@ from ..credit.models import (
     CreditRuleSet,
 )
 from ..estates.management import EstateManagement
-from ..estates.models import CommitteeStatus, Estate, OwnersCommittee
+from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee, effective_status
 from ..extensions import db
 from ..regions.models import Community, Street
+from .cache import fragment
 from .sources import DISCLOSURE_SOURCES, ESTATE_SHEET_SECTIONS
 
 # Data generations keying the portal's page cache (core/generations.py).
@@ -58,21 +63,116 @@ def latest_publication() -> CreditPublication | None:
         CreditPublication.as_of.desc(), CreditPublication.published_at.desc(), CreditPublication.id.desc()).limit(1))
 
 
-def publication_by_id(publication_id: int) -> CreditPublication | None:
-    return db.session.get(CreditPublication, publication_id)
-
-
 def publications() -> list[CreditPublication]:
     return list(db.session.scalars(select(CreditPublication).order_by(
         CreditPublication.as_of.desc(), CreditPublication.published_at.desc(), CreditPublication.id.desc())))
 
 
-def grade_page(publication: CreditPublication):
-    """A page of the publication's rows by position, and their shown figures (corrections applied)."""
-    page = paginate(select(CreditPublicationRow).where(CreditPublicationRow.publication_id == publication.id)
-                    .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name,
-                              CreditPublicationRow.id))
-    return page, corrections.shown_figures(page.items)
+@dataclass(frozen=True)
+class GradeLine:
+    """A row of a publication as the grade list shows it (the latest correction's figures when corrected)."""
+    company_id: int
+    company_name: str
+    credit_code: str
+    total: Decimal
+    grade_label: str
+    red: bool
+    black: bool
+    correction_number: str | None
+    published_total: Decimal
+    published_label: str
+
+
+@dataclass(frozen=True)
+class GradePage:
+    page: int
+    pages: int
+    lines: list[GradeLine]
+
+
+def _read(statement, **params):
+    """Rows of a prebuilt Core statement on the session's connection (no ORM work: the portal reads plain
+    columns, many times a second)."""
+    return db.session.connection().execute(statement, params)
+
+
+@dataclass(frozen=True)
+class PublicationHead:
+    """What a grade list shows of its publication, and the publication's correction notices."""
+    id: int
+    name: str
+    as_of: date
+    rule_set_id: int
+    rule_set_name: str
+    bureau_name: str | None
+    notes: str | None
+    company_count: int
+    notices: list  # rows of (number, issued_at, reason), oldest first
+
+
+_HEAD_COLUMNS = (CreditPublication.id, CreditPublication.name, CreditPublication.as_of, CreditPublication.rule_set_id,
+                 CreditPublication.rule_set_name, CreditPublication.bureau_name, CreditPublication.notes,
+                 CreditPublication.company_count)
+_LATEST = (select(CreditPublication.id).order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(),
+                                                 CreditPublication.id.desc()).limit(1).scalar_subquery())
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict:
+    """The grade list's statements, built once (building one costs more than running it)."""
+    row = CreditPublicationRow
+    fix = aliased(CreditCorrectionRow)
+    notice = aliased(CreditCorrection)
+
+    def head(which):  # the publication with its notices (if any) in one statement
+        return (select(*_HEAD_COLUMNS, CreditCorrection.number, CreditCorrection.issued_at, CreditCorrection.reason)
+                .outerjoin(CreditCorrection, CreditCorrection.publication_id == CreditPublication.id)
+                .where(CreditPublication.id == which).order_by(CreditCorrection.issued_at, CreditCorrection.id))
+
+    return {
+        "latest": head(_LATEST),
+        "by_id": head(bindparam("publication_id")),
+        # A page by position (index of migration d3b5f7a9c214), each row with its latest correction if any.
+        "rows": select(row.company_id, row.company_name, row.credit_code, row.total, row.grade_label, row.red,
+                       row.black, fix.id, fix.new_total, fix.new_grade_label, fix.new_red, fix.new_black,
+                       notice.number)
+        .select_from(row)
+        .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+        .outerjoin(notice, notice.id == fix.correction_id)
+        .where(row.publication_id == bindparam("publication_id")).order_by(row.position, row.company_name, row.id)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
+    }
+
+
+def publication_head(publication_id: int | None = None) -> PublicationHead | None:
+    """A publication as its grade list shows it, with its correction notices: the latest publication, or
+    ``publication_id``'s; None when there is none. One query."""
+    if publication_id is None:
+        found = list(_read(_statements()["latest"]))
+    else:
+        found = list(_read(_statements()["by_id"], publication_id=publication_id))
+    if not found:
+        return None
+    notices = [SimpleNamespace(number=r.number, issued_at=r.issued_at, reason=r.reason)
+               for r in found if r.number is not None]
+    return PublicationHead(*found[0][:len(_HEAD_COLUMNS)], notices=notices)
+
+
+def grade_page(publication) -> GradePage:
+    """A page of the publication's rows by position, as ``GradeLine``s (corrections applied), in one query of
+    the shown columns; the number of pages comes from the count stored at publication (published rows never
+    change)."""
+    per_page = min(current_app.config["PER_PAGE"], MAX_PER_PAGE)
+    pages = max(1, -(-publication.company_count // per_page))
+    number = page_number()
+    lines = []
+    for company_id, name, code, total, label, red, black, fix_id, *corrected, notice in _read(
+            _statements()["rows"], publication_id=publication.id, limit=per_page, offset=(number - 1) * per_page):
+        shown_total, shown_label, shown_red, shown_black = corrected if fix_id is not None else (total, label, red,
+                                                                                                   black)
+        lines.append(GradeLine(company_id, name, code, shown_total, shown_label, bool(shown_red), bool(shown_black),
+                               notice, total, label))
+    return GradePage(number, pages, lines)
 
 
 def listed(publication: CreditPublication) -> tuple[list, list]:
@@ -112,20 +212,6 @@ def company_history(company_id: int) -> list[HistoryRow]:
         .order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(), CreditPublication.id.desc())))
     shown = corrections.shown_figures(rows)
     return [HistoryRow(r.publication, r, *shown[r.id]) for r in rows]
-
-
-def current_grade(company_id: int) -> HistoryRow | None:
-    """The company's row in the latest publication that rated it (corrections applied)."""
-    row = db.session.scalar(
-        select(CreditPublicationRow).join(CreditPublicationRow.publication)
-        .where(CreditPublicationRow.company_id == company_id)
-        .options(joinedload(CreditPublicationRow.publication))
-        .order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(), CreditPublication.id.desc())
-        .limit(1))
-    if row is None:
-        return None
-    figures, correction = corrections.shown_figures([row])[row.id]
-    return HistoryRow(row.publication, row, figures, correction)
 
 
 def published_rule_set(rule_set_id: int) -> CreditRuleSet | None:
@@ -178,45 +264,124 @@ def campaign_results(campaign: Campaign):
 # --- estates ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ShownGrade:
+    """A company's grade as the public sees it: the published row's figures, or its latest correction's."""
+    total: Decimal
+    grade_label: str
+    red: bool
+    black: bool
+    publication_name: str
+    correction_number: str | None
+
+
+@dataclass(frozen=True)
 class EstateSheet:
-    estate: Estate
-    grade: HistoryRow | None
+    """The estate sheet's facts, read in one query (only the columns the sheet shows)."""
+    id: int
+    name: str
+    address: str
+    street_name: str
+    community_name: str
+    management_mode: ManagementMode
+    households: int | None
+    year_built: int | None
+    company_id: int | None
+    company_name: str | None
+    grade: ShownGrade | None
     committee_status: CommitteeStatus | None
-    committee: OwnersCommittee | None
-    contract: EstateManagement | None
+    committee_elected_on: date | None
+    committee_term_end: date | None
+    contract_start: date | None
+    contract_end: date | None
+
+
+def _latest_row_id(company_id):
+    """The id of the company's row in the latest publication that rated it (a correlated subquery)."""
+    return (select(CreditPublicationRow.id)
+            .join(CreditPublication, CreditPublication.id == CreditPublicationRow.publication_id)
+            .where(CreditPublicationRow.company_id == company_id)
+            .order_by(CreditPublication.as_of.desc(), CreditPublication.published_at.desc(),
+                      CreditPublication.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def _contract_in_force_id(estate_id, day):
+    """The id of the estate's management period in force on ``day`` (a correlated subquery)."""
+    return (select(EstateManagement.id)
+            .where(EstateManagement.estate_id == estate_id, EstateManagement.in_force_clause(day))
+            .order_by(EstateManagement.started_on.desc()).limit(1).scalar_subquery())
+
+
+@lru_cache(maxsize=1)
+def _sheet_statement():
+    """The estate sheet's statement, built once (building it costs more than running it): the register, the
+    management period in force, the owners' committee and the company's latest published row with its
+    latest correction. Parameters: ``estate_id``, ``today``."""
+    row_ = aliased(CreditPublicationRow)
+    fix = aliased(CreditCorrectionRow)
+    notice = aliased(CreditCorrection)
+    today = bindparam("today", type_=Date)
+    return (
+        select(Estate.id, Estate.name, Estate.address, Street.name, Community.name, Estate.management_mode,
+               Estate.households, Estate.year_built, Company.id, Company.name,
+               OwnersCommittee.status, OwnersCommittee.elected_on, OwnersCommittee.term_end,
+               EstateManagement.contract_start, EstateManagement.contract_end,
+               row_.id, row_.total, row_.grade_label, row_.red, row_.black, CreditPublication.name,
+               fix.id, fix.new_total, fix.new_grade_label, fix.new_red, fix.new_black, notice.number)
+        .join(Street, Street.id == Estate.street_id)
+        .join(Community, Community.id == Estate.community_id)
+        .outerjoin(Company, Company.id == Estate.company_id)
+        .outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+        .outerjoin(EstateManagement, EstateManagement.id == _contract_in_force_id(Estate.id, today).correlate(Estate))
+        .outerjoin(row_, row_.id == _latest_row_id(Estate.company_id).correlate(Estate))
+        .outerjoin(CreditPublication, CreditPublication.id == row_.publication_id)
+        .outerjoin(fix, fix.id == corrections.latest_correction_id(row_.id).correlate(row_))
+        .outerjoin(notice, notice.id == fix.correction_id)
+        .where(Estate.id == bindparam("estate_id"), Estate.archived_at.is_(None)))
 
 
 def estate_sheet(estate_id: int, today: date | None = None) -> EstateSheet | None:
+    """The public facts of an estate in the register (None: no such estate, or archived), in one query."""
     today = today or local_today()
-    estate = db.session.scalar(select(Estate).where(Estate.id == estate_id, Estate.archived_at.is_(None)).options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
-        joinedload(Estate.committee)))
-    if estate is None:
+    found = _read(_sheet_statement(), estate_id=estate_id, today=today).one_or_none()
+    if found is None:
         return None
-    contract = db.session.scalar(select(EstateManagement).where(
-        EstateManagement.estate_id == estate.id, EstateManagement.in_force_clause(today))
-        .order_by(EstateManagement.started_on.desc()).limit(1))
-    grade = current_grade(estate.company_id) if estate.company_id else None
-    committee = estate.committee
-    return EstateSheet(estate=estate, grade=grade, committee=committee,
-                       committee_status=committee.status_on(today) if committee is not None else None,
-                       contract=contract if contract is not None and (contract.contract_start or contract.contract_end)
-                       else None)
+    (id_, name, address, street, community, mode, households, year_built, company_id, company_name,
+     committee_status, elected_on, term_end, contract_start, contract_end,
+     row_id, total, label, red, black, publication_name, fix_id, *corrected, number) = found
+    grade = None
+    if row_id is not None:
+        if fix_id is not None:
+            total, label, red, black = corrected
+        grade = ShownGrade(total, label, bool(red), bool(black), publication_name, number)
+    if not (contract_start or contract_end):
+        contract_start = contract_end = None
+    return EstateSheet(id_, name, address, street, community, mode, households, year_built, company_id,
+                       company_name, grade, effective_status(committee_status, term_end, today),
+                       elected_on, term_end, contract_start, contract_end)
 
 
-def estate_sections(estate_id: int) -> list[dict]:
-    """The registered sections' published figures for the estate sheet."""
+def estate_sections(estate_id: int) -> list:
+    """The registered sections' published figures for the estate sheet, each kept (``cache.fragment``) under
+    its own topics: a page rebuilt after a credit publication reads none of them again."""
     shown = []
     for entry in ESTATE_SHEET_SECTIONS.entries():
-        result = entry.fn(estate_id)
-        if not result:
-            continue
-        if "rows" in result:
-            title, rows = result.get("title"), result["rows"]
-        else:
-            title, rows = None, list(result.items())
-        shown.append({"key": entry.key, "title": title, "rows": [(str(label), value) for label, value in rows]})
+        section = fragment(entry.topics, ("estate_section", entry.key, estate_id),
+                           lambda entry=entry: _section(entry, estate_id))
+        if section is not None:
+            shown.append(section)
     return shown
+
+
+def _section(entry, estate_id: int) -> dict | None:
+    result = entry.fn(estate_id)
+    if not result:
+        return None
+    if "rows" in result:
+        title, rows = result.get("title"), result["rows"]
+    else:
+        title, rows = None, list(result.items())
+    return {"key": entry.key, "title": title, "rows": [(str(label), value) for label, value in rows]}
 
 
 # --- disclosures -----------------------------------------------------------------------------------

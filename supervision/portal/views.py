@@ -57,8 +57,7 @@ def index():
 def grades():
     """The latest publication's grades (the others are in the history)."""
     def build():
-        publication = services.latest_publication()
-        return _publication_page(publication)
+        return _publication_page(services.publication_head())
     return cache.page((CREDIT_TOPIC,), build, args=("page",))
 
 
@@ -72,7 +71,7 @@ def publications():
 @bp.get("/publications/<int:publication_id>")
 def publication(publication_id: int):
     def build():
-        found = services.publication_by_id(publication_id)
+        found = services.publication_head(publication_id)
         if found is None:
             abort(404)
         return _publication_page(found)
@@ -81,10 +80,9 @@ def publication(publication_id: int):
 
 def _publication_page(publication) -> str:
     if publication is None:
-        return _render("portal/grades.html", publication=None, page=None, figures={}, corrections=[])
-    page, figures = services.grade_page(publication)
-    return _render("portal/grades.html", publication=publication, page=page, figures=figures,
-                   corrections=services.corrections_of(publication))
+        return _render("portal/grades.html", publication=None, page=None, corrections=[])
+    return _render("portal/grades.html", publication=publication,
+                   page=services.grade_page(publication), corrections=publication.notices)
 
 
 @bp.get("/lists")

@@ -2,22 +2,28 @@
 once — and the rate limit per address."""
 from __future__ import annotations
 
+import gzip
+import re
 from datetime import UTC, date, datetime
 
+import brotli
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from supervision import create_app
+from supervision import create_app, delivery
+from supervision.core import generations
 from supervision.credit.corrections import issue_correction
 from supervision.credit.models import CreditEvent, CreditPublicationRow
 from supervision.credit.publication import publish
 from supervision.credit.services import revoke_event
 from supervision.extensions import db, limiter
 from supervision.portal import cache
+from supervision.portal.sources import ESTATE_SHEET_SECTIONS
 
 from ..conftest import Client
 from ..credit.factories import gen_event
+from .factories import TEST_TOPIC
 
 
 def _another_worker(app, **extra):
@@ -171,3 +177,77 @@ def test_the_day_is_part_of_the_key(public, client):
     with time_machine.travel(datetime(2029, 5, 1, 4, 0, tzinfo=UTC), tick=False):
         tomorrow = client.get(url, headers={"If-None-Match": today.headers["ETag"]})
         assert tomorrow.status_code == 200 and "届满" in tomorrow.get_data(as_text=True)
+
+
+def test_an_estate_section_is_kept_across_a_publication_and_refreshed_with_its_own_topic(sources, client, app):
+    """A section is kept under its own topics: a credit publication re-renders the sheet without computing
+    it again, and a change of its own topic shows the new figures at once in every worker."""
+    figures = {"value": "1 件", "calls": 0}
+    estate_id_ = sources.estate1.id
+
+    def counted(estate_id):
+        figures["calls"] += 1
+        return {"受理投诉（测试）": figures["value"]} if estate_id == estate_id_ else None
+
+    ESTATE_SHEET_SECTIONS.register("counted", counted, topics=(TEST_TOPIC,))
+    worker2 = _another_worker(app)
+    other = worker2.test_client()
+    url = f"/public/estates/{estate_id_}"
+    try:
+        assert "1 件" in client.get(url).get_data(as_text=True) and "1 件" in other.get(url).get_data(as_text=True)
+        assert figures["calls"] == 2  # once in each worker
+
+        gen_event(sources.company1, "BL-02", on=date(2026, 5, 6))
+        second = publish(name="2026年第二季度信用评价结果", as_of=date(2026, 6, 30), on=date(2026, 7, 2))
+        db.session.commit()
+        for browser in (client, other):
+            assert "2026年第二季度信用评价结果" in browser.get(url).get_data(as_text=True)  # the page was rebuilt …
+        assert figures["calls"] == 2 and second.id  # … its section was not computed again
+
+        figures["value"] = "2 件"
+        generations.bump(db.session.connection(), TEST_TOPIC)  # what the section's feature does when it changes
+        db.session.commit()
+        for browser in (client, other):
+            text = browser.get(url).get_data(as_text=True)
+            assert "2 件" in text and "1 件" not in text
+        assert figures["calls"] == 4
+    finally:
+        ESTATE_SHEET_SECTIONS.unregister("counted")
+        with worker2.app_context():
+            db.engine.dispose()
+
+
+def test_a_compressed_copy_is_kept_and_revalidates(public, client, monkeypatch):
+    compressed = []
+    original = delivery.compress
+
+    def counting(data, encoding, quality=5):
+        compressed.append(encoding)
+        return original(data, encoding, quality)
+
+    monkeypatch.setattr(delivery, "compress", counting)
+    url = f"/public/estates/{public.estate1.id}"
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    first = client.get(url, headers={"Accept-Encoding": "br"})
+    again = client.get(url, headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == again.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(again.data) == plain.data and compressed == ["br"]  # compressed once, then kept
+    assert first.headers["ETag"] == f"W/{plain.headers['ETag']}"
+    gzipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(gzipped.data) == plain.data and compressed == ["br", "gzip"]
+    # A browser holding the compressed copy revalidates with its weak ETag.
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"], "Accept-Encoding": "br"}).status_code == 304
+
+
+def test_the_grade_list_pages_by_the_published_count(public, client, app):
+    app.config["PER_PAGE"] = 1
+    try:
+        app.extensions.pop("portal_pages", None)
+        first, second = client.get("/public/grades").get_data(as_text=True), client.get(
+            "/public/grades?page=2").get_data(as_text=True)
+        pages = public.publication.company_count
+        assert pages >= 2 and f"第 1 / {pages} 页" in first and f"第 2 / {pages} 页" in second
+        assert re.findall(r"/public/companies/\d+", first) != re.findall(r"/public/companies/\d+", second)
+    finally:
+        app.config["PER_PAGE"] = 50
