@@ -12,7 +12,7 @@ def estate_rates(estate_id: int) -> dict | None:
     had no complaint: ``{"received", "response_rate", "resolution_rate"}`` (rates 0–1)."""
     end = local_now()
     start = end - timedelta(days=365)
-    figures = rates.total(start, end, where=rates.C.estate_id == estate_id)
+    figures = rates.estate_total(start, end, estate_id)
     if not figures.received:
         return None
     return {"received": figures.received, "response_rate": figures.response_rate,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from ..companies.models import Company
 from ..core import generations
@@ -82,15 +83,37 @@ def grouped(by, start: datetime, end: datetime, *, kind: Kind = Kind.COMPLAINT, 
             for key, n, r, s, cb, sat in db.session.execute(statement)]
 
 
+def _total_columns():
+    return (func.count(C.id), _on_time_response(), _on_time_resolution(),
+            func.sum(case((C.satisfaction.is_not(None), 1), else_=0)),
+            func.sum(case((C.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASIC]), 1), else_=0)))
+
+
+def _rates_of(row) -> Rates:
+    n, r, s, cb, sat = row
+    return Rates(None, n or 0, int(r or 0), int(s or 0), int(cb or 0), int(sat or 0))
+
+
 def total(start: datetime, end: datetime, *, kind: Kind = Kind.COMPLAINT, where=None) -> Rates:
-    statement = select(func.count(C.id), _on_time_response(), _on_time_resolution(),
-                       func.sum(case((C.satisfaction.is_not(None), 1), else_=0)),
-                       func.sum(case((C.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASIC]), 1),
-                                     else_=0))).where(period_clause(start, end, kind))
+    statement = select(*_total_columns()).where(period_clause(start, end, kind))
     if where is not None:
         statement = statement.where(where)
-    n, r, s, cb, sat = db.session.execute(statement).one()
-    return Rates(None, n or 0, int(r or 0), int(s or 0), int(cb or 0), int(sat or 0))
+    return _rates_of(db.session.execute(statement).one())
+
+
+@cache
+def _estate_total_statement():
+    # Built once: the public estate sheet asks for it on every fresh render.
+    moment = C.received_at.type
+    return select(*_total_columns()).where(
+        period_clause(bindparam("start", type_=moment), bindparam("end", type_=moment)),
+        C.estate_id == bindparam("estate_id"))
+
+
+def estate_total(start: datetime, end: datetime, estate_id: int) -> Rates:
+    """``total`` of one estate's complaints (not repairs)."""
+    statement = _estate_total_statement()
+    return _rates_of(db.session.execute(statement, {"start": start, "end": end, "estate_id": estate_id}).one())
 
 
 def drill_clause(measure: str, start: datetime, end: datetime, kind: Kind = Kind.COMPLAINT):
