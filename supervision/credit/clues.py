@@ -41,7 +41,7 @@ def estate_choices(street_id: int) -> list[tuple]:
     estates = db.session.execute(
         select(Estate.id, Estate.name, Company.name).join(Company, Company.id == Estate.company_id)
         .where(Estate.street_id == street_id, Estate.archived_at.is_(None))
-        .order_by(Estate.name)).all()
+        .order_by(Estate.name_sort)).all()
     return [(e[0], f"{e[1]}（{e[2]}）") for e in estates]
 
 

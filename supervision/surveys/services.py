@@ -75,7 +75,7 @@ def estate_statement(*, street_id: int | None = None, company_id: int | None = N
         statement = statement.where(Estate.company_id == company_id)
     if q:
         statement = statement.where(Estate.name.contains(q.strip(), autoescape=True))
-    return statement.order_by(Estate.street_id, Estate.name)
+    return statement.order_by(Estate.street_id, Estate.name_sort)
 
 
 def create_round(*, name: str, opens_on: date, closes_on: date, question_set: SurveyQuestionSet,

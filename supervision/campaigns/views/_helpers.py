@@ -44,7 +44,7 @@ def visible_estate_choices(blank=None):
     rows = db.session.execute(
         scope.visible(Estate, statement=select(Estate.id, Estate.name, Street.name.label("street")))
         .join(Street, Street.id == Estate.street_id).where(Estate.archived_at.is_(None))
-        .order_by(Street.name, Estate.name)).all()
+        .order_by(Street.name_sort, Estate.name_sort)).all()
     groups: dict[str, list] = {}
     if blank is not None:
         groups[""] = [("", blank)]

@@ -240,7 +240,7 @@ def enrolments(campaign_id: int):
     filters.company.choices = company_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     statement = progress.enrolment_rows_statement(campaign.id, _enrolment_filter(filters), user=current_user)
-    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name, Enrolment.id)
+    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
     page = paginate_rows(statement)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
                            today=local_today())
