@@ -26,7 +26,7 @@ def item_groups(rule_set: CreditRuleSet) -> dict[str, list[tuple]]:
 def estate_choices(company: Company) -> list[tuple]:
     """The estates the company manages now, as (id, name) choices."""
     return [tuple(row) for row in db.session.execute(select(Estate.id, Estate.name).where(
-        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name))]
+        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name_sort))]
 
 
 def manager_choices(company: Company) -> list[tuple]:
@@ -42,4 +42,4 @@ def manager_choices(company: Company) -> list[tuple]:
 def company_choices(visible) -> list[tuple]:
     """The active companies among ``visible`` (a ``select`` of the user's companies), by name."""
     return [(c.id, c.name) for c in db.session.scalars(
-        visible.where(Company.archived_at.is_(None)).order_by(Company.name))]
+        visible.where(Company.archived_at.is_(None)).order_by(Company.name_sort))]

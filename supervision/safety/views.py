@@ -106,7 +106,7 @@ def _bind_filter_choices(form) -> None:
         del form.company_id
     else:
         companies = db.session.execute(scope.visible(Company, statement=select(Company.id, Company.name))
-                                       .where(Company.archived_at.is_(None)).order_by(Company.name)).all()
+                                       .where(Company.archived_at.is_(None)).order_by(Company.name_sort)).all()
         form.company_id.choices = [(None, _("全部"))] + [(row.id, row.name) for row in companies]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
+from ..core import numbers
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..credit.automatic import record_automatic_event, rule_param
@@ -570,6 +571,4 @@ def follow_up(survey: SurveyRound, *, actor=None, on: date | None = None) -> dic
 
 
 def percent(value: Fraction | None) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.1f}%"
+    return numbers.percent(value)

@@ -279,7 +279,7 @@ def enrol(campaign_id: int):
                 added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
         return redirect(url_for(".enrolments", campaign_id=campaign.id))
     statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
-        Estate.street_id, Estate.name)
+        Estate.street_id, Estate.name_sort)
     page = paginate(statement)
     total, already = enrolment_service.count_matching(estate_filter, campaign)
     enrolled_ids = enrolment_service.enrolled_estate_ids(campaign)
