@@ -44,6 +44,7 @@ from sqlalchemy import func, insert, select, text, update
 from supervision.campaigns.models import CampaignStatus
 from supervision.companies.credit_code import make_credit_code
 from supervision.core import generations
+from supervision.core.sortkey import name_sort_key
 from supervision.extensions import db
 from supervision.seeding import seed_demo
 
@@ -149,6 +150,8 @@ def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
                         row[column] = row[column] + copy * maxima[target]
                 if fix:
                     fix(row)
+                if "name_sort" in row:  # the copy's renamed rows sort under their new names
+                    row["name_sort"] = name_sort_key(row["name"])
                 batch.append(row)
                 if len(batch) >= CHUNK:
                     connection.execute(insert(table), batch)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import request
 from flask_babel import get_locale, gettext
@@ -11,6 +10,7 @@ from flask_login import current_user
 from .audit.wording import entries as audit_entries
 from .auth.roles import Role
 from .core.markup import status_badge
+from .core.numbers import area, money, number, percent, score
 from .core.pagination import url_args
 from .core.timeutil import local_today, to_local, utcnow
 from .core.urls import url_template
@@ -32,21 +32,6 @@ def datefmt(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return to_local(value).strftime("%Y-%m-%d")
     return value.strftime("%Y-%m-%d")
-
-
-def number(value, places: int = 0) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        value = float(value)
-    return f"{value:,.{places}f}"
-
-
-def percent(value, places: int = 1) -> str:
-    """A ratio (0–1) as a percentage; an empty string when undefined."""
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.{places}f}%"
 
 
 def provisional_text(*days) -> str:
@@ -77,7 +62,8 @@ def field_aria(field, help_text=None) -> dict:
 
 def register(app) -> None:
 
-    app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, percent=percent)
+    app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, score=score, money=money,
+                                 area=area, percent=percent)
 
     app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
                                  local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,

@@ -34,7 +34,7 @@ def _jsonable(value):
     return value
 
 
-EXCLUDED_FIELDS = {"password_hash", "created_at", "updated_at", "version", "token_hash"}
+EXCLUDED_FIELDS = {"password_hash", "created_at", "updated_at", "version", "token_hash", "name_sort"}
 
 
 def snapshot(obj, fields=None) -> dict:

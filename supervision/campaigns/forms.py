@@ -294,7 +294,8 @@ class NoticeForm(FlaskForm):
     issued_on = _date(_l("下达日期"))
     deadline_workdays = _workdays(_l("整改期限（工作日）"))
     remarks = TextAreaField(_l("整改要求"), validators=[Optional(), Length(max=4000)],
-                            description=_l("打印在通知书上，例如“请于期限内整改完毕并书面报告整改情况”。"))
+                            description=_l("补充要求，打印在通知书的整改要求段。按期整改、报送整改情况和逾期处理已写在通知书上，"
+                                        "不必重复；例如“整改期间设置安全警示标志”。"))
 
 
 class NoticeFilterForm(FlaskForm):

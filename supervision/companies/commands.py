@@ -32,7 +32,7 @@ def import_command(path, options, mapping_file):
 def export_command(path, include_archived):
     """Export the company register to an .xlsx file in the import template's columns."""
 
-    statement = select(Company).order_by(Company.name)
+    statement = select(Company).order_by(Company.name_sort)
     if not include_archived:
         statement = statement.where(Company.archived_at.is_(None))
     Path(path).write_bytes(export_bytes(statement))

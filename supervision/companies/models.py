@@ -11,6 +11,7 @@ from ..attachments.models import register_owner
 from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
+from ..core.sortkey import keeps_name_sort, name_sort_column
 from ..core.types import UTCDateTime, enum_column
 from ..extensions import db
 
@@ -23,11 +24,13 @@ class QualificationGrade(LabelledEnum):
 
 
 @register_owner("company")
+@keeps_name_sort
 class Company(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
+    name_sort: Mapped[str] = name_sort_column(1024)
     # 统一社会信用代码, GB 32100-2015.
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     legal_representative: Mapped[str | None] = mapped_column(String(64))

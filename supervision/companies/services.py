@@ -158,8 +158,8 @@ def filter_companies(statement, *, q=None, grade=None, archived=None, sort=None)
     elif archived != "all":
         statement = statement.where(Company.archived_at.is_(None))
     key = (sort or "name").lstrip("-")
-    column = {"name": Company.name, "credit_code": Company.credit_code, "updated": Company.updated_at}.get(
-        key, Company.name)
+    column = {"name": Company.name_sort, "credit_code": Company.credit_code, "updated": Company.updated_at}.get(
+        key, Company.name_sort)
     return statement.order_by(column.desc() if sort and sort.startswith("-") else column.asc(), Company.id)
 
 

@@ -99,7 +99,7 @@ def _render_detail(company: Company):
     estates = db.session.scalars(
         scope.visible(Estate).where(Estate.company_id == company.id, Estate.archived_at.is_(None))
         .options(joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))
-        .order_by(Estate.name)
+        .order_by(Estate.name_sort)
     ).unique().all()
     staff = db.session.scalars(
         scope.visible(Staff).where(Staff.company_id == company.id, services.active_on_clause(today))
@@ -290,7 +290,7 @@ def _bind_staff_choices(form: StaffForm, company: Company, staff: Staff | None =
         (row.id, row.name)
         for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]
     estates = db.session.execute(select(Estate.id, Estate.name).where(
-        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name)).all()
+        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name_sort)).all()
     choices = [(None, _("（公司总部）"))] + [(row.id, row.name) for row in estates]
     if staff is not None and staff.estate_id and staff.estate_id not in {row.id for row in estates}:
         choices.append((staff.estate_id, staff.estate.name if staff.estate else str(staff.estate_id)))

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.numbers import percent
 from ..enforcement.triggers import Fact, register
 from ..portal.sources import ESTATE_SHEET_SECTIONS
 from .public import estate_rates, verified_counts_by_company
@@ -19,7 +20,7 @@ WINDOW_DAYS = 30
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
+    return percent(value)
 
 
 def estate_sheet_section(estate_id: int) -> dict | None:

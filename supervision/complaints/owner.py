@@ -73,7 +73,7 @@ def search_estates(q: str | None, limit: int = 10) -> list[tuple[int, str, str]]
     return [tuple(r) for r in db.session.execute(
         select(Estate.id, Estate.name, Street.name).join(Street, Street.id == Estate.street_id)
         .where(Estate.archived_at.is_(None), or_(Estate.name.like(like), Estate.address.like(like)))
-        .order_by(Estate.name).limit(limit))]
+        .order_by(Estate.name_sort).limit(limit))]
 
 
 def check_limits(source: str, phone: str) -> None:

@@ -59,7 +59,7 @@ ESTATE_RECORDERS = BUREAU | STREET
 
 
 def _street_choices():
-    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name)
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     if current_user.role is Role.STREET_OFFICER:
         statement = statement.where(Street.id == current_user.street_id)
     return [(None, _("全部"))] + [(row.id, row.name) for row in db.session.execute(statement)]
@@ -85,7 +85,7 @@ def _contract_statement(form: ContractFilterForm):
         statement = statement.where(~in_force)
     return statement.options(joinedload(ServiceContract.estate), joinedload(ServiceContract.company),
                              joinedload(ServiceContract.street), selectinload(ServiceContract.fees)) \
-        .order_by(ServiceContract.street_id, Estate.name, ServiceContract.starts_on.desc(), ServiceContract.id)
+        .order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(), ServiceContract.id)
 
 
 def _contract_filters() -> ContractFilterForm:
@@ -337,7 +337,7 @@ def _estate_rows(model, form: EstateFilterForm, gaps: dict):
     if form.gap.data in gaps:
         statement = statement.where(gaps[form.gap.data][1]())
     return statement.options(joinedload(Estate.street), joinedload(Estate.community)) \
-        .order_by(Estate.street_id, Estate.name, Estate.id)
+        .order_by(Estate.street_id, Estate.name_sort, Estate.id)
 
 
 @bp.get("/preliminary")

@@ -26,7 +26,7 @@ def item_groups(rule_set: CreditRuleSet) -> dict[str, list[tuple]]:
 def estate_choices(company: Company) -> list[tuple]:
     """The estates the company manages now, as (id, name) choices."""
     return [tuple(row) for row in db.session.execute(select(Estate.id, Estate.name).where(
-        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name))]
+        Estate.company_id == company.id, Estate.archived_at.is_(None)).order_by(Estate.name_sort))]
 
 
 def manager_choices(company: Company) -> list[tuple]:

@@ -208,7 +208,7 @@ def score_table(rule_set: CreditRuleSet, as_of: date, *, include_archived: bool 
         total = case((total > _num(rule_set.max_total), _num(rule_set.max_total)), else_=total)
     flags = [func.coalesce(sums.c[f"has_{code}"], 0).label(f"has_{code}") for code in _flag_parts(rule_set)]
     inner = (
-        select(Company.id.label("company_id"), Company.name.label("name"),
+        select(Company.id.label("company_id"), Company.name.label("name"), Company.name_sort.label("name_sort"),
                Company.credit_code.label("credit_code"), *parts,
                func.round(total, 2).label("total"), *flags,
                func.coalesce(sums.c.has_blacklist, 0).label("has_blacklist"),
@@ -274,7 +274,7 @@ def row_to_score(rule_set: CreditRuleSet, row) -> ScoreRow:
 def scores(rule_set: CreditRuleSet, as_of: date, company_ids=None) -> list[ScoreRow]:
     """Every company's score in one query, best first (live: no cache; the publication uses it)."""
     table = score_table(rule_set, as_of)
-    statement = select(table).order_by(table.c.total.desc(), table.c.name)
+    statement = select(table).order_by(table.c.total.desc(), table.c.name_sort)
     if company_ids is not None:
         statement = statement.where(table.c.company_id.in_(list(company_ids)))
     return [row_to_score(rule_set, row) for row in db.session.execute(statement)]

@@ -37,6 +37,7 @@ class TableRow:
 
     company_id: int
     name: str
+    name_sort: str  # the name's pinyin (core/sortkey.py)
     credit_code: str
     parts: tuple[tuple[str, Decimal], ...]
     total: Decimal
@@ -81,13 +82,14 @@ def _sorted_rows(rows: tuple[TableRow, ...], sort: str) -> tuple[TableRow, ...]:
 def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
     table = score_table(rule_set, as_of)
     rows = [TableRow(
-        company_id=row.company_id, name=row.name, credit_code=row.credit_code,
+        company_id=row.company_id, name=row.name, name_sort=row.name_sort, credit_code=row.credit_code,
         parts=tuple((p.code, q(row._mapping[f"part_{p.code}"])) for p in rule_set.parts), total=q(row.total),
         grade_code=row.grade, grade_rank=int(row.grade_rank), override=row.override, red=bool(row.red),
         black=bool(row.black), has_bad=bool(row.has_bad), event_count=int(row.event_count or 0),
         position=int(row.position)) for row in db.session.execute(select(table))]
-    # Sorted here, not by the database, so that names order alike (by code point) on every backend.
-    rows.sort(key=lambda r: (-r.total, r.name, r.company_id))
+    # Sorted here, not by the database, so that names order alike (by code point of their pinyin key) on every
+    # backend.
+    rows.sort(key=lambda r: (-r.total, r.name_sort, r.company_id))
     counts: dict[str, dict] = {}
     for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
         entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
@@ -118,7 +120,7 @@ def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | N
 
 
 def _by_name(r: TableRow):
-    return r.name
+    return r.name_sort
 
 
 def _by_total(r: TableRow):

@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from ..core.numbers import percent
+
 matplotlib.use("Agg")
 # Constant settings, set once for the process (rc_context would not be thread-safe).
 matplotlib.rcParams.update({
@@ -59,7 +61,7 @@ def _pct(value: Fraction | None) -> float | None:
 
 
 def _label(value: Fraction | None) -> str:
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
+    return percent(value)  # as the pages print rates, and the data tables under the charts
 
 
 def _save(figure: Figure) -> str:

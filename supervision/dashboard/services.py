@@ -141,15 +141,18 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     ]
 
 
+def _chart_row(label: str, cell) -> dict:
+    """One bar of a chart; the page's data table under the chart prints the same row."""
+    return {"label": label, "value": cell.value, "threshold": cell.threshold.value, "status": cell.status.value,
+            "threshold_text": cell.threshold_percent, "status_label": cell.status.label}
+
+
 def street_chart_rows(card, indicator_code: str) -> list[dict]:
-    return [{"label": row.name, "value": row.cells[indicator_code].value,
-             "threshold": row.cells[indicator_code].threshold.value,
-             "status": row.cells[indicator_code].status.value} for row in card.streets]
+    return [_chart_row(row.name, row.cells[indicator_code]) for row in card.streets]
 
 
 def indicator_chart_rows(row) -> list[dict]:
-    return [{"label": str(cell.indicator.name), "value": cell.value, "threshold": cell.threshold.value,
-             "status": cell.status.value} for cell in row.cells.values()]
+    return [_chart_row(str(cell.indicator.name), cell) for cell in row.cells.values()]
 
 
 def trend_svg(street_id: int | None, scope_name: str, *, until: date, indicator_code: str | None = None,

@@ -321,8 +321,8 @@ def bureau_overdue_by_street(ctx: TodoContext) -> list[Entry]:
     items = _items(ctx, overdue=True).order_by(None).subquery()
     rows = db.session.execute(
         select(Street.id, Street.name, func.count(items.c.id), func.min(items.c.deadline))
-        .join(items, items.c.street_id == Street.id).group_by(Street.id, Street.name)
-        .order_by(func.count(items.c.id).desc(), Street.name)).all()
+        .join(items, items.c.street_id == Street.id).group_by(Street.id, Street.name, Street.name_sort)
+        .order_by(func.count(items.c.id).desc(), Street.name_sort)).all()
     return [Entry(_("逾期未销项的整改事项 · %(street)s", street=name), count, nearest,
                   url_for("campaigns.items", overdue=1, street=street_id), DANGER, deadline_label=_("最早期限"))
             for street_id, name, count, nearest in rows]

@@ -67,6 +67,9 @@ def index():
         "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures, todo=entries,
         computed_at=to_local(computed_at), holiday_missing=holiday_missing,
         chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
+        # the charts' figures as tables under them, for screen readers (the same rows the charts draw)
+        indicator_rows=services.indicator_chart_rows(row),
+        street_rows=services.street_chart_rows(card, chart_code) if street is None else [],
     )
 
 

@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from ..core.numbers import EXCEL_COUNT, EXCEL_DECIMAL
 from . import content_disposition, normalise
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,6 +43,8 @@ class Column:
     width: int = 16
     note: str | None = None
     aliases: tuple[str, ...] = ()  # other headers ledgers use for this column (see ``documents.ledger``)
+    # Excel's display of a number ("0" for years and ids); by default counts "#,##0", decimals "#,##0.00"
+    number_format: str | None = None
 
     def parse_value(self, raw):
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -195,6 +198,22 @@ def _as_text(sheet, value):
     return value
 
 
+def _number_format(column: Column, value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    return column.number_format or (EXCEL_COUNT if isinstance(value, int) else EXCEL_DECIMAL)
+
+
+def _data_cell(sheet, column: Column, value):
+    """The value as written: numbers stay numbers, shown with thousands separators (core/numbers.py)."""
+    number_format = _number_format(column, value)
+    if number_format is None:
+        return _as_text(sheet, value)
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
 def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title: str = "Sheet1",
                    example: bool = False, extra_sheets: dict[str, list[list]] | None = None) -> bytes:
     """A workbook whose first row holds the headers, then one row per object."""
@@ -213,7 +232,7 @@ def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title:
     if example:
         sheet.append([_as_text(sheet, column.example) for column in columns])
     for obj in objects:
-        sheet.append([_as_text(sheet, column.export_value(obj)) for column in columns])
+        sheet.append([_data_cell(sheet, column, column.export_value(obj)) for column in columns])
     for name, rows in (extra_sheets or {}).items():
         extra = workbook.create_sheet(title=name[:31])
         for row in rows:

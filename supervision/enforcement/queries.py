@@ -55,10 +55,12 @@ def overview(user, *, today: date | None = None, top: int = 10) -> Overview:
     result.open_count = sum(counts.values())
     result.by_street = db.session.execute(
         select(Street.id, Street.name, func.count(Case.id)).join(Street, Street.id == Case.street_id)
-        .where(*visible).group_by(Street.id, Street.name).order_by(func.count(Case.id).desc(), Street.name)).all()
+        .where(*visible).group_by(Street.id, Street.name, Street.name_sort)
+        .order_by(func.count(Case.id).desc(), Street.name_sort)).all()
     result.by_company = db.session.execute(
         select(Company.id, Company.name, func.count(Case.id)).join(Company, Company.id == Case.company_id)
-        .where(*visible).group_by(Company.id, Company.name).order_by(func.count(Case.id).desc(), Company.name)
+        .where(*visible).group_by(Company.id, Company.name, Company.name_sort)
+        .order_by(func.count(Case.id).desc(), Company.name_sort)
         .limit(top)).all()
     result.overdue_follow_ups = db.session.scalar(select(func.count(Case.id)).where(*visible,
                                                                                     _overdue_follow_up(today)))

@@ -78,7 +78,7 @@ def index():
 def _bind_case_filters(form: CaseFilterForm) -> None:
     form.rung.choices = options(("", _("全部措施"))) + [(r.code, r.name) for r in services.rungs()]
     form.street_id.choices = [(None, _("全部街道"))] + [
-        (s.id, s.name) for s in db.session.scalars(scope.visible(Street).order_by(Street.name))]
+        (s.id, s.name) for s in db.session.scalars(scope.visible(Street).order_by(Street.name_sort))]
 
 
 @bp.get("/cases")

@@ -12,6 +12,7 @@ from ..attachments.models import register_owner
 from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
+from ..core.sortkey import keeps_name_sort, name_sort_column
 from ..core.timeutil import local_today
 from ..core.types import UTCDateTime, enum_column
 from ..extensions import db
@@ -44,6 +45,7 @@ class PropertyType(LabelledEnum):
 
 
 @register_owner("estate")
+@keeps_name_sort
 class Estate(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "estates"
     __table_args__ = (
@@ -54,6 +56,7 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
+    name_sort: Mapped[str] = name_sort_column(1024)
     address: Mapped[str] = mapped_column(String(255))
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

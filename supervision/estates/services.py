@@ -272,10 +272,10 @@ def estate_history(estate: Estate, limit: int = 100) -> list[AuditLog]:
 # --- list filters --------------------------------------------------------------
 
 SORTS = {
-    "name": (Estate.name,),
-    "households": (Estate.households, Estate.name),
-    "year_built": (Estate.year_built, Estate.name),
-    "floor_area": (Estate.floor_area, Estate.name),
+    "name": (Estate.name_sort,),
+    "households": (Estate.households, Estate.name_sort),
+    "year_built": (Estate.year_built, Estate.name_sort),
+    "floor_area": (Estate.floor_area, Estate.name_sort),
     "updated": (Estate.updated_at,),
 }
 SORT_KEYS = ("name", "street", "community", "company", "households", "year_built", "floor_area", "updated")
@@ -415,13 +415,13 @@ def sort_estates(statement, sort: str | None):
     if key == "street":
         statement = statement.join(street, street.id == Estate.street_id)
         # Streets in their configured order (code), as the bureau lists them.
-        columns = (street.code, street.name, Estate.name)
+        columns = (street.code, street.name_sort, Estate.name_sort)
     elif key == "community":
         statement = statement.join(community, community.id == Estate.community_id)
-        columns = (community.name, Estate.name)
+        columns = (community.name_sort, Estate.name_sort)
     elif key == "company":
         statement = statement.outerjoin(company, company.id == Estate.company_id)
-        columns = (company.name, Estate.name)
+        columns = (company.name_sort, Estate.name_sort)
     else:
         columns = SORTS.get(key, SORTS["name"])
     ordered = [c.desc() if descending else c.asc() for c in columns[:1]] + [c.asc() for c in columns[1:]]

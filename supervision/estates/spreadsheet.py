@@ -85,7 +85,7 @@ def estate_columns() -> list[Column]:
                aliases=("物业企业", "物业服务企业", "物业服务企业名称", "物业公司", "物业公司名称", "服务企业")),
         Column("property_type", "物业类型", parse=choice(PropertyType, TYPE_SYNONYMS), example="多层住宅",
                note="、".join(m.label for m in PropertyType), aliases=("房屋类型", "物业性质", "建筑类型")),
-        Column("year_built", "建成年份", parse=year(1900, 2100), example=2005, width=10,
+        Column("year_built", "建成年份", parse=year(1900, 2100), example=2005, width=10, number_format="0",
                aliases=("建成时间", "建成年代", "竣工时间", "竣工年份", "竣工日期", "建设年代", "建成日期")),
         Column("buildings", "楼栋数", parse=integer(*LIMITS["buildings"]), example=12, width=10,
                aliases=("栋数", "楼幢数", "幢数", "楼栋数量", "楼栋", "楼宇数")),
@@ -126,7 +126,7 @@ def template_bytes() -> bytes:
     columns = estate_columns()
     streets = db.session.execute(
         select(Street.name, Community.name).join(Community, Community.street_id == Street.id)
-        .where(Street.active.is_(True), Community.active.is_(True)).order_by(Street.name, Community.name)
+        .where(Street.active.is_(True), Community.active.is_(True)).order_by(Street.name_sort, Community.name_sort)
     ).all()
     extra = [["", "", "同一街道下已有同名小区（或地址相同）的行更新该小区，文件中没有的列保持原值；"
                       "已归档的小区不能更新。"], [],

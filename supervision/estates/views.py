@@ -58,7 +58,7 @@ COMMITTEE_EDITORS = BUREAU | STREET
 # --- choices -----------------------------------------------------------------------
 
 def _street_choices(blank):
-    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name)
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     if current_user.role is Role.STREET_OFFICER:
         statement = statement.where(Street.id == current_user.street_id)
     return [(None, blank)] + [(row.id, row.name) for row in db.session.execute(statement)]
@@ -81,7 +81,7 @@ def _community_filter_choices(form) -> None:
         rows = db.session.execute(
             select(Community.id, Community.name, Community.street_id)
             .where(Community.street_id == street_key, or_(Community.active.is_(True), Community.id == community_id))
-            .order_by(Community.name)).all()
+            .order_by(Community.name_sort)).all()
         choices += [(row.id, row.name) for row in rows]
         if rows and not street_id:
             form.street_id.data = rows[0].street_id

@@ -201,7 +201,7 @@ def requirement_status(requirement: FilingRequirement, *, today: date | None = N
     expected = expected_company_ids(requirement.campaign_id, street_id)
     if company_id is not None:
         expected &= {company_id}
-    companies = list(db.session.scalars(select(Company).where(Company.id.in_(expected)).order_by(Company.name))) \
+    companies = list(db.session.scalars(select(Company).where(Company.id.in_(expected)).order_by(Company.name_sort))) \
         if expected else []
     filings = {f.company_id: f for f in db.session.scalars(
         select(CompanyFiling).where(CompanyFiling.requirement_id == requirement.id,

@@ -237,7 +237,7 @@ def managed_estates(company_id: int, limit: int = 200) -> list[tuple[int, str, s
     return list(db.session.execute(
         select(Estate.id, Estate.name, Street.name).join(Street, Street.id == Estate.street_id)
         .where(Estate.company_id == company_id, Estate.archived_at.is_(None))
-        .order_by(Street.name, Estate.name).limit(limit)).all())
+        .order_by(Street.name_sort, Estate.name_sort).limit(limit)).all())
 
 
 # --- campaigns -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import scoping
 from ..core.models import TimestampMixin, VersionedMixin
+from ..core.sortkey import keeps_name_sort, name_sort_column
 from ..extensions import db
 
 
@@ -19,7 +20,7 @@ class District(TimestampMixin, VersionedMixin, db.Model):
     bureau_name: Mapped[str] = mapped_column(String(128))
 
     streets: Mapped[list[Street]] = relationship(
-        back_populates="district", order_by="Street.name", cascade="save-update"
+        back_populates="district", order_by="Street.name_sort", cascade="save-update"
     )
 
     def __str__(self) -> str:
@@ -28,6 +29,7 @@ class District(TimestampMixin, VersionedMixin, db.Model):
     scope_clause = scoping.Everyone()
 
 
+@keeps_name_sort
 class Street(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "streets"
     __table_args__ = (UniqueConstraint("district_id", "name"),)
@@ -35,12 +37,13 @@ class Street(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
+    name_sort: Mapped[str] = name_sort_column(512)
     code: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
 
     district: Mapped[District] = relationship(back_populates="streets")
     communities: Mapped[list[Community]] = relationship(
-        back_populates="street", order_by="Community.name"
+        back_populates="street", order_by="Community.name_sort"
     )
 
     def __str__(self) -> str:
@@ -50,6 +53,7 @@ class Street(TimestampMixin, VersionedMixin, db.Model):
     scope_clause = scoping.Everyone()
 
 
+@keeps_name_sort
 class Community(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "communities"
     __table_args__ = (UniqueConstraint("street_id", "name"),)
@@ -57,6 +61,7 @@ class Community(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
+    name_sort: Mapped[str] = name_sort_column(512)
     code: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
 

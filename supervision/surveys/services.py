@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
+from ..core import numbers
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..credit.automatic import record_automatic_event, rule_param
@@ -75,7 +76,7 @@ def estate_statement(*, street_id: int | None = None, company_id: int | None = N
         statement = statement.where(Estate.company_id == company_id)
     if q:
         statement = statement.where(Estate.name.contains(q.strip(), autoescape=True))
-    return statement.order_by(Estate.street_id, Estate.name)
+    return statement.order_by(Estate.street_id, Estate.name_sort)
 
 
 def create_round(*, name: str, opens_on: date, closes_on: date, question_set: SurveyQuestionSet,
@@ -615,6 +616,4 @@ def follow_up(survey: SurveyRound, *, actor=None, on: date | None = None) -> dic
 
 
 def percent(value: Fraction | None) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.1f}%"
+    return numbers.percent(value)

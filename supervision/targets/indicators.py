@@ -262,7 +262,7 @@ def _estate_columns(base: Base):
 
     options = (joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
                joinedload(Estate.committee))
-    return (Estate,), [], options, (Estate.street_id, Estate.name, Estate.id)
+    return (Estate,), [], options, (Estate.street_id, Estate.name_sort, Estate.id)
 
 
 def _items_due(day: date):

@@ -1,17 +1,14 @@
 """Rates and thresholds as the pages and documents print them ("87.5%", "80%")."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from ..core.numbers import percent
 
 
 def as_percent(value: Fraction | None, places: int = 1) -> str:
     """A rate as "87.5%", or "—" when undefined. Rounded half up, never divided by zero."""
-    if value is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    number = (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(quantum, ROUND_HALF_UP)
-    return f"{number}%"
+    return percent(value, places)
 
 
 def threshold_percent(value: Fraction) -> str:

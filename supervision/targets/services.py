@@ -207,7 +207,7 @@ def _streets(street_ids):
 
     if street_ids is not None and not list(street_ids):
         return []
-    statement = select(Street).order_by(Street.code, Street.name)
+    statement = select(Street).order_by(Street.code, Street.name_sort)
     if street_ids is None:
         statement = statement.where(Street.active.is_(True))
     else:

@@ -73,7 +73,8 @@ def test_big_pages_and_static_text_are_compressed(app, client, login_as, world):
 def test_the_trend_chart_has_a_data_table(login_as, world):
     client = login_as(world.officer)
     home = client.get("/").get_data(as_text=True)
-    assert 'href="/dashboard/charts/trend"' in home and "数值见上方目标完成情况表" in home
+    # the other charts have their tables under them: tests/dashboard/test_chart_tables.py
+    assert 'href="/dashboard/charts/trend"' in home and "数值见图下的图表数据" in home
     page = client.get("/dashboard/charts/trend?weeks=4")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-testid="trend-table"' in html

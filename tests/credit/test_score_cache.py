@@ -180,16 +180,17 @@ def test_a_savepoint_does_not_end_the_transaction(ranked):
     assert generations.current(SCORES_TOPIC) == committed
 
 
-# The SQL orders the ranking had before the cache: the Python sorts must give the same rows in the same order.
+# The SQL orders the ranking had before the cache (names by their pinyin key): the Python sorts must give the
+# same rows in the same order.
 SQL_SORTS = {
-    "total": lambda t: (t.c.total.asc(), t.c.name),
-    "-total": lambda t: (t.c.total.desc(), t.c.name),
-    "name": lambda t: (t.c.name.asc(),),
-    "-name": lambda t: (t.c.name.desc(),),
-    "grade": lambda t: (t.c.grade_rank.asc(), t.c.total.desc(), t.c.name),
-    "-grade": lambda t: (t.c.grade_rank.desc(), t.c.total.asc(), t.c.name),
-    "events": lambda t: (t.c.event_count.asc(), t.c.name),
-    "-events": lambda t: (t.c.event_count.desc(), t.c.name),
+    "total": lambda t: (t.c.total.asc(), t.c.name_sort),
+    "-total": lambda t: (t.c.total.desc(), t.c.name_sort),
+    "name": lambda t: (t.c.name_sort.asc(),),
+    "-name": lambda t: (t.c.name_sort.desc(),),
+    "grade": lambda t: (t.c.grade_rank.asc(), t.c.total.desc(), t.c.name_sort),
+    "-grade": lambda t: (t.c.grade_rank.desc(), t.c.total.asc(), t.c.name_sort),
+    "events": lambda t: (t.c.event_count.asc(), t.c.name_sort),
+    "-events": lambda t: (t.c.event_count.desc(), t.c.name_sort),
 }
 
 

@@ -201,7 +201,7 @@ def enrolment_list(args, campaign_id: int):
         surveyed=flag.get(args.get("surveyed")), self_inspected=flag.get(args.get("self_inspected")),
         closed=flag.get(args.get("closed")), q=args.get("q"))
     statement = progress.enrolment_rows_statement(campaign.id, filters, user=current_user)
-    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name, Enrolment.id)
+    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
     return paginated_rows(statement, args, row=_enrolment_row)
 
 

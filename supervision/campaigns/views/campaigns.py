@@ -238,7 +238,7 @@ def enrolments(campaign_id: int):
     filters.street.choices = street_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     statement = progress.enrolment_rows_statement(campaign.id, _enrolment_filter(filters), user=current_user)
-    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name, Enrolment.id)
+    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
     page = paginate_rows(statement)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
                            today=local_today())
@@ -276,7 +276,7 @@ def enrol(campaign_id: int):
                 added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
         return redirect(url_for(".enrolments", campaign_id=campaign.id))
     statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
-        Estate.street_id, Estate.name)
+        Estate.street_id, Estate.name_sort)
     page = paginate(statement)
     total, already = enrolment_service.count_matching(estate_filter, campaign)
     enrolled_ids = enrolment_service.enrolled_estate_ids(campaign)

@@ -99,7 +99,7 @@ def export_columns(today, now):
         return max(0, (end - item.opened_at).days)
 
     return [
-        Column("id", "编号"),
+        Column("id", "编号", number_format="0"),
         Column("campaign", "专项行动", export=lambda i: i.campaign.name if i.campaign else "", width=24),
         Column("street", "街道", export=lambda i: i.street.name),
         Column("estate", "小区", export=lambda i: i.estate.name, width=20),

@@ -18,7 +18,7 @@
         if (job.total) {
           bar.max = job.total;
           bar.value = job.done;
-          counts.textContent = job.done + " / " + job.total;
+          counts.textContent = job.done.toLocaleString("en-US") + " / " + job.total.toLocaleString("en-US");  // as the page: 1,234
         }
         if (job.finished) { window.location.reload(); return; }
         window.setTimeout(poll, 1000);
