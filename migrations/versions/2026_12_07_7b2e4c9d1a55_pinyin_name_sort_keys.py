@@ -1,7 +1,7 @@
 """pinyin sort keys: estates, companies, streets and communities order by name_sort
 
 Revision ID: 7b2e4c9d1a55
-Revises: 06196e78efb4
+Revises: d3b5f7a9c214
 Create Date: 2026-12-07 03:10:00.000000
 
 """
@@ -11,7 +11,7 @@ from pypinyin import lazy_pinyin
 
 # revision identifiers, used by Alembic.
 revision = '7b2e4c9d1a55'
-down_revision = '06196e78efb4'
+down_revision = 'd3b5f7a9c214'
 branch_labels = None
 depends_on = None
 

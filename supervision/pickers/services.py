@@ -57,7 +57,7 @@ class EstatePicker:
         return statement
 
     def __init__(self):  # instance attributes: on the class, SQLAlchemy's descriptors would bind to self
-        self.name_column, self.id_column = Estate.name, Estate.id
+        self.name_column, self.sort_column, self.id_column = Estate.name, Estate.name_sort, Estate.id
         self.search_columns, self.code_column = (Estate.address,), None
 
     @staticmethod
@@ -90,7 +90,7 @@ class CompanyPicker:
         return statement
 
     def __init__(self):
-        self.name_column, self.id_column = Company.name, Company.id
+        self.name_column, self.sort_column, self.id_column = Company.name, Company.name_sort, Company.id
         self.search_columns, self.code_column = (Company.credit_code, Company.address), Company.credit_code
 
     @staticmethod
@@ -113,8 +113,8 @@ def search(picker, user, q: str, params: dict, *, limit: int = LIMIT) -> list[Op
     name = picker.name_column
     matches = [name.icontains(q, autoescape=True)] + [c.icontains(q, autoescape=True) for c in picker.search_columns]
     rank = case((name.istartswith(q, autoescape=True), 0), (name.icontains(q, autoescape=True), 1), else_=2)
-    rows = db.session.execute(picker.base(user, params).where(or_(*matches))
-                              .order_by(rank, func.length(name), name, picker.id_column).limit(limit)).all()
+    ordering = (rank, func.length(name), picker.sort_column, picker.id_column)
+    rows = db.session.execute(picker.base(user, params).where(or_(*matches)).order_by(*ordering).limit(limit)).all()
     return [picker.option(row) for row in rows]
 
 
@@ -138,7 +138,7 @@ def exact(picker, user, text: str, params: dict, *, active_only: bool = True) ->
     statement = picker.base(user, params, active_only=active_only).where(or_(*conditions))
     if qualifier:
         statement = statement.where(picker.qualifier_clause(qualifier))
-    rows = db.session.execute(statement.order_by(picker.name_column, picker.id_column)
+    rows = db.session.execute(statement.order_by(picker.sort_column, picker.id_column)
                               .limit(CANDIDATES_SHOWN + 1)).all()
     return [picker.option(row) for row in rows]
 
