@@ -241,7 +241,7 @@ def _staff_filter_choices(form: StaffFilterForm, company_id: int | None) -> None
         linked = chosen and chosen.isdigit() and int(chosen) <= MAX_INT
         estates = estates.where(Estate.id == int(chosen)) if linked else None
     if estates is not None:
-        form.estate_id.choices += [(str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name))]
+        form.estate_id.choices += [(str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name_sort))]
     form.position_id.choices = [(None, _("全部"))] + [
         (row.id, row.name)
         for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]

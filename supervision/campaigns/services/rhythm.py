@@ -143,7 +143,7 @@ def _streets(seen_ids) -> list[Street]:
     condition = Street.active.is_(True)
     if seen_ids:
         condition = condition | Street.id.in_(seen_ids)
-    return list(db.session.scalars(select(Street).where(condition).order_by(Street.code, Street.name)))
+    return list(db.session.scalars(select(Street).where(condition).order_by(Street.code, Street.name_sort)))
 
 
 def rhythm(last: Week, *, today: date, user=None, weeks: int = WEEKS_SHOWN, street_id: int | None = None) -> Rhythm:
