@@ -10,14 +10,14 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from bench.generate import _clone_tables, _fixers
-from supervision.companies.models import Company
+from supervision.companies.models import Company, Staff
 from supervision.core.sortkey import name_sort_key
 from supervision.estates.models import Estate
 from supervision.extensions import db
 from supervision.regions.models import Community, Street
 
 from .credit.factories import rules
-from .factories import gen_company, gen_estate
+from .factories import gen_company, gen_estate, gen_position, gen_staff
 
 # In code-point order these would be 北 (U+5317), 重 (U+91CD), 长 (U+957F), 阿 (U+963F).
 ESTATES = ["阿里小区", "北湖小区", "长安小区", "重庆路小区"]
@@ -96,3 +96,15 @@ def test_bench_copies_sort_under_their_new_names(world):
         rows = db.session.execute(select(model.name, model.name_sort)).all()
         assert len(rows) >= 4 and all(key == name_sort_key(name) for name, key in rows), model.__name__
 
+
+
+def test_the_staff_list_orders_people_by_pinyin(world, login_as):
+    cleaner = gen_position("cleaner_pinyin", name="保洁员")
+    people = ["艾青", "白云", "曾志", "赵六"]  # in code-point order: 曾 白 艾 赵
+    for name in reversed(people):
+        gen_staff(world.company1, cleaner, world.estate1, name=name)
+    db.session.commit()
+    assert db.session.scalar(select(Staff.name_sort).where(Staff.name == "曾志")) == "cengzhi 曾志"
+    html = login_as(world.officer).get(url_for("companies.staff_index", company_id=world.company1.id)) \
+        .get_data(as_text=True)
+    assert sorted(people, key=html.index) == people

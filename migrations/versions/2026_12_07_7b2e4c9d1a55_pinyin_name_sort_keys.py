@@ -1,4 +1,4 @@
-"""pinyin sort keys: estates, companies, streets and communities order by name_sort
+"""pinyin sort keys: estates, companies, staff, streets and communities order by name_sort
 
 Revision ID: 7b2e4c9d1a55
 Revises: d3b5f7a9c214
@@ -15,7 +15,7 @@ down_revision = 'd3b5f7a9c214'
 branch_labels = None
 depends_on = None
 
-TABLES = {"estates": 1024, "companies": 1024, "streets": 512, "communities": 512}
+TABLES = {"estates": 1024, "companies": 1024, "streets": 512, "communities": 512, "staff": 512}
 BATCH = 1000
 
 

@@ -98,6 +98,7 @@ class Position(db.Model):
         return self.name
 
 
+@keeps_name_sort
 class Staff(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "staff"
 
@@ -107,6 +108,7 @@ class Staff(TimestampMixin, VersionedMixin, db.Model):
     estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id"), index=True)
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
+    name_sort: Mapped[str] = name_sort_column(512)
     phone: Mapped[str | None] = mapped_column(String(32))
     # Employment ended; kept for history, excluded from rates.
     left_on: Mapped[date | None] = mapped_column()

@@ -414,8 +414,8 @@ def filter_staff(statement, *, q=None, company_id=None, estate_id=None, position
         column = select(func.min(Certificate.expires_on)).where(
             Certificate.staff_id == Staff.id, Certificate.expires_on >= today).scalar_subquery()
     else:
-        column = Staff.name
-    return statement.order_by(column.desc() if descending else column.asc(), Staff.name, Staff.id)
+        column = Staff.name_sort
+    return statement.order_by(column.desc() if descending else column.asc(), Staff.name_sort, Staff.id)
 
 
 # --- certificates ----------------------------------------------------------------

@@ -106,7 +106,7 @@ def _render_detail(company: Company):
         .options(joinedload(Staff.position).selectinload(Position.required_certificates),
                  joinedload(Staff.estate),
                  selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name)
+        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
     ).unique().all()
     estate_rates = services.certification_rates("estate", company_id=company.id, on=today)
     rate = services.certification_rate(company_id=company.id, on=today)
@@ -241,7 +241,8 @@ def _staff_filter_choices(form: StaffFilterForm, company_id: int | None) -> None
         linked = chosen and chosen.isdigit() and int(chosen) <= MAX_INT
         estates = estates.where(Estate.id == int(chosen)) if linked else None
     if estates is not None:
-        form.estate_id.choices += [(str(row.id), row.name) for row in db.session.execute(estates.order_by(Estate.name_sort))]
+        rows = db.session.execute(estates.order_by(Estate.name_sort))
+        form.estate_id.choices += [(str(row.id), row.name) for row in rows]
     form.position_id.choices = [(None, _("全部"))] + [
         (row.id, row.name)
         for row in db.session.execute(select(Position.id, Position.name).order_by(Position.sort_order))]

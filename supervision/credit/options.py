@@ -35,5 +35,5 @@ def manager_choices(company: Company) -> list[tuple]:
         select(Staff.id, Staff.name, Estate.name).join(Position, Position.id == Staff.position_id)
         .outerjoin(Estate, Estate.id == Staff.estate_id)
         .where(Staff.company_id == company.id, Position.is_manager.is_(True), Staff.left_on.is_(None))
-        .order_by(Staff.name)).all()
+        .order_by(Staff.name_sort)).all()
     return [(m[0], f"{m[1]}（{m[2]}）" if m[2] else m[1]) for m in managers]

@@ -23,7 +23,8 @@ bp = Blueprint("estate_management", __name__, url_prefix="/estates")
 def _bind_choices(form: HandoverForm, estate: Estate) -> None:
     managers = db.session.execute(
         select(Staff.id, Staff.name, Company.name.label("company")).join(Company, Company.id == Staff.company_id)
-        .where(Staff.left_on.is_(None), Company.archived_at.is_(None)).order_by(Company.name_sort, Staff.name)).all()
+        .where(Staff.left_on.is_(None), Company.archived_at.is_(None))
+        .order_by(Company.name_sort, Staff.name_sort)).all()
     form.project_manager_id.choices = [(None, _("（暂不填写）"))] + [
         (row.id, f"{row.name}（{row.company}）") for row in managers]
 

@@ -222,7 +222,7 @@ def detail(estate_id: int):
         scope.visible(Staff).where(Staff.estate_id == estate.id, company_services.active_on_clause(today))
         .options(joinedload(Staff.position).selectinload(Position.required_certificates),
                  selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name)
+        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
     ).unique().all()
     rate = company_services.certification_rate(estate_id=estate.id, on=today)
     manager_rate = company_services.certification_rate(estate_id=estate.id, on=today, managers_only=True)

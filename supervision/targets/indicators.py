@@ -228,7 +228,7 @@ def _staff_columns(base: Base):
     )
     options = (joinedload(Staff.company), joinedload(Staff.position),
                joinedload(Staff.estate).joinedload(Estate.street))
-    return (Staff, last_expiry), [], options, (Staff.company_id, Staff.name, Staff.id)
+    return (Staff, last_expiry), [], options, (Staff.company_id, Staff.name_sort, Staff.id)
 
 
 def _estates_base(day: date) -> tuple:
