@@ -28,7 +28,7 @@ from .spreadsheet import EstateImport, estate_columns
 
 EXPORT_BATCH = 500
 EXPORT_PROGRESS_EVERY = 1000
-REPORT_LINES_KEPT = 50  # the failure message lists at most this many of the import's problems
+REPORT_LINES_KEPT = 500  # the failure message lists at most this many problems (the run keeps 500 too)
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -68,10 +68,16 @@ def run_import(ctx, payload):
     if not path.is_file():
         raise JobFailure(_("上传的文件已不存在，请重新上传。"))
     importer = _JobImport(payload.get("filename"), ctx.owner, ctx)
-    result = importer.run(path.read_bytes(), payload.get("filename"), mapping=payload.get("mapping") or {})
+    data = path.read_bytes()
+    config = current_app.config
+    # In chunks: memory bounded by the chunk, one transaction (the job's) so all or nothing holds.
+    result = importer.run_chunked(data, payload.get("filename"), mapping=payload.get("mapping") or {},
+                                  chunk_size=config["IMPORT_CHUNK_ROWS"], total=data_rows(data, payload.get("filename")),
+                                  max_seconds=config["IMPORT_JOB_MAX_SECONDS"])
+    del data
     if not result.ok:
         lines = report_lines(result, _("小区"))
-        more = len(lines) - 2 - REPORT_LINES_KEPT
+        more = result.errors_found - REPORT_LINES_KEPT
         text = "\n".join(lines[:2 + REPORT_LINES_KEPT])
         if more > 0:
             text += "\n" + _("……另有 %(n)s 处错误未列出。", n=more)

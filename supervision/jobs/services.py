@@ -12,6 +12,7 @@ and every worker's start run it — at most ``JOB_MAX_ATTEMPTS`` times in all.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -135,6 +136,11 @@ class JobContext:
             values["total"] = total
         if message is not None:
             values["message"] = message
+        if _holds_sqlite_write_lock():
+            # SQLite has one writer: the job's own uncommitted writes (an import's chunks) lock out a
+            # second connection, so the figures go to a side file the job's page reads meanwhile.
+            _progress_file(self.job_id).write_text(json.dumps({"done": done, "total": total}))
+            return
         with Session(db.engine) as session:
             session.execute(update(Job).where(Job.id == self.job_id).values(**values))
             session.commit()
@@ -148,6 +154,34 @@ class JobContext:
             handle.write(data)
         job = db.session.get(Job, self.job_id)
         job.result_path, job.result_name = name, download_name
+
+
+def _holds_sqlite_write_lock() -> bool:
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return bool(session.connection().connection.dbapi_connection.in_transaction)
+
+
+def _progress_file(job_id: int) -> Path:
+    return result_dir() / f"progress-{int(job_id)}.json"
+
+
+def live_progress(job: Job) -> tuple[int, int | None]:
+    """``(done, total)`` of a job, with the side file's figures while a SQLite job holds the lock."""
+    if job.status == JobStatus.RUNNING.value:
+        figures = _side_figures(job.id)
+        if figures is not None:
+            return figures[0], figures[1] or job.total
+    return job.done, job.total
+
+
+def _side_figures(job_id: int) -> tuple[int, int | None] | None:
+    try:
+        figures = json.loads(_progress_file(job_id).read_text())
+        return int(figures["done"]), figures.get("total")
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
 
 
 class JobFailure(Exception):
@@ -170,6 +204,13 @@ def run_job(job_id: int) -> None:
     """Run one job in the current app context (a worker calls this); never raises."""
     if not claim(job_id):
         return
+    try:
+        _run_claimed(job_id)
+    finally:
+        _progress_file(job_id).unlink(missing_ok=True)
+
+
+def _run_claimed(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     fn = REGISTRY.get(job.kind)
     try:
@@ -178,6 +219,9 @@ def run_job(job_id: int) -> None:
         outcome = fn(JobContext(job), dict(job.payload or {}))
         job = db.session.get(Job, job_id)
         db.session.refresh(job, ["done", "total"])
+        figures = _side_figures(job_id)
+        if figures is not None:
+            job.done, job.total = figures[0], figures[1] or job.total
         job.status, job.finished_at = JobStatus.FINISHED.value, utcnow()
         if isinstance(outcome, str):
             job.message = outcome

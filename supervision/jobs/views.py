@@ -32,7 +32,9 @@ def index():
 @scope.role_required(ALL_ROLES)
 def detail(job_id: int):
     job = scope.load(Job, job_id)
-    return render_template("jobs/detail.html", job=job, running=job.status in _ACTIVE)
+    done, total = services.live_progress(job)
+    return render_template("jobs/detail.html", job=job, running=job.status in _ACTIVE, done=done, total=total,
+                           percent=min(100, done * 100 // total) if total else None)
 
 
 _ACTIVE = {JobStatus.QUEUED.value, JobStatus.RUNNING.value}
@@ -42,8 +44,9 @@ _ACTIVE = {JobStatus.QUEUED.value, JobStatus.RUNNING.value}
 @scope.role_required(ALL_ROLES)
 def status(job_id: int):
     job = scope.load(Job, job_id)
-    return jsonify(id=job.id, status=job.status, status_label=job.state.label, done=job.done, total=job.total,
-                   percent=job.percent, message=job.message, finished=job.status not in _ACTIVE,
+    done, total = services.live_progress(job)
+    return jsonify(id=job.id, status=job.status, status_label=job.state.label, done=done, total=total,
+                   percent=min(100, done * 100 // total) if total else None, message=job.message, finished=job.status not in _ACTIVE,
                    download_url=url_for(".download", job_id=job.id) if job.result_path else None)
 
 

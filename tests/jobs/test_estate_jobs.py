@@ -39,9 +39,9 @@ def _upload(client, data):
     return upload_and_confirm(client, "/estates/import", data, "大台账.xlsx")
 
 
-def test_a_large_import_runs_as_a_job_with_progress(world, inprocess, thresholds, login_as, monkeypatch):
+def test_a_large_import_runs_as_a_job_with_progress(app, world, inprocess, thresholds, login_as, monkeypatch):
     reports = []
-    monkeypatch.setattr(tasks._JobImport, "progress_every", 2)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 2)  # the job reports progress once per chunk
     original = tasks._JobImport.report_progress
     monkeypatch.setattr(tasks._JobImport, "report_progress",
                         lambda self, done, total: (reports.append((done, total)), original(self, done, total)))
