@@ -116,10 +116,12 @@ def run_child(url: str, upload_dir: str, job_id: int) -> None:
         started = time.perf_counter()
         run_job(job_id)
         seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         job = db.session.get(Job, job_id)
         count = db.session.scalar(select(func.count(Estate.id)))
-        log(f"job {job.status}: {seconds:.1f} s, peak RSS {peak:.0f} MB, {count} estates stored; "
+        log(f"job {job.status}: {seconds:.1f} s wall, {cpu:.1f} s CPU (the process, start-up included), "
+            f"peak RSS {peak:.0f} MB, {count} estates stored; "
             f"{(job.message or '')[:200]}")
 
 

@@ -135,27 +135,49 @@ def template_bytes() -> bytes:
                           extra_sheets={"填写说明": instructions(columns, extra)})
 
 
-def export_bytes(statement) -> bytes:
-    """The estates of ``statement`` (a scoped, filtered ``select(Estate)``) in the template's columns."""
-    estates = list(db.session.scalars(statement.options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))).unique())
-    columns = estate_columns()
-    ids = [estate.id for estate in estates]
-    fees, parties = {}, {}
-    for start in range(0, len(ids), 500):  # bounded IN lists
-        chunk = ids[start:start + 500]
-        fees.update(fee_standards(chunk))
-        parties.update({p.estate_id: p for p in db.session.scalars(
-            select(PartyBuilding).where(PartyBuilding.estate_id.in_(chunk)))})
+def export_columns() -> list[Column]:
+    """The template's columns, with the export-only ones read from what ``export_rows`` attached."""
     extra = {
-        "fee_standard": lambda e: fees[e.id].text if e.id in fees else None,
-        "party_org": lambda e: parties[e.id].org_name if e.id in parties and parties[e.id].has_party_org else None,
-        "red_property": lambda e: bool(e.id in parties and parties[e.id].red_property),
+        "fee_standard": lambda e: e._export_fee.text if e._export_fee else None,
+        "party_org": lambda e: e._export_party.org_name if e._export_party and e._export_party.has_party_org else None,
+        "red_property": lambda e: bool(e._export_party and e._export_party.red_property),
     }
+    columns = estate_columns()
     for column in columns:
         if column.key in extra:
             column.export = extra[column.key]
-    return write_workbook(columns, estates, title="小区台账")
+    return columns
+
+
+def export_rows(estates, batch: int = 500):
+    """The streamed ``estates``, each with its filed fee standard and party-building record, looked up
+    per batch (bounded IN lists; memory does not grow with the row count)."""
+    chunk = []
+    for estate in estates:
+        chunk.append(estate)
+        if len(chunk) >= batch:
+            yield from _with_extras(chunk)
+            chunk = []
+    yield from _with_extras(chunk)
+
+
+def _with_extras(chunk):
+    if not chunk:
+        return
+    ids = [estate.id for estate in chunk]
+    fees = fee_standards(ids)
+    parties = {p.estate_id: p
+               for p in db.session.scalars(select(PartyBuilding).where(PartyBuilding.estate_id.in_(ids)))}
+    for estate in chunk:
+        estate._export_fee, estate._export_party = fees.get(estate.id), parties.get(estate.id)
+        yield estate
+
+
+def export_bytes(statement) -> bytes:
+    """The estates of ``statement`` (a scoped, filtered ``select(Estate)``) in the template's columns."""
+    estates = db.session.scalars(statement.options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company)))
+    return write_workbook(export_columns(), export_rows(estates), title="小区台账")
 
 
 def former_company_names() -> dict[str, set[int]]:

@@ -46,7 +46,8 @@ def status(job_id: int):
     job = scope.load(Job, job_id)
     done, total = services.live_progress(job)
     return jsonify(id=job.id, status=job.status, status_label=job.state.label, done=done, total=total,
-                   percent=min(100, done * 100 // total) if total else None, message=job.message, finished=job.status not in _ACTIVE,
+                   percent=min(100, done * 100 // total) if total else None, message=job.message,
+                   finished=job.status not in _ACTIVE,
                    download_url=url_for(".download", job_id=job.id) if job.result_path else None)
 
 
