@@ -48,6 +48,21 @@ def task(kind: str):
     return decorate
 
 
+# Recomputations an admin may start (a button on /jobs, ``flask jobs recompute NAME``): name → (label,
+# ``start(actor)`` giving the job, idempotent).
+RECOMPUTATIONS: dict[str, tuple[str, Callable]] = {}
+
+
+def recomputation(name: str, label):
+    """Register ``start(actor) -> Job`` as the recomputation ``name``."""
+
+    def decorate(fn):
+        RECOMPUTATIONS[name] = (label, fn)
+        return fn
+
+    return decorate
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import scope
-from ..auth.roles import ALL_ROLES
+from ..auth.roles import ADMIN, ALL_ROLES
 from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..extensions import db
@@ -25,7 +25,19 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 @scope.role_required(ALL_ROLES)
 def index():
     statement = scope.visible(Job).order_by(Job.created_at.desc(), Job.id.desc())
-    return render_template("jobs/index.html", page=paginate(statement))
+    recomputations = services.RECOMPUTATIONS if current_user.role in ADMIN else {}
+    return render_template("jobs/index.html", page=paginate(statement), recomputations=recomputations)
+
+
+@bp.post("/recompute/<word>")
+@scope.role_required(ADMIN)
+def recompute(word: str):
+    """Start a recomputation (the same one again soon after: the same job)."""
+    if word not in services.RECOMPUTATIONS:
+        abort(404)
+    job = services.RECOMPUTATIONS[word][1](current_user)
+    db.session.commit()
+    return redirect(url_for(".detail", job_id=job.id))
 
 
 @bp.get("/<int:job_id>")
