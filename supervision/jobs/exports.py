@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,8 +82,18 @@ def write(exporter: Exporter, statement, progress: Callable[[int], None] | None 
     return write_workbook(exporter.columns(), rows, title=exporter.title or exporter.filename)
 
 
-def _args() -> list[tuple[str, str]]:
+def request_args() -> list[tuple[str, str]]:
+    """The request's query string as sorted pairs (a job's payload, and part of its key)."""
     return sorted((key, value) for key, values in request.args.lists() for value in values)
+
+
+@contextmanager
+def as_request(owner, args):
+    """A request context with this query string and ``owner`` as ``current_user``: the view's own
+    functions (forms bound to ``request.args``, ``scope.visible``) run in a job as in the request."""
+    with current_app.test_request_context("/", query_string=[tuple(pair) for pair in args or ()]):
+        g._login_user = owner
+        yield
 
 
 def start(exporter: Exporter, owner, args: list[tuple[str, str]]):
@@ -101,7 +112,7 @@ def export_response(name: str):
     if exporter.limit is not None:
         total = min(total, exporter.limit)
     if total > current_app.config["EXPORT_JOB_THRESHOLD"]:
-        job = start(exporter, current_user, _args())
+        job = start(exporter, current_user, request_args())
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job.id))
     return xlsx_response(write(exporter, statement), exporter.download_name())
@@ -112,10 +123,7 @@ def run_export(ctx, payload):
     exporter = EXPORTERS.get(payload.get("exporter"))
     if exporter is None:
         raise JobFailure(_("该导出已不再提供。"))
-    args = [tuple(pair) for pair in payload.get("args") or ()]
-    # The list's own statement, for the job's owner: a request context with the same query string.
-    with current_app.test_request_context("/", query_string=args):
-        g._login_user = ctx.owner
+    with as_request(ctx.owner, payload.get("args")):
         statement = exporter.statement()
         total = count(statement)
         if exporter.limit is not None:
