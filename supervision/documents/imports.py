@@ -30,6 +30,7 @@ text (the CLI), ``instructions`` the rows of a template's 填写说明 sheet. Th
 from __future__ import annotations
 
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -131,11 +132,26 @@ def data_rows(data: bytes, filename: str | None = None) -> int:
                 book.release_resources()
         workbook = load_workbook(BytesIO(data), read_only=True)
         try:
-            return max(0, (workbook.worksheets[0].max_row or 0) - 1)
+            sheet = workbook.worksheets[0]
+            declared = sheet.max_row or _counted_rows(data, sheet._worksheet_path)
+            return max(0, declared - 1)
         finally:
             workbook.close()
     except Exception:  # any unreadable file: the import's own checks explain it
         return 0
+
+
+def _counted_rows(data: bytes, path: str) -> int:
+    """The ``<row`` elements of a sheet that declares no size (write-only files and other tools):
+    counted in the XML as it is unzipped, without parsing it."""
+    count, tail = 0, b""
+    with zipfile.ZipFile(BytesIO(data)) as archive, archive.open(path.lstrip("/")) as stream:
+        while block := stream.read(1 << 20):
+            chunk = tail + block
+            count += chunk.count(b"<row ") + chunk.count(b"<row>")
+            tail = block[-5:]
+            count -= tail.count(b"<row ") + tail.count(b"<row>")  # counted again with the next block
+    return count + tail.count(b"<row ") + tail.count(b"<row>")
 
 
 def check_file(data: bytes, filename: str | None) -> str | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
 from supervision.documents import preview
-from supervision.documents.imports import report_lines
+from supervision.documents.imports import data_rows, report_lines
 from supervision.estates import tasks
 from supervision.estates.models import Estate
 from supervision.estates.spreadsheet import EstateImport
@@ -174,3 +174,13 @@ def test_a_chunked_import_keeps_the_first_errors_and_counts_them_all(app, world,
     assert report_lines(result, "小区")[0] == "未导入：发现 12 处错误，文件中的数据均未导入。"
     db.session.rollback()
     assert _count() == 2
+
+
+def test_a_sheet_that_declares_no_size_is_counted_for_the_threshold():
+    book = Workbook(write_only=True)  # writes no <dimension>: openpyxl's max_row is None
+    sheet = book.create_sheet("台账")
+    for n in range(2501):
+        sheet.append([f"小区{n}", n])
+    out = io.BytesIO()
+    book.save(out)
+    assert data_rows(out.getvalue(), "x.xlsx") == 2500
