@@ -209,7 +209,7 @@ def _features(world) -> None:
 
 
 # Arguments whose values differ by route (a name shared by routes with different converters).
-ENDPOINT_PARAMS = {"filings.review": {"action": "accept"}}
+ENDPOINT_PARAMS = {"filings.review": {"action": "accept"}, "jobs.recompute": {"word": "credit"}}
 
 
 def _url(rule, params) -> str:
