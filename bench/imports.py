@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark of a large estate import run as a job (standalone).
+"""Benchmark of a large estate import run as a job, then of the export of every estate as a job.
 
 Builds a fresh database (SQLite file by default, ``--db postgresql://…`` for PostgreSQL) with 20
 streets of 5 communities and 50 companies, writes a workbook of ``--rows`` estates (50,000 by
 default), starts the ``estates.import`` job as the upload page does, then runs that job in a
 child process (``--run-job``), which reports its wall time and its peak RSS (``resource.getrusage``
-in the job's own process, so the workbook's generation does not count). Prints the machine's load.
+in the job's own process, so the workbook's generation does not count). Then exports all the estates
+through ``jobs.exports`` in another child, reporting its time, its peak RSS and the RSS of the idle
+process before it. Prints the machine's load.
 
 Usage::
 
@@ -39,6 +41,7 @@ from supervision.estates import tasks  # noqa: E402
 from supervision.estates.models import Estate  # noqa: E402
 from supervision.estates.spreadsheet import estate_columns  # noqa: E402
 from supervision.extensions import db  # noqa: E402
+from supervision.jobs import exports  # noqa: E402
 from supervision.jobs.models import Job  # noqa: E402
 from supervision.jobs.services import run_job  # noqa: E402
 from supervision.ops.databases import fresh_postgres_database  # noqa: E402
@@ -109,10 +112,13 @@ def workbook(rows: int) -> bytes:
     return out.getvalue()
 
 
-def run_child(url: str, upload_dir: str, job_id: int) -> None:
-    """The job's process: run it, report seconds and peak RSS."""
+def run_child(url: str, upload_dir: str, job_id: int, idle: bool = False) -> None:
+    """The job's process: run it, report seconds and peak RSS (``idle``: and the RSS before it)."""
     app = make_app(url, upload_dir)
     with app.app_context():
+        if idle:
+            db.session.scalar(select(func.count(Estate.id)))
+            log(f"idle process: RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         started = time.perf_counter()
         run_job(job_id)
         seconds = time.perf_counter() - started
@@ -131,9 +137,10 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="PostgreSQL URL (a fresh database); default a SQLite file")
     parser.add_argument("--run-job", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--upload-dir", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_job is not None:
-        run_child(args.db, args.upload_dir, args.run_job)
+        run_child(args.db, args.upload_dir, args.run_job, args.idle)
         return
     work = tempfile.mkdtemp(prefix="bench-imports-")
     url = args.db or f"sqlite:///{work}/bench.db"
@@ -151,6 +158,14 @@ def main() -> None:
     log(load())
     subprocess.run([sys.executable, __file__, "--run-job", str(job_id), "--db", url, "--upload-dir", work],
                    check=True)  # nosec B603 - this script, our arguments
+    log(load())
+    # Then the export of every estate as a job (jobs.exports), in a process of its own as well.
+    with app.app_context():
+        job = exports.start(exports.EXPORTERS["estates"], db.session.get(User, user_id), [])
+        db.session.commit()
+        job_id = job.id
+    subprocess.run([sys.executable, __file__, "--run-job", str(job_id), "--db", url, "--upload-dir", work,
+                    "--idle"], check=True)  # nosec B603 - this script, our arguments
     log(load())
 
 

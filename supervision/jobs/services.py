@@ -18,14 +18,15 @@ import os
 import secrets
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from ..audit.services import record
 from ..core.errors import DomainError
@@ -151,14 +152,13 @@ class JobContext:
             values["total"] = total
         if message is not None:
             values["message"] = message
-        if _holds_sqlite_write_lock():
-            # SQLite has one writer: the job's own uncommitted writes (an import's chunks) lock out a
-            # second connection, so the figures go to a side file the job's page reads meanwhile.
+        if _holds_sqlite_write_lock() or not _write_progress(self.job_id, values):
+            # SQLite has one writer, and an open reader blocks a writer's commit: while the job's own
+            # transaction holds a lock (an import's uncommitted chunks, an export's open cursor) the
+            # figures go to a side file the job's page reads meanwhile.
             _progress_file(self.job_id).write_text(json.dumps({"done": done, "total": total}))
-            return
-        with Session(db.engine) as session:
-            session.execute(update(Job).where(Job.id == self.job_id).values(**values))
-            session.commit()
+        else:
+            _progress_file(self.job_id).unlink(missing_ok=True)  # the database has the latest figures
 
     def save_result(self, data: bytes, download_name: str, suffix: str = ".xlsx") -> None:
         """Keep ``data`` as the job's result, under a generated name in UPLOAD_DIR/jobs."""
@@ -176,6 +176,30 @@ def _holds_sqlite_write_lock() -> bool:
     if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
         return False
     return bool(session.connection().connection.dbapi_connection.in_transaction)
+
+
+def _progress_engine():
+    """Where progress is written: the app's engine; on SQLite one that gives up on a lock at once."""
+    if db.engine.dialect.name != "sqlite":
+        return db.engine
+    made = current_app.extensions.get("jobs_progress_engine")
+    if made is None:
+        made = create_engine(db.engine.url, connect_args={"timeout": 0.05}, poolclass=NullPool)
+        current_app.extensions["jobs_progress_engine"] = made
+    return made
+
+
+def _write_progress(job_id: int, values: dict) -> bool:
+    """Write the figures in a transaction of their own, seen at once; False when SQLite is locked."""
+    try:
+        with Session(_progress_engine()) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(**values))
+            session.commit()
+    except OperationalError:
+        if db.engine.dialect.name != "sqlite":
+            raise
+        return False
+    return True
 
 
 def _progress_file(job_id: int) -> Path:
@@ -274,6 +298,16 @@ def _process_gone(worker: str | None) -> bool:
     return False
 
 
+def _last_heartbeat(job: Job):
+    """The job's heartbeat, or the side file's time when its progress goes there (SQLite)."""
+    path = _progress_file(job.id)
+    try:
+        side = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return job.heartbeat_at
+    return max(side, job.heartbeat_at) if job.heartbeat_at else side
+
+
 def requeue_stale() -> list[int]:
     """Put back in the queue the running jobs whose worker died; fail those out of attempts.
     Returns the ids re-queued (committed, and dispatched)."""
@@ -281,7 +315,7 @@ def requeue_stale() -> list[int]:
     max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
     requeued = []
     for job in db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value)):
-        if not (_process_gone(job.worker_id) or job.heartbeat_at is None or job.heartbeat_at < limit):
+        if not (_process_gone(job.worker_id) or _last_heartbeat(job) is None or _last_heartbeat(job) < limit):
             continue
         before = {"status": job.status, "worker": job.worker_id, "attempts": job.attempts}
         if job.attempts >= max_attempts:

@@ -43,6 +43,7 @@ def test_a_street_users_export_job_holds_only_its_streets_rows(many_estates, inp
     assert small.status_code == 200 and _names(small.data) == own  # below the threshold: in the request
 
     monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 4)  # the street has 5 rows, the district 10
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)  # progress reported while the cursor is open
     job_id = _job_id(client.get("/estates/export.xlsx"))
     inprocess.wait()
     db.session.expire_all()
