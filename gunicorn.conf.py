@@ -8,7 +8,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from supervision.config import ALLOW_PER_WORKER_LIMITS, env_flag, per_worker_limits
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Measured (bench/gunicorn_sizing.py, docs/operations.md "Sizing gunicorn"): on 2 cores, 2 workers × 2
+# threads served the most pages per second; 4 workers gave less and doubled the memory (and the cold
+# caches). One worker per core, two threads each (the pages wait on the database a little).
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # long PDFs render within a request

@@ -74,6 +74,12 @@ def default_config(instance_path: Path) -> dict:
         "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
         # A clock or holiday change recomputes open complaints' deadlines in the request up to this many, else in a job.
         "DEADLINE_RECOMPUTE_JOB_THRESHOLD": int(os.environ.get("DEADLINE_RECOMPUTE_JOB_THRESHOLD", "500")),
+        # An import job reads, checks and writes IMPORT_CHUNK_ROWS rows at a time (bounded memory), and
+        # may take IMPORT_JOB_MAX_SECONDS (a web request's import: IMPORT_MAX_SECONDS).
+        "IMPORT_CHUNK_ROWS": int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
+        "IMPORT_JOB_MAX_SECONDS": float(os.environ.get("IMPORT_JOB_MAX_SECONDS", "600")),
+        # PDFs expected over PDF_JOB_PAGES pages are made by a job.
+        "PDF_JOB_PAGES": int(os.environ.get("PDF_JOB_PAGES", "10")),
         # Notifications leave the system as digests (supervision/notifications/delivery.py): by e-mail when
         # MAIL_SERVER is set and the user gave an address, and to NOTIFY_WEBHOOK_URL (an enterprise messaging
         # or SMS gateway; signed with NOTIFY_WEBHOOK_SECRET) when set. `flask notifications digest` (hourly).

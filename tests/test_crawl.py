@@ -185,7 +185,7 @@ def crawl(tmp_path_factory, worker_id):
         for role in ("admin", "officer", "street", "company"):
             _token, tokens[role] = create_token(users[role], name="crawl", days=5)
         # The demo has no background jobs: a finished one of the street officer's, a failed one of the company's.
-        db.session.add_all([Job(kind="estates.export", user_id=users["street"].id, title="导出小区台账",
+        db.session.add_all([Job(kind="exports.run", user_id=users["street"].id, title="导出小区台账",
                                 status="finished"),
                             Job(kind="estates.import", user_id=users["company"].id, title="导入小区台账",
                                 status="failed", message="未导入")])

@@ -29,6 +29,7 @@ from ..estates.models import Estate
 from ..estates.sections import company_sections
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import exports
 from . import services, spreadsheet
 from .forms import (
     CertificateForm,
@@ -76,8 +77,11 @@ def index():
 @scope.role_required(DISTRICT_READERS | STREET)
 @in_chinese
 def export():
-    form = CompanyFilterForm(request.args)
-    return xlsx_response(spreadsheet.export_bytes(_company_statement(form)), f"物业企业-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("companies")
+
+
+exports.register(exports.Exporter("companies", "物业企业", spreadsheet.company_columns,
+                                  lambda: _company_statement(CompanyFilterForm(request.args))))
 
 
 @bp.get("/mine")

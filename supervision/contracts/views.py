@@ -33,6 +33,7 @@ from ..estates.models import Estate
 from ..estates.sections import estate_sections
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import exports
 from ..regions.models import Street
 from . import (
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
@@ -124,9 +125,11 @@ def index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def export():
-    form = _contract_filters()
-    contracts = db.session.scalars(_contract_statement(form)).unique()
-    return xlsx_response(spreadsheet.export_contracts(contracts), f"物业服务合同-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("contracts")
+
+
+exports.register(exports.Exporter("contracts", "物业服务合同", spreadsheet.contract_columns,
+                                  lambda: _contract_statement(_contract_filters())))
 
 
 def _bind_contract_choices(form: ContractForm) -> None:

@@ -27,7 +27,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,6 +49,10 @@ FOOTER = re.compile(r"^(合计|总计|小计|共计|累计|总数|备注[:：]|�
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MERGED_CELLS = 1_000_000  # merged ranges are read up to this many cells in all
 MAX_MERGE_XML = 8 * 1024 * 1024  # bytes of <mergeCells> read at most
+
+
+class _SinkFailed(Exception):
+    """Carries an exception raised by ``read_table``'s ``sink`` past its handler of broken files."""
 
 
 class TableError(Exception):
@@ -280,10 +284,11 @@ def resolve(headers: list[str], columns: list[Column], mapping: dict[str, str]) 
 
 def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapping: dict[str, str] | None = None,
                limits: ReadLimits | None = None, deadline: Deadline | None = None, samples: int = 3,
-               ignore_unknown: bool = False) -> Table:
+               ignore_unknown: bool = False, sink: Callable[[int, dict, list[RowError]], None] | None = None) -> Table:
     """The data rows of the first sheet, parsed by ``columns`` (see the module docstring).
     ``mapping`` is header_key → column key (or ``IGNORE``). Every error is collected; a sheet over a
-    limit gives one error and ``fatal``."""
+    limit gives one error and ``fatal``. With ``sink``, each data row goes to ``sink(number, values,
+    errors)`` as it is read, and neither it nor its cell errors are kept (a large import's memory)."""
     limits = limits or ReadLimits.from_config()
     deadline = deadline or Deadline(limits.max_seconds)
     mapping = {normalise.header_key(k): v for k, v in (mapping or {}).items()}
@@ -344,10 +349,12 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
         table.header_problem = True
         return table
     table.header_problem = bool(table.unrecognised or twice)  # rows are still read: the preview shows their values
+    if sink is not None and table.header_problem:
+        return table  # a streamed import writes as it reads: not one row before the columns are understood
     by_key = {c.key: c for c in columns}
     positions = [(by_key[s.key], s) for s in table.sources if s.key]
     wanted = {s.position for _c, s in positions}
-    blank_run = 0
+    blank_run = kept = 0
 
     def rest():
         yield from top[best + 1:]
@@ -367,25 +374,35 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
             blank_run = 0
             if _footer(values, filled) or _blank([v for i, v in enumerate(values) if i in wanted]):
                 continue  # a total, a note, a signature line, or a row with nothing the import keeps
-            if len(table.rows) >= limits.max_rows:
+            if kept >= limits.max_rows:
                 return table.fail(RowError(number, "-", _(
                     "数据超过 %(n)s 行的上限，数据均未导入。请拆分后分批导入。", n=limits.max_rows)))
-            parsed = {}
+            kept += 1
+            parsed, row_errors = {}, []
             for column, source in positions:
                 raw = values[source.position] if source.position < len(values) else None
                 try:
                     parsed[column.key] = column.parse_value(raw)
                 except CellError as error:
-                    table.errors.append(RowError(number, column.header, str(error)))
+                    row_errors.append(RowError(number, column.header, str(error)))
                     parsed[column.key] = None
                     if len(source.samples) < samples:
                         source.samples.append((_shown(raw), "✗ " + str(error)))
                     continue
                 if len(source.samples) < samples:
                     source.samples.append((_shown(raw), _shown(parsed[column.key])))
-            table.rows.append((number, parsed))
+            if sink is not None:
+                try:
+                    sink(number, parsed, row_errors)
+                except Exception as error:  # the importer's own failure, not the file's
+                    raise _SinkFailed() from error
+            else:
+                table.errors.extend(row_errors)
+                table.rows.append((number, parsed))
     except TableError as error:
         table.errors.append(error.error)
+    except _SinkFailed as failed:
+        raise failed.__cause__ from None
     except Exception:  # a file broken further down
         table.errors.append(unreadable)
     return table

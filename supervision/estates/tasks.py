@@ -1,37 +1,43 @@
-"""The estate register's long work as jobs: an import of many rows and a large Excel export.
+"""The estate register's long work as a job: an import of many rows.
 
-Below ``IMPORT_JOB_THRESHOLD`` / ``EXPORT_JOB_THRESHOLD`` rows the views do the work in the
-request as before; above, they start one of these jobs and send the user to its page.
+Below ``IMPORT_JOB_THRESHOLD`` rows the view does the work in the request; above, it starts this
+job and sends the user to its page. (The export is a job of ``jobs.exports`` above its threshold.)
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import text
 
-from ..auth import scope
-from ..core.timeutil import local_today, utcnow
-from ..documents.excel import write_workbook
 from ..documents.imports import data_rows, report_lines
 from ..documents.ledger import file_format
 from ..extensions import db
 from ..jobs import enqueue, task
 from ..jobs.services import JobFailure, input_path, store_input
-from . import services
-from .models import Estate
-from .spreadsheet import EstateImport, estate_columns
+from .spreadsheet import EstateImport
 
-EXPORT_BATCH = 500
-EXPORT_PROGRESS_EVERY = 1000
-REPORT_LINES_KEPT = 50  # the failure message lists at most this many of the import's problems
+REPORT_LINES_KEPT = 500  # the failure message lists at most this many problems (the run keeps 500 too)
 
 
-# --- import ---------------------------------------------------------------------------------
+SQLITE_JOB_CACHE_KB = 256 * 1024
+
+
+def keep_sqlite_pages_in_memory() -> None:
+    """SQLite: let the job's transaction keep its changed pages in memory (up to 256 MB) until it
+    commits. A page cache that spills to the file mid-transaction takes an exclusive lock, and every
+    reader — the job's own progress page — would wait until the import ends. (Set per connection;
+    ``restore_sqlite_cache`` puts the default back before the connection returns to the pool.)"""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text(f"PRAGMA cache_size = -{SQLITE_JOB_CACHE_KB}"))
+
+
+def restore_sqlite_cache() -> None:
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA cache_size = -2000"))
+
 
 def import_needs_job(data: bytes, filename: str | None = None) -> bool:
     return data_rows(data, filename) > current_app.config["IMPORT_JOB_THRESHOLD"]
@@ -67,56 +73,31 @@ def run_import(ctx, payload):
     path = input_path(payload["input"])
     if not path.is_file():
         raise JobFailure(_("上传的文件已不存在，请重新上传。"))
-    importer = _JobImport(payload.get("filename"), ctx.owner, ctx)
-    result = importer.run(path.read_bytes(), payload.get("filename"), mapping=payload.get("mapping") or {})
+    keep_sqlite_pages_in_memory()
+    try:
+        result = _import_in_chunks(ctx, payload, path)
+    finally:
+        restore_sqlite_cache()
     if not result.ok:
         lines = report_lines(result, _("小区"))
-        more = len(lines) - 2 - REPORT_LINES_KEPT
-        text = "\n".join(lines[:2 + REPORT_LINES_KEPT])
+        more = result.errors_found - REPORT_LINES_KEPT
+        message = "\n".join(lines[:2 + REPORT_LINES_KEPT])
         if more > 0:
-            text += "\n" + _("……另有 %(n)s 处错误未列出。", n=more)
-        raise JobFailure(text)
-    db.session.flush()
+            message += "\n" + _("……另有 %(n)s 处错误未列出。", n=more)
+        raise JobFailure(message)
     path.unlink(missing_ok=True)
     return _("已导入：新增 %(created)s 个小区，更新 %(updated)s 个，跳过 %(skipped)s 个。",
              created=result.counts["create"], updated=result.counts["update"], skipped=result.counts["skip"])
 
 
-# --- export ---------------------------------------------------------------------------------
-
-def export_count(statement) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-
-
-def export_needs_job(statement) -> bool:
-    return export_count(statement) > current_app.config["EXPORT_JOB_THRESHOLD"]
-
-
-def start_export(filters: services.EstateFilters, actor):
-    """The export job for these filters (the same request within a minute: the same job)."""
-    payload = asdict(filters)
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
-    return enqueue("estates.export", actor, payload, idempotency_key=f"estates.export:{digest}:{utcnow():%Y%m%d%H%M}",
-                   title=_("导出小区台账"))
-
-
-@task("estates.export")
-def run_export(ctx, payload):
-    statement = services.list_estates(scope.visible(Estate, ctx.owner), services.EstateFilters(**payload))
-    total = export_count(statement)
-    ctx.progress(0, total)
-    # Rows stream from the cursor in batches (the many-to-one joins need no de-duplication), so the
-    # job's memory does not grow with the row count; the workbook itself is written in write-only mode.
-    estates = db.session.scalars(statement.options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))
-        .execution_options(yield_per=EXPORT_BATCH))
-
-    def counted():
-        for done, estate in enumerate(estates, 1):
-            if done % EXPORT_PROGRESS_EVERY == 0:
-                ctx.progress(done, total)
-            yield estate
-
-    data = write_workbook(estate_columns(), counted(), title="小区台账")
-    ctx.save_result(data, f"小区台账-{local_today():%Y%m%d}.xlsx")
-    return _("已导出 %(n)s 个小区。", n=total)
+def _import_in_chunks(ctx, payload, path):
+    """Memory bounded by the chunk; one transaction (the job's), so all or nothing holds."""
+    config = current_app.config
+    filename = payload.get("filename")
+    data = path.read_bytes()
+    importer = _JobImport(filename, ctx.owner, ctx)
+    result = importer.run_chunked(data, filename, mapping=payload.get("mapping") or {},
+                                  chunk_size=config["IMPORT_CHUNK_ROWS"], total=data_rows(data, filename),
+                                  max_seconds=config["IMPORT_JOB_MAX_SECONDS"])
+    db.session.flush()
+    return result

@@ -31,6 +31,7 @@ from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import exports
 from ..regions.choices import community_choices
 from ..regions.models import Community, Street
 from . import handover as management
@@ -198,16 +199,18 @@ def index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def export():
+    return exports.export_response("estates")
+
+
+def _export_statement():
     form = EstateFilterForm(request.args)
     _bind_filter_choices(form)
-    filters = _filters(form)
-    statement = _list_statement(filters)
-    if tasks.export_needs_job(statement):  # a large export is a job: the user follows it on its page
-        job = tasks.start_export(filters, current_user)
-        db.session.commit()
-        return redirect(url_for("jobs.detail", job_id=job.id))
-    data = spreadsheet.export_bytes(statement)
-    return xlsx_response(data, f"小区台账-{local_today():%Y%m%d}.xlsx")
+    return _list_statement(_filters(form))
+
+
+exports.register(exports.Exporter(
+    "estates", "小区台账", spreadsheet.export_columns, _export_statement, rows=spreadsheet.export_rows,
+    options=lambda: (joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))))
 
 
 @bp.get("/<int:estate_id>")

@@ -6,8 +6,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from redis import Redis
 from rq import Queue, SimpleWorker
+from sqlalchemy import select
 
-from .services import requeue_stale
+from ..auth.models import User
+from ..auth.roles import Role
+from ..extensions import db
+from .services import RECOMPUTATIONS, requeue_stale
 
 cli = AppGroup("jobs", help="后台任务 / Background jobs.")
 
@@ -17,6 +21,21 @@ def requeue_stale_command():
     """Put back in the queue the running jobs whose worker died (at most JOB_MAX_ATTEMPTS tries)."""
     ids = requeue_stale()
     click.echo(f"已重新排队 {len(ids)} 个任务" + (f"：{', '.join(map(str, ids))}" if ids else ""))
+
+
+@cli.command("recompute")
+@click.argument("name", type=click.Choice(["credit", "indicators"]))
+@click.option("--user", "username", default=None, help="任务所属用户（默认第一个住建局管理员）")
+def recompute_command(name, username):
+    """Enqueue a recomputation (credit scores, indicators); the same one again soon after: the same job."""
+    statement = select(User).where(User.username == username) if username else \
+        select(User).where(User.role == Role.BUREAU_ADMIN, User.active.is_(True)).order_by(User.id)
+    owner = db.session.scalars(statement).first()
+    if owner is None:
+        raise click.ClickException("找不到任务所属用户")
+    job = RECOMPUTATIONS[name][1](owner)
+    db.session.commit()
+    click.echo(f"任务 {job.id}：{job.title}（{job.state.label}）")
 
 
 @click.command("worker")

@@ -12,19 +12,21 @@ and every worker's start run it — at most ``JOB_MAX_ATTEMPTS`` times in all.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from ..audit.services import record
 from ..core.errors import DomainError
@@ -42,6 +44,21 @@ def task(kind: str):
 
     def decorate(fn):
         REGISTRY[kind] = fn
+        return fn
+
+    return decorate
+
+
+# Recomputations an admin may start (a button on /jobs, ``flask jobs recompute NAME``): name → (label,
+# ``start(actor)`` giving the job, idempotent).
+RECOMPUTATIONS: dict[str, tuple[str, Callable]] = {}
+
+
+def recomputation(name: str, label):
+    """Register ``start(actor) -> Job`` as the recomputation ``name``."""
+
+    def decorate(fn):
+        RECOMPUTATIONS[name] = (label, fn)
         return fn
 
     return decorate
@@ -135,9 +152,13 @@ class JobContext:
             values["total"] = total
         if message is not None:
             values["message"] = message
-        with Session(db.engine) as session:
-            session.execute(update(Job).where(Job.id == self.job_id).values(**values))
-            session.commit()
+        if _holds_sqlite_write_lock() or not _write_progress(self.job_id, values):
+            # SQLite has one writer, and an open reader blocks a writer's commit: while the job's own
+            # transaction holds a lock (an import's uncommitted chunks, an export's open cursor) the
+            # figures go to a side file the job's page reads meanwhile.
+            _progress_file(self.job_id).write_text(json.dumps({"done": done, "total": total}))
+        else:
+            _progress_file(self.job_id).unlink(missing_ok=True)  # the database has the latest figures
 
     def save_result(self, data: bytes, download_name: str, suffix: str = ".xlsx") -> None:
         """Keep ``data`` as the job's result, under a generated name in UPLOAD_DIR/jobs."""
@@ -148,6 +169,58 @@ class JobContext:
             handle.write(data)
         job = db.session.get(Job, self.job_id)
         job.result_path, job.result_name = name, download_name
+
+
+def _holds_sqlite_write_lock() -> bool:
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return bool(session.connection().connection.dbapi_connection.in_transaction)
+
+
+def _progress_engine():
+    """Where progress is written: the app's engine; on SQLite one that gives up on a lock at once."""
+    if db.engine.dialect.name != "sqlite":
+        return db.engine
+    made = current_app.extensions.get("jobs_progress_engine")
+    if made is None:
+        made = create_engine(db.engine.url, connect_args={"timeout": 0.05}, poolclass=NullPool)
+        current_app.extensions["jobs_progress_engine"] = made
+    return made
+
+
+def _write_progress(job_id: int, values: dict) -> bool:
+    """Write the figures in a transaction of their own, seen at once; False when SQLite is locked."""
+    try:
+        with Session(_progress_engine()) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(**values))
+            session.commit()
+    except OperationalError:
+        if db.engine.dialect.name != "sqlite":
+            raise
+        return False
+    return True
+
+
+def _progress_file(job_id: int) -> Path:
+    return result_dir() / f"progress-{int(job_id)}.json"
+
+
+def live_progress(job: Job) -> tuple[int, int | None]:
+    """``(done, total)`` of a job, with the side file's figures while a SQLite job holds the lock."""
+    if job.status == JobStatus.RUNNING.value:
+        figures = _side_figures(job.id)
+        if figures is not None:
+            return figures[0], figures[1] or job.total
+    return job.done, job.total
+
+
+def _side_figures(job_id: int) -> tuple[int, int | None] | None:
+    try:
+        figures = json.loads(_progress_file(job_id).read_text())
+        return int(figures["done"]), figures.get("total")
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
 
 
 class JobFailure(Exception):
@@ -170,6 +243,13 @@ def run_job(job_id: int) -> None:
     """Run one job in the current app context (a worker calls this); never raises."""
     if not claim(job_id):
         return
+    try:
+        _run_claimed(job_id)
+    finally:
+        _progress_file(job_id).unlink(missing_ok=True)
+
+
+def _run_claimed(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     fn = REGISTRY.get(job.kind)
     try:
@@ -178,6 +258,9 @@ def run_job(job_id: int) -> None:
         outcome = fn(JobContext(job), dict(job.payload or {}))
         job = db.session.get(Job, job_id)
         db.session.refresh(job, ["done", "total"])
+        figures = _side_figures(job_id)
+        if figures is not None:
+            job.done, job.total = figures[0], figures[1] or job.total
         job.status, job.finished_at = JobStatus.FINISHED.value, utcnow()
         if isinstance(outcome, str):
             job.message = outcome
@@ -215,6 +298,16 @@ def _process_gone(worker: str | None) -> bool:
     return False
 
 
+def _last_heartbeat(job: Job):
+    """The job's heartbeat, or the side file's time when its progress goes there (SQLite)."""
+    path = _progress_file(job.id)
+    try:
+        side = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return job.heartbeat_at
+    return max(side, job.heartbeat_at) if job.heartbeat_at else side
+
+
 def requeue_stale() -> list[int]:
     """Put back in the queue the running jobs whose worker died; fail those out of attempts.
     Returns the ids re-queued (committed, and dispatched)."""
@@ -222,7 +315,7 @@ def requeue_stale() -> list[int]:
     max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
     requeued = []
     for job in db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value)):
-        if not (_process_gone(job.worker_id) or job.heartbeat_at is None or job.heartbeat_at < limit):
+        if not (_process_gone(job.worker_id) or _last_heartbeat(job) is None or _last_heartbeat(job) < limit):
             continue
         before = {"status": job.status, "worker": job.worker_id, "attempts": job.attempts}
         if job.attempts >= max_attempts:

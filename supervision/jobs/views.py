@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import scope
-from ..auth.roles import ALL_ROLES
+from ..auth.roles import ADMIN, ALL_ROLES
 from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..extensions import db
@@ -25,14 +25,28 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 @scope.role_required(ALL_ROLES)
 def index():
     statement = scope.visible(Job).order_by(Job.created_at.desc(), Job.id.desc())
-    return render_template("jobs/index.html", page=paginate(statement))
+    recomputations = services.RECOMPUTATIONS if current_user.role in ADMIN else {}
+    return render_template("jobs/index.html", page=paginate(statement), recomputations=recomputations)
+
+
+@bp.post("/recompute/<word>")
+@scope.role_required(ADMIN)
+def recompute(word: str):
+    """Start a recomputation (the same one again soon after: the same job)."""
+    if word not in services.RECOMPUTATIONS:
+        abort(404)
+    job = services.RECOMPUTATIONS[word][1](current_user)
+    db.session.commit()
+    return redirect(url_for(".detail", job_id=job.id))
 
 
 @bp.get("/<int:job_id>")
 @scope.role_required(ALL_ROLES)
 def detail(job_id: int):
     job = scope.load(Job, job_id)
-    return render_template("jobs/detail.html", job=job, running=job.status in _ACTIVE)
+    done, total = services.live_progress(job)
+    return render_template("jobs/detail.html", job=job, running=job.status in _ACTIVE, done=done, total=total,
+                           percent=min(100, done * 100 // total) if total else None)
 
 
 _ACTIVE = {JobStatus.QUEUED.value, JobStatus.RUNNING.value}
@@ -42,8 +56,10 @@ _ACTIVE = {JobStatus.QUEUED.value, JobStatus.RUNNING.value}
 @scope.role_required(ALL_ROLES)
 def status(job_id: int):
     job = scope.load(Job, job_id)
-    return jsonify(id=job.id, status=job.status, status_label=job.state.label, done=job.done, total=job.total,
-                   percent=job.percent, message=job.message, finished=job.status not in _ACTIVE,
+    done, total = services.live_progress(job)
+    return jsonify(id=job.id, status=job.status, status_label=job.state.label, done=done, total=total,
+                   percent=min(100, done * 100 // total) if total else None, message=job.message,
+                   finished=job.status not in _ACTIVE,
                    download_url=url_for(".download", job_id=job.id) if job.result_path else None)
 
 

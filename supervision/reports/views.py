@@ -18,9 +18,10 @@ from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
 from ..core.timeutil import to_local, utcnow
 from ..documents.excel import xlsx_response
-from ..documents.pdf import pdf_response, render_pdf
+from ..documents.pdf import render_pdf
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import pdfs
 from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import services
@@ -396,12 +397,29 @@ def _bulletin_or_404():
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def bulletin_pdf():
-    """The bulletin, by default with its annex: every sent report in full (``?annex=0`` leaves it out)."""
+    """The bulletin, by default with its annex: every sent report in full (``?annex=0`` leaves it out).
+    With the annex of many streets' reports it is made by a job (``jobs.pdfs``)."""
+    return pdfs.pdf_or_job("reports.bulletin")
+
+
+def _bulletin_pages() -> int:
+    """The digest's few pages, and with the annex one page at least per street's report (each starts one)."""
+    _campaign, _week, plain = _bulletin_or_404()
+    if request.args.get("annex") == "0":
+        return BULLETIN_PAGES
+    return BULLETIN_PAGES + len(plain.get("sent_rows") or ())
+
+
+def _render_bulletin() -> tuple[bytes, str]:
     campaign, week, plain = _bulletin_or_404()
     annex = request.args.get("annex") != "0"
     data = render_pdf("pdf/reports/bulletin.html", b=plain, annex=annex)
     suffix = "" if annex else "-不含附件"
-    return pdf_response(data, f"工作简报-{campaign.name}-{week}{suffix}.pdf")
+    return data, f"工作简报-{campaign.name}-{week}{suffix}.pdf"
+
+
+BULLETIN_PAGES = 3  # the digest without its annex
+pdfs.register(pdfs.PdfMaker("reports.bulletin", "工作简报（含附件）", _bulletin_pages, _render_bulletin))
 
 
 @bp.get("/bulletin.xlsx")

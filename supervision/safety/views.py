@@ -27,13 +27,14 @@ from ..campaigns.models import RectificationItem
 from ..core.errors import DomainError, check_version
 from ..core.pagination import paginate, paginate_rows
 from ..core.timeutil import local_today
-from ..documents.excel import Column, write_workbook, xlsx_response
+from ..documents.excel import Column, xlsx_response
 from ..documents.forms import ImportForm
 from ..estates.errors import flash_errors
 from ..estates.models import Estate
 from ..estates.sections import estate_sections
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import exports
 from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import (
@@ -133,9 +134,14 @@ def _index(register: Register):
                            can_import=current_user.role in EDITORS)
 
 
-def _export(register: Register):
-    _form, _unused, statement, _today = _statement(register)
-    return xlsx_response(register.export_bytes(statement), f"{register.title}-{local_today():%Y%m%d}.xlsx")
+def _export_options(model):
+    return lambda: (joinedload(model.estate).options(joinedload(Estate.street), joinedload(Estate.company)),)
+
+
+exports.register(exports.Exporter("safety.lifts", "电梯台账", spreadsheet.lift_columns,
+                                  lambda: _statement(LIFTS)[2], options=_export_options(Lift)))
+exports.register(exports.Exporter("safety.facilities", "消防设施台账", spreadsheet.facility_columns,
+                                  lambda: _statement(FACILITIES)[2], options=_export_options(FireFacility)))
 
 
 @bp.get("/lifts")
@@ -154,14 +160,14 @@ def facilities():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def lifts_export():
-    return _export(LIFTS)
+    return exports.export_response("safety.lifts")
 
 
 @bp.get("/facilities/export.xlsx")
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def facilities_export():
-    return _export(FACILITIES)
+    return exports.export_response("safety.facilities")
 
 
 # --- import ----------------------------------------------------------------------------
@@ -375,10 +381,13 @@ def overdue():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def overdue_export():
-    _form, statement = _overdue_statement()
+    return exports.export_response("safety.overdue")
+
+
+def _overdue_columns() -> list[Column]:
     today = local_today()
     labels = {kind.value: kind.label for kind in FacilityKind}
-    columns = [
+    return [
         Column("kind", "类别", export=lambda r: "电梯" if r.kind == "lift" else "消防设施"),
         Column("what", "编号/设施类型", export=lambda r: labels.get(r.what, r.what), width=26),
         Column("location", "位置", width=20),
@@ -388,8 +397,10 @@ def overdue_export():
         Column("next_due_on", "应检日期", width=12),
         Column("days", "逾期天数", export=lambda r: (today - r.next_due_on).days, width=10),
     ]
-    data = write_workbook(columns, db.session.execute(statement), title="逾期未检")
-    return xlsx_response(data, f"逾期未检-{today:%Y%m%d}.xlsx")
+
+
+exports.register(exports.Exporter("safety.overdue", "逾期未检", _overdue_columns, lambda: _overdue_statement()[1],
+                                  rows_not_objects=True))
 
 
 # --- the link from a rectification item ---------------------------------------------

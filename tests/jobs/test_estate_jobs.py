@@ -4,12 +4,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from supervision.audit.models import AuditLog
 from supervision.documents import preview
+from supervision.documents.imports import data_rows, report_lines
 from supervision.estates import tasks
 from supervision.estates.models import Estate
+from supervision.estates.spreadsheet import EstateImport
 from supervision.extensions import db
 from supervision.jobs.models import Job
 
@@ -39,9 +42,9 @@ def _upload(client, data):
     return upload_and_confirm(client, "/estates/import", data, "大台账.xlsx")
 
 
-def test_a_large_import_runs_as_a_job_with_progress(world, inprocess, thresholds, login_as, monkeypatch):
+def test_a_large_import_runs_as_a_job_with_progress(app, world, inprocess, thresholds, login_as, monkeypatch):
     reports = []
-    monkeypatch.setattr(tasks._JobImport, "progress_every", 2)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 2)  # the job reports progress once per chunk
     original = tasks._JobImport.report_progress
     monkeypatch.setattr(tasks._JobImport, "report_progress",
                         lambda self, done, total: (reports.append((done, total)), original(self, done, total)))
@@ -130,3 +133,54 @@ def test_a_large_ledger_is_mapped_on_the_preview_and_imported_by_a_job(world, in
     assert job.status == "finished", job.message
     assert job.payload["mapping"] == {UNKNOWN_IN_LEDGER: "__ignore__"}
     assert_every_value_right()
+
+
+def _big_sheet(world, rows: int, bad_at: int | None = None) -> bytes:
+    """``rows`` estates; the data row ``bad_at`` (1-based) names a street that does not exist."""
+    return xlsx([row(world, 小区名称=f"大表{n}号", 地址=f"大表路{n}号",
+                     **({"街道": "北极街道"} if n + 1 == bad_at else {})) for n in range(rows)])
+
+
+def test_an_import_job_writes_in_chunks_and_all_of_it(app, world, inprocess, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOB_THRESHOLD", 100)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 500)
+    response = _upload(login_as(world.officer), _big_sheet(world, 2500))
+    inprocess.wait()
+    job = _job(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert (job.status, job.done, job.total) == ("finished", 2500, 2500), job.message
+    assert _count() == 2502
+
+
+def test_a_bad_row_deep_in_a_chunked_import_stores_nothing(app, world, inprocess, login_as, monkeypatch):
+    monkeypatch.setattr(preview, "PREVIEW_ROWS", 20)  # the preview does not reach the bad row
+    monkeypatch.setitem(app.config, "IMPORT_JOB_THRESHOLD", 100)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 500)  # four chunks are written before the bad one
+    audit_before = db.session.scalar(select(func.count(AuditLog.id)))
+    response = _upload(login_as(world.officer), _big_sheet(world, 2500, bad_at=2000))
+    inprocess.wait()
+    job = _job(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert job.status == "failed" and "2001\t街道\t找不到街道“北极街道”" in job.message  # sheet row = data row + 1
+    assert _count() == 2  # nothing of the 1,999 good rows before it
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "estate.import")) == 0
+    assert db.session.scalar(select(func.count(AuditLog.id))) >= audit_before
+
+
+def test_a_chunked_import_keeps_the_first_errors_and_counts_them_all(app, world, monkeypatch):
+    monkeypatch.setattr(EstateImport, "ERRORS_KEPT", 5)
+    data = xlsx([row(world, 小区名称=f"错表{n}号", 地址=f"错表路{n}号", 街道="北极街道") for n in range(12)])
+    result = EstateImport("x.xlsx", world.officer).run_chunked(data, "x.xlsx", chunk_size=4)
+    assert not result.ok and len(result.errors) == 5 and result.error_count == 12
+    assert [e.row for e in result.errors] == [2, 3, 4, 5, 6]
+    assert report_lines(result, "小区")[0] == "未导入：发现 12 处错误，文件中的数据均未导入。"
+    db.session.rollback()
+    assert _count() == 2
+
+
+def test_a_sheet_that_declares_no_size_is_counted_for_the_threshold():
+    book = Workbook(write_only=True)  # writes no <dimension>: openpyxl's max_row is None
+    sheet = book.create_sheet("台账")
+    for n in range(2501):
+        sheet.append([f"小区{n}", n])
+    out = io.BytesIO()
+    book.save(out)
+    assert data_rows(out.getvalue(), "x.xlsx") == 2500

@@ -88,7 +88,7 @@ def matrix(world):
     from supervision.notifications.models import Notification
 
     world.notification = db.session.scalar(select(Notification).where(Notification.kind == "matrix"))
-    world.job = Job(kind="estates.export", user_id=world.officer.id, title="矩阵导出", status="finished",
+    world.job = Job(kind="exports.run", user_id=world.officer.id, title="矩阵导出", status="finished",
                     result_path="matrix-result.xlsx", result_name="矩阵.xlsx")
     db.session.add(world.job)
     db.session.commit()
@@ -219,7 +219,7 @@ def _features(world) -> None:
 
 
 # Arguments whose values differ by route (a name shared by routes with different converters).
-ENDPOINT_PARAMS = {"filings.review": {"action": "accept"}}
+ENDPOINT_PARAMS = {"filings.review": {"action": "accept"}, "jobs.recompute": {"word": "credit"}}
 
 
 def _url(rule, params) -> str:

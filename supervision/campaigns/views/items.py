@@ -15,10 +15,11 @@ from ...auth.roles import ALL_ROLES
 from ...core.errors import DomainError, TransitionError, check_version
 from ...core.pagination import paginate
 from ...core.timeutil import local_today, to_local, utcnow
-from ...documents.excel import Column, write_workbook, xlsx_response
+from ...documents.excel import Column
 from ...estates.models import Estate
 from ...extensions import db
 from ...i18n import in_chinese
+from ...jobs import exports
 from ...offline import services as offline
 from ...regions.choices import street_choices
 from ..forms import AnswerForm, EvidenceForm, ItemFilterForm, ReasonTransitionForm, SimpleTransitionForm
@@ -132,14 +133,15 @@ def export_columns(today, now):
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def items_export():
-    today, now = local_today(), utcnow()
-    filters = _filters()
-    statement = _statement(filters, today).order_by(Item.id).limit(50_000).options(
-        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
-        joinedload(Item.campaign))
-    rows = db.session.scalars(statement).all()
-    data = write_workbook(export_columns(today, now), rows, title="整改事项")
-    return xlsx_response(data, f"整改事项-{today.isoformat()}.xlsx")
+    return exports.export_response("items")
+
+
+exports.register(exports.Exporter(
+    "items", "整改事项", lambda: export_columns(local_today(), utcnow()),
+    lambda: _statement(_filters(), local_today()).order_by(Item.id),
+    options=lambda: (joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company),
+                     joinedload(Item.notice), joinedload(Item.campaign)),
+    limit=50_000))
 
 
 def _load(item_id, roles=None):

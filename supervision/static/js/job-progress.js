@@ -1,6 +1,7 @@
 // The job page: poll /jobs/<id>.json while the job runs and move the <progress> bar; reload the
 // page once it has ended (to show the download link, or the error and the retry button).
-// Without JavaScript the page keeps its refresh link.
+// Without JavaScript the page keeps its refresh link. A failed poll (the server busy a moment) is
+// tried again a little later: the bar never stops following a job that still runs.
 (function () {
   "use strict";
   var panel = document.querySelector("[data-job-status-url]");
@@ -12,9 +13,11 @@
   if (refresh) { refresh.hidden = true; }
   function poll() {
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
       .then(function (job) {
-        if (!job) { return; }
         if (job.total) {
           bar.max = job.total;
           bar.value = job.done;

@@ -1,0 +1,135 @@
+"""Excel exports of the lists, one mechanism for all: small ones in the request, large ones as jobs.
+
+A feature registers an ``Exporter``: its name, the file's name and sheet title, its ``Column``s, and
+``statement()``, the list's scoped, filtered ``select`` built from ``request.args`` for
+``current_user`` — the very function its list page uses. ``export_response(name)`` (the view's whole
+body) counts the rows: up to ``EXPORT_JOB_THRESHOLD`` the workbook is written in the request; above
+it, an ``exports.run`` job is started (the same user and the same filters within one minute: the same
+job) and the user is sent to its page.
+
+The job rebuilds the statement in a request context of its own carrying the same query string and
+the job's owner as ``current_user``, so the owner's scope applies again (a street office's export
+holds its street's rows only). Either way rows stream from the cursor (``yield_per``) into an
+openpyxl write-only workbook, so memory does not grow with the row count.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..core.timeutil import local_today, utcnow
+from ..documents.excel import Column, write_workbook, xlsx_response
+from ..extensions import db
+from .services import JobFailure, enqueue, task
+
+BATCH = 500  # rows fetched from the cursor at a time
+PROGRESS_EVERY = 1000
+
+
+@dataclass
+class Exporter:
+    name: str
+    filename: str  # the download's name before its date, e.g. 物业企业
+    columns: Callable[[], list[Column]]
+    statement: Callable[[], Any]  # the scoped, filtered select of the list (reads request.args, current_user)
+    title: str = ""  # the sheet's title (default: filename)
+    options: Callable[[], tuple] = field(default=lambda: ())  # loader options (many-to-one joins only: yield_per)
+    rows: Callable[[Iterable[Any]], Iterable[Any]] | None = None  # turns the streamed objects into the rows written
+    limit: int | None = None
+    rows_not_objects: bool = False  # the statement selects columns (a union …): rows, not ORM objects
+
+    def download_name(self) -> str:
+        return f"{self.filename}-{local_today():%Y%m%d}.xlsx"
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def register(exporter: Exporter) -> Exporter:
+    EXPORTERS[exporter.name] = exporter
+    return exporter
+
+
+def count(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
+    if exporter.limit is not None:
+        statement = statement.limit(exporter.limit)
+    if exporter.rows_not_objects:
+        objects = db.session.execute(statement.execution_options(yield_per=BATCH))
+    else:
+        objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
+    for done, obj in enumerate(objects, 1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done)
+        yield obj
+
+
+def write(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> bytes:
+    objects = _stream(exporter, statement, progress)
+    rows = exporter.rows(objects) if exporter.rows else objects
+    return write_workbook(exporter.columns(), rows, title=exporter.title or exporter.filename)
+
+
+def request_args() -> list[tuple[str, str]]:
+    """The request's query string as sorted pairs (a job's payload, and part of its key)."""
+    return sorted((key, value) for key, values in request.args.lists() for value in values)
+
+
+@contextmanager
+def as_request(owner, args):
+    """A request context with this query string and ``owner`` as ``current_user``: the view's own
+    functions (forms bound to ``request.args``, ``scope.visible``) run in a job as in the request."""
+    with current_app.test_request_context("/", query_string=[tuple(pair) for pair in args or ()]):
+        g._login_user = owner
+        yield
+
+
+def start(exporter: Exporter, owner, args: list[tuple[str, str]]):
+    """The export job of ``owner`` for these filters (the same within a minute: the same job)."""
+    digest = hashlib.sha256(json.dumps([exporter.name, args], ensure_ascii=False).encode()).hexdigest()[:32]
+    return enqueue("exports.run", owner, {"exporter": exporter.name, "args": args},
+                   idempotency_key=f"exports:{digest}:{utcnow():%Y%m%d%H%M}",
+                   title=_("导出%(what)s", what=exporter.filename))
+
+
+def export_response(name: str):
+    """The view of an export: the file, or (above the threshold) a redirect to the job making it."""
+    exporter = EXPORTERS[name]
+    statement = exporter.statement()
+    total = count(statement)
+    if exporter.limit is not None:
+        total = min(total, exporter.limit)
+    if total > current_app.config["EXPORT_JOB_THRESHOLD"]:
+        job = start(exporter, current_user, request_args())
+        db.session.commit()
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    return xlsx_response(write(exporter, statement), exporter.download_name())
+
+
+@task("exports.run")
+def run_export(ctx, payload):
+    exporter = EXPORTERS.get(payload.get("exporter"))
+    if exporter is None:
+        raise JobFailure(_("该导出已不再提供。"))
+    with as_request(ctx.owner, payload.get("args")):
+        statement = exporter.statement()
+        total = count(statement)
+        if exporter.limit is not None:
+            total = min(total, exporter.limit)
+        ctx.progress(0, total)
+        data = write(exporter, statement, progress=lambda done: ctx.progress(done, total))
+        name = exporter.download_name()
+    ctx.save_result(data, name)
+    return _("已导出 %(n)s 行。", n=total)

@@ -1,0 +1,35 @@
+"""PDFs expected over PDF_JOB_PAGES pages are made by a job (supervision/jobs/pdfs.py): the weekly
+bulletin with its annex of every street's report; without the annex it stays in the request."""
+from __future__ import annotations
+
+import time_machine
+
+from supervision.extensions import db
+from supervision.jobs.models import Job
+
+from ..reports.test_bulletin import LATER, build, pdf_pages
+
+
+def test_the_bulletin_with_a_long_annex_is_a_job_and_without_it_is_not(app, world, inprocess, login_as,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "PDF_JOB_PAGES", 4)  # 3 pages of digest + 2 streets' reports
+    campaign = build(world)
+    query = {"campaign": campaign.id, "week": "2026-W39"}
+    with time_machine.travel(LATER, tick=False):
+        client = login_as(world.leader)
+        short = client.get("/reports/bulletin.pdf", query_string=dict(query, annex="0"))
+        assert short.status_code == 200 and short.mimetype == "application/pdf"
+        response = client.get("/reports/bulletin.pdf", query_string=query)
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+        job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        again = client.get("/reports/bulletin.pdf", query_string=query)
+        assert again.headers["Location"] == response.headers["Location"]  # the same request: the same job
+        inprocess.wait()
+        db.session.expire_all()
+        job = db.session.get(Job, job_id)
+        assert (job.kind, job.status, job.total) == ("pdfs.run", "finished", 5), job.message
+        assert job.result_name.startswith("工作简报-") and job.result_name.endswith(".pdf")
+        download = client.get(f"/jobs/{job_id}/download")
+        pages = pdf_pages(download.data)
+        assert any("各街道报送情况（全文）" in page for page in pages) and len(pages) > len(pdf_pages(short.data))
+        assert login_as(world.officer).get(f"/jobs/{job_id}/download").status_code == 404
