@@ -142,3 +142,11 @@ def test_key_pages_of_the_demo_print_numbers_the_shared_way(demo, role):
         if page == "estate":
             assert re.search(r"\d,\d{3}\.\d{2} ㎡", text)  # the largest estate's area, with its separator
     assert found == {page: [] for page in KEY_PAGES[role]}
+
+
+def test_list_totals_carry_separators(app):
+    page = type("Page", (), {"pages": 1, "total": 12345})()
+    with app.test_request_context("/estates/"):
+        html = app.jinja_env.from_string('{% from "_macros.html" import pagination %}{{ pagination(page) }}') \
+            .render(page=page)
+    assert "共 12,345 条" in html
