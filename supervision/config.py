@@ -138,6 +138,8 @@ def default_config(instance_path: Path) -> dict:
         # A session's "last seen" is written at most this often (seconds), not on every request.
         "SESSION_TOUCH_SECONDS": 60,
         "PER_PAGE": 50,
+        # Registers without bound (complaints, staff, the audit log) count a list's total only this far.
+        "LIST_COUNT_LIMIT": int(os.environ.get("LIST_COUNT_LIMIT", "10000")),
         # A database outage answers 503 with this Retry-After (seconds), and logs one line per kind of
         # failure per interval (seconds) in each process (supervision/outage.py).
         "DB_RETRY_AFTER": int(os.environ.get("DB_RETRY_AFTER", "30")),

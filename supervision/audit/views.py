@@ -62,4 +62,4 @@ def index():
     types = db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
     form.object_type.choices = [("", str(_l("全部")))] + [(t, object_label(t)) for t in types]
     form.validate()
-    return render_template("audit/index.html", form=form, page=paginate(filtered_log(form)))
+    return render_template("audit/index.html", form=form, page=paginate(filtered_log(form), count_limit=True))

@@ -276,7 +276,7 @@ def staff_index():
         joinedload(Staff.company), joinedload(Staff.estate),
         joinedload(Staff.position).selectinload(Position.required_certificates),
         selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-    page = paginate(statement)
+    page = paginate(statement, count_limit=True)
     summary = services.certification_rate(company_id=company_id, on=today)
     manager_summary = services.certification_rate(company_id=company_id, on=today, managers_only=True)
     expiring = db.session.scalar(

@@ -104,10 +104,15 @@ class Complaint(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_complaints_estate_category_received", "estate_id", "category", "received_at"),
         # The overdue filter (sweep.overdue_clause) reads only these: its count never touches the table.
         Index("ix_complaints_received_clocks", "received_at", "state", "response_due_at", "resolution_due_at"),
+        # The rates and their drill-downs (rates.period_clause: a kind and a received_at range), and the
+        # clerk's matching queue. Single-column indexes on kind or match_status (two or three values)
+        # led SQLite, which keeps no statistics unless ANALYZE runs, to scan most of the table.
+        Index("ix_complaints_kind_received", "kind", "received_at"),
+        Index("ix_complaints_match_queue", "match_status", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[Kind] = mapped_column(enum_column(Kind), default=Kind.COMPLAINT, index=True)
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind), default=Kind.COMPLAINT)
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True)
     ticket_no: Mapped[str | None] = mapped_column(String(64))  # the channel's own number (工单编号)
     tracking_no: Mapped[str] = mapped_column(String(20), unique=True)  # ours, given to the owner
@@ -118,8 +123,7 @@ class Complaint(TimestampMixin, VersionedMixin, db.Model):
     estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id"), index=True)
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    match_status: Mapped[MatchStatus] = mapped_column(enum_column(MatchStatus), default=MatchStatus.MATCHED,
-                                                      index=True)
+    match_status: Mapped[MatchStatus] = mapped_column(enum_column(MatchStatus), default=MatchStatus.MATCHED)
     match_confidence: Mapped[int | None] = mapped_column(Integer)  # 0–100
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)

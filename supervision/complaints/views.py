@@ -107,8 +107,8 @@ def index():
     queued = db.session.scalar(select(db.func.count(C.id)).where(C.match_status == MatchStatus.PENDING,
                                                                  C.state == State.RECEIVED)) \
         if current_user.role in BUREAU else 0
-    return render_template("complaints/index.html", filters=filters, page=paginate(statement), now=utcnow(),
-                           queued=queued)
+    page = paginate(statement, count_limit=True)
+    return render_template("complaints/index.html", filters=filters, page=page, now=utcnow(), queued=queued)
 
 
 def _photos(field_name: str = "photos"):

@@ -29,9 +29,34 @@ def _page_args(per_page: int | None, page: int | None = None) -> dict:
             "max_per_page": MAX_PER_PAGE, "error_out": False}
 
 
-def paginate(statement, per_page: int | None = None, *, page: int | None = None) -> SelectPagination:
-    """A page of entities: ``select(Model)…`` (each row's first column)."""
-    return db.paginate(statement, **_page_args(per_page, page))
+def paginate(statement, per_page: int | None = None, *, page: int | None = None,
+             count_limit: int | bool | None = None) -> SelectPagination:
+    """A page of entities: ``select(Model)…`` (each row's first column).
+
+    ``count_limit`` (``True``: the ``LIST_COUNT_LIMIT`` setting) is for registers that grow without
+    bound (complaints, staff, the audit log): the total is counted only up to that many rows (or up
+    to the page asked for), so a page costs the same at 200,000 rows as at 2,000. ``page.total_capped``
+    then says "more than", and the list asks for a filter instead of showing a last page number."""
+    if count_limit is True:
+        count_limit = current_app.config["LIST_COUNT_LIMIT"]
+    if count_limit is None:
+        return db.paginate(statement, **_page_args(per_page, page))
+    return CappedPagination(select=statement, session=db.session, count_limit=count_limit,
+                            **_page_args(per_page, page))
+
+
+class CappedPagination(SelectPagination):
+    """A page whose total is counted up to a limit (``paginate(…, count_limit=N)``)."""
+
+    total_capped = False
+
+    def _query_count(self) -> int:
+        limit = max(self._query_args["count_limit"], self.page * self.per_page)
+        rows = self._query_args["select"].options(lazyload("*")).order_by(None).limit(limit + 1).subquery()
+        total = self._query_args["session"].execute(select(func.count()).select_from(rows)).scalar()
+        self.total_capped = total > limit
+        self.count_limit = limit
+        return min(total, limit)
 
 
 class RowPagination(SelectPagination):

@@ -54,3 +54,24 @@ def test_the_count_may_come_from_a_cheaper_statement_or_a_counter(app, world):
     with app.test_request_context("/"):
         assert paginate_rows(rows, count_statement=select(Estate.id)).total == 2
         assert paginate_rows(rows, counter=lambda: db.session.scalar(select(func.count(Estate.id)))).total == 2
+
+
+def test_a_capped_count_says_more_than_and_still_counts_up_to_the_page_asked_for(app, world):
+    _estates(5)  # 7 with the world's two
+    app.config.update(PER_PAGE=2, LIST_COUNT_LIMIT=3)
+    try:
+        with app.test_request_context("/?page=1"):
+            first = paginate(select(Estate).order_by(Estate.id), count_limit=True)
+        with app.test_request_context("/?page=4"):
+            last = paginate(select(Estate).order_by(Estate.id), count_limit=True)
+        with app.test_request_context("/"):
+            exact = paginate(select(Estate).order_by(Estate.id), count_limit=10)
+            html = app.jinja_env.from_string('{% from "_macros.html" import pagination %}{{ pagination(p) }}')
+            capped_html, exact_html = html.render(p=first), html.render(p=exact)
+    finally:
+        app.config.update(PER_PAGE=50, LIST_COUNT_LIMIT=10_000)
+    assert (first.total_capped, first.total, first.pages, len(first.items)) == (True, 3, 2, 2)
+    assert "超过 3 条" in capped_html and "共" not in capped_html
+    # page 4 asks for rows 7–8: counted that far, so the 7th row is shown and no page beyond
+    assert (last.total_capped, last.total, len(last.items), last.has_next) == (False, 7, 1, False)
+    assert (exact.total_capped, exact.total) == (False, 7) and "共 7 条" in exact_html
