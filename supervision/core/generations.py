@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import secrets
 import threading
 from contextlib import contextmanager
@@ -126,15 +127,23 @@ def snapshot(topics) -> tuple[tuple[int, ...], datetime | None] | None:
     return tuple(rows[topic][0] for topic in topics), (max(times) if times else None)
 
 
-def bump(connection, topic: str) -> None:
-    """Change the topic's generation now, inside the connection's transaction."""
-    start = secrets.randbits(62)
+@functools.cache
+def _bump_statement(dialect_name: str):
+    # Built once per dialect: every committing transaction that changed watched data runs it.
+    table = DataGeneration.__table__
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(table).values(topic=bindparam("topic"), value=bindparam("start"),
+                                     changed_at=bindparam("now", type_=table.c.changed_at.type))
+    return statement.on_conflict_do_update(index_elements=["topic"], set_={
+        "value": table.c.value + 1, "changed_at": statement.excluded.changed_at})
+
+
+def bump(connection, *topics: str) -> None:
+    """Change the topics' generations now, inside the connection's transaction (one statement)."""
     now = utcnow()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DataGeneration.__table__).values(topic=topic, value=start, changed_at=now)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["topic"], set_={"value": DataGeneration.__table__.c.value + 1,
-                                        "changed_at": statement.excluded.changed_at}))
+    rows = [{"topic": topic, "start": secrets.randbits(62), "now": now} for topic in topics]
+    if rows:
+        connection.execute(_bump_statement(connection.dialect.name), rows)
 
 
 def mark(session: Session, topic: str) -> None:
@@ -184,9 +193,7 @@ def _before_commit(session):
     session.flush()  # what the commit is about to flush may change a topic too
     topics = session.info.get(_PENDING)
     if topics:
-        connection = session.connection()
-        for topic in sorted(topics):
-            bump(connection, topic)
+        bump(session.connection(), *sorted(topics))
 
 
 @event.listens_for(Session, "after_transaction_end")
