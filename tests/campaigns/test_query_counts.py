@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from supervision.extensions import db
-from tests.factories import gen_estate
+from tests.factories import gen_company, gen_estate
 
 from . import factories as f
 
@@ -25,3 +25,22 @@ def test_campaign_list_is_flat(login_as, world, count_queries):
     assert "加测专项行动7" in html
     assert len(small) == len(large) <= 15
 
+
+
+def _add_estates(world, n, campaign):
+    estates = [gen_estate(street=world.street1, company=gen_company()) for _ in range(n)]
+    f.enrol(campaign, *estates[::2], actor=world.officer)
+    db.session.commit()
+
+
+def test_enrol_page_is_flat(login_as, running, count_queries):
+    client = login_as(running.officer)
+    url = f"/campaigns/{running.campaign.id}/enrol"
+    _add_estates(running, 2, running.campaign)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _add_estates(running, 20, running.campaign)
+    with count_queries() as large:
+        html = client.get(url).get_data(as_text=True)
+    assert "已纳入" in html and "将纳入" in html
+    assert len(small) == len(large) <= 15
