@@ -44,3 +44,12 @@ def test_enrol_page_is_flat(login_as, running, count_queries):
         html = client.get(url).get_data(as_text=True)
     assert "已纳入" in html and "将纳入" in html
     assert len(small) == len(large) <= 15
+
+
+def test_scheme_list_costs_a_fixed_number_of_queries(login_as, running, count_queries):
+    client = login_as(running.officer)
+    client.get("/campaigns/schemes")
+    with count_queries() as queries:
+        html = client.get("/campaigns/schemes").get_data(as_text=True)
+    assert "个检查项" in html and "四阶段" in html
+    assert len(queries) <= 15
