@@ -259,7 +259,7 @@ def estate_history(estate: Estate, limit: int = 100) -> list[AuditLog]:
     """Audit rows of the estate and of its owners' committee, newest first."""
 
     condition = and_(AuditLog.object_type == "Estate", AuditLog.object_id == estate.id)
-    committee_id = db.session.scalar(select(OwnersCommittee.id).where(OwnersCommittee.estate_id == estate.id))
+    committee_id = estate.committee.id if estate.committee is not None else None  # the detail page loaded it
     if committee_id is not None:
         condition = or_(condition, and_(AuditLog.object_type == "OwnersCommittee",
                                         AuditLog.object_id == committee_id))

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..attachments.models import Attachment
 from ..attachments.services import EVIDENCE, store, store_bytes
 from ..audit.services import record, record_change, snapshot
 from ..campaigns.models import Campaign, Enrolment, EnrolmentStatus
@@ -215,6 +216,17 @@ def requirement_status(requirement: FilingRequirement, *, today: date | None = N
         status.rows.append(CompanyRow(company, filing, missing=overdue and pending,
                                       late=filing is not None and not pending and is_late(filing)))
     return status
+
+
+def files_of(filings: list[CompanyFiling]) -> dict[int, list[Attachment]]:
+    """The attachments of each filing (by filing id, in upload order), in one query."""
+    files: dict[int, list[Attachment]] = {filing.id: [] for filing in filings}
+    if files:
+        for attachment in db.session.scalars(
+                select(Attachment).where(Attachment.owner_type == CompanyFiling.attachment_owner_type,
+                                         Attachment.owner_id.in_(files)).order_by(Attachment.id)):
+            files[attachment.owner_id].append(attachment)
+    return files
 
 
 def campaign_requirements(campaign_id: int) -> list[FilingRequirement]:

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..attachments.services import attachments_of
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
 from ..campaigns.models import Campaign
@@ -139,7 +138,7 @@ def requirement(requirement_id: int):
     status = _status_for(requirement)
     own = next((row for row in status.rows if row.company.id == current_user.company_id), None) \
         if current_user.role is Role.COMPANY_USER else None
-    files = {row.filing.id: attachments_of(row.filing) for row in status.rows if row.filing is not None}
+    files = services.files_of([row.filing for row in status.rows if row.filing is not None])
     return render_template("filings/requirement.html", requirement=requirement, status=status, own=own, files=files,
                            submit_form=SubmitFilingForm(), review_form=ReviewFilingForm(), today=local_today(),
                            can_review=current_user.role in BUREAU)

@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
@@ -201,8 +202,9 @@ def campaign_list_statement(user, *, q: str | None = None, year: int | None = No
                                                      Enrolment.status == EnrolmentStatus.CLOSED,
                                                      Enrolment.scope_clause(user))
               .correlate(Campaign).scalar_subquery())
-    statement = select(Campaign, enrolled.label("enrolled"), closed.label("closed")).where(
-        Campaign.scope_clause(user))
+    statement = (select(Campaign, enrolled.label("enrolled"), closed.label("closed"))
+                 .where(Campaign.scope_clause(user))
+                 .options(selectinload(Campaign.scheme), selectinload(Campaign.phases)))
     if q and q.strip():
         statement = statement.where(Campaign.name.ilike(f"%{q.strip()}%"))
     if year:

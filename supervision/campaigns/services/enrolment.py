@@ -185,9 +185,13 @@ def import_enrolments(campaign: Campaign, data: bytes, filename: str | None = No
     return EnrolmentImport(campaign, actor).run(data, filename, mapping=mapping, dry_run=dry_run)
 
 
-def enrolled_estate_ids(campaign: Campaign) -> set[int]:
-    return set(db.session.scalars(select(Enrolment.estate_id).where(Enrolment.campaign_id == campaign.id,
-                                                                    Enrolment.status != EnrolmentStatus.WITHDRAWN)))
+def enrolled_estate_ids(campaign: Campaign, among: list[int] | None = None) -> set[int]:
+    """Ids of the estates enrolled (not withdrawn); ``among`` limits the look-up to those estates (one page)."""
+    statement = select(Enrolment.estate_id).where(Enrolment.campaign_id == campaign.id,
+                                                  Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    if among is not None:
+        statement = statement.where(Enrolment.estate_id.in_(among))
+    return set(db.session.scalars(statement))
 
 
 def count_matching(f: EstateFilter, campaign: Campaign) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ...audit.services import history_for
 from ...auth import scope
@@ -276,10 +277,10 @@ def enrol(campaign_id: int):
                 added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
         return redirect(url_for(".enrolments", campaign_id=campaign.id))
     statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
-        Estate.street_id, Estate.name_sort)
+        Estate.street_id, Estate.name_sort).options(selectinload(Estate.street), selectinload(Estate.company))
     page = paginate(statement)
     total, already = enrolment_service.count_matching(estate_filter, campaign)
-    enrolled_ids = enrolment_service.enrolled_estate_ids(campaign)
+    enrolled_ids = enrolment_service.enrolled_estate_ids(campaign, among=[estate.id for estate in page.items])
     return render_template("campaigns/enrol.html", campaign=campaign, filters=filters, page=page, total=total,
                            already=already, enrolled_ids=enrolled_ids, confirm=confirm,
                            empty_filter=estate_filter.is_empty())

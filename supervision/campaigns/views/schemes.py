@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ...audit.services import history_for
 from ...auth import scope
@@ -53,13 +54,14 @@ def schemes():
     statement = select(CampaignScheme)
     if not show_all:
         statement = statement.where(CampaignScheme.active.is_(True))
-    page = paginate(statement.order_by(CampaignScheme.code, CampaignScheme.version.desc()))
+    page = paginate(statement.order_by(CampaignScheme.code, CampaignScheme.version.desc())
+                    .options(selectinload(CampaignScheme.phases)))
     ids = [s.id for s in page.items]
     used = {}
     if ids:
         used = dict(db.session.execute(select(Campaign.scheme_id, func.count(Campaign.id))
                                        .where(Campaign.scheme_id.in_(ids)).group_by(Campaign.scheme_id)).all())
-    templates = {s.id: service.scheme_template(s) for s in page.items}
+    templates = service.scheme_templates(page.items)
     return render_template("campaigns/schemes.html", page=page, used=used, templates=templates, show_all=show_all)
 
 

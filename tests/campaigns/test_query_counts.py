@@ -1,0 +1,55 @@
+"""Campaign pages cost the same number of queries however many campaigns and enrolments there are."""
+from __future__ import annotations
+
+from supervision.extensions import db
+from tests.factories import gen_company, gen_estate
+
+from . import factories as f
+
+
+def _add_campaigns(world, n):
+    for i in range(n):
+        campaign = f.gen_campaign(world, name=f"加测专项行动{i}")
+        f.enrol(campaign, gen_estate(street=world.street1, company=world.company1), actor=world.officer)
+    db.session.commit()
+
+
+def test_campaign_list_is_flat(login_as, world, count_queries):
+    client = login_as(world.officer)
+    _add_campaigns(world, 2)
+    with count_queries() as small:
+        assert client.get("/campaigns/").status_code == 200
+    _add_campaigns(world, 8)
+    with count_queries() as large:
+        html = client.get("/campaigns/").get_data(as_text=True)
+    assert "加测专项行动7" in html
+    assert len(small) == len(large) <= 15
+
+
+
+def _add_estates(world, n, campaign):
+    estates = [gen_estate(street=world.street1, company=gen_company()) for _ in range(n)]
+    f.enrol(campaign, *estates[::2], actor=world.officer)
+    db.session.commit()
+
+
+def test_enrol_page_is_flat(login_as, running, count_queries):
+    client = login_as(running.officer)
+    url = f"/campaigns/{running.campaign.id}/enrol"
+    _add_estates(running, 2, running.campaign)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _add_estates(running, 20, running.campaign)
+    with count_queries() as large:
+        html = client.get(url).get_data(as_text=True)
+    assert "已纳入" in html and "将纳入" in html
+    assert len(small) == len(large) <= 15
+
+
+def test_scheme_list_costs_a_fixed_number_of_queries(login_as, running, count_queries):
+    client = login_as(running.officer)
+    client.get("/campaigns/schemes")
+    with count_queries() as queries:
+        html = client.get("/campaigns/schemes").get_data(as_text=True)
+    assert "个检查项" in html and "四阶段" in html
+    assert len(queries) <= 15
