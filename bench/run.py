@@ -420,6 +420,17 @@ def report(results: list[dict], args, elapsed: float) -> str:
     return "\n".join(lines) + "\n".join(notes)
 
 
+# --- the public portal (issue 19) ------------------------------------------------------------------
+
+def run_portal(args, scale: int) -> bool:
+    """bench/portal.py in a child process: its own district on PostgreSQL, the in-process ratios and the
+    gunicorn run, written to ``--portal-out``. True when every target passes."""
+    print(f"portal: {scale}×", flush=True)
+    done = subprocess.run([sys.executable, str(BENCH_DIR / "portal.py"), "--scale", str(scale), "--pg-url",
+                           args.pg_url, "--out", args.portal_out], cwd=ROOT, check=False)
+    return done.returncode == 0
+
+
 # --- the owners' benchmarks (issue 18) -------------------------------------------------------------
 
 def run_owners(args) -> dict:
@@ -527,6 +538,9 @@ def main(argv=None) -> int:
     parser.add_argument("--owners-estates", type=int, default=2000,
                         help="estates of 1,000 households in the survey round (bench/surveys.py)")
     parser.add_argument("--owners-seconds", type=float, default=15, help="seconds of votes")
+    parser.add_argument("--portal", choices=("on", "off", "only"), default="on",
+                        help="issue 19's public portal benchmark (bench/portal.py, PostgreSQL) at the largest scale")
+    parser.add_argument("--portal-out", default=str(BENCH_DIR / "portal-results-100x.md"))
     args = parser.parse_args(argv)
     args.requests = args.requests or (5 if args.quick else 20)
 
@@ -542,6 +556,8 @@ def main(argv=None) -> int:
             parser.error(f"unknown backend {backend!r}")
     args.load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    if args.portal == "only":
+        return 0 if run_portal(args, max(scales)) else 1
     if args.owners == "only":
         text = "# Owners' benchmarks (issue 18)\n\n" + owners_report(run_owners(args), args)
         Path(args.owners_out).write_text(text, encoding="utf-8")
@@ -562,6 +578,10 @@ def main(argv=None) -> int:
         owners = owners_report(run_owners(args), args)
         Path(args.owners_out).write_text("# Owners' benchmarks (issue 18)\n\n" + owners, encoding="utf-8")
         text += "\n" + owners
+    if args.portal == "on":
+        run_portal(args, max(scales))
+        text += (f"\n## The public portal (issue 19)\n\nbench/portal.py at {max(scales)}× on PostgreSQL: "
+                 f"see {Path(args.portal_out).name}.\n")
     Path(args.out).write_text(text, encoding="utf-8")
     print(f"\nwrote {args.out}")
     print(text)
