@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..core.timeutil import local_today
@@ -93,6 +93,26 @@ class CompanyRecords:
             total = db.session.scalar(select(areas.c.total_area).where(areas.c.company_id == self.company_id))
             self.areas[day] = Decimal(str(total)) if total else None
         return self.areas[day]
+
+    def without_drafts(self) -> CompanyRecords:
+        """The same records less the drafts, sharing what is already loaded."""
+        return CompanyRecords(self.company_id, [e for e in self.events if e.status is not EventStatus.DRAFT],
+                              self.items, self.areas)
+
+    def load_areas(self, days) -> None:
+        """``total_area_on`` for many days in one query (one sub-select per day, glued together)."""
+        missing = sorted({day for day in days if day not in self.areas})
+        if not missing:
+            return
+        per_day = []
+        for index, day in enumerate(missing):
+            areas = company_areas_on(day).subquery()
+            per_day.append(select(literal(index).label("day_index"), areas.c.total_area)
+                           .where(areas.c.company_id == self.company_id))
+        found = dict(db.session.execute(union_all(*per_day)).all())
+        for index, day in enumerate(missing):
+            total = found.get(index)
+            self.areas[day] = Decimal(str(total)) if total else None
 
     def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
         if rule_set.id not in self.items:
