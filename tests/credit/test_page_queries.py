@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from supervision.core.timeutil import local_today
 from supervision.credit import company_file, services
 from supervision.credit.explanation import company_records, explain
 from supervision.estates import handover
@@ -73,3 +74,29 @@ def test_the_company_page_takes_a_fixed_number_of_queries(world, login_as, count
         db.session.commit()
     assert counts[0] == counts[1]
     assert counts[0] <= 2 * 19
+
+
+def test_the_assessment_page_takes_a_fixed_number_of_queries(world, login_as, count_queries):
+    rules()
+    company = world.company1
+    manager = gen_position(is_manager=True)
+    gen_staff(company, manager, world.estate1)
+    gen_basic(company, on=local_today(), codes=["JC-03"])
+    db.session.commit()
+    client = login_as(world.officer)
+    url = f"/credit/companies/{company.id}/assessment"
+    counts, pages = [], []
+    for round_ in range(2):
+        with count_queries() as statements:
+            pages.append(client.get(url).get_data(as_text=True))
+        counts.append(len(statements))
+        if round_ == 0:  # more estates, staff and basic records
+            for _n in range(4):
+                estate = gen_estate(street=world.street1, community=world.community1, company=company)
+                gen_staff(company, manager, estate)
+            gen_basic(company, on=local_today(), codes=["JC-01", "JC-02"])
+            db.session.commit()
+    assert counts[0] == counts[1] <= 17
+    # The items the registry supports are ticked until a record is in force (the facts are computed once).
+    assert pages[0].count("checked") > pages[1].count("checked")
+    assert pages[0].count("已有有效记录至") == 1 and pages[1].count("已有有效记录至") == 3
