@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..core.timeutil import local_today
 from ..estates.handover import company_areas_on
@@ -123,8 +123,8 @@ class CompanyRecords:
 
 def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
     statement = (select(CreditEvent).where(CreditEvent.company_id == company.id)
-                 .options(selectinload(CreditEvent.item), selectinload(CreditEvent.estate),
-                          selectinload(CreditEvent.staff), selectinload(CreditEvent.objection))
+                 .options(joinedload(CreditEvent.item), joinedload(CreditEvent.estate),  # each one row an event:
+                          joinedload(CreditEvent.staff), joinedload(CreditEvent.objection))  # one query, not five
                  .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()))
     if not include_drafts:
         statement = statement.where(CreditEvent.status != EventStatus.DRAFT)

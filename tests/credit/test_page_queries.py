@@ -73,7 +73,7 @@ def test_the_company_page_takes_a_fixed_number_of_queries(world, login_as, count
             gen_basic(gen_company(), on=DAY)
         db.session.commit()
     assert counts[0] == counts[1]
-    assert counts[0] <= 2 * 19
+    assert counts[0] <= 2 * 15
 
 
 def test_the_assessment_page_takes_a_fixed_number_of_queries(world, login_as, count_queries):
