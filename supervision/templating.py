@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import request
+from flask import g, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
@@ -71,6 +71,12 @@ def register(app) -> None:
                                  audit_entries=audit_entries, field_aria=field_aria)
     app.jinja_env.add_extension("jinja2.ext.do")
 
+    def _unread_this_request() -> int:
+        """Counted once a request: a page renders its sections as templates of their own."""
+        if "unread_notifications" not in g:
+            g.unread_notifications = unread_count(current_user)
+        return g.unread_notifications
+
     @app.context_processor
     def inject_user_context():
         if not current_user.is_authenticated:
@@ -78,7 +84,7 @@ def register(app) -> None:
 
         return {
             "navigation": nav_for(current_user),
-            "unread_notifications": unread_count(current_user),
+            "unread_notifications": _unread_this_request(),
             "current_path": request.full_path if request.query_string else request.path,
             "now_utc": utcnow(),
         }

@@ -453,10 +453,10 @@ def export():
     statement = filtered(scope.visible(C), filters).options(*LIST_OPTIONS).order_by(C.received_at.desc(), C.id.desc())
     rows = db.session.scalars(statement.limit(EXPORT_LIMIT)).all()
     full = current_user.sees_district or current_user.is_street
+    data = write_workbook(export_columns(full), rows, title="诉求")  # before the commit, which expires every row
     if full:
         record("complaint.export_contact", None, object_type="Complaint",
                summary=_("导出含完整联系方式的诉求 %(n)s 件", n=len(rows)), after={"ids": [c.id for c in rows][:1000]},
                actor=current_user)
         db.session.commit()
-    data = write_workbook(export_columns(full), rows, title="诉求")
     return xlsx_response(data, "投诉与报修.xlsx")

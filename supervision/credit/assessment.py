@@ -119,9 +119,10 @@ def record_basic_assessment(company: Company, items: list[CreditRuleItem], *, ef
     return events
 
 
-def suggested_items(company: Company, items: list[CreditRuleItem], day: date, *,
-                    on: date | None = None) -> list[int]:
-    """The basic items the registry supports and that have no record in force on ``day``."""
-    facts = registry_facts(company, on)
-    in_force = basic_items_in_force(company, day)
+def suggested_items(company: Company, items: list[CreditRuleItem], day: date, *, on: date | None = None,
+                    facts: RegistryFacts | None = None, in_force: dict[str, CreditEvent] | None = None) -> list[int]:
+    """The basic items the registry supports and that have no record in force on ``day`` (``facts`` and
+    ``in_force``: the caller's, when it already has them for ``on`` and ``day``)."""
+    facts = facts or registry_facts(company, on)
+    in_force = basic_items_in_force(company, day) if in_force is None else in_force
     return [i.id for i in items if facts.suggests(i.code) and i.code not in in_force]

@@ -16,7 +16,7 @@ from ..core.timeutil import local_today
 from ..estates.models import Estate
 from ..extensions import db
 from . import corrections, scoring, services, standings
-from .explanation import Explanation, company_records, explain
+from .explanation import CompanyRecords, Explanation, company_records, explain
 from .models import CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleSet, EventStatus
 
 
@@ -60,10 +60,12 @@ def objectable_clause(today: date):
                 ~CreditEvent.objection.has())
 
 
-def credit_file(company: Company, as_of: date, *, include_drafts: bool) -> dict:
-    """Everything the credit page and the report show about one company on ``as_of``."""
-    rule_set = services.rule_set_for(as_of)
-    explanation = explain(company, rule_set, as_of, include_drafts=include_drafts)
+def credit_file(company: Company, as_of: date, *, include_drafts: bool, records: CompanyRecords | None = None,
+                rule_set: CreditRuleSet | None = None) -> dict:
+    """Everything the credit page and the report show about one company on ``as_of`` (``rule_set``: the one in
+    force on ``as_of`` when the caller already has it)."""
+    rule_set = rule_set or services.rule_set_for(as_of)
+    explanation = explain(company, rule_set, as_of, include_drafts=include_drafts, records=records)
     row = standings.company_score(company, rule_set, as_of)
     lines = [line for part in explanation.parts for line in part.lines] + explanation.not_counting
     lines.sort(key=lambda line: (line.event.occurred_on, line.event.id), reverse=True)
@@ -123,8 +125,8 @@ def count_at_or_above(grade_code: str, as_of: date | None = None) -> int:
     return sum(counts[g.code]["count"] for g in rule_set.grades if g.banded and g.rank <= grade.rank)
 
 
-def score_history(company: Company, *, months: int = 12, on: date | None = None,
-                  include_drafts: bool = False) -> list[tuple[date, Explanation]]:
+def score_history(company: Company, *, months: int = 12, on: date | None = None, include_drafts: bool = False,
+                  records: CompanyRecords | None = None) -> list[tuple[date, Explanation]]:
     """The company's score at the end of each of the last ``months`` months, and on ``on``.
 
     The company's records are loaded once and each day is explained in Python (the
@@ -134,11 +136,11 @@ def score_history(company: Company, *, months: int = 12, on: date | None = None,
     on = on or local_today()
     first_of_month = on.replace(day=1)
     days = [services.add_months(first_of_month, -back + 1) - timedelta(days=1) for back in range(months, 0, -1)] + [on]
-    records = company_records(company, include_drafts=include_drafts)
-    rule_sets: dict[int, CreditRuleSet] = {}
-    history = []
-    for day in days:
-        rule_set = services.rule_set_for(day)
-        rule_set = rule_sets.setdefault(rule_set.id, rule_set)
-        history.append((day, explain(company, rule_set, day, records=records)))
-    return history
+    if records is None:
+        records = company_records(company, include_drafts=include_drafts)
+    elif not include_drafts:  # the page's records, loaded once, may hold drafts the history leaves out
+        records = records.without_drafts()
+    rule_sets = services.rule_sets_for(days)
+    if any(rule_set.pm_weighting == "area" for rule_set in rule_sets.values()):
+        records.load_areas(days)
+    return [(day, explain(company, rule_sets[day], day, records=records)) for day in days]

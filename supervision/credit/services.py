@@ -89,6 +89,19 @@ def rule_set_for(day: date | None = None) -> CreditRuleSet:
     return scoring.load_rule_set(chosen.rule_set_id if chosen else default_rule_set().id)
 
 
+def rule_sets_for(days) -> dict[date, CreditRuleSet]:
+    """``rule_set_for`` for many days at once, in a fixed number of queries (a score history's months)."""
+    years = {day.year for day in days}
+    chosen = {row.year: row.rule_set_id for row in db.session.scalars(
+        select(CreditRuleSetYear).where(CreditRuleSetYear.year.in_(years)))}
+    default_id = default_rule_set().id if years - chosen.keys() else None
+    ids = {chosen.get(year, default_id) for year in years}
+    loaded = {rule_set.id: rule_set for rule_set in db.session.scalars(
+        select(CreditRuleSet).where(CreditRuleSet.id.in_(ids))
+        .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades)))}
+    return {day: loaded[chosen.get(day.year, default_id)] for day in days}
+
+
 def set_rule_set_for_year(year: int, rule_set: CreditRuleSet, *, actor=None) -> CreditRuleSetYear:
     if not 2000 <= year <= 2100:
         raise DomainError(_("年度应在 2000 至 2100 之间。"), field="year")

@@ -129,3 +129,24 @@ def test_company_list_counts_without_per_row_queries(login_as, world, count_quer
 def test_mine_is_the_company_users_own_page(login_as, world):
     html = login_as(world.company_user).get("/companies/mine").get_data(as_text=True)
     assert "甲物业服务有限公司" in html and "登记人员" in html and "变更记录" not in html
+
+
+def test_the_company_page_takes_a_fixed_number_of_queries(login_as, world, count_queries):
+    """Its sections render as templates of their own: the unread count is still read once."""
+    ref = gen_reference()
+    gen_certified(world.company1, ref.manager, ref.manager_cert, world.estate1)
+    db.session.commit()
+    clients = [login_as(world.officer), login_as(world.company_user)]
+    counts = []
+    for _round in range(2):
+        with count_queries() as statements:
+            for client in clients:
+                assert client.get(f"/companies/{world.company1.id}").status_code == 200
+        counts.append(len(statements))
+        unread = [s for s in statements if "FROM notifications" in s]
+        assert len(unread) == len(clients)
+        for _n in range(5):  # more estates and certified staff
+            estate = gen_estate(street=world.street1, company=world.company1)
+            gen_certified(world.company1, ref.manager, ref.manager_cert, estate)
+        db.session.commit()
+    assert counts[0] == counts[1] <= 2 * 18

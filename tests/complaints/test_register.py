@@ -271,3 +271,23 @@ def test_the_overdue_list_shows_the_overdue_open_complaints_in_scope(world, logi
     assert shown == {"LATE-RESPONSE-01", "LATE-RESOLUTION-02", "OTHER-STREET-05"}
     street_page = login_as(world.street_user).get("/complaints/?overdue=1").get_data(as_text=True)
     assert "LATE-RESPONSE-01" in street_page and "OTHER-STREET-05" not in street_page
+
+
+def test_the_export_takes_a_fixed_number_of_queries(world, login_as, count_queries):
+    """The audit entry's commit comes after the workbook: rows reloaded one by one would grow with the list."""
+    gen_complaint(world.estate1)
+    db.session.commit()
+    clients = [login_as(world.officer), login_as(world.street_user), login_as(world.company_user)]
+    counts = []
+    for _round in range(2):
+        with count_queries() as statements:
+            for client in clients:
+                response = client.get("/complaints/export.xlsx")
+                assert response.status_code == 200
+        counts.append(len(statements))
+        for n in range(6):  # more complaints, in both streets and of both companies
+            gen_complaint(world.estate2 if n % 2 else world.estate1, phone=f"1390000{n:04d}")
+        db.session.commit()
+    assert counts[0] == counts[1] <= 3 * 6
+    rows = load_workbook(BytesIO(clients[0].get("/complaints/export.xlsx").data)).active
+    assert rows.max_row == 1 + 13 and "13900000005" in str(list(rows.iter_rows(values_only=True)))

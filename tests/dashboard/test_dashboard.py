@@ -7,12 +7,15 @@ from fractions import Fraction
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from supervision.companies.models import Position
 from supervision.core.timeutil import local_today
 from supervision.estates.models import CommitteeStatus, ManagementMode
+from supervision.extensions import db
 from supervision.security import SVG_CSP
 
-from ..factories import gen_certificate, gen_estate, gen_staff
+from ..factories import gen_certificate, gen_community, gen_estate, gen_staff, gen_street
 from ..targets.factories import commit, gen_cert_posts, gen_committee, gen_snapshot
 
 
@@ -87,8 +90,6 @@ def test_credit_hook_fills_the_section(login_as, district, monkeypatch):
 
 
 def test_dashboard_queries_do_not_grow_with_streets(app, login_as, district, count_queries, monkeypatch):
-    from ..factories import gen_community, gen_street
-
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)  # count the computation, not a cache hit
     client = login_as(district.leader)
     client.get("/")
@@ -176,6 +177,28 @@ def test_street_report_leaves_other_streets_out(login_as, district):
     compact = text.replace(" ", "").replace("\n", "")
     assert "东城街道物业管理目标考核月度工作报告" in compact
     assert "西城街道" not in compact and "无物业西苑" not in compact
+
+
+def test_the_monthly_report_takes_a_fixed_number_of_queries(app, login_as, district, count_queries, monkeypatch):
+    """One query per indicator and per indicator's gap list, however many estates, staff and streets."""
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)  # count the computation, not a cache hit
+    manager, electrician = (db.session.scalar(select(Position).where(Position.name == name))
+                            for name in ("项目经理", "电工"))
+    clients = [login_as(district.leader), login_as(district.street_user)]
+    counts = []
+    for round_ in range(2):
+        with count_queries() as statements:
+            for client in clients:
+                assert client.get("/dashboard/report.pdf").status_code == 200
+        counts.append(len(statements))
+        for index in range(4):  # more unmanaged estates, uncertified staff, and streets
+            street = gen_street(district.district, name=f"新街道{round_}{index}")
+            gen_estate(community=gen_community(street), management_mode=ManagementMode.NONE)
+            gen_estate(community=district.community1, management_mode=ManagementMode.NONE)
+            gen_staff(district.company1, manager, district.estate1)
+            gen_staff(district.company2, electrician, district.estate2)
+        commit()
+    assert counts[0] == counts[1]
 
 
 def test_report_month_is_validated(login_as, district):

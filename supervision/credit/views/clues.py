@@ -112,7 +112,8 @@ def assessment(company_id: int):
     in_force = assessment_services.basic_items_in_force(company, day)
     facts = assessment_services.registry_facts(company, today)
     if request.method == "GET":
-        form.items.data = assessment_services.suggested_items(company, items, day, on=today)
+        form.items.data = assessment_services.suggested_items(company, items, day, on=today, facts=facts,
+                                                              in_force=in_force)
     if form.validate_on_submit():
         chosen = [i for i in items if i.id in set(form.items.data or [])]
         try:

@@ -17,6 +17,7 @@ from ...regions.choices import street_choices
 from ...regions.services import bureau_name
 from .. import company_file, services, standings
 from .. import publication as publication_services
+from ..explanation import company_records
 from ..forms import RankingFilterForm
 from . import bp
 from ._helpers import _as_of_arg
@@ -79,8 +80,12 @@ def mine():
 @scope.role_required(DISTRICT_READERS | COMPANY)
 def company(company_id: int):
     company = scope.load(Company, company_id)
-    data = company_file.credit_file(company, _as_of_arg(), include_drafts=current_user.sees_district)
-    history = company_file.score_history(company)
+    as_of = _as_of_arg()
+    records = company_records(company, include_drafts=current_user.sees_district)  # loaded once for both
+    history = company_file.score_history(company, records=records)
+    in_force = {day.year: explanation.rule_set for day, explanation in history}  # one rule set a year
+    data = company_file.credit_file(company, as_of, include_drafts=current_user.sees_district, records=records,
+                                    rule_set=in_force.get(as_of.year))
     today = local_today()
     objectable = request.args.get("objectable") == "1"
     if objectable:  # only the deductions the company may still object to (the home page's to-do links here)
