@@ -48,7 +48,7 @@ from fractions import Fraction
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, literal_column, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -448,16 +448,43 @@ def all_indicators() -> list[Indicator]:
 def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
             company_id: int | None = None) -> dict[int | None, Counts] | None:
     """Counts per street key (None: rows in no street) in one query; None when unavailable."""
+    statement = _measure_statement(indicator, day, street_id, company_id)
+    if statement is None:
+        return None
+    return {row.street_id: Counts(int(row.numerator), int(row.denominator))
+            for row in db.session.execute(statement)}
+
+
+def _measure_statement(indicator: Indicator, day: date, street_id, company_id, *extra_columns):
+    """``measure``'s statement (street_id, denominator, numerator), None when unavailable."""
     base = indicator.base(day)
     if base is None:
         return None
     statement = base.select_from(select(
-        base.street.label("street_id"), func.count().label("denominator"),
+        *extra_columns, base.street.label("street_id"), func.count().label("denominator"),
         func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
     ))
-    statement = _restrict(statement, base, street_id, company_id).group_by(base.street)
-    return {row.street_id: Counts(int(row.numerator), int(row.denominator))
-            for row in db.session.execute(statement)}
+    return _restrict(statement, base, street_id, company_id).group_by(base.street)
+
+
+def _measure_together(indicators: list[Indicator], day: date, street_id, company_id
+                      ) -> dict[str, dict[int | None, Counts] | None]:
+    """``measure`` for each of ``indicators`` in ONE statement: their queries joined by UNION ALL,
+    each row tagged with its indicator's position (a page measuring all of them is then one query)."""
+    result: dict[str, dict[int | None, Counts] | None] = {}
+    parts = []
+    for index, indicator in enumerate(indicators):
+        # the position as SQL text (an int of ours): a typed constant every database unions alike
+        statement = _measure_statement(indicator, day, street_id, company_id,
+                                       literal_column(str(index), Integer).label("part"))
+        result[indicator.code] = None if statement is None else {}
+        if statement is not None:
+            parts.append(statement)
+    if not parts:
+        return result
+    for row in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        result[indicators[row.part].code][row.street_id] = Counts(int(row.numerator), int(row.denominator))
+    return result
 
 
 def measure_many(indicators: list[Indicator], day: date, *, street_id: int | None = None,
@@ -473,13 +500,11 @@ def measure_many(indicators: list[Indicator], day: date, *, street_id: int | Non
         if indicator.subset_of is not None and indicator.subset_of[0] in codes:
             subsets.setdefault(indicator.subset_of[0], []).append(indicator)
     derived = {i.code for parts in subsets.values() for i in parts}
-    result: dict[str, dict[int | None, Counts] | None] = {}
+    plain = [i for i in indicators if i.code not in derived and i.code not in subsets]
+    result = _measure_together(plain, day, street_id, company_id)
     for indicator in indicators:
-        if indicator.code in derived:
-            continue
         parts = subsets.get(indicator.code, [])
         if not parts:
-            result[indicator.code] = measure(indicator, day, street_id=street_id, company_id=company_id)
             continue
         base = indicator.base(day)
         if base is None:
