@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, func, select
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
 from ..core import generations
+from ..core.holidays.models import ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
 from ..estates.handover import period_join
 from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
@@ -45,6 +46,8 @@ def _watch_dashboard_inputs() -> None:
     generations.watch(DASHBOARD_TOPIC, Target, TargetSnapshot, Street, Company, Estate, OwnersCommittee, Staff,
                       Certificate, CertificateType, Position, position_certificate_requirements, Campaign, Enrolment,
                       RectificationItem)
+    # The working-week calendar (每周抽查覆盖率's weeks) reads the report-week decisions too.
+    generations.watch(DASHBOARD_TOPIC, ReportWeekRequirement)
     report = weekly_report_model()
     if report is not None:
         generations.watch(DASHBOARD_TOPIC, report)

@@ -455,44 +455,26 @@ def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
             for row in db.session.execute(statement)}
 
 
-def _measure_statement(indicator: Indicator, day: date, street_id, company_id, *extra_columns):
+def _measure_statement(indicator: Indicator, day: date, street_id, company_id):
     """``measure``'s statement (street_id, denominator, numerator), None when unavailable."""
     base = indicator.base(day)
     if base is None:
         return None
     statement = base.select_from(select(
-        *extra_columns, base.street.label("street_id"), func.count().label("denominator"),
+        base.street.label("street_id"), func.count().label("denominator"),
         func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
     ))
     return _restrict(statement, base, street_id, company_id).group_by(base.street)
 
 
-def _measure_together(indicators: list[Indicator], day: date, street_id, company_id
-                      ) -> dict[str, dict[int | None, Counts] | None]:
-    """``measure`` for each of ``indicators`` in ONE statement: their queries joined by UNION ALL,
-    each row tagged with its indicator's position (a page measuring all of them is then one query)."""
-    result: dict[str, dict[int | None, Counts] | None] = {}
-    parts = []
-    for index, indicator in enumerate(indicators):
-        # the position as SQL text (an int of ours): a typed constant every database unions alike
-        statement = _measure_statement(indicator, day, street_id, company_id,
-                                       literal_column(str(index), Integer).label("part"))
-        result[indicator.code] = None if statement is None else {}
-        if statement is not None:
-            parts.append(statement)
-    if not parts:
-        return result
-    for row in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-        result[indicators[row.part].code][row.street_id] = Counts(int(row.numerator), int(row.denominator))
-    return result
-
-
 def measure_many(indicators: list[Indicator], day: date, *, street_id: int | None = None,
                  company_id: int | None = None) -> dict[str, dict[int | None, Counts] | None]:
-    """``measure`` for several indicators: code → counts per street key.
+    """``measure`` for several indicators: code → counts per street key, in ONE statement.
 
-    An indicator that is a subset of another one measured too (``Indicator.subset_of``) costs
-    no query of its own: the wider indicator's query is also grouped by the subset's condition.
+    Each indicator's query is one part of a UNION ALL, its rows tagged with the part's position.
+    An indicator that is a subset of another one measured too (``Indicator.subset_of``) has no
+    part of its own: the wider indicator's part is also grouped by the subset's condition (the
+    ``in_n`` flags; the other parts carry 0 there, so every part has the same columns).
     """
     codes = {indicator.code for indicator in indicators}
     subsets: dict[str, list[Indicator]] = {}
@@ -500,31 +482,42 @@ def measure_many(indicators: list[Indicator], day: date, *, street_id: int | Non
         if indicator.subset_of is not None and indicator.subset_of[0] in codes:
             subsets.setdefault(indicator.subset_of[0], []).append(indicator)
     derived = {i.code for parts in subsets.values() for i in parts}
-    plain = [i for i in indicators if i.code not in derived and i.code not in subsets]
-    result = _measure_together(plain, day, street_id, company_id)
-    for indicator in indicators:
+    measured = [i for i in indicators if i.code not in derived]
+    width = max((len(parts) for parts in subsets.values()), default=0)
+    result: dict[str, dict[int | None, Counts] | None] = {}
+    statements = []
+    for index, indicator in enumerate(measured):
         parts = subsets.get(indicator.code, [])
-        if not parts:
-            continue
-        base = indicator.base(day)
-        if base is None:
-            result.update({i.code: None for i in [indicator, *parts]})
-            continue
-        flags = [case((part.subset_of[1](), 1), else_=0).label(f"in_{n}") for n, part in enumerate(parts)]
-        statement = base.select_from(select(
-            base.street.label("street_id"), *flags, func.count().label("denominator"),
-            func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
-        ))
-        statement = _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
-        groups: dict[str, dict[int | None, Counts]] = {i.code: {} for i in [indicator, *parts]}
-        for row in db.session.execute(statement):
-            counts = Counts(int(row.numerator), int(row.denominator))
-            owners = [indicator] + [part for n, part in enumerate(parts) if row._mapping[f"in_{n}"]]
-            for owner in owners:
-                group = groups[owner.code]
-                group[row.street_id] = group.get(row.street_id, NO_COUNTS) + counts
-        result.update(groups)
+        statement = _measure_part(indicator, day, street_id, company_id, index, parts, width)
+        result.update({i.code: None if statement is None else {} for i in [indicator, *parts]})
+        if statement is not None:
+            statements.append(statement)
+    if not statements:
+        return result
+    for row in db.session.execute(statements[0] if len(statements) == 1 else union_all(*statements)):
+        indicator = measured[row.part]
+        parts = subsets.get(indicator.code, [])
+        counts = Counts(int(row.numerator), int(row.denominator))
+        for owner in [indicator] + [part for n, part in enumerate(parts) if row._mapping[f"in_{n}"]]:
+            group = result[owner.code]
+            group[row.street_id] = group.get(row.street_id, NO_COUNTS) + counts
     return result
+
+
+def _measure_part(indicator: Indicator, day: date, street_id, company_id, index: int, parts: list[Indicator],
+                  width: int):
+    """One part of ``measure_many``'s UNION ALL: its position, the subset flags, ``measure``'s columns."""
+    base = indicator.base(day)
+    if base is None:
+        return None
+    # Constants as SQL text (ints of ours): typed alike on every database, never grouped by.
+    flags = [case((part.subset_of[1](), 1), else_=0).label(f"in_{n}") for n, part in enumerate(parts)]
+    padding = [literal_column("0", Integer).label(f"in_{n}") for n in range(len(parts), width)]
+    statement = base.select_from(select(
+        literal_column(str(index), Integer).label("part"), *flags, *padding, base.street.label("street_id"),
+        func.count().label("denominator"), func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
+    ))
+    return _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
 
 
 def total(groups: dict[int | None, Counts] | None) -> Counts | None:
