@@ -278,16 +278,17 @@ COMMITTEE_ALERTS = (
 
 @provider(STREET, order=40)
 def street_committees(ctx: TodoContext) -> list[Entry]:
-    entries = []
-    for alert, label, column, severity in COMMITTEE_ALERTS:
+    columns = []  # every alert's count and earliest deadline, in one query
+    for alert, _label, column, _severity in COMMITTEE_ALERTS:
         statement = estate_services.filter_estates(
-            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""), today=ctx.today)
-        count, nearest = db.session.execute(
-            statement.order_by(None).with_only_columns(func.count(Estate.id.distinct()), func.min(column))).one()
-        entries.append(Entry(str(label), count or 0, nearest,
-                             url_for("estates.committees", alert=alert, eligible=""), severity,
-                             deadline_label=_("最早期限")))
-    return entries
+            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""),
+            today=ctx.today).order_by(None)
+        columns += [statement.with_only_columns(func.count(Estate.id.distinct())).scalar_subquery(),
+                    statement.with_only_columns(func.min(column)).scalar_subquery()]
+    values = db.session.execute(select(*columns)).one()
+    return [Entry(str(label), values[2 * n] or 0, values[2 * n + 1],
+                  url_for("estates.committees", alert=alert, eligible=""), severity, deadline_label=_("最早期限"))
+            for n, (alert, label, _column, severity) in enumerate(COMMITTEE_ALERTS)]
 
 
 # --- the bureau ----------------------------------------------------------------------------------
