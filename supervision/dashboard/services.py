@@ -17,8 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
+from ..campaigns.services.progress import PROGRESS_TOPIC
 from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
 from ..core import generations
+from ..core.holidays.models import HOLIDAYS_TOPIC, ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
 from ..estates.handover import period_join
 from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
@@ -26,6 +28,7 @@ from ..estates.services import committee_status_clause
 from ..extensions import db
 from ..regions.models import District, Street
 from ..regions.services import bureau_name
+from ..surveys.card import SURVEYS_TOPIC
 from ..targets import services as target_services
 from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total, weekly_report_model
 from ..targets.models import Target, TargetSnapshot
@@ -45,12 +48,23 @@ def _watch_dashboard_inputs() -> None:
     generations.watch(DASHBOARD_TOPIC, Target, TargetSnapshot, Street, Company, Estate, OwnersCommittee, Staff,
                       Certificate, CertificateType, Position, position_certificate_requirements, Campaign, Enrolment,
                       RectificationItem)
+    # The working-week calendar (每周抽查覆盖率's weeks) reads the report-week decisions too.
+    generations.watch(DASHBOARD_TOPIC, ReportWeekRequirement)
     report = weekly_report_model()
     if report is not None:
         generations.watch(DASHBOARD_TOPIC, report)
 
 
 _watch_dashboard_inputs()
+
+
+# The generations the landing page reads (its cache, the calendar, the to-do list, the survey card).
+LANDING_TOPICS = (DASHBOARD_TOPIC, HOLIDAYS_TOPIC, PROGRESS_TOPIC, SURVEYS_TOPIC)
+
+
+def read_generations() -> None:
+    """Read the landing page's generations in one query: the session keeps them for the request."""
+    generations.snapshot(LANDING_TOPICS)
 
 
 def landing(key: tuple, compute):

@@ -25,7 +25,7 @@ from functools import cached_property
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from ..auth import scope
 from ..auth.roles import BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
@@ -131,10 +131,19 @@ def entries_for(user, *, today: date | None = None, now: datetime | None = None,
 
 def _count_and_nearest(statement, deadline_column) -> tuple[int, object]:
     """(rows, earliest deadline) of a filtered ``select`` — the list's own statement, counted."""
-    rows = statement.order_by(None).subquery()
-    count, nearest = db.session.execute(
-        select(func.count(), func.min(rows.c[deadline_column]))).one()
-    return count or 0, nearest
+    return _counts_and_nearest((statement, deadline_column))[0]
+
+
+def _counts_and_nearest(*lists) -> list[tuple[int, object]]:
+    """``_count_and_nearest`` of several ``(statement, deadline column or None)`` in ONE query."""
+    columns = []
+    for statement, deadline_column in lists:
+        rows = statement.order_by(None).subquery()
+        columns.append(select(func.count()).select_from(rows).scalar_subquery())
+        nearest = func.min(rows.c[deadline_column]) if deadline_column else literal(None)
+        columns.append(select(nearest).select_from(rows).scalar_subquery())
+    values = db.session.execute(select(*columns)).one()
+    return [(values[i] or 0, values[i + 1]) for i in range(0, len(values), 2)]
 
 
 def _items(ctx, **filters):
@@ -143,9 +152,12 @@ def _items(ctx, **filters):
 
 
 def _overdue_items(ctx) -> list[Entry]:
-    count, nearest = _count_and_nearest(_items(ctx, overdue=True), "deadline")
-    return [Entry(_("逾期未销项的整改事项"), count, nearest, url_for("campaigns.items", overdue=1), DANGER,
-                  deadline_label=_("最早期限"))]
+    return [_overdue_entry(*_count_and_nearest(_items(ctx, overdue=True), "deadline"))]
+
+
+def _overdue_entry(count, nearest) -> Entry:
+    return Entry(_("逾期未销项的整改事项"), count, nearest, url_for("campaigns.items", overdue=1), DANGER,
+                 deadline_label=_("最早期限"))
 
 
 def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind | None):
@@ -172,10 +184,10 @@ def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind |
 
 @provider(COMPANY, order=10)
 def company_items(ctx: TodoContext) -> list[Entry]:
-    entries = _overdue_items(ctx)
-    count, nearest = _count_and_nearest(_items(ctx, due="week"), "deadline")
-    entries.append(Entry(_("本周到期的整改事项"), count, nearest, url_for("campaigns.items", due="week"), WARNING))
-    return entries
+    (overdue, overdue_nearest), (count, nearest) = _counts_and_nearest(
+        (_items(ctx, overdue=True), "deadline"), (_items(ctx, due="week"), "deadline"))
+    return [_overdue_entry(overdue, overdue_nearest),
+            Entry(_("本周到期的整改事项"), count, nearest, url_for("campaigns.items", due="week"), WARNING)]
 
 
 @provider(COMPANY, order=20)
@@ -211,11 +223,12 @@ def company_certificates(ctx: TodoContext) -> list[Entry]:
     company_id = ctx.user.company_id
     staff = company_services.filter_staff(scope.visible(Staff, ctx.user), company_id=company_id, cert="expiring",
                                           today=ctx.today)
-    count = db.session.scalar(select(func.count()).select_from(staff.order_by(None).subquery())) or 0
-    nearest = None
-    if count:
-        expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
-        nearest = db.session.scalar(expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)))
+    expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
+    count, nearest = db.session.execute(select(  # both in one query
+        select(func.count()).select_from(staff.order_by(None).subquery()).scalar_subquery(),
+        expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)).scalar_subquery())).one()
+    count = count or 0
+    nearest = nearest if count else None
     return [Entry(_("证书60天内到期的人员"), count, nearest, url_for("companies.staff_index", cert="expiring"),
                   INFO, deadline_label=_("最早到期"))]
 
@@ -265,16 +278,17 @@ COMMITTEE_ALERTS = (
 
 @provider(STREET, order=40)
 def street_committees(ctx: TodoContext) -> list[Entry]:
-    entries = []
-    for alert, label, column, severity in COMMITTEE_ALERTS:
+    columns = []  # every alert's count and earliest deadline, in one query
+    for alert, _label, column, _severity in COMMITTEE_ALERTS:
         statement = estate_services.filter_estates(
-            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""), today=ctx.today)
-        count, nearest = db.session.execute(
-            statement.order_by(None).with_only_columns(func.count(Estate.id.distinct()), func.min(column))).one()
-        entries.append(Entry(str(label), count or 0, nearest,
-                             url_for("estates.committees", alert=alert, eligible=""), severity,
-                             deadline_label=_("最早期限")))
-    return entries
+            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""),
+            today=ctx.today).order_by(None)
+        columns += [statement.with_only_columns(func.count(Estate.id.distinct())).scalar_subquery(),
+                    statement.with_only_columns(func.min(column)).scalar_subquery()]
+    values = db.session.execute(select(*columns)).one()
+    return [Entry(str(label), values[2 * n] or 0, values[2 * n + 1],
+                  url_for("estates.committees", alert=alert, eligible=""), severity, deadline_label=_("最早期限"))
+            for n, (alert, label, _column, severity) in enumerate(COMMITTEE_ALERTS)]
 
 
 # --- the bureau ----------------------------------------------------------------------------------
@@ -305,12 +319,11 @@ def bureau_objections(ctx: TodoContext) -> list[Entry]:
 @provider(BUREAU, order=40)
 def bureau_reports(ctx: TodoContext) -> list[Entry]:
     week = Week.of(ctx.today)
+    kinds = (("submitted", _("本周已报送待审阅的周报"), True), ("resubmitted", _("退回后重新报送的周报"), False))
+    counts = _counts_and_nearest(*((scope.visible(WeeklyReport, ctx.user, statement=report_services.reports_statement(
+        status=status, week=week if this_week else None)), None) for status, _label, this_week in kinds))
     entries = []
-    for status, label, this_week in (("submitted", _("本周已报送待审阅的周报"), True),
-                                     ("resubmitted", _("退回后重新报送的周报"), False)):
-        statement = scope.visible(WeeklyReport, ctx.user, statement=report_services.reports_statement(
-            status=status, week=week if this_week else None))
-        count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    for (status, label, this_week), (count, _nearest) in zip(kinds, counts, strict=True):
         args = {"status": status, "week": _week_arg(week)} if this_week else {"status": status}
         entries.append(Entry(label, count, None, url_for("reports.index", **args), INFO))
     return entries

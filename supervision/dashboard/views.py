@@ -42,6 +42,7 @@ def index():
     street = street_in_scope(None)
     today = local_today()
     street_id = street.id if street else None
+    services.read_generations()
 
     def compute():
         if street is None:

@@ -48,7 +48,7 @@ from fractions import Fraction
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, literal_column, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -448,6 +448,15 @@ def all_indicators() -> list[Indicator]:
 def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
             company_id: int | None = None) -> dict[int | None, Counts] | None:
     """Counts per street key (None: rows in no street) in one query; None when unavailable."""
+    statement = _measure_statement(indicator, day, street_id, company_id)
+    if statement is None:
+        return None
+    return {row.street_id: Counts(int(row.numerator), int(row.denominator))
+            for row in db.session.execute(statement)}
+
+
+def _measure_statement(indicator: Indicator, day: date, street_id, company_id):
+    """``measure``'s statement (street_id, denominator, numerator), None when unavailable."""
     base = indicator.base(day)
     if base is None:
         return None
@@ -455,17 +464,17 @@ def measure(indicator: Indicator, day: date, *, street_id: int | None = None,
         base.street.label("street_id"), func.count().label("denominator"),
         func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
     ))
-    statement = _restrict(statement, base, street_id, company_id).group_by(base.street)
-    return {row.street_id: Counts(int(row.numerator), int(row.denominator))
-            for row in db.session.execute(statement)}
+    return _restrict(statement, base, street_id, company_id).group_by(base.street)
 
 
 def measure_many(indicators: list[Indicator], day: date, *, street_id: int | None = None,
                  company_id: int | None = None) -> dict[str, dict[int | None, Counts] | None]:
-    """``measure`` for several indicators: code → counts per street key.
+    """``measure`` for several indicators: code → counts per street key, in ONE statement.
 
-    An indicator that is a subset of another one measured too (``Indicator.subset_of``) costs
-    no query of its own: the wider indicator's query is also grouped by the subset's condition.
+    Each indicator's query is one part of a UNION ALL, its rows tagged with the part's position.
+    An indicator that is a subset of another one measured too (``Indicator.subset_of``) has no
+    part of its own: the wider indicator's part is also grouped by the subset's condition (the
+    ``in_n`` flags; the other parts carry 0 there, so every part has the same columns).
     """
     codes = {indicator.code for indicator in indicators}
     subsets: dict[str, list[Indicator]] = {}
@@ -473,33 +482,42 @@ def measure_many(indicators: list[Indicator], day: date, *, street_id: int | Non
         if indicator.subset_of is not None and indicator.subset_of[0] in codes:
             subsets.setdefault(indicator.subset_of[0], []).append(indicator)
     derived = {i.code for parts in subsets.values() for i in parts}
+    measured = [i for i in indicators if i.code not in derived]
+    width = max((len(parts) for parts in subsets.values()), default=0)
     result: dict[str, dict[int | None, Counts] | None] = {}
-    for indicator in indicators:
-        if indicator.code in derived:
-            continue
+    statements = []
+    for index, indicator in enumerate(measured):
         parts = subsets.get(indicator.code, [])
-        if not parts:
-            result[indicator.code] = measure(indicator, day, street_id=street_id, company_id=company_id)
-            continue
-        base = indicator.base(day)
-        if base is None:
-            result.update({i.code: None for i in [indicator, *parts]})
-            continue
-        flags = [case((part.subset_of[1](), 1), else_=0).label(f"in_{n}") for n, part in enumerate(parts)]
-        statement = base.select_from(select(
-            base.street.label("street_id"), *flags, func.count().label("denominator"),
-            func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
-        ))
-        statement = _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
-        groups: dict[str, dict[int | None, Counts]] = {i.code: {} for i in [indicator, *parts]}
-        for row in db.session.execute(statement):
-            counts = Counts(int(row.numerator), int(row.denominator))
-            owners = [indicator] + [part for n, part in enumerate(parts) if row._mapping[f"in_{n}"]]
-            for owner in owners:
-                group = groups[owner.code]
-                group[row.street_id] = group.get(row.street_id, NO_COUNTS) + counts
-        result.update(groups)
+        statement = _measure_part(indicator, day, street_id, company_id, index, parts, width)
+        result.update({i.code: None if statement is None else {} for i in [indicator, *parts]})
+        if statement is not None:
+            statements.append(statement)
+    if not statements:
+        return result
+    for row in db.session.execute(statements[0] if len(statements) == 1 else union_all(*statements)):
+        indicator = measured[row.part]
+        parts = subsets.get(indicator.code, [])
+        counts = Counts(int(row.numerator), int(row.denominator))
+        for owner in [indicator] + [part for n, part in enumerate(parts) if row._mapping[f"in_{n}"]]:
+            group = result[owner.code]
+            group[row.street_id] = group.get(row.street_id, NO_COUNTS) + counts
     return result
+
+
+def _measure_part(indicator: Indicator, day: date, street_id, company_id, index: int, parts: list[Indicator],
+                  width: int):
+    """One part of ``measure_many``'s UNION ALL: its position, the subset flags, ``measure``'s columns."""
+    base = indicator.base(day)
+    if base is None:
+        return None
+    # Constants as SQL text (ints of ours): typed alike on every database, never grouped by.
+    flags = [case((part.subset_of[1](), 1), else_=0).label(f"in_{n}") for n, part in enumerate(parts)]
+    padding = [literal_column("0", Integer).label(f"in_{n}") for n in range(len(parts), width)]
+    statement = base.select_from(select(
+        literal_column(str(index), Integer).label("part"), *flags, *padding, base.street.label("street_id"),
+        func.count().label("denominator"), func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
+    ))
+    return _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
 
 
 def total(groups: dict[int | None, Counts] | None) -> Counts | None:

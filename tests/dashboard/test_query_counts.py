@@ -1,0 +1,67 @@
+"""Issue 21: the landing page, its indicator chart and the targets pages stay at a flat, small
+number of SQL queries per role — warm and on the first request after a change — however many rows.
+
+The database first gets a generation for every topic, as a production database has (a new one
+computes its cached parts live), so the counts are those of a running district."""
+from __future__ import annotations
+
+import pytest
+
+from supervision.core import generations
+from supervision.core.holidays.models import HOLIDAYS_TOPIC
+from supervision.extensions import db
+
+from ..factories import gen_estate
+from ..targets.factories import commit
+
+# The scorecard recomputed after a change: streets, targets, baselines, every indicator in one
+# UNION ALL, and the key figures (the generations were read in one query up front).
+RECOMPUTE = 5
+
+
+@pytest.fixture
+def district(world):
+    topics = {topic for names in generations._watched_tables.values() for topic in names} | {HOLIDAYS_TOPIC}
+    for topic in sorted(topics):
+        generations.bump(db.session.connection(), topic)
+    commit()
+    return world
+
+
+def _counts(client, url, count_queries, change):
+    client.get(url)
+    with count_queries() as warm:
+        assert client.get(url).status_code == 200
+    change()
+    with count_queries() as first:
+        assert client.get(url).status_code == 200
+    return len(warm), len(first)
+
+
+def _new_estates(world, n):
+    def change():
+        for index in range(n):
+            gen_estate(community=world.community1, company=world.company1, name=f"新增小区{n}-{index}")
+        commit()
+    return change
+
+
+@pytest.mark.parametrize("role", ["officer", "street_user", "company_user"])
+def test_the_landing_page_is_flat_and_small_per_role(district, login_as, count_queries, role):
+    client = login_as(getattr(district, role))
+    warm, first = _counts(client, "/", count_queries, _new_estates(district, 1))
+    warm_more, first_more = _counts(client, "/", count_queries, _new_estates(district, 8))
+    assert (warm, first) == (warm_more, first_more)  # flat: more rows, the same queries
+    assert max(warm, first) <= 15, (warm, first)
+    assert first <= warm + RECOMPUTE
+
+
+@pytest.mark.parametrize("url", ["/targets/", "/targets/coverage/gap", "/targets/staff_cert/gap",
+                                 "/dashboard/charts/indicators.svg"])
+@pytest.mark.parametrize("role", ["officer", "street_user"])
+def test_targets_pages_and_the_indicator_chart_stay_within_15_queries(district, login_as, count_queries, url, role):
+    client = login_as(getattr(district, role))
+    counts = _counts(client, url, count_queries, _new_estates(district, 1))
+    more = _counts(client, url, count_queries, _new_estates(district, 8))
+    assert counts == more
+    assert max(counts) <= 15, counts
