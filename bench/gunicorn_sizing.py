@@ -15,11 +15,9 @@ load average before and after (the machine may be shared).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import os
 import re
-import signal
 import statistics
 import subprocess  # nosec B404 - starts flask and gunicorn, our own programs
 import sys
@@ -31,6 +29,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import server  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PAGES = ["/", "/estates/", "/estates/?q=小区", "/companies/", "/campaigns/items", "/campaigns/", "/contracts/",
          "/credit/", "/safety/lifts", "/targets/", "/reports/", "/notifications/"]
@@ -62,22 +64,10 @@ def start(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = dict(env, GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads), GUNICORN_BIND=f"127.0.0.1:{port}")
     process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",  # nosec B603
                                 "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        with contextlib.suppress(OSError), urllib.request.urlopen(  # nosec B310 - the local server just started
-                f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            if response.status == 200:
-                return process
-        time.sleep(0.5)
-    stop(process)
-    raise RuntimeError("gunicorn did not start")
+    return server.started(process, port)
 
 
-def stop(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=30)
+stop = server.stop
 
 
 def rss_mb(process: subprocess.Popen) -> float:

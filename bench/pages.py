@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,7 +47,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import pagelist  # noqa: E402
+from bench import pagelist, server  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "supervision-demo"
@@ -294,24 +293,10 @@ def start_gunicorn(database_url: str, workdir: Path, port: int, workers: int, th
                "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning", "--chdir", str(ROOT),
                "bench.pages:served_app()"]
     process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        with contextlib.suppress(OSError), urllib.request.urlopen(  # nosec B310 - the local server just started
-                f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            if response.status == 200:
-                return process
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited")
-        time.sleep(0.5)
-    stop_gunicorn(process)
-    raise RuntimeError("gunicorn did not start")
+    return server.started(process, port)
 
 
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=30)
+stop_gunicorn = server.stop
 
 
 def login_over_http(port: int, username: str) -> str:

@@ -34,13 +34,11 @@ import io
 import multiprocessing
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +46,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import server  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "supervision-demo"
@@ -331,24 +331,10 @@ def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str
                "--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "30",
                "--log-level", "warning", "--chdir", str(ROOT), "bench.portal:served_app()"]
     process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        with contextlib.suppress(OSError), urllib.request.urlopen(  # nosec B310 - the local server just started
-                f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            if response.status == 200:
-                return process
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited")
-        time.sleep(0.5)
-    stop_gunicorn(process)
-    raise RuntimeError("gunicorn did not start")
+    return server.started(process, port)
 
 
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=30)
+stop_gunicorn = server.stop
 
 
 # --- the run --------------------------------------------------------------------------------------
