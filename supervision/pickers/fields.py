@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
@@ -47,19 +47,20 @@ class PickerWidget:
         if field.refresh:
             hidden_params.update({"data-picker-refresh": field.refresh[0], "data-picker-param": field.refresh[1]})
         hidden = html_params(**hidden_params)
-        pending = ""
+        pending = Markup("")
         if field.process_errors and not field.errors:  # a filter form nobody validated: still say why
-            pending = "".join(f'<div class="invalid-feedback d-block" id="{field.id}-error-{n}">{escape(e)}</div>'
-                              for n, e in enumerate(field.process_errors, 1))
+            pending = Markup("").join(
+                Markup('<div class="invalid-feedback d-block" id="{}-error-{}">{}</div>').format(field.id, n, e)
+                for n, e in enumerate(field.process_errors, 1))
             text_params["aria-describedby"] = " ".join(
                 f"{field.id}-error-{n}" for n in range(1, len(field.process_errors) + 1))
+        # html_params escapes each value; the other parts are escaped by Markup.format.
         return Markup(
-            f'<div class="picker{" is-invalid" if invalid else ""}" data-picker>'
-            f'<input {html_params(**text_params)}><input {hidden}>'
-            f'<ul class="picker-list" id="{listbox}" role="listbox" aria-label="{escape(field.label.text)}"'
-            ' hidden></ul>'
-            f'<div class="visually-hidden" id="{status}" role="status" aria-live="polite"></div>'
-            f'{pending}</div>')
+            '<div class="picker{}" data-picker><input {}><input {}>'
+            '<ul class="picker-list" id="{}" role="listbox" aria-label="{}" hidden></ul>'
+            '<div class="visually-hidden" id="{}" role="status" aria-live="polite"></div>{}</div>'
+        ).format(" is-invalid" if invalid else "", html_params(**text_params), hidden, listbox,
+                 field.label.text, status, pending)
 
 
 class PickerField(Field):
