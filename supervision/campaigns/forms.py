@@ -118,7 +118,7 @@ class EnrolFilterForm(FlaskForm):
     mode = SelectField(_l("管理方式"), choices=_blank_enum(ManagementMode, _l("全部")), validators=[Optional()])
     old = SelectField(_l("老旧小区"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
                       validators=[Optional()])
-    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False, filtering=True)
     q = StringField(_l("小区名称/地址"), validators=[Optional(), Length(max=64)])
 
 
@@ -131,7 +131,7 @@ class EnrolmentFilterForm(FlaskForm):
         csrf = False
 
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False, filtering=True)
     stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
     surveyed = SelectField(_l("摸底"), choices=options(("", _l("全部")), ("1", _l("已摸底")), ("0", _l("未摸底"))),
                            validators=[Optional()])
@@ -249,7 +249,7 @@ class ItemFilterForm(FlaskForm):
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
     campaign = SelectField(_l("专项行动"), coerce=optional_int, validators=[Optional()])
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
+    company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False, filtering=True)
     state = SelectField(_l("状态"), choices=_blank_enum(ItemState, _l("全部")), validators=[Optional()])
     open = SelectField(_l("是否销项"), choices=options(("", _l("全部")), ("1", _l("未销项")), ("0", _l("已销项"))),
                        validators=[Optional()])

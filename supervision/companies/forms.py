@@ -58,7 +58,7 @@ class StaffForm(VersionedForm):
 
 class StaffFilterForm(FilterForm):
     q = StringField(_l("姓名/电话/证书编号"), validators=[Optional(), Length(max=100)])
-    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False)
+    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False, filtering=True)
     estate_id = SelectField(_l("项目"), validators=[Optional()])
     position_id = SelectField(_l("岗位"), coerce=optional_int, validators=[Optional()])
     cert = SelectField(_l("持证情况"), choices=options(

@@ -22,7 +22,7 @@ class CaseFilterForm(FlaskForm):
                          validators=[Optional()], default="open")
     rung = SelectField(_l("当前措施"), validators=[Optional()])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False)
+    company_id = CompanyPickerField(_l("企业"), validators=[Optional()], active_only=False, filtering=True)
     follow_up = SelectField(_l("约谈复查"), choices=options(("", _l("全部")), ("overdue", _l("复查逾期"))),
                             validators=[Optional()])
     approval = SelectField(_l("领导审批"), choices=options(("", _l("全部")), ("pending", _l("待批准"))),

@@ -92,7 +92,7 @@ def cases():
     valid = {name: (field.data if not field.errors else None) for name, field in filters._fields.items()}
     statement = queries.case_list(scope.visible(EnforcementCase), status=valid["status"] or None,
                                   rung=valid["rung"] or None, street_id=valid["street_id"],
-                                  company_id=valid["company_id"], follow_up=valid["follow_up"] or None,
+                                  company_id=filters.company_id.data, follow_up=valid["follow_up"] or None,
                                   approval=valid["approval"] or None, q=valid["q"])
     return render_template("enforcement/cases.html", filters=filters, page=paginate(statement),
                            today=local_today())

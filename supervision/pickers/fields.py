@@ -31,6 +31,8 @@ class PickerWidget:
         base = kwargs.setdefault("id", field.id)  # a list with one picker per row passes its own id
         chosen = kwargs.pop("chosen", None)  # (id, name) shown instead of the field's data, for such rows
         value, text = (chosen if chosen else (field.data, field.text_value()))
+        if value == NO_MATCH:
+            value = None
         listbox = f"{base}-listbox"
         status = f"{base}-status"
         text_params = dict(
@@ -63,16 +65,25 @@ class PickerWidget:
                  field.label.text, status, pending)
 
 
+NO_MATCH = -1  # a filter's choice when what was typed names nothing: the list shows nothing, not everything
+
+
 class PickerField(Field):
     """An estate or company chosen by typing. ``params`` narrow the choice (e.g. ``{"street": 3}``) on
-    the server and in the search URL alike; ``active_only=False`` also accepts archived ones (filters)."""
+    the server and in the search URL alike; ``active_only=False`` also accepts archived ones (filters).
+
+    ``filtering=True`` (list filters): text or an id that names nothing the user may see sets ``data`` to
+    ``NO_MATCH``, so ``where(company_id == data)`` filters the list to nothing — with the error shown —
+    instead of the filter being dropped and the whole list shown as if filtered."""
 
     widget = PickerWidget()
     picker = None
 
     def __init__(self, label=None, validators=None, *, params: dict | None = None, active_only: bool = True,
-                 placeholder: str | None = None, refresh: tuple[str, str] | None = None, **kwargs):
+                 placeholder: str | None = None, refresh: tuple[str, str] | None = None, filtering: bool = False,
+                 **kwargs):
         super().__init__(label, validators, **kwargs)
+        self.filtering = filtering
         self.params = dict(params or {})
         self.active_only = active_only
         self._placeholder = placeholder
@@ -136,6 +147,8 @@ class PickerField(Field):
         self.raw_data = [str(self.data)] if self.data is not None else []
         if result.error:
             self.process_errors.append(result.error)
+            if self.filtering:
+                self.data = NO_MATCH
 
     def pre_validate(self, form):
         if self.process_errors:

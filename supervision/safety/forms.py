@@ -65,7 +65,7 @@ class RegisterFilterForm(FilterForm):
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=100)],
                     render_kw={"placeholder": _l("小区、编号、位置、维保单位")})
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    company_id = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False)
+    company_id = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False, filtering=True)
     state = SelectField(_l("检验状态"), choices=_STATES, validators=[Optional()])
 
 

@@ -68,7 +68,7 @@ def test_officer_follows_a_large_import_from_upload_to_its_result(login, live_se
         "() => { const bar = document.querySelector('progress.job-progress');"
         " return bar.max == 3000 && bar.value > 0 && bar.value < 3000; }", timeout=60_000)
     assert page.evaluate("window.__sameDocument") is True
-    expect(page.locator("[data-job-field=counts]")).to_contain_text("/ 3000")
+    expect(page.locator("[data-job-field=counts]")).to_contain_text("/ 3,000")
 
     # When it ends the page shows the outcome (and the bar full).
     expect(page.locator(".job-message")).to_contain_text(f"已导入：新增 {ROWS} 个小区", timeout=120_000)

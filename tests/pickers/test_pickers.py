@@ -168,3 +168,22 @@ def test_without_javascript_the_spot_check_form_lists_the_typed_estates_campaign
     # With JavaScript the page asks for the same list by the estate's id (?estate=N).
     linked = officer.get(f"/campaigns/spot-checks/new?estate={world.estate2.id}").get_data(as_text=True)
     assert f'value="{campaign.id}"' in linked and 'value="月亮小区"' in linked
+
+
+def test_a_list_filter_that_names_nothing_shows_nothing_not_everything(world, login_as):
+    position = f.gen_position("cleaner_filter", name="保洁员")
+    f.gen_staff(world.company1, position, world.estate1, name="甲方员工")
+    f.gen_staff(world.company2, position, world.estate2, name="乙方员工")
+    db.session.commit()
+    officer = login_as(world.officer)
+    everyone = officer.get("/companies/staff").get_data(as_text=True)
+    assert "甲方员工" in everyone and "乙方员工" in everyone
+    chosen = officer.get(f"/companies/staff?company_id={world.company1.id}").get_data(as_text=True)
+    assert "甲方员工" in chosen and "乙方员工" not in chosen
+    unknown = officer.get("/companies/staff?company_id=&company_id_text=不存在的公司").get_data(as_text=True)
+    assert "甲方员工" not in unknown and "乙方员工" not in unknown
+    assert "没有找到“不存在的公司”对应的企业" in unknown and 'value="不存在的公司"' in unknown
+    # A company user naming another company in the filter sees nothing of it (nor of its own).
+    company = login_as(world.company_user)
+    forged = company.get(f"/companies/staff?company_id={world.company2.id}").get_data(as_text=True)
+    assert "乙方员工" not in forged

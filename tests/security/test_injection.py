@@ -197,7 +197,7 @@ def test_estate_item_notice_and_acceptance_texts_are_escaped_printed_and_exporte
     name, address, notes = f"{FORMULA}{XSS}小区", f"{XSS}路1号", f"{FORMULA} 备注{XSS}"
     location = _submit(officer, "/estates/new", "name", name=name, address=address, notes=notes,
                        community_id=str(world.community1.id), management_mode="professional",
-                       company_id=str(world.company1.id))
+                       company_id=str(world.company1.id), company_id_text=world.company1.name)
     assert_escaped(officer.get(location), name, address, notes)
     assert_escaped(officer.get("/estates/", query_string={"q": "小区"}), name)
     assert_no_formula(officer.get("/estates/export.xlsx"), name, notes)
@@ -285,8 +285,8 @@ def test_company_credit_event_and_clue_texts_are_escaped_printed_and_exported_as
     db.session.commit()
     street = login_as(world.street_user)
     clue_text = f"{FORMULA}乱收费{XSS}"
-    location = _submit(street, "/credit/clues/new", "description", estate_id=str(estate.id), occurred_on=today,
-                       description=clue_text)
+    location = _submit(street, "/credit/clues/new", "description", estate_id=str(estate.id),
+                       estate_id_text=estate.name, occurred_on=today, description=clue_text)
     assert_escaped(street.get(location), clue_text, estate.name)
     clue = db.session.scalar(select(CreditClue).where(CreditClue.description == clue_text))
     assert_escaped(officer.get(f"/credit/clues/{clue.id}"), clue_text, name)
