@@ -21,10 +21,10 @@ a fixed number of queries. ``company_sections`` does the same for the company pa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import render_template
 from markupsafe import Markup
 
 
@@ -42,16 +42,11 @@ class RenderedSection:
     key: str
     template: str
     context: dict
-    # Shared by the sections of one page: the context processors' values (current user, unread count…)
-    # are worked out once for all of them, where ``render_template`` would run them (and their queries) each time.
-    page_context: dict = field(default_factory=dict)
 
     def render(self):
         """The section's HTML: its template rendered with the dict its ``context`` returned."""
-        if not self.page_context:
-            current_app.update_template_context(self.page_context)
-        template = current_app.jinja_env.get_template(self.template)
-        return Markup(template.render(self.page_context | self.context))  # nosec B704 - rendered by Jinja
+
+        return Markup(render_template(self.template, **self.context))  # nosec B704 - rendered by Jinja
 
 
 class SectionRegistry:
@@ -68,14 +63,14 @@ class SectionRegistry:
         self._sections.pop(key, None)
 
     def for_page(self, obj, user) -> list[RenderedSection]:
-        shown, page_context = [], {}
+        shown = []
         for section in sorted(self._sections.values(), key=lambda s: (s.order, s.key)):
             if section.roles is not None and user.role not in section.roles:
                 continue
             context = section.context(obj, user) if section.context else {}
             if context is None:  # the section has nothing to show for this object
                 continue
-            shown.append(RenderedSection(section.key, section.template, context, page_context))
+            shown.append(RenderedSection(section.key, section.template, context))
         return shown
 
     def keys(self) -> list[str]:
