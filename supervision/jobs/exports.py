@@ -59,8 +59,10 @@ def register(exporter: Exporter) -> Exporter:
     return exporter
 
 
-def count(statement) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+def count(exporter: Exporter, statement) -> int:
+    """The rows the export will hold (at most the exporter's limit)."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    return total if exporter.limit is None else min(total, exporter.limit)
 
 
 def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
@@ -108,9 +110,7 @@ def export_response(name: str):
     """The view of an export: the file, or (above the threshold) a redirect to the job making it."""
     exporter = EXPORTERS[name]
     statement = exporter.statement()
-    total = count(statement)
-    if exporter.limit is not None:
-        total = min(total, exporter.limit)
+    total = count(exporter, statement)
     if total > current_app.config["EXPORT_JOB_THRESHOLD"]:
         job = start(exporter, current_user, request_args())
         db.session.commit()
@@ -125,9 +125,7 @@ def run_export(ctx, payload):
         raise JobFailure(_("该导出已不再提供。"))
     with as_request(ctx.owner, payload.get("args")):
         statement = exporter.statement()
-        total = count(statement)
-        if exporter.limit is not None:
-            total = min(total, exporter.limit)
+        total = count(exporter, statement)
         ctx.progress(0, total)
         data = write(exporter, statement, progress=lambda done: ctx.progress(done, total))
         name = exporter.download_name()
