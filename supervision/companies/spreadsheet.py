@@ -7,6 +7,7 @@ companies included), or repeats another row of the file, is refused as a duplica
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit.services import record, snapshot
@@ -14,6 +15,7 @@ from ..documents import normalise
 from ..documents.excel import Column, choice, text, write_workbook
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..extensions import db
+from ..jobs import imports as import_jobs
 from .credit_code import credit_code_error
 from .models import Company, QualificationGrade
 from .services import COMPANY_FIELDS
@@ -109,3 +111,9 @@ def import_companies(data: bytes, filename: str | None = None, *, actor=None, ma
                      dry_run: bool = False) -> ImportResult:
     """Validate every row; add all the companies, or none (see the module docstring)."""
     return CompanyImport(filename, actor).run(data, filename, mapping=mapping, dry_run=dry_run)
+
+
+JOB_IMPORTER = import_jobs.register(import_jobs.Importer(
+    name="companies", title=_l("导入物业企业"), noun=_l("企业"),
+    build=lambda filename, actor, options: CompanyImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 家企业。", n=len(result.created))))

@@ -30,6 +30,7 @@ from ..estates.sections import company_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
+from ..jobs import imports as import_jobs
 from . import services, spreadsheet
 from .forms import (
     CertificateForm,
@@ -226,8 +227,11 @@ def import_file():
         return spreadsheet.CompanyImport(filename, current_user).run(data, filename, mapping=mapping,
                                                                        dry_run=dry_run, check_rows=check_rows)
 
+    def start_job(data, filename, mapping):
+        return import_jobs.start(spreadsheet.JOB_IMPORTER.name, data, filename, current_user, mapping=mapping)
+
     return ImportFlow(kind=spreadsheet.CompanyImport.kind, columns=spreadsheet.company_columns(),
-                      template="companies/import.html", run=run, done=done).handle()
+                      template="companies/import.html", run=run, done=done, start_job=start_job).handle()
 
 
 # --- staff -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
 
 from ..audit.services import record
@@ -21,6 +22,8 @@ from ..documents.excel import CellError, Column, text
 from ..documents.imports import SheetImport
 from ..estates.models import Estate
 from ..extensions import db
+from ..jobs import imports as import_jobs
+from ..jobs.services import JobFailure
 from . import services
 from .clock import clock_for, due
 from .matching import Matcher
@@ -333,3 +336,24 @@ class RepairLogImport(SheetImport):
             if new:
                 created.append(repair)
         return created
+
+
+def _hotline_summary(result) -> str:
+    outcome = result.created
+    return _("已导入 %(n)s 件12345工单（%(s)s 件此前已登记，跳过；%(q)s 件待人工匹配小区；%(r)s 件为重复诉求）。",
+             n=outcome.created, s=outcome.skipped, q=outcome.queued, r=outcome.repeats)
+
+
+def _job_company(actor):
+    if actor is None or actor.company is None:
+        raise JobFailure(_("只有物业企业账号可以导入报修台账。"))
+    return actor.company
+
+
+HOTLINE_JOB = import_jobs.register(import_jobs.Importer(
+    name="hotline", title=_l("导入12345工单"), noun=_l("工单"),
+    build=lambda filename, actor, options: HotlineImport(actor=actor), summary=_hotline_summary))
+REPAIRS_JOB = import_jobs.register(import_jobs.Importer(
+    name="repairs", title=_l("导入报修台账"), noun=_l("报修记录"),
+    build=lambda filename, actor, options: RepairLogImport(_job_company(actor), actor),
+    summary=lambda result: _("已导入 %(n)s 条报修记录（已登记的报修单号只补记修复时间）。", n=len(result.created))))

@@ -23,6 +23,7 @@ from ..documents.excel import Column, write_workbook, xlsx_response
 from ..documents.imports import check_file, instructions
 from ..estates.models import Estate
 from ..extensions import db
+from ..jobs import imports as import_jobs
 from ..regions.choices import street_choices
 from ..templating import localtime
 from . import (
@@ -41,7 +42,7 @@ from .forms import (
     ReasonForm,
     VerifyForm,
 )
-from .intake import REPAIR_COLUMNS, HotlineImport, RepairLogImport
+from .intake import HOTLINE_JOB, REPAIR_COLUMNS, REPAIRS_JOB, HotlineImport, RepairLogImport
 from .matching import Matcher
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
@@ -291,6 +292,9 @@ def import_hotline():
         problem = check_file(data, form.file.data.filename)
         if problem:
             form.file.errors = [problem]
+        elif job := import_jobs.start_if_large(HOTLINE_JOB.name, data, form.file.data.filename, current_user):
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
         else:
             result = HotlineImport(actor=current_user).run(data, form.file.data.filename)
             if result.ok:
@@ -376,6 +380,9 @@ def import_repairs():
         problem = check_file(data, form.file.data.filename)
         if problem:
             form.file.errors = [problem]
+        elif job := import_jobs.start_if_large(REPAIRS_JOB.name, data, form.file.data.filename, current_user):
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
         else:
             result = RepairLogImport(current_user.company, current_user).run(data, form.file.data.filename)
             if result.ok:

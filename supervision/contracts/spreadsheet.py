@@ -9,6 +9,7 @@ is registered as already filed (the bureau's paper records), one without as subm
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit.services import record
@@ -19,6 +20,7 @@ from ..documents.excel import Column, a_date, boolean, choice, decimal, text, wr
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..estates.models import Estate
 from ..extensions import db
+from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import services
 from .models import (
@@ -368,3 +370,17 @@ class PartyImport(SheetImport):
 
 def import_party(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
     return PartyImport(filename, actor).run(data, filename)
+
+
+CONTRACTS_JOB = import_jobs.register(import_jobs.Importer(
+    name="contracts", title=_l("导入物业服务合同"), noun=_l("合同"),
+    build=lambda filename, actor, options: ContractImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 份物业服务合同。", n=len(result.created))))
+PRELIMINARY_JOB = import_jobs.register(import_jobs.Importer(
+    name="preliminary", title=_l("导入前期物业信息"), noun=_l("小区"),
+    build=lambda filename, actor, options: PreliminaryImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 个小区的前期物业信息。", n=len(result.created))))
+PARTY_JOB = import_jobs.register(import_jobs.Importer(
+    name="party", title=_l("导入党建信息"), noun=_l("小区"),
+    build=lambda filename, actor, options: PartyImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 个小区的党建信息。", n=len(result.created))))

@@ -34,6 +34,7 @@ from ..estates.sections import estate_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
+from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import (
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
@@ -97,13 +98,18 @@ def _contract_filters() -> ContractFilterForm:
     return form
 
 
-def _import_page(run, template: str, done_message, done_endpoint: str):
-    """An upload page of one of the registers: all or nothing, then back to its list."""
+def _import_page(run, template: str, done_message, done_endpoint: str, job_importer):
+    """An upload page of one of the registers: all or nothing, then back to its list; a large file
+    is imported by a job (``jobs.imports``), followed on the job's page."""
     form = ImportForm()
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = run(upload.read(), upload.filename, actor=current_user)
+        data = upload.read()
+        if job := import_jobs.start_if_large(job_importer.name, data, upload.filename, current_user):
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        result = run(data, upload.filename, actor=current_user)
         if result.ok:
             db.session.commit()
             flash(done_message(result.created), "success")
@@ -298,7 +304,7 @@ def import_template():
 def import_file():
     return _import_page(spreadsheet.import_contracts, "contracts/import.html",
                         lambda created: _("已导入 %(n)s 份物业服务合同。", n=len(created)),
-                        ".index")
+                        ".index", spreadsheet.CONTRACTS_JOB)
 
 
 # --- 前期物业 ---------------------------------------------------------------------------
@@ -378,7 +384,7 @@ def preliminary_import_template():
 def preliminary_import():
     return _import_page(spreadsheet.import_preliminary, "contracts/preliminary_import.html",
                         lambda created: _("已导入 %(n)s 个小区的前期物业信息。", n=len(created)),
-                        ".preliminary_index")
+                        ".preliminary_index", spreadsheet.PRELIMINARY_JOB)
 
 
 @bp.route("/preliminary/<int:estate_id>", methods=["GET", "POST"])
@@ -445,7 +451,7 @@ def party_import_template():
 def party_import():
     return _import_page(spreadsheet.import_party, "contracts/party_import.html",
                         lambda created: _("已导入 %(n)s 个小区的党建信息。", n=len(created)),
-                        ".party_index")
+                        ".party_index", spreadsheet.PARTY_JOB)
 
 
 @bp.route("/party/<int:estate_id>", methods=["GET", "POST"])

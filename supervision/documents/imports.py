@@ -266,12 +266,13 @@ class SheetImport:
         raise NotImplementedError
 
     def run(self, data: bytes, filename: str | None = None, *, mapping: dict[str, str] | None = None,
-            dry_run: bool = False, check_rows: int | None = None) -> ImportResult:
+            dry_run: bool = False, check_rows: int | None = None, max_seconds: float | None = None) -> ImportResult:
         """Import ``data`` (see the module docstring). ``mapping``: source header → column key or
         ``ledger.IGNORE``, over the ones remembered for ``kind``. ``dry_run``: check, count and
-        report, write nothing. ``check_rows``: check only this many rows (a preview of a large file)."""
+        report, write nothing. ``check_rows``: check only this many rows (a preview of a large file).
+        ``max_seconds``: the time allowed, when not the request's ``IMPORT_MAX_SECONDS`` (a job's)."""
         limits = ReadLimits.from_config(self.max_rows)
-        deadline = Deadline(limits.max_seconds)
+        deadline = Deadline(max_seconds or limits.max_seconds)
         result = ImportResult()
         problem = check_file(data, filename)
         if problem:

@@ -4,5 +4,5 @@
 function that runs it, ``fn(ctx, payload)`` with a ``JobContext`` (progress, result file). See
 ``services.py`` and docs/operations.md.
 """
-from . import backends, exports, pdfs  # noqa: F401  (dispatches committed jobs; the export and PDF jobs)
+from . import backends, exports, imports, pdfs  # noqa: F401  (dispatches committed jobs; export, import, PDF jobs)
 from .services import JobContext, enqueue, task  # noqa: F401

@@ -9,6 +9,7 @@ file, is refused. If any row is wrong nothing is imported and the report lists (
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +20,7 @@ from ..documents.excel import Column, a_date, choice, integer, text, write_workb
 from ..documents.imports import ImportResult, SheetImport, instructions
 from ..estates.models import Estate
 from ..extensions import db
+from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import services
 from .models import FacilityKind, FacilityStatus, FireFacility, Lift, LiftStatus
@@ -202,3 +204,13 @@ def import_lifts(data: bytes, filename: str | None = None, *, actor=None) -> Imp
 
 def import_facilities(data: bytes, filename: str | None = None, *, actor=None) -> ImportResult:
     return FacilityImport(filename, actor).run(data, filename)
+
+
+LIFTS_JOB = import_jobs.register(import_jobs.Importer(
+    name="lifts", title=_l("导入电梯台账"), noun=_l("电梯"),
+    build=lambda filename, actor, options: LiftImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 条%(noun)s记录。", n=len(result.created), noun=_("电梯"))))
+FACILITIES_JOB = import_jobs.register(import_jobs.Importer(
+    name="facilities", title=_l("导入消防设施台账"), noun=_l("消防设施"),
+    build=lambda filename, actor, options: FacilityImport(filename, actor),
+    summary=lambda result: _("已导入 %(n)s 条%(noun)s记录。", n=len(result.created), noun=_("消防设施"))))

@@ -35,6 +35,7 @@ from ..estates.sections import estate_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
+from ..jobs import imports as import_jobs
 from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import (
@@ -76,15 +77,16 @@ class Register:
     template_bytes: Any
     importer: Any
     retire_label: object
+    job_importer: Any
 
 
 LIFTS = Register("lift", "lifts", Lift, LiftForm, RegisterFilterForm, _l("电梯台账"), _l("电梯"),
                  services.create_lift, services.update_lift, services.list_lifts, spreadsheet.lift_export_bytes,
-                 spreadsheet.lift_template_bytes, spreadsheet.import_lifts, _l("报废"))
+                 spreadsheet.lift_template_bytes, spreadsheet.import_lifts, _l("报废"), spreadsheet.LIFTS_JOB)
 FACILITIES = Register("facility", "facilities", FireFacility, FacilityForm, FacilityFilterForm, _l("消防设施台账"),
                       _l("消防设施"), services.create_facility, services.update_facility, services.list_facilities,
                       spreadsheet.facility_export_bytes, spreadsheet.facility_template_bytes,
-                      spreadsheet.import_facilities, _l("停用"))
+                      spreadsheet.import_facilities, _l("停用"), spreadsheet.FACILITIES_JOB)
 
 
 # --- lists ---------------------------------------------------------------------------
@@ -191,7 +193,11 @@ def _import(register: Register):
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = register.importer(upload.read(), upload.filename, actor=current_user)
+        data = upload.read()
+        if job := import_jobs.start_if_large(register.job_importer.name, data, upload.filename, current_user):
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        result = register.importer(data, upload.filename, actor=current_user)
         if result.ok:
             db.session.commit()
             flash(_("已导入 %(n)s 条%(noun)s记录。", n=len(result.created), noun=register.noun), "success")

@@ -5,12 +5,16 @@ to them)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from ..audit.services import record
 from ..documents.excel import Column
 from ..documents.imports import SheetImport
+from ..estates.models import Estate
 from ..extensions import db
+from ..jobs import imports as import_jobs
+from ..jobs.services import JobFailure
 from . import codes
 from .models import Household, SurveyVote
 from .services import mask_phone, normalise_phone, normalise_room
@@ -64,3 +68,16 @@ class HouseholdImport(SheetImport):
 
 def register_size(estate_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Household).where(Household.estate_id == estate_id))
+
+
+def _job_estate(options: dict):
+    estate = db.session.get(Estate, options.get("estate_id"))
+    if estate is None:
+        raise JobFailure(_("小区已不存在。"))
+    return estate
+
+
+JOB_IMPORTER = import_jobs.register(import_jobs.Importer(
+    name="households", title=_l("导入住户名册"), noun=_l("住户"),
+    build=lambda filename, actor, options: HouseholdImport(_job_estate(options), actor),
+    summary=lambda result: _("已导入 %(n)s 户。", n=len(result.created))))

@@ -16,9 +16,11 @@ from ..documents.forms import ImportForm
 from ..documents.pdf import pdf_response
 from ..estates.models import Estate
 from ..extensions import db, limiter
+from ..jobs import imports as import_jobs
 from ..regions.choices import street_choices
 from . import card, services, sheets, tasks
 from .forms import ActionForm, CodeForm, RegisterVoteForm, RoundForm, VoteForm
+from .households import JOB_IMPORTER as HOUSEHOLDS_JOB
 from .households import HouseholdImport, register_size
 from .models import (
     Household,
@@ -263,7 +265,12 @@ def households(estate_id: int):
     errors = []
     if form.validate_on_submit():
         upload = form.file.data
-        result = HouseholdImport(estate_row, current_user).run(upload.read(), upload.filename)
+        data = upload.read()
+        if job := import_jobs.start_if_large(HOUSEHOLDS_JOB.name, data, upload.filename, current_user,
+                                             options={"estate_id": estate_row.id}):
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        result = HouseholdImport(estate_row, current_user).run(data, upload.filename)
         if result.ok:
             db.session.commit()
             flash(_("已导入 %(n)s 户。", n=len(result.created)), "success")

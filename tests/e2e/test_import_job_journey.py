@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from supervision.estates import tasks
 from supervision.estates.models import Estate
+from supervision.jobs.services import JobContext
 from supervision.regions.models import Community, Street
 
 from . import builders
@@ -40,13 +40,13 @@ def big_ledger(live_server, tag: str) -> bytes:
 def slow_chunks(live_server, monkeypatch):
     """Chunks of 250 rows, each reported a moment later: the page has time to show the bar moving."""
     monkeypatch.setitem(live_server.app.config, "IMPORT_CHUNK_ROWS", 250)
-    original = tasks._JobImport.report_progress
+    original = JobContext.progress
 
-    def report(self, done, total):
-        original(self, done, total)
+    def report(self, done, total=None, message=None):
+        original(self, done, total, message)
         time.sleep(0.4)
 
-    monkeypatch.setattr(tasks._JobImport, "report_progress", report)
+    monkeypatch.setattr(JobContext, "progress", report)
 
 
 def test_officer_follows_a_large_import_from_upload_to_its_result(login, live_server, slow_chunks):

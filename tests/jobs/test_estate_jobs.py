@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from supervision.audit.models import AuditLog
 from supervision.documents import preview
 from supervision.documents.imports import data_rows, report_lines
-from supervision.estates import tasks
 from supervision.estates.models import Estate
 from supervision.estates.spreadsheet import EstateImport
 from supervision.extensions import db
 from supervision.jobs.models import Job
+from supervision.jobs.services import JobContext
 
 from ..documents.importing import confirm, upload, upload_and_confirm
 from ..documents.ledgers import UNKNOWN_IN_LEDGER, ledger_xlsx
@@ -45,9 +45,10 @@ def _upload(client, data):
 def test_a_large_import_runs_as_a_job_with_progress(app, world, inprocess, thresholds, login_as, monkeypatch):
     reports = []
     monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 2)  # the job reports progress once per chunk
-    original = tasks._JobImport.report_progress
-    monkeypatch.setattr(tasks._JobImport, "report_progress",
-                        lambda self, done, total: (reports.append((done, total)), original(self, done, total)))
+    original = JobContext.progress
+    monkeypatch.setattr(JobContext, "progress",
+                        lambda self, done, total=None, message=None: (reports.append((done, total)),
+                                                                      original(self, done, total, message)))
     client = login_as(world.officer)
     data = xlsx([row(world, 小区名称=f"大台账{n}号") for n in range(5)])
     response = _upload(client, data)

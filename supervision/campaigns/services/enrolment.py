@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ...audit.services import record, record_change, snapshot
@@ -14,6 +15,8 @@ from ...documents.excel import Column, text, write_workbook
 from ...documents.imports import ImportResult, SheetImport
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
+from ...jobs import imports as import_jobs
+from ...jobs.services import JobFailure
 from ...regions.models import Street
 from ..models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
 from .common import require_bureau
@@ -202,3 +205,18 @@ def count_matching(f: EstateFilter, campaign: Campaign) -> tuple[int, int]:
                                           & (Enrolment.campaign_id == campaign.id)
                                           & (Enrolment.status != EnrolmentStatus.WITHDRAWN))) or 0
     return total, already
+
+
+def _job_campaign(options: dict) -> Campaign:
+    campaign = db.session.get(Campaign, options.get("campaign_id"))
+    if campaign is None:
+        raise JobFailure(_("活动已不存在。"))
+    return campaign
+
+
+JOB_IMPORTER = import_jobs.register(import_jobs.Importer(
+    name="enrolments", title=_l("导入纳入小区名单"), noun=_l("小区"),
+    build=lambda filename, actor, options: EnrolmentImport(_job_campaign(options), actor),
+    summary=lambda result: _("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
+                             added=len(result.created.added), back=len(result.created.reactivated),
+                             skipped=result.created.skipped)))

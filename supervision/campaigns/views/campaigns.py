@@ -20,6 +20,7 @@ from ...estates.models import Estate, ManagementMode
 from ...estates.sections import campaign_sections
 from ...extensions import db
 from ...i18n import in_chinese
+from ...jobs import imports as import_jobs
 from ...regions.choices import street_choices
 from ..forms import (
     CampaignCreateForm,
@@ -302,8 +303,12 @@ def enrol_import(campaign_id: int):
                 added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
         return redirect(url_for(".enrolments", campaign_id=campaign.id))
 
+    def start_job(data, filename, mapping):
+        return import_jobs.start(enrolment_service.JOB_IMPORTER.name, data, filename, current_user, mapping=mapping,
+                                 options={"campaign_id": campaign.id})
+
     return ImportFlow(kind=enrolment_service.EnrolmentImport.kind, columns=list(enrolment_service.IMPORT_COLUMNS),
-                      template="campaigns/enrol_import.html", run=run, done=done,
+                      template="campaigns/enrol_import.html", run=run, done=done, start_job=start_job,
                       context={"campaign": campaign}).handle()
 
 
