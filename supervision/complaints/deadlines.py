@@ -6,7 +6,9 @@ resolution deadline of one not yet resolved (states 已受理 / 已派单 / 已�
 from where it was counted first — the received time, or for the resolution of a re-opened complaint
 the time of its last re-opening — with the clocks and the calendar in force, so running it twice
 changes nothing the second time (idempotent). Every deadline that moves is audited on its complaint
-(``complaint.deadline_recompute``). Resolved, called-back and closed complaints are never touched.
+(``complaint.deadline_recompute``), and whoever handles the complaint (its company, or the street
+while no company has it) is notified once per new deadline. Resolved, called-back and closed
+complaints are never touched.
 
 Up to ``DEADLINE_RECOMPUTE_JOB_THRESHOLD`` complaints are done in the request; more become a job
 (``complaints.recompute_deadlines``) that selects them again by the same filter.
@@ -21,9 +23,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..audit.services import record
-from ..core.timeutil import LOCAL_TZ
+from ..auth.models import User
+from ..core.timeutil import LOCAL_TZ, to_local
 from ..extensions import db
 from ..jobs import enqueue
+from ..notifications.services import notify
 from .clock import DEFAULT_CLOCKS, due
 from .models import Complaint, ComplaintClock, ComplaintTransition, Kind, State, Urgency
 
@@ -102,14 +106,51 @@ def recompute(scope: Scope, *, actor, reason: str) -> int:
     table = _clock_table()
     ids = list(db.session.scalars(select(C.id).where(scope.clause()).order_by(C.id)))
     moved = 0
+    handlers = _Handlers()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         reopened = _reopened_at(chunk)
         for complaint in db.session.scalars(select(C).where(C.id.in_(chunk)).order_by(C.id)):
-            moved += _recompute_one(complaint, _clock(table, complaint), reopened.get(complaint.id), actor=actor,
-                                    reason=reason)
+            if _recompute_one(complaint, _clock(table, complaint), reopened.get(complaint.id), actor=actor,
+                              reason=reason):
+                moved += 1
+                _notify_moved(complaint, handlers.of(complaint), reason)
         db.session.flush()
     return moved
+
+
+class _Handlers:
+    """The active users of each company and street, read once when the first deadline moves."""
+
+    def __init__(self):
+        self.by_company: dict[int, list] | None = None
+        self.by_street: dict[int, list] = {}
+
+    def of(self, complaint: Complaint) -> list:
+        if self.by_company is None:
+            self.by_company = {}
+            for user in db.session.scalars(select(User).where(User.active.is_(True))):
+                if user.company_id:
+                    self.by_company.setdefault(user.company_id, []).append(user)
+                if user.street_id:
+                    self.by_street.setdefault(user.street_id, []).append(user)
+        if complaint.company_id:
+            return self.by_company.get(complaint.company_id, [])
+        return self.by_street.get(complaint.street_id, [])
+
+
+def _notify_moved(complaint: Complaint, users: list, reason: str) -> None:
+    resolution = to_local(complaint.resolution_due_at)
+    response = to_local(complaint.response_due_at) if complaint.responded_at is None else None
+    if response is not None:
+        title = _("诉求 %(no)s 的办理时限已调整：响应 %(response)s 前，办结 %(resolution)s 前",
+                  no=complaint.tracking_no, response=f"{response:%m-%d %H:%M}", resolution=f"{resolution:%m-%d %H:%M}")
+    else:
+        title = _("诉求 %(no)s 的办结时限已调整为 %(resolution)s 前", no=complaint.tracking_no,
+                  resolution=f"{resolution:%m-%d %H:%M}")
+    key = f"complaint-deadline:{complaint.id}:{resolution:%Y%m%d%H%M}:{response and f'{response:%Y%m%d%H%M}'}"
+    notify(users, kind="complaint_deadline", title=title, body=_("原因：%(reason)s", reason=reason),
+           dedup_key=key[:128], link=f"/complaints/{complaint.id}")
 
 
 @dataclass

@@ -217,3 +217,26 @@ def test_a_category_gets_its_own_clock_and_loses_it_again(login_as, world):
     default = _default_clock()
     client.post(f"/admin/complaint-clocks/{default.id}/remove", data={"version": default.version})
     assert db.session.get(ComplaintClock, default.id) is not None
+
+
+def test_whoever_handles_a_complaint_is_told_once_when_its_deadline_moves(world):
+    from supervision.notifications.models import Notification
+
+    _calendar_2027(world)
+    complaint = _complaint(world.estate1, responded_at=RECEIVED)
+    other = _complaint(world.estate2, responded_at=RECEIVED)  # another street's estate and company
+    db.session.commit()
+    assert complaint.company_id == world.company_user.company_id != other.company_id
+
+    def told(user):
+        return [n.title for n in db.session.scalars(select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "complaint_deadline"))]
+
+    holidays.add_day(2027, DayInput(date(2027, 3, 8), DayKind.HOLIDAY, "测试假日"), actor=world.admin)
+    db.session.commit()
+    assert told(world.company_user) == [f"诉求 {complaint.tracking_no} 的办结时限已调整为 03-09 23:59 前"]
+    assert [t for t in told(world.company2_user) if complaint.tracking_no in t] == []
+    assert told(world.street2_user) == []  # the complaint has a company: the street is not told
+    # Counting again moves nothing and tells nobody twice.
+    assert deadlines.recompute(deadlines.Scope(), actor=world.admin, reason="test") == 0
+    assert len(told(world.company_user)) == 1
