@@ -135,7 +135,7 @@ def chart_indicators():
         row = target_services.scorecard(day, year=year, street_ids=[]).district
     else:
         row = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False).streets[0]
-    return _svg(services.indicators_svg(row, street.name if street else _("全区")))
+    return _svg(services.indicators_chart(row, street.name if street else _("全区")))
 
 
 @bp.get("/dashboard/report.pdf")
