@@ -83,6 +83,14 @@ def landing(key: tuple, compute):
     return generations.cached(DASHBOARD_TOPIC, "dashboard_landing", size, key, lambda: (compute(), utcnow()))
 
 
+def landing_html(key: tuple, render):
+    """``render()`` (HTML made only of the landing page's cached figures), kept like ``landing``'s."""
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        return render()
+    return generations.cached(DASHBOARD_TOPIC, "dashboard_landing_html", size, key, render)
+
+
 def detach(*objects) -> None:
     """Take loaded ORM rows out of the session so they can outlive the request in a cache."""
     for obj in objects:
