@@ -90,8 +90,9 @@ def index():
                            filters=_scope_filter(street, year), can_edit=current_user.role in ADMIN)
 
 
-def _in_scope(subject) -> list:
-    """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)`` (none for district readers).
+def _in_scope(subject, indicator, street) -> list:
+    """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)``: none for district readers,
+    nor for a street office on its street's rows of an indicator whose scope is the street's.
 
     The gap query joins other tables (a staff member's estate, an item's street), and a scope
     clause may be an EXISTS over one of those same tables: placed directly in the gap query it
@@ -99,6 +100,9 @@ def _in_scope(subject) -> list:
     alone keeps the clause's tables its own, whatever the clause names.
     """
     if subject is None or not hasattr(subject, "scope_clause") or current_user.sees_district:
+        return []
+    own_street = street is not None and current_user.is_street and street.id == current_user.street_id
+    if indicator.street_scoped and own_street:
         return []
     return [subject.id.in_(scope.visible(subject, statement=select(subject.id)))]
 
@@ -123,7 +127,7 @@ def gap(code):
     cell = row.cells[indicator.code]
     page = None
     subject = subject_model(indicator, day)
-    extra_where = _in_scope(subject)
+    extra_where = _in_scope(subject, indicator, street)
     statement = gap_rows(indicator, day, street_id=street.id if street else None, extra_where=extra_where)
     if statement is not None:
         # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
