@@ -176,7 +176,7 @@ def horizontal_bars_svg(title: str, rows: list[dict]) -> str:
     """``bars_chart(…, horizontal=True)`` written out as SVG directly, without matplotlib.
 
     The same bars (coloured by status, the value beside each, a mark at its target) and legend, in
-    about a millisecond instead of about a second: the page's chart of every indicator is drawn on
+    about a millisecond instead of a few hundred: the page's chart of every indicator is drawn on
     request. Every label is escaped XML text.
     """
     width, left, plot, top, row_height = 640, 200, 380, 44, 26

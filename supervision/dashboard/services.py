@@ -3,7 +3,9 @@
 Everything is computed from the records on request (a handful of aggregate queries), except
 that the landing page's indicators and key figures are kept per process until the data behind them
 changes (``landing``, keyed by the "dashboard" data generation: a change shows at once on every
-worker); the page says when they were computed. Drill-downs, charts and reports are always live.
+worker); the page says when they were computed. The indicators' counts are kept the same way, per
+indicator (``targets.services.measured``), for the targets pages, the indicator chart and the API too;
+the drill-downs' rows, the other charts and the reports are always live.
 """
 from __future__ import annotations
 
