@@ -150,11 +150,13 @@ def measured(indicators: list[Indicator], day: date, *, street_id: int | None = 
     if generation is None or size <= 0:
         return measure_many(indicators, day, street_id=street_id)
     cache = generations.process_cache(MEASURED_CACHE, size * 32)
+    # A day is measured on today's registry while it is today, on the management history once past.
+    key = (day, day >= local_today(), generation)
     found, missing = {}, []
     for indicator in indicators:
-        groups = cache.lookup((indicator.code, day, street_id, generation), _MISSING)
+        groups = cache.lookup((indicator.code, street_id, *key), _MISSING)
         if groups is _MISSING and street_id is not None:
-            district = cache.lookup((indicator.code, day, None, generation), _MISSING)
+            district = cache.lookup((indicator.code, None, *key), _MISSING)
             if district is None or district is _MISSING:
                 groups = district
             else:
@@ -167,7 +169,7 @@ def measured(indicators: list[Indicator], day: date, *, street_id: int | None = 
         fresh = generations.computed_checked(SCORECARD_TOPIC, MEASURED_CACHE,
                                              lambda: measure_many(missing, day, street_id=street_id))
         for indicator in missing:
-            cache.put((indicator.code, day, street_id, generation), fresh[indicator.code])
+            cache.put((indicator.code, street_id, *key), fresh[indicator.code])
         found.update(fresh)
     return found
 
