@@ -220,23 +220,34 @@ def cached(topic: str, name: str, size: int, key: tuple, compute):
       stale figures would be served).
     """
     def checked():
-        if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
-            return freeze(compute())
-        with reads_recorded() as tables:
-            value = compute()
-        undeclared = sorted(tables - watched_tables(topic) - {DataGeneration.__tablename__})
-        if undeclared:
-            raise UndeclaredInput(f"{name}: the computation read {', '.join(undeclared)}, which no "
-                                  f"generations.watch({topic!r}, …) declares")
-        return freeze(value)
+        return computed_checked(topic, name, compute)
 
     generation = current(topic)
     if generation is None:
         return checked()
+    return process_cache(name, size).get((*key, generation), checked)
+
+
+def computed_checked(topic: str, name: str, compute):
+    """``freeze(compute())``; with ``CHECK_CACHE_INPUTS`` (or debug) it also checks that every table the
+    computation read is watched by ``topic`` (see ``cached``)."""
+    if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
+        return freeze(compute())
+    with reads_recorded() as tables:
+        value = compute()
+    undeclared = sorted(tables - watched_tables(topic) - {DataGeneration.__tablename__})
+    if undeclared:
+        raise UndeclaredInput(f"{name}: the computation read {', '.join(undeclared)}, which no "
+                              f"generations.watch({topic!r}, …) declares")
+    return freeze(value)
+
+
+def process_cache(name: str, size: int) -> LRUCache:
+    """The process's ``LRUCache`` kept as ``app.extensions[name]`` (made on first use)."""
     cache = current_app.extensions.get(name)
     if cache is None:
         cache = current_app.extensions[name] = LRUCache(size)
-    return cache.get((*key, generation), checked)
+    return cache
 
 
 def watched_tables(topic: str) -> set[str]:
@@ -347,6 +358,24 @@ class LRUCache:
             while len(self._entries) > self.size:
                 self._entries.pop(next(iter(self._entries)))
         return value
+
+    def lookup(self, key, default=None):
+        """The stored value (now the most recent), or ``default``; never computes."""
+        with self._lock:
+            if key not in self._entries:
+                return default
+            value = self._entries.pop(key)
+            self._entries[key] = value
+            return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries.pop(key, None)
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
 
     def clear(self) -> None:
         with self._lock:

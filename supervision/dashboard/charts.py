@@ -5,7 +5,8 @@ labels are searchable and print sharply; the same SVG is served to the browser (
 ``image/svg+xml`` response behind its own CSP) and embedded in the monthly PDF.
 
 Each function takes plain data and returns the SVG as a string. Nothing is cached in
-process memory.
+process memory. ``horizontal_bars_svg`` writes its SVG directly (the landing page's chart of every
+indicator, drawn on each request); the others go through matplotlib.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import base64
 import io
 from datetime import date
 from fractions import Fraction
+from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
 from flask_babel import gettext as _
@@ -165,6 +167,70 @@ def bars_chart(title: str, rows: list[dict], *, horizontal: bool = False, width:
     used.append(Line2D([0], [0], color="#212529", linewidth=1.6, label=_("目标")))
     figure.legend(handles=used, loc="outside lower center", ncols=len(used), fontsize=8, frameon=False)
     return _save(figure)
+
+
+FONT_FAMILY = ", ".join(f"'{name}'" for name in matplotlib.rcParams["font.sans-serif"]) + ", sans-serif"
+
+
+def horizontal_bars_svg(title: str, rows: list[dict]) -> str:
+    """``bars_chart(…, horizontal=True)`` written out as SVG directly, without matplotlib.
+
+    The same bars (coloured by status, the value beside each, a mark at its target) and legend, in
+    about a millisecond instead of a few hundred: the page's chart of every indicator is drawn on
+    request. Every label is escaped XML text.
+    """
+    width, left, plot, top, row_height = 640, 200, 380, 44, 26
+    scale = plot / 112  # 0–112 %, as bars_chart: room for a full bar's label
+    body_height = max(len(rows), 1) * row_height
+    height = top + body_height + 64
+
+    def x(percent_value: float) -> str:
+        return f"{left + percent_value * scale:.1f}"
+
+    parts = [
+        '<?xml version="1.0" encoding="utf-8" standalone="no"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" font-family={quoteattr(FONT_FAMILY)} font-size="11">',
+        f"<title>{escape(str(title))}</title>",
+        f'<text x="{width / 2:.0f}" y="24" text-anchor="middle" font-size="13" font-weight="bold">'
+        f"{escape(str(title))}</text>",
+    ]
+    if not rows:
+        parts.append(f'<text x="{width / 2:.0f}" y="{top + body_height / 2:.0f}" text-anchor="middle" '
+                     f'font-size="13" fill="#7a8590">{escape(str(EMPTY_TEXT))}</text></svg>')
+        return "\n".join(parts)
+    bottom = top + body_height
+    for tick in range(0, 101, 20):
+        parts.append(f'<line x1="{x(tick)}" y1="{top}" x2="{x(tick)}" y2="{bottom}" stroke="#e1e5ea"/>'
+                     f'<text x="{x(tick)}" y="{bottom + 16}" text-anchor="middle">{tick}%</text>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#212529"/>'
+                 f'<line x1="{left}" y1="{bottom}" x2="{left + plot}" y2="{bottom}" stroke="#212529"/>')
+    for index, row in enumerate(rows):
+        y = top + index * row_height
+        middle = y + row_height / 2
+        value = _pct(row["value"]) or 0.0
+        target = float(row["threshold"]) * 100
+        colour = STATUS_COLOURS.get(row["status"], "#9e9e9e")
+        parts.append(
+            f'<g><text x="{left - 6}" y="{middle:.1f}" text-anchor="end" dominant-baseline="central">'
+            f'{escape(str(row["label"]))}</text>'
+            f'<rect x="{left}" y="{y + 5}" width="{value * scale:.1f}" height="{row_height - 10}" fill="{colour}"/>'
+            f'<line x1="{x(target)}" y1="{y + 2}" x2="{x(target)}" y2="{y + row_height - 2}" stroke="#212529" '
+            f'stroke-width="1.6"/>'
+            f'<text x="{left + value * scale + 4:.1f}" y="{middle:.1f}" dominant-baseline="central" font-size="9">'
+            f'{escape(_label(row["value"]))}</text></g>')
+    legend = [(STATUS_COLOURS[status], label) for status, label in (
+        ("met", _("已达标")), ("on_track", _("按进度")), ("behind", _("滞后")), ("no_data", _("暂无数据")))
+        if any(row["status"] == status for row in rows)]
+    cursor, y = left, bottom + 40
+    for colour, label in legend:
+        parts.append(f'<rect x="{cursor}" y="{y - 6}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{cursor + 16}" y="{y}" dominant-baseline="central">{escape(label)}</text>')
+        cursor += 28 + 12 * len(label)
+    parts.append(f'<line x1="{cursor}" y1="{y}" x2="{cursor + 16}" y2="{y}" stroke="#212529" stroke-width="1.6"/>'
+                 f'<text x="{cursor + 20}" y="{y}" dominant-baseline="central">{escape(_("目标"))}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
 
 
 def data_uri(svg: str) -> str:

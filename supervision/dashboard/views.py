@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -57,6 +58,10 @@ def index():
     # The indicators and key figures are the district's (or the street's) whole data: reused until
     # that data changes (the page says when they were computed); drill-downs are live.
     (card, row, figures), computed_at = services.landing(("landing", street_id, today), compute)
+    # The table of every street × indicator (a link per cell) is the same HTML for every reader of the
+    # scope: rendered once per data generation and language, as the figures it shows.
+    table = get_template_attribute("targets/_macros.html", "scorecard_table")
+    scorecard_html = services.landing_html(("scorecard", street_id, today, str(get_locale())), lambda: table(card))
     chart_code = request.args.get("chart") or "coverage"
     if get_indicator(chart_code) is None:
         chart_code = "coverage"
@@ -66,6 +71,7 @@ def index():
     entries = todo.entries_for(current_user, today=today, scorecard=card if street is None else None)
     return render_template(
         "dashboard/index.html", card=card, row=row, street=street, today=today, figures=figures, todo=entries,
+        scorecard_html=scorecard_html,
         computed_at=to_local(computed_at), holiday_missing=holiday_missing,
         chart_code=chart_code, indicators=all_indicators(), months=_recent_months(today),
         # the charts' figures as tables under them, for screen readers (the same rows the charts draw)
@@ -135,7 +141,7 @@ def chart_indicators():
         row = target_services.scorecard(day, year=year, street_ids=[]).district
     else:
         row = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False).streets[0]
-    return _svg(services.indicators_svg(row, street.name if street else _("全区")))
+    return _svg(services.indicators_chart(row, street.name if street else _("全区")))
 
 
 @bp.get("/dashboard/report.pdf")

@@ -160,6 +160,9 @@ class Indicator:
     subset_of: tuple[str, Callable[[], object]] | None = None
     # Measured for the district only (its rows belong to no street): the drill-down has no street table.
     district_only: bool = False
+    # A street office sees exactly the subject's rows of its street (``base.street``): its drill-down
+    # needs no scope clause beyond the street, and the cell's gap is the number of its rows.
+    street_scoped: bool = False
 
     @property
     def unit_word(self) -> str:
@@ -369,7 +372,7 @@ def register(indicator: Indicator) -> Indicator:
 
 
 register(Indicator(
-    code="manager_cert", name=_l("项目经理持证率"), short_name=_l("经理持证"), subject="staff",
+    code="manager_cert", street_scoped=True, name=_l("项目经理持证率"), short_name=_l("经理持证"), subject="staff",
     numerator_label=_l("持有效证书"), denominator_label=_l("经理岗位人数"), gap_label=_l("未持有效证书的经理"),
     definition=_l("在职（未离职）且所在经理岗位（企业经理、项目经理/管理处主任）要求持证的人员中，统计日持有该岗位"
                   "所需任一有效证书的人数 ÷ 这些人员总数。街道口径统计派驻本街道小区的人员。"),
@@ -377,7 +380,7 @@ register(Indicator(
     subset_of=("staff_cert", lambda: _position().is_manager.is_(True)),
 ))
 register(Indicator(
-    code="staff_cert", name=_l("从业人员持证率"), short_name=_l("人员持证"), subject="staff",
+    code="staff_cert", street_scoped=True, name=_l("从业人员持证率"), short_name=_l("人员持证"), subject="staff",
     numerator_label=_l("持有效证书"), denominator_label=_l("须持证人数"), gap_label=_l("未持有效证书的人员"),
     definition=_l("在职且所在岗位要求持证（电工、电梯安全管理员、消防设施操作员、项目经理等）的全部人员中，统计日"
                   "持有该岗位所需任一有效证书的人数 ÷ 这些人员总数。"
@@ -385,40 +388,41 @@ register(Indicator(
     base=lambda day: _certification_base(day, managers_only=False), gap_columns=_staff_columns,
 ))
 register(Indicator(
-    code="committee", name=_l("业委会组建率"), short_name=_l("业委会"), subject="estate",
+    code="committee", street_scoped=True, name=_l("业委会组建率"), short_name=_l("业委会"), subject="estate",
     numerator_label=_l("已成立业委会"), denominator_label=_l("具备条件小区"), gap_label=_l("未成立业委会的小区"),
     definition=_l("具备成立业主大会、业主委员会条件（未归档）的小区中，业主委员会状态为“已成立”的小区数 ÷ 具备条件"
                   "的小区数。筹备、届满、解散均不计入。按台账当前状态统计。"),
     base=_committee_base, gap_columns=_estate_columns,
 ))
 register(Indicator(
-    code="coverage", name=_l("物业管理覆盖率"), short_name=_l("物业覆盖"), subject="estate",
+    code="coverage", street_scoped=True, name=_l("物业管理覆盖率"), short_name=_l("物业覆盖"), subject="estate",
     numerator_label=_l("已覆盖"), denominator_label=_l("小区总数"), gap_label=_l("无物业管理的小区"),
     definition=_l("未归档小区中，管理方式为物业企业、业委会自管、社区托管或街道物业服务中心的小区数 ÷ 小区总数；"
                   "差额即“无物业”小区。按台账当前状态统计。"),
     base=_coverage_base, gap_columns=_estate_columns,
 ))
 register(Indicator(
-    code="rectification", name=_l("整改率"), short_name=_l("整改"), subject="item",
+    code="rectification", street_scoped=True, name=_l("整改率"), short_name=_l("整改"), subject="item",
     numerator_label=_l("已销项"), denominator_label=_l("到期事项"), gap_label=_l("到期未销项的整改事项"),
     definition=_l("整改期限在统计日当天或之前的整改事项中，统计日结束前已验收销项的事项数 ÷ 到期事项数。"),
     base=_rectification_base, gap_columns=_item_columns,
 ))
 register(Indicator(
-    code="rectification_on_time", name=_l("按期整改率"), short_name=_l("按期整改"), subject="item",
+    code="rectification_on_time", street_scoped=True, name=_l("按期整改率"), short_name=_l("按期整改"), subject="item",
     numerator_label=_l("按期销项"), denominator_label=_l("到期事项"), gap_label=_l("未按期销项的整改事项"),
     definition=_l("整改期限在统计日当天或之前的整改事项中，在期限当天或之前（北京时间）验收销项的事项数 ÷ 到期事项数。"
                   "逾期后才销项的事项计入差额。对应“维修及时率”。"),
     base=_on_time_base, gap_columns=_item_columns,
 ))
 register(Indicator(
-    code="campaign_closure", name=_l("专项行动销号率"), short_name=_l("销号"), subject="enrolment",
+    code="campaign_closure", street_scoped=True, name=_l("专项行动销号率"), short_name=_l("销号"), subject="enrolment",
     numerator_label=_l("已销号"), denominator_label=_l("在册小区"), gap_label=_l("尚未销号的小区"),
     definition=_l("已启动（非筹备中）的专项行动中，未退出的参与小区里已销号的数量 ÷ 未退出的参与小区数量。"),
     base=_closure_base, gap_columns=_enrolment_columns,
 ))
 register(Indicator(
-    code="report_punctuality", name=_l("周报按时报送率"), short_name=_l("周报按时"), subject="report",
+    code="report_punctuality", street_scoped=True, name=_l("周报按时报送率"), short_name=_l("周报按时"),
+    subject="report",
     numerator_label=_l("按时报送"), denominator_label=_l("应报周报"), gap_label=_l("未按时报送的周报"),
     definition=_l("截止时间在统计日当天或之前的街道周报中，定稿（最近一次报送且未被退回的版本）报送时间不晚于"
                   "截止时间的份数 ÷ 应报份数（按时定稿）；未报送、退回后尚未重新报送的计为未按时，退回后在截止时间"

@@ -90,15 +90,19 @@ def index():
                            filters=_scope_filter(street, year), can_edit=current_user.role in ADMIN)
 
 
-def _in_scope(subject) -> list:
-    """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)``.
+def _in_scope(subject, indicator, street) -> list:
+    """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)``: none for district readers,
+    nor for a street office on its street's rows of an indicator whose scope is the street's.
 
     The gap query joins other tables (a staff member's estate, an item's street), and a scope
     clause may be an EXISTS over one of those same tables: placed directly in the gap query it
     would be auto-correlated to the join and lose its FROM clause. A subquery of the subject
     alone keeps the clause's tables its own, whatever the clause names.
     """
-    if subject is None or not hasattr(subject, "scope_clause"):
+    if subject is None or not hasattr(subject, "scope_clause") or current_user.sees_district:
+        return []
+    own_street = street is not None and current_user.is_street and street.id == current_user.street_id
+    if indicator.street_scoped and own_street:
         return []
     return [subject.id.in_(scope.visible(subject, statement=select(subject.id)))]
 
@@ -109,18 +113,26 @@ def gap(code):
     indicator = services.indicator_or_404(code)
     street = street_in_scope(request.args.get("street", type=int))
     year, day = year_and_day(request.args.get("year", type=int))
-    card, row = _cards(year, day, street)
+    # This indicator only (kept by data generation): the district's figure with each street's for its
+    # readers (one measurement grouped by street), or the street's.
+    by_street = None
+    if street is None:
+        with_streets = current_user.role in DISTRICT_READERS and not indicator.district_only
+        card = services.scorecard(day, year=year, indicators=[indicator], street_ids=None if with_streets else [])
+        row, by_street = card.district, (card if with_streets else None)
+    else:
+        card = services.scorecard(day, year=year, include_district=False, street_ids=[street.id],
+                                  indicators=[indicator])
+        row = card.streets[0]
     cell = row.cells[indicator.code]
     page = None
-    subject = None
     subject = subject_model(indicator, day)
-    statement = gap_rows(indicator, day, street_id=street.id if street else None,
-                         extra_where=_in_scope(subject))
+    extra_where = _in_scope(subject, indicator, street)
+    statement = gap_rows(indicator, day, street_id=street.id if street else None, extra_where=extra_where)
     if statement is not None:
-        page = paginate_rows(statement)
-    by_street = None
-    if street is None and current_user.role in DISTRICT_READERS and not indicator.district_only:
-        by_street = services.scorecard(day, year=year, include_district=False, indicators=[indicator])
+        # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
+        counter = (lambda: cell.gap) if not extra_where and cell.counts is not None else None
+        page = paginate_rows(statement, counter=counter)
     return render_template("targets/gap.html", indicator=indicator, cell=cell, card=card, street=street,
                            year=year, page=page, by_street=by_street)
 

@@ -65,3 +65,65 @@ def test_targets_pages_and_the_indicator_chart_stay_within_15_queries(district, 
     more = _counts(client, url, count_queries, _new_estates(district, 8))
     assert counts == more
     assert max(counts) <= 15, counts
+
+
+@pytest.mark.parametrize("code", ["manager_cert", "committee", "rectification", "rectification_on_time",
+                                  "campaign_closure", "report_punctuality"])
+@pytest.mark.parametrize("role", ["officer", "street_user"])
+def test_every_kind_of_gap_page_stays_flat(district, login_as, count_queries, code, role):
+    client = login_as(getattr(district, role))
+    counts = _counts(client, f"/targets/{code}/gap", count_queries, _new_estates(district, 1))
+    more = _counts(client, f"/targets/{code}/gap", count_queries, _new_estates(district, 8))
+    assert counts == more
+    assert max(counts) <= 15, counts
+
+
+def _measurements(statements) -> list[str]:
+    return [statement for statement in statements if "AS denominator" in statement]
+
+
+def test_a_gap_page_measures_its_own_indicator_and_the_kept_counts_serve_the_rest(district, login_as,
+                                                                                  count_queries):
+    client = login_as(district.officer)
+    _new_estates(district, 1)()
+    with count_queries() as gap:
+        assert client.get("/targets/coverage/gap").status_code == 200
+    # One measurement of one indicator (no UNION ALL of every indicator), and no count of the gap's
+    # rows: the cell's denominator − numerator is their number.
+    (measurement,) = _measurements(gap)
+    assert "UNION ALL" not in measurement and "management_mode" in measurement
+    assert not [statement for statement in gap if "count(*) AS count_1" in statement]
+    with count_queries() as index:
+        assert client.get("/targets/").status_code == 200
+    (rest,) = _measurements(index)
+    assert "UNION ALL" in rest and "management_mode IN" not in rest  # the others, coverage is kept
+    for url in ("/targets/", "/targets/coverage/gap", "/dashboard/charts/indicators.svg", f"/targets/?street="
+                f"{district.street1.id}"):
+        with count_queries() as again:
+            assert client.get(url).status_code == 200
+        assert _measurements(again) == [], url  # nothing changed: every figure is kept
+
+
+def test_the_targets_api_stays_flat(district, app, count_queries):
+    from supervision.api.services import create_token
+
+    _token, plain = create_token(district.officer, name="测试", days=5)
+    commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+
+    def counts(url, change):
+        client.get(url, headers=headers)
+        with count_queries() as warm:
+            assert client.get(url, headers=headers).status_code == 200
+        change()
+        with count_queries() as first:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200 and response.json["indicators"]
+        return len(warm), len(first)
+
+    for offset, url in enumerate(("/api/v1/targets", f"/api/v1/targets?street_id={district.street1.id}")):
+        few = counts(url, _new_estates(district, 1 + 10 * offset))
+        more = counts(url, _new_estates(district, 8 + 10 * offset))
+        assert few == more  # flat: more rows, the same queries
+        assert max(few) <= 15 and few[1] <= few[0] + RECOMPUTE, few

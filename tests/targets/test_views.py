@@ -1,13 +1,14 @@
 """The targets pages: who may see what, the drill-down, and editing a target."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
+from supervision.campaigns.models import CampaignStatus
 from supervision.core.timeutil import local_today
 from supervision.estates.models import CommitteeStatus, ManagementMode
 from supervision.extensions import db
@@ -210,3 +211,45 @@ def test_street_officer_opens_the_certification_drill_downs(login_as, district, 
     rows = login_as(district.officer).get(f"/targets/{code}/gap").get_data(as_text=True)
     rows = rows.split('data-testid="gap-rows"')[1].split("</table>")[0]
     assert all(name in rows for name in ("本街道无证经理", "外街道无证经理", "总部无证经理"))
+
+
+def _ids(base, *where) -> set:
+    return set(db.session.scalars(base.select_from(select(base.subject.id)).where(*where)))
+
+
+def test_a_street_scoped_indicator_counts_exactly_the_rows_its_street_office_may_see(world):
+    """``Indicator.street_scoped`` lets a street's drill-down drop the scope clause and take its count
+    from the cell: the street's rows of the indicator must be the street office's visible rows."""
+    from supervision.auth import scope
+    from supervision.reports.weeks import Week
+    from supervision.targets.indicators import all_indicators
+
+    from ..companies.factories import gen_certified, gen_reference
+    from ..reports.factories import gen_report
+    from .factories import gen_campaign, gen_enrolment, gen_item
+
+    reference = gen_reference()
+    campaign = gen_campaign()
+    draft = gen_campaign(status=CampaignStatus.DRAFT)
+    week = Week.current()
+    for estate, company, street in ((world.estate1, world.company1, world.street1),
+                                    (world.estate2, world.company2, world.street2)):
+        gen_certified(company, reference.electrician, reference.electrician_cert, estate)
+        gen_certified(company, reference.manager, reference.manager_cert, estate, expires_on=date(2020, 1, 1))
+        gen_enrolment(campaign, estate)
+        gen_enrolment(draft, estate)
+        gen_item(estate, local_today() - timedelta(days=3))
+        for weeks_back in (0, 1, 2):
+            gen_report(campaign, street, week.prev(weeks_back))
+    commit()
+    day = local_today()
+    scoped = [indicator for indicator in all_indicators() if indicator.street_scoped]
+    assert len(scoped) >= 8
+    non_empty = 0
+    for indicator in scoped:
+        base = indicator.base(day)
+        visible = scope.visible(base.subject, user=world.street_user, statement=select(base.subject.id))
+        in_street = _ids(base, base.street == world.street_user.street_id)
+        assert in_street == _ids(base, base.subject.id.in_(visible)), indicator.code
+        non_empty += bool(in_street)
+    assert non_empty >= 7  # the comparison saw rows (a weekly report may not be due yet)
