@@ -150,6 +150,11 @@ class SurveyRoundEstate(db.Model):
     codes_count: Mapped[int] = mapped_column(Integer, default=0)
     codes_generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     follow_up: Mapped[FollowUp | None] = mapped_column(enum_column(FollowUp))
+    # The counted votes (有效 + 复核有效) and those of them satisfied (总体评价 满意/基本满意), kept by the
+    # vote services in the vote's transaction (services.count_vote; services.recount rebuilds them): the
+    # dashboard card reads them instead of counting millions of votes or being invalidated by every vote.
+    votes_counted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    votes_satisfied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     round: Mapped[SurveyRound] = relationship(back_populates="estates")
     estate = relationship("Estate")
