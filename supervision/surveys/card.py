@@ -3,11 +3,11 @@ satisfaction rates over the estates the user may see, flagged when below the thr
 
 Scoped like the results page: the bureau sees whole rounds, a street office only its street's
 estates of each round, a company only its own estates. The figures come from the round estates' vote
-counters (kept by the vote services, see models.SurveyRoundEstate), never from counting the votes. The
+tallies (kept by the vote services, see models.SurveyVoteTally), never from counting the votes. The
 rounds, households and closed rounds' counts are kept per process under the "surveys" data generation
 (bumped by a change to a round, its estates or the credit rules — not by a vote, which would serialise
 every concurrent vote on that generation's row); an open round's counts are read afresh on every
-request, in one query over its estates' counters. So the card takes the same number of queries whatever
+request, in one query over its estates' tallies. So the card takes the same number of queries whatever
 the number of rounds and votes, and shows each vote on the next request.
 """
 from __future__ import annotations
@@ -23,13 +23,13 @@ from ..core import generations
 from ..core.timeutil import local_today
 from ..credit.models import CreditGrade, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear
 from ..extensions import db
-from .models import RoundStatus, SurveyRound, SurveyRoundEstate, SurveyVote
+from .models import RoundStatus, SurveyRound, SurveyRoundEstate, SurveyVote, SurveyVoteTally
 from .services import Thresholds, rate, thresholds
 
 SURVEYS_TOPIC = "surveys"
 # SurveyVote: votes changed through the ORM (a review, the demo's votes). The public vote and the
-# counters it bumps are written past the session and bump nothing (services.cast_vote_by_code).
-generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote)
+# tally it adds to are written past the session and bump nothing (services.cast_vote_by_code).
+generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote, SurveyVoteTally)
 # The thresholds come from LH-05's parameters in the credit rule set in force.
 generations.watch(SURVEYS_TOPIC, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade, CreditRuleSetYear)
 
@@ -76,17 +76,20 @@ def _scope_filter(statement, street_id: int | None, company_id: int | None):
     return statement
 
 
-def _scoped_counts(statement, street_id: int | None, company_id: int | None):
-    RE = SurveyRoundEstate
-    return _scope_filter(statement.add_columns(func.coalesce(func.sum(RE.votes_counted), 0).label("votes"),
-                                               func.coalesce(func.sum(RE.votes_satisfied), 0).label("satisfied")),
-                         street_id, company_id)
+def _counts(round_ids: list[int], street_id: int | None, company_id: int | None) -> dict[int, tuple[int, int]]:
+    """round id → (counted votes, satisfied) in scope, from the tallies: one query."""
+    RE, T = SurveyRoundEstate, SurveyVoteTally
+    statement = _scope_filter(
+        select(RE.round_id, func.sum(T.votes).label("votes"), func.sum(T.satisfied).label("satisfied"))
+        .join(T, T.round_estate_id == RE.id).where(RE.round_id.in_(round_ids)).group_by(RE.round_id),
+        street_id, company_id)
+    return {r.round_id: (int(r.votes or 0), int(r.satisfied or 0)) for r in db.session.execute(statement)}
 
 
 def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[CardRow, ...]:
-    """One query: the rounds with their estates, households and vote counters in scope."""
+    """Two queries: the rounds with their estates and households in scope, then their tallies."""
     RE = SurveyRoundEstate
-    rounds = _scoped_counts(
+    rounds = _scope_filter(
         select(SurveyRound.id, SurveyRound.name, SurveyRound.status, SurveyRound.closes_on,
                SurveyRound.threshold_percent, func.count(RE.id).label("estates"),
                func.coalesce(func.sum(RE.households), 0).label("households"))
@@ -97,24 +100,25 @@ def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[Ca
         .order_by(case((SurveyRound.status == RoundStatus.OPEN, 0), else_=1), SurveyRound.closes_on.desc(),
                   SurveyRound.id.desc())
         .limit(limit), street_id, company_id)
+    found = db.session.execute(rounds).all()
+    if not found:
+        return ()
+    tallies = _counts([r.id for r in found], street_id, company_id)
     return tuple(CardRow(r.id, r.name, RoundStatus(r.status), r.closes_on, r.threshold_percent, int(r.estates),
-                         int(r.households), int(r.votes), int(r.satisfied)) for r in db.session.execute(rounds))
+                         int(r.households), *tallies.get(r.id, (0, 0))) for r in found)
 
 
 def _live_counts(card: Card, street_id: int | None, company_id: int | None) -> Card:
-    """The card with its open rounds' vote counts read now (votes bump no generation): one query, none
-    without an open round."""
+    """The card with its open rounds' vote counts read now (a vote bumps no generation): one query,
+    none without an open round."""
     open_ids = [line.row.round_id for line in card.lines if line.row.status is RoundStatus.OPEN]
     if not open_ids:
         return card
-    RE = SurveyRoundEstate
-    statement = _scoped_counts(select(RE.round_id).where(RE.round_id.in_(open_ids)).group_by(RE.round_id),
-                               street_id, company_id)
-    counts = {r.round_id: (int(r.votes), int(r.satisfied)) for r in db.session.execute(statement)}
+    counts = _counts(open_ids, street_id, company_id)
     lines = []
     for line in card.lines:
-        if line.row.round_id in counts:
-            votes, satisfied = counts[line.row.round_id]
+        if line.row.status is RoundStatus.OPEN:
+            votes, satisfied = counts.get(line.row.round_id, (0, 0))
             line = flag(replace(line.row, votes=votes, satisfied=satisfied), card.limits)
         lines.append(line)
     return Card(tuple(lines), card.limits)

@@ -4,6 +4,7 @@ Services flush and never commit; the caller commits (a vote: the public view, in
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from fractions import Fraction
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
@@ -27,6 +30,7 @@ from . import codes
 from .models import (
     COUNTING_STATUSES,
     SATISFIED_RATINGS,
+    TALLY_SHARDS,
     FollowUp,
     Household,
     Rating,
@@ -38,6 +42,7 @@ from .models import (
     SurveyRound,
     SurveyRoundEstate,
     SurveyVote,
+    SurveyVoteTally,
     VoteMethod,
     VoteStatus,
 )
@@ -254,7 +259,7 @@ _BALLOT_BY_HASH = _BALLOT.where(SurveyCode.code_hash == bindparam("code_hash"))
 # generation row that every concurrent vote would queue behind until its commit. Nothing cached needs
 # one: a vote only goes into an open round, the dashboard's satisfaction indicator reads closed rounds
 # only (closing a round bumps "dashboard"), and the survey card reads open rounds' counts live from the
-# round estates' counters that the vote increments (card.py).
+# round estates' tallies that the vote increments (card.py).
 _CODES, _VOTES, _ANSWERS = SurveyCode.__table__, SurveyVote.__table__, SurveyAnswer.__table__
 _ROUND_ESTATES, _ROUNDS, _ESTATES = SurveyRoundEstate.__table__, SurveyRound.__table__, Estate.__table__
 _CONSUME = (update(_CODES).where(_CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None))
@@ -278,10 +283,6 @@ _VOTE_BALLOT = (
                  .join(_ESTATES, _ESTATES.c.id == _ROUND_ESTATES.c.estate_id))
     .where(_CODES.c.code_hash == bindparam("code_hash")))
 _INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
-# A counted vote in its round estate's counters (the dashboard card's figures).
-_COUNT_VOTE = (update(_ROUND_ESTATES).where(_ROUND_ESTATES.c.id == bindparam("round_estate_id"))
-               .values(votes_counted=_ROUND_ESTATES.c.votes_counted + 1,
-                       votes_satisfied=_ROUND_ESTATES.c.votes_satisfied + bindparam("satisfied")))
 _INSERT_ANSWERS: dict[int, object] = {}  # number of answers → one multi-row INSERT, built once
 _QUESTIONS = SurveyQuestion.__table__
 _QUESTION_ROWS = (select(_QUESTIONS.c.id, _QUESTIONS.c.is_overall)
@@ -449,20 +450,35 @@ def _insert_answers(count: int):
     return statement
 
 
-def count_vote(connection, round_estate_id: int, overall: Rating) -> None:
-    """Add a vote that counts (有效 or 复核有效) to its round estate's counters, in the caller's transaction."""
-    connection.execute(_COUNT_VOTE, {"round_estate_id": round_estate_id,
-                                     "satisfied": int(Rating(overall) in SATISFIED_RATINGS)})
+@functools.cache
+def _count_statement(dialect_name: str):
+    # Built once per dialect: an upsert of the vote's shard of its estate's tally.
+    table = SurveyVoteTally.__table__
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(table).values(round_estate_id=bindparam("round_estate_id"), shard=bindparam("shard"),
+                                     votes=1, satisfied=bindparam("satisfied"))
+    return statement.on_conflict_do_update(index_elements=["round_estate_id", "shard"], set_={
+        "votes": table.c.votes + 1, "satisfied": table.c.satisfied + statement.excluded.satisfied})
+
+
+def count_vote(connection, vote_id: int, round_estate_id: int, overall: Rating) -> None:
+    """Add a vote that counts (有效 or 复核有效) to its round estate's tally, in the caller's transaction."""
+    connection.execute(_count_statement(connection.dialect.name), {
+        "round_estate_id": round_estate_id, "shard": vote_id % TALLY_SHARDS,
+        "satisfied": int(Rating(overall) in SATISFIED_RATINGS)})
 
 
 def recount(round_estate_ids: Iterable[int]) -> None:
-    """Rebuild the round estates' vote counters from their votes (after votes written past the services)."""
-    votes = SurveyVote.__table__
-    counting = votes.c.round_estate_id == _ROUND_ESTATES.c.id, votes.c.status.in_(COUNTING_STATUSES)
-    db.session.execute(update(SurveyRoundEstate).where(SurveyRoundEstate.id.in_(list(round_estate_ids))).values(
-        votes_counted=select(func.count()).where(*counting).scalar_subquery(),
-        votes_satisfied=select(func.count()).where(*counting, votes.c.overall.in_(SATISFIED_RATINGS))
-        .scalar_subquery()))
+    """Rebuild the round estates' tallies from their votes (after votes written past the vote services)."""
+    ids = list(round_estate_ids)
+    counting = SurveyVote.status.in_(COUNTING_STATUSES)
+    shard = SurveyVote.id % TALLY_SHARDS
+    db.session.execute(delete(SurveyVoteTally).where(SurveyVoteTally.round_estate_id.in_(ids)))
+    db.session.execute(insert(SurveyVoteTally).from_select(
+        ["round_estate_id", "shard", "votes", "satisfied"],
+        select(SurveyVote.round_estate_id, shard, func.sum(case((counting, 1), else_=0)),
+               func.sum(case((counting & SurveyVote.overall.in_(SATISFIED_RATINGS), 1), else_=0)))
+        .where(SurveyVote.round_estate_id.in_(ids)).group_by(SurveyVote.round_estate_id, shard)))
 
 
 def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address_hash: str,
@@ -483,7 +499,7 @@ def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment,
         parameters[f"q{n}"], parameters[f"r{n}"] = question_id, rating
     connection.execute(_insert_answers(len(ratings)), parameters)
     if reason is None:  # a flagged vote counts once a reviewer accepts it (review_vote)
-        count_vote(connection, ballot.round_estate_id, overall)
+        count_vote(connection, vote_id, ballot.round_estate_id, overall)
     return vote_id
 
 
@@ -498,7 +514,7 @@ def review_vote(vote: SurveyVote, *, accept: bool, actor=None) -> SurveyVote:
     vote.reviewed_at = utcnow()
     db.session.flush()
     if accept:
-        count_vote(db.session.connection(), vote.round_estate_id, vote.overall)
+        count_vote(db.session.connection(), vote.id, vote.round_estate_id, vote.overall)
     record_change("survey_vote.review", vote, before, actor=actor)
     return vote
 

@@ -1,6 +1,6 @@
 """The dashboards' survey card: open and latest rounds with response and satisfaction rates, flagged
 below the thresholds, scoped to the user's street or company, cached by the "surveys" generation
-except the open rounds' vote counts, read from the round estates' counters on every request."""
+except the open rounds' vote counts, read from the round estates' vote tallies on every request."""
 from __future__ import annotations
 
 import re
