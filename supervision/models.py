@@ -67,5 +67,6 @@ from .surveys.models import (  # noqa: F401
     SurveyRound,
     SurveyRoundEstate,
     SurveyVote,
+    SurveyVoteTally,
 )
 from .targets.models import Target, TargetSnapshot  # noqa: F401

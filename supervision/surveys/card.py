@@ -2,13 +2,17 @@
 satisfaction rates over the estates the user may see, flagged when below the thresholds.
 
 Scoped like the results page: the bureau sees whole rounds, a street office only its street's
-estates of each round, a company only its own estates. The figures are kept per process under the
-"surveys" data generation (bumped by any change to a round, its estates or a vote), so the
-dashboard makes the same number of queries whatever the number of rounds and votes.
+estates of each round, a company only its own estates. The figures come from the round estates' vote
+tallies (kept by the vote services, see models.SurveyVoteTally), never from counting the votes. The
+rounds, households and closed rounds' counts are kept per process under the "surveys" data generation
+(bumped by a change to a round, its estates or the credit rules — not by a vote, which would serialise
+every concurrent vote on that generation's row); an open round's counts are read afresh on every
+request, in one query over its estates' tallies. So the card takes the same number of queries whatever
+the number of rounds and votes, and shows each vote on the next request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 
@@ -19,18 +23,13 @@ from ..core import generations
 from ..core.timeutil import local_today
 from ..credit.models import CreditGrade, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear
 from ..extensions import db
-from .models import (
-    COUNTING_STATUSES,
-    SATISFIED_RATINGS,
-    RoundStatus,
-    SurveyRound,
-    SurveyRoundEstate,
-    SurveyVote,
-)
+from .models import RoundStatus, SurveyRound, SurveyRoundEstate, SurveyVote, SurveyVoteTally
 from .services import Thresholds, rate, thresholds
 
 SURVEYS_TOPIC = "surveys"
-generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote)
+# SurveyVote: votes changed through the ORM (a review, the demo's votes). The public vote and the
+# tally it adds to are written past the session and bump nothing (services.cast_vote_by_code).
+generations.watch(SURVEYS_TOPIC, SurveyRound, SurveyRoundEstate, SurveyVote, SurveyVoteTally)
 # The thresholds come from LH-05's parameters in the credit rule set in force.
 generations.watch(SURVEYS_TOPIC, CreditRuleSet, CreditRulePart, CreditRuleItem, CreditGrade, CreditRuleSetYear)
 
@@ -77,8 +76,18 @@ def _scope_filter(statement, street_id: int | None, company_id: int | None):
     return statement
 
 
+def _counts(round_ids: list[int], street_id: int | None, company_id: int | None) -> dict[int, tuple[int, int]]:
+    """round id → (counted votes, satisfied) in scope, from the tallies: one query."""
+    RE, T = SurveyRoundEstate, SurveyVoteTally
+    statement = _scope_filter(
+        select(RE.round_id, func.sum(T.votes).label("votes"), func.sum(T.satisfied).label("satisfied"))
+        .join(T, T.round_estate_id == RE.id).where(RE.round_id.in_(round_ids)).group_by(RE.round_id),
+        street_id, company_id)
+    return {r.round_id: (int(r.votes or 0), int(r.satisfied or 0)) for r in db.session.execute(statement)}
+
+
 def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[CardRow, ...]:
-    """Two queries: the rounds with their estates and households in scope, then their votes."""
+    """Two queries: the rounds with their estates and households in scope, then their tallies."""
     RE = SurveyRoundEstate
     rounds = _scope_filter(
         select(SurveyRound.id, SurveyRound.name, SurveyRound.status, SurveyRound.closes_on,
@@ -94,16 +103,25 @@ def _rows(street_id: int | None, company_id: int | None, limit: int) -> tuple[Ca
     found = db.session.execute(rounds).all()
     if not found:
         return ()
-    counting = SurveyVote.status.in_(COUNTING_STATUSES)
-    votes = _scope_filter(
-        select(SurveyVote.round_id, func.sum(case((counting, 1), else_=0)).label("votes"),
-               func.sum(case((counting & SurveyVote.overall.in_(SATISFIED_RATINGS), 1), else_=0)).label("satisfied"))
-        .join(RE, RE.id == SurveyVote.round_estate_id)
-        .where(SurveyVote.round_id.in_([r.id for r in found]))
-        .group_by(SurveyVote.round_id), street_id, company_id)
-    tallies = {r.round_id: (int(r.votes or 0), int(r.satisfied or 0)) for r in db.session.execute(votes)}
+    tallies = _counts([r.id for r in found], street_id, company_id)
     return tuple(CardRow(r.id, r.name, RoundStatus(r.status), r.closes_on, r.threshold_percent, int(r.estates),
                          int(r.households), *tallies.get(r.id, (0, 0))) for r in found)
+
+
+def _live_counts(card: Card, street_id: int | None, company_id: int | None) -> Card:
+    """The card with its open rounds' vote counts read now (a vote bumps no generation): one query,
+    none without an open round."""
+    open_ids = [line.row.round_id for line in card.lines if line.row.status is RoundStatus.OPEN]
+    if not open_ids:
+        return card
+    counts = _counts(open_ids, street_id, company_id)
+    lines = []
+    for line in card.lines:
+        if line.row.status is RoundStatus.OPEN:
+            votes, satisfied = counts.get(line.row.round_id, (0, 0))
+            line = flag(replace(line.row, votes=votes, satisfied=satisfied), card.limits)
+        lines.append(line)
+    return Card(tuple(lines), card.limits)
 
 
 def flag(row: CardRow, limits: Thresholds) -> CardLine:
@@ -130,13 +148,14 @@ def _card(street_id: int | None, company_id: int | None, limit: int, today: date
 
 def card_for(*, street_id: int | None = None, company_id: int | None = None, limit: int = CARD_ROUNDS) -> Card:
     """The card in the scope, kept per process (and day: the rule set in force) until a round, a
-    round's estate, a vote or the credit rules change."""
+    round's estate or the credit rules change; the open rounds' counts read on every call."""
     today = local_today()
     size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
     if size <= 0:
         return _card(street_id, company_id, limit, today)
-    return generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit, today),
+    kept = generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit, today),
                               lambda: _card(street_id, company_id, limit, today))
+    return _live_counts(kept, street_id, company_id)
 
 
 def rows(*, street_id: int | None = None, company_id: int | None = None) -> tuple[CardRow, ...]:

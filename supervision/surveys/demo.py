@@ -72,6 +72,7 @@ def seed_demo(rng) -> None:
             db.session.flush()
             db.session.execute(insert(SurveyAnswer), [{"vote_id": vote.id, "question_id": qid, "rating": r}
                                                       for qid, r in ratings.items()])
+    services.recount([round_estate.id for round_estate in survey.estates])  # the votes above skip the counters
     services.open_round(survey)
     services.close_round(survey)
     survey.closed_at = local_datetime(survey.closes_on, time(18, 0)).astimezone(UTC)  # closed on its last day

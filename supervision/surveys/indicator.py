@@ -18,7 +18,9 @@ from ..targets.indicators import SUBJECT_UNITS, Base, Indicator, end_of_day_utc,
 from .models import COUNTING_STATUSES, SATISFIED_RATINGS, RoundStatus, SurveyRound, SurveyRoundEstate, SurveyVote
 
 SUBJECT_UNITS["vote"] = _l("票")
-# The dashboard's cached figures include this indicator: they change with the votes and rounds.
+# The dashboard's cached figures include this indicator: they change with the rounds (closing one
+# brings its votes in) and with votes changed through the ORM. The public vote bumps nothing
+# (services.cast_vote_by_code): it goes into an open round, which this indicator does not read.
 generations.watch("dashboard", SurveyVote, SurveyRound)
 
 

@@ -162,6 +162,25 @@ class SurveyRoundEstate(db.Model):
     scope_clause = scoping.ByStreetOrCompany()
 
 
+# Shards of a round estate's tally: concurrent votes in one estate update different rows (a vote's
+# shard is its id modulo this), so they do not queue behind one row lock until each commits.
+TALLY_SHARDS = 16
+
+
+class SurveyVoteTally(db.Model):
+    """The counted votes (有效 + 复核有效) of a round estate and those of them satisfied (总体评价 满意 or
+    基本满意), in ``TALLY_SHARDS`` rows per estate: kept by the vote services in the vote's transaction
+    (services.count_vote; services.recount rebuilds them). The dashboard card sums them instead of
+    counting millions of votes, or being invalidated by every vote."""
+
+    __tablename__ = "survey_vote_tallies"
+
+    round_estate_id: Mapped[int] = mapped_column(ForeignKey("survey_round_estates.id"), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SurveyCode(db.Model):
     __tablename__ = "survey_codes"
     __table_args__ = (UniqueConstraint("round_estate_id", "serial"),)

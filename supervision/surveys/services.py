@@ -4,6 +4,7 @@ Services flush and never commit; the caller commits (a vote: the public view, in
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from fractions import Fraction
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
@@ -27,6 +30,7 @@ from . import codes
 from .models import (
     COUNTING_STATUSES,
     SATISFIED_RATINGS,
+    TALLY_SHARDS,
     FollowUp,
     Household,
     Rating,
@@ -38,6 +42,7 @@ from .models import (
     SurveyRound,
     SurveyRoundEstate,
     SurveyVote,
+    SurveyVoteTally,
     VoteMethod,
     VoteStatus,
 )
@@ -248,8 +253,15 @@ _BALLOT = (select(SurveyCode.id, SurveyCode.used_at, SurveyRoundEstate.id.label(
 
 _BALLOT_BY_HASH = _BALLOT.where(SurveyCode.code_hash == bindparam("code_hash"))
 # The public vote's statements, built once (a vote is the hot path: see bench/surveys.py). Core tables,
-# not the ORM entities: no ORM bulk-persistence work per vote.
+# not the ORM entities, run on the session's connection: no ORM execution or persistence work per vote.
+#
+# Past the session, a vote bumps no data generation (core/generations.py): no upsert of a shared
+# generation row that every concurrent vote would queue behind until its commit. Nothing cached needs
+# one: a vote only goes into an open round, the dashboard's satisfaction indicator reads closed rounds
+# only (closing a round bumps "dashboard"), and the survey card reads open rounds' counts live from the
+# round estates' tallies that the vote increments (card.py).
 _CODES, _VOTES, _ANSWERS = SurveyCode.__table__, SurveyVote.__table__, SurveyAnswer.__table__
+_ROUND_ESTATES, _ROUNDS, _ESTATES = SurveyRoundEstate.__table__, SurveyRound.__table__, Estate.__table__
 _CONSUME = (update(_CODES).where(_CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None))
             .values(used_at=bindparam("now")))
 _RECENT = select(func.count()).select_from(_VOTES).where(_VOTES.c.created_at >= bindparam("since"))
@@ -259,11 +271,19 @@ _BURST = select(
     _RECENT.where(_VOTES.c.round_estate_id == bindparam("round_estate_id")).scalar_subquery())
 # What a vote by code needs before it is written, in one round trip: the ballot, the round's version
 # (keys the cached questions) and the burst counts (correlated with the code's round and estate).
-_VOTE_BALLOT = _BALLOT_BY_HASH.add_columns(
-    SurveyRound.version, SurveyRound.created_at,
-    _FROM_ADDRESS.where(_VOTES.c.round_id == SurveyRound.id).scalar_subquery().label("from_address"),
-    _RECENT.where(_VOTES.c.round_estate_id == SurveyRoundEstate.id).scalar_subquery().label("in_estate"))
+_VOTE_BALLOT = (
+    select(_CODES.c.id, _CODES.c.used_at, _ROUND_ESTATES.c.id.label("round_estate_id"),
+           _ROUNDS.c.id.label("round_id"), _ROUNDS.c.name.label("round_name"), _ROUNDS.c.status,
+           _ROUNDS.c.opens_on, _ROUNDS.c.closes_on, _ROUNDS.c.question_set_id, _ESTATES.c.name.label("estate_name"),
+           _ROUND_ESTATES.c.street_id, _ROUND_ESTATES.c.company_id, _ROUNDS.c.version, _ROUNDS.c.created_at,
+           _FROM_ADDRESS.where(_VOTES.c.round_id == _ROUNDS.c.id).scalar_subquery().label("from_address"),
+           _RECENT.where(_VOTES.c.round_estate_id == _ROUND_ESTATES.c.id).scalar_subquery().label("in_estate"))
+    .select_from(_CODES.join(_ROUND_ESTATES, _ROUND_ESTATES.c.id == _CODES.c.round_estate_id)
+                 .join(_ROUNDS, _ROUNDS.c.id == _ROUND_ESTATES.c.round_id)
+                 .join(_ESTATES, _ESTATES.c.id == _ROUND_ESTATES.c.estate_id))
+    .where(_CODES.c.code_hash == bindparam("code_hash")))
 _INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
+_INSERT_ANSWERS: dict[int, object] = {}  # number of answers → one multi-row INSERT, built once
 _QUESTIONS = SurveyQuestion.__table__
 _QUESTION_ROWS = (select(_QUESTIONS.c.id, _QUESTIONS.c.is_overall)
                   .where(_QUESTIONS.c.question_set_id == bindparam("question_set_id"))
@@ -333,7 +353,8 @@ def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | Non
         raise UnknownCode(_("测评码无效，请核对后重新输入。"))
     address_hash = codes.keyed_hash(address or "unknown")
     since = utcnow() - timedelta(minutes=setting("SURVEY_FLAG_MINUTES"))
-    row = db.session.execute(_VOTE_BALLOT, {"code_hash": codes.code_hash(code), "address_hash": address_hash,
+    connection = db.session.connection()
+    row = connection.execute(_VOTE_BALLOT, {"code_hash": codes.code_hash(code), "address_hash": address_hash,
                                             "since": since}).one_or_none()
     if row is None:
         raise UnknownCode(_("测评码无效，请核对后重新输入。"))
@@ -344,7 +365,7 @@ def cast_vote_by_code(typed: str, answers: dict[int, str], *, comment: str | Non
         raise VoteRefused(_("本次测评不在投票期内。"))
     questions = _cached_question_rows(row)
     ratings = _check_answers(questions, answers)
-    consumed = db.session.execute(_CONSUME, {"code_id": ballot.code_id, "now": utcnow()}).rowcount
+    consumed = connection.execute(_CONSUME, {"code_id": ballot.code_id, "now": utcnow()}).rowcount
     if consumed != 1:
         raise VoteRefused(_("该测评码已使用，每户只能投票一次。"))
     return _add_vote(ballot, questions, ratings, comment=comment, address_hash=address_hash,
@@ -418,20 +439,67 @@ def _burst_reason(from_address: int, in_estate: int) -> str | None:
     return None
 
 
+def _insert_answers(count: int):
+    """``INSERT … VALUES (…), (…)`` for ``count`` answers, built once per count: a statement built per
+    vote would be compiled again every time (a multi-row VALUES misses SQLAlchemy's compiled cache)."""
+    statement = _INSERT_ANSWERS.get(count)
+    if statement is None:
+        statement = _INSERT_ANSWERS[count] = insert(_ANSWERS).values([
+            {"vote_id": bindparam("vote_id"), "question_id": bindparam(f"q{n}"), "rating": bindparam(f"r{n}")}
+            for n in range(count)])
+    return statement
+
+
+@functools.cache
+def _count_statement(dialect_name: str):
+    # Built once per dialect: an upsert of the vote's shard of its estate's tally.
+    table = SurveyVoteTally.__table__
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(table).values(round_estate_id=bindparam("round_estate_id"), shard=bindparam("shard"),
+                                     votes=1, satisfied=bindparam("satisfied"))
+    return statement.on_conflict_do_update(index_elements=["round_estate_id", "shard"], set_={
+        "votes": table.c.votes + 1, "satisfied": table.c.satisfied + statement.excluded.satisfied})
+
+
+def count_vote(connection, vote_id: int, round_estate_id: int, overall: Rating) -> None:
+    """Add a vote that counts (有效 or 复核有效) to its round estate's tally, in the caller's transaction."""
+    connection.execute(_count_statement(connection.dialect.name), {
+        "round_estate_id": round_estate_id, "shard": vote_id % TALLY_SHARDS,
+        "satisfied": int(Rating(overall) in SATISFIED_RATINGS)})
+
+
+def recount(round_estate_ids: Iterable[int]) -> None:
+    """Rebuild the round estates' tallies from their votes (after votes written past the vote services)."""
+    ids = list(round_estate_ids)
+    counting = SurveyVote.status.in_(COUNTING_STATUSES)
+    shard = SurveyVote.id % TALLY_SHARDS
+    db.session.execute(delete(SurveyVoteTally).where(SurveyVoteTally.round_estate_id.in_(ids)))
+    db.session.execute(insert(SurveyVoteTally).from_select(
+        ["round_estate_id", "shard", "votes", "satisfied"],
+        select(SurveyVote.round_estate_id, shard, func.sum(case((counting, 1), else_=0)),
+               func.sum(case((counting & SurveyVote.overall.in_(SATISFIED_RATINGS), 1), else_=0)))
+        .where(SurveyVote.round_estate_id.in_(ids)).group_by(SurveyVote.round_estate_id, shard)))
+
+
 def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address_hash: str,
               reason: str | None, method: VoteMethod, code_id: int | None = None,
               household_id: int | None = None) -> int:
-    """Insert the vote and its answers (Core: two statements); the vote's id."""
-    overall = next(q for q in questions if q.is_overall)
-    vote_id = db.session.execute(_INSERT_VOTE, {
+    """Insert the vote and its answers and count it (Core: three statements); the vote's id."""
+    connection = db.session.connection()
+    overall = ratings[next(q for q in questions if q.is_overall).id]
+    vote_id = connection.execute(_INSERT_VOTE, {
         "round_id": ballot.round_id, "round_estate_id": ballot.round_estate_id, "street_id": ballot.street_id,
         "company_id": ballot.company_id, "method": method, "code_id": code_id, "household_id": household_id,
-        "overall": ratings[overall.id], "comment": (comment or "").strip()[:1000] or None,
+        "overall": overall, "comment": (comment or "").strip()[:1000] or None,
         "address_hash": address_hash, "status": VoteStatus.FLAGGED if reason else VoteStatus.COUNTED,
         "flag_reason": reason, "created_at": utcnow()}).scalar_one()
     # One multi-row INSERT (not executemany: one round trip to the database, not one per answer).
-    db.session.execute(insert(_ANSWERS).values([{"vote_id": vote_id, "question_id": qid, "rating": rating}
-                                                for qid, rating in ratings.items()]))
+    parameters = {"vote_id": vote_id}
+    for n, (question_id, rating) in enumerate(ratings.items()):
+        parameters[f"q{n}"], parameters[f"r{n}"] = question_id, rating
+    connection.execute(_insert_answers(len(ratings)), parameters)
+    if reason is None:  # a flagged vote counts once a reviewer accepts it (review_vote)
+        count_vote(connection, vote_id, ballot.round_estate_id, overall)
     return vote_id
 
 
@@ -445,6 +513,8 @@ def review_vote(vote: SurveyVote, *, accept: bool, actor=None) -> SurveyVote:
     vote.reviewed_by_id = getattr(actor, "id", None)
     vote.reviewed_at = utcnow()
     db.session.flush()
+    if accept:
+        count_vote(db.session.connection(), vote.id, vote.round_estate_id, vote.overall)
     record_change("survey_vote.review", vote, before, actor=actor)
     return vote
 

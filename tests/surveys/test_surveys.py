@@ -24,7 +24,9 @@ from supervision.surveys.models import (
     Rating,
     RoundStatus,
     SurveyCode,
+    SurveyRoundEstate,
     SurveyVote,
+    SurveyVoteTally,
     VoteMethod,
     VoteStatus,
 )
@@ -104,6 +106,9 @@ def test_concurrent_use_of_one_code_counts_once(app, world):
     db.session.expire_all()
     assert outcomes.count("ok") == 1
     assert _count(SurveyVote, SurveyVote.round_id == survey_id) == 1
+    assert db.session.scalar(select(func.sum(SurveyVoteTally.votes)).join(
+        SurveyRoundEstate, SurveyRoundEstate.id == SurveyVoteTally.round_estate_id).where(
+        SurveyRoundEstate.round_id == survey_id)) == 1  # the card's tally too
 
 
 def test_public_page_votes_with_the_code_and_refuses_it_again(client, world):
