@@ -53,3 +53,25 @@ def test_scheme_list_costs_a_fixed_number_of_queries(login_as, running, count_qu
         html = client.get("/campaigns/schemes").get_data(as_text=True)
     assert "个检查项" in html and "四阶段" in html
     assert len(queries) <= 15
+
+
+def test_items_list_offers_the_open_and_latest_campaigns_not_all_of_them(login_as, world, count_queries):
+    from supervision.campaigns.models import CampaignStatus
+    from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
+
+    oldest = f.gen_campaign(world, name="最早的专项行动", status=CampaignStatus.CLOSED)
+    for i in range(RECENT_CAMPAIGNS):
+        f.gen_campaign(world, name=f"往期专项行动{i:02d}", status=CampaignStatus.CLOSED)
+    running = f.gen_campaign(world, name="进行中的专项行动")
+    db.session.commit()
+    client = login_as(world.officer)
+    with count_queries() as queries:
+        html = client.get("/campaigns/items").get_data(as_text=True)
+    select = html[html.index('name="campaign"'):]
+    select = select[:select.index("</select>")]
+    assert select.count("<option") == RECENT_CAMPAIGNS + 1  # 全部 and the bounded list
+    assert running.name in select and "往期专项行动19" in select and oldest.name not in select
+    # An older campaign's link still shows it as chosen.
+    html = client.get(f"/campaigns/items?campaign={oldest.id}").get_data(as_text=True)
+    assert f'<option selected value="{oldest.id}">' in html and oldest.name in html
+    assert len(queries) <= 15

@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..services import items as item_service
 from . import bp
-from ._helpers import arg_int, drop_scoped_filters, enum_or_none, value_of, visible_campaign_choices
+from ._helpers import arg_int, drop_scoped_filters, enum_or_none, recent_campaign_choices, value_of
 
 Item = RectificationItem
 
@@ -48,7 +48,8 @@ SORTS = {
 
 def _filters():
     filters = ItemFilterForm(request.args)
-    filters.campaign.choices = visible_campaign_choices(blank=_("全部"))
+    # Bounded: a district keeps every past campaign (hundreds); older ones are reached from their own page.
+    filters.campaign.choices = recent_campaign_choices(blank=_("全部"), selected=filters.campaign.data)
     filters.street.choices = street_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     return filters
