@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate, paginate_rows
+from ...core.pagination import paginate, paginate_keys, paginate_rows
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
@@ -238,9 +238,10 @@ def enrolments(campaign_id: int):
     filters = EnrolmentFilterForm(request.args)
     filters.street.choices = street_choices(blank=_("全部"))
     drop_scoped_filters(filters)
-    statement = progress.enrolment_rows_statement(campaign.id, _enrolment_filter(filters), user=current_user)
-    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
-    page = paginate_rows(statement)
+    # Pages first: the page's ids by the filters and the estate's name, then the stages and counts of those.
+    keys = progress.enrolment_keys_statement(campaign.id, _enrolment_filter(filters), user=current_user)
+    keys = keys.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
+    page = paginate_keys(keys, progress.enrolment_rows_for)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
                            today=local_today())
 
