@@ -280,7 +280,8 @@ def enrol(campaign_id: int):
     statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
         Estate.street_id, Estate.name_sort).options(selectinload(Estate.street), selectinload(Estate.company))
     page = paginate(statement)
-    total, already = enrolment_service.count_matching(estate_filter, campaign)
+    # The page's total is the count of the same estates (the bureau sees them all).
+    total, already = enrolment_service.count_matching(estate_filter, campaign, total=page.total)
     enrolled_ids = enrolment_service.enrolled_estate_ids(campaign, among=[estate.id for estate in page.items])
     return render_template("campaigns/enrol.html", campaign=campaign, filters=filters, page=page, total=total,
                            already=already, enrolled_ids=enrolled_ids, confirm=confirm,
