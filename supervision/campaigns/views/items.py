@@ -13,7 +13,7 @@ from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES
 from ...core.errors import DomainError, TransitionError, check_version
-from ...core.pagination import paginate
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column
 from ...estates.models import Estate
@@ -72,10 +72,10 @@ def items():
     today = local_today()
     filters = _filters()
     sort = request.args.get("sort", "deadline")
-    statement = _statement(filters, today).order_by(*SORTS.get(sort, SORTS["deadline"])).options(
-        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
-        joinedload(Item.campaign))
-    page = paginate(statement)
+    # Pages first: the page's ids sorted on the items alone, then those 50 items with their names.
+    keys = (_statement(filters, today).with_only_columns(Item.id, maintain_column_froms=True)
+            .order_by(*SORTS.get(sort, SORTS["deadline"])))
+    page = paginate_keys(keys, _items_by_id)
     narrowed = {}
     if arg_int("estate"):
         narrowed["estate"] = db.session.scalar(scope.visible(Estate, statement=select(Estate.name))
@@ -86,6 +86,12 @@ def items():
                                                .where(RectificationNotice.id == arg_int("notice")))
     return render_template("campaigns/items.html", page=page, filters=filters, today=today, sort=sort,
                            now=utcnow(), narrowed=narrowed)
+
+
+def _items_by_id(ids) -> dict:
+    return {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)).options(
+        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
+        joinedload(Item.campaign)))}
 
 
 def _local(value):
