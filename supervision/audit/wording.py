@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 from wtforms.fields.core import UnboundField
 
 from ..core.timeutil import to_local
@@ -188,8 +189,16 @@ class _Names:
 
     def load(self) -> None:
         for cls, ids in self.wanted.items():
-            for obj in db.session.scalars(select(cls).where(cls.id.in_(ids))):
-                self.names[(cls, obj.id)] = _display_name(obj)
+            missing = set()
+            for ident in ids:  # a detail page's history names mostly the objects the page has loaded already
+                obj = db.session.identity_map.get(identity_key(cls, ident))
+                if obj is not None and not sa_inspect(obj).expired_attributes:
+                    self.names[(cls, ident)] = _display_name(obj)
+                else:
+                    missing.add(ident)
+            if missing:
+                for obj in db.session.scalars(select(cls).where(cls.id.in_(missing))):
+                    self.names[(cls, obj.id)] = _display_name(obj)
 
     def get(self, cls, ident) -> str | None:
         return self.names.get((cls, ident)) if cls is not None else None

@@ -383,6 +383,13 @@ def _standard(contract: ServiceContract) -> FeeStandard:
                for fee in sorted(contract.fees, key=lambda f: list(FeeKind).index(f.kind))])
 
 
+def fee_standard_among(contracts, day: date) -> FeeStandard | None:
+    """``current_fee_standard`` from an estate's contracts already loaded (with company and fees): the
+    filed contract in force on ``day`` that started last (``_in_force_filed``, in Python)."""
+    in_force = [c for c in contracts if c.status is FilingStatus.FILED and c.starts_on <= day <= c.ends_on]
+    return _standard(max(in_force, key=lambda c: (c.starts_on, c.id))) if in_force else None
+
+
 def fee_standards(estate_ids, day: date | None = None) -> dict[int, FeeStandard]:
     """Estate id → the fee standard in force on ``day`` (today), for many estates in two queries.
 

@@ -481,16 +481,25 @@ def party_edit(estate_id: int):
 # --- the estate page's section --------------------------------------------------------------
 
 def _estate_section(estate, user) -> dict:
-    contracts = list(db.session.scalars(
-        scope.visible(ServiceContract, user).where(ServiceContract.estate_id == estate.id)
-        .options(joinedload(ServiceContract.company), selectinload(ServiceContract.fees))
-        .order_by(ServiceContract.starts_on.desc(), ServiceContract.id.desc())))
+    # Every contract of the estate, each saying whether the user may see it: the list shows those, the fee
+    # standard (public, as on the portal) comes from all of them — one query instead of two.
+    rows = db.session.execute(
+        select(ServiceContract, ServiceContract.scope_clause(user).label("visible"))
+        .where(ServiceContract.estate_id == estate.id)
+        .options(joinedload(ServiceContract.company), joinedload(ServiceContract.fees))
+        .order_by(ServiceContract.starts_on.desc(), ServiceContract.id.desc())).unique().all()
+    contracts = [contract for contract, visible in rows if visible]
+    # Both are one row per estate at most: read together.
+    preliminary, party = db.session.execute(
+        select(PreliminaryService, PartyBuilding).select_from(Estate)
+        .outerjoin(PreliminaryService, PreliminaryService.estate_id == Estate.id)
+        .outerjoin(PartyBuilding, PartyBuilding.estate_id == Estate.id)
+        .options(joinedload(PreliminaryService.company)).where(Estate.id == estate.id)).one()
     return {
         "estate": estate,
-        "preliminary": db.session.scalar(select(PreliminaryService).options(joinedload(PreliminaryService.company))
-                                         .where(PreliminaryService.estate_id == estate.id)),
-        "party": db.session.scalar(select(PartyBuilding).where(PartyBuilding.estate_id == estate.id)),
-        "fee": services.current_fee_standard(estate.id),
+        "preliminary": preliminary,
+        "party": party,
+        "fee": services.fee_standard_among([contract for contract, _visible in rows], local_today()),
         "contracts": contracts,
         "can_record": user.role in ESTATE_RECORDERS and estate.archived_at is None,
         "can_submit": user.role in CONTRACT_EDITORS and estate.archived_at is None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import lazyload
 
 from ..extensions import db
@@ -52,7 +52,9 @@ class CappedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         limit = max(self._query_args["count_limit"], self.page * self.per_page)
-        rows = self._query_args["select"].options(lazyload("*")).order_by(None).limit(limit + 1).subquery()
+        # Count rows of a constant, not of the entity: the capped subquery need not read each row's columns.
+        rows = (self._query_args["select"].options(lazyload("*")).order_by(None)
+                .with_only_columns(literal(1), maintain_column_froms=True).limit(limit + 1).subquery())
         total = self._query_args["session"].execute(select(func.count()).select_from(rows)).scalar()
         self.total_capped = total > limit
         self.count_limit = limit
@@ -97,3 +99,26 @@ def url_args(**overrides) -> dict:
         else:
             args[key] = value
     return args
+
+
+class KeyPagination(SelectPagination):
+    """Pages first, then relations: the page's keys from a lean statement (filters and order only), then
+    the rows of those keys from ``load`` — so a list's computed columns (stages, counts) and joined names
+    are worked out for the page's rows only, not for every row the sort must see. The total counts the
+    keys' statement."""
+
+    def _query_items(self):
+        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        keys = list(self._query_args["session"].scalars(statement))
+        found = self._query_args["load"](keys) if keys else {}
+        return [found[key] for key in keys if key in found]
+
+    def _query_count(self) -> int:
+        sub = self._query_args["select"].order_by(None).subquery()
+        return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar()
+
+
+def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None) -> KeyPagination:
+    """A page of rows by key: ``key_statement`` selects the keys in the list's order (``select(Model.id)…``);
+    ``load(keys)`` answers ``{key: row}`` for them in one or a few queries."""
+    return KeyPagination(select=key_statement, load=load, session=db.session, **_page_args(per_page, page))

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
-from ..pickers.fields import CompanyPickerField
+from ..pickers.fields import CompanyPickerField, StaffPickerField
 from .management import EndMethod, StartMethod
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
@@ -190,8 +190,10 @@ class HandoverForm(VersionedForm):
     start_method = SelectField(_l("选聘方式"), choices=StartMethod.choices(), default=StartMethod.TENDER.value)
     contract_start = DateField(_l("服务合同开始"), validators=[Optional()])
     contract_end = DateField(_l("服务合同结束"), validators=[Optional()])
-    project_manager_id = SelectField(_l("项目经理"), coerce=optional_int, validators=[Optional()],
-                                     description=_l("新物业服务企业的人员；可稍后补充。"))
+    # A picker, not a drop-down: every active company's staff would be tens of thousands of options.
+    project_manager_id = StaffPickerField(_l("项目经理"), validators=[Optional()],
+                                          placeholder=_l("输入姓名或电话查找"),
+                                          description=_l("新物业服务企业的人员；可稍后补充。"))
     items_outcome = RadioField(_l("未销号的整改事项"), choices=options(
         ("transfer", _l("移交新物业服务企业（由新企业整改、答复）")),
         ("keep", _l("仍由原物业服务企业负责（原企业继续整改，逾期等信用后果由原企业承担）")),

@@ -4,11 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU
-from ..companies.models import Company, Staff
 from ..core.errors import DomainError, check_version
 from ..core.timeutil import local_today
 from ..extensions import db
@@ -20,21 +18,11 @@ from .models import Estate
 bp = Blueprint("estate_management", __name__, url_prefix="/estates")
 
 
-def _bind_choices(form: HandoverForm, estate: Estate) -> None:
-    managers = db.session.execute(
-        select(Staff.id, Staff.name, Company.name.label("company")).join(Company, Company.id == Staff.company_id)
-        .where(Staff.left_on.is_(None), Company.archived_at.is_(None))
-        .order_by(Company.name_sort, Staff.name_sort)).all()
-    form.project_manager_id.choices = [(None, _("（暂不填写）"))] + [
-        (row.id, f"{row.name}（{row.company}）") for row in managers]
-
-
 @bp.route("/<int:estate_id>/handover", methods=["GET", "POST"])
 @scope.role_required(ALL_ROLES)
 def handover(estate_id: int):
     estate = scope.load(Estate, estate_id, roles=BUREAU)
     form = HandoverForm(obj=estate) if request.method == "GET" else HandoverForm()
-    _bind_choices(form, estate)
     if request.method == "GET":
         form.handover_on.data = local_today()
         form.company_id.data = None

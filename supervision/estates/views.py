@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, DISTRICT_READERS, STREET, Role
@@ -223,12 +223,12 @@ def detail(estate_id: int):
     today = local_today()
     staff = db.session.scalars(
         scope.visible(Staff).where(Staff.estate_id == estate.id, company_services.active_on_clause(today))
-        .options(joinedload(Staff.position).selectinload(Position.required_certificates),
-                 selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
+        # One query: an estate has a handful of staff, each with a few certificates.
+        .options(joinedload(Staff.position).joinedload(Position.required_certificates),
+                 joinedload(Staff.certificates).joinedload(Certificate.certificate_type))
         .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
     ).unique().all()
-    rate = company_services.certification_rate(estate_id=estate.id, on=today)
-    manager_rate = company_services.certification_rate(estate_id=estate.id, on=today, managers_only=True)
+    rate, manager_rate = company_services.certification_rate_and_managers(estate_id=estate.id, on=today)
     show_history = current_user.role is not Role.COMPANY_USER
     can_add_staff = estate.company_id is not None and estate.archived_at is None and (
         current_user.role in BUREAU

@@ -212,7 +212,7 @@ def review(filing_id: int, action: str):
 
 
 def _campaign_section(campaign, user):
-    return {"campaign": campaign, "statuses": services.campaign_filings(campaign, user),
+    return {"campaign": campaign, "statuses": services.campaign_summaries(campaign, user),
             "can_manage": user.role in BUREAU}
 
 

@@ -168,3 +168,7 @@ class EstatePickerField(PickerField):
 
 class CompanyPickerField(PickerField):
     picker = services.PICKERS["companies"]
+
+
+class StaffPickerField(PickerField):
+    picker = services.PICKERS["staff"]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 
 from ..auth import scope
-from ..companies.models import Company
+from ..companies.models import Company, Staff
 from ..core.forms import MAX_INT
 from ..estates.models import Estate
 from ..extensions import db
@@ -102,7 +102,43 @@ class CompanyPicker:
         return Company.credit_code == qualifier
 
 
-PICKERS = {"estates": EstatePicker(), "companies": CompanyPicker()}
+class StaffPicker:
+    """Staff of active companies by name or phone; ``company`` narrows the choice to one company's staff.
+
+    Staff names repeat across a district, so the label (and the text accepted on submit) carries the
+    company: "张伟 · 甲物业服务有限公司"."""
+
+    kind = "staff"
+    params = ("company",)
+
+    @staticmethod
+    def noun() -> str:
+        return _("人员")
+
+    def base(self, user, params: dict, *, active_only: bool = True):
+        statement = (scope.visible(Staff, user, select(Staff.id, Staff.name, Staff.phone,
+                                                        Company.name.label("company")))
+                     .join(Company, Company.id == Staff.company_id))
+        if active_only:
+            statement = statement.where(Staff.left_on.is_(None), Company.archived_at.is_(None))
+        if (company_id := _int_param(params.get("company"))) is not None:
+            statement = statement.where(Staff.company_id == company_id)
+        return statement
+
+    def __init__(self):
+        self.name_column, self.sort_column, self.id_column = Staff.name, Staff.name_sort, Staff.id
+        self.search_columns, self.code_column = (Staff.phone,), None
+
+    @staticmethod
+    def option(row) -> Option:
+        return Option(row.id, row.name, f"{row.name}{SEPARATOR}{row.company}", row.phone or "")
+
+    @staticmethod
+    def qualifier_clause(qualifier: str):
+        return Company.name == qualifier
+
+
+PICKERS = {"estates": EstatePicker(), "companies": CompanyPicker(), "staff": StaffPicker()}
 
 
 def search(picker, user, q: str, params: dict, *, limit: int = LIMIT) -> list[Option]:

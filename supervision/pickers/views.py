@@ -1,5 +1,5 @@
-"""The pickers' search: GET /pickers/estates?q=… and /pickers/companies?q=… answer JSON options the user may
-choose (id, value to put in the box, label, hint), at most 20."""
+"""The pickers' search: GET /pickers/estates?q=…, /pickers/companies?q=… and /pickers/staff?q=… answer JSON
+options the user may choose (id, value to put in the box, label, hint), at most 20."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -43,3 +43,12 @@ def companies():
     """Companies the user may see matching ``q`` (name, credit code or address); ``all=1`` lets the bureau
     and streets choose among every company (assigning an estate's company)."""
     return _search("companies")
+
+
+@bp.get("/staff")
+@login_required
+@limiter.limit(_limit, key_func=_per_user)
+def staff():
+    """Staff the user may see (``scope.visible``: a street its estates' staff, a company its own) of active
+    companies matching ``q`` (name or phone); ``company`` narrows them to one company's staff."""
+    return _search("staff")

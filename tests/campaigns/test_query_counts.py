@@ -1,6 +1,11 @@
 """Campaign pages cost the same number of queries however many campaigns and enrolments there are."""
 from __future__ import annotations
 
+from supervision.campaigns.models import CampaignStatus
+from supervision.campaigns.services.survey import record_survey
+from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
+from supervision.core.timeutil import local_today
+from supervision.estates.models import ManagementMode
 from supervision.extensions import db
 from tests.factories import gen_company, gen_estate
 
@@ -53,3 +58,66 @@ def test_scheme_list_costs_a_fixed_number_of_queries(login_as, running, count_qu
         html = client.get("/campaigns/schemes").get_data(as_text=True)
     assert "个检查项" in html and "四阶段" in html
     assert len(queries) <= 15
+
+
+def test_items_list_offers_the_open_and_latest_campaigns_not_all_of_them(login_as, world, count_queries):
+
+    oldest = f.gen_campaign(world, name="最早的专项行动", status=CampaignStatus.CLOSED)
+    for i in range(RECENT_CAMPAIGNS):
+        f.gen_campaign(world, name=f"往期专项行动{i:02d}", status=CampaignStatus.CLOSED)
+    running = f.gen_campaign(world, name="进行中的专项行动")
+    db.session.commit()
+    client = login_as(world.officer)
+    with count_queries() as queries:
+        html = client.get("/campaigns/items").get_data(as_text=True)
+    select = html[html.index('name="campaign"'):]
+    select = select[:select.index("</select>")]
+    assert select.count("<option") == RECENT_CAMPAIGNS + 1  # 全部 and the bounded list
+    assert running.name in select and "往期专项行动19" in select and oldest.name not in select
+    # An older campaign's link still shows it as chosen.
+    html = client.get(f"/campaigns/items?campaign={oldest.id}").get_data(as_text=True)
+    assert f'<option selected value="{oldest.id}">' in html and oldest.name in html
+    assert len(queries) <= 15
+
+
+def test_enrolment_page_loads_its_relations_with_it_and_stays_flat(login_as, running, count_queries):
+    w = running
+    record_survey(w.enrolment1, actor=w.officer, surveyed_on=local_today(), management_mode=ManagementMode.PROFESSIONAL,
+                  company_id=w.company1.id, committee_status=None, notes="", problems=[])
+    f.gen_item(w.enrolment1, actor=w.officer, description="加测事项0")
+    db.session.commit()
+    url = f"/campaigns/enrolments/{w.enrolment1.id}"
+    for user in (w.officer, w.street_user, w.company_user):
+        client = login_as(user)
+        with count_queries() as small:
+            assert client.get(url).status_code == 200
+        for i in range(1, 6):
+            f.gen_item(w.enrolment1, actor=w.officer, description=f"加测事项{i}")
+        db.session.commit()
+        with count_queries() as large:
+            html = client.get(url).get_data(as_text=True)
+        assert "加测事项5" in html
+        assert len(small) == len(large) <= 12, (user.username, len(small), len(large))
+
+
+def test_campaign_and_enrolment_list_pages_are_flat(login_as, running, count_queries):
+    w = running
+    client = login_as(w.officer)
+    pages = (f"/campaigns/{w.campaign.id}", f"/campaigns/{w.campaign.id}/enrolments",
+             f"/campaigns/{w.campaign.id}/enrolments?stage=survey", "/campaigns/items")
+    f.gen_item(w.enrolment1, actor=w.officer)
+    db.session.commit()
+    small = {}
+    for url in pages:
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        small[url] = len(queries)
+    estates = [gen_estate(street=w.street1, company=gen_company()) for _ in range(12)]
+    for enrolment in f.enrol(w.campaign, *estates, actor=w.officer):
+        f.gen_item(enrolment, actor=w.officer)
+    db.session.commit()
+    for url in pages:
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        assert len(queries) == small[url] <= 15, url
+    assert estates[-1].name in client.get(f"/campaigns/{w.campaign.id}/enrolments").get_data(as_text=True)

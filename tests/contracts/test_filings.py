@@ -108,6 +108,28 @@ def test_missing_and_late_by_hand(setup):
     assert after.submitted == 2 and after.accepted == 0
     street = services.requirement_status(w.requirement, today=date(2026, 10, 1), street_id=w.street1.id)
     assert {r.company.name for r in street.rows} == {w.company1.name, "丙物业服务有限公司"}
+    # The campaign page's summary: the same figures from SQL, the names capped.
+    for today in (DUE, date(2026, 10, 1)):
+        for narrowing in ({}, {"street_id": w.street1.id}, {"company_id": w.company2.id}):
+            full = services.requirement_status(w.requirement, today=today, **narrowing)
+            summary = services.requirement_summary(w.requirement, today=today, **narrowing)
+            assert (summary.expected, summary.submitted, summary.accepted) == (full.expected, full.submitted,
+                                                                               full.accepted)
+            assert summary.missing_count == len(full.missing) and summary.late_count == len(full.late)
+            assert summary.missing_names == [r.company.name for r in full.missing]
+            assert summary.late_names == [r.company.name for r in full.late]
+
+
+def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest(setup, login_as, monkeypatch):
+    w = setup
+    db.session.commit()
+    monkeypatch.setattr(services, "NAMES_SHOWN", 1)
+    monkeypatch.setattr(services, "local_today", lambda: date(2026, 10, 1))
+    page = login_as(w.officer).get(f"/campaigns/{w.campaign.id}").get_data(as_text=True)
+    cell = page[page.index('data-testid="missing"'):]
+    cell = cell[:cell.index("</td>")]
+    first = sorted([w.company1, w.company2, w.company3], key=lambda c: c.name_sort)[0]
+    assert first.name in cell and "等 3 家" in cell and f"/filings/requirement/{w.requirement.id}" in cell
 
 
 def test_pages_scoping_and_review(setup, login_as):

@@ -607,11 +607,17 @@ def test_scope_clauses_work_on_aliases_and_inside_queries_of_the_parent(world):
     assert set(db.session.scalars(select(alias.id).where(alias.scope_clause(world.street_user)))) == {staff[0].id}
 
 
-@pytest.mark.parametrize("kind", ["estates", "companies"])
+@pytest.mark.parametrize("kind", ["estates", "companies", "staff"])
 def test_the_pickers_search_and_resolve_only_within_the_scope(world, kind):
     """The type-ahead pickers (supervision/pickers) find and accept only what ``scope.visible`` allows."""
     picker = picker_services.PICKERS[kind]
-    ours, theirs = (world.estate1, world.estate2) if kind == "estates" else (world.company1, world.company2)
+    if kind == "staff":
+        position = gen_position()
+        ours = gen_staff(world.company1, position, world.estate1, name="甲员工")
+        theirs = gen_staff(world.company2, position, world.estate2, name="乙员工")
+        db.session.commit()
+    else:
+        ours, theirs = (world.estate1, world.estate2) if kind == "estates" else (world.company1, world.company2)
     for user in (world.street_user, world.company_user):
         assert [o.id for o in picker_services.search(picker, user, ours.name, {})] == [ours.id]
         assert picker_services.search(picker, user, theirs.name, {}) == []

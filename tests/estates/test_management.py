@@ -117,6 +117,37 @@ def test_handover_pages_old_company_keeps_seeing_its_item(login_as, world):
     assert "物业管理履历" in html and "乙物业服务有限公司" in html and "未销号事项由原企业负责" in html
 
 
+def test_handover_picks_the_project_manager_by_typing_not_from_a_list_of_all_staff(login_as, world):
+    from ..factories import gen_position, gen_staff
+
+    _start_history(world.estate1)
+    position = gen_position()
+    manager = gen_staff(world.company2, position, world.estate2, name="王经理", phone="13800001111")
+    namesake = gen_staff(world.company1, position, world.estate1, name="王经理")
+    for n in range(30):
+        gen_staff(world.company2, position, world.estate2, name=f"员工{n:02d}")
+    db.session.commit()
+    client = login_as(world.officer)
+    html = client.get(f"/estates/{world.estate1.id}/handover").get_data(as_text=True)
+    assert 'data-picker-url="/pickers/staff"' in html and "员工07" not in html and "王经理" not in html
+    assert [o["id"] for o in client.get("/pickers/staff?q=王经理").get_json()] == sorted([manager.id, namesake.id])
+    assert client.get("/pickers/staff?q=13800001111").get_json()[0]["label"] == "王经理 · 乙物业服务有限公司"
+    base = {key: (value.isoformat() if isinstance(value, date) else value)
+            for key, value in _values(world, "keep").items() if key != "project_manager_id"}
+    url = f"/estates/{world.estate1.id}/handover"
+    # The name alone is ambiguous; with the company (the listed label) it names one person.
+    page = client.post(url, data=dict(base, project_manager_id_text="王经理", version=world.estate1.version))
+    assert page.status_code == 200 and "找到多个人员" in page.get_data(as_text=True)
+    # The namesake of the old company is refused by the handover's own rule.
+    page = client.post(url, data=dict(base, project_manager_id=namesake.id, project_manager_id_text="王经理",
+                                      version=world.estate1.version))
+    assert page.status_code == 200 and "项目经理须为新物业服务企业的人员" in page.get_data(as_text=True)
+    response = client.post(url, data=dict(base, project_manager_id_text="王经理 · 乙物业服务有限公司",
+                                          version=world.estate1.version))
+    assert response.status_code == 302
+    assert management.current_period(world.estate1).project_manager_id == manager.id
+
+
 def test_handover_is_for_the_bureau_and_needs_csrf(login_as, world):
     _start_history(world.estate1)
     db.session.commit()

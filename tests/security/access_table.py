@@ -214,9 +214,10 @@ ACCESS: dict[str, tuple] = {
     "enforcement_public.document_pdf": (404, 404, 404, 404, 404, 404),
     # offline queue: the status of the user's own submission key (others get "not received")
     "offline.submission_status": ALL,
-    # pickers: every signed-in user searches estates and companies, the answers scoped (tests/pickers)
+    # pickers: every signed-in user searches estates, companies and staff, the answers scoped (tests/pickers)
     "pickers.estates": ALL,
     "pickers.companies": ALL,
+    "pickers.staff": ALL,
     # notification digests: the delivery log is the administrator's; settings are everyone's own
     "notifications.deliveries": ADMIN_ONLY,
     "notifications.settings": ALL,

@@ -197,10 +197,11 @@ def enrolled_estate_ids(campaign: Campaign, among: list[int] | None = None) -> s
     return set(db.session.scalars(statement))
 
 
-def count_matching(f: EstateFilter, campaign: Campaign) -> tuple[int, int]:
-    """(estates matching, of which already enrolled)."""
+def count_matching(f: EstateFilter, campaign: Campaign, *, total: int | None = None) -> tuple[int, int]:
+    """(estates matching, of which already enrolled); ``total`` when the caller has counted them already."""
     base = estates_statement(f, select(func.count(Estate.id)))
-    total = db.session.scalar(base) or 0
+    if total is None:
+        total = db.session.scalar(base) or 0
     already = db.session.scalar(base.join(Enrolment, (Enrolment.estate_id == Estate.id)
                                           & (Enrolment.campaign_id == campaign.id)
                                           & (Enrolment.status != EnrolmentStatus.WITHDRAWN))) or 0

@@ -33,7 +33,7 @@ class EstateCampaignSection:
 
 
 def estate_section(estate, user, *, limit: int = 20) -> EstateCampaignSection:
-    """The estate's campaigns and open items that ``user`` may see. Three queries."""
+    """The estate's campaigns and open items that ``user`` may see. Two queries."""
     today = local_today()
     section = EstateCampaignSection(estate_id=estate.id, today=today)
     rows = db.session.execute(
@@ -46,10 +46,13 @@ def estate_section(estate, user, *, limit: int = 20) -> EstateCampaignSection:
     for enrolment, stage in rows:
         section.enrolments.append(EstateEnrolmentRow(enrolment, enrolment.campaign, EnrolmentStage(stage)))
     open_clause = [Item.estate_id == estate.id, Item.state != ItemState.ACCEPTED, Item.scope_clause(user)]
-    section.open_count, section.overdue_count = db.session.execute(
-        select(func.count(Item.id), func.coalesce(func.sum(case((Item.overdue_clause(today), 1), else_=0)), 0))
-        .where(*open_clause)).one()
-    section.open_items = list(db.session.scalars(
-        select(Item).where(*open_clause).options(joinedload(Item.campaign), joinedload(Item.notice))
-        .order_by(Item.deadline, Item.id).limit(limit)))
+    # The first ``limit`` open items and, on each row, the counts over all of them (window functions).
+    overdue = func.sum(case((Item.overdue_clause(today), 1), else_=0)).over()
+    found = db.session.execute(
+        select(Item, func.count(Item.id).over(), overdue).where(*open_clause)
+        .options(joinedload(Item.campaign), joinedload(Item.notice))
+        .order_by(Item.deadline, Item.id).limit(limit)).all()
+    section.open_items = [row[0] for row in found]
+    if found:
+        section.open_count, section.overdue_count = int(found[0][1]), int(found[0][2] or 0)
     return section

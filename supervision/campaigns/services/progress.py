@@ -146,7 +146,26 @@ def apply_enrolment_filter(statement, f: EnrolmentFilter):
 
 def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
     """Enrolments with their stage and item counts, in one statement (no per-row queries)."""
+    statement = _enrolment_rows().where(E.campaign_id == campaign_id)
+    if user is not None:
+        statement = statement.where(E.scope_clause(user))
+    return apply_enrolment_filter(statement, f)
 
+
+def enrolment_keys_statement(campaign_id: int, f: EnrolmentFilter, user=None):
+    """The ids of ``enrolment_rows_statement``'s rows, without its computed columns (a list's page of ids)."""
+    statement = select(E.id).where(E.campaign_id == campaign_id)
+    if user is not None:
+        statement = statement.where(E.scope_clause(user))
+    return apply_enrolment_filter(statement, f)
+
+
+def enrolment_rows_for(ids) -> dict:
+    """``{enrolment id: row}`` of ``enrolment_rows_statement``'s columns for these enrolments."""
+    return {row[0].id: row for row in db.session.execute(_enrolment_rows().where(E.id.in_(list(ids)))).unique()}
+
+
+def _enrolment_rows():
     today = local_today()
 
     def count_items(*conditions):
@@ -165,12 +184,9 @@ def enrolment_rows_statement(campaign_id: int, f: EnrolmentFilter, user=None):
                last_verdict.label("last_verdict"))
         .outerjoin(SurveyRecord, SurveyRecord.enrolment_id == E.id)
         .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
-        .where(E.campaign_id == campaign_id)
         .options(joinedload(E.estate), joinedload(E.street), joinedload(E.company))
     )
-    if user is not None:
-        statement = statement.where(E.scope_clause(user))
-    return apply_enrolment_filter(statement, f)
+    return statement
 
 
 # --- the campaign page ----------------------------------------------------------------------

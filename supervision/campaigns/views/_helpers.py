@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from ...auth import scope
 from ...core.forms import MAX_INT, apply_domain_error
 from ...extensions import db
-from ..models import Campaign
+from ..models import Campaign, CampaignStatus
+
+RECENT_CAMPAIGNS = 20  # a filter's campaign choices: every open one, then the latest closed ones
 
 
 def show_error(form, error) -> None:
@@ -40,6 +42,20 @@ def arg_bool(name: str):
 def visible_campaign_choices(blank=None):
     rows = db.session.execute(scope.visible(Campaign, statement=select(Campaign.id, Campaign.name, Campaign.year))
                               .order_by(Campaign.year.desc(), Campaign.id.desc())).all()
+    return ([(None, blank)] if blank is not None else []) + [(r.id, f"{r.year} · {r.name}") for r in rows]
+
+
+def recent_campaign_choices(blank=None, selected=None):
+    """A bounded ``visible_campaign_choices`` for filters: the draft and active campaigns, then the latest closed
+    ones up to ``RECENT_CAMPAIGNS``, and the selected one (an older campaign's link keeps its name shown)."""
+    columns = select(Campaign.id, Campaign.name, Campaign.year)
+    closed_last = case((Campaign.status == CampaignStatus.CLOSED, 1), else_=0)
+    rows = db.session.execute(scope.visible(Campaign, statement=columns)
+                              .order_by(closed_last, Campaign.year.desc(), Campaign.id.desc())
+                              .limit(RECENT_CAMPAIGNS)).all()
+    if selected is not None and all(row.id != selected for row in rows):
+        rows += db.session.execute(scope.visible(Campaign, statement=columns).where(Campaign.id == selected)).all()
+    rows.sort(key=lambda row: (-row.year, -row.id))
     return ([(None, blank)] if blank is not None else []) + [(r.id, f"{r.year} · {r.name}") for r in rows]
 
 

@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate, paginate_rows
+from ...core.pagination import paginate, paginate_keys, paginate_rows
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
@@ -239,9 +239,10 @@ def enrolments(campaign_id: int):
     filters = EnrolmentFilterForm(request.args)
     filters.street.choices = street_choices(blank=_("全部"))
     drop_scoped_filters(filters)
-    statement = progress.enrolment_rows_statement(campaign.id, _enrolment_filter(filters), user=current_user)
-    statement = statement.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
-    page = paginate_rows(statement)
+    # Pages first: the page's ids by the filters and the estate's name, then the stages and counts of those.
+    keys = progress.enrolment_keys_statement(campaign.id, _enrolment_filter(filters), user=current_user)
+    keys = keys.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
+    page = paginate_keys(keys, progress.enrolment_rows_for)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
                            today=local_today())
 
@@ -280,7 +281,8 @@ def enrol(campaign_id: int):
     statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
         Estate.street_id, Estate.name_sort).options(selectinload(Estate.street), selectinload(Estate.company))
     page = paginate(statement)
-    total, already = enrolment_service.count_matching(estate_filter, campaign)
+    # The page's total is the count of the same estates (the bureau sees them all).
+    total, already = enrolment_service.count_matching(estate_filter, campaign, total=page.total)
     enrolled_ids = enrolment_service.enrolled_estate_ids(campaign, among=[estate.id for estate in page.items])
     return render_template("campaigns/enrol.html", campaign=campaign, filters=filters, page=page, total=total,
                            already=already, enrolled_ids=enrolled_ids, confirm=confirm,

@@ -16,7 +16,7 @@ from ...companies.models import Company
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response
-from ...estates.models import CommitteeStatus, ManagementMode
+from ...estates.models import CommitteeStatus, Estate, ManagementMode
 from ...extensions import db
 from ...i18n import in_chinese
 from ...offline import services as offline
@@ -24,6 +24,7 @@ from ..forms import AcceptanceForm, ItemForm, SurveyForm, WithdrawForm
 from ..models import (
     Acceptance,
     AcceptanceVerdict,
+    Campaign,
     Enrolment,
     ItemSource,
     ItemState,
@@ -32,6 +33,7 @@ from ..models import (
     RectificationNotice,
     ResponsibleParty,
     Severity,
+    SurveyRecord,
 )
 from ..services import acceptance as acceptance_service
 from ..services import enrolment as enrolment_service
@@ -52,7 +54,12 @@ def _load(enrolment_id, roles=None):
 @bp.get("/enrolments/<int:enrolment_id>")
 @scope.role_required(ALL_ROLES)
 def enrolment_detail(enrolment_id: int):
-    enrolment = _load(enrolment_id)
+    # What the page reads of the enrolment, loaded with it (no lazy load per relation).
+    enrolment = scope.load(Enrolment, enrolment_id, options=(
+        joinedload(Enrolment.estate).joinedload(Estate.community), joinedload(Enrolment.estate)
+        .joinedload(Estate.committee), joinedload(Enrolment.campaign).joinedload(Campaign.phases),
+        joinedload(Enrolment.street), joinedload(Enrolment.company),
+        joinedload(Enrolment.survey).joinedload(SurveyRecord.surveyed_by), joinedload(Enrolment.self_inspection)))
     items = db.session.scalars(
         scope.visible(RectificationItem).where(RectificationItem.enrolment_id == enrolment.id)
         .options(joinedload(RectificationItem.notice)).order_by(RectificationItem.id)).all()

@@ -13,7 +13,7 @@ from ...audit.services import history_for
 from ...auth import scope
 from ...auth.roles import ALL_ROLES
 from ...core.errors import DomainError, TransitionError, check_version
-from ...core.pagination import paginate
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today, to_local, utcnow
 from ...documents.excel import Column
 from ...estates.models import Estate
@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..services import items as item_service
 from . import bp
-from ._helpers import arg_int, drop_scoped_filters, enum_or_none, value_of, visible_campaign_choices
+from ._helpers import arg_int, drop_scoped_filters, enum_or_none, recent_campaign_choices, value_of
 
 Item = RectificationItem
 
@@ -48,7 +48,8 @@ SORTS = {
 
 def _filters():
     filters = ItemFilterForm(request.args)
-    filters.campaign.choices = visible_campaign_choices(blank=_("全部"))
+    # Bounded: a district keeps every past campaign (hundreds); older ones are reached from their own page.
+    filters.campaign.choices = recent_campaign_choices(blank=_("全部"), selected=filters.campaign.data)
     filters.street.choices = street_choices(blank=_("全部"))
     drop_scoped_filters(filters)
     return filters
@@ -71,10 +72,10 @@ def items():
     today = local_today()
     filters = _filters()
     sort = request.args.get("sort", "deadline")
-    statement = _statement(filters, today).order_by(*SORTS.get(sort, SORTS["deadline"])).options(
-        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
-        joinedload(Item.campaign))
-    page = paginate(statement)
+    # Pages first: the page's ids sorted on the items alone, then those 50 items with their names.
+    keys = (_statement(filters, today).with_only_columns(Item.id, maintain_column_froms=True)
+            .order_by(*SORTS.get(sort, SORTS["deadline"])))
+    page = paginate_keys(keys, _items_by_id)
     narrowed = {}
     if arg_int("estate"):
         narrowed["estate"] = db.session.scalar(scope.visible(Estate, statement=select(Estate.name))
@@ -85,6 +86,12 @@ def items():
                                                .where(RectificationNotice.id == arg_int("notice")))
     return render_template("campaigns/items.html", page=page, filters=filters, today=today, sort=sort,
                            now=utcnow(), narrowed=narrowed)
+
+
+def _items_by_id(ids) -> dict:
+    return {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)).options(
+        joinedload(Item.estate), joinedload(Item.street), joinedload(Item.company), joinedload(Item.notice),
+        joinedload(Item.campaign)))}
 
 
 def _local(value):
