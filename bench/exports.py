@@ -64,7 +64,7 @@ def measure(url: str, page: str, user: str, workdir: Path, profile: int) -> None
     sys.stdout.write(f"| {page} | {user} | {response.status_code} | {len(data) / 1024:.0f} KB | {wall:.2f} | {cpu:.2f} "
                      f"| {len(queries)} | {idle:.0f} | {peak - idle:+.0f} | {one:.2f} {five:.2f} |\n")
     if profiler:
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(profile)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(profile)
     sys.stdout.flush()
 
 

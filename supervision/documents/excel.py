@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as dt_time
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any
 
 import xlsxwriter
@@ -207,27 +208,29 @@ class _Sheet:
 
     def append(self, values, number_formats=None) -> None:
         """A row of values; a string is always text (never a formula: formula injection)."""
+        # The worksheet's undecorated writers: the public ones re-check their (row, col) arguments per cell.
         sheet, row = self.sheet, self.row
+        write_string, write_number = sheet._write_string, sheet._write_number
         for col, value in enumerate(values):
             kind = type(value)
             if value is None or value == "":  # an empty cell, as openpyxl wrote it
                 continue
             if kind is str:
-                sheet.write_string(row, col, value)
+                write_string(row, col, value)
             elif kind is int or kind is float or kind is Decimal:
                 number_format = number_formats[col] if number_formats else None
                 number_format = number_format or (EXCEL_COUNT if kind is int else EXCEL_DECIMAL)
-                sheet.write_number(row, col, float(value) if kind is Decimal else value, self.format(number_format))
+                write_number(row, col, float(value) if kind is Decimal else value, self.format(number_format))
             elif kind is bool:
-                sheet.write_boolean(row, col, value)
+                sheet._write_boolean(row, col, value)
             elif kind is datetime:
-                sheet.write_datetime(row, col, value, self.format(DATETIME_FORMAT))
+                sheet._write_datetime(row, col, value, self.format(DATETIME_FORMAT))
             elif kind is date:
-                sheet.write_datetime(row, col, value, self.format(DATE_FORMAT))
+                sheet._write_datetime(row, col, value, self.format(DATE_FORMAT))
             elif kind is dt_time:
-                sheet.write_datetime(row, col, value, self.format(TIME_FORMAT))
+                sheet._write_datetime(row, col, value, self.format(TIME_FORMAT))
             else:
-                sheet.write_string(row, col, str(value))
+                write_string(row, col, str(value))
         self.row = row + 1
 
 
@@ -244,10 +247,12 @@ def _exported(column: Column, labels: dict):
             return "是" if value else "否"
         if kind is Decimal:
             return float(value)
-        if hasattr(value, "label") and hasattr(value, "value"):
+        if isinstance(value, Enum) and hasattr(kind, "label"):  # checked on the class: ``label`` translates
             if value not in labels:
                 labels[value] = str(value.label)
             return labels[value]
+        if hasattr(value, "label") and hasattr(value, "value"):
+            return value.label
         return value
     return value_of
 

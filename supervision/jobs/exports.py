@@ -9,8 +9,10 @@ job) and the user is sent to its page.
 
 The job rebuilds the statement in a request context of its own carrying the same query string and
 the job's owner as ``current_user``, so the owner's scope applies again (a street office's export
-holds its street's rows only). Either way rows stream from the cursor (``yield_per``) into an
-openpyxl write-only workbook, so memory does not grow with the row count.
+holds its street's rows only). Either way rows stream from the cursor (``yield_per``; a server-side
+cursor on PostgreSQL) into a constant-memory XlsxWriter workbook (``documents.excel``), so memory does not
+grow with the row count. A large export selects plain columns (``select_rows``) rather than ORM objects,
+and looks its relations up in a fixed number of bulk queries (``rows``).
 """
 from __future__ import annotations
 
@@ -43,7 +45,12 @@ class Exporter:
     statement: Callable[[], Any]  # the scoped, filtered select of the list (reads request.args, current_user)
     title: str = ""  # the sheet's title (default: filename)
     options: Callable[[], tuple] = field(default=lambda: ())  # loader options (many-to-one joins only: yield_per)
-    rows: Callable[[Iterable[Any]], Iterable[Any]] | None = None  # turns the streamed objects into the rows written
+    # The statement streamed instead of ``statement`` itself (which is still what is counted): its
+    # columns as plain rows, relations joined, so no ORM object is built per row.
+    select_rows: Callable[[Any], Any] | None = None
+    # Turns the streamed rows into the rows written; gets ``statement`` too, for a fixed number of bulk
+    # look-ups over the same rows (never one query per batch).
+    rows: Callable[[Iterable[Any], Any], Iterable[Any]] | None = None
     limit: int | None = None
     rows_not_objects: bool = False  # the statement selects columns (a union …): rows, not ORM objects
 
@@ -68,7 +75,9 @@ def count(exporter: Exporter, statement) -> int:
 def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
     if exporter.limit is not None:
         statement = statement.limit(exporter.limit)
-    if exporter.rows_not_objects:
+    if exporter.select_rows is not None:
+        objects = db.session.execute(exporter.select_rows(statement).execution_options(yield_per=BATCH))
+    elif exporter.rows_not_objects:
         objects = db.session.execute(statement.execution_options(yield_per=BATCH))
     else:
         objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
@@ -80,7 +89,7 @@ def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | Non
 
 def write(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> bytes:
     objects = _stream(exporter, statement, progress)
-    rows = exporter.rows(objects) if exporter.rows else objects
+    rows = exporter.rows(objects, statement) if exporter.rows else objects
     return write_workbook(exporter.columns(), rows, title=exporter.title or exporter.filename)
 
 
