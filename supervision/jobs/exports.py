@@ -53,9 +53,24 @@ class Exporter:
     rows: Callable[[Iterable[Any], Any], Iterable[Any]] | None = None
     limit: int | None = None
     rows_not_objects: bool = False  # the statement selects columns (a union …): rows, not ORM objects
+    # ``statement()`` returns the rows themselves, computed in memory (a ranking from its cached table,
+    # a bulletin's streets): counted with len(), written as they are.
+    in_memory: bool = False
+    download: Callable[[], str] | None = None  # the file's name (default: filename-YYYYMMDD.xlsx)
+    sheet_title: Callable[[], str] | None = None  # the sheet's title when it depends on the request
+    extra_sheets: Callable[[], dict[str, list[list]]] | None = None
 
     def download_name(self) -> str:
-        return f"{self.filename}-{local_today():%Y%m%d}.xlsx"
+        return self.download() if self.download else f"{self.filename}-{local_today():%Y%m%d}.xlsx"
+
+
+def memo(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per request (or job): an exporter's columns, rows and name may all need the same
+    work (a ranking, a bulletin)."""
+    cache = request.environ.setdefault("supervision.exports", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -68,19 +83,25 @@ def register(exporter: Exporter) -> Exporter:
 
 def count(exporter: Exporter, statement) -> int:
     """The rows the export will hold (at most the exporter's limit)."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if exporter.in_memory:
+        total = len(statement)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     return total if exporter.limit is None else min(total, exporter.limit)
 
 
 def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
-    if exporter.limit is not None:
-        statement = statement.limit(exporter.limit)
-    if exporter.select_rows is not None:
-        objects = db.session.execute(exporter.select_rows(statement).execution_options(yield_per=BATCH))
-    elif exporter.rows_not_objects:
-        objects = db.session.execute(statement.execution_options(yield_per=BATCH))
+    if exporter.in_memory:
+        objects = statement[:exporter.limit] if exporter.limit is not None else statement
     else:
-        objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
+        if exporter.limit is not None:
+            statement = statement.limit(exporter.limit)
+        if exporter.select_rows is not None:
+            objects = db.session.execute(exporter.select_rows(statement).execution_options(yield_per=BATCH))
+        elif exporter.rows_not_objects:
+            objects = db.session.execute(statement.execution_options(yield_per=BATCH))
+        else:
+            objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
     for done, obj in enumerate(objects, 1):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -90,7 +111,9 @@ def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | Non
 def write(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> bytes:
     objects = _stream(exporter, statement, progress)
     rows = exporter.rows(objects, statement) if exporter.rows else objects
-    return write_workbook(exporter.columns(), rows, title=exporter.title or exporter.filename)
+    title = exporter.sheet_title() if exporter.sheet_title else exporter.title or exporter.filename
+    extra = exporter.extra_sheets() if exporter.extra_sheets else None
+    return write_workbook(exporter.columns(), rows, title=title, extra_sheets=extra)
 
 
 def request_args() -> list[tuple[str, str]]:
@@ -124,7 +147,9 @@ def export_response(name: str):
         job = start(exporter, current_user, request_args())
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job.id))
-    return xlsx_response(write(exporter, statement), exporter.download_name())
+    data = write(exporter, statement)
+    db.session.commit()  # what the export recorded (a full export of complaints' contacts is logged)
+    return xlsx_response(data, exporter.download_name())
 
 
 @task("exports.run")
