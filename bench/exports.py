@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import PASSWORD, _bench_app, _csrf_token  # noqa: E402
+from bench.run import PASSWORD, _bench_app, _csrf_token
 
 
 def _rss_mb() -> float:
