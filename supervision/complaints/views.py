@@ -429,19 +429,19 @@ def export_columns(full: bool) -> list[Column]:
 
     return [
         Column("tracking_no", "编号"), Column("ticket_no", "渠道工单编号"),
-        Column("kind", "类型", export=lambda c: c.kind.label),
-        Column("channel", "渠道", export=lambda c: c.channel.label),
+        Column("kind", "类型"),  # an enum: the writer translates each label once
+        Column("channel", "渠道"),
         Column("received_at", "受理时间", export=lambda c: localtime(c.received_at)),
         Column("estate", "小区", export=lambda c: c.estate_name or ""),
         Column("company", "物业企业", export=lambda c: c.company_name or ""),
         Column("category", "类别"), Column("description", "诉求内容", width=40),
         Column("name", "诉求人", export=name), Column("phone", "联系电话", export=phone),
-        Column("state", "状态", export=lambda c: c.state.label),
+        Column("state", "状态"),
         Column("response_due_at", "响应时限", export=lambda c: localtime(c.response_due_at)),
         Column("responded_at", "响应时间", export=lambda c: localtime(c.responded_at)),
         Column("resolution_due_at", "办结时限", export=lambda c: localtime(c.resolution_due_at)),
         Column("resolved_at", "办结时间", export=lambda c: localtime(c.resolved_at)),
-        Column("satisfaction", "回访结果", export=lambda c: c.satisfaction.label if c.satisfaction else ""),
+        Column("satisfaction", "回访结果"),
         Column("repeat", "重复诉求", export=lambda c: "是" if c.repeat_of_id else ""),
     ]
 
