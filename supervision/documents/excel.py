@@ -21,6 +21,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from xlsxwriter.worksheet import Worksheet
 
 from ..core.numbers import EXCEL_COUNT, EXCEL_DECIMAL
 from . import content_disposition, normalise
@@ -194,11 +195,21 @@ DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd h:mm:ss", 
 _PLAIN = frozenset({str, int, float, type(None)})
 
 
+class _TextSheet(Worksheet):
+    """XlsxWriter's worksheet, except that a value that looks like rich-text XML ("<r>…</r>") is
+    escaped like any other text: in constant-memory mode XlsxWriter would write it into the file as it
+    is, so a name typed that way could inject XML."""
+
+    def _xml_rich_inline_string(self, string, attributes=()):
+        self._xml_inline_string(string, bool(string) and string != string.strip(), list(attributes))
+
+
 class _Sheet:
     """One worksheet written row by row; a value's type picks how it is written."""
 
     def __init__(self, workbook, title: str):
-        self.workbook, self.sheet, self.row = workbook, workbook.add_worksheet(title[:31]), 0
+        self.workbook, self.row = workbook, 0
+        self.sheet = workbook.add_worksheet(title[:31], worksheet_class=_TextSheet)
         self.formats: dict[str | None, Any] = {}
 
     def format(self, number_format: str | None):
