@@ -14,6 +14,7 @@ from datetime import date, datetime
 from datetime import time as dt_time
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import xlsxwriter
@@ -21,6 +22,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.numbers import EXCEL_COUNT, EXCEL_DECIMAL
@@ -195,13 +197,49 @@ DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd h:mm:ss", 
 _PLAIN = frozenset({str, int, float, type(None)})
 
 
+@lru_cache(maxsize=256)
+def _column_letter(col: int) -> str:
+    return xl_col_to_name(col)
+
+
 class _TextSheet(Worksheet):
     """XlsxWriter's worksheet, except that a value that looks like rich-text XML ("<r>…</r>") is
     escaped like any other text: in constant-memory mode XlsxWriter would write it into the file as it
     is, so a name typed that way could inject XML."""
 
     def _xml_rich_inline_string(self, string, attributes=()):
-        self._xml_inline_string(string, bool(string) and string != string.strip(), list(attributes))
+        self._xml_inline_string(string, bool(_preserve_whitespace(string)), list(attributes))
+
+    def plain_row(self, row: int, values, styles) -> bool:
+        """Row ``row`` of texts and finite numbers written straight to the sheet's temporary file, the XML
+        XlsxWriter writes for them (inline strings, numbers with their style ``styles(col, kind)``) without
+        its per-cell bookkeeping, which was most of a large export's time. False (nothing written) if a value
+        of another type is in the row: the caller writes that row cell by cell."""
+        number = str(row + 1)
+        cells, first = [], None
+        escape_controls, escape = self._escape_control_characters, self._escape_data
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if kind is str and len(value) <= 16_000:  # longer: XlsxWriter cuts it at Excel's 32,767 UTF-16 units
+                text = escape_controls(value)
+                space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+                cells.append(f'<c r="{_column_letter(col)}{number}" t="inlineStr"><is><t{space}>{escape(text)}</t>'
+                             f'</is></c>')
+            elif (kind is int or kind is float) and value - value == 0:  # not NaN nor infinite
+                cells.append(f'<c r="{_column_letter(col)}{number}" s="{styles(col, kind)}"><v>{value:.16G}</v></c>')
+            else:
+                return False
+            first = col if first is None else first
+        if self.table:  # a row written cell by cell waits in the table until the next row starts
+            self._write_single_row(row)
+        self.previous_row = row
+        if cells:
+            self._check_dimensions(row, first)
+            self._check_dimensions(row, col)
+            self.fh.write(f'<row r="{number}">{"".join(cells)}</row>')
+        return True
 
 
 class _Sheet:
@@ -211,14 +249,30 @@ class _Sheet:
         self.workbook, self.row = workbook, 0
         self.sheet = workbook.add_worksheet(title[:31], worksheet_class=_TextSheet)
         self.formats: dict[str | None, Any] = {}
+        self.number_formats: list[str | None] | None = None
+        self.styles: dict[tuple[int, type], int] = {}
 
     def format(self, number_format: str | None):
         if number_format not in self.formats:
             self.formats[number_format] = self.workbook.add_format({"num_format": number_format})
         return self.formats[number_format]
 
+    def style(self, col: int, kind) -> int:
+        """The style index of a number of this type in this column (``plain_row``)."""
+        key = (col, kind)
+        if key not in self.styles:
+            number_format = self.number_formats[col] if self.number_formats else None
+            number_format = number_format or (EXCEL_COUNT if kind is int else EXCEL_DECIMAL)
+            self.styles[key] = self.format(number_format)._get_xf_index()
+        return self.styles[key]
+
     def append(self, values, number_formats=None) -> None:
         """A row of values; a string is always text (never a formula: formula injection)."""
+        if number_formats is not self.number_formats:
+            self.number_formats, self.styles = number_formats, {}
+        if self.sheet.plain_row(self.row, values, self.style):
+            self.row += 1
+            return
         # The worksheet's undecorated writers: the public ones re-check their (row, col) arguments per cell.
         sheet, row = self.sheet, self.row
         write_string, write_number = sheet._write_string, sheet._write_number
