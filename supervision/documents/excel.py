@@ -15,6 +15,7 @@ from datetime import time as dt_time
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -322,6 +323,16 @@ def _exported(column: Column, labels: dict):
     return value_of
 
 
+def _discard(workbook) -> None:
+    """A workbook abandoned part-written (the rows' query failed): its sheets' temporary files go."""
+    for sheet in workbook.worksheets():
+        if sheet.row_data_fh is not None and not sheet.row_data_fh_closed:
+            sheet.row_data_fh.close()
+            sheet.row_data_fh_closed = True
+        if getattr(sheet, "row_data_filename", None):
+            Path(sheet.row_data_filename).unlink(missing_ok=True)
+
+
 def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title: str = "Sheet1",
                    example: bool = False, extra_sheets: dict[str, list[list]] | None = None) -> bytes:
     """A workbook whose first row holds the headers, then one row per object."""
@@ -329,26 +340,30 @@ def write_workbook(columns: list[Column], objects: Iterable[Any] = (), *, title:
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True,
                                          "strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False})
-    sheet = _Sheet(workbook, title)
-    for index, column in enumerate(columns):
-        sheet.sheet.set_column(index, index, column.width)
-    sheet.sheet.freeze_panes(1, 0)
-    header = workbook.add_format(HEADER_FORMAT)
-    for index, column in enumerate(columns):
-        sheet.sheet.write_string(0, index, str(column.header), header)
-    sheet.row = 1
-    if example:
-        sheet.append([column.example for column in columns])
-    number_formats = [column.number_format for column in columns]
-    labels: dict = {}
-    values = [_exported(column, labels) for column in columns]
-    for obj in objects:
-        sheet.append([value_of(obj) for value_of in values], number_formats)
-    for name, rows in (extra_sheets or {}).items():
-        extra = _Sheet(workbook, name)
-        extra.formats = sheet.formats
-        for row in rows:
-            extra.append(row)
+    try:
+        sheet = _Sheet(workbook, title)
+        for index, column in enumerate(columns):
+            sheet.sheet.set_column(index, index, column.width)
+        sheet.sheet.freeze_panes(1, 0)
+        header = workbook.add_format(HEADER_FORMAT)
+        for index, column in enumerate(columns):
+            sheet.sheet.write_string(0, index, str(column.header), header)
+        sheet.row = 1
+        if example:
+            sheet.append([column.example for column in columns])
+        number_formats = [column.number_format for column in columns]
+        labels: dict = {}
+        values = [_exported(column, labels) for column in columns]
+        for obj in objects:
+            sheet.append([value_of(obj) for value_of in values], number_formats)
+        for name, rows in (extra_sheets or {}).items():
+            extra = _Sheet(workbook, name)
+            extra.formats = sheet.formats
+            for row in rows:
+                extra.append(row)
+    except BaseException:
+        _discard(workbook)
+        raise
     workbook.close()
     return out.getvalue()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from supervision.documents import excel
@@ -43,3 +45,16 @@ def test_plain_rows_read_back_as_cell_by_cell_writing_gives_them(monkeypatch):
                             (2005, "0", "n", False), (3.5, "#,##0.00", "n", False)]
     assert cells[2][0][0] == "=1+1" and cells[2][1][0] == "<r><t>x</t></r>"  # text, never a formula or XML
     assert cells[3][1][:2] == (datetime(2024, 1, 2), "yyyy-mm-dd")
+
+
+def test_a_workbook_abandoned_part_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where XlsxWriter keeps each sheet's rows
+
+    def rows():
+        yield ["一", "二", 1, 2.0, None, None, None, None]
+        raise RuntimeError("the cursor failed")
+
+    with pytest.raises(RuntimeError):
+        write_workbook(COLUMNS, rows())
+    assert list(tmp_path.iterdir()) == []
+    assert write_workbook(COLUMNS, ROWS)[:2] == b"PK" and list(tmp_path.iterdir()) == []
