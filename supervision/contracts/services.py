@@ -402,6 +402,28 @@ def fee_standards(estate_ids, day: date | None = None) -> dict[int, FeeStandard]
     return {contract.estate_id: _standard(contract) for contract in contracts}
 
 
+
+def fee_standard_texts(estate_ids, day: date | None = None) -> dict[int, str]:
+    """Estate id → the text of its fee standard in force on ``day`` (``FeeStandard.text``), for the estates
+    of ``estate_ids`` (a subquery, e.g. an export's scoped list): one query of plain columns, however
+    many estates."""
+    day = day or local_today()
+    order = {kind: index for index, kind in enumerate(FeeKind)}
+    rows = db.session.execute(
+        select(ServiceContract.estate_id, ServiceContract.id, ContractFee.kind, ContractFee.amount, ContractFee.unit)
+        .outerjoin(ContractFee, ContractFee.contract_id == ServiceContract.id)
+        .where(ServiceContract.estate_id.in_(estate_ids), *_in_force_filed(day))
+        .order_by(ServiceContract.estate_id, ServiceContract.starts_on, ServiceContract.id))
+    lines: dict[int, tuple[int, list]] = {}
+    for estate_id, contract_id, kind, amount, unit in rows:
+        current = lines.get(estate_id)
+        if current is None or current[0] != contract_id:  # the contract that started last wins
+            current = lines[estate_id] = (contract_id, [])
+        if kind is not None:
+            current[1].append((order[kind], f"{kind.label} {amount}{unit}"))
+    return {estate_id: "；".join(text for _order, text in sorted(fees)) for estate_id, (_id, fees) in lines.items()}
+
+
 @lru_cache(maxsize=1)
 def _fee_standards_statement():
     """Built once: the public portal's estate sheet asks for one estate's standard at a time (building the

@@ -209,6 +209,11 @@ def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet) -> Cells:
 
 def ranking_workbook(rule_set: CreditRuleSet, rows: list[ScoreRow]) -> bytes:
     """The ranking's rows as an Excel workbook (columns as on the page, plus lists and overrides)."""
+    return write_workbook(ranking_columns(rule_set), rows, title=_("信用评价"))
+
+
+def ranking_columns(rule_set: CreditRuleSet) -> list[Column]:
+    """The export's columns: as on the page, plus lists and overrides."""
     columns = [Column("position", _("名次"), width=8), Column("name", _("企业名称"), width=36),
                Column("credit_code", _("统一社会信用代码"), width=22)]
     columns += [Column(f"part_{p.code}", p.name, export=lambda r, code=p.code: r.parts[code], width=14)
@@ -220,7 +225,7 @@ def ranking_workbook(rule_set: CreditRuleSet, rows: list[ScoreRow]) -> bytes:
                 Column("override", _("特别规定"), export=lambda r: override_note(rule_set, r.override)
                        if r.override else "", width=40),
                 Column("event_count", _("有效记录数"), width=12)]
-    return write_workbook(columns, rows, title=_("信用评价"))
+    return columns
 
 
 def rule_set_for_ranking(rule_set_id: int | None, in_force: CreditRuleSet) -> CreditRuleSet | None:

@@ -209,8 +209,8 @@ def _export_statement():
 
 
 exports.register(exports.Exporter(
-    "estates", "小区台账", spreadsheet.export_columns, _export_statement, rows=spreadsheet.export_rows,
-    options=lambda: (joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company))))
+    "estates", "小区台账", spreadsheet.export_columns, _export_statement, select_rows=spreadsheet.export_select,
+    rows=spreadsheet.export_rows))
 
 
 @bp.get("/<int:estate_id>")

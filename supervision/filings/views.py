@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
@@ -21,6 +21,7 @@ from ..estates.errors import flash_errors
 from ..estates.sections import campaign_sections
 from ..extensions import db
 from ..i18n import in_chinese
+from ..jobs import exports
 from ..targets.indicators import local_date
 from . import services
 from .forms import FilingFilterForm, RequirementForm, ReviewFilingForm, SubmitFilingForm
@@ -39,7 +40,7 @@ def _filters() -> FilingFilterForm:
     return form
 
 
-def _statement(form: FilingFilterForm):
+def _filtered(form: FilingFilterForm):
     statement = scope.visible(CompanyFiling).join(FilingRequirement,
                                                   FilingRequirement.id == CompanyFiling.requirement_id)
     if form.campaign.data:
@@ -48,9 +49,12 @@ def _statement(form: FilingFilterForm):
         statement = statement.where(CompanyFiling.status == CompanyFilingStatus(form.status.data))
     if form.late.data == "1":
         statement = statement.where(local_date(CompanyFiling.submitted_at) > FilingRequirement.due_on)
-    return statement.options(joinedload(CompanyFiling.company),
-                             joinedload(CompanyFiling.requirement).joinedload(FilingRequirement.campaign)) \
-        .order_by(FilingRequirement.due_on.desc(), FilingRequirement.id, CompanyFiling.id)
+    return statement.order_by(FilingRequirement.due_on.desc(), FilingRequirement.id, CompanyFiling.id)
+
+
+def _statement(form: FilingFilterForm):
+    return _filtered(form).options(joinedload(CompanyFiling.company),
+                                   joinedload(CompanyFiling.requirement).joinedload(FilingRequirement.campaign))
 
 
 @bp.get("/")
@@ -67,28 +71,43 @@ def _when(value) -> str | None:
 
 
 def _columns() -> list[Column]:
+    """The export's columns, of ``_export_select``'s rows."""
     return [
-        Column("campaign", "专项行动", export=lambda f: f.requirement.campaign.name, width=28),
-        Column("title", "报送材料", export=lambda f: f.requirement.title, width=18),
-        Column("due_on", "截止日期", export=lambda f: f.requirement.due_on),
-        Column("company", "物业服务企业", export=lambda f: f.company.name, width=28),
+        Column("campaign", "专项行动", export=lambda f: f.campaign_name, width=28),
+        Column("title", "报送材料", export=lambda f: f.title, width=18),
+        Column("due_on", "截止日期", export=lambda f: f.due_on),
+        Column("company", "物业服务企业", export=lambda f: f.company_name, width=28),
         Column("status", "状态", export=lambda f: f.status),
         Column("first", "首次报送", export=lambda f: _when(f.first_submitted_at)),
         Column("last", "最近报送", export=lambda f: _when(f.submitted_at)),
         Column("count", "报送次数", export=lambda f: f.submission_count, width=10),
-        Column("late", "逾期报送", export=services.is_late, width=10),
+        Column("late", "逾期报送", export=lambda f: to_local(f.submitted_at).date() > f.due_on, width=10),
         Column("reviewed", "审核时间", export=lambda f: _when(f.reviewed_at)),
         Column("reason", "退回原因", export=lambda f: f.return_reason, width=30),
     ]
+
+
+def _export_select(statement):
+    """The filings as plain rows with their campaign's and company's names (no ORM objects)."""
+    campaign, company = aliased(Campaign), aliased(Company)
+    return (statement.with_only_columns(
+        campaign.name.label("campaign_name"), FilingRequirement.title, FilingRequirement.due_on,
+        company.name.label("company_name"), CompanyFiling.status, CompanyFiling.first_submitted_at,
+        CompanyFiling.submitted_at, CompanyFiling.submission_count, CompanyFiling.reviewed_at,
+        CompanyFiling.return_reason)
+        .join(campaign, campaign.id == FilingRequirement.campaign_id)
+        .join(company, company.id == CompanyFiling.company_id))
+
+
+exports.register(exports.Exporter("filings", "企业报送材料", _columns, lambda: _filtered(_filters()),
+                                  select_rows=_export_select))
 
 
 @bp.get("/export.xlsx")
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def export():
-    filings = db.session.scalars(_statement(_filters())).unique()
-    return xlsx_response(write_workbook(_columns(), filings, title="企业报送材料"),
-                         f"企业报送材料-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("filings")
 
 
 @bp.route("/campaign/<int:campaign_id>/new", methods=["GET", "POST"])

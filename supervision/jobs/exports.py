@@ -9,8 +9,10 @@ job) and the user is sent to its page.
 
 The job rebuilds the statement in a request context of its own carrying the same query string and
 the job's owner as ``current_user``, so the owner's scope applies again (a street office's export
-holds its street's rows only). Either way rows stream from the cursor (``yield_per``) into an
-openpyxl write-only workbook, so memory does not grow with the row count.
+holds its street's rows only). Either way rows stream from the cursor (``yield_per``; a server-side
+cursor on PostgreSQL) into a constant-memory XlsxWriter workbook (``documents.excel``), so memory does not
+grow with the row count. A large export selects plain columns (``select_rows``) rather than ORM objects,
+and looks its relations up in a fixed number of bulk queries (``rows``).
 """
 from __future__ import annotations
 
@@ -43,12 +45,32 @@ class Exporter:
     statement: Callable[[], Any]  # the scoped, filtered select of the list (reads request.args, current_user)
     title: str = ""  # the sheet's title (default: filename)
     options: Callable[[], tuple] = field(default=lambda: ())  # loader options (many-to-one joins only: yield_per)
-    rows: Callable[[Iterable[Any]], Iterable[Any]] | None = None  # turns the streamed objects into the rows written
+    # The statement streamed instead of ``statement`` itself (which is still what is counted): its
+    # columns as plain rows, relations joined, so no ORM object is built per row.
+    select_rows: Callable[[Any], Any] | None = None
+    # Turns the streamed rows into the rows written; gets ``statement`` too, for a fixed number of bulk
+    # look-ups over the same rows (never one query per batch).
+    rows: Callable[[Iterable[Any], Any], Iterable[Any]] | None = None
     limit: int | None = None
     rows_not_objects: bool = False  # the statement selects columns (a union …): rows, not ORM objects
+    # ``statement()`` returns the rows themselves, computed in memory (a ranking from its cached table,
+    # a bulletin's streets): counted with len(), written as they are.
+    in_memory: bool = False
+    download: Callable[[], str] | None = None  # the file's name (default: filename-YYYYMMDD.xlsx)
+    sheet_title: Callable[[], str] | None = None  # the sheet's title when it depends on the request
+    extra_sheets: Callable[[], dict[str, list[list]]] | None = None
 
     def download_name(self) -> str:
-        return f"{self.filename}-{local_today():%Y%m%d}.xlsx"
+        return self.download() if self.download else f"{self.filename}-{local_today():%Y%m%d}.xlsx"
+
+
+def memo(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per request (or job): an exporter's columns, rows and name may all need the same
+    work (a ranking, a bulletin)."""
+    cache = request.environ.setdefault("supervision.exports", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 EXPORTERS: dict[str, Exporter] = {}
@@ -61,17 +83,25 @@ def register(exporter: Exporter) -> Exporter:
 
 def count(exporter: Exporter, statement) -> int:
     """The rows the export will hold (at most the exporter's limit)."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if exporter.in_memory:
+        total = len(statement)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     return total if exporter.limit is None else min(total, exporter.limit)
 
 
 def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> Iterator[Any]:
-    if exporter.limit is not None:
-        statement = statement.limit(exporter.limit)
-    if exporter.rows_not_objects:
-        objects = db.session.execute(statement.execution_options(yield_per=BATCH))
+    if exporter.in_memory:
+        objects = statement[:exporter.limit] if exporter.limit is not None else statement
     else:
-        objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
+        if exporter.limit is not None:
+            statement = statement.limit(exporter.limit)
+        if exporter.select_rows is not None:
+            objects = db.session.execute(exporter.select_rows(statement).execution_options(yield_per=BATCH))
+        elif exporter.rows_not_objects:
+            objects = db.session.execute(statement.execution_options(yield_per=BATCH))
+        else:
+            objects = db.session.scalars(statement.options(*exporter.options()).execution_options(yield_per=BATCH))
     for done, obj in enumerate(objects, 1):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -80,8 +110,10 @@ def _stream(exporter: Exporter, statement, progress: Callable[[int], None] | Non
 
 def write(exporter: Exporter, statement, progress: Callable[[int], None] | None = None) -> bytes:
     objects = _stream(exporter, statement, progress)
-    rows = exporter.rows(objects) if exporter.rows else objects
-    return write_workbook(exporter.columns(), rows, title=exporter.title or exporter.filename)
+    rows = exporter.rows(objects, statement) if exporter.rows else objects
+    title = exporter.sheet_title() if exporter.sheet_title else exporter.title or exporter.filename
+    extra = exporter.extra_sheets() if exporter.extra_sheets else None
+    return write_workbook(exporter.columns(), rows, title=title, extra_sheets=extra)
 
 
 def request_args() -> list[tuple[str, str]]:
@@ -115,7 +147,9 @@ def export_response(name: str):
         job = start(exporter, current_user, request_args())
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job.id))
-    return xlsx_response(write(exporter, statement), exporter.download_name())
+    data = write(exporter, statement)
+    db.session.commit()  # what the export recorded (a full export of complaints' contacts is logged)
+    return xlsx_response(data, exporter.download_name())
 
 
 @task("exports.run")

@@ -17,11 +17,10 @@ from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
 from ..core.timeutil import to_local, utcnow
-from ..documents.excel import xlsx_response
 from ..documents.pdf import render_pdf
 from ..extensions import db
 from ..i18n import in_chinese
-from ..jobs import pdfs
+from ..jobs import exports, pdfs
 from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import services
@@ -36,7 +35,7 @@ from .forms import (
     report_form_class,
 )
 from .models import ReportTransition, WeeklyReport
-from .services import CellStatus, bulletin_plain, bulletin_workbook, figures_shown
+from .services import CellStatus, bulletin_columns, bulletin_narratives, bulletin_plain, bulletin_rows, figures_shown
 from .weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -422,9 +421,20 @@ BULLETIN_PAGES = 3  # the digest without its annex
 pdfs.register(pdfs.PdfMaker("reports.bulletin", "工作简报（含附件）", _bulletin_pages, _render_bulletin))
 
 
+def _export_bulletin():
+    return exports.memo("reports.bulletin", _bulletin_or_404)
+
+
+exports.register(exports.Exporter(
+    "reports.bulletin", "周报数据", lambda: bulletin_columns(_export_bulletin()[2]),
+    lambda: bulletin_rows(_export_bulletin()[2]), in_memory=True,
+    sheet_title=lambda: f"{_export_bulletin()[2]['week']}",
+    extra_sheets=lambda: bulletin_narratives(_export_bulletin()[2]),
+    download=lambda: f"周报数据-{_export_bulletin()[0].name}-{_export_bulletin()[1]}.xlsx"))
+
+
 @bp.get("/bulletin.xlsx")
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def bulletin_xlsx():
-    campaign, week, plain = _bulletin_or_404()
-    return xlsx_response(bulletin_workbook(plain), f"周报数据-{campaign.name}-{week}.xlsx")
+    return exports.export_response("reports.bulletin")

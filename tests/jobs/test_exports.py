@@ -8,10 +8,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from supervision.audit.models import AuditLog
 from supervision.extensions import db
 from supervision.jobs import exports
 from supervision.jobs.models import Job
 
+from ..complaints.factories import gen_complaint
+from ..credit.conftest import ranked  # noqa: F401  (the credit tests' fixture)
 from ..factories import gen_estate
 
 
@@ -77,7 +80,9 @@ def test_a_companys_export_job_keeps_the_company_scope(many_estates, inprocess, 
 @pytest.mark.parametrize("url, name", [("/companies/export.xlsx", "companies"),
                                        ("/contracts/export.xlsx", "contracts"),
                                        ("/safety/lifts/export.xlsx", "safety.lifts"),
-                                       ("/campaigns/items/export.xlsx", "items")])
+                                       ("/campaigns/items/export.xlsx", "items"),
+                                       ("/complaints/export.xlsx", "complaints"),
+                                       ("/filings/export.xlsx", "filings")])
 def test_every_registered_list_export_is_a_job_above_the_threshold(world, inprocess, login_as, app, monkeypatch,
                                                                     url, name):
     assert name in exports.EXPORTERS
@@ -93,3 +98,59 @@ def test_every_registered_list_export_is_a_job_above_the_threshold(world, inproc
     from_job = load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).active
     direct = load_workbook(io.BytesIO(in_request.data)).active
     assert list(from_job.iter_rows(values_only=True)) == list(direct.iter_rows(values_only=True))
+
+
+def test_the_complaints_export_job_keeps_the_scope_and_the_masking(world, inprocess, login_as, app, monkeypatch):
+    gen_complaint(world.estate1, name="王小明", phone="13812341234")
+    gen_complaint(world.estate2, name="李大同", phone="13900009999")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 0)
+    company = login_as(world.company_user)
+    job_id = _job_id(company.get("/complaints/export.xlsx"))
+    inprocess.wait()
+    rows = list(load_workbook(io.BytesIO(company.get(f"/jobs/{job_id}/download").data)).active.iter_rows(
+        values_only=True))
+    assert len(rows) == 2 and "138****1234" in rows[1] and "王**" in rows[1]  # its own estate only, masked
+    assert "13812341234" not in str(rows) and "13900009999" not in str(rows)
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "complaint.export_contact")) == 0
+
+    officer = login_as(world.officer)
+    job_id = _job_id(officer.get("/complaints/export.xlsx"))
+    inprocess.wait()
+    rows = list(load_workbook(io.BytesIO(officer.get(f"/jobs/{job_id}/download").data)).active.iter_rows(
+        values_only=True))
+    assert len(rows) == 3 and "13812341234" in str(rows) and "13900009999" in str(rows)
+    logged = db.session.scalar(select(AuditLog).where(AuditLog.action == "complaint.export_contact"))
+    assert logged.actor_id == world.officer.id and len(logged.after["ids"]) == 2
+
+
+def test_the_estate_export_takes_as_many_queries_for_more_rows(world, login_as, count_queries):
+    client = login_as(world.officer)
+    counts = []
+    for more in (0, 30):
+        for n in range(more):
+            gen_estate(community=world.community1 if n % 2 else world.community2, company=world.company1,
+                       name=f"批量{n}号小区")
+        db.session.commit()
+        with count_queries() as statements:
+            response = client.get("/estates/export.xlsx")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 8
+    assert len(list(load_workbook(io.BytesIO(response.data)).active.iter_rows())) >= 31
+
+
+def test_the_ranking_export_is_a_job_above_the_threshold_with_the_same_rows(ranked, inprocess, login_as, app,  # noqa: F811
+                                                                            monkeypatch):
+    client = login_as(ranked.leader)
+    direct = client.get("/credit/export.xlsx?sort=total")
+    assert direct.status_code == 200 and "attachment" in direct.headers["Content-Disposition"]
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 1)  # more than one company is ranked
+    job_id = _job_id(client.get("/credit/export.xlsx?sort=total"))
+    inprocess.wait()
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).status == "finished"
+    from_job = load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).worksheets[0]
+    rows = list(from_job.iter_rows(values_only=True))
+    assert len(rows) > 2 and rows == list(load_workbook(io.BytesIO(direct.data)).worksheets[0].iter_rows(
+        values_only=True))

@@ -442,3 +442,15 @@ def test_a_street_name_is_escaped_in_pages_and_charts_and_printed_in_the_monthly
         assert "<script" not in svg and "onerror=" not in svg.replace("onerror=alert(1)&gt;", ""), url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;$\\frac{1}{$东城" in svg, url
     assert_pdf_prints(officer.get("/dashboard/report.pdf", query_string={"street": world.street1.id}), name)
+
+
+def test_text_shaped_like_rich_text_xml_is_exported_as_text(world, login_as):
+    """XlsxWriter's constant-memory mode writes a string "<r>…</r>" into the sheet's XML as it is (rich
+    text); the export writes it as escaped text, so a name cannot inject XML into the workbook."""
+    from supervision.estates.models import Estate
+
+    rich = "<r><rPr><b/></rPr><t>伪造</t></r>"
+    estate = db.session.scalar(select(Estate).where(Estate.community_id == world.community1.id))
+    estate.name, estate.notes = rich, f" {rich} "
+    db.session.commit()
+    assert_no_formula(login_as(world.officer).get("/estates/export.xlsx"), rich, f" {rich} ")

@@ -10,9 +10,9 @@ from ...auth.roles import COMPANY, DISTRICT_READERS
 from ...companies.models import Company
 from ...core.pagination import page_number
 from ...core.timeutil import local_today
-from ...documents.excel import xlsx_response
 from ...documents.pdf import pdf_response, render_pdf
 from ...i18n import in_chinese
+from ...jobs import exports
 from ...regions.choices import street_choices
 from ...regions.services import bureau_name
 from .. import company_file, services, standings
@@ -59,13 +59,25 @@ def ranking():
                            sort=sort, publications=publication_services.latest())
 
 
+def _export_ranking():
+    """The ranking as exported (its rule set, day and scored rows), worked out once per request or job."""
+    def compute():
+        _filters, rule_set, _in_force, as_of, ranked, _sort = _ranking_query()
+        return rule_set, as_of, [row.score(rule_set) for row in ranked]
+    return exports.memo("credit.ranking", compute)
+
+
+exports.register(exports.Exporter(
+    "credit.ranking", "信用评价", lambda: standings.ranking_columns(_export_ranking()[0]),
+    lambda: _export_ranking()[2], in_memory=True, sheet_title=lambda: _("信用评价"),
+    download=lambda: f"信用评价-{_export_ranking()[1].isoformat()}.xlsx"))
+
+
 @bp.get("/export.xlsx")
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def ranking_export():
-    _filters, rule_set, _in_force, as_of, ranked, _sort = _ranking_query()
-    data = standings.ranking_workbook(rule_set, [row.score(rule_set) for row in ranked])
-    return xlsx_response(data, f"信用评价-{as_of.isoformat()}.xlsx")
+    return exports.export_response("credit.ranking")
 
 
 # --- company credit file -----------------------------------------------------

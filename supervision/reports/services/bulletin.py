@@ -341,8 +341,8 @@ def bulletin_columns(plain: dict) -> list[Column]:
     return columns
 
 
-def bulletin_workbook(plain: dict) -> bytes:
-    """Per-street figures of the week, a total row, and the narratives on a second sheet."""
+def bulletin_rows(plain: dict) -> list[dict]:
+    """Per-street figures of the week and a total row."""
     rows = []
     for row in plain["rows"]:
         rows.append(dict(row, source=_("系统实时统计") if row["figures_live"] else _("报送时快照")))
@@ -352,11 +352,20 @@ def bulletin_workbook(plain: dict) -> bytes:
         "return_count": sum(r["return_count"] for r in plain["rows"]), "source": "",
         "figures": plain["totals"], "entered": {d["code"]: d["total"] for d in plain["definitions"]},
     })
+    return rows
+
+
+def bulletin_narratives(plain: dict) -> dict[str, list[list]]:
+    """The second sheet: each street's narratives."""
     narratives = [[_("街道"), _("报送情况"), _("填报人"), _("本周工作进展"), _("存在问题及需协调事项"),
                    _("下周工作计划")]]
     for row in plain["rows"]:
         narratives.append([row["street"], row["status"], row["contact"], row["progress"], row["problems"],
                            row["next_week_plan"]])
-    title = f"{plain['week']}"
-    return write_workbook(bulletin_columns(plain), rows, title=title,
-                          extra_sheets={_("工作进展"): narratives})
+    return {_("工作进展"): narratives}
+
+
+def bulletin_workbook(plain: dict) -> bytes:
+    """Per-street figures of the week, a total row, and the narratives on a second sheet."""
+    return write_workbook(bulletin_columns(plain), bulletin_rows(plain), title=f"{plain['week']}",
+                          extra_sheets=bulletin_narratives(plain))
