@@ -51,9 +51,10 @@ FOOTER = re.compile(r"^(合计|总计|小计|共计|累计|总数|备注[:：]|�
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MERGED_CELLS = 1_000_000  # merged ranges are read up to this many cells in all
 MAX_MERGE_XML = 8 * 1024 * 1024  # bytes of <mergeCells> read at most
-# python-calamine holds the sheet's cells from A1 to the last one at once (~32 bytes each, plus the
-# text): above this many, the sheet is streamed with openpyxl instead (slower, memory flat).
-CALAMINE_MAX_CELLS = 5_000_000
+# python-calamine holds the sheet's cells from A1 to the last one at once (32 bytes each, plus the text:
+# ~100 bytes a filled cell, 60 MB for 50,000 rows of 12 columns): above this many cells the sheet is
+# streamed with openpyxl instead (several times slower, memory flat).
+CALAMINE_MAX_CELLS = 1_500_000
 
 
 class _SinkFailed(Exception):
@@ -187,7 +188,7 @@ def _xlsx_merges(data: bytes, sheet) -> list[tuple[int, int, int, int]]:
 
 
 _ROW_TAG = re.compile(rb'<row\s[^>]*?\br="(\d+)"[^>/]*>')  # a row that holds cells (not self-closed)
-_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')  # a cell beyond column Z
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s>/]")
 
 
@@ -222,8 +223,7 @@ def sheet_extent(data: bytes, path: str) -> tuple[int, int] | None:
             if rows:
                 last_row = max(last_row, max(map(int, rows)))
             if cells:
-                wide = _WIDE_CELL.findall(chunk)
-                last_col = max(last_col, 26, *(_column_number(w) for w in set(wide)))
+                last_col = max(last_col, *(_column_number(c) for c in set(_CELL_COLUMN.findall(chunk))))
             if not block:
                 break
     return last_row, last_col
@@ -500,8 +500,19 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
 def _footer(values, filled: set) -> bool:
     """A total, note or signature line: one of its first cells of its own (not repeated from a merged
     street above, as in a per-street 小计 row) starts so."""
-    own = [normalise.clean(v).replace(" ", "") for i, v in enumerate(values) if i not in filled and v is not None]
-    return any(FOOTER.match(text) for text in [t for t in own if t][:3])
+    seen = 0
+    for index, value in enumerate(values):  # only the first three: each cell is cleaned again when parsed
+        if value is None or index in filled:
+            continue
+        text = normalise.clean(value).replace(" ", "")
+        if not text:
+            continue
+        if FOOTER.match(text):
+            return True
+        seen += 1
+        if seen == 3:
+            return False
+    return False
 
 
 def _blank(values) -> bool:

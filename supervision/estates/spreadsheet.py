@@ -394,10 +394,13 @@ class EstateImport(SheetImport):
         if not rows:
             return
         table = Estate.__table__
-        ids = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+        # The rows of a chunk that is written have distinct (street, name) (``check_row`` refuses a repeat),
+        # so the new ids are matched by them: with sort_by_parameter_order SQLite would insert row by row.
+        returned = db.session.execute(insert(table).returning(table.c.id, table.c.street_id, table.c.name), rows)
+        ids = {(street_id, name): estate_id for estate_id, street_id, name in returned}
         fields = AUDITED_ESTATE_FIELDS
-        record_rows("estate.import", (("Estate", estate_id, row["name"], {key: row[key] for key in fields})
-                                      for row, estate_id in zip(rows, ids, strict=True)), actor=self.actor)
+        record_rows("estate.import", (("Estate", ids[row["street_id"], row["name"]], row["name"],
+                                       {key: row[key] for key in fields}) for row in rows), actor=self.actor)
         self.created_count = getattr(self, "created_count", 0) + len(rows)
 
     def finish(self, result) -> None:
