@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
+from ..core.bulk import psycopg_insert
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AuditLog
@@ -116,7 +117,7 @@ def record_rows(action: str, entries, *, actor=None) -> int:
     rows = [dict(common, object_type=object_type, object_id=object_id, summary=summary[:255],
                  after=_jsonable(after) if after is not None else None)
             for object_type, object_id, summary, after in entries]
-    if rows:
+    if rows and psycopg_insert(AuditLog.__table__, rows) is None:
         db.session.execute(insert(AuditLog.__table__), rows)  # Core: the ORM's bulk path costs more than the rows
     return len(rows)
 

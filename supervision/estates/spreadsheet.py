@@ -29,6 +29,7 @@ from ..companies.credit_code import credit_code_error
 from ..companies.models import Company
 from ..contracts.models import PartyBuilding
 from ..contracts.services import fee_standards
+from ..core.bulk import psycopg_insert
 from ..core.sortkey import name_sort_key
 from ..core.timeutil import local_today, utcnow
 from ..documents import normalise
@@ -394,10 +395,14 @@ class EstateImport(SheetImport):
         if not rows:
             return
         table = Estate.__table__
-        # The rows of a chunk that is written have distinct (street, name) (``check_row`` refuses a repeat),
-        # so the new ids are matched by them: with sort_by_parameter_order SQLite would insert row by row.
-        returned = db.session.execute(insert(table).returning(table.c.id, table.c.street_id, table.c.name), rows)
-        ids = {(street_id, name): estate_id for estate_id, street_id, name in returned}
+        new_ids = psycopg_insert(table, rows, returning=table.c.id)
+        if new_ids is not None:
+            ids = {(row["street_id"], row["name"]): estate_id for row, estate_id in zip(rows, new_ids, strict=True)}
+        else:
+            # The rows of a chunk that is written have distinct (street, name) (``check_row`` refuses a
+            # repeat), so the ids are matched by them: with sort_by_parameter_order SQLite inserts row by row.
+            returned = db.session.execute(insert(table).returning(table.c.id, table.c.street_id, table.c.name), rows)
+            ids = {(street_id, name): estate_id for estate_id, street_id, name in returned}
         fields = AUDITED_ESTATE_FIELDS
         record_rows("estate.import", (("Estate", ids[row["street_id"], row["name"]], row["name"],
                                        {key: row[key] for key in fields}) for row in rows), actor=self.actor)
