@@ -28,7 +28,8 @@ def psycopg_insert(table: Table, rows: list[dict], returning: Column | None = No
     columns = [table.c[key] for key in keys]
     processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     placeholders = ", ".join(f"%s::{column.type.compile(dialect=dialect)}" for column in columns)
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+    # Identifiers and types from the table's own definition (quoted); the values are parameters.
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # nosec B608
            f"({', '.join(quote(column.name) for column in columns)}) VALUES ({placeholders})")
     if returning is not None:
         sql += f" RETURNING {quote(returning.name)}"
