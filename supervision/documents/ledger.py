@@ -187,7 +187,7 @@ def _xlsx_merges(data: bytes, sheet) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-_ROW_TAG = re.compile(rb'<row\s[^>]*?\br="(\d+)"[^>/]*>')  # a row that holds cells (not self-closed)
+_ROW = re.compile(rb'<row\s[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s>/]")
 
@@ -199,31 +199,39 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def sheet_extent(data: bytes, path: str) -> tuple[int, int] | None:
-    """The last row holding cells and (at least) the last column of the sheet at ``path``, read off its
-    XML as it is unzipped (not what the file declares: a stray cell far below counts); None when the
-    XML is not written the usual way (a cell or row without its ``r="…"``, namespace prefixes)."""
+def sheet_extent(data: bytes, path: str, *, blank_rows_end: int = ReadLimits.blank_rows_end,
+                 max_cells: int | None = None) -> tuple[int, int] | None:
+    """The last row holding a value and (at least) the last column of the sheet at ``path``, read off its
+    XML as it is unzipped (not what the file declares: a stray cell far below counts), as soon as their
+    product passes ``max_cells``. None when the XML is not written the usual way (a cell or row without
+    its ``r="…"``, namespace prefixes) or when ``blank_rows_end`` rows without a value end the table
+    before its last value (the streaming reader stops there; no need to hold what lies below)."""
     last_row = last_col = 0
     carry = b""
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path) as stream:
         while True:
             block = stream.read(1 << 20)
             chunk = carry + block
-            if block:  # a tag never straddles two chunks: each ends at a ">"
-                cut = chunk.rfind(b">") + 1
+            if block:  # a row never straddles two chunks: each ends after a "</row>" (or a ">")
+                cut = chunk.rfind(b"</row>")
+                cut = cut + 6 if cut >= 0 else chunk.rfind(b">") + 1
                 chunk, carry = chunk[:cut], chunk[cut:]
             if not chunk:
                 break
             cells = chunk.count(b"<c ") + chunk.count(b"<c>")
-            if cells != chunk.count(b'<c r="') or _PREFIXED.search(chunk):
+            if cells != chunk.count(b'<c r="') or chunk.count(b"<row>") or _PREFIXED.search(chunk):
                 return None
-            rows = _ROW_TAG.findall(chunk)
-            if chunk.count(b"<row>") or (not rows and cells):
-                return None
-            if rows:
-                last_row = max(last_row, max(map(int, rows)))
+            for match in _ROW.finditer(chunk):
+                number = int(match.group(1))
+                if last_row and number - last_row > blank_rows_end:
+                    return None  # rows in order: this one lies below a run of rows without a value
+                content = match.group(2)
+                if content and (b"</v>" in content or b"</t>" in content):  # a value (or an inline string)
+                    last_row = max(last_row, number)
             if cells:
                 last_col = max(last_col, *(_column_number(c) for c in set(_CELL_COLUMN.findall(chunk))))
+            if max_cells is not None and last_row * last_col > max_cells:
+                return last_row, last_col
             if not block:
                 break
     return last_row, last_col
@@ -234,7 +242,7 @@ def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
     if found is None:
         raise TableError(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
     name, path = found
-    extent = sheet_extent(data, path)
+    extent = sheet_extent(data, path, blank_rows_end=limits.blank_rows_end, max_cells=CALAMINE_MAX_CELLS)
     sheet = None
     if extent is not None and extent[0] * extent[1] <= CALAMINE_MAX_CELLS:
         try:

@@ -74,7 +74,7 @@ def test_a_stray_cell_far_away_sends_the_sheet_to_the_streaming_reader(monkeypat
     out = io.BytesIO()
     book.save(out)
     data = out.getvalue()
-    assert ledger.sheet_extent(data, "xl/worksheets/sheet1.xml") == (200000, 52)
+    assert ledger.sheet_extent(data, "xl/worksheets/sheet1.xml") is None  # the table ends long before it
     calls = []
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", lambda f: calls.append(1))
     rows = list(itertools.islice(ledger.source_rows(data, "xlsx", ReadLimits()), 2))
@@ -99,3 +99,22 @@ def test_an_unusual_sheet_xml_is_not_measured():
     assert ledger.sheet_extent(rewritten.getvalue(), "xl/worksheets/sheet1.xml") is None
     rows = list(ledger.source_rows(rewritten.getvalue(), "xlsx", ReadLimits()))
     assert rows[0][1][0] == "小区名称"
+
+
+def test_a_sheet_larger_than_calamine_may_hold_is_streamed(monkeypatch):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["小区名称", "地址"])
+    for n in range(300):
+        sheet.append([f"小区{n}", f"路{n}号"])
+    sheet["AZ250"] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    assert ledger.sheet_extent(data, "xl/worksheets/sheet1.xml") == (301, 52)
+    assert ledger.sheet_extent(data, "xl/worksheets/sheet1.xml", max_cells=1000)[1] == 52  # stops early
+    monkeypatch.setattr(ledger, "CALAMINE_MAX_CELLS", 301 * 52 - 1)
+    calls = []
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", lambda f: calls.append(1))
+    rows = list(ledger.source_rows(data, "xlsx", ReadLimits()))
+    assert len(rows) == 301 and rows[-1][1][:2] == ["小区299", "路299号"] and not calls
