@@ -12,7 +12,7 @@ process before it. Prints the machine's load.
 Usage::
 
     python bench/imports.py                      # 50,000 rows on SQLite
-    python bench/imports.py --rows 10000 --db postgresql://postgres@127.0.0.1:5432/jobs_bench_imports
+    python bench/imports.py --rows 10000 --db postgresql://postgres@127.0.0.1:5432/bench_imports_$$   # created, dropped
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from supervision import create_app  # noqa: E402
 from supervision.auth.models import User  # noqa: E402
@@ -119,15 +120,17 @@ def run_child(url: str, upload_dir: str, job_id: int, idle: bool = False) -> Non
         if idle:
             db.session.scalar(select(func.count(Estate.id)))
             log(f"idle process: RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-        started = time.perf_counter()
+        idle_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started, started_cpu = time.perf_counter(), time.process_time()
         run_job(job_id)
-        seconds = time.perf_counter() - started
+        seconds, job_cpu = time.perf_counter() - started, time.process_time() - started_cpu
         usage = resource.getrusage(resource.RUSAGE_SELF)
         peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         job = db.session.get(Job, job_id)
         count = db.session.scalar(select(func.count(Estate.id)))
-        log(f"job {job.status}: {seconds:.1f} s wall, {cpu:.1f} s CPU (the process, start-up included), "
-            f"peak RSS {peak:.0f} MB, {count} estates stored; "
+        log(f"job {job.status}: {seconds:.1f} s wall, {cpu:.1f} s CPU (the process, start-up included; "
+            f"{job_cpu:.1f} s in the job), peak RSS {peak:.0f} MB ({idle_rss:.0f} MB before the job), "
+            f"{count} estates stored; "
             f"{(job.message or '')[:200]}")
 
 
@@ -143,9 +146,20 @@ def main() -> None:
         run_child(args.db, args.upload_dir, args.run_job, args.idle)
         return
     work = tempfile.mkdtemp(prefix="bench-imports-")
-    url = args.db or f"sqlite:///{work}/bench.db"
-    if args.db:
-        fresh_postgres_database(url)
+    url, drop = f"sqlite:///{work}/bench.db", None
+    if args.db:  # a fresh database of this name (a server's own: one unique to this run), dropped at the end
+        name = make_url(args.db).database
+        if name in (None, "", "postgres", "template0", "template1"):
+            name = f"bench_imports_{os.getpid()}"
+        url, drop = fresh_postgres_database(args.db, name)
+    try:
+        measure(args, url, work)
+    finally:
+        if drop is not None:
+            drop()
+
+
+def measure(args, url: str, work: str) -> None:
     app = make_app(url, work)
     user_id = build(app)
     started = time.perf_counter()

@@ -15,12 +15,17 @@ from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
+from ..core.bulk import psycopg_insert
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AuditLog
 
+_PLAIN = frozenset({str, int, float, bool})
+
 
 def _jsonable(value):
+    if value is None or type(value) in _PLAIN:  # most values: no isinstance chain (bulk imports)
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (datetime, date)):
@@ -96,17 +101,24 @@ def record_many(action: str, entries, *, actor=None) -> int:
     ``entries`` yields ``(obj, after)``; the rows are those ``record`` would write, without
     loading them back as ORM objects. Returns how many were written.
     """
+    return record_rows(action, ((obj.__class__.__name__, obj.id, str(obj), after) for obj, after in entries),
+                       actor=actor)
+
+
+def record_rows(action: str, entries, *, actor=None) -> int:
+    """``record_many`` for rows inserted without ORM objects: ``entries`` yields ``(object_type,
+    object_id, summary, after)``."""
     actor = actor if actor is not None else _current_actor()
     channel = "cli"
     if has_request_context():
         channel = "api" if request.path.startswith("/api/") else "web"
     common = {"at": utcnow(), "actor_id": getattr(actor, "id", None), "channel": channel,
               "ip": request.remote_addr if has_request_context() else None, "action": action, "before": None}
-    rows = [dict(common, object_type=obj.__class__.__name__, object_id=obj.id, summary=str(obj)[:255],
+    rows = [dict(common, object_type=object_type, object_id=object_id, summary=summary[:255],
                  after=_jsonable(after) if after is not None else None)
-            for obj, after in entries]
-    if rows:
-        db.session.execute(insert(AuditLog), rows)
+            for object_type, object_id, summary, after in entries]
+    if rows and psycopg_insert(AuditLog.__table__, rows) is None:
+        db.session.execute(insert(AuditLog.__table__), rows)  # Core: the ORM's bulk path costs more than the rows
     return len(rows)
 
 

@@ -437,6 +437,22 @@ def _open(data: bytes):
     return reader.wb
 
 
+def first_sheet(data: bytes) -> tuple[str, str] | None:
+    """The name and the part (``xl/worksheets/sheet1.xml``) of the first worksheet, chart sheets left
+    out as ``_open`` leaves them out; None when there is none. Reads only the package's manifest and
+    ``workbook.xml`` (not the shared strings nor any sheet)."""
+    reader = _SheetReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_workbook()
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return sheet.name, rel.target.lstrip("/")
+        return None
+    finally:
+        reader.archive.close()
+
+
 def xlsx_response(data: bytes, filename: str):
     response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = content_disposition(filename, fallback="export.xlsx")

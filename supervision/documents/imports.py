@@ -29,6 +29,7 @@ text (the CLI), ``instructions`` the rows of a template's 填写说明 sheet. Th
 """
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -39,14 +40,13 @@ from typing import Any, ClassVar
 import click
 import xlrd
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from ..attachments.services import XLSX, UploadError, validate
 from ..audit.services import record
 from ..extensions import db
 from . import ledger, normalise
-from .excel import Column, Deadline, ReadLimits, RowError
+from .excel import Column, Deadline, ReadLimits, RowError, first_sheet
 from .models import ImportMapping
 
 MAX_BYTES = XLSX.max_bytes
@@ -130,22 +130,31 @@ def data_rows(data: bytes, filename: str | None = None) -> int:
                 return max(0, book.sheet_by_index(0).nrows - 1)
             finally:
                 book.release_resources()
-        workbook = load_workbook(BytesIO(data), read_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            declared = sheet.max_row or _counted_rows(data, sheet._worksheet_path)
-            return max(0, declared - 1)
-        finally:
-            workbook.close()
+        found = first_sheet(data)
+        if found is None:
+            return 0
+        declared = _declared_rows(data, found[1]) or _counted_rows(data, found[1])
+        return max(0, declared - 1)
     except Exception:  # any unreadable file: the import's own checks explain it
         return 0
+
+
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
+
+
+def _declared_rows(data: bytes, path: str) -> int:
+    """The last row the sheet's ``<dimension>`` declares (near the top of its XML), 0 when it has none."""
+    with zipfile.ZipFile(BytesIO(data)) as archive, archive.open(path) as stream:
+        head = stream.read(1 << 16)
+    match = _DIMENSION.search(head.split(b"<sheetData", 1)[0])
+    return int(match.group(2) or match.group(1)) if match else 0
 
 
 def _counted_rows(data: bytes, path: str) -> int:
     """The ``<row`` elements of a sheet that declares no size (write-only files and other tools):
     counted in the XML as it is unzipped, without parsing it."""
     count, tail = 0, b""
-    with zipfile.ZipFile(BytesIO(data)) as archive, archive.open(path.lstrip("/")) as stream:
+    with zipfile.ZipFile(BytesIO(data)) as archive, archive.open(path) as stream:
         while block := stream.read(1 << 20):
             chunk = tail + block
             count += chunk.count(b"<row ") + chunk.count(b"<row>")

@@ -2,8 +2,9 @@
 
 ``read_table(data, filename, columns, mapping=...)`` is what ``SheetImport`` calls. It
 
-1. opens the first sheet of an .xlsx (openpyxl, read-only, unsized), an .xls (xlrd) or a .csv
-   (UTF-8, with or without BOM, else GB18030), judged by content;
+1. opens the first sheet of an .xlsx (python-calamine, a Rust reader, when the sheet's cells are
+   few enough to hold at once; else openpyxl, read-only, unsized, streaming), an .xls (xlrd) or a
+   .csv (UTF-8, with or without BOM, else GB18030), judged by content;
 2. reads merged cells as their value repeated over the merged range (a street name merged down
    over its estates belongs to each of them);
 3. finds the header row among the first ``HEADER_SCAN`` rows: the row where most cells name a
@@ -29,14 +30,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+import python_calamine
 import xlrd
 from flask_babel import gettext as _
 from openpyxl.utils.cell import range_boundaries
 
 from . import normalise
-from .excel import CellError, Column, Deadline, ParsedSheet, ReadLimits, RowError, _open
+from .excel import CellError, Column, Deadline, ParsedSheet, ReadLimits, RowError, _open, first_sheet
 
 HEADER_SCAN = 20  # the header is looked for in this many rows from the top
 IGNORE = "__ignore__"  # a mapping's value for a column the user chose to leave out
@@ -49,6 +51,10 @@ FOOTER = re.compile(r"^(合计|总计|小计|共计|累计|总数|备注[:：]|�
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MERGED_CELLS = 1_000_000  # merged ranges are read up to this many cells in all
 MAX_MERGE_XML = 8 * 1024 * 1024  # bytes of <mergeCells> read at most
+# python-calamine holds the sheet's cells from A1 to the last one at once (32 bytes each, plus the text:
+# ~100 bytes a filled cell, 60 MB for 50,000 rows of 12 columns): above this many cells the sheet is
+# streamed with openpyxl instead (several times slower, memory flat).
+CALAMINE_MAX_CELLS = 1_500_000
 
 
 class _SinkFailed(Exception):
@@ -181,7 +187,98 @@ def _xlsx_merges(data: bytes, sheet) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
+_ROW = re.compile(rb'<row\s[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s>/]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def sheet_extent(data: bytes, path: str, *, blank_rows_end: int = ReadLimits.blank_rows_end,
+                 max_cells: int | None = None) -> tuple[int, int] | None:
+    """The last row holding a value and (at least) the last column of the sheet at ``path``, read off its
+    XML as it is unzipped (not what the file declares: a stray cell far below counts), as soon as their
+    product passes ``max_cells``. None when the XML is not written the usual way (a cell or row without
+    its ``r="…"``, namespace prefixes) or when ``blank_rows_end`` rows without a value end the table
+    before its last value (the streaming reader stops there; no need to hold what lies below)."""
+    last_row = last_col = 0
+    carry = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path) as stream:
+        while True:
+            block = stream.read(1 << 20)
+            chunk = carry + block
+            if block:  # a row never straddles two chunks: each ends after a "</row>" (or a ">")
+                cut = chunk.rfind(b"</row>")
+                cut = cut + 6 if cut >= 0 else chunk.rfind(b">") + 1
+                chunk, carry = chunk[:cut], chunk[cut:]
+            if not chunk:
+                break
+            cells = chunk.count(b"<c ") + chunk.count(b"<c>")
+            if cells != chunk.count(b'<c r="') or chunk.count(b"<row>") or _PREFIXED.search(chunk):
+                return None
+            for match in _ROW.finditer(chunk):
+                number = int(match.group(1))
+                if last_row and number - last_row > blank_rows_end:
+                    return None  # rows in order: this one lies below a run of rows without a value
+                content = match.group(2)
+                if content and (b"</v>" in content or b"</t>" in content):  # a value (or an inline string)
+                    last_row = max(last_row, number)
+            if cells:
+                last_col = max(last_col, *(_column_number(c) for c in set(_CELL_COLUMN.findall(chunk))))
+            if max_cells is not None and last_row * last_col > max_cells:
+                return last_row, last_col
+            if not block:
+                break
+    return last_row, last_col
+
+
 def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
+    found = first_sheet(data)
+    if found is None:
+        raise TableError(RowError(0, "-", _("无法读取该 Excel 文件，请使用下载的模板。")))
+    name, path = found
+    extent = sheet_extent(data, path, blank_rows_end=limits.blank_rows_end, max_cells=CALAMINE_MAX_CELLS)
+    sheet = None
+    if extent is not None and extent[0] * extent[1] <= CALAMINE_MAX_CELLS:
+        try:
+            sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name)
+        except Exception:  # a file calamine cannot read: openpyxl says why, or reads it
+            sheet = None
+    if sheet is None:
+        yield from _openpyxl_rows(data, limits)
+        return
+    boxes = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    merges = _Merges(boxes)
+    width = limits.max_columns + 1
+    pad = [None] * (sheet.start[1] if sheet.start else 0)  # rows start at the first column holding a value
+    # iter_rows gives every row from the sheet's first, as lists of values from that column on.
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        values = pad + [_calamine_value(v) for v in cells[:width]]
+        del values[width:]
+        yield number, values, merges.fill(number, values)
+
+
+_SAFE_INT = 2**53
+
+
+def _calamine_value(value):
+    """A value as openpyxl gives it: None for an empty cell, whole numbers as int, dates as datetime."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and -_SAFE_INT < value < _SAFE_INT else value
+    if kind is date:
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def _openpyxl_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
     workbook = _open(data)
     try:
         if not workbook.worksheets:
@@ -411,8 +508,19 @@ def read_table(data: bytes, filename: str | None, columns: list[Column], *, mapp
 def _footer(values, filled: set) -> bool:
     """A total, note or signature line: one of its first cells of its own (not repeated from a merged
     street above, as in a per-street 小计 row) starts so."""
-    own = [normalise.clean(v).replace(" ", "") for i, v in enumerate(values) if i not in filled and v is not None]
-    return any(FOOTER.match(text) for text in [t for t in own if t][:3])
+    seen = 0
+    for index, value in enumerate(values):  # only the first three: each cell is cleaned again when parsed
+        if value is None or index in filled:
+            continue
+        text = normalise.clean(value).replace(" ", "")
+        if not text:
+            continue
+        if FOOTER.match(text):
+            return True
+        seen += 1
+        if seen == 3:
+            return False
+    return False
 
 
 def _blank(values) -> bool:

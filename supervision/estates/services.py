@@ -84,7 +84,11 @@ def formation_due_date(estate: Estate) -> date | None:
     (``professional_vote_households * 2 >= households``); the committee is then due
     ``FORMATION_MONTHS`` months after the date of that choice.
     """
-    votes, households, voted_on = estate.professional_vote_households, estate.households, estate.professional_vote_on
+    return formation_due_on(estate.professional_vote_households, estate.households, estate.professional_vote_on)
+
+
+def formation_due_on(votes: int | None, households: int | None, voted_on: date | None) -> date | None:
+    """``formation_due_date`` from the three figures (a bulk import has no ``Estate`` objects)."""
     if not (votes and households and voted_on) or votes * 2 < households:
         return None
     return add_months(voted_on, FORMATION_MONTHS)

@@ -185,3 +185,30 @@ def test_a_sheet_that_declares_no_size_is_counted_for_the_threshold():
     out = io.BytesIO()
     book.save(out)
     assert data_rows(out.getvalue(), "x.xlsx") == 2500
+
+
+def test_a_chunked_import_writes_each_estate_with_its_own_audit_entry_and_sort_key(app, world, monkeypatch):
+    data = xlsx([row(world, 小区名称=f"重庆{n}号", 地址=f"审计路{n}号", 户数=100 + n, 建成年份=2001)
+                 for n in range(9)])
+    result = EstateImport("x.xlsx", world.officer).run_chunked(data, "x.xlsx", chunk_size=4)
+    assert result.ok, result.errors
+    estates = {e.id: e for e in db.session.scalars(select(Estate).where(Estate.name.like("重庆%")))}
+    assert len(estates) == 9
+    entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "estate.import")).all()
+    assert sorted(e.object_id for e in entries) == sorted(estates)  # one each, by id
+    for entry in entries:
+        estate = estates[entry.object_id]
+        assert (entry.object_type, entry.summary, entry.actor_id) == ("Estate", estate.name, world.officer.id)
+        assert entry.after["name"] == estate.name and entry.after["households"] == estate.households
+        assert entry.after["street_id"] == estate.street_id and entry.after["year_built"] == 2001
+    assert all(e.name_sort.startswith("chongqing") and e.version == 1 and e.created_at for e in estates.values())
+
+
+def test_the_declared_size_of_a_sheet_is_read_without_parsing_it():
+    book = Workbook()
+    sheet = book.active
+    for n in range(31):
+        sheet.append([f"小区{n}", n])
+    out = io.BytesIO()
+    book.save(out)
+    assert data_rows(out.getvalue(), "x.xlsx") == 30
