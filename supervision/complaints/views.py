@@ -47,7 +47,7 @@ from .matching import Matcher
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
 from .privacy import masked_contact as masked
-from .sweep import overdue_clause
+from .sweep import overdue_clause, overdue_count_clause
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 C = Complaint
@@ -66,7 +66,8 @@ def _domain_error(form, error: DomainError) -> None:
         flash(error.message, "danger")
 
 
-def filtered(statement, filters: ComplaintFilterForm):
+def filtered(statement, filters: ComplaintFilterForm, *, now=None, counting: bool = False):
+    """``counting``: for the list's capped count (the overdue filter as ranges of the state indexes)."""
     q = (filters.q.data or "").strip()
     if q:
         like = f"%{q}%"
@@ -78,7 +79,7 @@ def filtered(statement, filters: ComplaintFilterForm):
     if filters.channel.data:
         statement = statement.where(C.channel == Channel(filters.channel.data))
     if filters.overdue.data == "1":
-        statement = statement.where(overdue_clause(utcnow()))
+        statement = statement.where((overdue_count_clause if counting else overdue_clause)(now or utcnow()))
     if filters.street.data and not filters.street.errors:
         statement = statement.where(C.street_id == filters.street.data)
     return drill_down(statement)
@@ -105,14 +106,16 @@ def index():
     filters = ComplaintFilterForm(request.args)
     filters.street.choices = [(None, _("全部"))] + street_choices()
     filters.validate()
-    rows = filtered(scope.visible(C), filters)
+    now = utcnow()
+    rows = filtered(scope.visible(C), filters, now=now)
     queued = db.session.scalar(select(db.func.count(C.id)).where(C.match_status == MatchStatus.PENDING,
                                                                  C.state == State.RECEIVED)) \
         if current_user.role in BUREAU else 0
-    # The count selects the ids alone: a covering index answers it without reading 10,000 rows.
-    page = paginate_rows(listing.statement(rows), count_limit=True, count_statement=rows.with_only_columns(C.id))
+    # The count selects the ids alone: an index answers it without reading 10,000 rows.
+    counted = filtered(scope.visible(C, statement=select(C.id)), filters, now=now, counting=True)
+    page = paginate_rows(listing.statement(rows), count_limit=True, count_statement=counted)
     return render_template("complaints/index.html", filters=filters, page=page, queued=queued,
-                           rows=listing.rows(page.items, utcnow()))
+                           rows=listing.rows(page.items, now))
 
 
 def _photos(field_name: str = "photos"):
