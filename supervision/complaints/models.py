@@ -94,21 +94,32 @@ class ComplaintClock(VersionedMixin, db.Model):
     resolution_days: Mapped[int | None] = mapped_column(Integer)
 
 
+CLOCKS = ("state", "response_due_at", "resolution_due_at")
+RATES_COLUMNS = ("kind", "received_at", "id", "repeat_of_id", "street_id", "company_id", "responded_at", "resolved_at",
+                 "response_due_at", "resolution_due_at", "satisfaction")
+
+
 @register_owner("complaint")
 class Complaint(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "complaints"
     __table_args__ = (
         UniqueConstraint("channel", "ticket_no"),
-        Index("ix_complaints_street_received", "street_id", "received_at"),
-        Index("ix_complaints_company_received", "company_id", "received_at"),
+        # The lists' filters read only index columns, so that the capped count (up to 10,000 ids) never
+        # reads the table: the scope's street or company, received_at and id (the list's order: a page
+        # stops after 50 rows) and the overdue filter's columns (sweep.overdue_clause).
+        Index("ix_complaints_street_received", "street_id", "received_at", "id", *CLOCKS),
+        Index("ix_complaints_company_received", "company_id", "received_at", "id", *CLOCKS),
         Index("ix_complaints_estate_category_received", "estate_id", "category", "received_at"),
-        # The overdue filter (sweep.overdue_clause) reads only these: its count never touches the table.
-        Index("ix_complaints_received_clocks", "received_at", "state", "response_due_at", "resolution_due_at"),
-        # The rates and their drill-downs (rates.period_clause: a kind and a received_at range), and the
-        # clerk's matching queue. Single-column indexes on kind or match_status (two or three values)
-        # led SQLite, which keeps no statistics unless ANALYZE runs, to scan most of the table.
-        Index("ix_complaints_kind_received", "kind", "received_at"),
+        Index("ix_complaints_received_clocks", "received_at", "id", *CLOCKS),
+        # The rates, their drill-downs and their counts (rates.period_clause: a kind and a received_at
+        # range, then the measures' columns and the groups'). Single-column indexes on kind or match_status
+        # (two or three values) led SQLite, which keeps no statistics unless ANALYZE runs, to scan most of
+        # the table.
+        Index("ix_complaints_kind_received", *RATES_COLUMNS),
         Index("ix_complaints_match_queue", "match_status", "state"),
+        # The overdue filter's capped count (sweep.overdue_count_clause); also the state filter's index.
+        Index("ix_complaints_state_response_due", "state", "response_due_at"),
+        Index("ix_complaints_state_resolution_due", "state", "resolution_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +139,7 @@ class Complaint(TimestampMixin, VersionedMixin, db.Model):
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.ORDINARY)
-    state: Mapped[State] = mapped_column(enum_column(State), default=State.RECEIVED, index=True)
+    state: Mapped[State] = mapped_column(enum_column(State), default=State.RECEIVED)
     state_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hotline_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the hotline's 办理时限
     response_due_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,6 +21,11 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+def masked_contact(name: str | None, phone: str | None) -> str:
+    """Name and phone masked, as one cell: "张* 138****1234"."""
+    return " ".join(p for p in (mask_name(name), mask_phone(phone)) if p)
+
+
 def sees_full_contact(user) -> bool:
     """The bureau's roles and the street offices; never a company."""
     return bool(user is not None and (user.sees_district or user.is_street))

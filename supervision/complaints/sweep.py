@@ -42,6 +42,16 @@ def overdue_clause(now: datetime):
     return overdue_since() < now
 
 
+def overdue_count_clause(now: datetime):
+    """The same complaints as ``overdue_clause`` (both deadlines are required), as an OR of (state, deadline)
+    ranges for the list's capped count: each range is a search of ``ix_complaints_state_response_due`` or
+    ``ix_complaints_state_resolution_due`` that holds overdue complaints only, so counting up to the cap
+    reads the cap's worth of index entries, where the received_at walk reads every complaint on the way.
+    Not for the page's rows (see ``overdue_clause``)."""
+    return (((C.state == State.ASSIGNED) & (C.response_due_at < now))
+            | (C.state.in_(OPEN_STATES) & (C.resolution_due_at < now)))
+
+
 def sweep_overdue(now: datetime | None = None) -> SweepResult:
     now = now or utcnow()
     complaints = list(db.session.scalars(select(C).where(overdue_clause(now)).order_by(C.id)))
