@@ -14,7 +14,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Integer, and_, exists, func, literal_column, select, union_all
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
@@ -27,7 +27,6 @@ from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersComm
 from ..estates.services import committee_status_clause
 from ..extensions import db
 from ..regions.models import District, Street
-from ..regions.services import bureau_name
 from ..surveys.card import SURVEYS_TOPIC
 from ..targets import services as target_services
 from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total, weekly_report_model
@@ -226,7 +225,52 @@ def report_day(year: int, month: int) -> date:
     return min(last, local_today())
 
 
-GAP_ROWS_IN_REPORT = 15
+# The report summarises: each gap lists its first rows and says how many there are; the drill-down
+# page (目标考核 › 差额明细) has them all.
+GAP_ROWS_IN_REPORT = 5
+# The kinds of row monthly.html prints a table for; the others are counted and pointed to.
+LISTED_SUBJECTS = ("staff", "estate", "item", "enrolment", "report")
+
+
+def gap_samples(indicators, day: date, street_id: int | None = None,
+                limit: int = GAP_ROWS_IN_REPORT) -> dict[str, list]:
+    """indicator code → its first ``limit`` gap rows (as ``gap_rows`` gives them, in its order).
+
+    One query per kind of row (staff, estates, items …), however many indicators list that kind:
+    a UNION ALL picks each indicator's first ids (its own LIMIT and order), then the rows are
+    loaded with what the tables print.
+    """
+    groups: dict[tuple, list] = {}
+    for indicator in indicators:
+        base = indicator.base(day)
+        if base is not None:
+            groups.setdefault((indicator.gap_columns, base.subject), []).append((indicator, base))
+    samples: dict[str, list] = {}
+    for (gap_columns, subject), members in groups.items():
+        parts = []
+        for index, (_indicator, base) in enumerate(members):
+            columns, joins, _options, order_by = gap_columns(base)
+            part = base.select_from(select(
+                literal_column(str(index), Integer).label("part"), subject.id.label("id"),
+                func.row_number().over(order_by=order_by).label("position")))
+            for target, onclause, outer in joins:  # the order may name a joined column
+                part = part.join(target, onclause, isouter=outer)
+            part = part.where(base.achieved_flag == 0)
+            if street_id is not None:
+                part = part.where(base.street == street_id)
+            parts.append(select(part.order_by(*order_by).limit(limit).subquery()))
+        chosen = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        columns, joins, options, _order_by = gap_columns(members[0][1])
+        statement = select(*columns, chosen.c.part).select_from(subject).join(chosen, chosen.c.id == subject.id)
+        for target, onclause, outer in joins:
+            statement = statement.join(target, onclause, isouter=outer)
+        if options:
+            statement = statement.options(*options)
+        for indicator, _base in members:
+            samples[indicator.code] = []
+        for row in db.session.execute(statement.order_by(chosen.c.part, chosen.c.position)):
+            samples[members[row.part][0].code].append(row)
+    return samples
 
 
 def monthly_report(year: int, month: int, street=None) -> dict:
@@ -241,7 +285,7 @@ def monthly_report(year: int, month: int, street=None) -> dict:
         card = target_services.scorecard(day, year=year, street_ids=[street_id], include_district=False)
         row = card.streets[0]
     scope_name = street.name if street is not None else _("全区")
-    district = db.session.scalar(select(District).order_by(District.id))
+    district = db.session.scalar(select(District).order_by(District.id).limit(1))
     trend = trend_svg(street_id, scope_name, until=day, year=year)
     bars = indicators_svg(row, scope_name)
     street_charts = []
@@ -249,18 +293,20 @@ def monthly_report(year: int, month: int, street=None) -> dict:
         for code in ("committee", "coverage", "manager_cert", "rectification"):
             street_charts.append(charts.inline(streets_svg(card, code)))
 
+    short = [indicator for indicator in all_indicators()
+             if row.cells[indicator.code].counts is not None and row.cells[indicator.code].gap > 0]
+    samples = gap_samples([i for i in short if i.subject in LISTED_SUBJECTS], day, street_id)
     gaps = []
-    for indicator in all_indicators():
+    for indicator in short:
         cell = row.cells[indicator.code]
-        if cell.counts is None or cell.gap == 0:
-            continue
-        statement = gap_rows(indicator, day, street_id=street_id)
-        rows = list(db.session.execute(statement.limit(GAP_ROWS_IN_REPORT)).all())
-        gaps.append({"indicator": indicator, "cell": cell, "rows": rows, "total": cell.gap,
-                     "shown": len(rows)})
+        rows = samples.get(indicator.code, [])
+        gaps.append({"indicator": indicator, "cell": cell, "rows": rows, "total": cell.gap, "shown": len(rows),
+                     "listed": indicator.code in samples})
     return {
         "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
-        "district_name": district.name if district else "", "bureau_name": bureau_name(),
+        "district_name": district.name if district else "",
+        # regions.services.bureau_name's rule, from the district row read here
+        "bureau_name": ((district.bureau_name or "").strip() if district else "") or _("区住房和城乡建设局"),
         "card": card, "row": row, "figures": key_figures(day, street_id),
         "trend_chart": charts.inline(trend), "indicator_chart": charts.inline(bars),
         "street_charts": street_charts, "gaps": gaps, "indicators": all_indicators(),
