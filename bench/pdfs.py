@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import sys
@@ -74,19 +75,24 @@ def _run_job(app, location: str) -> tuple[bytes, int]:
         return (jobs.result_dir() / job.result_path).read_bytes(), job.status
 
 
+RUNS = itertools.count()
+
+
 def _once(app, client, url: str, queries: list[int], profiler: cProfile.Profile | None = None):
     """One request (and the job it started, if any): status, job note, queries, CPU s, wall s, body."""
     queries[0] = 0
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    response = client.get(url)
+    # A distinct query string per run: the same one within a minute would give the same (finished) job.
+    response = client.get(f"{url}{'&' if '?' in url else '?'}_run={next(RUNS)}")
     data = response.get_data()
     job = ""
     if response.status_code == 302 and "/jobs/" in response.location:
-        request_queries = queries[0]
+        request_queries, request_cpu = queries[0], time.process_time() - cpu
         data, status = _run_job(app, response.location)
-        job = f" (a job: the request {request_queries} queries; the job {status})"
+        job = (f" (a job: the request {request_queries} queries, CPU {request_cpu:.2f} s; the job {status}, "
+               f"{queries[0] - request_queries} queries; below: both)")
     if profiler is not None:
         profiler.disable()
     return response.status_code, job, queries[0], time.process_time() - cpu, time.perf_counter() - wall, data
@@ -101,6 +107,7 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", type=int, nargs="?", const=0, default=None,
                         help="a second, profiled request: the CPU split, and the top N functions by cumulative time")
     parser.add_argument("--dump", help="write the profile's stats to this file (pstats)")
+    parser.add_argument("--repeat", type=int, default=1, help="requests per URL; the last one is reported")
     parser.add_argument("--save", help="write the (last) PDF to this file")
     args = parser.parse_args(argv)
 
@@ -121,10 +128,13 @@ def main(argv=None) -> int:
     assert response.status_code == 302, response.status_code
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; scale {args.scale}×; user {args.user}")
     for url in args.urls:
-        status, job, queries_made, cpu, wall, data = _once(app, client, url, queries)
+        runs = [_once(app, client, url, queries) for _ in range(args.repeat)]
+        status, job, queries_made, cpu, wall, data = runs[-1]
         pages = _pages(data) if data[:4] == b"%PDF" else 0
         if args.save:
             Path(args.save).write_bytes(data)
+        if len(runs) > 1:
+            print("  each run (queries, CPU s): " + ", ".join(f"{run[2]}, {run[3]:.2f}" for run in runs))
         print(f"{url}: {status}{job}, {queries_made} queries, CPU {cpu:.2f} s, wall {wall:.2f} s, "
               f"{pages} pages, {len(data) / 1024:.0f} KB; load {os.getloadavg()[0]:.2f}")
         if args.profile is not None:

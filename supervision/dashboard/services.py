@@ -14,7 +14,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, exists, func, literal_column, select, union_all
+from sqlalchemy import Integer, and_, func, literal_column, select, union_all
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
@@ -27,6 +27,7 @@ from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersComm
 from ..estates.services import committee_status_clause
 from ..extensions import db
 from ..regions.models import District, Street
+from ..regions.services import bureau_name
 from ..surveys.card import SURVEYS_TOPIC
 from ..targets import services as target_services
 from ..targets.indicators import Counts, all_indicators, gap_rows, get_indicator, measure_total, weekly_report_model
@@ -119,11 +120,13 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
 
     companies = select(func.count(Company.id)).where(Company.archived_at.is_(None))
     if street_id is not None:
-        served = select(Estate.id).select_from(Estate)
+        # IN (the street's managing companies), not a correlated EXISTS: SQLite would probe the street's
+        # estates once per company (2 s at 100×).
+        served = select(managed_by).select_from(Estate)
         if facts is not None:
             served = served.join(facts.period, facts.onclause, isouter=True)
-        companies = companies.where(exists(served.where(
-            managed_by == Company.id, Estate.street_id == street_id, Estate.archived_at.is_(None))))
+        companies = companies.where(Company.id.in_(served.where(
+            Estate.street_id == street_id, Estate.archived_at.is_(None))))
     enrolments = (select(func.count(Enrolment.id)).join(Campaign, Campaign.id == Enrolment.campaign_id)
                   .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE))
     if street_id is not None:
@@ -273,25 +276,23 @@ def gap_samples(indicators, day: date, street_id: int | None = None,
     return samples
 
 
-def monthly_report(year: int, month: int, street=None) -> dict:
-    """Plain data for templates/pdf/dashboard/monthly.html."""
-
+def report_scorecard(year: int, month: int, street=None) -> tuple:
+    """``(day, card, row)``: the month's scorecard (the district's with its streets, or the street's)."""
     day = report_day(year, month)
-    street_id = street.id if street is not None else None
     if street is None:
         card = target_services.scorecard(day, year=year)
-        row = card.district
-    else:
-        card = target_services.scorecard(day, year=year, street_ids=[street_id], include_district=False)
-        row = card.streets[0]
+        return day, card, card.district
+    card = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False)
+    return day, card, card.streets[0]
+
+
+def monthly_report(year: int, month: int, street=None, scorecard: tuple | None = None) -> dict:
+    """Plain data for templates/pdf/dashboard/monthly.html, but its charts (``with_charts``)."""
+
+    day, card, row = scorecard or report_scorecard(year, month, street)
+    street_id = street.id if street is not None else None
     scope_name = street.name if street is not None else _("全区")
     district = db.session.scalar(select(District).order_by(District.id).limit(1))
-    trend = trend_svg(street_id, scope_name, until=day, year=year)
-    bars = indicators_svg(row, scope_name)
-    street_charts = []
-    if street is None and card.streets:
-        for code in ("committee", "coverage", "manager_cert", "rectification"):
-            street_charts.append(charts.inline(streets_svg(card, code)))
 
     short = [indicator for indicator in all_indicators()
              if row.cells[indicator.code].counts is not None and row.cells[indicator.code].gap > 0]
@@ -305,11 +306,45 @@ def monthly_report(year: int, month: int, street=None) -> dict:
     return {
         "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
         "district_name": district.name if district else "",
-        # regions.services.bureau_name's rule, from the district row read here
-        "bureau_name": ((district.bureau_name or "").strip() if district else "") or _("区住房和城乡建设局"),
+        "bureau_name": bureau_name(district),
         "card": card, "row": row, "figures": key_figures(day, street_id),
-        "trend_chart": charts.inline(trend), "indicator_chart": charts.inline(bars),
-        "street_charts": street_charts, "gaps": gaps, "indicators": all_indicators(),
+        "gaps": gaps, "indicators": all_indicators(),
         "status_counts": {status: row.count(status) for status in target_services.Status},
         "generated_at": local_today(), "Status": target_services.Status,
     }
+
+
+def with_charts(data: dict) -> dict:
+    """The report's data with its charts (drawn only when the PDF is made, not to count its pages)."""
+    street, row, card = data["street"], data["row"], data["card"]
+    street_id = street.id if street is not None else None
+    trend = trend_svg(street_id, data["scope_name"], until=data["day"], year=data["year"])
+    street_charts = []
+    if street is None and card.streets:
+        for code in ("committee", "coverage", "manager_cert", "rectification"):
+            street_charts.append(charts.inline(streets_svg(card, code)))
+    return dict(data, trend_chart=charts.inline(trend),
+                indicator_chart=charts.inline(indicators_svg(row, data["scope_name"])), street_charts=street_charts)
+
+
+# What the report's parts take on landscape A4 pages (measured on the 100× district): the key figures and
+# the targets, the charts, the complaint rates, the definitions; the street table and the gap lists by
+# their lines.
+FIXED_PAGES = {"district": 6, "street": 5}
+STREET_ROWS_PER_PAGE = 8
+GAP_LINES_PER_PAGE = 26
+
+
+def expected_pages(street, card, row) -> int:
+    """About how many pages the report takes, from its scorecard alone (jobs.pdfs makes it in a job above
+    PDF_JOB_PAGES)."""
+    pages = FIXED_PAGES["district" if street is None else "street"]
+    if street is None:
+        pages += -(-len(card.rows) // STREET_ROWS_PER_PAGE)
+    lines = 0
+    for indicator in all_indicators():
+        cell = row.cells[indicator.code]
+        if cell.counts is not None and cell.gap > 0:
+            listed = indicator.subject in LISTED_SUBJECTS
+            lines += 4 + min(cell.gap, GAP_ROWS_IN_REPORT) if listed else 2
+    return pages + -(-lines // GAP_LINES_PER_PAGE)

@@ -387,10 +387,18 @@ def bulletin():
 
 
 def _bulletin_or_404():
-    _filters, campaign, week = _bulletin_choice()
-    if campaign is None or week is None:
-        abort(404)
-    return campaign, week, bulletin_plain(services.bulletin(campaign, week))
+    """The chosen bulletin; computed once per request (the PDF's page count and the PDF both read it).
+    Kept in the request's environ, not ``g``: a job's request context may share a worker's app context."""
+    chosen = request.environ.get(BULLETIN_KEY)
+    if chosen is None:
+        _filters, campaign, week = _bulletin_choice()
+        if campaign is None or week is None:
+            abort(404)
+        chosen = request.environ[BULLETIN_KEY] = campaign, week, bulletin_plain(services.bulletin(campaign, week))
+    return chosen
+
+
+BULLETIN_KEY = "supervision.reports.bulletin"
 
 
 @bp.get("/bulletin.pdf")

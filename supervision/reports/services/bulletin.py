@@ -169,7 +169,7 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
     issue = all_weeks.index(week) + 1 if week in all_weeks else week.iso_week
     return Bulletin(
         campaign=campaign, week=week, issue=issue,
-        bureau_name=bureau_name(),
+        bureau_name=bureau_name(district),
         district_name=district.name if district else "",
         due_at=grid.due[week], definitions=definitions, rows=rows, totals=dict(totals),
         entered_totals=dict(entered_totals), generated_at=now,
