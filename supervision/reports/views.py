@@ -386,15 +386,20 @@ def bulletin():
                            in_period=in_period)
 
 
-def _bulletin_or_404():
-    """The chosen bulletin; computed once per request (the PDF's page count and the PDF both read it).
-    Kept in the request's environ, not ``g``: a job's request context may share a worker's app context."""
+def _bulletin_or_404(filings: bool = True):
+    """The chosen bulletin; computed once per request (the PDF's page count and the PDF both read it), the
+    companies' filings only when asked for. Kept in the request's environ, not ``g``: a job's request
+    context may share a worker's app context."""
     chosen = request.environ.get(BULLETIN_KEY)
     if chosen is None:
         _filters, campaign, week = _bulletin_choice()
         if campaign is None or week is None:
             abort(404)
-        chosen = request.environ[BULLETIN_KEY] = campaign, week, bulletin_plain(services.bulletin(campaign, week))
+        plain = bulletin_plain(services.bulletin(campaign, week), filings=False)
+        chosen = request.environ[BULLETIN_KEY] = campaign, week, plain
+    campaign, week, plain = chosen
+    if filings and "company_filings" not in plain:
+        plain["company_filings"] = services.plain_filings(campaign, week)
     return chosen
 
 
@@ -413,7 +418,7 @@ def bulletin_pdf():
 def _bulletin_pages() -> int:
     """The digest's few pages, and with the annex each street's report (each starts a page) by its lines:
     the tables' rows and its narratives (a street's full text can run to several pages)."""
-    _campaign, _week, plain = _bulletin_or_404()
+    _campaign, _week, plain = _bulletin_or_404(filings=False)
     if request.args.get("annex") == "0":
         return BULLETIN_PAGES
     pages = BULLETIN_PAGES
@@ -442,5 +447,5 @@ pdfs.register(pdfs.PdfMaker("reports.bulletin", "工作简报（含附件）", _
 @scope.role_required(DISTRICT_READERS)
 @in_chinese
 def bulletin_xlsx():
-    campaign, week, plain = _bulletin_or_404()
+    campaign, week, plain = _bulletin_or_404(filings=False)
     return xlsx_response(bulletin_workbook(plain), f"周报数据-{campaign.name}-{week}.xlsx")
