@@ -16,7 +16,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, func, literal_column, select, union_all
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
@@ -246,44 +246,123 @@ def report_day(year: int, month: int) -> date:
     return min(last, local_today())
 
 
-GAP_ROWS_IN_REPORT = 15
+# The report summarises: each gap lists its first rows and says how many there are; the drill-down
+# page (目标考核 › 差额明细) has them all.
+GAP_ROWS_IN_REPORT = 5
+# The kinds of row monthly.html prints a table for; the others are counted and pointed to.
+LISTED_SUBJECTS = ("staff", "estate", "item", "enrolment", "report")
 
 
-def monthly_report(year: int, month: int, street=None) -> dict:
-    """Plain data for templates/pdf/dashboard/monthly.html."""
+def gap_samples(indicators, day: date, street_id: int | None = None,
+                limit: int = GAP_ROWS_IN_REPORT) -> dict[str, list]:
+    """indicator code → its first ``limit`` gap rows (as ``gap_rows`` gives them, in its order).
 
+    One query per kind of row (staff, estates, items …), however many indicators list that kind:
+    a UNION ALL picks each indicator's first ids (its own LIMIT and order), then the rows are
+    loaded with what the tables print.
+    """
+    groups: dict[tuple, list] = {}
+    for indicator in indicators:
+        base = indicator.base(day)
+        if base is not None:
+            groups.setdefault((indicator.gap_columns, base.subject), []).append((indicator, base))
+    samples: dict[str, list] = {}
+    for (gap_columns, subject), members in groups.items():
+        parts = []
+        for index, (_indicator, base) in enumerate(members):
+            columns, joins, _options, order_by = gap_columns(base)
+            part = base.select_from(select(
+                literal_column(str(index), Integer).label("part"), subject.id.label("id"),
+                func.row_number().over(order_by=order_by).label("position")))
+            for target, onclause, outer in joins:  # the order may name a joined column
+                part = part.join(target, onclause, isouter=outer)
+            part = part.where(base.achieved_flag == 0)
+            if street_id is not None:
+                part = part.where(base.street == street_id)
+            parts.append(select(part.order_by(*order_by).limit(limit).subquery()))
+        chosen = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+        columns, joins, options, _order_by = gap_columns(members[0][1])
+        statement = select(*columns, chosen.c.part).select_from(subject).join(chosen, chosen.c.id == subject.id)
+        for target, onclause, outer in joins:
+            statement = statement.join(target, onclause, isouter=outer)
+        if options:
+            statement = statement.options(*options)
+        for indicator, _base in members:
+            samples[indicator.code] = []
+        for row in db.session.execute(statement.order_by(chosen.c.part, chosen.c.position)):
+            samples[members[row.part][0].code].append(row)
+    return samples
+
+
+def report_scorecard(year: int, month: int, street=None) -> tuple:
+    """``(day, card, row)``: the month's scorecard (the district's with its streets, or the street's)."""
     day = report_day(year, month)
-    street_id = street.id if street is not None else None
     if street is None:
         card = target_services.scorecard(day, year=year)
-        row = card.district
-    else:
-        card = target_services.scorecard(day, year=year, street_ids=[street_id], include_district=False)
-        row = card.streets[0]
+        return day, card, card.district
+    card = target_services.scorecard(day, year=year, street_ids=[street.id], include_district=False)
+    return day, card, card.streets[0]
+
+
+def monthly_report(year: int, month: int, street=None, scorecard: tuple | None = None) -> dict:
+    """Plain data for templates/pdf/dashboard/monthly.html, but its charts (``with_charts``)."""
+
+    day, card, row = scorecard or report_scorecard(year, month, street)
+    street_id = street.id if street is not None else None
     scope_name = street.name if street is not None else _("全区")
-    district = db.session.scalar(select(District).order_by(District.id))
-    trend = trend_svg(street_id, scope_name, until=day, year=year)
-    bars = indicators_svg(row, scope_name)
+    district = db.session.scalar(select(District).order_by(District.id).limit(1))
+
+    short = [indicator for indicator in all_indicators()
+             if row.cells[indicator.code].counts is not None and row.cells[indicator.code].gap > 0]
+    samples = gap_samples([i for i in short if i.subject in LISTED_SUBJECTS], day, street_id)
+    gaps = []
+    for indicator in short:
+        cell = row.cells[indicator.code]
+        rows = samples.get(indicator.code, [])
+        gaps.append({"indicator": indicator, "cell": cell, "rows": rows, "total": cell.gap, "shown": len(rows),
+                     "listed": indicator.code in samples})
+    return {
+        "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
+        "district_name": district.name if district else "",
+        "bureau_name": bureau_name(district),
+        "card": card, "row": row, "figures": key_figures(day, street_id),
+        "gaps": gaps, "indicators": all_indicators(),
+        "status_counts": {status: row.count(status) for status in target_services.Status},
+        "generated_at": local_today(), "Status": target_services.Status,
+    }
+
+
+def with_charts(data: dict) -> dict:
+    """The report's data with its charts (drawn only when the PDF is made, not to count its pages)."""
+    street, row, card = data["street"], data["row"], data["card"]
+    street_id = street.id if street is not None else None
+    trend = trend_svg(street_id, data["scope_name"], until=data["day"], year=data["year"])
     street_charts = []
     if street is None and card.streets:
         for code in ("committee", "coverage", "manager_cert", "rectification"):
             street_charts.append(charts.inline(streets_svg(card, code)))
+    return dict(data, trend_chart=charts.inline(trend),
+                indicator_chart=charts.inline(indicators_svg(row, data["scope_name"])), street_charts=street_charts)
 
-    gaps = []
+
+# What the report's parts take on landscape A4 pages (measured on the 100× district): the key figures and
+# the targets, the charts, the complaint rates, the definitions; the street table and the gap lists by
+# their lines.
+FIXED_PAGES = {"district": 6, "street": 5}
+STREET_ROWS_PER_PAGE = 8
+GAP_LINES_PER_PAGE = 26
+
+
+def expected_pages(street, card, row) -> int:
+    """About how many pages the report takes, from its scorecard alone (jobs.pdfs makes it in a job above
+    PDF_JOB_PAGES)."""
+    pages = FIXED_PAGES["district" if street is None else "street"]
+    if street is None:
+        pages += -(-len(card.rows) // STREET_ROWS_PER_PAGE)
+    lines = 0
     for indicator in all_indicators():
         cell = row.cells[indicator.code]
-        if cell.counts is None or cell.gap == 0:
-            continue
-        statement = gap_rows(indicator, day, street_id=street_id)
-        rows = list(db.session.execute(statement.limit(GAP_ROWS_IN_REPORT)).all())
-        gaps.append({"indicator": indicator, "cell": cell, "rows": rows, "total": cell.gap,
-                     "shown": len(rows)})
-    return {
-        "year": year, "month": month, "day": day, "scope_name": scope_name, "street": street,
-        "district_name": district.name if district else "", "bureau_name": bureau_name(),
-        "card": card, "row": row, "figures": key_figures(day, street_id),
-        "trend_chart": charts.inline(trend), "indicator_chart": charts.inline(bars),
-        "street_charts": street_charts, "gaps": gaps, "indicators": all_indicators(),
-        "status_counts": {status: row.count(status) for status in target_services.Status},
-        "generated_at": local_today(), "Status": target_services.Status,
-    }
+        if cell.counts is not None and cell.gap > 0:
+            listed = indicator.subject in LISTED_SUBJECTS
+            lines += 4 + min(cell.gap, GAP_ROWS_IN_REPORT) if listed else 2
+    return pages + -(-lines // GAP_LINES_PER_PAGE)

@@ -20,8 +20,9 @@ from ..auth.roles import ADMIN, COMPANY, DISTRICT_READERS, STREET
 from ..companies.models import Company
 from ..core.holidays.services import missing_year_warning
 from ..core.timeutil import local_today, to_local
-from ..documents.pdf import pdf_response, render_pdf
+from ..documents.pdf import render_pdf
 from ..i18n import in_chinese
+from ..jobs import pdfs
 from ..targets import services as target_services
 from ..targets.indicators import all_indicators, get_indicator
 from ..targets.views import street_in_scope, year_and_day
@@ -148,20 +149,50 @@ def chart_indicators():
 @scope.role_required(READERS)
 @in_chinese
 def monthly_report():
-    street = street_in_scope(request.args.get("street", type=int))
-    today = local_today()
-    raw = request.args.get("month") or f"{today.year}-{today.month:02d}"
-    try:
-        year, month = (int(part) for part in raw.split("-", 1))
-        first = date(year, month, 1)
-    except ValueError:
-        abort(404)
-    if first > today or year < 2000:
-        abort(404)
-    data = services.monthly_report(year, month, street)
-    pdf = render_pdf("pdf/dashboard/monthly.html", **data)
-    scope_name = street.name if street else "全区"
-    return pdf_response(pdf, f"{scope_name}{year}年{month}月物业监管工作报告.pdf")
+    """The month's report; expected over ``PDF_JOB_PAGES`` pages it is made by a job (``jobs.pdfs``)."""
+    return pdfs.pdf_or_job("dashboard.monthly_report")
+
+
+def _monthly_report_choice() -> tuple:
+    """``(year, month, street, scorecard)`` of the request (404 for a month not begun), once per request: the
+    page estimate and the PDF both read the scorecard. Kept in the request's environ, not ``g``: a job's
+    request context may share a worker's app context."""
+    chosen = request.environ.get(MONTHLY_REPORT_KEY)
+    if chosen is None:
+        street = street_in_scope(request.args.get("street", type=int))
+        today = local_today()
+        raw = request.args.get("month") or f"{today.year}-{today.month:02d}"
+        try:
+            year, month = (int(part) for part in raw.split("-", 1))
+            first = date(year, month, 1)
+        except ValueError:
+            abort(404)
+        if first > today or year < 2000:
+            abort(404)
+        chosen = year, month, street, services.report_scorecard(year, month, street)
+        request.environ[MONTHLY_REPORT_KEY] = chosen
+    return chosen
+
+
+MONTHLY_REPORT_KEY = "supervision.dashboard.monthly_report"
+
+
+def _monthly_report_pages() -> int:
+    _year, _month, street, (_day, card, row) = _monthly_report_choice()
+    return services.expected_pages(street, card, row)
+
+
+@in_chinese
+def _render_monthly_report() -> tuple[bytes, str]:
+    year, month, street, scorecard = _monthly_report_choice()
+    data = services.monthly_report(year, month, street, scorecard)
+    pdf = render_pdf("pdf/dashboard/monthly.html", **services.with_charts(data))
+    scope_name = data["street"].name if data["street"] else "全区"
+    return pdf, f"{scope_name}{data['year']}年{data['month']}月物业监管工作报告.pdf"
+
+
+pdfs.register(pdfs.PdfMaker("dashboard.monthly_report", "月度工作报告", _monthly_report_pages,
+                            _render_monthly_report))
 
 
 @bp.get("/dashboard/charts/trend")

@@ -6,7 +6,7 @@ fetcher serves only attachment images referenced as ``attachment:<id>`` and
 """
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -46,7 +46,9 @@ class RestrictedFetcher(URLFetcher):
 
 
 def render_pdf(template: str, **context) -> bytes:
-    html = render_template(template, **context)
+    # Straight from the Jinja environment: the app's context processors fill in what the pages' layout
+    # shows (navigation, the unread-notification count: a query), which no PDF template prints.
+    html = current_app.jinja_env.get_template(template).render(context)
     return html_to_pdf(html)
 
 

@@ -12,11 +12,15 @@ from ..extensions import db
 from .models import Community, District, Street
 
 
-def bureau_name() -> str:
+def bureau_name(district: District | None = None) -> str:
     """The issuing bureau printed on every official document (rectification notices, acceptance
     records, credit reports and notices, the weekly bulletin, the monthly report): the district's
-    ``bureau_name``; 区住房和城乡建设局 when none is set. The app serves one district's bureau."""
-    name = db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1))
+    ``bureau_name``; 区住房和城乡建设局 when none is set. The app serves one district's bureau: a
+    caller that has read the district row passes it (no query)."""
+    if district is not None:
+        name = district.bureau_name
+    else:
+        name = db.session.scalar(select(District.bureau_name).order_by(District.id).limit(1))
     return (name or "").strip() or _("区住房和城乡建设局")
 
 

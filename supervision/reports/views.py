@@ -385,11 +385,24 @@ def bulletin():
                            in_period=in_period)
 
 
-def _bulletin_or_404():
-    _filters, campaign, week = _bulletin_choice()
-    if campaign is None or week is None:
-        abort(404)
-    return campaign, week, bulletin_plain(services.bulletin(campaign, week))
+def _bulletin_or_404(filings: bool = True):
+    """The chosen bulletin; computed once per request (the PDF's page count and the PDF both read it), the
+    companies' filings only when asked for. Kept in the request's environ, not ``g``: a job's request
+    context may share a worker's app context."""
+    chosen = request.environ.get(BULLETIN_KEY)
+    if chosen is None:
+        _filters, campaign, week = _bulletin_choice()
+        if campaign is None or week is None:
+            abort(404)
+        plain = bulletin_plain(services.bulletin(campaign, week), filings=False)
+        chosen = request.environ[BULLETIN_KEY] = campaign, week, plain
+    campaign, week, plain = chosen
+    if filings and "company_filings" not in plain:
+        plain["company_filings"] = services.plain_filings(campaign, week)
+    return chosen
+
+
+BULLETIN_KEY = "supervision.reports.bulletin"
 
 
 @bp.get("/bulletin.pdf")
@@ -402,11 +415,17 @@ def bulletin_pdf():
 
 
 def _bulletin_pages() -> int:
-    """The digest's few pages, and with the annex one page at least per street's report (each starts one)."""
-    _campaign, _week, plain = _bulletin_or_404()
+    """The digest's few pages, and with the annex each street's report (each starts a page) by its lines:
+    the tables' rows and its narratives (a street's full text can run to several pages)."""
+    _campaign, _week, plain = _bulletin_or_404(filings=False)
     if request.args.get("annex") == "0":
         return BULLETIN_PAGES
-    return BULLETIN_PAGES + len(plain.get("sent_rows") or ())
+    pages = BULLETIN_PAGES
+    for row in plain.get("sent_rows") or ():
+        lines = ANNEX_HEADING_LINES + len(plain["system_rows"]) + len(row["entered_list"])
+        lines += sum(-(-len(text) // ANNEX_CHARS_PER_LINE) for texts in row["paragraphs"].values() for text in texts)
+        pages += max(1, -(-lines // ANNEX_LINES_PER_PAGE))
+    return pages
 
 
 def _render_bulletin() -> tuple[bytes, str]:
@@ -418,11 +437,13 @@ def _render_bulletin() -> tuple[bytes, str]:
 
 
 BULLETIN_PAGES = 3  # the digest without its annex
+# A street's report in the annex (A4 portrait, 11 pt), measured on the 100× district's bulletin.
+ANNEX_HEADING_LINES, ANNEX_CHARS_PER_LINE, ANNEX_LINES_PER_PAGE = 12, 40, 33
 pdfs.register(pdfs.PdfMaker("reports.bulletin", "工作简报（含附件）", _bulletin_pages, _render_bulletin))
 
 
 def _export_bulletin():
-    return exports.memo("reports.bulletin", _bulletin_or_404)
+    return _bulletin_or_404(filings=False)  # the workbook has no filings sheet; kept per request already
 
 
 exports.register(exports.Exporter(

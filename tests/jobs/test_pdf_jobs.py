@@ -33,3 +33,30 @@ def test_the_bulletin_with_a_long_annex_is_a_job_and_without_it_is_not(app, worl
         pages = pdf_pages(download.data)
         assert any("各街道报送情况（全文）" in page for page in pages) and len(pages) > len(pdf_pages(short.data))
         assert login_as(world.officer).get(f"/jobs/{job_id}/download").status_code == 404
+
+
+def test_the_monthly_report_over_the_page_limit_is_a_job_of_the_same_report(app, world, inprocess, login_as,
+                                                                            monkeypatch):
+    from supervision.core.timeutil import local_today
+    from supervision.dashboard import services
+
+    client = login_as(world.leader)
+    direct = client.get("/dashboard/report.pdf")
+    assert direct.status_code == 200 and direct.mimetype == "application/pdf"
+    _day, card, row = services.report_scorecard(local_today().year, local_today().month)
+    expected = services.expected_pages(None, card, row)
+    assert expected <= app.config["PDF_JOB_PAGES"]
+    monkeypatch.setitem(app.config, "PDF_JOB_PAGES", expected - 1)
+    response = client.get("/dashboard/report.pdf")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    inprocess.wait()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert (job.kind, job.status, job.total) == ("pdfs.run", "finished", expected), job.message
+    assert job.result_name.endswith("月物业监管工作报告.pdf") and job.result_name.startswith("全区")
+    made = pdf_pages(client.get(f"/jobs/{job_id}/download").data)
+    assert made == pdf_pages(direct.data)  # the job's PDF is the request's, page for page
+    assert login_as(world.officer).get(f"/jobs/{job_id}/download").status_code == 404
+    # a month not begun is refused before any job is made
+    assert client.get("/dashboard/report.pdf?month=2999-01").status_code == 404

@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from supervision.attachments.services import PDF, store_bytes
 from supervision.extensions import db
 from supervision.reports import services
-from supervision.reports.models import ReportStatus
+from supervision.reports.models import ReportStatus, WeeklyReport
 from supervision.reports.services.bulletin import (
     HIGHLIGHT_LENGTH,
     bulletin_plain,
@@ -259,3 +260,32 @@ def test_bulletin_queries_do_not_grow_with_streets(world, count_queries):
         store_bytes(PDF_BYTES, f"{name}台账.pdf", kinds=(PDF,), owner=report, purpose="report")
     db.session.commit()
     assert measure() == before
+
+
+def test_bulletin_pdf_reads_the_bulletin_once_in_a_fixed_number_of_queries(login_as, world, count_queries):
+    """The page estimate and the PDF share one reading of the bulletin; more streets, no more queries."""
+    campaign = build(world)
+    query = {"campaign": campaign.id, "week": "2026-W39", "annex": "0"}
+    with time_machine.travel(LATER, tick=False):
+        client = login_as(world.leader)
+        assert client.get("/reports/bulletin.pdf", query_string=query).status_code == 200  # the calendar caches
+
+        def measure():
+            with count_queries() as queries:
+                response = client.get("/reports/bulletin.pdf", query_string=query)
+            assert response.status_code == 200 and response.mimetype == "application/pdf"
+            return [str(statement) for statement in queries]
+
+        before = measure()
+        figures = dict(db.session.scalar(select(WeeklyReport).where(WeeklyReport.street_id == world.street1.id))
+                       .system_figures)
+        for name in ("中山街道", "和平街道", "新华街道"):
+            street = gen_street(world.district, name=name)
+            gen_enrolment(campaign, gen_estate(street))
+            gen_report(campaign, street, W39, status=ReportStatus.SUBMITTED, submitted_at=utc(local(2026, 9, 24, 9)),
+                       system_figures=figures, progress="进展", submitted_by_id=gen_user(street=street).id)
+        db.session.commit()
+        measure()  # refills the caches kept by data generation (the streets' reporting periods)
+        after = measure()
+    assert len(after) == len(before) <= 15
+    assert sum(statement.startswith("SELECT attachments.owner_id") for statement in after) == 1

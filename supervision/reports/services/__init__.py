@@ -30,6 +30,7 @@ from .bulletin import (
                        chinese_number,
                        latest_closed_week,
                        paragraphs,
+                       plain_filings,
                        trim,
 )
 from .grid import (
@@ -79,7 +80,7 @@ __all__ = [
     "figures_by_street", "figures_shown", "find_report", "grid_street_spans", "is_expected", "latest_closed_week",
     "merged_entered",
     "missing_for_submission", "overdue_cells_for_street", "overview_campaign", "overview_campaigns",
-    "overview_link", "paragraphs", "punctuality", "recent_punctuality", "remind", "remove_attachment",
+    "overview_link", "paragraphs", "plain_filings", "punctuality", "recent_punctuality", "remind", "remove_attachment",
     "report_attachments", "report_grid", "report_link", "report_status_of", "reporting_campaigns",
     "reports_statement", "return_report", "save_report", "shows_saved_figures", "site_path", "start_report",
     "street_duties", "street_spans", "street_week_figures", "submit_report", "trim",

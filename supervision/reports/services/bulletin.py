@@ -169,7 +169,7 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
     issue = all_weeks.index(week) + 1 if week in all_weeks else week.iso_week
     return Bulletin(
         campaign=campaign, week=week, issue=issue,
-        bureau_name=bureau_name(),
+        bureau_name=bureau_name(district),
         district_name=district.name if district else "",
         due_at=grid.due[week], definitions=definitions, rows=rows, totals=dict(totals),
         entered_totals=dict(entered_totals), generated_at=now,
@@ -232,8 +232,14 @@ def _entered_list(row, definitions: list[dict]) -> list[dict]:
     return items
 
 
-def bulletin_plain(b: Bulletin) -> dict:
-    """Everything the bulletin shows, as plain values (no ORM objects)."""
+def plain_filings(campaign: Campaign, week: Week) -> list[dict]:
+    """The companies' filings the campaign asks for (supervision/filings): who is missing, who was late."""
+    return bulletin_filings(campaign, today=min(week.sunday, local_today()))
+
+
+def bulletin_plain(b: Bulletin, filings: bool = True) -> dict:
+    """Everything the bulletin shows, as plain values (no ORM objects); without ``filings`` the companies'
+    filings are left out (``plain_filings`` adds them: the workbook and the PDF's page count need none)."""
     rows = []
     for row in b.rows:
         report = row.report
@@ -311,9 +317,7 @@ def bulletin_plain(b: Bulletin) -> dict:
         "pending": [r.street.name for r in b.pending],
         "highlights": [{"street": s, "text": t} for s, t in b.highlights],
         "requests": [{"street": s, "text": t} for s, t in b.requests],
-        # The companies' filings the campaign asks for (supervision/filings): who is missing, who was late.
-        "company_filings": bulletin_filings(b.campaign, today=min(b.week.sunday, local_today())),
-    }
+    } | ({"company_filings": plain_filings(b.campaign, b.week)} if filings else {})
 
 
 def bulletin_columns(plain: dict) -> list[Column]:
