@@ -293,8 +293,9 @@ def test_the_cached_table_cannot_be_changed_by_a_reader(ranked):
         table.by_company[rows[0].company_id] = rows[1]
     with pytest.raises(TypeError):
         table.counts["AAA"]["count"] = 99
-    with pytest.raises(TypeError):
-        table.orders["-total"] = ()
+    by_name = standings.ranking(rule_set, today, sort="name")
+    with pytest.raises(AttributeError):
+        by_name.append(rows[0])  # a tuple too, built from the kept order's places
     counts = standings.grade_counts(rule_set, today)
     counts["AAA"]["count"] = 99  # the caller's own copy
     assert standings.grade_counts(rule_set, today)["AAA"]["count"] == 1
