@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--first", action="store_true", help="each request the first after a change")
+    parser.add_argument("--sql", action="store_true", help="print the profiled request's SQL statements")
     args = parser.parse_args(argv)
 
     workdir = Path(args.workdir)
@@ -70,6 +71,10 @@ def main(argv=None) -> int:
         from supervision.extensions import db
 
         event.listen(db.engine, "before_cursor_execute", counter)
+        statements: list[str] = []
+        if args.sql:
+            event.listen(db.engine, "before_cursor_execute",
+                         lambda _conn, _cursor, statement, *_rest: statements.append(statement))
     with app.app_context():
         from supervision.api.services import create_token
         from supervision.auth.models import User
@@ -92,6 +97,7 @@ def main(argv=None) -> int:
             cpu.append(time.process_time() - started_cpu)
             queries.append(counter.count)
         before(app)
+        statements.clear()
         profiler = cProfile.Profile()
         profiler.enable()
         response = client.get(page, headers=headers)
@@ -101,8 +107,11 @@ def main(argv=None) -> int:
             load = loadavg.read().split()[0]
         print(f"\n=== {page} ({args.user}{', first after a change' if args.first else ''}): {response.status_code}, "
               f"wall median {statistics.median(times) * 1000:.1f} ms, "
-              f"CPU median {statistics.median(cpu) * 1000:.1f} ms (best {min(cpu) * 1000:.1f}) of {args.repeat}, queries {max(queries)}, "
+              f"CPU median {statistics.median(cpu) * 1000:.1f} ms (best {min(cpu) * 1000:.1f}) of {args.repeat}, "
+              f"queries {max(queries)}, "
               f"{len(response.get_data()) // 1024} KB, load {load}")
+        for number, statement in enumerate(statements, 1):
+            print(f"--- SQL {number}: {' '.join(statement.split())[:300]}")
         if args.top:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
     return 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from ..audit.services import record, record_change, snapshot
 from ..core.errors import DomainError, TransitionError
@@ -304,6 +304,24 @@ def certification_rate(*, managers_only: bool = False, on: date | None = None, *
     """One rate over the staff selected by ``restrict`` (company_id=, estate_id=, street_id=)."""
     rates = certification_rates("district", managers_only=managers_only, on=on, **restrict)
     return rates.get(None) or Rate(None, 0, 0)
+
+
+def certification_rate_pair(*, on: date | None = None, company_id: int | None = None,
+                            estate_id: int | None = None) -> tuple[Rate, Rate]:
+    """``certification_rate`` of all the staff and of the managers only (``managers_only``), in one query."""
+    day = on or local_today()
+    qualified, manager = qualified_clause(day), Position.is_manager.is_(True)
+    statement = (select(func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
+                        func.sum(case((manager, 1), else_=0)), func.sum(case((and_(manager, qualified), 1), else_=0)))
+                 .select_from(Staff).join(Company, Company.id == Staff.company_id)
+                 .join(Position, Position.id == Staff.position_id)
+                 .where(Company.archived_at.is_(None), active_on_clause(day), requires_certificate_clause()))
+    if company_id is not None:
+        statement = statement.where(Staff.company_id == company_id)
+    if estate_id is not None:
+        statement = statement.where(Staff.estate_id == estate_id)
+    total, holding, managers, managers_holding = db.session.execute(statement).one()
+    return Rate(None, int(holding or 0), int(total or 0)), Rate(None, int(managers_holding or 0), int(managers or 0))
 
 
 # --- staff -----------------------------------------------------------------------
