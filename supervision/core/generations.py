@@ -239,6 +239,16 @@ def cached(topic: str, name: str, size: int, key: tuple, compute):
     return cache.get((*key, generation), checked)
 
 
+def cached_if_present(topic: str, name: str, key: tuple):
+    """What ``cached(topic, name, …, key, …)`` holds for the topic's current generation, or None: computes
+    nothing (a page that can do with less than the whole value when it is not there yet)."""
+    generation = current(topic)
+    cache = current_app.extensions.get(name)
+    if generation is None or cache is None:
+        return None
+    return cache.peek((*key, generation))
+
+
 def watched_tables(topic: str) -> set[str]:
     """The tables a ``watch`` of ``topic`` names (all its columns or some)."""
     return {table for table, topics in _watched_tables.items() if topic in topics}
@@ -349,6 +359,11 @@ class LRUCache:
         self.size = size
         self._entries: dict = {}
         self._lock = threading.Lock()
+
+    def peek(self, key):
+        """The stored value or None (its recency unchanged)."""
+        with self._lock:
+            return self._entries.get(key)
 
     def get(self, key, compute):
         if self.size <= 0:

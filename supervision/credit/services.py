@@ -87,15 +87,19 @@ def rule_set_for(day: date | None = None) -> CreditRuleSet:
     with its parts and grades: three queries on every page that shows a score."""
     day = day or local_today()
     chosen = select(CreditRuleSetYear.rule_set_id).where(CreditRuleSetYear.year == day.year).scalar_subquery()
-    default = (select(CreditRuleSet.id).where(CreditRuleSet.is_default.is_(True)).order_by(CreditRuleSet.id)
-               .limit(1).scalar_subquery())
-    first = select(func.min(CreditRuleSet.id)).scalar_subquery()
     rule_set = db.session.scalar(
-        select(CreditRuleSet).where(CreditRuleSet.id == func.coalesce(chosen, default, first))
+        select(CreditRuleSet).where(CreditRuleSet.id == func.coalesce(chosen, _fallback_id()))
         .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades)))
     if rule_set is None:
         raise DomainError(_("尚未加载信用评价规则，请先运行 flask seed reference。"))
     return rule_set
+
+
+def _fallback_id():
+    """SQL: the rule set of a year none was chosen for (``default_rule_set``'s)."""
+    default = (select(CreditRuleSet.id).where(CreditRuleSet.is_default.is_(True)).order_by(CreditRuleSet.id)
+               .limit(1).scalar_subquery())
+    return func.coalesce(default, select(func.min(CreditRuleSet.id)).scalar_subquery())
 
 
 def rule_sets_for(days) -> dict[date, CreditRuleSet]:
@@ -103,11 +107,17 @@ def rule_sets_for(days) -> dict[date, CreditRuleSet]:
     years = {day.year for day in days}
     chosen = {row.year: row.rule_set_id for row in db.session.scalars(
         select(CreditRuleSetYear).where(CreditRuleSetYear.year.in_(years)))}
-    default_id = default_rule_set().id if years - chosen.keys() else None
-    ids = {chosen.get(year, default_id) for year in years}
-    loaded = {rule_set.id: rule_set for rule_set in db.session.scalars(
-        select(CreditRuleSet).where(CreditRuleSet.id.in_(ids))
-        .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades)))}
+    fallback = _fallback_id()
+    loaded, default_id = {}, None
+    for rule_set, is_fallback in db.session.execute(
+            select(CreditRuleSet, CreditRuleSet.id == fallback)
+            .where(or_(CreditRuleSet.id.in_(set(chosen.values())), CreditRuleSet.id == fallback))
+            .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades))):
+        loaded[rule_set.id] = rule_set
+        if is_fallback:
+            default_id = rule_set.id
+    if default_id is None and years - chosen.keys():
+        raise DomainError(_("尚未加载信用评价规则，请先运行 flask seed reference。"))
     return {day: loaded[chosen.get(day.year, default_id)] for day in days}
 
 

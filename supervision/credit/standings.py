@@ -9,6 +9,7 @@ request of the process shares it.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,8 +75,8 @@ def _sorted_indexes(rows: tuple[TableRow, ...], sort: str) -> tuple[int, ...]:
     return tuple(ordered)
 
 
-def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
-    table = score_table(rule_set, as_of)
+def _table_rows(rule_set: CreditRuleSet, table) -> list[TableRow]:
+    """The rows of a ``score_table`` subquery as ``TableRow``s."""
     codes = [p.code for p in rule_set.parts]
     columns = [table.c.company_id, table.c.name, table.c.name_sort, table.c.credit_code,
                *[table.c[f"part_{code}"] for code in codes], table.c.total, table.c.grade, table.c.grade_rank,
@@ -96,6 +97,11 @@ def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
             parts=tuple(zip(codes, map(cent, values))), total=cent(total), grade_code=grade,
             grade_rank=int(grade_rank), override=override, red=bool(red), black=bool(black),
             has_bad=bool(has_bad), event_count=int(event_count or 0), position=int(position)))
+    return rows
+
+
+def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
+    rows = _table_rows(rule_set, score_table(rule_set, as_of))
     # Sorted here, not by the database, so that names order alike (by code point of their pinyin key) on every
     # backend.
     rows.sort(key=lambda r: (-r.total, r.name_sort, r.company_id))
@@ -128,23 +134,38 @@ def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> tuple
     return tuple(rows[index] for index in order)
 
 
+def _company_row(rule_set: CreditRuleSet, as_of: date, company_id: int) -> TableRow | None:
+    """One company's row from its own events (``position`` 0: its place needs the district's table)."""
+    rows = _table_rows(rule_set, score_table(rule_set, as_of, include_archived=True, company_id=company_id))
+    return dataclasses.replace(rows[0], position=0) if rows else None
+
+
 def company_score(company, rule_set: CreditRuleSet, as_of: date, *, position: bool = True) -> ScoreRow | None:
     """One company's score; its position is its place in the ranking (an archived company: among all).
 
-    Without ``position`` (the credit page, the landing page) only this company's events are scored (the
-    ``score_table`` of one company): a change to the credit data costs the page no district-wide table."""
-    if position and company.archived_at is None:
+    Without ``position`` (the credit page, the company page, the landing page: ``position`` is then None) the
+    district's table is read only when this process already holds it for the current data; otherwise this
+    company's events alone are scored, and kept per process until the credit data changes: a change costs
+    these pages one company's score, not the district's table."""
+    if not position:
+        table = generations.cached_if_present(SCORES_TOPIC, "credit_score_tables", (rule_set.id, as_of))
+        row = table.by_company.get(company.id) if table is not None else None
+        if row is None:
+            size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8) * 64
+            row = generations.cached(SCORES_TOPIC, "credit_company_scores", size, (rule_set.id, as_of, company.id),
+                                     lambda: _company_row(rule_set, as_of, company.id))
+        if row is None:
+            return None
+        score = row.score(rule_set)
+        score.position = None
+        return score
+    if company.archived_at is None:
         row = cached_table(rule_set, as_of).by_company.get(company.id)
         if row is not None:
             return row.score(rule_set)
-    table = score_table(rule_set, as_of, include_archived=True, company_id=None if position else company.id)
+    table = score_table(rule_set, as_of, include_archived=True)
     row = db.session.execute(select(table).where(table.c.company_id == company.id)).first()
-    if row is None:
-        return None
-    score = row_to_score(rule_set, row)
-    if not position:
-        score.position = None
-    return score
+    return row_to_score(rule_set, row) if row else None
 
 
 def _by_name(r: TableRow):

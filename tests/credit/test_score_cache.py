@@ -316,15 +316,16 @@ def test_one_companys_score_alone_equals_its_row_of_the_table(ranked):
     gen_event(ranked.company1, "BL-04", on=DAY, staff=manager)  # weighed by floor area
     gen_basic(gen_company(), on=DAY)
     db.session.commit()
+    companies = list(db.session.scalars(select(scoring.Company)))
+    alone = {c.id: standings.company_score(c, rule_set, today, position=False) for c in companies}  # no table yet
+    assert generations.cached_if_present(SCORES_TOPIC, "credit_score_tables", (rule_set.id, today)) is None
     table = standings.cached_table(rule_set, today)
     assert len(table.rows) == 3 and len({row.total for row in table.rows}) == 3
     for row in table.rows:
-        company = db.session.get(scoring.Company, row.company_id)
-        alone = standings.company_score(company, rule_set, today, position=False)
         placed = row.score(rule_set)
-        assert alone.position is None and placed.position == row.position
-        alone.position = placed.position
-        assert alone == placed
+        assert alone[row.company_id].position is None and placed.position == row.position
+        alone[row.company_id].position = placed.position
+        assert alone[row.company_id] == placed
 
 
 def test_the_company_page_after_a_change_computes_no_district_table(ranked, login_as, monkeypatch,
