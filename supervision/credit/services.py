@@ -84,12 +84,12 @@ def default_rule_set() -> CreditRuleSet:
 
 def rule_set_for(day: date | None = None) -> CreditRuleSet:
     """The rule set in force on ``day``: the one chosen for its year, else the default (as ``default_rule_set``),
-    with its parts and grades: three queries on every page that shows a score."""
+    with its parts and grades: two queries on every page that shows a score."""
     day = day or local_today()
     chosen = select(CreditRuleSetYear.rule_set_id).where(CreditRuleSetYear.year == day.year).scalar_subquery()
-    rule_set = db.session.scalar(
+    rule_set = db.session.scalars(  # the parts joined (a few rows), the grades selected: two queries
         select(CreditRuleSet).where(CreditRuleSet.id == func.coalesce(chosen, _fallback_id()))
-        .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades)))
+        .options(joinedload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades))).unique().first()
     if rule_set is None:
         raise DomainError(_("尚未加载信用评价规则，请先运行 flask seed reference。"))
     return rule_set
