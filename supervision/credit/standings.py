@@ -1,11 +1,13 @@
 """The ranking's score table, computed once per generation of the credit data and kept per process.
 
-The ranking, its export and the API's ranking, the grade counts and one company's score read the
+The ranking, its export and the API's ranking, the grade counts and a company's place read the
 whole score table of (rule set, day) (``scoring.score_table``), computed once per generation of the
 credit data (see ``supervision/core/generations.py``: any change to what scores depend on changes it)
 and kept per process. The rows hold no ORM objects, so they outlive the request that computed them,
 and everything in the table is immutable (tuples, read-only mappings, frozen dataclasses): every
-request of the process shares it.
+request of the process shares it. A company's score without its place (its credit page, the company page,
+the landing page) is that company's row alone, kept the same way (``company_score(…, position=False)``),
+so a change to the credit data does not make those pages recompute the district's table.
 """
 from __future__ import annotations
 
