@@ -3,8 +3,12 @@
 
     python bench/profile_page.py --scale 100 /credit/ /estates/     # builds /tmp/bench-profile/sqlite_100x.db once
     python bench/profile_page.py --scale 100 --rebuild /            # regenerate the district first
+    python bench/profile_page.py --scale 100 --first --top 0 /credit/companies/1   # first request after a change
 
-Prints the request time and the top functions by cumulative time for each URL.
+Prints, for each URL, the wall and CPU time (median of --repeat requests), the SQL statements per request and
+the top functions by cumulative time. ``--first`` measures the first request after a change (every data
+generation bumped and every generation cache dropped before each request, as bench/pages.py does);
+``/_bench/list50``, the tuned list page the targets are ratios of, is there to compare with.
 """
 from __future__ import annotations
 
@@ -13,13 +17,15 @@ import contextlib
 import cProfile
 import io
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import PASSWORD, _bench_app, _csrf_token
+from bench.pages import QueryCounter, bench_app, first_request_after_a_change
+from bench.run import PASSWORD, _csrf_token
 
 
 def main(argv=None) -> int:
@@ -33,6 +39,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed requests after one warm-up")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--first", action="store_true", help="each request the first after a change")
+    parser.add_argument("--sql", action="store_true", help="print the profiled request's SQL statements")
     args = parser.parse_args(argv)
 
     workdir = Path(args.workdir)
@@ -42,7 +50,7 @@ def main(argv=None) -> int:
     build = args.rebuild or (not args.database_url and not path.exists())
     if build and not args.database_url:
         path.unlink(missing_ok=True)
-    app = _bench_app(url, workdir)
+    app = bench_app(url, str(workdir))
     if build:
         from flask_migrate import upgrade
 
@@ -56,20 +64,56 @@ def main(argv=None) -> int:
     response = client.post("/login", data={"username": args.user, "password": PASSWORD,
                                            "csrf_token": _csrf_token(client, app)})
     assert response.status_code == 302, response.status_code
+    counter = QueryCounter()
+    with app.app_context():
+        from sqlalchemy import event
+
+        from supervision.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", counter)
+        statements: list[str] = []
+        if args.sql:
+            event.listen(db.engine, "before_cursor_execute",
+                         lambda _conn, _cursor, statement, *_rest: statements.append(statement))
+    with app.app_context():
+        from supervision.api.services import create_token
+        from supervision.auth.models import User
+
+        user = db.session.scalar(db.select(User).where(User.username == args.user))
+        _token, secret = create_token(user, name="profile", days=1)
+        db.session.commit()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    before = first_request_after_a_change if args.first else (lambda _app: None)
     for page in args.urls:
-        client.get(page)
-        times = []
+        headers = bearer if page.startswith("/api/") else {}
+        client.get(page, headers=headers)
+        times, cpu, queries = [], [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            client.get(page).get_data()
+            before(app)
+            counter.count = 0
+            started, started_cpu = time.perf_counter(), time.process_time()
+            client.get(page, headers=headers).get_data()
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            queries.append(counter.count)
+        before(app)
+        statements.clear()
         profiler = cProfile.Profile()
         profiler.enable()
-        response = client.get(page)
+        response = client.get(page, headers=headers)
         response.get_data()
         profiler.disable()
-        print(f"\n=== {page}: {response.status_code}, best {min(times) * 1000:.1f} ms of {args.repeat}")
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        with open("/proc/loadavg") as loadavg:
+            load = loadavg.read().split()[0]
+        print(f"\n=== {page} ({args.user}{', first after a change' if args.first else ''}): {response.status_code}, "
+              f"wall median {statistics.median(times) * 1000:.1f} ms, "
+              f"CPU median {statistics.median(cpu) * 1000:.1f} ms (best {min(cpu) * 1000:.1f}) of {args.repeat}, "
+              f"queries {max(queries)}, "
+              f"{len(response.get_data()) // 1024} KB, load {load}")
+        for number, statement in enumerate(statements, 1):
+            print(f"--- SQL {number}: {' '.join(statement.split())[:300]}")
+        if args.top:
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
     return 0
 
 

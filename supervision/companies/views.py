@@ -114,8 +114,7 @@ def _render_detail(company: Company):
         .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
     ).unique().all()
     estate_rates = services.certification_rates("estate", company_id=company.id, on=today)
-    rate = services.certification_rate(company_id=company.id, on=today)
-    manager_rate = services.certification_rate(company_id=company.id, on=today, managers_only=True)
+    rate, manager_rate = services.certification_rate_and_managers(company_id=company.id, on=today)
     role = current_user.role
     own = role is Role.COMPANY_USER and current_user.company_id == company.id
     staff_link = (url_for(".staff_index", company_id=company.id) if role in DISTRICT_READERS

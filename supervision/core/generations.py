@@ -250,6 +250,16 @@ def process_cache(name: str, size: int) -> LRUCache:
     return cache
 
 
+def cached_if_present(topic: str, name: str, key: tuple):
+    """What ``cached(topic, name, …, key, …)`` holds for the topic's current generation, or None: computes
+    nothing (a page that can do with less than the whole value when it is not there yet)."""
+    generation = current(topic)
+    cache = current_app.extensions.get(name)
+    if generation is None or cache is None:
+        return None
+    return cache.peek((*key, generation))
+
+
 def watched_tables(topic: str) -> set[str]:
     """The tables a ``watch`` of ``topic`` names (all its columns or some)."""
     return {table for table, topics in _watched_tables.items() if topic in topics}
@@ -308,28 +318,45 @@ def freeze(value, _path: str = "value"):
     return value
 
 
-def check_immutable(value, _path: str = "value") -> None:
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # frozen dataclass → its field names (dataclasses.fields is slow)
+
+
+def check_immutable(value, _path: str = "value", _seen: set | None = None) -> None:
     """Raise ``TypeError`` unless ``value`` is immutable all the way down (atoms, tuples, frozensets,
     read-only mappings, frozen dataclasses of those)."""
     if isinstance(value, _IMMUTABLE_ATOMS):
         return
+    # An object met again (the same row in a table's list and in its index) is checked once.
+    seen = set() if _seen is None else _seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
     if isinstance(value, (tuple, frozenset)):
         for i, item in enumerate(value):
-            check_immutable(item, f"{_path}[{i}]")
+            if not isinstance(item, _IMMUTABLE_ATOMS):  # atoms inline: a table holds thousands
+                check_immutable(item, f"{_path}[{i}]", seen)
         return
     if isinstance(value, MappingProxyType):
         for key, item in value.items():
-            check_immutable(key, f"{_path} key")
-            check_immutable(item, f"{_path}[{key!r}]")
+            if not isinstance(key, _IMMUTABLE_ATOMS):
+                check_immutable(key, f"{_path} key", seen)
+            if not isinstance(item, _IMMUTABLE_ATOMS) and id(item) not in seen:
+                check_immutable(item, f"{_path}[{key!r}]", seen)
         return
+    cls = type(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if not type(value).__dataclass_params__.frozen:
-            raise TypeError(f"{_path}: a cached value must be immutable; {type(value).__name__} is not a "
+        if not cls.__dataclass_params__.frozen:
+            raise TypeError(f"{_path}: a cached value must be immutable; {cls.__name__} is not a "
                             "frozen dataclass")
-        for item in dataclasses.fields(value):
-            check_immutable(getattr(value, item.name), f"{_path}.{item.name}")
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(item.name for item in dataclasses.fields(value))
+        for name in names:
+            item = getattr(value, name)
+            if not isinstance(item, _IMMUTABLE_ATOMS):
+                check_immutable(item, f"{_path}.{name}", seen)
         return
-    raise TypeError(f"{_path}: a cached value must be immutable, not a {type(value).__name__}")
+    raise TypeError(f"{_path}: a cached value must be immutable, not a {cls.__name__}")
 
 
 class LRUCache:
@@ -343,6 +370,11 @@ class LRUCache:
         self.size = size
         self._entries: dict = {}
         self._lock = threading.Lock()
+
+    def peek(self, key):
+        """The stored value or None (its recency unchanged)."""
+        with self._lock:
+            return self._entries.get(key)
 
     def get(self, key, compute):
         if self.size <= 0:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..companies.models import Company, Position, Staff
 from ..core.errors import DomainError
@@ -56,7 +56,7 @@ def registry_facts(company: Company, on: date | None = None) -> RegistryFacts:
                                  .where(Estate.company_id == company.id, Estate.archived_at.is_(None))).one()
     staff = list(db.session.scalars(
         select(Staff).where(Staff.company_id == company.id, Staff.left_on.is_(None))
-        .options(selectinload(Staff.position).selectinload(Position.required_certificates),
+        .options(joinedload(Staff.position).selectinload(Position.required_certificates),
                  selectinload(Staff.certificates)).execution_options(populate_existing=True)))
     managers = certified_managers = posts = holding = 0
     for person in staff:
@@ -86,7 +86,7 @@ def basic_items_in_force(company: Company, day: date) -> dict[str, CreditEvent]:
         .where(CreditEvent.company_id == company.id, CreditEvent.status != EventStatus.REVOKED,
                CreditEvent.effective_from <= day, CreditEvent.effective_until >= day,
                CreditRulePart.kind == PartKind.BASIC)
-        .options(selectinload(CreditEvent.item)))
+        .options(joinedload(CreditEvent.item)))
     return {event.item.code: event for event in events}
 
 

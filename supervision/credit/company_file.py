@@ -66,7 +66,7 @@ def credit_file(company: Company, as_of: date, *, include_drafts: bool, records:
     force on ``as_of`` when the caller already has it)."""
     rule_set = rule_set or services.rule_set_for(as_of)
     explanation = explain(company, rule_set, as_of, include_drafts=include_drafts, records=records)
-    row = standings.company_score(company, rule_set, as_of)
+    row = standings.company_score(company, rule_set, as_of, position=False)  # its place is not shown
     lines = [line for part in explanation.parts for line in part.lines] + explanation.not_counting
     lines.sort(key=lambda line: (line.event.occurred_on, line.event.id), reverse=True)
     published = db.session.execute(
@@ -85,17 +85,17 @@ def current_scores(as_of: date | None = None, rule_set: CreditRuleSet | None = N
     return scoring.scores(rule_set or services.rule_set_for(as_of), as_of)
 
 
-def company_score(company: Company, as_of: date | None = None,
-                  rule_set: CreditRuleSet | None = None) -> scoring.ScoreRow | None:
+def company_score(company: Company, as_of: date | None = None, rule_set: CreditRuleSet | None = None, *,
+                  position: bool = True) -> scoring.ScoreRow | None:
     as_of = as_of or local_today()
-    return standings.company_score(company, rule_set or services.rule_set_for(as_of), as_of)
+    return standings.company_score(company, rule_set or services.rule_set_for(as_of), as_of, position=position)
 
 
 def dashboard_summary(company: Company, as_of: date | None = None) -> dict | None:
     """The company's score and grade for its landing page (None without a rule set)."""
     as_of = as_of or local_today()
     try:
-        row = company_score(company, as_of)
+        row = company_score(company, as_of, position=False)
     except DomainError:  # no rule set loaded yet
         return None
     if row is None:

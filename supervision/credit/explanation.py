@@ -9,11 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..core.timeutil import local_today
-from ..estates.handover import company_areas_on
+from ..estates.handover import company_area_days
 from ..extensions import db
 from .models import CreditEvent, CreditGrade, CreditRuleItem, CreditRuleSet, EventStatus, PartKind
 from .scoring import band_for, counts_on, grade_for, override_note, q
@@ -89,9 +89,7 @@ class CompanyRecords:
     def total_area_on(self, day: date) -> Decimal | None:
         """The floor area the company managed on ``day`` (the management history decides)."""
         if day not in self.areas:
-            areas = company_areas_on(day).subquery()
-            total = db.session.scalar(select(areas.c.total_area).where(areas.c.company_id == self.company_id))
-            self.areas[day] = Decimal(str(total)) if total else None
+            self.load_areas([day])
         return self.areas[day]
 
     def without_drafts(self) -> CompanyRecords:
@@ -100,16 +98,11 @@ class CompanyRecords:
                               self.items, self.areas)
 
     def load_areas(self, days) -> None:
-        """``total_area_on`` for many days in one query (one sub-select per day, glued together)."""
+        """``total_area_on`` for many days in one query (the company's own estates only)."""
         missing = sorted({day for day in days if day not in self.areas})
         if not missing:
             return
-        per_day = []
-        for index, day in enumerate(missing):
-            areas = company_areas_on(day).subquery()
-            per_day.append(select(literal(index).label("day_index"), areas.c.total_area)
-                           .where(areas.c.company_id == self.company_id))
-        found = dict(db.session.execute(union_all(*per_day)).all())
+        found = dict(db.session.execute(company_area_days(self.company_id, missing)).all())
         for index, day in enumerate(missing):
             total = found.get(index)
             self.areas[day] = Decimal(str(total)) if total else None

@@ -1,14 +1,17 @@
 """The ranking's score table, computed once per generation of the credit data and kept per process.
 
-The ranking, its export and the API's ranking, the grade counts and one company's score read the
+The ranking, its export and the API's ranking, the grade counts and a company's place read the
 whole score table of (rule set, day) (``scoring.score_table``), computed once per generation of the
 credit data (see ``supervision/core/generations.py``: any change to what scores depend on changes it)
 and kept per process. The rows hold no ORM objects, so they outlive the request that computed them,
 and everything in the table is immutable (tuples, read-only mappings, frozen dataclasses): every
-request of the process shares it.
+request of the process shares it. A company's score without its place (its credit page, the company page,
+the landing page) is that company's row alone, kept the same way (``company_score(…, position=False)``),
+so a change to the credit data does not make those pages recompute the district's table.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,28 +68,42 @@ class Table:
     rows: tuple[TableRow, ...]  # best total first, then by name
     by_company: Mapping[int, TableRow]
     counts: Mapping[str, Mapping]  # grade code → count, min and max total
-    orders: Mapping[str, tuple[TableRow, ...]]  # each of RANKING_SORTS → the rows in that order
-
-    def sorted(self, sort: str | None) -> tuple[TableRow, ...]:
-        """The rows in a ``RANKING_SORTS`` order (sorted once, when the table is computed)."""
-        return self.orders[sort if sort in RANKING_SORTS else "-total"]
 
 
-def _sorted_rows(rows: tuple[TableRow, ...], sort: str) -> tuple[TableRow, ...]:
-    ordered = list(rows)
-    for key, descending in reversed(RANKING_SORTS[sort]):
-        ordered.sort(key=key, reverse=descending)  # stable: the later (more significant) sorts keep ties
+def _sorted_indexes(rows: tuple[TableRow, ...], sort: str) -> tuple[int, ...]:
+    ordered = list(range(len(rows)))
+    for key, descending in reversed(RANKING_SORTS[sort]):  # stable: the later (more significant) sorts keep ties
+        ordered.sort(key=lambda index, key=key: key(rows[index]), reverse=descending)
     return tuple(ordered)
 
 
+def _table_rows(rule_set: CreditRuleSet, table) -> list[TableRow]:
+    """The rows of a ``score_table`` subquery as ``TableRow``s."""
+    codes = [p.code for p in rule_set.parts]
+    columns = [table.c.company_id, table.c.name, table.c.name_sort, table.c.credit_code,
+               *[table.c[f"part_{code}"] for code in codes], table.c.total, table.c.grade, table.c.grade_rank,
+               table.c.override, table.c.red, table.c.black, table.c.has_bad, table.c.event_count, table.c.position]
+    cents: dict = {}  # the database's number → its Decimal of cents: the same few values recur across companies
+
+    def cent(value):
+        found = cents.get(value)
+        if found is None:
+            found = cents[value] = q(value)
+        return found
+
+    rows = []
+    for (company_id, name, name_sort, credit_code, *values, total, grade, grade_rank, override, red, black, has_bad,
+         event_count, position) in db.session.execute(select(*columns)):
+        rows.append(TableRow(
+            company_id=company_id, name=name, name_sort=name_sort, credit_code=credit_code,
+            parts=tuple(zip(codes, map(cent, values))), total=cent(total), grade_code=grade,
+            grade_rank=int(grade_rank), override=override, red=bool(red), black=bool(black),
+            has_bad=bool(has_bad), event_count=int(event_count or 0), position=int(position)))
+    return rows
+
+
 def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
-    table = score_table(rule_set, as_of)
-    rows = [TableRow(
-        company_id=row.company_id, name=row.name, name_sort=row.name_sort, credit_code=row.credit_code,
-        parts=tuple((p.code, q(row._mapping[f"part_{p.code}"])) for p in rule_set.parts), total=q(row.total),
-        grade_code=row.grade, grade_rank=int(row.grade_rank), override=row.override, red=bool(row.red),
-        black=bool(row.black), has_bad=bool(row.has_bad), event_count=int(row.event_count or 0),
-        position=int(row.position)) for row in db.session.execute(select(table))]
+    rows = _table_rows(rule_set, score_table(rule_set, as_of))
     # Sorted here, not by the database, so that names order alike (by code point of their pinyin key) on every
     # backend.
     rows.sort(key=lambda r: (-r.total, r.name_sort, r.company_id))
@@ -97,8 +114,7 @@ def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
         entry["min"] = row.total
     rows = tuple(rows)
     return Table(rows=rows, by_company=MappingProxyType({r.company_id: r for r in rows}),
-                 counts=MappingProxyType({code: MappingProxyType(entry) for code, entry in counts.items()}),
-                 orders=MappingProxyType({sort: _sorted_rows(rows, sort) for sort in RANKING_SORTS}))
+                 counts=MappingProxyType({code: MappingProxyType(entry) for code, entry in counts.items()}))
 
 
 def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
@@ -108,8 +124,43 @@ def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
                               lambda: _compute_table(rule_set, as_of))
 
 
-def company_score(company, rule_set: CreditRuleSet, as_of: date) -> ScoreRow | None:
-    """One company's score; its position is its place in the ranking (an archived company: among all)."""
+def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> tuple[TableRow, ...]:
+    """The table's rows in a ``RANKING_SORTS`` order: each order sorted when first asked for and kept (as the
+    rows' places) beside the table, under the same generation."""
+    rows = cached_table(rule_set, as_of).rows  # best total first
+    if sort not in RANKING_SORTS or sort == "-total":
+        return rows
+    size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8) * len(RANKING_SORTS)
+    order = generations.cached(SCORES_TOPIC, "credit_score_orders", size, (rule_set.id, as_of, sort),
+                               lambda: _sorted_indexes(rows, sort))
+    return tuple(rows[index] for index in order)
+
+
+def _company_row(rule_set: CreditRuleSet, as_of: date, company_id: int) -> TableRow | None:
+    """One company's row from its own events (``position`` 0: its place needs the district's table)."""
+    rows = _table_rows(rule_set, score_table(rule_set, as_of, include_archived=True, company_id=company_id))
+    return dataclasses.replace(rows[0], position=0) if rows else None
+
+
+def company_score(company, rule_set: CreditRuleSet, as_of: date, *, position: bool = True) -> ScoreRow | None:
+    """One company's score; its position is its place in the ranking (an archived company: among all).
+
+    Without ``position`` (the credit page, the company page, the landing page: ``position`` is then None) the
+    district's table is read only when this process already holds it for the current data; otherwise this
+    company's events alone are scored, and kept per process until the credit data changes: a change costs
+    these pages one company's score, not the district's table."""
+    if not position:
+        table = generations.cached_if_present(SCORES_TOPIC, "credit_score_tables", (rule_set.id, as_of))
+        row = table.by_company.get(company.id) if table is not None else None
+        if row is None:
+            size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8) * 64
+            row = generations.cached(SCORES_TOPIC, "credit_company_scores", size, (rule_set.id, as_of, company.id),
+                                     lambda: _company_row(rule_set, as_of, company.id))
+        if row is None:
+            return None
+        score = row.score(rule_set)
+        score.position = None
+        return score
     if company.archived_at is None:
         row = cached_table(rule_set, as_of).by_company.get(company.id)
         if row is not None:
@@ -162,7 +213,7 @@ def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade
     key of ``RANKING_SORTS`` (best total first by default). ``position`` is the place among
     all the companies scored, whatever the filters. The rows are the cache's own (immutable).
     """
-    rows = cached_table(rule_set, as_of).sorted(sort)
+    rows = sorted_rows(rule_set, as_of, sort)
     if q and q.strip():
         search = _like(q.strip())
         rows = tuple(r for r in rows if search(r.name) or search(r.credit_code))

@@ -56,5 +56,8 @@ def test_explanation_and_sql_agree(setting, records, days_after):
             python = explain(company, rule_set, as_of)
             assert (python.total, python.grade.code, python.override) == (sql.total, sql.grade.code, sql.override)
             assert {p.code: p.value for p in python.parts} == sql.parts
+            alone = standings.company_score(company, rule_set, as_of, position=False)  # its events only
+            assert (alone.total, alone.grade.code, alone.override, alone.parts) == (
+                sql.total, sql.grade.code, sql.override, sql.parts)
     finally:
         db.session.rollback()

@@ -61,10 +61,12 @@ def test_the_company_page_takes_a_fixed_number_of_queries(world, login_as, count
     clients = {"officer": login_as(world.officer), "company": login_as(world.company_user)}
     counts = []
     for _round in range(2):
-        with count_queries() as statements:
-            for client in clients.values():
+        per_client = []
+        for client in clients.values():
+            with count_queries() as statements:
                 assert client.get(f"/credit/companies/{company.id}").status_code == 200
-        counts.append(len(statements))
+            per_client.append(len(statements))
+        counts.append(per_client)
         for n in range(4):  # more records on more days, estates and managers, and more companies
             estate = gen_estate(street=world.street1, community=world.community1, company=company,
                                 floor_area=Decimal("20000"))
@@ -72,8 +74,8 @@ def test_the_company_page_takes_a_fixed_number_of_queries(world, login_as, count
             gen_event(company, "LH-03", on=date(2026, 3 + n, 9))
             gen_basic(gen_company(), on=DAY)
         db.session.commit()
-    assert counts[0] == counts[1]
-    assert counts[0] <= 2 * 15
+    assert counts[0] == counts[1]  # the second round is the first request after a change, too
+    assert max(counts[0]) <= 15
 
 
 def test_the_assessment_page_takes_a_fixed_number_of_queries(world, login_as, count_queries):
@@ -96,7 +98,7 @@ def test_the_assessment_page_takes_a_fixed_number_of_queries(world, login_as, co
                 gen_staff(company, manager, estate)
             gen_basic(company, on=local_today(), codes=["JC-01", "JC-02"])
             db.session.commit()
-    assert counts[0] == counts[1] <= 17
+    assert counts[0] == counts[1] <= 15
     # The items the registry supports are ticked until a record is in force (the facts are computed once).
     assert pages[0].count("checked") > pages[1].count("checked")
     assert pages[0].count("已有有效记录至") == 1 and pages[1].count("已有有效记录至") == 3
