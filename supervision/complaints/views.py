@@ -50,18 +50,11 @@ from .intake import HOTLINE_JOB, REPAIR_COLUMNS, REPAIRS_JOB, HotlineImport, Rep
 from .matching import Matcher
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
-from .privacy import masked_contact as masked
 from .sweep import overdue_clause, overdue_count_clause
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 C = Complaint
 LIST_OPTIONS = (joinedload(C.estate), joinedload(C.street), joinedload(C.company))
-
-
-@bp.app_template_global("masked_contact")
-def masked_contact(complaint) -> str:
-    """The list's contact column: always masked (the full contact only on the detail page, logged)."""
-    return masked(complaint.complainant_name, complaint.complainant_phone)
 
 
 def _domain_error(form, error: DomainError) -> None:

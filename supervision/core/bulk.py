@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Table
 
 from ..extensions import db
+from . import generations
 
 
 def psycopg_insert(table: Table, rows: list[dict], returning: Column | None = None) -> list | None:
@@ -33,6 +34,7 @@ def psycopg_insert(table: Table, rows: list[dict], returning: Column | None = No
            f"({', '.join(quote(column.name) for column in columns)}) VALUES ({placeholders})")
     if returning is not None:
         sql += f" RETURNING {quote(returning.name)}"
+    generations.wrote(db.session, table.name)  # past the ORM: the table's topics are bumped at commit
     params = [tuple(value if process is None else process(value)
                     for value, process in zip(row.values(), processors, strict=True)) for row in rows]
     cursor = connection.connection.cursor()

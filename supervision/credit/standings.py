@@ -26,7 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core import generations
-from ..documents.excel import Column, write_workbook
+from ..documents.excel import Column
 from ..estates.models import Estate
 from ..extensions import db
 from . import markup
@@ -256,11 +256,6 @@ def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet) -> Cells:
     return Cells(parts=tuple(markup.points(row.parts[part.code]) for part in rule_set.parts),
                  total=f"{float(row.total):.2f}",
                  bar=markup.score_bar(row.total, 150 if rule_set.base_score > 0 else 120))
-
-
-def ranking_workbook(rule_set: CreditRuleSet, rows: list[ScoreRow]) -> bytes:
-    """The ranking's rows as an Excel workbook (columns as on the page, plus lists and overrides)."""
-    return write_workbook(ranking_columns(rule_set), rows, title=_("信用评价"))
 
 
 def ranking_columns(rule_set: CreditRuleSet) -> list[Column]:

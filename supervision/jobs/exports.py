@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -31,6 +32,7 @@ from sqlalchemy import func, select
 from ..core.timeutil import local_today, utcnow
 from ..documents.excel import Column, write_workbook, xlsx_response
 from ..extensions import db
+from ..i18n import DEFAULT_LOCALE
 from .services import JobFailure, enqueue, task
 
 BATCH = 500  # rows fetched from the cursor at a time
@@ -124,8 +126,10 @@ def request_args() -> list[tuple[str, str]]:
 @contextmanager
 def as_request(owner, args):
     """A request context with this query string and ``owner`` as ``current_user``: the view's own
-    functions (forms bound to ``request.args``, ``scope.visible``) run in a job as in the request."""
-    with current_app.test_request_context("/", query_string=[tuple(pair) for pair in args or ()]):
+    functions (forms bound to ``request.args``, ``scope.visible``) run in a job as in the request. In
+    Chinese whatever the owner's language, as the views' ``@in_chinese``: the files are official documents."""
+    with (current_app.test_request_context("/", query_string=[tuple(pair) for pair in args or ()]),
+          force_locale(DEFAULT_LOCALE)):
         g._login_user = owner
         yield
 

@@ -1,8 +1,8 @@
 """Imports of many rows as jobs: a registered ``Importer`` says how to build the feature's
 ``SheetImport`` for a user; a file with more than ``IMPORT_JOB_THRESHOLD`` data rows is stored and
-an ``imports.run`` job imports it (the same file, mapping and options from the same user: the same
-job), so no web worker is held for the length of a large import. The user follows it on the job
-page; a failed import lists its rows' errors there and keeps nothing (one transaction).
+an ``imports.run`` job imports it (the same file, mapping and options from the same user within a
+minute: the same job), so no web worker is held for the length of a large import. The user follows it
+on the job page; a failed import lists its rows' errors there and keeps nothing (one transaction).
 
 Importers whose checks need only what they load themselves run in chunks (``chunked=True``:
 ``SheetImport.run_chunked``, memory bounded by ``IMPORT_CHUNK_ROWS``); the others check the whole
@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from ..core.timeutil import utcnow
 from ..documents.imports import ImportResult, SheetImport, data_rows, report_lines
 from ..documents.ledger import file_format
 from ..extensions import db
@@ -55,13 +56,15 @@ def needs_job(data: bytes, filename: str | None = None) -> bool:
 
 def start(name: str, data: bytes, filename: str | None, actor, *, mapping: dict[str, str] | None = None,
           options: dict | None = None):
-    """The import job for this file (added, or the one already there for the same file, mapping and
-    options from the same user). ``mapping``: source header → column key, as chosen on a preview;
+    """The import job for this file (added, or the one the same user started for the same file, mapping
+    and options in the same minute). ``mapping``: source header → column key, as chosen on a preview;
     ``options``: what ``build`` needs besides the user (a campaign's or an estate's id …), JSON."""
     importer = IMPORTERS[name]
     mapping, options = mapping or {}, options or {}
     fingerprint = json.dumps([name, mapping, options], sort_keys=True, ensure_ascii=False).encode()
-    key = f"imports:{name}:{hashlib.sha256(data + fingerprint).hexdigest()}"
+    # The same upload twice within a minute (a double submit) is one job; later, a new one (a file that
+    # failed for a reason outside it, or imported again on purpose).
+    key = f"imports:{name}:{hashlib.sha256(data + fingerprint).hexdigest()[:40]}:{utcnow():%Y%m%d%H%M}"
     payload = {"importer": name, "filename": filename, "input": None, "mapping": mapping, "options": options}
     job = enqueue("imports.run", actor, payload, idempotency_key=key,
                   title=_("%(what)s（%(file)s）", what=importer.title, file=filename or "-"))
@@ -77,18 +80,23 @@ def start_if_large(name: str, data: bytes, filename: str | None, actor, *, optio
     return start(name, data, filename, actor, options=options) if needs_job(data, filename) else None
 
 
-def keep_sqlite_pages_in_memory() -> None:
+def keep_sqlite_pages_in_memory():
     """SQLite: let the job's transaction keep its changed pages in memory (up to 256 MB) until it
     commits. A page cache that spills to the file mid-transaction takes an exclusive lock, and every
     reader — the job's own progress page — would wait until the import ends. (Set per connection;
     ``restore_sqlite_cache`` puts the default back before the connection returns to the pool.)"""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text(f"PRAGMA cache_size = -{SQLITE_JOB_CACHE_KB}"))
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+    connection = db.session.connection()
+    connection.execute(text(f"PRAGMA cache_size = -{SQLITE_JOB_CACHE_KB}"))
+    return connection
 
 
-def restore_sqlite_cache() -> None:
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("PRAGMA cache_size = -2000"))
+def restore_sqlite_cache(connection) -> None:
+    """On the connection the import used, even when the import failed and the session awaits its
+    rollback (the session would refuse the statement and hide the import's own error)."""
+    if connection is not None and not connection.closed:
+        connection.exec_driver_sql("PRAGMA cache_size = -2000")
 
 
 @task("imports.run")
@@ -99,11 +107,11 @@ def run_import(ctx, payload):
     path = input_path(payload["input"])
     if not path.is_file():
         raise JobFailure(_("上传的文件已不存在，请重新上传。"))
-    keep_sqlite_pages_in_memory()
+    connection = keep_sqlite_pages_in_memory()
     try:
         result = _run(ctx, importer, payload, path.read_bytes())
     finally:
-        restore_sqlite_cache()
+        restore_sqlite_cache(connection)
     if not result.ok:
         raise JobFailure(failure_message(result, importer.noun))
     path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record, record_change, snapshot
-from ..core import numbers
+from ..core import generations, numbers
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..credit.automatic import record_automatic_event, rule_param
@@ -509,10 +509,18 @@ def review_vote(vote: SurveyVote, *, accept: bool, actor=None) -> SurveyVote:
     if vote.round.status is RoundStatus.CLOSED:
         raise TransitionError(_("测评已结束，结果已确定。"))
     before = snapshot(vote, ["status", "reviewed_by_id", "reviewed_at"])
-    vote.status = VoteStatus.ACCEPTED if accept else VoteStatus.REJECTED
-    vote.reviewed_by_id = getattr(actor, "id", None)
-    vote.reviewed_at = utcnow()
-    db.session.flush()
+    # Only while still flagged, in one statement: of two reviews at once (a double click, two reviewers)
+    # one decides and the other is refused, so an accepted vote is counted once.
+    decided = db.session.execute(
+        update(SurveyVote).where(SurveyVote.id == vote.id, SurveyVote.status == VoteStatus.FLAGGED)
+        .values(status=VoteStatus.ACCEPTED if accept else VoteStatus.REJECTED,
+                reviewed_by_id=getattr(actor, "id", None), reviewed_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if decided != 1:
+        db.session.refresh(vote)
+        raise TransitionError(_("只有待复核的票可以复核。"))
+    generations.wrote(db.session, SurveyVote.__tablename__)
+    db.session.refresh(vote)
     if accept:
         count_vote(db.session.connection(), vote.id, vote.round_estate_id, vote.overall)
     record_change("survey_vote.review", vote, before, actor=actor)

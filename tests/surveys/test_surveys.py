@@ -214,6 +214,32 @@ def test_a_burst_from_one_address_is_flagged_and_counts_only_when_accepted(world
     assert (tally.votes, tally.flagged) == (6, 0)
 
 
+def test_a_flagged_vote_reviewed_twice_at_once_is_counted_once(world):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from supervision.core.errors import TransitionError
+    from supervision.surveys.models import SurveyVoteTally
+
+    survey = gen_round([world.estate1])
+    for code in all_codes(survey.estates[0])[:6]:
+        vote(survey, code, address="203.0.113.9")
+    flagged = db.session.scalars(select(SurveyVote).where(SurveyVote.status == VoteStatus.FLAGGED)).first()
+
+    def counted() -> int:
+        return db.session.scalar(select(func.sum(SurveyVoteTally.votes)).where(
+            SurveyVoteTally.round_estate_id == survey.estates[0].id))
+
+    before = counted()
+    services.review_vote(flagged, accept=True, actor=world.officer)
+    assert counted() == before + 1
+    # The second reviewer loaded the vote while it was still flagged (a double click, two reviewers).
+    set_committed_value(flagged, "status", VoteStatus.FLAGGED)
+    with pytest.raises(TransitionError):
+        services.review_vote(flagged, accept=True, actor=world.officer)
+    assert counted() == before + 1
+    assert db.session.get(SurveyVote, flagged.id).status is VoteStatus.ACCEPTED
+
+
 def test_a_burst_in_one_estate_is_flagged(app, world):
     app.config["SURVEY_FLAG_PER_ESTATE"] = 3
     try:
