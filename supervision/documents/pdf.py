@@ -1,4 +1,4 @@
-"""PDF rendering with WeasyPrint.
+"""PDF rendering with WeasyPrint (in ``weasy``, imported when the first PDF is made).
 
 Templates get plain data. The stylesheet is read from the project; the URL
 fetcher serves only attachment images referenced as ``attachment:<id>`` and
@@ -6,43 +6,11 @@ fetcher serves only attachment images referenced as ``attachment:<id>`` and
 """
 from __future__ import annotations
 
+import importlib
+
 from flask import current_app
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..attachments.models import Attachment
-from ..attachments.services import file_for_pdf
-from ..config import PROJECT_ROOT
-from ..extensions import db
 from . import content_disposition
-
-PDF_CSS = PROJECT_ROOT / "templates" / "pdf" / "pdf.css"
-
-
-class RestrictedFetcher(URLFetcher):
-    """Serves ``attachment:<id>`` images and ``data:`` URIs; refuses all else."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols={"attachment", "data"}, fail_on_errors=False)
-
-    def fetch(self, url, headers=None):
-        if url.startswith("attachment:"):
-            return self._attachment(url)
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        raise ValueError(f"refused to fetch {url}")
-
-    @staticmethod
-    def _attachment(url):
-
-        try:
-            attachment = db.session.get(Attachment, int(url.split(":", 1)[1]))
-        except ValueError:
-            attachment = None
-        if attachment is None or not attachment.is_image:
-            raise ValueError(f"no image attachment at {url}")
-        mime = "image/jpeg" if attachment.reduced_name else attachment.content_type
-        return URLFetcherResponse(url, body=file_for_pdf(attachment).read_bytes(), headers={"Content-Type": mime})
 
 
 def render_pdf(template: str, **context) -> bytes:
@@ -53,9 +21,8 @@ def render_pdf(template: str, **context) -> bytes:
 
 
 def html_to_pdf(html: str) -> bytes:
-    document = HTML(string=html, base_url="attachment:", url_fetcher=RestrictedFetcher())
-    # pdf_tags: a tagged PDF (structure tree: headings, paragraphs, tables) that screen readers can follow.
-    return document.write_pdf(stylesheets=[CSS(string=PDF_CSS.read_text(encoding="utf-8"))], pdf_tags=True)
+    """The PDF of ``html`` (see ``weasy``: WeasyPrint is imported on the first call)."""
+    return importlib.import_module(".weasy", __package__).html_to_pdf(html)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True):
