@@ -122,6 +122,10 @@ def open_round(survey: SurveyRound, *, actor=None) -> SurveyRound:
 def close_round(survey: SurveyRound, *, actor=None, on: date | None = None) -> SurveyRound:
     """End the round and act on its results (credit proposals and follow-ups, see ``follow_up``).
     Flagged votes still waiting for review do not count: review them before closing."""
+    # FOR UPDATE waits for the votes holding the round's row (key-share, ``_VOTE_BALLOT``) and makes the next
+    # ones wait for the close, then read the round as closed.
+    db.session.execute(select(SurveyRound.id).where(SurveyRound.id == survey.id).with_for_update())
+    db.session.refresh(survey)
     if survey.status is not RoundStatus.OPEN:
         raise TransitionError(_("只有测评中的轮次可以结束。"))
     before = snapshot(survey, ["status", "closed_at", "threshold_percent"])
@@ -281,7 +285,11 @@ _VOTE_BALLOT = (
     .select_from(_CODES.join(_ROUND_ESTATES, _ROUND_ESTATES.c.id == _CODES.c.round_estate_id)
                  .join(_ROUNDS, _ROUNDS.c.id == _ROUND_ESTATES.c.round_id)
                  .join(_ESTATES, _ESTATES.c.id == _ROUND_ESTATES.c.estate_id))
-    .where(_CODES.c.code_hash == bindparam("code_hash")))
+    .where(_CODES.c.code_hash == bindparam("code_hash"))
+    # The round's row key-share locked (PostgreSQL; SQLite has one writer anyway): closing a round locks it
+    # FOR UPDATE, so a vote either commits before the round closes or waits and finds it closed — never a
+    # vote in a closed round that the workers' cached figures of that round would not count.
+    .with_for_update(of=_ROUNDS, key_share=True, read=True))
 _INSERT_VOTE = insert(_VOTES).returning(_VOTES.c.id)
 _INSERT_ANSWERS: dict[int, object] = {}  # number of answers → one multi-row INSERT, built once
 _QUESTIONS = SurveyQuestion.__table__
@@ -397,6 +405,10 @@ def cast_vote_by_register(round_estate: SurveyRoundEstate, *, room: str, phone: 
     """Take a vote from a room number and phone that match the household register.
     The answer never says whether the room or the phone was wrong."""
     survey = round_estate.round
+    # As ``_VOTE_BALLOT``: the round's row key-share locked and read again, so a closing waits for this vote.
+    db.session.execute(select(SurveyRound.id).where(SurveyRound.id == survey.id)
+                       .with_for_update(key_share=True, read=True))
+    db.session.refresh(survey)
     if not survey.accepts_votes(today or local_today()):
         raise VoteRefused(_("本次测评不在投票期内。"))
     normal = normalise_phone(phone)

@@ -24,6 +24,7 @@ from supervision.surveys.models import (
     Rating,
     RoundStatus,
     SurveyCode,
+    SurveyRound,
     SurveyRoundEstate,
     SurveyVote,
     SurveyVoteTally,
@@ -109,6 +110,45 @@ def test_concurrent_use_of_one_code_counts_once(app, world):
     assert db.session.scalar(select(func.sum(SurveyVoteTally.votes)).join(
         SurveyRoundEstate, SurveyRoundEstate.id == SurveyVoteTally.round_estate_id).where(
         SurveyRoundEstate.round_id == survey_id)) == 1  # the card's tally too
+
+
+def test_a_vote_waits_for_a_round_closing_and_then_finds_it_closed(app, world):
+    """PostgreSQL: the close locks the round's row FOR UPDATE, the vote key-share locks it; a vote that
+    arrives while the round is closing is refused once the close commits (never a vote in a closed round)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer)")
+    survey = gen_round([world.estate1])
+    code, survey_id = all_codes(survey.estates[0])[0], survey.id
+    ballot = answers(survey)
+    outcome = []
+    closing = db.engine.connect()
+    transaction = closing.begin()
+    closing.execute(select(SurveyRound.id).where(SurveyRound.id == survey_id).with_for_update())
+
+    def attempt():
+        with app.app_context():
+            try:
+                services.cast_vote_by_code(code, ballot, comment=None, address="10.2.0.1")
+                db.session.commit()
+                outcome.append("counted")
+            except services.VoteRefused as refused:
+                db.session.rollback()
+                outcome.append(refused.message)
+            finally:
+                db.session.remove()
+
+    voter = threading.Thread(target=attempt)
+    voter.start()
+    voter.join(timeout=1)
+    assert voter.is_alive() and outcome == []  # waiting for the close
+    closing.execute(SurveyRound.__table__.update().where(SurveyRound.id == survey_id)
+                    .values(status=RoundStatus.CLOSED))
+    transaction.commit()
+    closing.close()
+    voter.join(timeout=10)
+    assert outcome == ["本次测评不在投票期内。"]
+    db.session.expire_all()
+    assert _count(SurveyVote, SurveyVote.round_id == survey_id) == 0
 
 
 def test_public_page_votes_with_the_code_and_refuses_it_again(client, world):
