@@ -295,9 +295,9 @@ def import_hotline():
         problem = check_file(data, form.file.data.filename)
         if problem:
             form.file.errors = [problem]
-        elif job := import_jobs.start_if_large(HOTLINE_JOB.name, data, form.file.data.filename, current_user):
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
+        elif (job_page := import_jobs.job_page_if_large(HOTLINE_JOB.name, data, form.file.data.filename,
+                                                        current_user)) is not None:
+            return job_page
         else:
             result = HotlineImport(actor=current_user).run(data, form.file.data.filename)
             if result.ok:
@@ -383,9 +383,9 @@ def import_repairs():
         problem = check_file(data, form.file.data.filename)
         if problem:
             form.file.errors = [problem]
-        elif job := import_jobs.start_if_large(REPAIRS_JOB.name, data, form.file.data.filename, current_user):
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
+        elif (job_page := import_jobs.job_page_if_large(REPAIRS_JOB.name, data, form.file.data.filename,
+                                                        current_user)) is not None:
+            return job_page
         else:
             result = RepairLogImport(current_user.company, current_user).run(data, form.file.data.filename)
             if result.ok:

@@ -106,9 +106,9 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        if job := import_jobs.start_if_large(job_importer.name, data, upload.filename, current_user):
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
+        job_page = import_jobs.job_page_if_large(job_importer.name, data, upload.filename, current_user)
+        if job_page is not None:
+            return job_page
         result = run(data, upload.filename, actor=current_user)
         if result.ok:
             db.session.commit()

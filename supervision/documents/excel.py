@@ -57,16 +57,6 @@ class Column:
             return None
         return self.parse(raw) if self.parse else text()(raw)
 
-    def export_value(self, obj):
-        value = self.export(obj) if self.export else getattr(obj, self.key)
-        if hasattr(value, "label") and hasattr(value, "value"):
-            return value.label
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if isinstance(value, Decimal):
-            return float(value)
-        return value
-
 
 @dataclass
 class RowError:
@@ -301,7 +291,8 @@ class _Sheet:
 
 
 def _exported(column: Column, labels: dict):
-    """``Column.export_value`` with each enum member's label translated once per workbook."""
+    """A column's value for a workbook cell (``export`` or the attribute; labels for enums, 是/否 for
+    booleans, floats for decimals), each enum member's label translated once per workbook."""
     export, key = column.export, column.key
 
     def value_of(obj):

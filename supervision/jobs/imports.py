@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -50,6 +50,15 @@ def register(importer: Importer) -> Importer:
     return importer
 
 
+def option_record(model, options: dict, key: str, gone_message: str):
+    """The record an importer works on (a campaign, an estate), by the id the upload page put in the
+    job's options; the job fails with ``gone_message`` when it has been deleted since."""
+    record = db.session.get(model, options.get(key))
+    if record is None:
+        raise JobFailure(gone_message)
+    return record
+
+
 def needs_job(data: bytes, filename: str | None = None) -> bool:
     return data_rows(data, filename) > current_app.config["IMPORT_JOB_THRESHOLD"]
 
@@ -74,10 +83,14 @@ def start(name: str, data: bytes, filename: str | None, actor, *, mapping: dict[
     return job
 
 
-def start_if_large(name: str, data: bytes, filename: str | None, actor, *, options: dict | None = None):
-    """For an upload page without a preview: the job when the file is large, else None (the page
-    imports it in the request as before)."""
-    return start(name, data, filename, actor, options=options) if needs_job(data, filename) else None
+def job_page_if_large(name: str, data: bytes, filename: str | None, actor, *, options: dict | None = None):
+    """For an upload page without a preview: when the file is large, its job is started (committed) and
+    the response is the way to the job's page; else None, and the page imports it in the request."""
+    if not needs_job(data, filename):
+        return None
+    job = start(name, data, filename, actor, options=options)
+    db.session.commit()
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 def keep_sqlite_pages_in_memory():

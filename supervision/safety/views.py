@@ -194,9 +194,9 @@ def _import(register: Register):
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        if job := import_jobs.start_if_large(register.job_importer.name, data, upload.filename, current_user):
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
+        job_page = import_jobs.job_page_if_large(register.job_importer.name, data, upload.filename, current_user)
+        if job_page is not None:
+            return job_page
         result = register.importer(data, upload.filename, actor=current_user)
         if result.ok:
             db.session.commit()

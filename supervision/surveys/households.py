@@ -14,7 +14,6 @@ from ..documents.imports import SheetImport
 from ..estates.models import Estate
 from ..extensions import db
 from ..jobs import imports as import_jobs
-from ..jobs.services import JobFailure
 from . import codes
 from .models import Household, SurveyVote
 from .services import mask_phone, normalise_phone, normalise_room
@@ -70,14 +69,8 @@ def register_size(estate_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Household).where(Household.estate_id == estate_id))
 
 
-def _job_estate(options: dict):
-    estate = db.session.get(Estate, options.get("estate_id"))
-    if estate is None:
-        raise JobFailure(_("小区已不存在。"))
-    return estate
-
-
 JOB_IMPORTER = import_jobs.register(import_jobs.Importer(
     name="households", title=_l("导入住户名册"), noun=_l("住户"),
-    build=lambda filename, actor, options: HouseholdImport(_job_estate(options), actor),
+    build=lambda filename, actor, options: HouseholdImport(
+        import_jobs.option_record(Estate, options, "estate_id", _("小区已不存在。")), actor),
     summary=lambda result: _("已导入 %(n)s 户。", n=len(result.created))))

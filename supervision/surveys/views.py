@@ -266,10 +266,10 @@ def households(estate_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        if job := import_jobs.start_if_large(HOUSEHOLDS_JOB.name, data, upload.filename, current_user,
-                                             options={"estate_id": estate_row.id}):
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
+        job_page = import_jobs.job_page_if_large(HOUSEHOLDS_JOB.name, data, upload.filename, current_user,
+                                                  options={"estate_id": estate_row.id})
+        if job_page is not None:
+            return job_page
         result = HouseholdImport(estate_row, current_user).run(data, upload.filename)
         if result.ok:
             db.session.commit()

@@ -16,7 +16,6 @@ from ...documents.imports import ImportResult, SheetImport
 from ...estates.models import Estate, ManagementMode
 from ...extensions import db
 from ...jobs import imports as import_jobs
-from ...jobs.services import JobFailure
 from ...regions.models import Street
 from ..models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
 from .common import require_bureau
@@ -208,16 +207,10 @@ def count_matching(f: EstateFilter, campaign: Campaign, *, total: int | None = N
     return total, already
 
 
-def _job_campaign(options: dict) -> Campaign:
-    campaign = db.session.get(Campaign, options.get("campaign_id"))
-    if campaign is None:
-        raise JobFailure(_("活动已不存在。"))
-    return campaign
-
-
 JOB_IMPORTER = import_jobs.register(import_jobs.Importer(
     name="enrolments", title=_l("导入纳入小区名单"), noun=_l("小区"),
-    build=lambda filename, actor, options: EnrolmentImport(_job_campaign(options), actor),
+    build=lambda filename, actor, options: EnrolmentImport(
+        import_jobs.option_record(Campaign, options, "campaign_id", _("活动已不存在。")), actor),
     summary=lambda result: _("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
                              added=len(result.created.added), back=len(result.created.reactivated),
                              skipped=result.created.skipped)))
