@@ -19,6 +19,7 @@ from . import (
 )
 from .auth.session import init_login
 from .config import PROJECT_ROOT, default_config, engine_options, load_secret_key
+from .core import sqlite  # noqa: F401  (write-ahead logging on every SQLite connection)
 from .core.converters import IdConverter
 from .extensions import babel, bootstrap, csrf, db, limiter, migrate
 from .i18n import select_locale, select_timezone

@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import current_app, redirect, url_for
 from flask_babel import gettext as _
-from sqlalchemy import text
 
 from ..core.timeutil import utcnow
 from ..documents.imports import ImportResult, SheetImport, data_rows, report_lines
@@ -29,7 +28,6 @@ from .services import JobFailure, enqueue, input_path, store_input, task
 
 REPORT_LINES_KEPT = 500  # the failure message lists at most this many problems (a chunked run keeps 500 too)
 PROGRESS_EVERY = 200  # rows checked between two progress updates of the job
-SQLITE_JOB_CACHE_KB = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,25 +91,6 @@ def job_page_if_large(name: str, data: bytes, filename: str | None, actor, *, op
     return redirect(url_for("jobs.detail", job_id=job.id))
 
 
-def keep_sqlite_pages_in_memory():
-    """SQLite: let the job's transaction keep its changed pages in memory (up to 256 MB) until it
-    commits. A page cache that spills to the file mid-transaction takes an exclusive lock, and every
-    reader — the job's own progress page — would wait until the import ends. (Set per connection;
-    ``restore_sqlite_cache`` puts the default back before the connection returns to the pool.)"""
-    if db.session.get_bind().dialect.name != "sqlite":
-        return None
-    connection = db.session.connection()
-    connection.execute(text(f"PRAGMA cache_size = -{SQLITE_JOB_CACHE_KB}"))
-    return connection
-
-
-def restore_sqlite_cache(connection) -> None:
-    """On the connection the import used, even when the import failed and the session awaits its
-    rollback (the session would refuse the statement and hide the import's own error)."""
-    if connection is not None and not connection.closed:
-        connection.exec_driver_sql("PRAGMA cache_size = -2000")
-
-
 @task("imports.run")
 def run_import(ctx, payload):
     importer = IMPORTERS.get(payload.get("importer"))
@@ -120,11 +99,7 @@ def run_import(ctx, payload):
     path = input_path(payload["input"])
     if not path.is_file():
         raise JobFailure(_("上传的文件已不存在，请重新上传。"))
-    connection = keep_sqlite_pages_in_memory()
-    try:
-        result = _run(ctx, importer, payload, path.read_bytes())
-    finally:
-        restore_sqlite_cache(connection)
+    result = _run(ctx, importer, payload, path.read_bytes())
     if not result.ok:
         raise JobFailure(failure_message(result, importer.noun))
     path.unlink(missing_ok=True)
