@@ -14,7 +14,7 @@ bureau officer:
 * peak memory: Python allocations of one request (tracemalloc) and the process's resident high-water mark.
 
 Each scale × backend runs in a child process of its own, so their memory figures do not mix.
-Results go to bench/results.md (``--out``), with pass/fail against the issue's targets.
+Results go to bench/run-results.md (``--out``), with pass/fail against the issue's targets.
 
     python bench/run.py                        # 1×, 10×, 100× on SQLite and PostgreSQL
     python bench/run.py --quick                # 1× and 10×, 5 requests a page: a smoke run
@@ -25,7 +25,7 @@ Results go to bench/results.md (``--out``), with pass/fail against the issue's t
 ``--owners`` (on by default) also runs the owners' benchmarks of issue 18 — complaints (the 12345 import
 and the complaint pages at 200,000 complaints, bench/complaints.py) and survey votes (2 million codes,
 the public vote under gunicorn on PostgreSQL, bench/surveys.py) — each in a process of its own, and writes
-their figures to bench/owners-results.md (``--owners-out``) and, with the scale run, to the end of results.md.
+their figures to bench/owners-results.md (``--owners-out``) and, with the scale run, to the end of run-results.md.
 """
 from __future__ import annotations
 
@@ -526,7 +526,7 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=None, help="timed requests per page (default 20)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
                         help="PostgreSQL server; databases bench_<scale>x are created and dropped on it")
-    parser.add_argument("--out", default=str(BENCH_DIR / "results.md"), help="the Markdown results file")
+    parser.add_argument("--out", default=str(BENCH_DIR / "run-results.md"), help="the Markdown results file")
     parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
