@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attachments.services import EVIDENCE, attachments_of
 from ..attachments.services import store as store_upload
@@ -52,7 +52,14 @@ from .forms import (
     PreliminaryForm,
     ReturnContractForm,
 )
-from .models import TENDER_METHODS, FilingStatus, PartyBuilding, PreliminaryService, ServiceContract
+from .models import (
+    TENDER_METHODS,
+    FilingStatus,
+    PartyBuilding,
+    PreliminaryService,
+    SelectionMethod,
+    ServiceContract,
+)
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -337,6 +344,8 @@ def _estate_filters(gaps: dict) -> EstateFilterForm:
 
 
 def _estate_rows(model, form: EstateFilterForm, gaps: dict):
+    """The scoped, filtered, sorted ``select(Estate, model)`` of the 前期物业 or party-building list (what its
+    export streams); the list pages select their own columns from it."""
     statement = (scope.visible(Estate, statement=select(Estate, model))
                  .outerjoin(model, model.estate_id == Estate.id).where(Estate.archived_at.is_(None)))
     if form.q.data:
@@ -345,20 +354,30 @@ def _estate_rows(model, form: EstateFilterForm, gaps: dict):
         statement = statement.where(Estate.street_id == form.street_id.data)
     if form.gap.data in gaps:
         statement = statement.where(gaps[form.gap.data][1]())
-    return statement.options(joinedload(Estate.street), joinedload(Estate.community)) \
-        .order_by(Estate.street_id, Estate.name_sort, Estate.id)
+    return statement.order_by(Estate.street_id, Estate.name_sort, Estate.id)
+
+
+def _estate_page(statement, *columns, joins=()):
+    """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
+    ``columns``), counted on the estates' ids alone."""
+    street = aliased(Street)
+    rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
+        .join(street, street.id == Estate.street_id)
+    for target, on in joins:
+        rows = rows.outerjoin(target, on)
+    return paginate_rows(rows, count_statement=statement.with_only_columns(Estate.id))
 
 
 @bp.get("/preliminary")
 @scope.role_required(ALL_ROLES)
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
-    statement = _estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
-        joinedload(Estate.company))
-    page = paginate_rows(statement)
-    companies = {c.id: c.name for c in db.session.scalars(select(Company).where(Company.id.in_(
-        [row[1].company_id for row in page.items if row[1] is not None and row[1].company_id])))}
-    return render_template("contracts/preliminary_index.html", page=page, filters=form, companies=companies,
+    P, company = PreliminaryService, aliased(Company)
+    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS), P.id.label("record_id"), P.developer,
+                        company.name.label("company_name"), P.selection_method, P.selected_on,
+                        P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))
+    labels = {method: (method.badge, method.label) for method in SelectionMethod}
+    return render_template("contracts/preliminary_index.html", page=page, filters=form, labels=labels,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
 
@@ -366,10 +385,13 @@ def preliminary_index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def preliminary_export():
-    form = _estate_filters(PRELIMINARY_GAPS)
-    rows = db.session.execute(_estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
-        joinedload(PreliminaryService.company))).unique().all()
-    return xlsx_response(spreadsheet.export_preliminary(rows), f"前期物业-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("contracts.preliminary")
+
+
+exports.register(exports.Exporter(
+    "contracts.preliminary", "前期物业", spreadsheet.preliminary_export_columns,
+    lambda: _estate_rows(PreliminaryService, _estate_filters(PRELIMINARY_GAPS), PRELIMINARY_GAPS),
+    select_rows=spreadsheet.preliminary_export_select))
 
 
 @bp.get("/preliminary/import/template.xlsx")
@@ -423,8 +445,9 @@ def preliminary_edit(estate_id: int):
 @scope.role_required(ALL_ROLES)
 def party_index():
     form = _estate_filters(PARTY_GAPS)
-    page = paginate_rows(_estate_rows(PartyBuilding, form, PARTY_GAPS))
-    fees = services.fee_standards([row[0].id for row in page.items])
+    B = PartyBuilding
+    page = _estate_page(_estate_rows(B, form, PARTY_GAPS), B.has_party_org, B.org_name, B.red_property)
+    fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
@@ -433,10 +456,13 @@ def party_index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def party_export():
-    form = _estate_filters(PARTY_GAPS)
-    rows = db.session.execute(_estate_rows(PartyBuilding, form, PARTY_GAPS)).unique().all()
-    fees = services.fee_standards([row[0].id for row in rows])
-    return xlsx_response(spreadsheet.export_party(rows, fees), f"收费标准与党建-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("contracts.party")
+
+
+exports.register(exports.Exporter(
+    "contracts.party", "收费标准与党建", spreadsheet.party_export_columns,
+    lambda: _estate_rows(PartyBuilding, _estate_filters(PARTY_GAPS), PARTY_GAPS),
+    select_rows=spreadsheet.party_export_select, rows=spreadsheet.party_export_rows))
 
 
 @bp.get("/party/import/template.xlsx")
