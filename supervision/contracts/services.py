@@ -403,6 +403,18 @@ def fee_standards(estate_ids, day: date | None = None) -> dict[int, FeeStandard]
 
 
 
+def fee_lines(contract_ids: list[int]) -> dict[int, list[tuple]]:
+    """Contract id → its fees as (kind, amount, unit), in the order ``ServiceContract.fees`` has them: one query
+    of plain columns for a page of contracts."""
+    lines: dict[int, list[tuple]] = {}
+    if contract_ids:
+        for contract_id, kind, amount, unit in db.session.execute(
+                select(ContractFee.contract_id, ContractFee.kind, ContractFee.amount, ContractFee.unit)
+                .where(ContractFee.contract_id.in_(contract_ids)).order_by(ContractFee.id)):
+            lines.setdefault(contract_id, []).append((kind, amount, unit))
+    return lines
+
+
 def fee_standard_texts(estate_ids, day: date | None = None) -> dict[int, str]:
     """Estate id → the text of its fee standard in force on ``day`` (``FeeStandard.text``), for the estates
     of ``estate_ids`` (a subquery, e.g. an export's scoped list): one query of plain columns, however

@@ -24,7 +24,7 @@ from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
 from ..core.forms import VersionedForm
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
@@ -54,11 +54,13 @@ from .forms import (
 )
 from .models import (
     TENDER_METHODS,
+    FeeKind,
     FilingStatus,
     PartyBuilding,
     PreliminaryService,
     SelectionMethod,
     ServiceContract,
+    ServiceLevel,
 )
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -92,9 +94,8 @@ def _contract_statement(form: ContractFilterForm):
         statement = statement.where(in_force)
     elif form.in_force.data == "no":
         statement = statement.where(~in_force)
-    return statement.options(joinedload(ServiceContract.estate), joinedload(ServiceContract.company),
-                             joinedload(ServiceContract.street), selectinload(ServiceContract.fees)) \
-        .order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(), ServiceContract.id)
+    return statement.order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(),
+                              ServiceContract.id)
 
 
 def _contract_filters() -> ContractFilterForm:
@@ -129,8 +130,17 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
 @scope.role_required(ALL_ROLES)
 def index():
     form = _contract_filters()
-    page = paginate(_contract_statement(form))
-    return render_template("contracts/index.html", page=page, filters=form, today=local_today(),
+    statement, C, street = _contract_statement(form), ServiceContract, aliased(Street)
+    rows = statement.with_only_columns(
+        C.id, Estate.name.label("estate_name"), street.name.label("street_name"), Company.name.label("company_name"),
+        C.owner_party, C.starts_on, C.ends_on, C.service_level, C.status, C.filing_number) \
+        .join(street, street.id == C.street_id)
+    page = paginate_rows(rows, count_statement=statement.with_only_columns(C.id))
+    fees = services.fee_lines([row.id for row in page.items])
+    # Each label translated once a page, not once a row.
+    labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}
+    return render_template("contracts/index.html", page=page, filters=form, today=local_today(), fees=fees,
+                           kinds=labels[FeeKind], statuses=labels[FilingStatus], levels=labels[ServiceLevel],
                            can_import=current_user.role in BUREAU)
 
 
@@ -141,8 +151,11 @@ def export():
     return exports.export_response("contracts")
 
 
-exports.register(exports.Exporter("contracts", "物业服务合同", spreadsheet.contract_columns,
-                                  lambda: _contract_statement(_contract_filters())))
+exports.register(exports.Exporter(
+    "contracts", "物业服务合同", spreadsheet.contract_columns,
+    lambda: _contract_statement(_contract_filters()).options(
+        joinedload(ServiceContract.estate), joinedload(ServiceContract.company), joinedload(ServiceContract.street),
+        selectinload(ServiceContract.fees))))
 
 
 def _bind_contract_choices(form: ContractForm) -> None:
