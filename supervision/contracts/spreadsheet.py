@@ -27,6 +27,7 @@ from ..jobs import imports as import_jobs
 from ..regions.models import Community, Street
 from . import services
 from .models import (
+    ContractFee,
     FeeKind,
     FilingStatus,
     PartyBuilding,
@@ -76,6 +77,36 @@ def contract_columns() -> list[Column]:
         Column("filing_number", "备案编号", parse=text(64), example=None, width=18),
         Column("notes", "备注", parse=text(2000), width=30),
     ]
+
+
+def contract_export_columns() -> list[Column]:
+    return _in_order(contract_columns())
+
+
+def contract_export_select(statement):
+    """The contract list's statement (a scoped, filtered, sorted ``select(ServiceContract)`` joined to the
+    estate and the company) as plain rows: the id first (for the fees), then ``contract_columns``' order up
+    to the fees, then the status, filing number and notes."""
+    C, street = ServiceContract, aliased(Street)
+    return (statement.with_only_columns(
+        C.id, Estate.name, street.name, Company.credit_code, Company.name, C.owner_party, C.signed_on, C.starts_on,
+        C.ends_on, C.service_level, C.status, C.filing_number, C.notes)
+        .join(street, street.id == C.street_id))
+
+
+def contract_export_rows(rows, statement):
+    """The streamed rows of ``contract_export_select`` with each contract's fee per kind (its first fee of
+    the kind, as ``contract_columns`` reads them), read for every contract of ``statement`` in one query."""
+    ids = statement.with_only_columns(ServiceContract.id).order_by(None).limit(None)
+    fees: dict[int, dict] = {}
+    for contract_id, kind, amount in db.session.execute(
+            select(ContractFee.contract_id, ContractFee.kind, ContractFee.amount)
+            .where(ContractFee.contract_id.in_(ids)).order_by(ContractFee.id)):
+        fees.setdefault(contract_id, {}).setdefault(kind, amount)
+    kinds = list(FeeKind)
+    for contract_id, *values, status, number, notes in rows:
+        amounts = fees.get(contract_id, {})
+        yield (*values, *(amounts.get(kind) for kind in kinds), status, number, notes)
 
 
 def export_contracts(contracts) -> bytes:

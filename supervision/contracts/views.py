@@ -152,10 +152,8 @@ def export():
 
 
 exports.register(exports.Exporter(
-    "contracts", "物业服务合同", spreadsheet.contract_columns,
-    lambda: _contract_statement(_contract_filters()).options(
-        joinedload(ServiceContract.estate), joinedload(ServiceContract.company), joinedload(ServiceContract.street),
-        selectinload(ServiceContract.fees))))
+    "contracts", "物业服务合同", spreadsheet.contract_export_columns, lambda: _contract_statement(_contract_filters()),
+    select_rows=spreadsheet.contract_export_select, rows=spreadsheet.contract_export_rows))
 
 
 def _bind_contract_choices(form: ContractForm) -> None:

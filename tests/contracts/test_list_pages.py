@@ -7,7 +7,13 @@ import io
 from openpyxl import load_workbook
 
 from supervision.contracts import services, spreadsheet
-from supervision.contracts.models import FilingStatus, PartyBuilding, PreliminaryService, SelectionMethod
+from supervision.contracts.models import (
+    FilingStatus,
+    PartyBuilding,
+    PreliminaryService,
+    SelectionMethod,
+    ServiceContract,
+)
 from supervision.estates.models import Estate
 from supervision.extensions import db
 
@@ -94,3 +100,14 @@ def test_a_large_export_becomes_a_job(world, login_as, app, monkeypatch):
     for url in ("/contracts/party/export.xlsx", "/contracts/preliminary/export.xlsx"):
         response = officer.get(url)
         assert response.status_code == 302 and "/jobs/" in response.headers["Location"], url
+
+
+def test_the_contract_export_holds_the_cells_of_the_orm_built_workbook(world, login_as):
+    _grow(world, 4)
+    gen_contract(world.estate2, status=FilingStatus.RETURNED, return_reason="缺页")
+    db.session.commit()
+    contracts = db.session.scalars(
+        db.select(ServiceContract).join(Estate, Estate.id == ServiceContract.estate_id)
+        .order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(), ServiceContract.id))
+    expected = spreadsheet.export_contracts(list(contracts))
+    assert _cells(login_as(world.officer).get("/contracts/export.xlsx").data) == _cells(expected)
