@@ -70,9 +70,11 @@ ESTATE_RECORDERS = BUREAU | STREET
 
 
 def _street_choices():
-    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     if current_user.role is Role.STREET_OFFICER:
-        statement = statement.where(Street.id == current_user.street_id)
+        # The user's own street, kept by the user for the request: the page's header reads it again.
+        street = current_user.street
+        return [(None, _("全部"))] + ([(street.id, street.name)] if street is not None and street.active else [])
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     return [(None, _("全部"))] + [(row.id, row.name) for row in db.session.execute(statement)]
 
 

@@ -102,7 +102,7 @@ FACILITIES = Register("facility", "facilities", FireFacility, FacilityForm, Faci
 def _bind_street_choices(form) -> None:
     """A street office filters its own street only; everyone else every street."""
     if current_user.role is Role.STREET_OFFICER:
-        street = db.session.get(Street, current_user.street_id)
+        street = current_user.street  # kept by the user for the request: the page's header reads it again
         form.street_id.choices = [(street.id, street.name)] if street else [(None, _("全部"))]
         form.street_id.data = current_user.street_id
     else:

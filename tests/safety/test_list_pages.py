@@ -86,3 +86,15 @@ def test_the_exports_hold_the_cells_of_the_orm_built_workbooks(world, login_as):
         statement = (db.select(model).where(model.active_clause())
                      .order_by(model.next_due_on.is_(None), model.next_due_on, model.id))
         assert _cells(client.get(url).data) == _cells(orm_bytes(statement)), url
+
+
+def test_a_street_office_s_lists_load_its_street_once(world, login_as, count_queries):
+    """The filter's street choice and the page's header share the user's street (one look-up, not two)."""
+    gen_lift(world.estate1)
+    db.session.commit()
+    client = login_as(world.street_user)
+    for url in ("/safety/lifts", "/safety/facilities", "/safety/overdue", "/contracts/", "/contracts/party",
+                "/contracts/preliminary"):
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        assert sum("FROM streets WHERE streets.id =" in sql for sql in queries) <= 1, url
