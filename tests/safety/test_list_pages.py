@@ -98,3 +98,11 @@ def test_a_street_office_s_lists_load_its_street_once(world, login_as, count_que
         with count_queries() as queries:
             assert client.get(url).status_code == 200
         assert sum("FROM streets WHERE streets.id =" in sql for sql in queries) <= 1, url
+
+
+def test_the_overdue_days_are_translated(world, login_as):
+    gen_lift(world.estate1, next_due_on=date.today() - timedelta(days=3))
+    world.officer.locale = "en"
+    db.session.commit()
+    text = login_as(world.officer).get("/safety/lifts").get_data(as_text=True)
+    assert "3 days overdue" in text
