@@ -403,25 +403,46 @@ def fee_standards(estate_ids, day: date | None = None) -> dict[int, FeeStandard]
 
 
 
+def fee_lines(contract_ids: list[int]) -> dict[int, list[tuple]]:
+    """Contract id → its fees as (kind, amount, unit), in the order ``ServiceContract.fees`` has them: one query
+    of plain columns for a page of contracts."""
+    lines: dict[int, list[tuple]] = {}
+    if contract_ids:
+        for contract_id, kind, amount, unit in db.session.execute(
+                select(ContractFee.contract_id, ContractFee.kind, ContractFee.amount, ContractFee.unit)
+                .where(ContractFee.contract_id.in_(contract_ids)).order_by(ContractFee.id)):
+            lines.setdefault(contract_id, []).append((kind, amount, unit))
+    return lines
+
+
 def fee_standard_texts(estate_ids, day: date | None = None) -> dict[int, str]:
     """Estate id → the text of its fee standard in force on ``day`` (``FeeStandard.text``), for the estates
     of ``estate_ids`` (a subquery, e.g. an export's scoped list): one query of plain columns, however
     many estates."""
+    return {estate_id: text for estate_id, (text, _number) in fee_standard_lines(estate_ids, day).items()}
+
+
+def fee_standard_lines(estate_ids, day: date | None = None) -> dict[int, tuple[str, str]]:
+    """Estate id → (``FeeStandard.text``, ``FeeStandard.filing_number``) of its fee standard in force on
+    ``day``, for the estates of ``estate_ids`` (a list or a subquery): one query of plain columns."""
     day = day or local_today()
     order = {kind: index for index, kind in enumerate(FeeKind)}
+    labels = {kind: kind.label for kind in FeeKind}
     rows = db.session.execute(
-        select(ServiceContract.estate_id, ServiceContract.id, ContractFee.kind, ContractFee.amount, ContractFee.unit)
+        select(ServiceContract.estate_id, ServiceContract.id, ServiceContract.filing_number, ContractFee.kind,
+               ContractFee.amount, ContractFee.unit)
         .outerjoin(ContractFee, ContractFee.contract_id == ServiceContract.id)
         .where(ServiceContract.estate_id.in_(estate_ids), *_in_force_filed(day))
         .order_by(ServiceContract.estate_id, ServiceContract.starts_on, ServiceContract.id))
-    lines: dict[int, tuple[int, list]] = {}
-    for estate_id, contract_id, kind, amount, unit in rows:
+    lines: dict[int, tuple[int, str, list]] = {}
+    for estate_id, contract_id, number, kind, amount, unit in rows:
         current = lines.get(estate_id)
         if current is None or current[0] != contract_id:  # the contract that started last wins
-            current = lines[estate_id] = (contract_id, [])
+            current = lines[estate_id] = (contract_id, number or "", [])
         if kind is not None:
-            current[1].append((order[kind], f"{kind.label} {amount}{unit}"))
-    return {estate_id: "；".join(text for _order, text in sorted(fees)) for estate_id, (_id, fees) in lines.items()}
+            current[2].append((order[kind], f"{labels[kind]} {amount}{unit}"))
+    return {estate_id: ("；".join(text for _order, text in sorted(fees)), number)
+            for estate_id, (_id, number, fees) in lines.items()}
 
 
 @lru_cache(maxsize=1)

@@ -8,9 +8,12 @@ is registered as already filed (the bureau's paper records), one without as subm
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record
 from ..companies.credit_code import credit_code_error
@@ -21,9 +24,10 @@ from ..documents.imports import ImportResult, SheetImport, instructions
 from ..estates.models import Estate
 from ..extensions import db
 from ..jobs import imports as import_jobs
-from ..regions.models import Street
+from ..regions.models import Community, Street
 from . import services
 from .models import (
+    ContractFee,
     FeeKind,
     FilingStatus,
     PartyBuilding,
@@ -73,6 +77,36 @@ def contract_columns() -> list[Column]:
         Column("filing_number", "备案编号", parse=text(64), example=None, width=18),
         Column("notes", "备注", parse=text(2000), width=30),
     ]
+
+
+def contract_export_columns() -> list[Column]:
+    return _in_order(contract_columns())
+
+
+def contract_export_select(statement):
+    """The contract list's statement (a scoped, filtered, sorted ``select(ServiceContract)`` joined to the
+    estate and the company) as plain rows: the id first (for the fees), then ``contract_columns``' order up
+    to the fees, then the status, filing number and notes."""
+    C, street = ServiceContract, aliased(Street)
+    return (statement.with_only_columns(
+        C.id, Estate.name, street.name, Company.credit_code, Company.name, C.owner_party, C.signed_on, C.starts_on,
+        C.ends_on, C.service_level, C.status, C.filing_number, C.notes)
+        .join(street, street.id == C.street_id))
+
+
+def contract_export_rows(rows, statement):
+    """The streamed rows of ``contract_export_select`` with each contract's fee per kind (its first fee of
+    the kind, as ``contract_columns`` reads them), read for every contract of ``statement`` in one query."""
+    ids = statement.with_only_columns(ServiceContract.id).order_by(None).limit(None)
+    fees: dict[int, dict] = {}
+    for contract_id, kind, amount in db.session.execute(
+            select(ContractFee.contract_id, ContractFee.kind, ContractFee.amount)
+            .where(ContractFee.contract_id.in_(ids)).order_by(ContractFee.id)):
+        fees.setdefault(contract_id, {}).setdefault(kind, amount)
+    kinds = list(FeeKind)
+    for contract_id, *values, status, number, notes in rows:
+        amounts = fees.get(contract_id, {})
+        yield (*values, *(amounts.get(kind) for kind in kinds), status, number, notes)
 
 
 def export_contracts(contracts) -> bytes:
@@ -210,6 +244,34 @@ def export_preliminary(rows) -> bytes:
     return write_workbook(preliminary_columns(), rows, title="前期物业")
 
 
+def _in_order(columns: list[Column]) -> list[Column]:
+    """The columns, each reading its place in the plain rows an export streams."""
+    for index, column in enumerate(columns):
+        column.export = itemgetter(index)
+    return columns
+
+
+def _names_joined(statement, *columns):
+    """``statement`` (the scoped, filtered ``select(Estate, …)`` of a list) as plain rows: the estate's
+    name, its street's and community's names, then ``columns`` — one streamed query, no ORM object."""
+    street, community = aliased(Street), aliased(Community)
+    return (statement.with_only_columns(Estate.name, street.name, community.name, *columns)
+            .outerjoin(street, street.id == Estate.street_id)
+            .outerjoin(community, community.id == Estate.community_id))
+
+
+def preliminary_export_columns() -> list[Column]:
+    return _in_order(preliminary_columns())
+
+
+def preliminary_export_select(statement):
+    """The 前期物业 list's rows in ``preliminary_columns``' order (the company joined for its code and name)."""
+    P, company = PreliminaryService, aliased(Company)
+    return (_names_joined(statement, P.developer, company.credit_code, company.name, P.selection_method,
+                          P.selected_on, P.approval_ref, P.contract_signed_on, P.covenant_signed_on, P.notes)
+            .outerjoin(company, company.id == P.company_id))
+
+
 def preliminary_template_bytes() -> bytes:
     columns = preliminary_columns()
     extra = [["", "", "导入只用于新增：已登记前期物业信息的小区不予导入，请在小区页面修改；"
@@ -314,6 +376,27 @@ def party_columns(fees: dict | None = None) -> list[Column]:
 
 def export_party(rows, fees: dict) -> bytes:
     return write_workbook(party_columns(fees), rows, title="收费标准与党建")
+
+
+def party_export_columns() -> list[Column]:
+    return _in_order(party_columns())
+
+
+def party_export_select(statement):
+    """The party-building list's rows: the estate's id first (for its fee standard), then its names and
+    party-building record (``party_export_rows`` puts them in ``party_columns``' order)."""
+    B = PartyBuilding
+    return _names_joined(statement, Estate.id, B.has_party_org, B.org_name, B.org_founded_on, B.red_property,
+                         B.red_property_note)
+
+
+def party_export_rows(rows, statement):
+    """The streamed rows of ``party_export_select`` with each estate's filed fee standard and its filing
+    number, read for every estate of ``statement`` in one query up front."""
+    lines = services.fee_standard_lines(statement.with_only_columns(Estate.id).order_by(None).limit(None))
+    for name, street, community, estate_id, has_org, org_name, founded_on, red, red_note in rows:
+        fee, number = lines.get(estate_id, (None, None))
+        yield (name, street, community, fee, number, bool(has_org), org_name, founded_on, bool(red), red_note)
 
 
 def party_template_bytes() -> bytes:

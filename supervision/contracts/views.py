@@ -11,9 +11,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attachments.services import EVIDENCE, attachments_of
 from ..attachments.services import store as store_upload
@@ -24,7 +24,7 @@ from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
 from ..core.forms import VersionedForm
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
@@ -52,7 +52,16 @@ from .forms import (
     PreliminaryForm,
     ReturnContractForm,
 )
-from .models import TENDER_METHODS, FilingStatus, PartyBuilding, PreliminaryService, ServiceContract
+from .models import (
+    TENDER_METHODS,
+    FeeKind,
+    FilingStatus,
+    PartyBuilding,
+    PreliminaryService,
+    SelectionMethod,
+    ServiceContract,
+    ServiceLevel,
+)
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -61,9 +70,11 @@ ESTATE_RECORDERS = BUREAU | STREET
 
 
 def _street_choices():
-    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     if current_user.role is Role.STREET_OFFICER:
-        statement = statement.where(Street.id == current_user.street_id)
+        # The user's own street, kept by the user for the request: the page's header reads it again.
+        street = current_user.street
+        return [(None, _("全部"))] + ([(street.id, street.name)] if street is not None and street.active else [])
+    statement = select(Street.id, Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)
     return [(None, _("全部"))] + [(row.id, row.name) for row in db.session.execute(statement)]
 
 
@@ -85,9 +96,8 @@ def _contract_statement(form: ContractFilterForm):
         statement = statement.where(in_force)
     elif form.in_force.data == "no":
         statement = statement.where(~in_force)
-    return statement.options(joinedload(ServiceContract.estate), joinedload(ServiceContract.company),
-                             joinedload(ServiceContract.street), selectinload(ServiceContract.fees)) \
-        .order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(), ServiceContract.id)
+    return statement.order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(),
+                              ServiceContract.id)
 
 
 def _contract_filters() -> ContractFilterForm:
@@ -122,8 +132,17 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
 @scope.role_required(ALL_ROLES)
 def index():
     form = _contract_filters()
-    page = paginate(_contract_statement(form))
-    return render_template("contracts/index.html", page=page, filters=form, today=local_today(),
+    statement, C, street = _contract_statement(form), ServiceContract, aliased(Street)
+    rows = statement.with_only_columns(
+        C.id, Estate.name.label("estate_name"), street.name.label("street_name"), Company.name.label("company_name"),
+        C.owner_party, C.starts_on, C.ends_on, C.service_level, C.status, C.filing_number) \
+        .join(street, street.id == C.street_id)
+    page = paginate_rows(rows, count_statement=statement.with_only_columns(C.id))
+    fees = services.fee_lines([row.id for row in page.items])
+    # Each label translated once a page, not once a row.
+    labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}
+    return render_template("contracts/index.html", page=page, filters=form, today=local_today(), fees=fees,
+                           kinds=labels[FeeKind], statuses=labels[FilingStatus], levels=labels[ServiceLevel],
                            can_import=current_user.role in BUREAU)
 
 
@@ -134,8 +153,9 @@ def export():
     return exports.export_response("contracts")
 
 
-exports.register(exports.Exporter("contracts", "物业服务合同", spreadsheet.contract_columns,
-                                  lambda: _contract_statement(_contract_filters())))
+exports.register(exports.Exporter(
+    "contracts", "物业服务合同", spreadsheet.contract_export_columns, lambda: _contract_statement(_contract_filters()),
+    select_rows=spreadsheet.contract_export_select, rows=spreadsheet.contract_export_rows))
 
 
 def _bind_contract_choices(form: ContractForm) -> None:
@@ -337,28 +357,43 @@ def _estate_filters(gaps: dict) -> EstateFilterForm:
 
 
 def _estate_rows(model, form: EstateFilterForm, gaps: dict):
+    """The scoped, filtered, sorted ``select(Estate, model)`` of the 前期物业 or party-building list (what its
+    export streams); the list pages select their own columns from it."""
+    # archived_at inside an expression: SQLite's planner would otherwise read every estate in use through
+    # that index and sort them, instead of walking (street, name) in order and stopping after the page.
     statement = (scope.visible(Estate, statement=select(Estate, model))
-                 .outerjoin(model, model.estate_id == Estate.id).where(Estate.archived_at.is_(None)))
+                 .outerjoin(model, model.estate_id == Estate.id)
+                 .where(func.coalesce(Estate.archived_at, None).is_(None)))
     if form.q.data:
         statement = statement.where(Estate.name.ilike(f"%{form.q.data.strip()}%"))
     if form.street_id.data:
         statement = statement.where(Estate.street_id == form.street_id.data)
     if form.gap.data in gaps:
         statement = statement.where(gaps[form.gap.data][1]())
-    return statement.options(joinedload(Estate.street), joinedload(Estate.community)) \
-        .order_by(Estate.street_id, Estate.name_sort, Estate.id)
+    return statement.order_by(Estate.street_id, Estate.name_sort, Estate.id)
+
+
+def _estate_page(statement, *columns, joins=()):
+    """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
+    ``columns``), counted on the estates' ids alone."""
+    street = aliased(Street)
+    rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
+        .join(street, street.id == Estate.street_id)
+    for target, on in joins:
+        rows = rows.outerjoin(target, on)
+    return paginate_rows(rows, count_statement=statement.with_only_columns(Estate.id))
 
 
 @bp.get("/preliminary")
 @scope.role_required(ALL_ROLES)
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
-    statement = _estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
-        joinedload(Estate.company))
-    page = paginate_rows(statement)
-    companies = {c.id: c.name for c in db.session.scalars(select(Company).where(Company.id.in_(
-        [row[1].company_id for row in page.items if row[1] is not None and row[1].company_id])))}
-    return render_template("contracts/preliminary_index.html", page=page, filters=form, companies=companies,
+    P, company = PreliminaryService, aliased(Company)
+    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS), P.id.label("record_id"), P.developer,
+                        company.name.label("company_name"), P.selection_method, P.selected_on,
+                        P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))
+    labels = {method: (method.badge, method.label) for method in SelectionMethod}
+    return render_template("contracts/preliminary_index.html", page=page, filters=form, labels=labels,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
 
@@ -366,10 +401,13 @@ def preliminary_index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def preliminary_export():
-    form = _estate_filters(PRELIMINARY_GAPS)
-    rows = db.session.execute(_estate_rows(PreliminaryService, form, PRELIMINARY_GAPS).options(
-        joinedload(PreliminaryService.company))).unique().all()
-    return xlsx_response(spreadsheet.export_preliminary(rows), f"前期物业-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("contracts.preliminary")
+
+
+exports.register(exports.Exporter(
+    "contracts.preliminary", "前期物业", spreadsheet.preliminary_export_columns,
+    lambda: _estate_rows(PreliminaryService, _estate_filters(PRELIMINARY_GAPS), PRELIMINARY_GAPS),
+    select_rows=spreadsheet.preliminary_export_select))
 
 
 @bp.get("/preliminary/import/template.xlsx")
@@ -423,8 +461,9 @@ def preliminary_edit(estate_id: int):
 @scope.role_required(ALL_ROLES)
 def party_index():
     form = _estate_filters(PARTY_GAPS)
-    page = paginate_rows(_estate_rows(PartyBuilding, form, PARTY_GAPS))
-    fees = services.fee_standards([row[0].id for row in page.items])
+    B = PartyBuilding
+    page = _estate_page(_estate_rows(B, form, PARTY_GAPS), B.has_party_org, B.org_name, B.red_property)
+    fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
 
@@ -433,10 +472,13 @@ def party_index():
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def party_export():
-    form = _estate_filters(PARTY_GAPS)
-    rows = db.session.execute(_estate_rows(PartyBuilding, form, PARTY_GAPS)).unique().all()
-    fees = services.fee_standards([row[0].id for row in rows])
-    return xlsx_response(spreadsheet.export_party(rows, fees), f"收费标准与党建-{local_today():%Y%m%d}.xlsx")
+    return exports.export_response("contracts.party")
+
+
+exports.register(exports.Exporter(
+    "contracts.party", "收费标准与党建", spreadsheet.party_export_columns,
+    lambda: _estate_rows(PartyBuilding, _estate_filters(PARTY_GAPS), PARTY_GAPS),
+    select_rows=spreadsheet.party_export_select, rows=spreadsheet.party_export_rows))
 
 
 @bp.get("/party/import/template.xlsx")

@@ -46,6 +46,8 @@ class UrlTemplate:
         self._chunks.append(rest)
 
     def __call__(self, *args, **kwargs) -> str:
+        if len(args) == 1 and not kwargs and type(args[0]) is int and len(self._chunks) == 2:
+            return f"{self._chunks[0]}{args[0]}{self._chunks[1]}"  # a row's id: nothing to quote (~10× faster)
         values = dict(zip(self.params, args), **kwargs)
         parts = [self._chunks[0]]
         for name, chunk in zip(self.params, self._chunks[1:]):

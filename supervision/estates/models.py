@@ -52,6 +52,8 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
         UniqueConstraint("street_id", "name"),
         # The estate list's default: the estates in use, by name — its first page read off this index.
         Index("ix_estates_archived_at_name", "archived_at", "name"),
+        # Lists by street, then name (前期物业, party building): their first page read off this index.
+        Index("ix_estates_street_name_sort", "street_id", "name_sort", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

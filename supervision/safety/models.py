@@ -68,13 +68,18 @@ class _Inspected:
         return self.status not in self.RETIRED_STATUSES
 
     def inspection_state(self, today: date) -> InspectionState:
-        if not self.active:
+        return self.state_of(self.status, self.next_due_on, today)
+
+    @classmethod
+    def state_of(cls, status, next_due_on: date | None, today: date) -> InspectionState:
+        """The state of a row of this model from its status and due date (a list's plain rows)."""
+        if status in cls.RETIRED_STATUSES:
             return InspectionState.RETIRED
-        if self.next_due_on is None:
+        if next_due_on is None:
             return InspectionState.NO_DATE
-        if self.next_due_on < today:
+        if next_due_on < today:
             return InspectionState.OVERDUE
-        if self.next_due_on <= today + timedelta(days=DUE_SOON_DAYS):
+        if next_due_on <= today + timedelta(days=DUE_SOON_DAYS):
             return InspectionState.DUE_SOON
         return InspectionState.OK
 

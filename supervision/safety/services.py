@@ -297,7 +297,10 @@ def overdue_rows(lift_scope, facility_scope, today: date, *, street_id: int | No
                        street.name.label("street_name"), company.name.label("company_name"))
                 .join(Estate, Estate.id == model.estate_id).join(street, street.id == Estate.street_id)
                 .outerjoin(company, company.id == Estate.company_id)
-                .where(model.state_clause(InspectionState.OVERDUE, today), Estate.archived_at.is_(None),
+                # The estate's archived_at inside an expression: SQLite's planner would otherwise visit every
+                # estate in use through its index and look up each one's lifts, instead of the overdue rows.
+                .where(model.state_clause(InspectionState.OVERDUE, today),
+                       func.coalesce(Estate.archived_at, None).is_(None),
                        lift_scope if model is Lift else facility_scope))
         if street_id:
             part = part.where(Estate.street_id == street_id)

@@ -17,15 +17,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from markupsafe import Markup, escape
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
 from ..campaigns.models import RectificationItem
+from ..companies.models import Company
 from ..core.errors import DomainError, check_version
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import Column, xlsx_response
 from ..documents.forms import ImportForm
@@ -52,7 +53,7 @@ from .forms import (
     RegisterFilterForm,
     RetireForm,
 )
-from .models import FacilityKind, FireFacility, InspectionState, Lift
+from .models import FacilityKind, FacilityStatus, FireFacility, InspectionState, Lift, LiftStatus
 
 bp = Blueprint("safety", __name__, url_prefix="/safety")
 
@@ -78,15 +79,22 @@ class Register:
     importer: Any
     retire_label: object
     job_importer: Any
+    # The list's own columns as plain rows: the code (registration code / kind), the extra column
+    # (maintenance company / quantity) and the last inspection or check.
+    row_columns: Any = None
 
 
 LIFTS = Register("lift", "lifts", Lift, LiftForm, RegisterFilterForm, _l("电梯台账"), _l("电梯"),
                  services.create_lift, services.update_lift, services.list_lifts, spreadsheet.lift_export_bytes,
-                 spreadsheet.lift_template_bytes, spreadsheet.import_lifts, _l("报废"), spreadsheet.LIFTS_JOB)
+                 spreadsheet.lift_template_bytes, spreadsheet.import_lifts, _l("报废"), spreadsheet.LIFTS_JOB,
+                 lambda: (Lift.registration_code.label("code"), Lift.maintenance_company.label("extra"),
+                          Lift.last_inspected_on.label("last_on")))
 FACILITIES = Register("facility", "facilities", FireFacility, FacilityForm, FacilityFilterForm, _l("消防设施台账"),
                       _l("消防设施"), services.create_facility, services.update_facility, services.list_facilities,
                       spreadsheet.facility_export_bytes, spreadsheet.facility_template_bytes,
-                      spreadsheet.import_facilities, _l("停用"), spreadsheet.FACILITIES_JOB)
+                      spreadsheet.import_facilities, _l("停用"), spreadsheet.FACILITIES_JOB,
+                      lambda: (FireFacility.kind.label("code"), FireFacility.quantity.label("extra"),
+                               FireFacility.last_checked_on.label("last_on")))
 
 
 # --- lists ---------------------------------------------------------------------------
@@ -94,7 +102,7 @@ FACILITIES = Register("facility", "facilities", FireFacility, FacilityForm, Faci
 def _bind_street_choices(form) -> None:
     """A street office filters its own street only; everyone else every street."""
     if current_user.role is Role.STREET_OFFICER:
-        street = db.session.get(Street, current_user.street_id)
+        street = current_user.street  # kept by the user for the request: the page's header reads it again
         form.street_id.choices = [(street.id, street.name)] if street else [(None, _("全部"))]
         form.street_id.data = current_user.street_id
     else:
@@ -130,20 +138,31 @@ def _statement(register: Register):
 
 def _index(register: Register):
     form, _filters, statement, today = _statement(register)
-    page = paginate(statement.options(joinedload(register.model.estate).joinedload(Estate.company),
-                                      joinedload(register.model.estate).joinedload(Estate.street)))
-    return render_template("safety/list.html", register=register, page=page, filters=form, today=today,
+    model, street, company = register.model, aliased(Street), aliased(Company)
+    rows = (statement.with_only_columns(
+        model.id, *register.row_columns(), model.location, model.next_due_on, model.status, model.estate_id,
+        Estate.name.label("estate_name"), street.name.label("street_name"), company.name.label("company_name"))
+        .join(street, street.id == Estate.street_id).outerjoin(company, company.id == Estate.company_id))
+    page = paginate_rows(rows, count_statement=statement.with_only_columns(model.id))
+    states = [model.state_of(row.status, row.next_due_on, today) for row in page.items]
+    # Each label translated once a page, not once a row.
+    enums = (LiftStatus,) if model is Lift else (FacilityStatus, FacilityKind)
+    labels = {member: member.label for enum in enums for member in enum}
+    return render_template("safety/list.html", register=register, page=page, states=states, filters=form,
+                           today=today, labels=labels, state_badges=_state_badges(), overdue_days=_("逾期 %(n)s 天"),
                            can_import=current_user.role in EDITORS)
 
 
-def _export_options(model):
-    return lambda: (joinedload(model.estate).options(joinedload(Estate.street), joinedload(Estate.company)),)
+def _state_badges() -> dict[InspectionState, Markup]:
+    """Each inspection state's badge (``safety/_macros.html``'s ``state_badge`` without the overdue days)."""
+    return {state: Markup(f'<span class="badge bg-{state.badge}" data-state="{state.value}">'  # nosec B704
+                          f"{escape(state.label)}</span>") for state in InspectionState}
 
 
-exports.register(exports.Exporter("safety.lifts", "电梯台账", spreadsheet.lift_columns,
-                                  lambda: _statement(LIFTS)[2], options=_export_options(Lift)))
-exports.register(exports.Exporter("safety.facilities", "消防设施台账", spreadsheet.facility_columns,
-                                  lambda: _statement(FACILITIES)[2], options=_export_options(FireFacility)))
+exports.register(exports.Exporter("safety.lifts", "电梯台账", spreadsheet.lift_export_columns,
+                                  lambda: _statement(LIFTS)[2], select_rows=spreadsheet.LIFT_EXPORT))
+exports.register(exports.Exporter("safety.facilities", "消防设施台账", spreadsheet.facility_export_columns,
+                                  lambda: _statement(FACILITIES)[2], select_rows=spreadsheet.FACILITY_EXPORT))
 
 
 @bp.get("/lifts")

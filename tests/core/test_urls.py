@@ -35,3 +35,11 @@ def test_a_parameter_the_url_does_not_hold_once_is_refused(app):
             UrlTemplate("credit.company", "company_id", "page")  # page would be a query argument, not in the path
         with pytest.raises(ValueError, match="exactly once"):
             UrlTemplate("credit.company", "company_id", page=UrlTemplate._MARKER)
+
+
+def test_an_anchor_and_a_string_value_as_url_for(app):
+    with app.test_request_context("/"):
+        anchored = url_template("estates.detail", "estate_id", _anchor="contracts")
+        assert anchored(3) == url_for("estates.detail", estate_id=3, _anchor="contracts") == "/estates/3#contracts"
+        week = url_template("reports.cell", "week", campaign_id=7, street_id=3)
+        assert week("a b/ü") == url_for("reports.cell", campaign_id=7, street_id=3, week="a b/ü")
