@@ -50,7 +50,7 @@ class Company(TimestampMixin, VersionedMixin, db.Model):
         return self.name
 
     # A street office sees the companies that manage estates in its street.
-    scope_clause = scoping.ByStreetOrCompany(street=scoping.Via("estates"), company="id")
+    scope_clause = scoping.ByStreetOrCompany(street=scoping.Via("estates", uncorrelated=True), company="id")
 
 
 class CertificateType(db.Model):

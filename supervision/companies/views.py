@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import history_for
@@ -280,12 +280,9 @@ def staff_index():
         joinedload(Staff.position).selectinload(Position.required_certificates),
         selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
     page = paginate(statement, count_limit=True)
-    summary = services.certification_rate(company_id=company_id, on=today)
-    manager_summary = services.certification_rate(company_id=company_id, on=today, managers_only=True)
-    expiring = db.session.scalar(
-        select(func.count()).select_from(
-            services.expiring_certificates(company_id=company_id, today=today)
-            .where(Staff.company_id.in_(scope.visible(Company).with_only_columns(Company.id))).subquery()))
+    summary, manager_summary = services.kept_certification_rate_and_managers(company_id=company_id, on=today)
+    expiring = services.expiring_count(company_id=company_id, today=today,
+                                       company_scope=Company.scope_clause(current_user))
     return render_template(
         "companies/staff_index.html", page=page, filters=form, today=today, summary=summary,
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",
