@@ -110,8 +110,8 @@ class Staff(TimestampMixin, VersionedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(64))
     name_sort: Mapped[str] = name_sort_column(512)
     phone: Mapped[str | None] = mapped_column(String(32))
-    # Employment ended; kept for history, excluded from rates.
-    left_on: Mapped[date | None] = mapped_column()
+    # Employment ended; kept for history, excluded from rates. Indexed: the staff list's 已离职 filter.
+    left_on: Mapped[date | None] = mapped_column(index=True)
 
     company: Mapped[Company] = relationship(back_populates="staff")
     estate = relationship("Estate")

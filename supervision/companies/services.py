@@ -416,8 +416,9 @@ def filter_staff(statement, *, q=None, company_id=None, estate_id=None, position
     today = today or local_today()
     if q:
         like = f"%{q.strip()}%"
-        statement = statement.where(or_(Staff.name.ilike(like), Staff.phone.ilike(like), exists(
-            select(Certificate.id).where(Certificate.staff_id == Staff.id, Certificate.number.ilike(like)))))
+        # The certificates matching the number once (IN), not a look-up per staff member (EXISTS).
+        statement = statement.where(or_(Staff.name.ilike(like), Staff.phone.ilike(like), Staff.id.in_(
+            select(Certificate.staff_id).where(Certificate.number.ilike(like)))))
     if company_id:
         statement = statement.where(Staff.company_id == company_id)
     if estate_id == "none":
@@ -453,7 +454,9 @@ def filter_staff(statement, *, q=None, company_id=None, estate_id=None, position
             Certificate.staff_id == Staff.id, Certificate.expires_on >= today).scalar_subquery()
     else:
         column = Staff.name_sort
-    return statement.order_by(column.desc() if descending else column.asc(), Staff.name_sort, Staff.id)
+    # name_sort once: "ORDER BY name_sort, name_sort, id" made SQLite sort every match before the LIMIT.
+    ties = (Staff.id,) if column is Staff.name_sort else (Staff.name_sort, Staff.id)
+    return statement.order_by(column.desc() if descending else column.asc(), *ties)
 
 
 # --- certificates ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError, check_version
 from ..core.forms import MAX_INT, ConfirmForm
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_keys
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
@@ -275,11 +275,8 @@ def staff_index():
         status=request.args.get("status") or None, today=today,
         sort=request.args.get("sort") if (request.args.get("sort") or "").lstrip("-") in ("name", "position",
                                                                                         "expiry") else None)
-    statement = statement.options(
-        joinedload(Staff.company), joinedload(Staff.estate),
-        joinedload(Staff.position).selectinload(Position.required_certificates),
-        selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-    page = paginate(statement, count_limit=True)
+    # Pages first, then relations: the page's ids by filter and order alone, then those 50 with what the rows show.
+    page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, count_limit=True)
     summary, manager_summary = services.kept_certification_rate_and_managers(company_id=company_id, on=today)
     expiring = services.expiring_count(company_id=company_id, today=today,
                                        company_scope=Company.scope_clause(current_user))
@@ -288,6 +285,14 @@ def staff_index():
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",
         certificate_state=services.certificate_state, qualified=services.staff_is_qualified,
         can_add=current_user.role in STAFF_EDITORS, warning_days=services.EXPIRY_WARNING_DAYS)
+
+
+def _staff_rows(ids) -> dict:
+    rows = db.session.scalars(select(Staff).where(Staff.id.in_(ids)).options(
+        joinedload(Staff.company), joinedload(Staff.estate),
+        joinedload(Staff.position).selectinload(Position.required_certificates),
+        selectinload(Staff.certificates).joinedload(Certificate.certificate_type)))
+    return {staff.id: staff for staff in rows}
 
 
 def _bind_staff_choices(form: StaffForm, company: Company, staff: Staff | None = None) -> None:
