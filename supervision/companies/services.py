@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, true
 
 from ..audit.services import record, record_change, snapshot
 from ..core import generations
@@ -542,19 +542,20 @@ def expiring_count(*, company_id: int | None = None, today: date | None = None, 
     return db.session.scalar(statement)
 
 
-def company_counts(company_ids, *, estate_statement=None) -> dict:
+def company_counts(company_ids, *, estate_scope=None) -> dict:
     """{company id: (estates, current staff)} for a page of companies, in two grouped queries.
 
-    ``estate_statement`` (a scoped ``select(Estate)``) limits which estates are counted.
-    """
+    ``estate_scope`` (a condition on ``Estate``, e.g. the user's ``Estate.scope_clause``) limits which estates
+    are counted. The estates are found by company (its index) and the conditions counted as a FILTER: as
+    WHERE terms, SQLite walked every unarchived estate (or the street's) instead of the 50 companies'."""
 
     ids = list(company_ids)
     if not ids:
         return {}
-    estates_query = (estate_statement if estate_statement is not None else select(Estate)).where(
-        Estate.archived_at.is_(None), Estate.company_id.in_(ids))
+    counted = and_(Estate.archived_at.is_(None), estate_scope if estate_scope is not None else true())
     estates = dict(db.session.execute(
-        estates_query.with_only_columns(Estate.company_id, func.count(Estate.id)).group_by(Estate.company_id)
+        select(Estate.company_id, func.count(Estate.id).filter(counted)).where(Estate.company_id.in_(ids))
+        .group_by(Estate.company_id)
     ).all())
     staff = dict(db.session.execute(
         select(Staff.company_id, func.count(Staff.id)).where(Staff.company_id.in_(ids),

@@ -66,7 +66,7 @@ def index():
     form = CompanyFilterForm(request.args)
     page = paginate(_company_statement(form))
     ids = [company.id for company in page.items]
-    counts = services.company_counts(ids, estate_statement=scope.visible(Estate))
+    counts = services.company_counts(ids, estate_scope=Estate.scope_clause(current_user))
     rates = services.certification_rates("company", keys=ids)
     manager_rates = services.certification_rates("company", keys=ids, managers_only=True)
     return render_template("companies/index.html", page=page, filters=form, counts=counts, rates=rates,

@@ -156,3 +156,20 @@ def test_staff_list_filters_take_the_same_queries_however_many_staff(login_as, w
                           left_on=local_today() - timedelta(days=1) if n % 5 == 0 else None)
         db.session.commit()
     assert counts[0] == counts[1] and max(counts[0]) <= 15
+
+
+def test_the_company_list_counts_the_estates_the_user_sees_and_not_archived_ones(login_as, world):
+    both = gen_company(name="两街物业")
+    for street in (world.street1, world.street1, world.street2):
+        gen_estate(street, company=both)
+    gen_estate(world.street1, company=both, archived_at=utcnow())
+    db.session.commit()
+
+    def estates_cell(client):
+        html = client.get("/companies/?q=两街物业").get_data(as_text=True)
+        row = html[html.index("两街物业</a>"):]
+        return re.findall(r'<td class="num">(\d+)</td>', row)[0]
+
+    assert estates_cell(login_as(world.officer)) == "3"
+    assert estates_cell(login_as(world.street_user)) == "2"
+    assert estates_cell(login_as(world.street2_user)) == "1"
