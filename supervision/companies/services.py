@@ -308,6 +308,31 @@ def certification_rate(*, managers_only: bool = False, on: date | None = None, *
     return rates.get(None) or Rate(None, 0, 0)
 
 
+def company_rates_and_managers(company_ids, *, on: date | None = None) -> tuple[dict, dict]:
+    """``certification_rates("company", keys=…)`` and its ``managers_only=True`` twin from one query (a page
+    of companies): ({company id: Rate}, {company id: Rate}); as there, a company without staff in a
+    certificate-requiring (manager) position is left out."""
+    ids = list(company_ids)
+    if not ids:
+        return {}, {}
+    day = on or local_today()
+    qualified = qualified_clause(day)
+    manager = Position.is_manager.is_(True)
+    statement = (select(Staff.company_id, func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
+                        func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))
+                 .select_from(Staff).join(Company, Company.id == Staff.company_id)
+                 .join(Position, Position.id == Staff.position_id)
+                 .where(Company.archived_at.is_(None), active_on_clause(day), requires_certificate_clause(),
+                        Staff.company_id.in_(ids))
+                 .group_by(Staff.company_id))
+    rates, managers = {}, {}
+    for key, total, qualified_total, manager_total, qualified_managers in db.session.execute(statement):
+        rates[key] = Rate(key, int(qualified_total or 0), int(total))
+        if manager_total:
+            managers[key] = Rate(key, int(qualified_managers or 0), int(manager_total))
+    return rates, managers
+
+
 def certification_rate_and_managers(*, on: date | None = None, company_id: int | None = None,
                                     estate_id: int | None = None) -> tuple[Rate, Rate]:
     """``certification_rate(**restrict)`` and its ``managers_only=True`` twin from one query (a detail page)."""

@@ -67,8 +67,7 @@ def index():
     page = paginate(_company_statement(form))
     ids = [company.id for company in page.items]
     counts = services.company_counts(ids, estate_scope=Estate.scope_clause(current_user))
-    rates = services.certification_rates("company", keys=ids)
-    manager_rates = services.certification_rates("company", keys=ids, managers_only=True)
+    rates, manager_rates = services.company_rates_and_managers(ids)
     return render_template("companies/index.html", page=page, filters=form, counts=counts, rates=rates,
                            manager_rates=manager_rates, sort=request.args.get("sort") or "name",
                            can_edit=current_user.role in BUREAU)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from supervision.companies import services
 from supervision.companies.models import Company, Staff
 from supervision.core.timeutil import local_today, utcnow
 from supervision.extensions import db
@@ -173,3 +174,20 @@ def test_the_company_list_counts_the_estates_the_user_sees_and_not_archived_ones
     assert estates_cell(login_as(world.officer)) == "3"
     assert estates_cell(login_as(world.street_user)) == "2"
     assert estates_cell(login_as(world.street2_user)) == "1"
+
+
+def test_the_page_rates_in_one_query_equal_the_rates_counted_apart(world):
+    ref = gen_reference()
+    gen_certified(world.company1, ref.manager, ref.manager_cert, world.estate1, expires_on=date(2099, 1, 1))
+    gen_staff(world.company1, ref.manager, world.estate1)
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, expires_on=date(2020, 1, 1))
+    gen_certified(world.company2, ref.electrician, ref.electrician_cert, world.estate2)  # no manager post
+    gen_staff(world.company2, ref.cleaner, world.estate2)
+    no_posts = gen_company()
+    gen_staff(no_posts, ref.cleaner, None)
+    db.session.commit()
+    ids = [world.company1.id, world.company2.id, no_posts.id]
+    rates, managers = services.company_rates_and_managers(ids)
+    assert rates == services.certification_rates("company", keys=ids)
+    assert managers == services.certification_rates("company", keys=ids, managers_only=True)
+    assert set(rates) == {world.company1.id, world.company2.id} and set(managers) == {world.company1.id}
