@@ -185,11 +185,9 @@ def event_list(statement, *, q: str | None = None, status: str | None = None, pa
 
 def event_keys(statement, *, q: str | None = None, status: str | None = None, part: str | None = None,
                origin: str | None = None, year: int | None = None):
-    """``event_list``'s ids alone (pages first, then ``event_rows``): the company and the item are joined only to
-    search the company's name or filter by part, so the page's ids and their count read the events' indexes."""
+    """``event_list``'s ids alone (pages first, then ``event_rows``): the item and its part are joined only to
+    filter by part, so the page's ids and their count read the events' indexes."""
     statement = statement.with_only_columns(CreditEvent.id)
-    if q and q.strip():
-        statement = statement.join(Company, Company.id == CreditEvent.company_id)
     if part:
         statement = statement.join(CreditRuleItem, CreditRuleItem.id == CreditEvent.item_id)
     return _event_filters(statement, q=q, status=status, part=part, origin=origin, year=year)
@@ -204,7 +202,9 @@ def event_rows(ids) -> dict:
 def _event_filters(statement, *, q, status, part, origin, year):
     if q and q.strip():
         like = f"%{q.strip()}%"
-        statement = statement.where(or_(Company.name.ilike(like), CreditEvent.notice_number.ilike(like)))
+        # The matching companies once (IN), not each event's company joined and compared.
+        statement = statement.where(or_(CreditEvent.company_id.in_(select(Company.id).where(Company.name.ilike(like))),
+                                        CreditEvent.notice_number.ilike(like)))
     if status:
         statement = statement.where(CreditEvent.status == EventStatus(status))
     if part:
