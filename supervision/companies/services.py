@@ -441,9 +441,12 @@ def filter_staff(statement, *, q=None, company_id=None, estate_id=None, position
     today = today or local_today()
     if q:
         like = f"%{q.strip()}%"
-        # The certificates matching the number once (IN), not a look-up per staff member (EXISTS).
-        statement = statement.where(or_(Staff.name.ilike(like), Staff.phone.ilike(like), Staff.id.in_(
-            select(Certificate.staff_id).where(Certificate.number.ilike(like)))))
+        if company_id or estate_id:  # a few staff: look up each one's certificates
+            numbered = exists(select(Certificate.id).where(Certificate.staff_id == Staff.id,
+                                                           Certificate.number.ilike(like)))
+        else:  # the district's staff: the matching certificates once (IN), not a look-up per staff member
+            numbered = Staff.id.in_(select(Certificate.staff_id).where(Certificate.number.ilike(like)))
+        statement = statement.where(or_(Staff.name.ilike(like), Staff.phone.ilike(like), numbered))
     if company_id:
         statement = statement.where(Staff.company_id == company_id)
     if estate_id == "none":

@@ -82,6 +82,11 @@ def test_staff_search_finds_names_and_certificate_numbers_in_name_order(login_as
     ids = [int(i) for i in re.findall(r'href="/companies/staff/(\d+)">张三</a>', html)]
     assert ids == sorted([late.id, early.id])  # same name: by id
     assert staff_names(client.get("/companies/staff?q=778899").get_data(as_text=True)) == ["李四"]
+    # within one company (each staff member's certificates looked up) the same
+    url = f"/companies/staff?q=778899&company_id={world.company1.id}"
+    assert staff_names(client.get(url).get_data(as_text=True)) == ["李四"]
+    assert staff_names(login_as(world.company_user).get("/companies/staff?q=778899").get_data(as_text=True)) == ["李四"]
+    assert staff_names(login_as(world.company2_user).get("/companies/staff?q=778899").get_data(as_text=True)) == []
     assert staff_names(client.get("/companies/staff?q=不存在").get_data(as_text=True)) == []
 
 
