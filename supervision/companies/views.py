@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import history_for
@@ -20,7 +20,7 @@ from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError, check_version
 from ..core.forms import MAX_INT, ConfirmForm
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_keys
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
@@ -66,9 +66,8 @@ def index():
     form = CompanyFilterForm(request.args)
     page = paginate(_company_statement(form))
     ids = [company.id for company in page.items]
-    counts = services.company_counts(ids, estate_statement=scope.visible(Estate))
-    rates = services.certification_rates("company", keys=ids)
-    manager_rates = services.certification_rates("company", keys=ids, managers_only=True)
+    counts = services.company_counts(ids, estate_scope=Estate.scope_clause(current_user))
+    rates, manager_rates = services.company_rates_and_managers(ids)
     return render_template("companies/index.html", page=page, filters=form, counts=counts, rates=rates,
                            manager_rates=manager_rates, sort=request.args.get("sort") or "name",
                            can_edit=current_user.role in BUREAU)
@@ -275,22 +274,24 @@ def staff_index():
         status=request.args.get("status") or None, today=today,
         sort=request.args.get("sort") if (request.args.get("sort") or "").lstrip("-") in ("name", "position",
                                                                                         "expiry") else None)
-    statement = statement.options(
-        joinedload(Staff.company), joinedload(Staff.estate),
-        joinedload(Staff.position).selectinload(Position.required_certificates),
-        selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-    page = paginate(statement, count_limit=True)
-    summary = services.certification_rate(company_id=company_id, on=today)
-    manager_summary = services.certification_rate(company_id=company_id, on=today, managers_only=True)
-    expiring = db.session.scalar(
-        select(func.count()).select_from(
-            services.expiring_certificates(company_id=company_id, today=today)
-            .where(Staff.company_id.in_(scope.visible(Company).with_only_columns(Company.id))).subquery()))
+    # Pages first, then relations: the page's ids by filter and order alone, then those 50 with what the rows show.
+    page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, count_limit=True)
+    summary, manager_summary = services.kept_certification_rate_and_managers(company_id=company_id, on=today)
+    expiring = services.expiring_count(company_id=company_id, today=today,
+                                       company_scope=Company.scope_clause(current_user))
     return render_template(
         "companies/staff_index.html", page=page, filters=form, today=today, summary=summary,
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",
         certificate_state=services.certificate_state, qualified=services.staff_is_qualified,
         can_add=current_user.role in STAFF_EDITORS, warning_days=services.EXPIRY_WARNING_DAYS)
+
+
+def _staff_rows(ids) -> dict:
+    rows = db.session.scalars(select(Staff).where(Staff.id.in_(ids)).options(
+        joinedload(Staff.company), joinedload(Staff.estate),
+        joinedload(Staff.position).selectinload(Position.required_certificates),
+        selectinload(Staff.certificates).joinedload(Certificate.certificate_type)))
+    return {staff.id: staff for staff in rows}
 
 
 def _bind_staff_choices(form: StaffForm, company: Company, staff: Staff | None = None) -> None:

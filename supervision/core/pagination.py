@@ -136,7 +136,20 @@ class KeyPagination(SelectPagination):
         return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar()
 
 
-def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None) -> KeyPagination:
+class CappedKeyPagination(CappedPagination):
+    """A page of rows by key whose total is counted up to a limit (``paginate_keys(…, count_limit=N)``)."""
+
+    _query_items = KeyPagination._query_items
+
+
+def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None,
+                  count_limit: int | bool | None = None) -> KeyPagination:
     """A page of rows by key: ``key_statement`` selects the keys in the list's order (``select(Model.id)…``);
-    ``load(keys)`` answers ``{key: row}`` for them in one or a few queries."""
+    ``load(keys)`` answers ``{key: row}`` for them in one or a few queries. ``count_limit`` as for
+    ``paginate``."""
+    if count_limit is True:
+        count_limit = current_app.config["LIST_COUNT_LIMIT"]
+    if count_limit is not None:
+        return CappedKeyPagination(select=key_statement, load=load, count_limit=count_limit, session=db.session,
+                                   **_page_args(per_page, page))
     return KeyPagination(select=key_statement, load=load, session=db.session, **_page_args(per_page, page))

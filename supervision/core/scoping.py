@@ -122,14 +122,26 @@ def ByCompany(company: Side = "company_id", *, also=None) -> ByStreetOrCompany:
 
 @dataclass(frozen=True)
 class Via(Rule):
-    """Visible when a row at the other end of ``relationship`` is visible to the user."""
+    """Visible when a row at the other end of ``relationship`` is visible to the user.
+
+    ``uncorrelated``: the condition is ``key IN (SELECT <the visible rows' key> …)``, worked out once per
+    query, instead of a correlated ``EXISTS`` per row — the same rows, for a one-to-many side whose rows
+    the database would otherwise scan per parent (a company's estates in a street: SQLite searched the
+    street's 3,000 estates for each of 3,000 companies). Only for a relationship on one column."""
 
     relationship: str
+    uncorrelated: bool = False
 
     def clause(self, model, user):
         relation = inspect(model).mapper.relationships[self.relationship]
         other = aliased(relation.mapper.class_)
         local_mapper = relation.parent
+        if self.uncorrelated:
+            [(local, remote)] = relation.local_remote_pairs
+            remote_key = getattr(other, relation.mapper.get_property_by_column(remote).key)
+            # NOT NULL keeps a negated condition (NOT IN) true for the rows no visible row names.
+            return getattr(model, local_mapper.get_property_by_column(local).key).in_(
+                select(remote_key).where(remote_key.is_not(None), other.scope_clause(user)))
         joins = [
             getattr(other, relation.mapper.get_property_by_column(remote).key)
             == getattr(model, local_mapper.get_property_by_column(local).key)

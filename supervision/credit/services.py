@@ -171,22 +171,46 @@ def item_by_code(rule_set: CreditRuleSet, code: str) -> CreditRuleItem:
 
 # --- events ------------------------------------------------------------------
 
+EVENT_ROW_OPTIONS = (joinedload(CreditEvent.company), joinedload(CreditEvent.item).joinedload(CreditRuleItem.part),
+                     joinedload(CreditEvent.estate), joinedload(CreditEvent.staff), joinedload(CreditEvent.objection))
+
+
 def event_list(statement, *, q: str | None = None, status: str | None = None, part: str | None = None,
                origin: str | None = None, year: int | None = None):
     """The event list: ``statement`` (the user's visible events) with the list's filters, newest first."""
     statement = (statement.join(Company, Company.id == CreditEvent.company_id)
-                 .join(CreditRuleItem, CreditRuleItem.id == CreditEvent.item_id)
-                 .options(joinedload(CreditEvent.company), joinedload(CreditEvent.item).joinedload(CreditRuleItem.part),
-                          joinedload(CreditEvent.estate), joinedload(CreditEvent.staff),
-                          joinedload(CreditEvent.objection)))
+                 .join(CreditRuleItem, CreditRuleItem.id == CreditEvent.item_id).options(*EVENT_ROW_OPTIONS))
+    return _event_filters(statement, q=q, status=status, part=part, origin=origin, year=year)
+
+
+def event_keys(statement, *, q: str | None = None, status: str | None = None, part: str | None = None,
+               origin: str | None = None, year: int | None = None):
+    """``event_list``'s ids alone (pages first, then ``event_rows``): the item and its part are joined only to
+    filter by part, so the page's ids and their count read the events' indexes."""
+    statement = statement.with_only_columns(CreditEvent.id)
+    if part:
+        statement = statement.join(CreditRuleItem, CreditRuleItem.id == CreditEvent.item_id)
+    return _event_filters(statement, q=q, status=status, part=part, origin=origin, year=year)
+
+
+def event_rows(ids) -> dict:
+    """{id: event} with what the event list shows."""
+    return {event.id: event for event in db.session.scalars(
+        select(CreditEvent).where(CreditEvent.id.in_(list(ids))).options(*EVENT_ROW_OPTIONS)).unique()}
+
+
+def _event_filters(statement, *, q, status, part, origin, year):
     if q and q.strip():
         like = f"%{q.strip()}%"
-        statement = statement.where(or_(Company.name.ilike(like), CreditEvent.notice_number.ilike(like)))
+        # The matching companies once (IN), not each event's company joined and compared.
+        statement = statement.where(or_(CreditEvent.company_id.in_(select(Company.id).where(Company.name.ilike(like))),
+                                        CreditEvent.notice_number.ilike(like)))
     if status:
         statement = statement.where(CreditEvent.status == EventStatus(status))
     if part:
-        statement = statement.where(CreditRuleItem.part_id.in_(
-            select(CreditRulePart.id).where(CreditRulePart.kind == PartKind(part))))
+        # A join, not part_id IN (…): SQLite then walks the events newest first instead of sorting the part's.
+        statement = (statement.join(CreditRulePart, CreditRulePart.id == CreditRuleItem.part_id)
+                     .where(CreditRulePart.kind == PartKind(part)))
     if origin:
         statement = statement.where(CreditEvent.origin == EventOrigin(origin))
     if year:

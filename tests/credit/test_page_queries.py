@@ -1,12 +1,16 @@
 """The company credit page reads a fixed number of queries however many records and months it shows."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from supervision.core.timeutil import local_today
 from supervision.credit import company_file, services
 from supervision.credit.explanation import company_records, explain
+from supervision.credit.models import CreditEvent
 from supervision.estates import handover
 from supervision.extensions import db
 
@@ -102,3 +106,34 @@ def test_the_assessment_page_takes_a_fixed_number_of_queries(world, login_as, co
     # The items the registry supports are ticked until a record is in force (the facts are computed once).
     assert pages[0].count("checked") > pages[1].count("checked")
     assert pages[0].count("已有有效记录至") == 1 and pages[1].count("已有有效记录至") == 3
+
+
+def test_the_events_list_takes_the_same_queries_however_many_events(world, login_as, count_queries):
+    rules()
+    gen_basic(world.company1, on=DAY)
+    gen_event(world.company1, "LH-03", on=date(2026, 5, 6))
+    db.session.commit()
+    client = login_as(world.officer)
+    urls = ["/credit/events", "/credit/events?part=basic", "/credit/events?part=good",
+            f"/credit/events?q={world.company1.name}"]
+    counts = []
+    for _round in range(2):
+        round_counts = []
+        for url in urls:
+            with count_queries() as statements:
+                assert client.get(url).status_code == 200
+            round_counts.append(len(statements))
+        counts.append(round_counts)
+        for n in range(6):
+            company = gen_company()
+            gen_basic(company, on=DAY)
+            gen_event(company, "LH-03", on=date(2026, 4, 1 + n))
+        db.session.commit()
+    assert counts[0] == counts[1] and max(counts[0]) <= 15
+    html = client.get("/credit/events?part=good").get_data(as_text=True)
+    assert "LH-03" in html and "JC-01" not in html
+    html = client.get("/credit/events").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'href="/credit/events/(\d+)"', html)]
+    newest_first = db.session.scalars(select(CreditEvent.id).order_by(CreditEvent.occurred_on.desc(),
+                                                                      CreditEvent.id.desc()).limit(50)).all()
+    assert shown == newest_first

@@ -159,9 +159,8 @@ def company_detail(company_id: int):
     含今日的持证率和项目经理持证率，以及您可查看的在管小区编号。"""
     company = scope.load(Company, company_id)
     today = local_today()
-    company.certification = company_services.certification_rate(company_id=company.id, on=today)
-    company.manager_certification = company_services.certification_rate(company_id=company.id, on=today,
-                                                                         managers_only=True)
+    company.certification, company.manager_certification = company_services.certification_rate_and_managers(
+        company_id=company.id, on=today)
 
     company.estate_ids = list(db.session.scalars(
         scope.visible(Estate).with_only_columns(Estate.id)

@@ -12,7 +12,7 @@ from ...auth.roles import BUREAU, COMPANY, DISTRICT_READERS
 from ...companies.models import Company
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response, render_pdf
 from ...extensions import db
@@ -40,13 +40,13 @@ from ._helpers import _domain_error, _files, _flash_errors, _load_event
 def events():
     filters = EventFilterForm(request.args)
     filters.validate()
-    statement = services.event_list(
+    keys = services.event_keys(
         scope.visible(CreditEvent), q=filters.q.data,
         status=filters.status.data if not filters.status.errors else None,
         part=filters.part.data if not filters.part.errors else None,
         origin=filters.origin.data if not filters.origin.errors else None,
         year=filters.year.data if not filters.year.errors else None)
-    return render_template("credit/events.html", filters=filters, page=paginate(statement),
+    return render_template("credit/events.html", filters=filters, page=paginate_keys(keys, services.event_rows),
                            **services.waiting_counts(), today=local_today())
 
 
