@@ -121,3 +121,33 @@ def test_campaign_and_enrolment_list_pages_are_flat(login_as, running, count_que
             assert client.get(url).status_code == 200
         assert len(queries) == small[url] <= 15, url
     assert estates[-1].name in client.get(f"/campaigns/{w.campaign.id}/enrolments").get_data(as_text=True)
+
+
+def test_the_items_search_counts_with_its_page_and_matches_description_estate_and_number(login_as, running,
+                                                                                         count_queries):
+    w = running
+    named = gen_estate(street=w.street1, company=w.company1, name="检索花园")
+    by_estate = f.gen_item(named, actor=w.officer, description="井盖缺失")
+    by_text = f.gen_item(w.enrolment1, actor=w.officer, description="检索花园门口堆物")
+    other = f.gen_item(w.enrolment2, actor=w.officer, description="路灯不亮")
+    db.session.commit()
+    client = login_as(w.officer)
+
+    def ids(url):
+        with count_queries() as queries:
+            html = client.get(url).get_data(as_text=True)
+        return {i for i in (by_estate.id, by_text.id, other.id) if f'href="/campaigns/items/{i}"' in html}, \
+            len(queries), html
+
+    found, searched, html = ids("/campaigns/items?q=检索")
+    assert found == {by_estate.id, by_text.id} and "共 2 条" in html
+    _found, listed, _html = ids("/campaigns/items")
+    assert searched == listed - 1  # the total came with the page's keys
+    assert ids(f"/campaigns/items?q=%23{other.id}")[0] >= {other.id}
+    for n in range(12):
+        f.gen_item(named, actor=w.officer, description=f"检索加测{n}")
+    db.session.commit()
+    found, more, html = ids("/campaigns/items?q=检索")
+    assert more == searched and "共 14 条" in html
+    # A page past the end has no keys to carry the total: it is counted apart, still 14.
+    assert "共 14 条" in client.get("/campaigns/items?q=检索&page=9").get_data(as_text=True)
