@@ -1,7 +1,9 @@
 """Campaign pages cost the same number of queries however many campaigns and enrolments there are."""
 from __future__ import annotations
 
-from supervision.campaigns.models import CampaignStatus
+from datetime import timedelta
+
+from supervision.campaigns.models import CampaignStatus, ItemSource, SpotCheck
 from supervision.campaigns.services.survey import record_survey
 from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
 from supervision.core.timeutil import local_today
@@ -151,3 +153,40 @@ def test_the_items_search_counts_with_its_page_and_matches_description_estate_an
     assert more == searched and "共 14 条" in html
     # A page past the end has no keys to carry the total: it is counted apart, still 14.
     assert "共 14 条" in client.get("/campaigns/items?q=检索&page=9").get_data(as_text=True)
+
+
+def test_the_spot_check_list_counts_findings_for_its_page_only_and_stays_flat(login_as, running, count_queries):
+    w = running
+
+    def check(estate, days_ago):
+        row = SpotCheck(estate_id=estate.id, street_id=estate.street_id, company_id=estate.company_id,
+                        checked_on=local_today() - timedelta(days=days_ago), checked_by_id=w.officer.id, summary="抽查")
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    latest = check(w.estate1, 0)
+    for _ in range(3):
+        f.gen_item(w.enrolment1, actor=w.officer, source=ItemSource.SPOT_CHECK, source_id=latest.id)
+    older = check(w.estate2, 5)
+    db.session.commit()
+    client = login_as(w.officer)
+
+    def page(url):
+        with count_queries() as queries:
+            html = client.get(url).get_data(as_text=True)
+        return html, len(queries)
+
+    html, few = page("/campaigns/spot-checks")
+    assert html.index(f'/campaigns/spot-checks/{latest.id}"') < html.index(f'/campaigns/spot-checks/{older.id}"')
+    assert f'<a href="/campaigns/spot-checks/{latest.id}">3</a>' in html  # its findings
+    searched, search_queries = page(f"/campaigns/spot-checks?q={w.estate2.name}")
+    assert f'/campaigns/spot-checks/{older.id}"' in searched
+    assert f'/campaigns/spot-checks/{latest.id}"' not in searched
+    for n in range(60):
+        check(w.estate1 if n % 2 else w.estate2, 10 + n)
+    db.session.commit()
+    html, many = page("/campaigns/spot-checks")
+    assert many == few <= 15 and "共 62 条" in html
+    searched, more_search = page(f"/campaigns/spot-checks?q={w.estate2.name}")
+    assert more_search == search_queries == few - 1 and "共 31 条" in searched  # the total came with the keys

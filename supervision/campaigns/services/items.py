@@ -33,6 +33,7 @@ from ...audit.services import record, record_change, snapshot
 from ...auth.roles import BUREAU, Role
 from ...core.errors import DomainError, TransitionError
 from ...core.forms import MAX_INT
+from ...core.search import contains
 from ...core.timeutil import local_today, to_local, utcnow
 from ...core.workdays import add_workdays
 from ...estates.models import Estate
@@ -348,14 +349,6 @@ def week_end(today: date) -> date:
     return today + timedelta(days=6 - today.weekday())
 
 
-def _contains(column, like: str):
-    """Case-insensitive LIKE. SQLite's LIKE already ignores ASCII case, as far as its lower() goes, so the
-    lower() on both sides that ``ilike`` adds there is skipped (a third of a search over 20,000 items)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return column.like(like)
-    return column.ilike(like)
-
-
 def filter_items(statement, f: ItemFilter, today: date):
     """Add the list filters to a ``select(RectificationItem)`` already scoped by the caller."""
     I = RectificationItem  # noqa: E741
@@ -363,8 +356,8 @@ def filter_items(statement, f: ItemFilter, today: date):
         like = f"%{f.q.strip()}%"
         term = f.q.strip().lstrip("#")
         # The estates named like it once (IN), not a look-up per item (EXISTS): one pass over each table.
-        conditions = [_contains(I.description, like),
-                      I.estate_id.in_(select(Estate.id).where(_contains(Estate.name, like)))]
+        conditions = [contains(I.description, like),
+                      I.estate_id.in_(select(Estate.id).where(contains(Estate.name, like)))]
         if term.isdigit() and int(term) <= MAX_INT:
             conditions.append(I.id == int(term))
         statement = statement.where(or_(*conditions))
