@@ -190,3 +190,28 @@ def test_the_spot_check_list_counts_findings_for_its_page_only_and_stays_flat(lo
     assert many == few <= 15 and "共 62 条" in html
     searched, more_search = page(f"/campaigns/spot-checks?q={w.estate2.name}")
     assert more_search == search_queries == few - 1 and "共 31 条" in searched  # the total came with the keys
+
+
+def test_the_enrol_search_counts_with_its_page_and_stays_flat(login_as, running, count_queries):
+    client = login_as(running.officer)
+    url = f"/campaigns/{running.campaign.id}/enrol"
+
+    def page(query):
+        with count_queries() as queries:
+            html = client.get(url + query).get_data(as_text=True)
+        return html, len(queries)
+
+    for n in range(3):
+        gen_estate(street=running.street1, company=running.company1, name=f"检索花园{n}号")
+    db.session.commit()
+    html, searched = page("?q=检索花园")
+    assert "符合条件 3 个小区，其中已纳入 0 个" in html and "检索花园2号" in html
+    _html, listed = page("")
+    assert searched == listed - 1  # the search's total came with the page's ids
+    estates = [gen_estate(street=running.street2, company=running.company2, name=f"检索花园{n:02d}期")
+               for n in range(60)]
+    f.enrol(running.campaign, *estates[:5], actor=running.officer)
+    db.session.commit()
+    html, more = page("?q=检索花园")
+    assert more == searched and "符合条件 63 个小区，其中已纳入 5 个" in html
+    assert page("")[1] == listed
