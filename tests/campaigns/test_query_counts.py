@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from supervision.campaigns.models import CampaignStatus, ItemSource, SpotCheck
 from supervision.campaigns.services.survey import record_survey
 from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
@@ -215,3 +217,15 @@ def test_the_enrol_search_counts_with_its_page_and_stays_flat(login_as, running,
     html, more = page("?q=检索花园")
     assert more == searched and "符合条件 63 个小区，其中已纳入 5 个" in html
     assert page("")[1] == listed
+
+
+def test_a_street_offices_item_filters_read_the_street_deadline_index(app, running):
+    """The open, overdue and due-this-week lists of one street, and their counts, from the index alone."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    where = "street_id = :s AND state != 'accepted' AND deadline < :d"
+    for sql in (f"SELECT id FROM rectification_items WHERE {where} ORDER BY deadline, id LIMIT 50",
+                f"SELECT count(*) FROM rectification_items WHERE {where}"):
+        plan = " ".join(row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"),
+                                                            {"s": running.street1.id, "d": local_today()}))
+        assert "COVERING INDEX ix_rectification_items_street_deadline_state" in plan, plan
