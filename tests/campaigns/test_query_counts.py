@@ -8,7 +8,7 @@ from sqlalchemy import text
 from supervision.campaigns.models import CampaignStatus, ItemSource, SpotCheck
 from supervision.campaigns.services.survey import record_survey
 from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
-from supervision.core.timeutil import local_today
+from supervision.core.timeutil import local_today, to_local
 from supervision.estates.models import ManagementMode
 from supervision.extensions import db
 from tests.factories import gen_company, gen_estate
@@ -229,3 +229,14 @@ def test_a_street_offices_item_filters_read_the_street_deadline_index(app, runni
         plan = " ".join(row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"),
                                                             {"s": running.street1.id, "d": local_today()}))
         assert "COVERING INDEX ix_rectification_items_street_deadline_state" in plan, plan
+
+
+def test_the_items_rows_link_the_item_and_show_local_times_once_converted(login_as, running):
+    item = f.gen_item(running.enrolment1, actor=running.officer, description="行内容核对")
+    db.session.commit()
+    html = login_as(running.officer).get("/campaigns/items").get_data(as_text=True)
+    opened = to_local(item.opened_at)
+    assert f'<a href="/campaigns/items/{item.id}">#{item.id}</a>' in html
+    assert f'<a href="/campaigns/items/{item.id}">行内容核对</a>' in html
+    assert (f'<td class="text-nowrap small" title="{opened:%Y-%m-%d %H:%M}">{opened:%m-%d}</td>'
+            '\n      <td class="text-nowrap small" title=""></td>') in html  # opened, not started yet
