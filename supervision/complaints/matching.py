@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from flask import current_app
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,7 +97,20 @@ def _matcher_index() -> _Index:
     generation = generations.current(MATCHER_TOPIC)
     if generation is None:
         return _index()
-    return generations.process_cache("complaint_matcher", 1).get((generation,), _index)
+    return generations.process_cache("complaint_matcher", 1).get((generation,), _checked_index)
+
+
+def _checked_index() -> _Index:
+    """``_index()``; with ``CHECK_CACHE_INPUTS`` (on in the tests) or debug, every table it read must be watched by
+    ``complaint_matcher`` (generations.cached's rule; its ``freeze`` walk is what ``_index`` does without)."""
+    if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
+        return _index()
+    with generations.reads_recorded() as tables:
+        index = _index()
+    undeclared = sorted(tables - generations.watched_tables(MATCHER_TOPIC))
+    if undeclared:
+        raise generations.UndeclaredInput(f"complaint_matcher read {', '.join(undeclared)}, which it does not watch")
+    return index
 
 
 def _longest_shared(name: str, wanted: str) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from difflib import SequenceMatcher
 
+import pytest
+
 from supervision.complaints.matching import MATCHER_TOPIC, Matcher, _longest_shared, add_alias
 from supervision.complaints.models import State
 from supervision.core import generations
@@ -71,3 +73,12 @@ def test_the_queue_reads_no_estate_when_the_index_is_kept(world, login_as, count
     assert not [q for q in queries if "estate_aliases" in q]
     assert len(queries) == 5  # session, user, page, count, notifications: the estates not read
     assert response.get_data(as_text=True).count(world.estate1.name) >= 3  # each row's suggestion
+
+
+def test_the_index_checks_that_it_reads_only_watched_tables(world, monkeypatch):
+    _first_generation()
+    watched = generations.watched_tables(MATCHER_TOPIC)
+    assert {"estates", "streets", "estate_aliases"} <= watched
+    monkeypatch.setattr(generations, "watched_tables", lambda topic: watched - {"estate_aliases"})
+    with pytest.raises(generations.UndeclaredInput, match="estate_aliases"):
+        Matcher()
