@@ -87,7 +87,7 @@ def bench_app(database_url: str, workdir: str):
     from flask import Blueprint, render_template, request
     from sqlalchemy import func, select, text
 
-    from supervision import create_app
+    from supervision import create_app, freeze_startup_heap
     from supervision.auth import scope
     from supervision.auth.roles import DISTRICT_READERS
     from supervision.documents.pdf import html_to_pdf, pdf_response
@@ -134,6 +134,7 @@ def bench_app(database_url: str, workdir: str):
         return pdf_response(html_to_pdf(pdf_page.render(rows=rows[:20], total=total)), "基准列表.pdf")
 
     app.register_blueprint(floor)
+    freeze_startup_heap()  # as wsgi.py does before gunicorn forks: full collections walk what came since
     return app
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -103,3 +106,14 @@ def test_the_site_has_a_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert 'rel="icon" href="/favicon.ico"' in client.get("/login").get_data(as_text=True)
+
+
+def test_the_wsgi_app_freezes_its_start_up_heap(tmp_path):
+    """A full collection walks only what came after start-up (issue 21: one took ~180 ms of some request)."""
+    probe = "import gc, wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    env = {**os.environ, "SECRET_KEY": "test-only", "INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.db'}"}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parent.parent, env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    frozen, tracked = int(out[-2]), int(out[-1])
+    assert frozen > 100_000 and tracked < frozen / 10, (frozen, tracked)

@@ -8,12 +8,15 @@ or above the complaint is placed; below, it waits in the clerk's queue.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from types import MappingProxyType
 
+from flask import current_app
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core import generations
 from ..estates.models import Estate
 from ..extensions import db
 from ..regions.models import Street
@@ -43,34 +46,97 @@ class Candidate:
     confidence: int
 
 
+MATCHER_TOPIC = "complaint_matcher"
+generations.watch(MATCHER_TOPIC, Estate, attributes={"name", "address", "street_id", "archived_at"})
+generations.watch(MATCHER_TOPIC, Street, attributes={"name"})
+generations.watch(MATCHER_TOPIC, EstateAlias)
+
+
+def _index():
+    """The active estates' normalised names, addresses, streets and aliases, with a bigram index."""
+    rows = db.session.execute(select(Estate.id, Estate.name, Estate.address, Street.name)
+                              .join(Street, Street.id == Estate.street_id)
+                              .where(Estate.archived_at.is_(None))).all()
+    estates = [(row[0], normalise(row[1]), normalise(row[2]), row[1]) for row in rows]
+    streets = {row[0]: normalise(row[3]) for row in rows}
+    names = {estate_id: name for estate_id, _n, _a, name in estates}
+    aliases = [(row.estate_id, normalise(row.alias), names.get(row.estate_id, ""))
+               for row in db.session.execute(select(EstateAlias.estate_id, EstateAlias.alias))
+               if row.estate_id in names]
+    # bigram → the estates whose name holds it, and the estates whose name or address starts with
+    # it: each pass looks only at the estates the text can name.
+    bigrams: dict[str, set[int]] = {}
+    starts: dict[str, list] = {}
+    for estate in estates:
+        estate_id, name, address, _label = estate
+        for i in range(len(name) - 1):
+            bigrams.setdefault(name[i:i + 2], set()).add(estate_id)
+        for text in {name[:2], address[:2]}:
+            if len(text) == 2:
+                starts.setdefault(text, []).append(estate)
+    by_id = {estate_id: (name, label) for estate_id, name, _a, label in estates}
+    # Made immutable as it is built (shared by the process's requests): freeze's walk over its 150,000
+    # entries at 100× would double the rebuild after a change.
+    return _Index(streets=MappingProxyType(streets), aliases=tuple(aliases), by_id=MappingProxyType(by_id),
+                  bigrams=MappingProxyType({pair: frozenset(ids) for pair, ids in bigrams.items()}),
+                  starts=MappingProxyType({pair: tuple(rows) for pair, rows in starts.items()}))
+
+
+@dataclass(frozen=True)
+class _Index:
+    streets: Mapping[int, str]
+    aliases: tuple
+    by_id: Mapping[int, tuple[str, str]]
+    bigrams: Mapping[str, frozenset[int]]
+    starts: Mapping[str, tuple]
+
+
+def _matcher_index() -> _Index:
+    """``_index()`` kept per process by the ``complaint_matcher`` generation (live when it has none, or this
+    transaction changed an estate)."""
+    generation = generations.current(MATCHER_TOPIC)
+    if generation is None:
+        return _index()
+    return generations.process_cache("complaint_matcher", 1).get((generation,), _checked_index)
+
+
+def _checked_index() -> _Index:
+    """``_index()``; with ``CHECK_CACHE_INPUTS`` (on in the tests) or debug, every table it read must be watched by
+    ``complaint_matcher`` (generations.cached's rule; its ``freeze`` walk is what ``_index`` does without)."""
+    if not (current_app.config.get("CHECK_CACHE_INPUTS") or current_app.debug):
+        return _index()
+    with generations.reads_recorded() as tables:
+        index = _index()
+    undeclared = sorted(tables - generations.watched_tables(MATCHER_TOPIC))
+    if undeclared:
+        raise generations.UndeclaredInput(f"complaint_matcher read {', '.join(undeclared)}, which it does not watch")
+    return index
+
+
+def _longest_shared(name: str, wanted: str) -> int:
+    """The length of the longest run of ``name`` found in ``wanted`` (as difflib's longest match without
+    junk, in a few ``in`` tests: names are short)."""
+    for size in range(len(name), 0, -1):
+        for start in range(len(name) - size + 1):
+            if name[start:start + size] in wanted:
+                return size
+    return 0
+
+
 class Matcher:
-    """Loads every active estate once; ``match`` is then pure Python (an import of 10,000 rows).
+    """Matches texts against every active estate; ``match`` is pure Python (an import of 10,000 rows).
+
+    The estates' index is kept per process until an estate's name, address, street or state, a street's
+    name or an alias changes (generation ``complaint_matcher``): the clerk's queue and each hotline
+    ticket no longer read and index the whole district.
 
     Names repeat across streets (two 阳光花园): when the text also names the street of one of the
     equally good candidates, that one wins (+4); otherwise a tie goes to the clerk."""
 
     def __init__(self):
-        rows = db.session.execute(select(Estate.id, Estate.name, Estate.address, Street.name)
-                                  .join(Street, Street.id == Estate.street_id)
-                                  .where(Estate.archived_at.is_(None))).all()
-        self.estates = [(row[0], normalise(row[1]), normalise(row[2]), row[1]) for row in rows]
-        self.streets = {row[0]: normalise(row[3]) for row in rows}
-        names = {estate_id: name for estate_id, _n, _a, name in self.estates}
-        self.aliases = [(row.estate_id, normalise(row.alias), names.get(row.estate_id, ""))
-                        for row in db.session.execute(select(EstateAlias.estate_id, EstateAlias.alias))
-                        if row.estate_id in names]
-        # bigram → the estates whose name holds it, and the estates whose name or address starts with
-        # it: each pass looks only at the estates the text can name.
-        self.bigrams: dict[str, set[int]] = {}
-        self.starts: dict[str, list] = {}
-        self.by_id = {estate_id: (name, label) for estate_id, name, _a, label in self.estates}
-        for estate in self.estates:
-            estate_id, name, address, _label = estate
-            for i in range(len(name) - 1):
-                self.bigrams.setdefault(name[i:i + 2], set()).add(estate_id)
-            for text in {name[:2], address[:2]}:
-                if len(text) == 2:
-                    self.starts.setdefault(text, []).append(estate)
+        index = _matcher_index()
+        self.streets, self.aliases, self.bigrams, self.starts, self.by_id = (
+            index.streets, index.aliases, index.bigrams, index.starts, index.by_id)
 
     def candidates(self, text: str | None, limit: int = 3) -> list[Candidate]:
         wanted = normalise(text)
@@ -104,10 +170,9 @@ class Matcher:
                 near |= self.bigrams.get(pair, set())
             for estate_id in near:
                 name, label = self.by_id[estate_id]
-                block = SequenceMatcher(None, name, wanted, autojunk=False).find_longest_match(
-                    0, len(name), 0, len(wanted))
-                if block.size >= 2:
-                    offer(estate_id, label, min(70, int(70 * block.size / len(name))))
+                size = _longest_shared(name, wanted)
+                if size >= 2:
+                    offer(estate_id, label, min(70, int(70 * size / len(name))))
         return sorted(best.values(), key=lambda c: (-c.confidence, -len(c.name), c.estate_id))[:limit]
 
     def match(self, text: str | None) -> tuple[int | None, int | None]:

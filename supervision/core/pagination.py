@@ -127,11 +127,19 @@ class KeyPagination(SelectPagination):
 
     def _query_items(self):
         statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        keys = list(self._query_args["session"].scalars(statement))
+        self._counted = None
+        if self._query_args.get("count_with_keys"):
+            rows = self._query_args["session"].execute(statement.add_columns(func.count().over())).all()
+            keys = [row[0] for row in rows]
+            self._counted = rows[0][1] if rows else None
+        else:
+            keys = list(self._query_args["session"].scalars(statement))
         found = self._query_args["load"](keys) if keys else {}
         return [found[key] for key in keys if key in found]
 
     def _query_count(self) -> int:
+        if self._counted is not None:
+            return self._counted
         sub = self._query_args["select"].order_by(None).subquery()
         return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar()
 
@@ -143,13 +151,16 @@ class CappedKeyPagination(CappedPagination):
 
 
 def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None,
-                  count_limit: int | bool | None = None) -> KeyPagination:
+                  count_limit: int | bool | None = None, count_with_keys: bool = False) -> KeyPagination:
     """A page of rows by key: ``key_statement`` selects the keys in the list's order (``select(Model.id)…``);
     ``load(keys)`` answers ``{key: row}`` for them in one or a few queries. ``count_limit`` as for
-    ``paginate``."""
+    ``paginate``. ``count_with_keys`` (uncapped lists only): the total comes with the page's keys
+    (``count(*) OVER ()``), one pass over the matching rows instead of two — for filters no index answers (a
+    text search scans the table either way); a page past the end still counts apart."""
     if count_limit is True:
         count_limit = current_app.config["LIST_COUNT_LIMIT"]
     if count_limit is not None:
         return CappedKeyPagination(select=key_statement, load=load, count_limit=count_limit, session=db.session,
                                    **_page_args(per_page, page))
-    return KeyPagination(select=key_statement, load=load, session=db.session, **_page_args(per_page, page))
+    return KeyPagination(select=key_statement, load=load, session=db.session, count_with_keys=count_with_keys,
+                         **_page_args(per_page, page))

@@ -54,6 +54,8 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_estates_archived_at_name", "archived_at", "name"),
         # Lists by street, then name (前期物业, party building): their first page read off this index.
         Index("ix_estates_street_name_sort", "street_id", "name_sort", "id"),
+        # The enrolment form's estates in use by street and name (campaigns.enrol): its page read off this index.
+        Index("ix_estates_archived_street_name_sort", "archived_at", "street_id", "name_sort"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,14 @@
 """Campaign pages cost the same number of queries however many campaigns and enrolments there are."""
 from __future__ import annotations
 
-from supervision.campaigns.models import CampaignStatus
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from supervision.campaigns.models import CampaignStatus, ItemSource, SpotCheck
 from supervision.campaigns.services.survey import record_survey
 from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
-from supervision.core.timeutil import local_today
+from supervision.core.timeutil import local_today, to_local
 from supervision.estates.models import ManagementMode
 from supervision.extensions import db
 from tests.factories import gen_company, gen_estate
@@ -121,3 +125,118 @@ def test_campaign_and_enrolment_list_pages_are_flat(login_as, running, count_que
             assert client.get(url).status_code == 200
         assert len(queries) == small[url] <= 15, url
     assert estates[-1].name in client.get(f"/campaigns/{w.campaign.id}/enrolments").get_data(as_text=True)
+
+
+def test_the_items_search_counts_with_its_page_and_matches_description_estate_and_number(login_as, running,
+                                                                                         count_queries):
+    w = running
+    named = gen_estate(street=w.street1, company=w.company1, name="检索花园")
+    by_estate = f.gen_item(named, actor=w.officer, description="井盖缺失")
+    by_text = f.gen_item(w.enrolment1, actor=w.officer, description="检索花园门口堆物")
+    other = f.gen_item(w.enrolment2, actor=w.officer, description="路灯不亮")
+    db.session.commit()
+    client = login_as(w.officer)
+
+    def ids(url):
+        with count_queries() as queries:
+            html = client.get(url).get_data(as_text=True)
+        return {i for i in (by_estate.id, by_text.id, other.id) if f'href="/campaigns/items/{i}"' in html}, \
+            len(queries), html
+
+    found, searched, html = ids("/campaigns/items?q=检索")
+    assert found == {by_estate.id, by_text.id} and "共 2 条" in html
+    _found, listed, _html = ids("/campaigns/items")
+    assert searched == listed - 1  # the total came with the page's keys
+    assert ids(f"/campaigns/items?q=%23{other.id}")[0] >= {other.id}
+    for n in range(12):
+        f.gen_item(named, actor=w.officer, description=f"检索加测{n}")
+    db.session.commit()
+    found, more, html = ids("/campaigns/items?q=检索")
+    assert more == searched and "共 14 条" in html
+    # A page past the end has no keys to carry the total: it is counted apart, still 14.
+    assert "共 14 条" in client.get("/campaigns/items?q=检索&page=9").get_data(as_text=True)
+
+
+def test_the_spot_check_list_counts_findings_for_its_page_only_and_stays_flat(login_as, running, count_queries):
+    w = running
+
+    def check(estate, days_ago):
+        row = SpotCheck(estate_id=estate.id, street_id=estate.street_id, company_id=estate.company_id,
+                        checked_on=local_today() - timedelta(days=days_ago), checked_by_id=w.officer.id, summary="抽查")
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    latest = check(w.estate1, 0)
+    for _ in range(3):
+        f.gen_item(w.enrolment1, actor=w.officer, source=ItemSource.SPOT_CHECK, source_id=latest.id)
+    older = check(w.estate2, 5)
+    db.session.commit()
+    client = login_as(w.officer)
+
+    def page(url):
+        with count_queries() as queries:
+            html = client.get(url).get_data(as_text=True)
+        return html, len(queries)
+
+    html, few = page("/campaigns/spot-checks")
+    assert html.index(f'/campaigns/spot-checks/{latest.id}"') < html.index(f'/campaigns/spot-checks/{older.id}"')
+    assert f'<a href="/campaigns/spot-checks/{latest.id}">3</a>' in html  # its findings
+    searched, search_queries = page(f"/campaigns/spot-checks?q={w.estate2.name}")
+    assert f'/campaigns/spot-checks/{older.id}"' in searched
+    assert f'/campaigns/spot-checks/{latest.id}"' not in searched
+    for n in range(60):
+        check(w.estate1 if n % 2 else w.estate2, 10 + n)
+    db.session.commit()
+    html, many = page("/campaigns/spot-checks")
+    assert many == few <= 15 and "共 62 条" in html
+    searched, more_search = page(f"/campaigns/spot-checks?q={w.estate2.name}")
+    assert more_search == search_queries == few - 1 and "共 31 条" in searched  # the total came with the keys
+
+
+def test_the_enrol_search_counts_with_its_page_and_stays_flat(login_as, running, count_queries):
+    client = login_as(running.officer)
+    url = f"/campaigns/{running.campaign.id}/enrol"
+
+    def page(query):
+        with count_queries() as queries:
+            html = client.get(url + query).get_data(as_text=True)
+        return html, len(queries)
+
+    for n in range(3):
+        gen_estate(street=running.street1, company=running.company1, name=f"检索花园{n}号")
+    db.session.commit()
+    html, searched = page("?q=检索花园")
+    assert "符合条件 3 个小区，其中已纳入 0 个" in html and "检索花园2号" in html
+    _html, listed = page("")
+    assert searched == listed - 1  # the search's total came with the page's ids
+    estates = [gen_estate(street=running.street2, company=running.company2, name=f"检索花园{n:02d}期")
+               for n in range(60)]
+    f.enrol(running.campaign, *estates[:5], actor=running.officer)
+    db.session.commit()
+    html, more = page("?q=检索花园")
+    assert more == searched and "符合条件 63 个小区，其中已纳入 5 个" in html
+    assert page("")[1] == listed
+
+
+def test_a_street_offices_item_filters_read_the_street_deadline_index(app, running):
+    """The open, overdue and due-this-week lists of one street, and their counts, from the index alone."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    where = "street_id = :s AND state != 'accepted' AND deadline < :d"
+    for sql in (f"SELECT id FROM rectification_items WHERE {where} ORDER BY deadline, id LIMIT 50",
+                f"SELECT count(*) FROM rectification_items WHERE {where}"):
+        plan = " ".join(row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"),
+                                                            {"s": running.street1.id, "d": local_today()}))
+        assert "COVERING INDEX ix_rectification_items_street_deadline_state" in plan, plan
+
+
+def test_the_items_rows_link_the_item_and_show_local_times_once_converted(login_as, running):
+    item = f.gen_item(running.enrolment1, actor=running.officer, description="行内容核对")
+    db.session.commit()
+    html = login_as(running.officer).get("/campaigns/items").get_data(as_text=True)
+    opened = to_local(item.opened_at)
+    assert f'<a href="/campaigns/items/{item.id}">#{item.id}</a>' in html
+    assert f'<a href="/campaigns/items/{item.id}">行内容核对</a>' in html
+    assert (f'<td class="text-nowrap small" title="{opened:%Y-%m-%d %H:%M}">{opened:%m-%d}</td>'
+            '\n      <td class="text-nowrap small" title=""></td>') in html  # opened, not started yet

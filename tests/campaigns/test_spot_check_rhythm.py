@@ -354,3 +354,22 @@ def test_leaders_read_samples_but_do_not_draw_them(risky, login_as):
     client = login_as(risky.leader)
     assert client.get(f"/campaigns/spot-checks/samples/{sample.id}").status_code == 200
     assert client.get("/campaigns/spot-checks/samples/new").status_code == 403
+
+
+def test_a_cell_names_a_bounded_number_of_estates_and_links_to_the_weeks_checks(checks, login_as):
+    w = checks
+    for n in range(rhythm.ESTATES_NAMED + 2):
+        _check(gen_estate(community=w.community1, company=w.company1, name=f"抽查{n:02d}号院"), WED, w.officer)
+    db.session.commit()
+    result = rhythm.rhythm(Week(2026, 10), today=THU, user=w.officer)
+    cell = _row(result, Week(2026, 10)).district
+    assert len(cell.estates) == rhythm.ESTATES_NAMED + 3  # with 阳光小区
+    assert [c.estate_name for c in cell.estate_list] == [f"抽查{n:02d}号院" for n in range(rhythm.ESTATES_NAMED)]
+
+    page = login_as(w.leader).get("/campaigns/spot-checks/rhythm?until=2026-W10").get_data(as_text=True)
+    assert "抽查09号院" in page and "抽查10号院" not in page
+    assert "阳光小区" not in page  # W10's 13th by name, in no cell of the first ten
+    assert page.count("共 13 个小区") == 3  # the district, the officer and street 1
+    assert "/campaigns/spot-checks?since=2026-03-02&amp;until=2026-03-08" in page
+    assert f"/campaigns/spot-checks?since=2026-03-02&amp;until=2026-03-08&amp;street={w.street1.id}" in page
+    assert f'href="/campaigns/spot-checks/{cell.estate_list[0].spot_check_id}"' in page

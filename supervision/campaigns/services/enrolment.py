@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from ...audit.services import record, record_change, snapshot
 from ...core.errors import DomainError
+from ...core.search import contains
 from ...core.timeutil import utcnow
 from ...documents import normalise
 from ...documents.excel import Column, text, write_workbook
@@ -48,7 +49,7 @@ def estates_statement(f: EstateFilter, statement=None):
         statement = statement.where(Estate.company_id == f.company_id)
     if f.q:
         like = f"%{f.q.strip()}%"
-        statement = statement.where(or_(Estate.name.ilike(like), Estate.address.ilike(like)))
+        statement = statement.where(or_(contains(Estate.name, like), contains(Estate.address, like)))
     return statement
 
 

@@ -33,6 +33,7 @@ from ...audit.services import record, record_change, snapshot
 from ...auth.roles import BUREAU, Role
 from ...core.errors import DomainError, TransitionError
 from ...core.forms import MAX_INT
+from ...core.search import contains
 from ...core.timeutil import local_today, to_local, utcnow
 from ...core.workdays import add_workdays
 from ...estates.models import Estate
@@ -354,7 +355,9 @@ def filter_items(statement, f: ItemFilter, today: date):
     if f.q and f.q.strip():
         like = f"%{f.q.strip()}%"
         term = f.q.strip().lstrip("#")
-        conditions = [I.description.ilike(like), I.estate.has(Estate.name.ilike(like))]
+        # The estates named like it once (IN), not a look-up per item (EXISTS): one pass over each table.
+        conditions = [contains(I.description, like),
+                      I.estate_id.in_(select(Estate.id).where(contains(Estate.name, like)))]
         if term.isdigit() and int(term) <= MAX_INT:
             conditions.append(I.id == int(term))
         statement = statement.where(or_(*conditions))

@@ -31,6 +31,9 @@ from ..models import SpotCheck
 
 THURSDAY = 3
 WEEKS_SHOWN = 12
+# A cell names at most this many estates, then links to the week's checks: a 100× district checks hundreds a
+# week, and every estate was named three times (district, officer, street).
+ESTATES_NAMED = 10
 
 
 class WeekStatus(LabelledEnum):
@@ -96,7 +99,8 @@ class Cell:
 
     @property
     def estate_list(self) -> list[Checked]:
-        return sorted(self.estates.values(), key=lambda c: (c.estate_name, c.estate_id))
+        """The first ``ESTATES_NAMED`` estates by name (``len(estates)`` is how many were checked)."""
+        return sorted(self.estates.values(), key=lambda c: (c.estate_name, c.estate_id))[:ESTATES_NAMED]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate, paginate_keys, paginate_rows
+from ...core.pagination import paginate_keys, paginate_rows
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
@@ -278,15 +278,21 @@ def enrol(campaign_id: int):
         flash(_("新纳入 %(added)s 个小区，重新纳入 %(back)s 个，已在册跳过 %(skipped)s 个。",
                 added=len(result.added), back=len(result.reactivated), skipped=result.skipped), "success")
         return redirect(url_for(".enrolments", campaign_id=campaign.id))
-    statement = enrolment_service.estates_statement(estate_filter, scope.visible(Estate)).order_by(
-        Estate.street_id, Estate.name_sort).options(selectinload(Estate.street), selectinload(Estate.company))
-    page = paginate(statement)
+    # Pages first: the page's ids (a search's total with them, one pass over the estates), then those 50.
+    keys = enrolment_service.estates_statement(estate_filter, scope.visible(Estate, statement=select(Estate.id)))
+    page = paginate_keys(keys.order_by(Estate.street_id, Estate.name_sort), _estates_by_id,
+                         count_with_keys=bool(estate_filter.q and estate_filter.q.strip()))
     # The page's total is the count of the same estates (the bureau sees them all).
     total, already = enrolment_service.count_matching(estate_filter, campaign, total=page.total)
     enrolled_ids = enrolment_service.enrolled_estate_ids(campaign, among=[estate.id for estate in page.items])
     return render_template("campaigns/enrol.html", campaign=campaign, filters=filters, page=page, total=total,
                            already=already, enrolled_ids=enrolled_ids, confirm=confirm,
                            empty_filter=estate_filter.is_empty())
+
+
+def _estates_by_id(ids) -> dict:
+    return {estate.id: estate for estate in db.session.scalars(select(Estate).where(Estate.id.in_(ids)).options(
+        selectinload(Estate.street), selectinload(Estate.company)))}
 
 
 @bp.route("/<int:campaign_id>/enrol/import", methods=["GET", "POST"])

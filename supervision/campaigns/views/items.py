@@ -75,7 +75,7 @@ def items():
     # Pages first: the page's ids sorted on the items alone, then those 50 items with their names.
     keys = (_statement(filters, today).with_only_columns(Item.id, maintain_column_froms=True)
             .order_by(*SORTS.get(sort, SORTS["deadline"])))
-    page = paginate_keys(keys, _items_by_id)
+    page = paginate_keys(keys, _items_by_id, count_with_keys=bool(filters.q.data and filters.q.data.strip()))
     narrowed = {}
     if arg_int("estate"):
         narrowed["estate"] = db.session.scalar(scope.visible(Estate, statement=select(Estate.name))

@@ -11,7 +11,8 @@ from ...attachments.services import attachments_of
 from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS
 from ...core.errors import DomainError
-from ...core.pagination import paginate_rows
+from ...core.pagination import paginate_keys
+from ...core.search import contains
 from ...core.timeutil import local_today
 from ...estates.models import Estate
 from ...extensions import db
@@ -30,22 +31,31 @@ from .enrolments import _problems
 def spot_checks():
     filters = SpotCheckFilterForm(request.args)
     filters.street.choices = street_choices(blank=_("全部"))
+    # Pages first: the page's ids by the filters and the date, then those 50 checks with their findings (the
+    # correlated count ran for every check before the sort).
+    keys = scope.visible(SpotCheck, statement=select(SpotCheck.id))
+    if filters.street.data:
+        keys = keys.where(SpotCheck.street_id == filters.street.data)
+    if filters.q.data:
+        keys = keys.where(SpotCheck.estate_id.in_(select(Estate.id).where(
+            contains(Estate.name, f"%{filters.q.data.strip()}%"))))
+    if filters.since.data:
+        keys = keys.where(SpotCheck.checked_on >= filters.since.data)
+    if filters.until.data:
+        keys = keys.where(SpotCheck.checked_on <= filters.until.data)
+    page = paginate_keys(keys.order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc()), _checks_by_id,
+                         count_with_keys=bool(filters.q.data))
+    return render_template("campaigns/spot_checks.html", page=page, filters=filters)
+
+
+def _checks_by_id(ids) -> dict:
     findings = (select(func.count(RectificationItem.id))
                 .where(RectificationItem.source == ItemSource.SPOT_CHECK, RectificationItem.source_id == SpotCheck.id)
                 .correlate(SpotCheck).scalar_subquery())
-    statement = scope.visible(SpotCheck, statement=select(SpotCheck, findings.label("findings"))).options(
+    rows = db.session.execute(select(SpotCheck, findings.label("findings")).where(SpotCheck.id.in_(ids)).options(
         joinedload(SpotCheck.estate), joinedload(SpotCheck.street), joinedload(SpotCheck.campaign),
-        joinedload(SpotCheck.checked_by))
-    if filters.street.data:
-        statement = statement.where(SpotCheck.street_id == filters.street.data)
-    if filters.q.data:
-        statement = statement.where(SpotCheck.estate.has(Estate.name.ilike(f"%{filters.q.data.strip()}%")))
-    if filters.since.data:
-        statement = statement.where(SpotCheck.checked_on >= filters.since.data)
-    if filters.until.data:
-        statement = statement.where(SpotCheck.checked_on <= filters.until.data)
-    page = paginate_rows(statement.order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc()))
-    return render_template("campaigns/spot_checks.html", page=page, filters=filters)
+        joinedload(SpotCheck.checked_by)))
+    return {check.id: (check, count) for check, count in rows}
 
 
 @bp.route("/spot-checks/new", methods=["GET", "POST"])
