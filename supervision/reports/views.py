@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..attachments.models import Attachment
+from ..attachments.models import load_visible
 from ..attachments.services import UploadError
 from ..auth import scope
 from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
@@ -332,7 +332,10 @@ def cell(campaign_id: int, street_id: int, week: str):
 @scope.role_required(STREET)
 def remove_attachment(report_id: int, attachment_id: int):
     report = _load(report_id, roles=STREET)
-    attachment = scope.load(Attachment, attachment_id)
+    # Another object's file (if visible) is shown and then refused by the service, as before.
+    attachment = services.own_attachment(report, attachment_id) or load_visible(attachment_id, current_user)
+    if attachment is None:
+        abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -118,6 +118,13 @@ def test_missing_and_late_by_hand(setup):
             assert summary.missing_count == len(full.missing) and summary.late_count == len(full.late)
             assert summary.missing_names == [r.company.name for r in full.missing]
             assert summary.late_names == [r.company.name for r in full.late]
+            # The requirement page's rows, a page at a time: the same companies, order and states.
+            rows = []
+            for number in (1, 2, 3):
+                rows += services.requirement_rows(w.requirement, today=today, per_page=1, page=number,
+                                                  **narrowing).items
+            assert [(r.company.id, r.missing, r.late, r.state_label) for r in rows] == \
+                [(r.company.id, r.missing, r.late, r.state_label) for r in full.rows]
 
 
 def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest(setup, login_as, monkeypatch):
@@ -130,6 +137,28 @@ def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest
     cell = cell[:cell.index("</td>")]
     first = sorted([w.company1, w.company2, w.company3], key=lambda c: c.name_sort)[0]
     assert first.name in cell and "等 3 家" in cell and f"/filings/requirement/{w.requirement.id}" in cell
+
+
+def test_the_requirement_page_is_paged_and_scoped(setup, login_as, app, monkeypatch):
+    w = setup
+    gen_filing(w.requirement, w.company2, submitted_at=datetime(2026, 10, 2, 2, tzinfo=UTC))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    monkeypatch.setattr("supervision.filings.views.local_today", lambda: date(2026, 10, 5))
+    officer = login_as(w.officer)
+    url = f"/filings/requirement/{w.requirement.id}"
+    first, second = (officer.get(url + query).get_data(as_text=True) for query in ("", "?page=2"))
+    names = sorted([w.company1, w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
+    shown = [[c.name for c in names if f'data-company="{c.id}"' in page] for page in (first, second)]
+    assert shown == [[names[0].name, names[1].name], [names[2].name]]
+    # The counts are the whole requirement's, on every page.
+    for page in (first, second):
+        assert "应报 3 家，已报 1 家，已通过 0 家，逾期未报 2 家，逾期报送 1 家。" in page
+    assert w.company4.name not in first + second  # withdrawn: not expected
+    # A street office sees its own street's companies only, and counts them alone.
+    page = login_as(w.street2_user).get(url).get_data(as_text=True)
+    assert f'data-company="{w.company2.id}"' in page and f'data-company="{w.company1.id}"' not in page
+    assert "应报 1 家，已报 1 家" in page and f'data-company="{w.company3.id}"' not in page
 
 
 def test_pages_scoping_and_review(setup, login_as):

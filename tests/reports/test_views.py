@@ -245,3 +245,22 @@ def test_navigation_entries(login_as, world):
     assert 'href="/reports/"' in leader_nav and 'href="/reports/overview"' in leader_nav
     company_nav = login_as(world.company_user).get("/").get_data(as_text=True).split('class="app-sidebar"')[1]
     assert "/reports/" not in company_nav
+
+
+def test_another_objects_file_is_not_removed_through_a_report(login_as, world, frozen):
+    from supervision.attachments.services import store_bytes
+
+    campaign, _ = campaign_world(world)
+    client = login_as(world.street_user)
+    _start(client, campaign)
+    report = db.session.scalar(select(WeeklyReport))
+    estate_file = store_bytes(PDF_BYTES, "小区照片.pdf", owner=world.estate1, user=world.officer)
+    elsewhere = store_bytes(PDF_BYTES, "别处.pdf", owner=world.estate2, user=world.officer)
+    db.session.commit()
+    url = f"/reports/{report.id}/attachments/{{}}/remove"
+    assert client.get(url.format(elsewhere.id)).status_code == 404  # another street's: not seen
+    assert client.get(url.format(10**9)).status_code == 404
+    response = client.post(url.format(estate_file.id), follow_redirects=True)
+    assert "该附件不属于本周报" in response.get_data(as_text=True)
+    db.session.refresh(estate_file)
+    assert estate_file.owner_id == world.estate1.id
