@@ -16,9 +16,10 @@ from ..campaigns.models import Campaign
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
 from ..core.pagination import paginate
-from ..core.timeutil import to_local, utcnow
+from ..core.timeutil import local_today, to_local, utcnow
 from ..documents.pdf import render_pdf
 from ..extensions import db
+from ..filings.services import campaign_summaries
 from ..i18n import in_chinese
 from ..jobs import exports, pdfs
 from ..regions.choices import street_choices
@@ -69,7 +70,7 @@ def _campaign_choices(form_field, campaigns, blank=None):
 @scope.role_required(READERS)
 def index():
     filters = ReportFilterForm(request.args)
-    campaigns = services.reporting_campaigns(current_user)
+    campaigns = services.overview_campaigns(current_user, filters.campaign.data)  # bounded, as the overview's
     _campaign_choices(filters.campaign, campaigns, blank=_("全部专项行动"))
     if current_user.is_street:
         del filters.street
@@ -357,12 +358,14 @@ def remove_attachment(report_id: int, attachment_id: int):
 
 def _bulletin_choice():
     filters = BulletinFilterForm(request.args)
-    campaigns = services.reporting_campaigns(current_user)
+    # As the overview: a bounded list to choose from (rows), then the chosen campaign with its phases.
+    campaigns = services.overview_campaigns(current_user, filters.campaign.data)
     _campaign_choices(filters.campaign, campaigns)
-    campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
+    chosen = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
         else (campaigns[0] if campaigns else None)
-    if filters.campaign.data and campaign is None:
+    if filters.campaign.data and chosen is None:
         abort(404)
+    campaign = services.overview_campaign(chosen.id) if chosen is not None else None
     week = None
     if campaign is not None:
         filters.campaign.data = campaign.id
@@ -381,11 +384,14 @@ def bulletin():
     filters, campaign, week = _bulletin_choice()
     plain = None
     in_period = False
+    filings = ()
     if campaign is not None and week is not None:
         in_period = week in services.campaign_weeks(campaign, max(week.sunday, Week.current().sunday))
-        plain = bulletin_plain(services.bulletin(campaign, week))
+        plain = bulletin_plain(services.bulletin(campaign, week), filings=False)
+        # The page counts the companies and names the first few (the PDF names them all).
+        filings = campaign_summaries(campaign, today=min(week.sunday, local_today()))
     return render_template("reports/bulletin.html", filters=filters, campaign=campaign, week=week, b=plain,
-                           in_period=in_period)
+                           filings=filings, in_period=in_period)
 
 
 def _bulletin_or_404(filings: bool = True):

@@ -222,6 +222,23 @@ def test_the_bulletin_pdf_says_who_is_missing(setup, login_as):
     assert "逾期未报：" in text and w.company2.name in text and f"逾期报送：{w.company1.name}" in text
 
 
+def test_the_bulletin_page_names_the_first_companies_and_counts_the_rest(setup, login_as, monkeypatch):
+    w = setup
+    gen_filing(w.requirement, w.company1, submitted_at=datetime(2026, 10, 2, 2, tzinfo=UTC))
+    db.session.commit()
+    monkeypatch.setattr(services, "NAMES_SHOWN", 1)
+    with time_machine.travel(datetime(2026, 10, 12, 2, tzinfo=UTC), tick=False):
+        page = login_as(w.leader).get(f"/reports/bulletin?campaign={w.campaign.id}&week=2026-W41")
+    html = page.get_data(as_text=True)
+    line = html[html.index('data-testid="bulletin-filing"'):]
+    line = line[:line.index("</p>")]
+    assert "应报 3 家，已报 1 家，已通过 0 家" in line
+    missing = sorted([w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
+    assert missing[0].name in line and missing[1].name not in line and "等 2 家" in line
+    assert f"/filings/requirement/{w.requirement.id}" in line
+    assert f"逾期报送：{w.company1.name}" in line and "等 1 家" not in line
+
+
 def test_a_campaign_without_filing_types_says_so(world, login_as):
     campaign = gen_campaign()
     gen_enrolment(campaign, world.estate1)

@@ -161,10 +161,10 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
             totals[code] += int(value or 0)
         for code, value in row.entered.items():
             entered_totals[code] += int(value or 0)
-    district = db.session.scalar(
-        select(District).join(Street, Street.district_id == District.id)
-        .where(Street.id.in_(list(rows_by_street) or [0])).order_by(District.id).limit(1)
-    ) or db.session.scalar(select(District).order_by(District.id).limit(1))
+    # The expected streets' first district (loaded with the grid's streets), else the first district.
+    districts = sorted((row.street.district for row in rows_by_street.values() if row.street.district is not None),
+                       key=lambda d: d.id)
+    district = districts[0] if districts else db.session.scalar(select(District).order_by(District.id).limit(1))
     all_weeks = campaign_weeks(campaign, max(week.sunday, to_local(now).date()))
     issue = all_weeks.index(week) + 1 if week in all_weeks else week.iso_week
     return Bulletin(

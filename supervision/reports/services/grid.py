@@ -161,7 +161,8 @@ def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: 
     by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
     streets = list(db.session.scalars(
-        select(Street).where(Street.id.in_(ids)).order_by(Street.code, Street.name_sort))) if ids else []
+        select(Street).options(joinedload(Street.district))  # the bulletin's bureau name, without a query
+        .where(Street.id.in_(ids)).order_by(Street.code, Street.name_sort))) if ids else []
     rows = []
     for street in streets:
         span = spans.get(street.id)
