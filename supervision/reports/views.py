@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from ..attachments.models import load_visible
 from ..attachments.services import UploadError
@@ -15,7 +15,7 @@ from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
 from ..campaigns.models import Campaign
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
-from ..core.pagination import paginate
+from ..core.pagination import paginate_keys
 from ..core.timeutil import local_today, to_local, utcnow
 from ..documents.pdf import render_pdf
 from ..extensions import db
@@ -43,6 +43,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 READERS = DISTRICT_READERS | STREET
 MAX_GRID_WEEKS = 26
+LIST_COLUMNS = (WeeklyReport.id, WeeklyReport.campaign_id, WeeklyReport.street_id, WeeklyReport.iso_year,
+                WeeklyReport.iso_week, WeeklyReport.week_start, WeeklyReport.due_at, WeeklyReport.status,
+                WeeklyReport.first_submitted_at, WeeklyReport.submitted_at)
 DEFAULT_GRID_WEEKS = 8
 
 
@@ -80,21 +83,31 @@ def index():
     if filters.week.data and week is None:
         flash(_("周次格式应为 2026-W39。"), "warning")
     filters.validate()
-    statement = services.reports_statement(
+    keys = services.reports_statement(
         campaign_id=filters.campaign.data if not filters.campaign.errors else None,
         street_id=None if current_user.is_street or filters.street.errors else filters.street.data,
         week=week,
         status=filters.status.data if not filters.status.errors else None,
+        keys=True,
     )
-    page = paginate(scope.visible(WeeklyReport, statement=statement))
+    page = paginate_keys(scope.visible(WeeklyReport, statement=keys), _list_rows)
     duties = overdue = ()
     if current_user.is_street:
         now = utcnow()
-        duties = services.street_duties(current_user.street_id, now=now)
-        overdue = services.overdue_cells_for_street(current_user.street_id, now=now)
+        campaigns = services.street_campaigns(current_user.street_id)  # once for both
+        duties = services.street_duties(current_user.street_id, now=now, campaigns=campaigns)
+        overdue = services.overdue_cells_for_street(current_user.street_id, now=now, campaigns=campaigns)
     return render_template("reports/index.html", page=page, filters=filters, duties=duties, overdue=overdue,
                            start_form=StartForm(), now=utcnow(), CellStatus=CellStatus,
                            status_of=services.report_status_of)
+
+
+def _list_rows(ids) -> dict:
+    """The page's reports with their street and campaign; the list shows no narratives and no figures, so their
+    text and JSON columns are left unread."""
+    return {r.id: r for r in db.session.scalars(
+        select(WeeklyReport).where(WeeklyReport.id.in_(ids))
+        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign)))}
 
 
 def _overview_weeks(campaign, form, weeks) -> list[Week]:

@@ -46,7 +46,14 @@ from .grid import (
                        report_status_of,
 )
 from .links import cell_link, overview_link, report_link, site_path
-from .lists import Duty, overdue_cells_for_street, reporting_campaigns, reports_statement, street_duties
+from .lists import (
+                       Duty,
+                       overdue_cells_for_street,
+                       reporting_campaigns,
+                       reports_statement,
+                       street_campaigns,
+                       street_duties,
+)
 from .periods import StreetSpan, campaign_period, campaign_weeks, grid_street_spans, is_expected, street_spans
 from .punctuality import Punctuality, PunctualitySummary, punctuality, recent_punctuality
 from .reminders import MISSING_LOOKBACK, RemindResult, remind
@@ -85,5 +92,5 @@ __all__ = [
     "remove_attachment",
     "report_attachments", "report_grid", "report_link", "report_status_of", "reporting_campaigns",
     "reports_statement", "return_report", "save_report", "shows_saved_figures", "site_path", "start_report",
-    "street_duties", "street_spans", "street_week_figures", "submit_report", "trim",
+    "street_campaigns", "street_duties", "street_spans", "street_week_figures", "submit_report", "trim",
 ]
