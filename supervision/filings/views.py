@@ -146,10 +146,6 @@ def requirement_edit(requirement_id: int):
                            requirement=requirement)
 
 
-def _status_for(requirement: FilingRequirement):
-    return services.requirement_status(requirement, **services._user_scope(current_user))
-
-
 @bp.get("/requirement/<int:requirement_id>")
 @scope.role_required(ALL_ROLES)
 def requirement(requirement_id: int):
@@ -173,7 +169,7 @@ def requirement(requirement_id: int):
 @in_chinese
 def requirement_export(requirement_id: int):
     requirement = scope.load(FilingRequirement, requirement_id)
-    status = _status_for(requirement)
+    rows = services.requirement_export_rows(requirement, **services._user_scope(current_user))
     columns = [
         Column("company", "物业服务企业", export=lambda r: r.company.name, width=28),
         Column("code", "统一社会信用代码", export=lambda r: r.company.credit_code, width=22),
@@ -183,7 +179,7 @@ def requirement_export(requirement_id: int):
         Column("missing", "逾期未报", export=lambda r: r.missing, width=10),
         Column("reason", "退回原因", export=lambda r: r.filing.return_reason if r.filing else None, width=30),
     ]
-    return xlsx_response(write_workbook(columns, status.rows, title=requirement.title),
+    return xlsx_response(write_workbook(columns, rows, title=requirement.title),
                          f"{requirement.title}-报送情况-{local_today():%Y%m%d}.xlsx")
 
 

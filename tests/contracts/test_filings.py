@@ -125,6 +125,12 @@ def test_missing_and_late_by_hand(setup):
                                                   **narrowing).items
             assert [(r.company.id, r.missing, r.late, r.state_label) for r in rows] == \
                 [(r.company.id, r.missing, r.late, r.state_label) for r in full.rows]
+            # The workbook's rows: the same, from plain columns.
+            plain = services.requirement_export_rows(w.requirement, today=today, **narrowing)
+            assert [(r.company.id, r.company.name, r.missing, r.late, r.state_label,
+                     r.filing.submitted_at if r.filing else None) for r in plain] == \
+                [(r.company.id, r.company.name, r.missing, r.late, r.state_label,
+                  r.filing.submitted_at if r.filing else None) for r in full.rows]
 
 
 def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest(setup, login_as, monkeypatch):
@@ -148,9 +154,9 @@ def test_the_requirement_page_is_paged_and_scoped(setup, login_as, app, monkeypa
     officer = login_as(w.officer)
     url = f"/filings/requirement/{w.requirement.id}"
     first, second = (officer.get(url + query).get_data(as_text=True) for query in ("", "?page=2"))
-    names = sorted([w.company1, w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
-    shown = [[c.name for c in names if f'data-company="{c.id}"' in page] for page in (first, second)]
-    assert shown == [[names[0].name, names[1].name], [names[2].name]]
+    names_sorted = sorted([w.company1, w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
+    shown = [[c.name for c in names_sorted if f'data-company="{c.id}"' in page] for page in (first, second)]
+    assert shown == [[names_sorted[0].name, names_sorted[1].name], [names_sorted[2].name]]
     # The counts are the whole requirement's, on every page.
     for page in (first, second):
         assert "应报 3 家，已报 1 家，已通过 0 家，逾期未报 2 家，逾期报送 1 家。" in page
@@ -159,6 +165,16 @@ def test_the_requirement_page_is_paged_and_scoped(setup, login_as, app, monkeypa
     page = login_as(w.street2_user).get(url).get_data(as_text=True)
     assert f'data-company="{w.company2.id}"' in page and f'data-company="{w.company1.id}"' not in page
     assert "应报 1 家，已报 1 家" in page and f'data-company="{w.company3.id}"' not in page
+    # Its workbook too: its street's companies only.
+    from openpyxl import load_workbook
+
+    workbook = login_as(w.street2_user).get(url + "/export.xlsx")
+    names = [row[0] for row in load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True)]
+    assert names == [w.company2.name]
+    workbook = officer.get(url + "/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [c.name for c in names_sorted]
+    assert [row[2] for row in rows].count("未报送（已逾期）") == 2
 
 
 def test_pages_scoping_and_review(setup, login_as):
