@@ -132,11 +132,16 @@ class KeyPagination(SelectPagination):
         return [found[key] for key in keys if key in found]
 
     def _query_count(self) -> int:
+        if self._query_args.get("counter") is not None:
+            return self._query_args["counter"]()
         sub = self._query_args["select"].order_by(None).subquery()
         return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar()
 
 
-def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None) -> KeyPagination:
+def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None,
+                  counter=None) -> KeyPagination:
     """A page of rows by key: ``key_statement`` selects the keys in the list's order (``select(Model.id)…``);
-    ``load(keys)`` answers ``{key: row}`` for them in one or a few queries."""
-    return KeyPagination(select=key_statement, load=load, session=db.session, **_page_args(per_page, page))
+    ``load(keys)`` answers ``{key: row}`` for them in one or a few queries. ``counter``: a function that gives
+    the number of keys when the caller knows it already (no count query)."""
+    return KeyPagination(select=key_statement, load=load, counter=counter, session=db.session,
+                         **_page_args(per_page, page))

@@ -232,7 +232,8 @@ def _expected_companies(campaign_id: int, street_id: int | None = None, company_
 
 
 def requirement_rows(requirement: FilingRequirement, *, today: date | None = None, street_id: int | None = None,
-                     company_id: int | None = None, per_page: int | None = None, page: int | None = None):
+                     company_id: int | None = None, per_page: int | None = None, page: int | None = None,
+                     total: int | None = None):
     """A page of ``requirement_status``'s rows (the same companies, in the same order, id breaking ties): the
     page's company ids first, then those companies and their filings (a district has thousands)."""
     overdue = (today or local_today()) > requirement.due_on
@@ -254,7 +255,9 @@ def requirement_rows(requirement: FilingRequirement, *, today: date | None = Non
                                            late=filing is not None and not pending and is_late(filing))
         return found
 
-    return paginate_keys(keys, load, per_page=per_page, page=page)
+    # ``total``: the expected companies' count when the caller has it (``requirement_summary``), no count query.
+    return paginate_keys(keys, load, per_page=per_page, page=page,
+                         counter=(lambda: total) if total is not None else None)
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def requirement(requirement_id: int):
     user_scope = services._user_scope(current_user)
     # Counts in SQL, the companies a page at a time (a district's thousands made a 550 KB page).
     summary = services.requirement_summary(requirement, today=today, names_shown=False, **user_scope)
-    page = services.requirement_rows(requirement, today=today, **user_scope)
+    page = services.requirement_rows(requirement, today=today, total=summary.expected, **user_scope)
     own = next((row for row in page.items if row.company.id == current_user.company_id), None) \
         if current_user.role is Role.COMPANY_USER else None
     files = services.files_of([row.filing for row in page.items if row.filing is not None])
