@@ -129,13 +129,13 @@ def _attachment_names(report_ids: list[int]) -> dict[int, list[str]]:
 def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> Bulletin:
     """Everything the week's bulletin shows, in a fixed number of queries (see the module docstring)."""
     now = now or utcnow()
-    grid = report_grid(campaign, [week], now=now)
-    rows_by_street = {row.street.id: row for row in grid.rows if row.cells[0].expected}
     reports = {r.id: r for r in db.session.scalars(
         select(WeeklyReport).options(joinedload(WeeklyReport.submitted_by))
         .where(WeeklyReport.campaign_id == campaign.id,
                WeeklyReport.iso_year == week.iso_year, WeeklyReport.iso_week == week.iso_week)
     )}
+    grid = report_grid(campaign, [week], now=now, reports=list(reports.values()))  # the week's reports, read once
+    rows_by_street = {row.street.id: row for row in grid.rows if row.cells[0].expected}
     files = _attachment_names([r.id for r in reports.values() if r.status in SENT])
     report_of = {street_id: reports.get(row.cells[0].report_id) for street_id, row in rows_by_street.items()}
     # Live figures only for the streets whose report does not show its saved ones, in one query.

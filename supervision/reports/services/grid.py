@@ -153,13 +153,16 @@ def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list:
     return list(db.session.execute(statement))
 
 
-def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None) -> Grid:
-    """Streets × weeks with the status of each cell, in a fixed number of queries."""
+def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None,
+                reports=None) -> Grid:
+    """Streets × weeks with the status of each cell, in a fixed number of queries (``reports``: the weeks'
+    reports when the caller has read them already, e.g. the bulletin's)."""
     now = now or utcnow()
     weeks = sorted(weeks)
     due = {week: due_at_for(campaign, week) for week in weeks}
     spans = grid_street_spans(campaign.id, street_ids)
-    reports = _reports_for(campaign.id, weeks, street_ids)
+    if reports is None:
+        reports = _reports_for(campaign.id, weeks, street_ids)
     by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
     # A street office's own street is mostly in the session already (its report list): no query then.
