@@ -78,3 +78,20 @@ def test_upload_is_audited(world):
     attachment = services.store_bytes(PDF_BYTES, "a.pdf", owner=world.estate1, user=world.officer)
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "attachment.upload"))
     assert row.object_id == attachment.id and row.after["sha256"] == attachment.sha256
+
+
+def test_load_visible_answers_as_the_attachment_scope(world):
+    from sqlalchemy import select
+
+    from supervision.attachments.models import Attachment, load_visible
+
+    theirs = services.store_bytes(PDF_BYTES, "证明.pdf", owner=world.estate2, user=world.officer)
+    ours = services.store_bytes(PDF_BYTES, "证明.pdf", owner=world.estate1, user=world.officer)
+    loose = services.store_bytes(PDF_BYTES, "草稿.pdf", user=world.street_user)
+    db.session.commit()
+    for user in (world.officer, world.street_user, world.street2_user, world.company_user, world.company2_user):
+        scoped = set(db.session.scalars(select(Attachment.id).where(Attachment.scope_clause(user))))
+        for attachment in (theirs, ours, loose):
+            assert (load_visible(attachment.id, user) is not None) == (attachment.id in scoped), (user, attachment)
+    assert load_visible(theirs.id, world.street_user) is None and load_visible(loose.id, world.street_user) is loose
+    assert load_visible(10**9, world.officer) is None

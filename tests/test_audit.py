@@ -94,3 +94,35 @@ def test_the_audit_log_speaks_chinese(world, login_as, count_queries):
     with count_queries() as more:
         client.get("/admin/audit/")
     assert len(more) == len(few)
+
+
+def test_object_names_read_their_parents_without_a_query_per_row(world, login_as, count_queries):
+    """An enrolment a change names is named by its campaign and estate: loaded with the enrolments."""
+    from tests.factories import gen_estate
+    from tests.reports.factories import gen_campaign, gen_enrolment
+
+    campaign = gen_campaign(name="清零行动")
+    db.session.commit()
+
+    def enrol(n):
+        for _ in range(n):
+            enrolment = gen_enrolment(campaign, gen_estate(community=world.community1))
+            db.session.flush()
+            record("item.update", object_type="RectificationItem", object_id=enrolment.id, summary="整改事项",
+                   actor=world.officer, before={"enrolment_id": None}, after={"enrolment_id": enrolment.id})
+        db.session.commit()
+        db.session.expire_all()  # as in another request: nothing read from the session
+
+    client = login_as(world.admin)
+    enrol(2)
+    client.get("/admin/audit/?object_type=RectificationItem")
+    db.session.expire_all()
+    with count_queries() as few:
+        client.get("/admin/audit/?object_type=RectificationItem")
+    enrol(8)
+    client.get("/admin/audit/?object_type=RectificationItem")
+    db.session.expire_all()
+    with count_queries() as more:
+        html = client.get("/admin/audit/?object_type=RectificationItem").get_data(as_text=True)
+    assert len(more) == len(few) <= 15
+    assert html.count("清零行动 · ") >= 10

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm import MANYTOONE, joinedload
 from sqlalchemy.orm.util import identity_key
 from wtforms.fields.core import UnboundField
 
@@ -197,7 +198,9 @@ class _Names:
                 else:
                     missing.add(ident)
             if missing:
-                for obj in db.session.scalars(select(cls).where(cls.id.in_(missing))):
+                # A name may read the object's parents (``Enrolment``: campaign · estate): load them with it.
+                parents = [joinedload(rel) for rel in sa_inspect(cls).relationships if rel.direction is MANYTOONE]
+                for obj in db.session.scalars(select(cls).where(cls.id.in_(missing)).options(*parents)).unique():
                     self.names[(cls, obj.id)] = _display_name(obj)
 
     def get(self, cls, ident) -> str | None:

@@ -12,7 +12,7 @@ Services flush and audit, never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from ..audit.services import record, record_change, snapshot
 from ..campaigns.models import Campaign, Enrolment, EnrolmentStatus
 from ..companies.models import Company
 from ..core.errors import DomainError, TransitionError
+from ..core.pagination import paginate_keys
 from ..core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from ..estates.errors import InvalidValues
 from ..extensions import db
@@ -218,6 +219,82 @@ def requirement_status(requirement: FilingRequirement, *, today: date | None = N
     return status
 
 
+def _expected_companies(campaign_id: int, street_id: int | None = None, company_id: int | None = None):
+    """The ids of the companies expected to file (as SQL), of one street / only one company when given."""
+    statement = select(Enrolment.company_id).where(
+        Enrolment.campaign_id == campaign_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        Enrolment.company_id.is_not(None))
+    if street_id is not None:
+        statement = statement.where(Enrolment.street_id == street_id)
+    if company_id is not None:
+        statement = statement.where(Enrolment.company_id == company_id)
+    return statement
+
+
+def requirement_rows(requirement: FilingRequirement, *, today: date | None = None, street_id: int | None = None,
+                     company_id: int | None = None, per_page: int | None = None, page: int | None = None,
+                     total: int | None = None):
+    """A page of ``requirement_status``'s rows (the same companies, in the same order, id breaking ties): the
+    page's company ids first, then those companies and their filings (a district has thousands)."""
+    overdue = (today or local_today()) > requirement.due_on
+    keys = (select(Company.id).where(Company.id.in_(_expected_companies(requirement.campaign_id, street_id,
+                                                                         company_id)))
+            .order_by(Company.name_sort, Company.id))
+
+    def load(ids):
+        rows = db.session.execute(
+            select(Company, CompanyFiling).where(Company.id.in_(ids))
+            .outerjoin(CompanyFiling, (CompanyFiling.company_id == Company.id)
+                       & (CompanyFiling.requirement_id == requirement.id))).all()
+        found = {}
+        for company, filing in rows:
+            if filing is not None:
+                filing.requirement = requirement
+            pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
+            found[company.id] = CompanyRow(company, filing, missing=overdue and pending,
+                                           late=filing is not None and not pending and is_late(filing))
+        return found
+
+    # ``total``: the expected companies' count when the caller has it (``requirement_summary``), no count query.
+    return paginate_keys(keys, load, per_page=per_page, page=page,
+                         counter=(lambda: total) if total is not None else None)
+
+
+@dataclass(frozen=True)
+class PlainCompany:
+    id: int
+    name: str
+    credit_code: str | None
+
+
+@dataclass(frozen=True)
+class PlainFiling:
+    status: CompanyFilingStatus
+    submitted_at: datetime
+    return_reason: str | None
+
+
+def requirement_export_rows(requirement: FilingRequirement, *, today: date | None = None,
+                            street_id: int | None = None, company_id: int | None = None) -> list[CompanyRow]:
+    """``requirement_status``'s rows for the workbook from one query of plain columns (no ORM objects: the
+    export of a district's thousands of companies)."""
+    overdue = (today or local_today()) > requirement.due_on
+    rows = []
+    for row in db.session.execute(
+            select(Company.id, Company.name, Company.credit_code, CompanyFiling.status, CompanyFiling.submitted_at,
+                   CompanyFiling.return_reason)
+            .where(Company.id.in_(_expected_companies(requirement.campaign_id, street_id, company_id)))
+            .outerjoin(CompanyFiling, (CompanyFiling.company_id == Company.id)
+                       & (CompanyFiling.requirement_id == requirement.id))
+            .order_by(Company.name_sort, Company.id)):
+        filing = PlainFiling(row.status, row.submitted_at, row.return_reason) if row.status is not None else None
+        pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
+        late = not pending and to_local(filing.submitted_at).date() > requirement.due_on
+        rows.append(CompanyRow(PlainCompany(row.id, row.name, row.credit_code), filing,
+                               missing=overdue and pending, late=late))
+    return rows
+
+
 def files_of(filings: list[CompanyFiling]) -> dict[int, list[Attachment]]:
     """The attachments of each filing (by filing id, in upload order), in one query."""
     files: dict[int, list[Attachment]] = {filing.id: [] for filing in filings}
@@ -268,16 +345,10 @@ class RequirementSummary:
 
 
 def requirement_summary(requirement: FilingRequirement, *, today: date | None = None, street_id: int | None = None,
-                        company_id: int | None = None) -> RequirementSummary:
+                        company_id: int | None = None, names_shown: bool = True) -> RequirementSummary:
     """``requirement_status``'s figures computed in SQL: the same counts, names in the same order, capped."""
     today = today or local_today()
-    expected = select(Enrolment.company_id).where(
-        Enrolment.campaign_id == requirement.campaign_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-        Enrolment.company_id.is_not(None))
-    if street_id is not None:
-        expected = expected.where(Enrolment.street_id == street_id)
-    if company_id is not None:
-        expected = expected.where(Enrolment.company_id == company_id)
+    expected = _expected_companies(requirement.campaign_id, street_id, company_id)
     companies = select(Company.id).where(Company.id.in_(expected))
     filed = CompanyFiling.status != CompanyFilingStatus.RETURNED
     # Late: filed after the due day ended in local time (is_late).
@@ -298,8 +369,8 @@ def requirement_summary(requirement: FilingRequirement, *, today: date | None = 
     done = select(CompanyFiling.company_id).where(CompanyFiling.requirement_id == requirement.id, filed)
     late_ids = select(CompanyFiling.company_id).where(CompanyFiling.requirement_id == requirement.id, late)
     return RequirementSummary(requirement, count, submitted, accepted,
-                              missing_count, names(Company.id.not_in(done)) if missing_count else [],
-                              late_count, names(Company.id.in_(late_ids)) if late_count else [])
+                              missing_count, names(Company.id.not_in(done)) if missing_count and names_shown else [],
+                              late_count, names(Company.id.in_(late_ids)) if late_count and names_shown else [])
 
 
 def campaign_summaries(campaign: Campaign, user=None, today: date | None = None) -> list[RequirementSummary]:

@@ -144,19 +144,28 @@ def figures_by_street(campaign, week: Week, street_ids=None, *, now: datetime | 
     as_of = min(now, end)  # overdue: as of the week's end, or now for the running week
     as_of_day = to_local(as_of).date()
     counted = _counted_at(end)
+    ids = None if street_ids is None else sorted({int(i) for i in street_ids})
+    if ids == []:
+        return {}
+    # With streets given, each part counts only their rows (an index range, not the whole campaign).
+    on_enrolment = Enrolment.campaign_id == campaign_id
+    on_item = RectificationItem.campaign_id == campaign_id
+    if ids is not None:
+        on_enrolment = on_enrolment & Enrolment.street_id.in_(ids)
+        on_item = on_item & RectificationItem.street_id.in_(ids)
 
     enrolled = (
         select(Enrolment.street_id.label("street_id"),
                _count_if(counted).label("enrolled_total"),
                _count_if(and_(counted, Enrolment.enrolled_at >= start)).label("enrolled_week"))
-        .where(Enrolment.campaign_id == campaign_id).group_by(Enrolment.street_id).subquery()
+        .where(on_enrolment).group_by(Enrolment.street_id).subquery()
     )
     surveyed = (
         select(Enrolment.street_id.label("street_id"),
                _count_if(SurveyRecord.surveyed_on <= sunday).label("surveyed_total"),
                _count_if(SurveyRecord.surveyed_on.between(monday, sunday)).label("surveyed_week"))
         .join(SurveyRecord, SurveyRecord.enrolment_id == Enrolment.id)
-        .where(Enrolment.campaign_id == campaign_id, counted).group_by(Enrolment.street_id).subquery()
+        .where(on_enrolment, counted).group_by(Enrolment.street_id).subquery()
     )
     inspected = (
         select(Enrolment.street_id.label("street_id"),
@@ -164,7 +173,7 @@ def figures_by_street(campaign, week: Week, street_ids=None, *, now: datetime | 
                _count_if(and_(SelfInspection.submitted_at >= start, SelfInspection.submitted_at < end))
                .label("self_inspected_week"))
         .join(SelfInspection, SelfInspection.enrolment_id == Enrolment.id)
-        .where(Enrolment.campaign_id == campaign_id, counted, SelfInspection.submitted_at.is_not(None))
+        .where(on_enrolment, counted, SelfInspection.submitted_at.is_not(None))
         .group_by(Enrolment.street_id).subquery()
     )
     item = RectificationItem
@@ -177,7 +186,7 @@ def figures_by_street(campaign, week: Week, street_ids=None, *, now: datetime | 
                _count_if(and_(item.accepted_at >= start, item.accepted_at < end)).label("items_closed_week"),
                _count_if(and_(item.opened_at < as_of, not_accepted_at_as_of, item.deadline < as_of_day))
                .label("items_overdue"))
-        .where(item.campaign_id == campaign_id).group_by(item.street_id).subquery()
+        .where(on_item).group_by(item.street_id).subquery()
     )
     # A passed acceptance revoked (an item re-opened) before the week's end no longer counts.
     passed = and_(Acceptance.verdict == AcceptanceVerdict.PASSED,
@@ -191,16 +200,13 @@ def figures_by_street(campaign, week: Week, street_ids=None, *, now: datetime | 
                                               Acceptance.enrolment_id))))
                .label("accepted_week"))
         .join(Acceptance, Acceptance.enrolment_id == Enrolment.id)
-        .where(Enrolment.campaign_id == campaign_id, counted).group_by(Enrolment.street_id).subquery()
+        .where(on_enrolment, counted).group_by(Enrolment.street_id).subquery()
     )
 
     if street_ids is None:
         wanted = or_(Street.id.in_(select(Enrolment.street_id).where(Enrolment.campaign_id == campaign_id)),
                      Street.id.in_(select(item.street_id).where(item.campaign_id == campaign_id)))
     else:
-        ids = sorted({int(i) for i in street_ids})
-        if not ids:
-            return {}
         wanted = Street.id.in_(ids)
     streets = select(Street.id.label("street_id")).where(wanted).subquery()
 

@@ -6,19 +6,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
-from ..attachments.models import Attachment
+from ..attachments.models import load_visible
 from ..attachments.services import UploadError
 from ..auth import scope
 from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
 from ..campaigns.models import Campaign
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
-from ..core.pagination import paginate
-from ..core.timeutil import to_local, utcnow
+from ..core.pagination import paginate_keys
+from ..core.timeutil import local_today, to_local, utcnow
 from ..documents.pdf import render_pdf
 from ..extensions import db
+from ..filings.services import campaign_summaries
 from ..i18n import in_chinese
 from ..jobs import exports, pdfs
 from ..regions.choices import street_choices
@@ -42,6 +43,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 READERS = DISTRICT_READERS | STREET
 MAX_GRID_WEEKS = 26
+LIST_COLUMNS = (WeeklyReport.id, WeeklyReport.campaign_id, WeeklyReport.street_id, WeeklyReport.iso_year,
+                WeeklyReport.iso_week, WeeklyReport.week_start, WeeklyReport.due_at, WeeklyReport.status,
+                WeeklyReport.first_submitted_at, WeeklyReport.submitted_at)
 DEFAULT_GRID_WEEKS = 8
 
 
@@ -69,7 +73,7 @@ def _campaign_choices(form_field, campaigns, blank=None):
 @scope.role_required(READERS)
 def index():
     filters = ReportFilterForm(request.args)
-    campaigns = services.reporting_campaigns(current_user)
+    campaigns = services.overview_campaigns(current_user, filters.campaign.data)  # bounded, as the overview's
     _campaign_choices(filters.campaign, campaigns, blank=_("全部专项行动"))
     if current_user.is_street:
         del filters.street
@@ -79,21 +83,31 @@ def index():
     if filters.week.data and week is None:
         flash(_("周次格式应为 2026-W39。"), "warning")
     filters.validate()
-    statement = services.reports_statement(
+    keys = services.reports_statement(
         campaign_id=filters.campaign.data if not filters.campaign.errors else None,
         street_id=None if current_user.is_street or filters.street.errors else filters.street.data,
         week=week,
         status=filters.status.data if not filters.status.errors else None,
+        keys=True,
     )
-    page = paginate(scope.visible(WeeklyReport, statement=statement))
+    page = paginate_keys(scope.visible(WeeklyReport, statement=keys), _list_rows)
     duties = overdue = ()
     if current_user.is_street:
         now = utcnow()
-        duties = services.street_duties(current_user.street_id, now=now)
-        overdue = services.overdue_cells_for_street(current_user.street_id, now=now)
+        campaigns = services.street_campaigns(current_user.street_id)  # once for both
+        duties = services.street_duties(current_user.street_id, now=now, campaigns=campaigns)
+        overdue = services.overdue_cells_for_street(current_user.street_id, now=now, campaigns=campaigns)
     return render_template("reports/index.html", page=page, filters=filters, duties=duties, overdue=overdue,
                            start_form=StartForm(), now=utcnow(), CellStatus=CellStatus,
                            status_of=services.report_status_of)
+
+
+def _list_rows(ids) -> dict:
+    """The page's reports with their street and campaign; the list shows no narratives and no figures, so their
+    text and JSON columns are left unread."""
+    return {r.id: r for r in db.session.scalars(
+        select(WeeklyReport).where(WeeklyReport.id.in_(ids))
+        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign)))}
 
 
 def _overview_weeks(campaign, form, weeks) -> list[Week]:
@@ -332,7 +346,10 @@ def cell(campaign_id: int, street_id: int, week: str):
 @scope.role_required(STREET)
 def remove_attachment(report_id: int, attachment_id: int):
     report = _load(report_id, roles=STREET)
-    attachment = scope.load(Attachment, attachment_id)
+    # Another object's file (if visible) is shown and then refused by the service, as before.
+    attachment = services.own_attachment(report, attachment_id) or load_visible(attachment_id, current_user)
+    if attachment is None:
+        abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -354,12 +371,14 @@ def remove_attachment(report_id: int, attachment_id: int):
 
 def _bulletin_choice():
     filters = BulletinFilterForm(request.args)
-    campaigns = services.reporting_campaigns(current_user)
+    # As the overview: a bounded list to choose from (rows), then the chosen campaign with its phases.
+    campaigns = services.overview_campaigns(current_user, filters.campaign.data)
     _campaign_choices(filters.campaign, campaigns)
-    campaign = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
+    chosen = next((c for c in campaigns if c.id == filters.campaign.data), None) if filters.campaign.data \
         else (campaigns[0] if campaigns else None)
-    if filters.campaign.data and campaign is None:
+    if filters.campaign.data and chosen is None:
         abort(404)
+    campaign = services.overview_campaign(chosen.id) if chosen is not None else None
     week = None
     if campaign is not None:
         filters.campaign.data = campaign.id
@@ -378,11 +397,14 @@ def bulletin():
     filters, campaign, week = _bulletin_choice()
     plain = None
     in_period = False
+    filings = ()
     if campaign is not None and week is not None:
         in_period = week in services.campaign_weeks(campaign, max(week.sunday, Week.current().sunday))
-        plain = bulletin_plain(services.bulletin(campaign, week))
+        plain = bulletin_plain(services.bulletin(campaign, week), filings=False)
+        # The page counts the companies and names the first few (the PDF names them all).
+        filings = campaign_summaries(campaign, today=min(week.sunday, local_today()))
     return render_template("reports/bulletin.html", filters=filters, campaign=campaign, week=week, b=plain,
-                           in_period=in_period)
+                           filings=filings, in_period=in_period)
 
 
 def _bulletin_or_404(filings: bool = True):

@@ -118,6 +118,19 @@ def test_missing_and_late_by_hand(setup):
             assert summary.missing_count == len(full.missing) and summary.late_count == len(full.late)
             assert summary.missing_names == [r.company.name for r in full.missing]
             assert summary.late_names == [r.company.name for r in full.late]
+            # The requirement page's rows, a page at a time: the same companies, order and states.
+            rows = []
+            for number in (1, 2, 3):
+                rows += services.requirement_rows(w.requirement, today=today, per_page=1, page=number,
+                                                  **narrowing).items
+            assert [(r.company.id, r.missing, r.late, r.state_label) for r in rows] == \
+                [(r.company.id, r.missing, r.late, r.state_label) for r in full.rows]
+            # The workbook's rows: the same, from plain columns.
+            plain = services.requirement_export_rows(w.requirement, today=today, **narrowing)
+            assert [(r.company.id, r.company.name, r.missing, r.late, r.state_label,
+                     r.filing.submitted_at if r.filing else None) for r in plain] == \
+                [(r.company.id, r.company.name, r.missing, r.late, r.state_label,
+                  r.filing.submitted_at if r.filing else None) for r in full.rows]
 
 
 def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest(setup, login_as, monkeypatch):
@@ -130,6 +143,38 @@ def test_the_campaign_page_names_the_first_missing_companies_and_counts_the_rest
     cell = cell[:cell.index("</td>")]
     first = sorted([w.company1, w.company2, w.company3], key=lambda c: c.name_sort)[0]
     assert first.name in cell and "等 3 家" in cell and f"/filings/requirement/{w.requirement.id}" in cell
+
+
+def test_the_requirement_page_is_paged_and_scoped(setup, login_as, app, monkeypatch):
+    w = setup
+    gen_filing(w.requirement, w.company2, submitted_at=datetime(2026, 10, 2, 2, tzinfo=UTC))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    monkeypatch.setattr("supervision.filings.views.local_today", lambda: date(2026, 10, 5))
+    officer = login_as(w.officer)
+    url = f"/filings/requirement/{w.requirement.id}"
+    first, second = (officer.get(url + query).get_data(as_text=True) for query in ("", "?page=2"))
+    names_sorted = sorted([w.company1, w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
+    shown = [[c.name for c in names_sorted if f'data-company="{c.id}"' in page] for page in (first, second)]
+    assert shown == [[names_sorted[0].name, names_sorted[1].name], [names_sorted[2].name]]
+    # The counts are the whole requirement's, on every page.
+    for page in (first, second):
+        assert "应报 3 家，已报 1 家，已通过 0 家，逾期未报 2 家，逾期报送 1 家。" in page
+    assert w.company4.name not in first + second  # withdrawn: not expected
+    # A street office sees its own street's companies only, and counts them alone.
+    page = login_as(w.street2_user).get(url).get_data(as_text=True)
+    assert f'data-company="{w.company2.id}"' in page and f'data-company="{w.company1.id}"' not in page
+    assert "应报 1 家，已报 1 家" in page and f'data-company="{w.company3.id}"' not in page
+    # Its workbook too: its street's companies only.
+    from openpyxl import load_workbook
+
+    workbook = login_as(w.street2_user).get(url + "/export.xlsx")
+    names = [row[0] for row in load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True)]
+    assert names == [w.company2.name]
+    workbook = officer.get(url + "/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [c.name for c in names_sorted]
+    assert [row[2] for row in rows].count("未报送（已逾期）") == 2
 
 
 def test_pages_scoping_and_review(setup, login_as):
@@ -191,6 +236,23 @@ def test_the_bulletin_pdf_says_who_is_missing(setup, login_as):
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
     assert "企业报送“整改提升方案”（截止2026-09-30）：应报3家，已报1家，已通过0家" in text
     assert "逾期未报：" in text and w.company2.name in text and f"逾期报送：{w.company1.name}" in text
+
+
+def test_the_bulletin_page_names_the_first_companies_and_counts_the_rest(setup, login_as, monkeypatch):
+    w = setup
+    gen_filing(w.requirement, w.company1, submitted_at=datetime(2026, 10, 2, 2, tzinfo=UTC))
+    db.session.commit()
+    monkeypatch.setattr(services, "NAMES_SHOWN", 1)
+    with time_machine.travel(datetime(2026, 10, 12, 2, tzinfo=UTC), tick=False):
+        page = login_as(w.leader).get(f"/reports/bulletin?campaign={w.campaign.id}&week=2026-W41")
+    html = page.get_data(as_text=True)
+    line = html[html.index('data-testid="bulletin-filing"'):]
+    line = line[:line.index("</p>")]
+    assert "应报 3 家，已报 1 家，已通过 0 家" in line
+    missing = sorted([w.company2, w.company3], key=lambda c: (c.name_sort, c.id))
+    assert missing[0].name in line and missing[1].name not in line and "等 2 家" in line
+    assert f"/filings/requirement/{w.requirement.id}" in line
+    assert f"逾期报送：{w.company1.name}" in line and "等 1 家" not in line
 
 
 def test_a_campaign_without_filing_types_says_so(world, login_as):

@@ -245,3 +245,68 @@ def test_navigation_entries(login_as, world):
     assert 'href="/reports/"' in leader_nav and 'href="/reports/overview"' in leader_nav
     company_nav = login_as(world.company_user).get("/").get_data(as_text=True).split('class="app-sidebar"')[1]
     assert "/reports/" not in company_nav
+
+
+def test_another_objects_file_is_not_removed_through_a_report(login_as, world, frozen):
+    from supervision.attachments.services import store_bytes
+
+    campaign, _ = campaign_world(world)
+    client = login_as(world.street_user)
+    _start(client, campaign)
+    report = db.session.scalar(select(WeeklyReport))
+    estate_file = store_bytes(PDF_BYTES, "小区照片.pdf", owner=world.estate1, user=world.officer)
+    elsewhere = store_bytes(PDF_BYTES, "别处.pdf", owner=world.estate2, user=world.officer)
+    db.session.commit()
+    url = f"/reports/{report.id}/attachments/{{}}/remove"
+    assert client.get(url.format(elsewhere.id)).status_code == 404  # another street's: not seen
+    assert client.get(url.format(10**9)).status_code == 404
+    response = client.post(url.format(estate_file.id), follow_redirects=True)
+    assert "该附件不属于本周报" in response.get_data(as_text=True)
+    db.session.refresh(estate_file)
+    assert estate_file.owner_id == world.estate1.id
+
+
+def test_the_report_list_pages_by_key_in_a_flat_number_of_queries(login_as, world, frozen, app, monkeypatch,
+                                                                  count_queries):
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    campaign, _ = campaign_world(world)
+    weeks = [Week(2026, n) for n in range(33, 39)]
+
+    def add(week_list):
+        for week in week_list:
+            gen_report(campaign, world.street1, week, status=ReportStatus.SUBMITTED,
+                       submitted_at=utc(local(2026, 8, 1, 9)), progress="很长的进展" * 500)
+            gen_report(campaign, world.street2, week)
+        db.session.commit()
+
+    for role, user in (("officer", world.officer), ("street", world.street_user)):
+        client = login_as(user)
+        add(weeks[:2] if role == "officer" else [])
+        with count_queries() as first:  # the holiday calendar and the reporting spans loaded
+            client.get("/reports/")
+        assert len(first) <= 15, (role, first)
+        with count_queries() as small:
+            client.get("/reports/")
+        if role == "officer":
+            add(weeks[2:])
+        with count_queries() as large:
+            html = client.get("/reports/?page=2").get_data(as_text=True)
+        assert len(small) == len(large) <= 15, (role, small, large)
+        assert "很长的进展" not in html
+        rows = html.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+        assert rows == 3
+        if role == "street":  # the other street's drafts are not listed, on any page
+            pages = "".join(client.get(f"/reports/?page={n}").get_data(as_text=True) for n in (1, 2))
+            ids = {r.id for r in db.session.scalars(select(WeeklyReport).where(WeeklyReport.street_id
+                                                                               == world.street1.id))}
+            shown = {int(part.split('"')[0]) for part in pages.split('href="/reports/')[1:]
+                     if part.split('"')[0].isdigit()}
+            assert shown == ids
+    # The newest week first, streets in order within a week.
+    officer = login_as(world.officer)
+    html = officer.get("/reports/").get_data(as_text=True)
+    first = db.session.scalars(select(WeeklyReport).order_by(WeeklyReport.week_start.desc(),
+                                                             WeeklyReport.street_id, WeeklyReport.id.desc())
+                               .limit(3)).all()
+    positions = [html.index(f'href="/reports/{r.id}"') for r in first]
+    assert positions == sorted(positions)

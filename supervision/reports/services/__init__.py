@@ -46,7 +46,14 @@ from .grid import (
                        report_status_of,
 )
 from .links import cell_link, overview_link, report_link, site_path
-from .lists import Duty, overdue_cells_for_street, reporting_campaigns, reports_statement, street_duties
+from .lists import (
+                       Duty,
+                       overdue_cells_for_street,
+                       reporting_campaigns,
+                       reports_statement,
+                       street_campaigns,
+                       street_duties,
+)
 from .periods import StreetSpan, campaign_period, campaign_weeks, grid_street_spans, is_expected, street_spans
 from .punctuality import Punctuality, PunctualitySummary, punctuality, recent_punctuality
 from .reminders import MISSING_LOOKBACK, RemindResult, remind
@@ -61,6 +68,7 @@ from .workflow import (
                        find_report,
                        merged_entered,
                        missing_for_submission,
+                       own_attachment,
                        remove_attachment,
                        report_attachments,
                        return_report,
@@ -80,8 +88,9 @@ __all__ = [
     "figures_by_street", "figures_shown", "find_report", "grid_street_spans", "is_expected", "latest_closed_week",
     "merged_entered",
     "missing_for_submission", "overdue_cells_for_street", "overview_campaign", "overview_campaigns",
-    "overview_link", "paragraphs", "plain_filings", "punctuality", "recent_punctuality", "remind", "remove_attachment",
+    "overview_link", "own_attachment", "paragraphs", "plain_filings", "punctuality", "recent_punctuality", "remind",
+    "remove_attachment",
     "report_attachments", "report_grid", "report_link", "report_status_of", "reporting_campaigns",
     "reports_statement", "return_report", "save_report", "shows_saved_figures", "site_path", "start_report",
-    "street_duties", "street_spans", "street_week_figures", "submit_report", "trim",
+    "street_campaigns", "street_duties", "street_spans", "street_week_figures", "submit_report", "trim",
 ]

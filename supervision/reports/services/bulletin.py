@@ -129,13 +129,13 @@ def _attachment_names(report_ids: list[int]) -> dict[int, list[str]]:
 def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> Bulletin:
     """Everything the week's bulletin shows, in a fixed number of queries (see the module docstring)."""
     now = now or utcnow()
-    grid = report_grid(campaign, [week], now=now)
-    rows_by_street = {row.street.id: row for row in grid.rows if row.cells[0].expected}
     reports = {r.id: r for r in db.session.scalars(
         select(WeeklyReport).options(joinedload(WeeklyReport.submitted_by))
         .where(WeeklyReport.campaign_id == campaign.id,
                WeeklyReport.iso_year == week.iso_year, WeeklyReport.iso_week == week.iso_week)
     )}
+    grid = report_grid(campaign, [week], now=now, reports=list(reports.values()))  # the week's reports, read once
+    rows_by_street = {row.street.id: row for row in grid.rows if row.cells[0].expected}
     files = _attachment_names([r.id for r in reports.values() if r.status in SENT])
     report_of = {street_id: reports.get(row.cells[0].report_id) for street_id, row in rows_by_street.items()}
     # Live figures only for the streets whose report does not show its saved ones, in one query.
@@ -161,10 +161,10 @@ def bulletin(campaign: Campaign, week: Week, *, now: datetime | None = None) -> 
             totals[code] += int(value or 0)
         for code, value in row.entered.items():
             entered_totals[code] += int(value or 0)
-    district = db.session.scalar(
-        select(District).join(Street, Street.district_id == District.id)
-        .where(Street.id.in_(list(rows_by_street) or [0])).order_by(District.id).limit(1)
-    ) or db.session.scalar(select(District).order_by(District.id).limit(1))
+    # The expected streets' first district (loaded with the grid's streets), else the first district.
+    districts = sorted((row.street.district for row in rows_by_street.values() if row.street.district is not None),
+                       key=lambda d: d.id)
+    district = districts[0] if districts else db.session.scalar(select(District).order_by(District.id).limit(1))
     all_weeks = campaign_weeks(campaign, max(week.sunday, to_local(now).date()))
     issue = all_weeks.index(week) + 1 if week in all_weeks else week.iso_week
     return Bulletin(

@@ -19,7 +19,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from ...campaigns.models import Campaign, CampaignStatus
 from ...core.enums import LabelledEnum
@@ -151,17 +153,26 @@ def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list:
     return list(db.session.execute(statement))
 
 
-def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None) -> Grid:
-    """Streets × weeks with the status of each cell, in a fixed number of queries."""
+def report_grid(campaign: Campaign, weeks: list[Week], *, street_ids=None, now: datetime | None = None,
+                reports=None) -> Grid:
+    """Streets × weeks with the status of each cell, in a fixed number of queries (``reports``: the weeks'
+    reports when the caller has read them already, e.g. the bulletin's)."""
     now = now or utcnow()
     weeks = sorted(weeks)
     due = {week: due_at_for(campaign, week) for week in weeks}
     spans = grid_street_spans(campaign.id, street_ids)
-    reports = _reports_for(campaign.id, weeks, street_ids)
+    if reports is None:
+        reports = _reports_for(campaign.id, weeks, street_ids)
     by_cell = {(r.street_id, Week(r.iso_year, r.iso_week)): r for r in reports}
     ids = set(spans) | {r.street_id for r in reports}
-    streets = list(db.session.scalars(
-        select(Street).where(Street.id.in_(ids)).order_by(Street.code, Street.name_sort))) if ids else []
+    # A street office's own street is mostly in the session already (its report list): no query then.
+    known = [db.session.identity_map.get(identity_key(Street, i)) for i in ids] if street_ids is not None else [None]
+    if all(street is not None and not sa_inspect(street).expired_attributes for street in known):
+        streets = sorted(known, key=lambda street: (street.code or "", street.name_sort or ""))
+    else:
+        streets = list(db.session.scalars(
+            select(Street).options(joinedload(Street.district))  # the bulletin's bureau name, without a query
+            .where(Street.id.in_(ids)).order_by(Street.code, Street.name_sort))) if ids else []
     rows = []
     for street in streets:
         span = spans.get(street.id)

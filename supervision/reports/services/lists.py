@@ -25,15 +25,24 @@ class Duty:
     status: CellStatus
 
 
-def street_duties(street_id: int, *, now: datetime | None = None) -> list[Duty]:
-    """The running campaigns the street reports to this week, with this week's report."""
+def street_campaigns(street_id: int) -> list[Campaign]:
+    """The running campaigns with an estate of the street, with their phases (their weeks), in one query."""
+    return list(db.session.scalars(
+        select(Campaign).options(joinedload(Campaign.phases))
+        .where(Campaign.status == CampaignStatus.ACTIVE,
+               Campaign.id.in_(select(Enrolment.campaign_id).where(Enrolment.street_id == street_id)))
+        .order_by(Campaign.year.desc(), Campaign.id)
+    ).unique())
+
+
+def street_duties(street_id: int, *, now: datetime | None = None, campaigns: list[Campaign] | None = None
+                  ) -> list[Duty]:
+    """The running campaigns the street reports to this week, with this week's report (``campaigns``:
+    ``street_campaigns``, when the caller has them)."""
     now = now or utcnow()
     week = Week.of(to_local(now).date())
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE,
-                               Campaign.id.in_(select(Enrolment.campaign_id).where(Enrolment.street_id == street_id)))
-        .order_by(Campaign.year.desc(), Campaign.id)
-    ).all()
+    if campaigns is None:
+        campaigns = street_campaigns(street_id)
     reports = {r.campaign_id: r for r in db.session.scalars(select(WeeklyReport).where(
         WeeklyReport.street_id == street_id, WeeklyReport.iso_year == week.iso_year,
         WeeklyReport.iso_week == week.iso_week))}
@@ -49,16 +58,14 @@ def street_duties(street_id: int, *, now: datetime | None = None) -> list[Duty]:
     return duties
 
 
-def overdue_cells_for_street(street_id: int, *, now: datetime | None = None, weeks: int = 8) -> list[Cell]:
-    """This street's missing reports of the previous weeks (this week's is a duty), to offer filing them late."""
+def overdue_cells_for_street(street_id: int, *, now: datetime | None = None, weeks: int = 8,
+                             campaigns: list[Campaign] | None = None) -> list[Cell]:
+    """This street's missing reports of the previous weeks (this week's is a duty), to offer filing them late
+    (``campaigns``: ``street_campaigns``, when the caller has them)."""
     now = now or utcnow()
     today = to_local(now).date()
     cells = []
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE,
-                               Campaign.id.in_(select(Enrolment.campaign_id).where(Enrolment.street_id == street_id)))
-        .order_by(Campaign.id)
-    ).all()
+    campaigns = sorted(street_campaigns(street_id) if campaigns is None else campaigns, key=lambda c: c.id)
     earliest = Week.of(today).prev(weeks)
     for campaign in campaigns:
         span = [w for w in campaign_weeks(campaign, today) if earliest <= w < Week.of(today)]
@@ -71,9 +78,11 @@ def overdue_cells_for_street(street_id: int, *, now: datetime | None = None, wee
     return cells
 
 
-def reports_statement(*, campaign_id=None, street_id=None, week: Week | None = None, status=None):
-    """The report list with its filters (the view adds the user's scope)."""
-    statement = select(WeeklyReport).options(joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign))
+def reports_statement(*, campaign_id=None, street_id=None, week: Week | None = None, status=None, keys=False):
+    """The report list with its filters (the view adds the user's scope); with ``keys`` the reports' ids alone,
+    in the list's order (``paginate_keys``: sorting whole rows, narratives and all, was most of the list)."""
+    statement = select(WeeklyReport.id) if keys else \
+        select(WeeklyReport).options(joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign))
     if campaign_id:
         statement = statement.where(WeeklyReport.campaign_id == campaign_id)
     if street_id:

@@ -245,6 +245,14 @@ def report_attachments(report: WeeklyReport) -> list[Attachment]:
     ).order_by(Attachment.id)))
 
 
+def own_attachment(report: WeeklyReport, attachment_id: int) -> Attachment | None:
+    """One of ``report``'s files by id, else None: whoever may see the report may see its files, so this needs
+    no attachment scope (whose clause, an OR over every owner type, costs more than the page)."""
+    return db.session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.owner_type == WeeklyReport.attachment_owner_type,
+        Attachment.owner_id == report.id))
+
+
 def remove_attachment(report: WeeklyReport, attachment: Attachment, *, user=None) -> None:
     """Take a file off a report still being edited (the file itself is kept)."""
     ensure_editable(report)
