@@ -32,7 +32,6 @@ from ..documents.preview import ImportFlow
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
-from ..regions.choices import community_choices
 from ..regions.models import Community, Street
 from . import handover as management
 from . import services, spreadsheet, tasks
@@ -248,16 +247,10 @@ def detail(estate_id: int):
 
 # --- create, edit, archive ---------------------------------------------------------
 
-def _bind_form_choices(form: EstateForm, estate: Estate | None = None) -> None:
-
-    form.community_id.choices = community_choices(blank=_("请选择"))
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def create():
     form = EstateForm()
-    _bind_form_choices(form)
     if form.validate_on_submit():
         try:
             estate = services.create_estate(form.values(), actor=current_user)
@@ -275,7 +268,6 @@ def create():
 def edit(estate_id: int):
     estate = scope.load(Estate, estate_id, roles=BUREAU)
     form = EstateForm(obj=estate)
-    _bind_form_choices(form, estate)
     if request.method == "GET":
         form.management_mode.data = estate.management_mode.value
         form.property_type.data = estate.property_type.value if estate.property_type else ""

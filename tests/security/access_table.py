@@ -214,10 +214,12 @@ ACCESS: dict[str, tuple] = {
     "enforcement_public.document_pdf": (404, 404, 404, 404, 404, 404),
     # offline queue: the status of the user's own submission key (others get "not received")
     "offline.submission_status": ALL,
-    # pickers: every signed-in user searches estates, companies and staff, the answers scoped (tests/pickers)
+    # pickers: every signed-in user searches estates, companies and staff, the answers scoped (tests/pickers),
+    # and communities (the region tree, which every role may see: tests/estates/test_estate_form_picker.py)
     "pickers.estates": ALL,
     "pickers.companies": ALL,
     "pickers.staff": ALL,
+    "pickers.communities": ALL,
     # notification digests: the delivery log is the administrator's; settings are everyone's own
     "notifications.deliveries": ADMIN_ONLY,
     "notifications.settings": ALL,
