@@ -72,7 +72,7 @@ def test_the_tree_shows_each_streets_first_communities_and_pages_the_rest(login_
     with count_queries() as more:
         html = client.get("/admin/regions/").get_data(as_text=True)
     assert len(few) == len(more)
-    # The first 30 by name (name_sort) are shown, the others only on the street's own page.
+    # The first 12 by name (name_sort) are shown, the others only on the street's own page.
     names = sorted(["东风社区"] + [c.name for c in made], key=lambda name: next(
         c.name_sort for c in [world.community1, *made] if c.name == name))
     for name in names[:COMMUNITIES_SHOWN]:

@@ -76,7 +76,7 @@ def update_community(community: Community, *, name, code=None, active=True) -> C
     return community
 
 
-COMMUNITIES_SHOWN = 30  # per street on the tree page; a street's full list is paged (``street_communities``)
+COMMUNITIES_SHOWN = 12  # per street on the tree page; a street's full list is paged (``street_communities``)
 
 
 def district_tree(shown: int = COMMUNITIES_SHOWN):
