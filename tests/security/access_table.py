@@ -205,7 +205,7 @@ ACCESS: dict[str, tuple] = {
     **{endpoint: PUBLIC for endpoint in (
         "portal.index", "portal.campaigns", "portal.company", "portal.disclosures", "portal.estate",
         "portal.grades", "portal.lists", "portal.publication", "portal.publications", "portal.rule_set",
-        "portal.search", "portal.sitemap", "owner.start", "owner.new", "owner.track",
+        "portal.search", "portal.sitemap", "portal.sitemap_part", "owner.start", "owner.new", "owner.track",
         "survey_vote.start", "survey_vote.thanks", "survey_vote.vote", "survey_vote.vote_by_room",
         "offline.manifest", "offline.service_worker", "ops.favicon")},
     "portal.campaign": (404, 404, 404, 404, 404, 404),  # the matrix campaign is running: only closed ones are public
