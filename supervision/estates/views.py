@@ -25,7 +25,7 @@ from ..companies import services as company_services
 from ..companies.models import Certificate, Company, Position, Staff
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_keys, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
@@ -361,9 +361,10 @@ def committees():
     if not filters.sort:
         filters.sort = "street"
     filters.archived = None
-    statement = services.filter_estates(scope.visible(Estate), filters).options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))
-    page = paginate(statement)
+    # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
+    # 50 estates with their street, community and committee — not the joins for every estate sorted.
+    keys = services.filter_estates(scope.visible(Estate), filters).with_only_columns(Estate.id)
+    page = paginate_keys(keys, _committee_rows)
     today = local_today()
     summary_scope = scope.visible(Estate)
     if filters.street_id:
@@ -373,6 +374,12 @@ def committees():
         summary=services.committee_summary(summary_scope, today),
         alerts={estate.id: services.committee_alerts(estate, today) for estate in page.items},
         can_edit=current_user.role in COMMITTEE_EDITORS, warning_days=services.TERM_WARNING_DAYS)
+
+
+def _committee_rows(ids: list[int]) -> dict[int, Estate]:
+    estates = db.session.scalars(select(Estate).where(Estate.id.in_(ids)).options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))).all()
+    return {estate.id: estate for estate in estates}
 
 
 def _load_for_committee(estate_id: int) -> Estate:

@@ -281,3 +281,28 @@ def test_the_summary_counts_what_each_clause_selects(world):
     assert summary["term_soon"] == count_joined(services.term_ending_soon_clause(day)) >= 2
     assert summary["term_over"] == count_joined(services.term_over_clause(day)) >= 3
     assert summary["formed"] >= 1
+
+
+def test_the_committee_page_lists_a_page_by_street_and_name_within_the_scope(login_as, world, app):
+    """Pages first (the ids by street and name, then the page's estates): the same order and scope as before."""
+    for name in ("丙小区", "甲小区", "乙小区"):
+        gen_estate(world.street1, name=name)
+        gen_estate(world.street2, name=f"西{name}")
+    gen_committee(world.estate1)
+    db.session.commit()
+    app.config["PER_PAGE"] = 3
+    try:
+        html = login_as(world.officer).get("/estates/committees").get_data(as_text=True)
+        second = login_as(world.officer).get("/estates/committees?page=2").get_data(as_text=True)
+        street = login_as(world.street_user).get("/estates/committees?page=1").get_data(as_text=True)
+    finally:
+        app.config["PER_PAGE"] = 50
+
+    def shown(page):
+        return [n for n in ("阳光小区", "甲小区", "乙小区", "丙小区", "月亮小区", "西甲小区", "西乙小区", "西丙小区")
+                if f">{n}<" in page]
+
+    first_page, second_page = shown(html), shown(second)
+    assert len(first_page) == 3 and not set(first_page) & set(second_page)
+    assert all(not n.startswith("西") and n != "月亮小区" for n in first_page)  # 东城 first (by code, then name)
+    assert all(not n.startswith("西") and n != "月亮小区" for n in shown(street))  # another street's never shown
