@@ -119,6 +119,8 @@ WORD_VALUES = {
     "key": lambda crawl: ["3f2b8c1e-6a4d-4e0f-9b7a-2c5d8e1f0a34", "x"],
     # an owner's private link: the real ones are stored hashed only; an unknown one answers 404
     "token": lambda crawl: ["unknown-token", "x" * 80],
+    # a part of the public sitemap: the fixed pages, the first slices of the registers, one past the last
+    "part": lambda crawl: ["pages", "estates-1", "companies-1", "estates-99999"],
     "ticket_no": lambda crawl: [db.session.scalar(select(func.min(Complaint.ticket_no))) or "GD1", "no-such-ticket"],
 }
 

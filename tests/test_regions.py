@@ -46,3 +46,56 @@ def test_district_bureau_name_is_required(login_as, world):
                                       data={"name": "测试区", "bureau_name": "", "version": world.district.version}
                                       ).get_data(as_text=True)
     assert "请输入主管部门全称" in html
+
+
+def _communities(street, n, start=0):
+    from .factories import gen_community
+
+    made = [gen_community(street, name=f"社区{i:03d}") for i in range(start, start + n)]
+    db.session.commit()
+    return made
+
+
+def test_the_tree_shows_each_streets_first_communities_and_pages_the_rest(login_as, world, count_queries):
+    from supervision.regions.services import COMMUNITIES_SHOWN
+
+    from .factories import gen_estate
+
+    client = login_as(world.admin)
+    client.get("/admin/regions/")
+    with count_queries() as few:
+        client.get("/admin/regions/")
+    made = _communities(world.street1, COMMUNITIES_SHOWN + 5)
+    gen_estate(community=made[0])
+    gen_estate(community=made[-1])
+    db.session.commit()
+    with count_queries() as more:
+        html = client.get("/admin/regions/").get_data(as_text=True)
+    assert len(few) == len(more)
+    # The first 12 by name (name_sort) are shown, the others only on the street's own page.
+    names = sorted(["东风社区"] + [c.name for c in made], key=lambda name: next(
+        c.name_sort for c in [world.community1, *made] if c.name == name))
+    for name in names[:COMMUNITIES_SHOWN]:
+        assert f">{name}</a>" in html, name
+    for name in names[COMMUNITIES_SHOWN:]:
+        assert f">{name}</a>" not in html, name
+    assert f"全部 {COMMUNITIES_SHOWN + 6} 个社区" in html and f"/admin/regions/?street={world.street1.id}" in html
+    assert "西湖社区" in html and f"?street={world.street2.id}" not in html  # a short street is shown whole
+    # The street's own page lists every community (a page of them), with its estates.
+    html = client.get(f"/admin/regions/?street={world.street1.id}").get_data(as_text=True)
+    for name in names:
+        assert f">{name}</a>" in html, name
+    assert "西湖社区" not in html and "1 个小区" in html and f"共 {COMMUNITIES_SHOWN + 6} 条" in html
+    url = f"/admin/regions/?street={world.street1.id}"
+    with count_queries() as paged:
+        client.get(url)
+    _communities(world.street1, 60, start=500)
+    url = f"/admin/regions/?street={world.street1.id}&page=2"  # page 2 now holds 46 communities
+    with count_queries() as paged_more:
+        client.get(url)
+    assert len(paged) == len(paged_more)
+
+
+def test_the_street_page_is_the_administrators(login_as, world):
+    assert login_as(world.admin).get("/admin/regions/?street=999999").status_code == 404
+    assert login_as(world.officer).get(f"/admin/regions/?street={world.street1.id}").status_code == 403

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.choices import options
 from ..core.forms import FilterForm, VersionedForm, optional_int
-from ..pickers.fields import CompanyPickerField, StaffPickerField
+from ..pickers.fields import CommunityPickerField, CompanyPickerField, StaffPickerField
 from .management import EndMethod, StartMethod
 from .models import CommitteeStatus, ManagementMode, PropertyType
 from .services import LIMITS, MEMBERS_RANGE
@@ -30,9 +30,11 @@ def _range(field, message):
 class EstateForm(VersionedForm):
     name = StringField(_l("小区名称"), validators=[DataRequired(message=_l("请填写小区名称。")), Length(max=128)])
     address = StringField(_l("地址"), validators=[DataRequired(message=_l("请填写小区地址。")), Length(max=255)])
-    community_id = SelectField(_l("所属街道 / 社区"), coerce=optional_int,
-                               validators=[DataRequired(message=_l("请选择所属社区。"))],
-                               description=_l("小区所属街道随社区确定。"))
+    # A picker: a district has thousands of communities (the drop-down was most of the form's 243 KB at 100×).
+    community_id = CommunityPickerField(_l("所属街道 / 社区"),
+                                        validators=[DataRequired(message=_l("请选择所属社区。"))],
+                                        placeholder=_l("输入社区名称查找"),
+                                        description=_l("小区所属街道随社区确定。"))
     management_mode = SelectField(_l("管理模式"), choices=ManagementMode.choices(),
                                   validators=[DataRequired(message=_l("请选择管理模式。"))])
     # Archived companies are accepted here: the service refuses them unless the estate already has it.

@@ -56,6 +56,10 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
         Index("ix_estates_street_name_sort", "street_id", "name_sort", "id"),
         # The enrolment form's estates in use by street and name (campaigns.enrol): its page read off this index.
         Index("ix_estates_archived_street_name_sort", "archived_at", "street_id", "name_sort"),
+        # The committee page (the eligible estates in use, by street and name) and its counts, read off the
+        # index alone: its page of ids and its count (27 and 8 ms of SQLite at 100× without it).
+        Index("ix_estates_committee_page", "archived_at", "committee_eligible", "street_id", "name_sort",
+              "committee_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,14 +25,13 @@ from ..companies import services as company_services
 from ..companies.models import Certificate, Company, Position, Staff
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_keys, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
-from ..regions.choices import community_choices
 from ..regions.models import Community, Street
 from . import handover as management
 from . import services, spreadsheet, tasks
@@ -248,16 +247,10 @@ def detail(estate_id: int):
 
 # --- create, edit, archive ---------------------------------------------------------
 
-def _bind_form_choices(form: EstateForm, estate: Estate | None = None) -> None:
-
-    form.community_id.choices = community_choices(blank=_("请选择"))
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @scope.role_required(BUREAU)
 def create():
     form = EstateForm()
-    _bind_form_choices(form)
     if form.validate_on_submit():
         try:
             estate = services.create_estate(form.values(), actor=current_user)
@@ -275,7 +268,6 @@ def create():
 def edit(estate_id: int):
     estate = scope.load(Estate, estate_id, roles=BUREAU)
     form = EstateForm(obj=estate)
-    _bind_form_choices(form, estate)
     if request.method == "GET":
         form.management_mode.data = estate.management_mode.value
         form.property_type.data = estate.property_type.value if estate.property_type else ""
@@ -369,9 +361,10 @@ def committees():
     if not filters.sort:
         filters.sort = "street"
     filters.archived = None
-    statement = services.filter_estates(scope.visible(Estate), filters).options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))
-    page = paginate(statement)
+    # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
+    # 50 estates with their street, community and committee — not the joins for every estate sorted.
+    keys = services.filter_estates(scope.visible(Estate), filters).with_only_columns(Estate.id)
+    page = paginate_keys(keys, _committee_rows)
     today = local_today()
     summary_scope = scope.visible(Estate)
     if filters.street_id:
@@ -381,6 +374,12 @@ def committees():
         summary=services.committee_summary(summary_scope, today),
         alerts={estate.id: services.committee_alerts(estate, today) for estate in page.items},
         can_edit=current_user.role in COMMITTEE_EDITORS, warning_days=services.TERM_WARNING_DAYS)
+
+
+def _committee_rows(ids: list[int]) -> dict[int, Estate]:
+    estates = db.session.scalars(select(Estate).where(Estate.id.in_(ids)).options(
+        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))).all()
+    return {estate.id: estate for estate in estates}
 
 
 def _load_for_committee(estate_id: int) -> Estate:

@@ -172,3 +172,7 @@ class CompanyPickerField(PickerField):
 
 class StaffPickerField(PickerField):
     picker = services.PICKERS["staff"]
+
+
+class CommunityPickerField(PickerField):
+    picker = services.PICKERS["communities"]

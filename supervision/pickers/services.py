@@ -11,7 +11,7 @@ from ..companies.models import Company, Staff
 from ..core.forms import MAX_INT
 from ..estates.models import Estate
 from ..extensions import db
-from ..regions.models import Street
+from ..regions.models import Community, Street
 
 LIMIT = 20
 CANDIDATES_SHOWN = 5
@@ -138,7 +138,42 @@ class StaffPicker:
         return Company.name == qualifier
 
 
-PICKERS = {"estates": EstatePicker(), "companies": CompanyPicker(), "staff": StaffPicker()}
+class CommunityPicker:
+    """Active communities by name or code, labelled with their street ("幸福社区 · 东湖街道"); ``street``
+    narrows the choice to one street's. Every role may see the region tree (``Community.scope_clause``)."""
+
+    kind = "communities"
+    params = ("street",)
+
+    @staticmethod
+    def noun() -> str:
+        return _("社区")
+
+    def base(self, user, params: dict, *, active_only: bool = True):
+        statement = (scope.visible(Community, user, select(Community.id, Community.name, Community.code,
+                                                           Street.name.label("street")))
+                     .join(Street, Street.id == Community.street_id))
+        if active_only:
+            statement = statement.where(Community.active.is_(True))
+        if (street_id := _int_param(params.get("street"))) is not None:
+            statement = statement.where(Community.street_id == street_id)
+        return statement
+
+    def __init__(self):
+        self.name_column, self.sort_column, self.id_column = Community.name, Community.name_sort, Community.id
+        self.search_columns, self.code_column = (Community.code,), None
+
+    @staticmethod
+    def option(row) -> Option:
+        return Option(row.id, row.name, f"{row.name}{SEPARATOR}{row.street}", row.code or "")
+
+    @staticmethod
+    def qualifier_clause(qualifier: str):
+        return Street.name == qualifier
+
+
+PICKERS = {"estates": EstatePicker(), "companies": CompanyPicker(), "staff": StaffPicker(),
+           "communities": CommunityPicker()}
 
 
 def search(picker, user, q: str, params: dict, *, limit: int = LIMIT) -> list[Option]:

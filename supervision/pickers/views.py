@@ -1,5 +1,6 @@
-"""The pickers' search: GET /pickers/estates?q=…, /pickers/companies?q=… and /pickers/staff?q=… answer JSON
-options the user may choose (id, value to put in the box, label, hint), at most 20."""
+"""The pickers' search: GET /pickers/estates?q=…, /pickers/companies?q=…, /pickers/staff?q=… and
+/pickers/communities?q=… answer JSON options the user may choose (id, value to put in the box, label, hint),
+at most 20."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -52,3 +53,11 @@ def staff():
     """Staff the user may see (``scope.visible``: a street its estates' staff, a company its own) of active
     companies matching ``q`` (name or phone); ``company`` narrows them to one company's staff."""
     return _search("staff")
+
+
+@bp.get("/communities")
+@login_required
+@limiter.limit(_limit, key_func=_per_user)
+def communities():
+    """Active communities matching ``q`` (name or code), with their street; ``street`` narrows them."""
+    return _search("communities")

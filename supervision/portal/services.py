@@ -20,7 +20,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, literal, or_, select, union_all
+from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..campaigns.models import Campaign, CampaignStatus
@@ -428,15 +428,32 @@ def search(q: str):
 
 # --- sitemap ---------------------------------------------------------------------------------------
 
-def sitemap_ids(limit: int = 45_000) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-    """Ids of the public detail pages: estates, companies, publications, rule sets used, closed campaigns."""
-    estates = list(db.session.scalars(select(Estate.id).where(Estate.archived_at.is_(None))
-                                      .order_by(Estate.id).limit(limit)))
-    companies = list(db.session.scalars(select(Company.id).where(Company.archived_at.is_(None))
-                                        .order_by(Company.id).limit(max(0, limit - len(estates)))))
+SITEMAP_SIZE = 2_000  # URLs a part: the protocol allows 50,000, but a part is rendered on a cache miss
+SITEMAP_REGISTERS = {"estates": Estate, "companies": Company}  # archived rows have no public page
+
+
+def sitemap_parts() -> list[str]:
+    """The parts the sitemap index lists: ``pages`` (the fixed pages, publications, rule sets, closed
+    campaigns), then ``estates-1``, ``estates-2`` …, ``companies-1`` … of ``SITEMAP_SIZE`` ids each."""
+    parts = ["pages"]
+    for kind, model in SITEMAP_REGISTERS.items():
+        count = db.session.scalar(select(func.count(model.id)).where(model.archived_at.is_(None)))
+        parts += [f"{kind}-{number}" for number in range(1, -(-count // SITEMAP_SIZE) + 1)]
+    return parts
+
+
+def sitemap_page_ids() -> tuple[list[int], list[int], list[int]]:
+    """Ids of the public publications, the rule sets they used and the closed campaigns."""
     publications_ = list(db.session.scalars(select(CreditPublication.id).order_by(CreditPublication.id)))
     rule_sets = list(db.session.scalars(select(CreditPublication.rule_set_id).distinct()
                                         .order_by(CreditPublication.rule_set_id)))
     campaigns = list(db.session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.CLOSED)
                                         .order_by(Campaign.id)))
-    return estates, companies, publications_, rule_sets, campaigns
+    return publications_, rule_sets, campaigns
+
+
+def sitemap_register_ids(kind: str, number: int) -> list[int]:
+    """The ``number``-th part's ids of ``kind``'s register (by id), empty past the last."""
+    model = SITEMAP_REGISTERS[kind]
+    return list(db.session.scalars(select(model.id).where(model.archived_at.is_(None)).order_by(model.id)
+                                   .limit(SITEMAP_SIZE).offset((number - 1) * SITEMAP_SIZE)))

@@ -6,6 +6,8 @@ rate-limited per client address (``PORTAL_RATE_LIMIT``).
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 
@@ -172,11 +174,34 @@ def disclosures():
 
 @bp.get("/sitemap.xml")
 def sitemap():
+    """The sitemap index (sitemaps.org): one part for the fixed pages and one per ``SITEMAP_SIZE`` estates
+    or companies, so that no response holds the whole register (1.6 MB at 100×)."""
     def build():
-        estates, companies, publications_, rule_sets, campaigns_ = services.sitemap_ids()
-        return cache.render("portal/sitemap.xml", estates=estates, companies=companies, publications=publications_,
-                            rule_sets=rule_sets, campaigns=campaigns_, disclosures_on=bool(len(DISCLOSURE_SOURCES)))
-    return cache.page((CREDIT_TOPIC, REGISTER_TOPIC, CAMPAIGN_TOPIC), build, mimetype="application/xml")
+        return cache.render("portal/sitemap_index.xml", parts=services.sitemap_parts())
+    return cache.page((REGISTER_TOPIC,), build, mimetype="application/xml")
+
+
+SITEMAP_PART = re.compile(r"(estates|companies)-([1-9][0-9]{0,5})")
+
+
+@bp.get("/sitemap/<part>.xml")
+def sitemap_part(part: str):
+    """A part of the sitemap: ``pages``, or ``estates-<n>`` / ``companies-<n>``."""
+    found = SITEMAP_PART.fullmatch(part)
+    if part != "pages" and found is None:
+        abort(404)
+
+    def build():
+        if found is None:
+            publications_, rule_sets, campaigns_ = services.sitemap_page_ids()
+            return cache.render("portal/sitemap.xml", publications=publications_, rule_sets=rule_sets,
+                                campaigns=campaigns_, disclosures_on=bool(len(DISCLOSURE_SOURCES)))
+        ids = services.sitemap_register_ids(found.group(1), int(found.group(2)))
+        if not ids:
+            abort(404)
+        return cache.render("portal/sitemap.xml", **{found.group(1): ids})
+    return cache.page((CREDIT_TOPIC, CAMPAIGN_TOPIC) if found is None else (REGISTER_TOPIC,), build,
+                      mimetype="application/xml")
 
 
 @bp.get("/language")

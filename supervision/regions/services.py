@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record, record_change, snapshot
 from ..core.errors import DomainError
+from ..core.pagination import paginate
 from ..estates.models import Estate
 from ..extensions import db
 from .models import Community, District, Street
@@ -75,15 +76,39 @@ def update_community(community: Community, *, name, code=None, active=True) -> C
     return community
 
 
-def district_tree():
-    """Districts with streets and communities, and the number of estates in each."""
+COMMUNITIES_SHOWN = 12  # per street on the tree page; a street's full list is paged (``street_communities``)
 
 
+def district_tree(shown: int = COMMUNITIES_SHOWN):
+    """Districts with their streets; per street its first ``shown`` communities (by name), how many it
+    has, and the number of estates in each community shown. A district has thousands of communities:
+    listing them all made the page 682 KB at 100×."""
     districts = db.session.scalars(
-        select(District).options(selectinload(District.streets).selectinload(Street.communities))
-        .order_by(District.name)
-    ).all()
-    counts = dict(db.session.execute(
-        select(Estate.community_id, func.count(Estate.id)).group_by(Estate.community_id)
-    ).all())
-    return districts, counts
+        select(District).options(selectinload(District.streets)).order_by(District.name)).all()
+    place = func.row_number().over(partition_by=Community.street_id,
+                                   order_by=(Community.name_sort, Community.id)).label("place")
+    first = select(Community.id, place).subquery()
+    communities = db.session.scalars(
+        select(Community).join(first, first.c.id == Community.id).where(first.c.place <= shown)
+        .order_by(Community.street_id, Community.name_sort, Community.id)).all()
+    by_street: dict[int, list[Community]] = {}
+    for community in communities:
+        by_street.setdefault(community.street_id, []).append(community)
+    totals = dict(db.session.execute(select(Community.street_id, func.count(Community.id))
+                                     .group_by(Community.street_id)).all())
+    return districts, by_street, totals, estate_counts([community.id for community in communities])
+
+
+def street_communities(street: Street):
+    """A page of one street's communities (by name) and the number of estates in each."""
+    page = paginate(select(Community).where(Community.street_id == street.id)
+                    .order_by(Community.name_sort, Community.id))
+    return page, estate_counts([community.id for community in page.items])
+
+
+def estate_counts(community_ids: list[int]) -> dict[int, int]:
+    if not community_ids:
+        return {}
+    return dict(db.session.execute(select(Estate.community_id, func.count(Estate.id))
+                                   .where(Estate.community_id.in_(community_ids))
+                                   .group_by(Estate.community_id)).all())

@@ -19,8 +19,15 @@ bp = Blueprint("regions", __name__, url_prefix="/admin/regions")
 @bp.get("/")
 @scope.role_required(ADMIN)
 def index():
-    districts, estate_counts = services.district_tree()
-    return render_template("regions/index.html", districts=districts, estate_counts=estate_counts)
+    """The tree: every street with its first communities; ``?street=<id>`` pages one street's communities."""
+    street_id = request.args.get("street", type=int)
+    if street_id is not None:
+        street = scope.load(Street, street_id)
+        page, estate_counts = services.street_communities(street)
+        return render_template("regions/index.html", street=street, page=page, estate_counts=estate_counts)
+    districts, communities, totals, estate_counts = services.district_tree()
+    return render_template("regions/index.html", districts=districts, communities=communities, totals=totals,
+                           estate_counts=estate_counts, street=None)
 
 
 def _save(form, action, success_message):

@@ -626,3 +626,13 @@ def test_the_pickers_search_and_resolve_only_within_the_scope(world, kind):
     for user in (world.street2_user, world.company2_user):
         assert picker_services.search(picker, user, ours.name, {}) == []
     assert [o.id for o in picker_services.search(picker, world.officer, theirs.name, {})] == [theirs.id]
+
+
+def test_the_community_picker_offers_every_streets_communities_to_every_role(world):
+    """Communities are the region tree (``Community.scope_clause``: everyone): each role finds another street's,
+    and ``street`` narrows the choice to one street, for every role alike."""
+    picker = picker_services.PICKERS["communities"]
+    for user in (world.officer, world.street_user, world.company_user, world.street2_user, world.company2_user):
+        assert [o.id for o in picker_services.search(picker, user, world.community2.name, {})] == [world.community2.id]
+        assert picker_services.search(picker, user, world.community2.name, {"street": world.street1.id}) == []
+        assert picker_services.resolve(picker, user, None, world.community1.name, {}).option.id == world.community1.id

@@ -248,3 +248,61 @@ def test_an_action_that_does_not_fit_the_status_is_refused(login_as, world):
     assert response.status_code == 302
     assert "不能办理该操作" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert client.get(f"/estates/{world.estate1.id}/committee/bogus").status_code == 404
+
+
+def test_the_summary_counts_what_each_clause_selects(world):
+    """The summary reads the joined committee row instead of a subquery per estate: it must count exactly
+    the estates the list's filters (the clauses with their EXISTS) select, archived estates left out."""
+    day = date(2026, 6, 1)
+    due = date(2026, 1, 1)
+    cases = [None, CommitteeStatus.PREPARING, CommitteeStatus.FORMED, CommitteeStatus.EXPIRED,
+             CommitteeStatus.DISSOLVED]
+    for status in cases:
+        for eligible in (True, False):
+            estate = gen_estate(world.street1, committee_eligible=eligible, committee_due_on=due)
+            if status is not None:
+                gen_committee(estate, status, elected_on=date(2021, 8, 1))  # formed: its term ends 2026-08-01
+    gen_committee(gen_estate(world.street1, committee_due_on=due), elected_on=date(2020, 1, 1))  # 已成立 past its term
+    archived = gen_estate(world.street1, committee_due_on=due, archived_at=datetime(2026, 1, 1, tzinfo=UTC))
+    gen_committee(archived)
+    db.session.commit()
+
+    def count(*clauses):
+        return db.session.scalar(select(func.count(Estate.id)).where(Estate.archived_at.is_(None), *clauses))
+
+    def count_joined(*clauses):
+        return db.session.scalar(select(func.count(Estate.id)).join(services.OwnersCommittee)
+                                 .where(Estate.archived_at.is_(None), *clauses))
+
+    summary = services.committee_summary(today=day)
+    assert summary["eligible"] == count(services.committee_eligible_clause())
+    assert summary["formed"] == count(services.committee_eligible_clause(), services.committee_formed_clause(day))
+    assert summary["overdue"] == count(services.formation_overdue_clause(day)) >= 4
+    assert summary["term_soon"] == count_joined(services.term_ending_soon_clause(day)) >= 2
+    assert summary["term_over"] == count_joined(services.term_over_clause(day)) >= 3
+    assert summary["formed"] >= 1
+
+
+def test_the_committee_page_lists_a_page_by_street_and_name_within_the_scope(login_as, world, app):
+    """Pages first (the ids by street and name, then the page's estates): the same order and scope as before."""
+    for name in ("丙小区", "甲小区", "乙小区"):
+        gen_estate(world.street1, name=name)
+        gen_estate(world.street2, name=f"西{name}")
+    gen_committee(world.estate1)
+    db.session.commit()
+    app.config["PER_PAGE"] = 3
+    try:
+        html = login_as(world.officer).get("/estates/committees").get_data(as_text=True)
+        second = login_as(world.officer).get("/estates/committees?page=2").get_data(as_text=True)
+        street = login_as(world.street_user).get("/estates/committees?page=1").get_data(as_text=True)
+    finally:
+        app.config["PER_PAGE"] = 50
+
+    def shown(page):
+        return [n for n in ("阳光小区", "甲小区", "乙小区", "丙小区", "月亮小区", "西甲小区", "西乙小区", "西丙小区")
+                if f">{n}<" in page]
+
+    first_page, second_page = shown(html), shown(second)
+    assert len(first_page) == 3 and not set(first_page) & set(second_page)
+    assert all(not n.startswith("西") and n != "月亮小区" for n in first_page)  # 东城 first (by code, then name)
+    assert all(not n.startswith("西") and n != "月亮小区" for n in shown(street))  # another street's never shown

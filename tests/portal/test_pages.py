@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supervision.auth.models import User
 from supervision.core.generations import UndeclaredInput
@@ -74,11 +74,22 @@ def test_search_by_estate_or_company_name_pages(public, client, app):
         app.config["PER_PAGE"] = 50
 
 
-def test_the_sitemap_lists_the_public_pages(public, client):
-    response = client.get("/public/sitemap.xml")
+def _sitemap_locs(client, url) -> list[str]:
+    response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/xml" and response.headers["ETag"]
-    xml = response.get_data(as_text=True)
-    locs = set(re.findall(r"<loc>http://localhost(/[^<]*)</loc>", xml))
+    return re.findall(r"<loc>http://localhost(/[^<]*)</loc>", response.get_data(as_text=True))
+
+
+def _whole_sitemap(client) -> tuple[list[str], set[str]]:
+    index = client.get("/public/sitemap.xml").get_data(as_text=True)
+    assert index.count("<sitemapindex") == 1 and "<urlset" not in index
+    parts = _sitemap_locs(client, "/public/sitemap.xml")
+    return parts, {loc for part in parts for loc in _sitemap_locs(client, part)}
+
+
+def test_the_sitemap_lists_the_public_pages(public, client):
+    parts, locs = _whole_sitemap(client)
+    assert parts == ["/public/sitemap/pages.xml", "/public/sitemap/estates-1.xml", "/public/sitemap/companies-1.xml"]
     assert {"/public/", "/public/grades", "/public/lists", f"/public/estates/{public.estate1.id}",
             f"/public/companies/{public.company1.id}", f"/public/publications/{public.publication.id}",
             f"/public/rules/{public.publication.rule_set_id}", f"/public/campaigns/{public.closed.id}"} <= locs
@@ -86,6 +97,29 @@ def test_the_sitemap_lists_the_public_pages(public, client):
     assert f"/public/campaigns/{public.active.id}" not in locs
     assert f"/public/rules/{public.unused_rule_set.id}" not in locs
     assert "/public/disclosures" in locs  # the enforcement feature registers its published 通报 and 曝光
+    for missing in ("estates-2", "estates-0", "people-1", "estates-x", "../sitemap"):
+        assert client.get(f"/public/sitemap/{missing}.xml").status_code == 404, missing
+
+
+def test_the_sitemap_is_split_into_parts_of_a_bounded_size(public, client, app, monkeypatch, count_queries):
+    from supervision.estates.models import Estate
+    from supervision.portal import services as portal_services
+
+    whole = _whole_sitemap(client)[1]
+    monkeypatch.setattr(portal_services, "SITEMAP_SIZE", 2)
+    app.extensions.pop("portal_pages", None)
+    estates = db.session.scalar(select(func.count(Estate.id)).where(Estate.archived_at.is_(None)))
+    parts, locs = _whole_sitemap(client)
+    assert locs == whole  # the same pages, in more parts
+    assert len([p for p in parts if "/estates-" in p]) == -(-estates // 2)
+    for part in parts[1:]:
+        assert len(_sitemap_locs(client, part)) <= 2
+    app.extensions.pop("portal_pages", None)
+    with count_queries() as first:
+        client.get(parts[1])
+    with count_queries() as index:
+        client.get("/public/sitemap.xml")
+    assert len(first) <= 3 and len(index) <= 3  # the generations, then the part's ids or the two counts
 
 
 def test_registered_disclosures_and_sections(sources, client):

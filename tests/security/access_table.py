@@ -205,7 +205,7 @@ ACCESS: dict[str, tuple] = {
     **{endpoint: PUBLIC for endpoint in (
         "portal.index", "portal.campaigns", "portal.company", "portal.disclosures", "portal.estate",
         "portal.grades", "portal.lists", "portal.publication", "portal.publications", "portal.rule_set",
-        "portal.search", "portal.sitemap", "owner.start", "owner.new", "owner.track",
+        "portal.search", "portal.sitemap", "portal.sitemap_part", "owner.start", "owner.new", "owner.track",
         "survey_vote.start", "survey_vote.thanks", "survey_vote.vote", "survey_vote.vote_by_room",
         "offline.manifest", "offline.service_worker", "ops.favicon")},
     "portal.campaign": (404, 404, 404, 404, 404, 404),  # the matrix campaign is running: only closed ones are public
@@ -214,10 +214,12 @@ ACCESS: dict[str, tuple] = {
     "enforcement_public.document_pdf": (404, 404, 404, 404, 404, 404),
     # offline queue: the status of the user's own submission key (others get "not received")
     "offline.submission_status": ALL,
-    # pickers: every signed-in user searches estates, companies and staff, the answers scoped (tests/pickers)
+    # pickers: every signed-in user searches estates, companies and staff, the answers scoped (tests/pickers),
+    # and communities (the region tree, which every role may see: tests/estates/test_estate_form_picker.py)
     "pickers.estates": ALL,
     "pickers.companies": ALL,
     "pickers.staff": ALL,
+    "pickers.communities": ALL,
     # notification digests: the delivery log is the administrator's; settings are everyone's own
     "notifications.deliveries": ADMIN_ONLY,
     "notifications.settings": ALL,

@@ -131,6 +131,7 @@ def matrix(world):
         "position_id": reference.electrician.id,
         "year": 2027,
         "day": "2027-10-01",
+        "part": "estates-1",  # a part of the public sitemap
         **world.feature_params,
     }
     return world
