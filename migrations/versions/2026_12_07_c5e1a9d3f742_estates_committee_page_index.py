@@ -2,7 +2,7 @@
 committee_due_on): its page of ids sorted by street and name, its count and the summary's estate columns
 
 Revision ID: c5e1a9d3f742
-Revises: a7d2e5c8b413
+Revises: c5e1a9d3f274
 Create Date: 2026-12-07 09:55:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1a9d3f742'
-down_revision = 'a7d2e5c8b413'
+down_revision = 'c5e1a9d3f274'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """staff: an index on left_on (the staff list's 已离职 filter found no rows by scanning every staff member)
 
 Revision ID: c5e8a1d3f926
-Revises: a7d2e5c8b413
+Revises: c5e1a9d3f742
 Create Date: 2026-12-07 09:45:00.000000
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5e8a1d3f926'
-down_revision = 'a7d2e5c8b413'
+down_revision = 'c5e1a9d3f742'
 branch_labels = None
 depends_on = None
 

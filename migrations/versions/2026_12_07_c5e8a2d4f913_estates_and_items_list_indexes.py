@@ -4,7 +4,7 @@ and name, read off the index instead of sorting every estate (24,000 at 100×); 
 read off the index
 
 Revision ID: c5e8a2d4f913
-Revises: a7d2e5c8b413
+Revises: c5e8a1d3f926
 Create Date: 2026-12-07 09:50:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5e8a2d4f913'
-down_revision = 'a7d2e5c8b413'
+down_revision = 'c5e8a1d3f926'
 branch_labels = None
 depends_on = None
 
