@@ -21,7 +21,7 @@ from sqlalchemy import Integer, and_, func, literal_column, select, union_all
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
 from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
-from ..core import generations
+from ..core import figures, generations
 from ..core.holidays.models import HOLIDAYS_TOPIC, ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
 from ..estates.handover import period_join
@@ -117,7 +117,32 @@ class Figure:
 
 
 def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
-    """The district's (or one street's) headline numbers, in one query."""
+    """The district's (or one street's) headline numbers: today's as the committing transaction stored them
+    (``core.figures``), else counted in one query."""
+    counts = None
+    if day == local_today():
+        key = _figures_key(street_id, day)
+        counts = figures.load(KEY_FIGURES, generations.current(DASHBOARD_TOPIC), [key]).get(key)
+    if counts is None:
+        counts = db.session.execute(key_figures_statement(day, street_id)).one()._asdict()
+    return figures_of(counts, street_id)
+
+
+def figures_of(counts: dict, street_id: int | None) -> list[Figure]:
+    unmanaged, open_items, overdue = counts["unmanaged"], counts["open_items"], counts["overdue_items"]
+    return [
+        Figure(_l("小区总数"), counts["estates"], _l("未归档")),
+        Figure(_l("无物业小区"), unmanaged, _l("待覆盖"), "danger" if unmanaged else ""),
+        Figure(_l("已成立业委会"), counts["committees"]),
+        Figure(_l("物业企业"), counts["companies"], _l("本街道服务企业") if street_id else ""),
+        Figure(_l("未销项整改事项"), open_items, "", "warning" if open_items else ""),
+        Figure(_l("逾期未销项"), overdue, _l("已过整改期限"), "danger" if overdue else ""),
+        Figure(_l("专项行动在册小区"), counts["enrolments"], _l("进行中的行动")),
+    ]
+
+
+def key_figures_statement(day: date, street_id: int | None = None):
+    """The headline numbers' one statement (columns named as ``figures_of`` reads them)."""
 
     # A past day counts who managed each estate then (the management history), today the registry.
     facts = period_join(day) if day < local_today() else None
@@ -158,7 +183,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     if street_id is not None:
         committees = committees.where(Estate.street_id == street_id)
     open_items = RectificationItem.state != ItemState.ACCEPTED
-    row = db.session.execute(select(
+    return select(
         estates().label("estates"),
         estates(managed_mode == ManagementMode.NONE).label("unmanaged"),
         committees.scalar_subquery().label("committees"),
@@ -166,16 +191,38 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
         items(open_items).label("open_items"),
         items(and_(open_items, RectificationItem.deadline < day)).label("overdue_items"),
         enrolments.scalar_subquery().label("enrolments"),
-    )).one()
-    return [
-        Figure(_l("小区总数"), row.estates, _l("未归档")),
-        Figure(_l("无物业小区"), row.unmanaged, _l("待覆盖"), "danger" if row.unmanaged else ""),
-        Figure(_l("已成立业委会"), row.committees),
-        Figure(_l("物业企业"), row.companies, _l("本街道服务企业") if street_id else ""),
-        Figure(_l("未销项整改事项"), row.open_items, "", "warning" if row.open_items else ""),
-        Figure(_l("逾期未销项"), row.overdue_items, _l("已过整改期限"), "danger" if row.overdue_items else ""),
-        Figure(_l("专项行动在册小区"), row.enrolments, _l("进行中的行动")),
-    ]
+    )
+
+
+# Today's key figures of the district and of each active street, stored by the transaction that changed their
+# tables (``core.figures``): a commit that wrote none of a scope's tables carries its figures over.
+KEY_FIGURES = "dashboard_key_figures"
+
+
+def _figures_key(street_id: int | None, day: date) -> str:
+    return f"{'district' if street_id is None else street_id}|{day.isoformat()}"
+
+
+def _key_figures_scopes() -> dict[str, int | None]:
+    day = local_today()
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return {_figures_key(street_id, day): street_id for street_id in (None, *streets)}
+
+
+def _precompute_key_figures(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    scopes = _key_figures_scopes()
+    entries = {}
+    for key in keys:
+        if key in scopes:
+            statement = key_figures_statement(day, scopes[key])
+            counts = db.session.execute(statement).one()._asdict()
+            entries[key] = figures.Entry(counts, figures.statement_tables(statement) | {Street.__tablename__})
+    return entries
+
+
+figures.register(figures.Precomputed(DASHBOARD_TOPIC, KEY_FIGURES, lambda: list(_key_figures_scopes()),
+                                     _precompute_key_figures))
 
 
 def _chart_row(label: str, cell) -> dict:
