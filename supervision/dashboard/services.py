@@ -16,7 +16,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, func, literal_column, select, union_all
+from sqlalchemy import Integer, and_, case, func, literal_column, select, union_all
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
@@ -209,16 +209,65 @@ def _key_figures_scopes() -> dict[str, int | None]:
     return {_figures_key(street_id, day): street_id for street_id in (None, *streets)}
 
 
+def key_figures_by_street(day: date) -> tuple[dict[int | None, dict], frozenset[str]]:
+    """Today's key figures of the district (key None) and of every street at once — what ``key_figures_statement``
+    gives for each scope, from one grouped statement per figure — and the tables they read."""
+    open_items = RectificationItem.state != ItemState.ACCEPTED
+    overdue = and_(open_items, RectificationItem.deadline < day)
+    statements = {
+        "estates": select(Estate.street_id, func.count(Estate.id),
+                          func.coalesce(func.sum(case((Estate.management_mode == ManagementMode.NONE, 1), else_=0)), 0))
+        .where(Estate.archived_at.is_(None)).group_by(Estate.street_id),
+        "committees": select(Estate.street_id, func.count(OwnersCommittee.id))
+        .join(Estate, Estate.id == OwnersCommittee.estate_id)
+        .where(committee_status_clause(CommitteeStatus.FORMED, day), Estate.archived_at.is_(None))
+        .group_by(Estate.street_id),
+        # a street's companies: the active ones managing one of its estates (the district's: every active one)
+        "companies": select(Estate.street_id, func.count(Estate.company_id.distinct()))
+        .join(Company, Company.id == Estate.company_id)
+        .where(Estate.archived_at.is_(None), Company.archived_at.is_(None)).group_by(Estate.street_id),
+        "all_companies": select(func.count(Company.id)).where(Company.archived_at.is_(None)),
+        "items": select(RectificationItem.street_id,
+                        func.coalesce(func.sum(case((open_items, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+        .group_by(RectificationItem.street_id),
+        "enrolments": select(Enrolment.street_id, func.count(Enrolment.id))
+        .join(Campaign, Campaign.id == Enrolment.campaign_id)
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE)
+        .group_by(Enrolment.street_id),
+    }
+    names = ("estates", "unmanaged", "committees", "companies", "open_items", "overdue_items", "enrolments")
+    scopes: dict[int | None, dict] = {}
+
+    def add(street_id, **counts):
+        for scope in {None, street_id}:
+            entry = scopes.setdefault(scope, dict.fromkeys(names, 0))
+            for name, value in counts.items():
+                if scope is not None or name != "companies":
+                    entry[name] += int(value or 0)
+
+    for street_id, estates, unmanaged in db.session.execute(statements["estates"]):
+        add(street_id, estates=estates, unmanaged=unmanaged)
+    for street_id, committees in db.session.execute(statements["committees"]):
+        add(street_id, committees=committees)
+    for street_id, companies in db.session.execute(statements["companies"]):
+        add(street_id, companies=companies)
+    for street_id, open_count, overdue_count in db.session.execute(statements["items"]):
+        add(street_id, open_items=open_count, overdue_items=overdue_count)
+    for street_id, enrolments in db.session.execute(statements["enrolments"]):
+        add(street_id, enrolments=enrolments)
+    scopes.setdefault(None, dict.fromkeys(names, 0))["companies"] = db.session.scalar(statements["all_companies"])
+    tables = frozenset().union(*(figures.statement_tables(statement) for statement in statements.values()))
+    return scopes, tables
+
+
 def _precompute_key_figures(keys: list[str]) -> dict[str, figures.Entry]:
     day = local_today()
     scopes = _key_figures_scopes()
-    entries = {}
-    for key in keys:
-        if key in scopes:
-            statement = key_figures_statement(day, scopes[key])
-            counts = db.session.execute(statement).one()._asdict()
-            entries[key] = figures.Entry(counts, figures.statement_tables(statement) | {Street.__tablename__})
-    return entries
+    by_street, tables = key_figures_by_street(day)
+    empty = dict.fromkeys(by_street[None], 0)
+    inputs = tables | {Street.__tablename__}
+    return {key: figures.Entry(by_street.get(scopes[key], empty), inputs) for key in keys if key in scopes}
 
 
 figures.register(figures.Precomputed(DASHBOARD_TOPIC, KEY_FIGURES, lambda: list(_key_figures_scopes()),
