@@ -8,6 +8,10 @@ and everything in the table is immutable (tuples, read-only mappings, frozen dat
 request of the process shares it. A company's score without its place (its credit page, the company page,
 the landing page) is that company's row alone, kept the same way (``company_score(…, position=False)``),
 so a change to the credit data does not make those pages recompute the district's table.
+
+Today's table of the rule set in force is also computed by the transaction that changes the credit data and
+stored for every worker (``core.figures``): a worker's first request after a change rebuilds it from that
+stored copy (one query, no scoring) instead of scoring the district.
 """
 from __future__ import annotations
 

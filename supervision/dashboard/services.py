@@ -5,7 +5,9 @@ that the landing page's indicators and key figures are kept per process until th
 changes (``landing``, keyed by the "dashboard" data generation: a change shows at once on every
 worker); the page says when they were computed. The indicators' counts are kept the same way, per
 indicator (``targets.services.measured``), for the targets pages, the indicator chart and the API too;
-the drill-downs' rows, the other charts and the reports are always live.
+the drill-downs' rows, the other charts and the reports are always live. Today's counts and key figures
+are also stored by the transaction that changes their data (``core.figures``), so a worker's first request
+after a change reads them (one query) instead of counting.
 """
 from __future__ import annotations
 
