@@ -134,9 +134,17 @@ def _refill(session, figure: Precomputed, generation: int, written: frozenset[st
     return len(kept), len(missing)
 
 
+def _is_app_session(session) -> bool:
+    """The figures are computed through ``db.session``: a commit of another session (a job's own) stores none."""
+    try:
+        return db.session.registry.has() and db.session.registry() is session
+    except RuntimeError:  # no application context
+        return False
+
+
 def _after_bump(session, topics: frozenset[str], written: frozenset[str]) -> None:
     figures = [figure for figure in _registered.values() if figure.topic in topics]
-    if not figures:
+    if not figures or not _is_app_session(session):
         return
     connection = session.connection()
     values = dict(connection.execute(select(generations.DataGeneration.topic, generations.DataGeneration.value)
