@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, Table, Text, bindparam, select, update
+from sqlalchemy import BigInteger, String, Table, Text, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,6 +122,8 @@ def _refill(session, figure: Precomputed, generation: int, written: frozenset[st
         connection.execute(update(StoredFigure).where(
             StoredFigure.name == figure.name, StoredFigure.generation == generation - 1,
             StoredFigure.key.in_(kept)).values(generation=generation))
+    # Entries no longer wanted (a past day's) go: the table holds about one day of each figure.
+    connection.execute(delete(StoredFigure).where(StoredFigure.name == figure.name, StoredFigure.key.not_in(keys)))
     missing = [key for key in keys if key not in set(kept)]
     if missing:
         entries = figure.compute(missing)

@@ -181,3 +181,13 @@ def test_a_failing_precompute_is_logged_and_readers_compute(app, world, monkeypa
     assert dashboard_services.key_figures(local_today())[0].value == 3
 
 
+
+
+def test_a_past_days_entries_are_dropped_at_the_next_commit(world):
+    db.session.execute(update(StoredFigure).where(StoredFigure.name == KEY_FIGURES)
+                       .values(key=StoredFigure.key + "-past"))
+    db.session.commit()
+    gen_estate(community=world.community1, company=world.company1)
+    db.session.commit()
+    assert all(not key.endswith("-past") for key in stored(KEY_FIGURES))
+    assert f"district|{local_today()}" in stored(KEY_FIGURES)
