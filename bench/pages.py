@@ -8,7 +8,7 @@ For each backend and scale (a child process each, a database of its own: ``bench
    the role's scope, plus each list page's filters and searches taken from its own filter form;
    probe each once and keep those that answer 200;
 3. Flask's test client: per page the median and p95 (warm), the same for the first request after a
-   change (every data generation bumped and every generation cache dropped before each request), SQL
+   change (a committed write to every watched table, then every generation cache dropped), SQL
    statements per request (a ``before_cursor_execute`` listener) and the response size; and the floor in
    the same run: ``/_bench/baseline`` (one query behind the login) and ``/_bench/list50`` (a tuned
    50-row list: one joined query and a count, in the layout);
@@ -179,16 +179,29 @@ def _login(app, username: str):
 
 
 def first_request_after_a_change(app) -> None:
-    """Every data generation changes (as after a write to any watched table) and the per-process
-    generation caches are dropped: the next request computes everything it caches."""
+    """A real change that commits, then the per-process generation caches dropped: the next request is the
+    first after a change.
+
+    One transaction writes one row of every watched table through the ORM session (an ``UPDATE`` setting a
+    column to itself, so the district stays the same): every data generation changes, and the committing
+    transaction does what it does in production (bumps the generations, stores the figures registered in
+    ``core.figures`` for the new ones, recomputing every entry since every table was written). Each worker
+    then holds only what the database holds: the request pays what a worker's first request after any change
+    pays."""
+    from sqlalchemy import select, update
+
     from supervision.core import generations
     from supervision.extensions import db
 
-    topics = sorted(set().union(*generations._watched_tables.values()))
     with app.app_context():
-        connection = db.session.connection()
-        for topic in topics:
-            generations.bump(connection, topic)
+        for cls in sorted(generations._watched_classes, key=lambda cls: cls.__table__.name):
+            table = cls.__table__
+            column = next((c for c in table.columns if not c.primary_key), None)
+            keys = db.session.execute(select(*table.primary_key.columns).limit(1)).first()
+            if column is None or keys is None:
+                continue
+            condition = [c == value for c, value in zip(table.primary_key.columns, keys, strict=True)]
+            db.session.execute(update(table).where(*condition).values({column.name: column}))
         db.session.commit()
         db.session.remove()
     for name, value in list(app.extensions.items()):

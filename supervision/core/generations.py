@@ -53,6 +53,11 @@ from .types import UTCDateTime
 
 _PENDING = "data_generation_topics"  # session.info key: topics changed in the current transaction
 _READ = "data_generation_values"  # session.info key: topic → value read in the current transaction
+_TABLES = "data_generation_tables"  # session.info key: watched tables written in the current transaction
+
+# Called at the outermost commit, after the bump, with (session, bumped topics, written tables): e.g.
+# ``core.figures`` stores the figures of the new generations in the same transaction.
+after_bump: list = []
 
 
 class DataGeneration(db.Model):
@@ -158,6 +163,13 @@ def wrote(session: Session, *table_names: str) -> None:
     for name in table_names:
         for topic in _watched_tables.get(name, ()):
             mark(session, topic)
+        if name in _watched_tables:
+            session.info.setdefault(_TABLES, set()).add(name)
+
+
+def written_tables(session: Session) -> frozenset[str]:
+    """The watched tables the session's current transaction wrote (so far)."""
+    return frozenset(session.info.get(_TABLES, ()))
 
 
 def _changed(obj, attributes: frozenset[str]) -> bool:
@@ -172,10 +184,12 @@ def _after_flush(session, flush_context):
     for obj in (*session.new, *session.deleted):
         for topic, _attributes in _watched_classes.get(type(obj), ()):
             mark(session, topic)
+            session.info.setdefault(_TABLES, set()).add(obj.__table__.name)
     for obj in session.dirty:
         for topic, attributes in _watched_classes.get(type(obj), ()):
             if session.is_modified(obj) if attributes is None else _changed(obj, attributes):
                 mark(session, topic)
+                session.info.setdefault(_TABLES, set()).add(obj.__table__.name)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -183,8 +197,11 @@ def _on_execute(state):
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    for topic in _watched_tables.get(getattr(table, "name", None), ()):
+    name = getattr(table, "name", None)
+    for topic in _watched_tables.get(name, ()):
         mark(state.session, topic)
+    if name in _watched_tables:
+        state.session.info.setdefault(_TABLES, set()).add(name)
 
 
 @event.listens_for(Session, "before_commit")
@@ -194,6 +211,9 @@ def _before_commit(session):
     topics = session.info.get(_PENDING)
     if topics:
         bump(session.connection(), *sorted(topics))
+        if not session.in_nested_transaction():
+            for hook in after_bump:
+                hook(session, frozenset(topics), written_tables(session))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -202,9 +222,10 @@ def _after_transaction_end(session, transaction):
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(_READ, None)
+        session.info.pop(_TABLES, None)
 
 
-def cached(topic: str, name: str, size: int, key: tuple, compute):
+def cached(topic: str, name: str, size: int, key: tuple, compute, stored=None):
     """``compute()``, kept per process in ``app.extensions[name]`` (an LRU of ``size`` entries) under
     ``key`` and the topic's generation; computed live when there is no generation to key it by (a new
     database, or this transaction changed the topic).
@@ -218,8 +239,15 @@ def cached(topic: str, name: str, size: int, key: tuple, compute):
       ``compute()`` runs under ``reads_recorded()``, and a table it read that no ``watch`` of the
       topic names raises ``UndeclaredInput`` (a change to it would not change the generation, and
       stale figures would be served).
+
+    ``stored()``, when given, is tried first: a value the committing transaction stored for this generation
+    (``core.figures``), immutable as built (not checked again), or None to compute.
     """
     def checked():
+        if stored is not None:
+            value = stored()
+            if value is not None:
+                return value
         return computed_checked(topic, name, compute)
 
     generation = current(topic)
@@ -235,7 +263,8 @@ def computed_checked(topic: str, name: str, compute):
         return freeze(compute())
     with reads_recorded() as tables:
         value = compute()
-    undeclared = sorted(tables - watched_tables(topic) - {DataGeneration.__tablename__})
+    # The generations and the figures stored under them (``core.figures``) are keyed by it, not inputs.
+    undeclared = sorted(tables - watched_tables(topic) - {DataGeneration.__tablename__, "stored_figures"})
     if undeclared:
         raise UndeclaredInput(f"{name}: the computation read {', '.join(undeclared)}, which no "
                               f"generations.watch({topic!r}, …) declares")

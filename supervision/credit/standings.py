@@ -8,6 +8,10 @@ and everything in the table is immutable (tuples, read-only mappings, frozen dat
 request of the process shares it. A company's score without its place (its credit page, the company page,
 the landing page) is that company's row alone, kept the same way (``company_score(…, position=False)``),
 so a change to the credit data does not make those pages recompute the district's table.
+
+Today's table of the rule set in force is also computed by the transaction that changes the credit data and
+stored for every worker (``core.figures``): a worker's first request after a change rebuilds it from that
+stored copy (one query, no scoring) instead of scoring the district.
 """
 from __future__ import annotations
 
@@ -25,13 +29,16 @@ from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..core import generations
+from ..core import figures, generations
+from ..core.errors import DomainError
+from ..core.timeutil import local_today
 from ..documents.excel import Column
 from ..estates.models import Estate
 from ..extensions import db
 from . import markup
 from .models import SCORES_TOPIC, CreditRuleSet
 from .scoring import ScoreRow, load_rule_set, override_note, q, row_to_score, score_table
+from .services import rule_set_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,25 +110,103 @@ def _table_rows(rule_set: CreditRuleSet, table) -> list[TableRow]:
 
 
 def _compute_table(rule_set: CreditRuleSet, as_of: date) -> Table:
-    rows = _table_rows(rule_set, score_table(rule_set, as_of))
+    return _table_of(_table_rows(rule_set, score_table(rule_set, as_of)))
+
+
+def _table_of(rows: list[TableRow]) -> Table:
     # Sorted here, not by the database, so that names order alike (by code point of their pinyin key) on every
     # backend.
     rows.sort(key=lambda r: (-r.total, r.name_sort, r.company_id))
+    rows = tuple(rows)
+    return Table(rows=rows, by_company=MappingProxyType({r.company_id: r for r in rows}), counts=_grade_counts(rows))
+
+
+def _grade_counts(rows: tuple[TableRow, ...]) -> Mapping[str, Mapping]:
     counts: dict[str, dict] = {}
     for row in rows:  # best first: the first of a grade is its highest total, the last its lowest
         entry = counts.setdefault(row.grade_code, {"count": 0, "min": row.total, "max": row.total})
         entry["count"] += 1
         entry["min"] = row.total
-    rows = tuple(rows)
+    return MappingProxyType({code: MappingProxyType(entry) for code, entry in counts.items()})
+
+
+TABLES_CACHE = "credit_score_tables"
+
+
+def _stored_key(rule_set_id: int, as_of: date) -> str:
+    return f"{rule_set_id}|{as_of.isoformat()}"
+
+
+def _row_payload(row: TableRow) -> list:
+    return [row.company_id, row.name, row.name_sort, row.credit_code, [str(value) for _code, value in row.parts],
+            str(row.total), row.grade_code, row.grade_rank, row.override, row.red, row.black, row.has_bad,
+            row.event_count, row.position]
+
+
+def _table_from_payload(rule_set: CreditRuleSet, payload: list) -> Table:
+    """The table as stored (its rows in the table's order), rebuilt without sorting or checking again."""
+    codes = [p.code for p in rule_set.parts]
+    cents: dict[str, Decimal] = {}  # the same few numbers recur across companies
+
+    def cent(text):
+        found = cents.get(text)
+        if found is None:
+            found = cents[text] = Decimal(text)
+        return found
+
+    shared: dict[tuple, tuple] = {}  # and so do whole rows of parts (a few dozen distinct ones at 100×)
+
+    def parts_of(values):
+        key = tuple(values)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = tuple(zip(codes, map(cent, values), strict=True))
+        return found
+
+    rows = tuple(TableRow(company_id, name, name_sort, credit_code, parts_of(parts), cent(total), grade, grade_rank,
+                          override, red, black, has_bad, event_count, position)
+                 for (company_id, name, name_sort, credit_code, parts, total, grade, grade_rank, override, red, black,
+                      has_bad, event_count, position) in payload)
     return Table(rows=rows, by_company=MappingProxyType({r.company_id: r for r in rows}),
-                 counts=MappingProxyType({code: MappingProxyType(entry) for code, entry in counts.items()}))
+                 counts=_grade_counts(rows))
+
+
+def _stored_table(rule_set: CreditRuleSet, as_of: date) -> Table | None:
+    """The table the committing transaction stored for the current credit data (``core.figures``), or None."""
+    key = _stored_key(rule_set.id, as_of)
+    stored = figures.load(TABLES_CACHE, generations.current(SCORES_TOPIC), [key])
+    return _table_from_payload(rule_set, stored[key]) if key in stored else None
+
+
+def _precompute_keys() -> list[str]:
+    try:
+        rule_set = rule_set_for(local_today())
+    except DomainError:  # no rules loaded yet: nothing to score
+        return []
+    return [_stored_key(rule_set.id, local_today())]
+
+
+def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
+    """Today's table of the rule set in force, computed in the transaction that changed the credit data."""
+    today = local_today()
+    rule_set = rule_set_for(today)
+    key = _stored_key(rule_set.id, today)
+    if key not in keys:
+        return {}
+    table = _compute_table(rule_set, today)
+    return {key: figures.Entry([_row_payload(row) for row in table.rows])}
+
+
+# Every change of the credit data stores today's table for every worker: a score depends on most of the
+# credit data, so it is computed again (no inputs: never carried over).
+figures.register(figures.Precomputed(SCORES_TOPIC, TABLES_CACHE, _precompute_keys, _precompute))
 
 
 def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
     """The score table of every active company, from the cache when the credit data has not changed."""
     size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
-    return generations.cached(SCORES_TOPIC, "credit_score_tables", size, (rule_set.id, as_of),
-                              lambda: _compute_table(rule_set, as_of))
+    return generations.cached(SCORES_TOPIC, TABLES_CACHE, size, (rule_set.id, as_of),
+                              lambda: _compute_table(rule_set, as_of), stored=lambda: _stored_table(rule_set, as_of))
 
 
 def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> tuple[TableRow, ...]:

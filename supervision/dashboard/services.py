@@ -5,7 +5,9 @@ that the landing page's indicators and key figures are kept per process until th
 changes (``landing``, keyed by the "dashboard" data generation: a change shows at once on every
 worker); the page says when they were computed. The indicators' counts are kept the same way, per
 indicator (``targets.services.measured``), for the targets pages, the indicator chart and the API too;
-the drill-downs' rows, the other charts and the reports are always live.
+the drill-downs' rows, the other charts and the reports are always live. Today's counts and key figures
+are also stored by the transaction that changes their data (``core.figures``), so a worker's first request
+after a change reads them (one query) instead of counting.
 """
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, func, literal_column, select, union_all
+from sqlalchemy import Integer, and_, case, func, literal_column, select, union_all
 
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
 from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
-from ..core import generations
+from ..core import figures, generations
 from ..core.holidays.models import HOLIDAYS_TOPIC, ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
 from ..estates.handover import period_join
@@ -117,7 +119,32 @@ class Figure:
 
 
 def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
-    """The district's (or one street's) headline numbers, in one query."""
+    """The district's (or one street's) headline numbers: today's as the committing transaction stored them
+    (``core.figures``), else counted in one query."""
+    counts = None
+    if day == local_today():
+        key = _figures_key(street_id, day)
+        counts = figures.load(KEY_FIGURES, generations.current(DASHBOARD_TOPIC), [key]).get(key)
+    if counts is None:
+        counts = db.session.execute(key_figures_statement(day, street_id)).one()._asdict()
+    return figures_of(counts, street_id)
+
+
+def figures_of(counts: dict, street_id: int | None) -> list[Figure]:
+    unmanaged, open_items, overdue = counts["unmanaged"], counts["open_items"], counts["overdue_items"]
+    return [
+        Figure(_l("小区总数"), counts["estates"], _l("未归档")),
+        Figure(_l("无物业小区"), unmanaged, _l("待覆盖"), "danger" if unmanaged else ""),
+        Figure(_l("已成立业委会"), counts["committees"]),
+        Figure(_l("物业企业"), counts["companies"], _l("本街道服务企业") if street_id else ""),
+        Figure(_l("未销项整改事项"), open_items, "", "warning" if open_items else ""),
+        Figure(_l("逾期未销项"), overdue, _l("已过整改期限"), "danger" if overdue else ""),
+        Figure(_l("专项行动在册小区"), counts["enrolments"], _l("进行中的行动")),
+    ]
+
+
+def key_figures_statement(day: date, street_id: int | None = None):
+    """The headline numbers' one statement (columns named as ``figures_of`` reads them)."""
 
     # A past day counts who managed each estate then (the management history), today the registry.
     facts = period_join(day) if day < local_today() else None
@@ -158,7 +185,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     if street_id is not None:
         committees = committees.where(Estate.street_id == street_id)
     open_items = RectificationItem.state != ItemState.ACCEPTED
-    row = db.session.execute(select(
+    return select(
         estates().label("estates"),
         estates(managed_mode == ManagementMode.NONE).label("unmanaged"),
         committees.scalar_subquery().label("committees"),
@@ -166,16 +193,87 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
         items(open_items).label("open_items"),
         items(and_(open_items, RectificationItem.deadline < day)).label("overdue_items"),
         enrolments.scalar_subquery().label("enrolments"),
-    )).one()
-    return [
-        Figure(_l("小区总数"), row.estates, _l("未归档")),
-        Figure(_l("无物业小区"), row.unmanaged, _l("待覆盖"), "danger" if row.unmanaged else ""),
-        Figure(_l("已成立业委会"), row.committees),
-        Figure(_l("物业企业"), row.companies, _l("本街道服务企业") if street_id else ""),
-        Figure(_l("未销项整改事项"), row.open_items, "", "warning" if row.open_items else ""),
-        Figure(_l("逾期未销项"), row.overdue_items, _l("已过整改期限"), "danger" if row.overdue_items else ""),
-        Figure(_l("专项行动在册小区"), row.enrolments, _l("进行中的行动")),
-    ]
+    )
+
+
+# Today's key figures of the district and of each active street, stored by the transaction that changed their
+# tables (``core.figures``): a commit that wrote none of a scope's tables carries its figures over.
+KEY_FIGURES = "dashboard_key_figures"
+
+
+def _figures_key(street_id: int | None, day: date) -> str:
+    return f"{'district' if street_id is None else street_id}|{day.isoformat()}"
+
+
+def _key_figures_scopes() -> dict[str, int | None]:
+    day = local_today()
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return {_figures_key(street_id, day): street_id for street_id in (None, *streets)}
+
+
+def key_figures_by_street(day: date) -> tuple[dict[int | None, dict], frozenset[str]]:
+    """Today's key figures of the district (key None) and of every street at once — what ``key_figures_statement``
+    gives for each scope, from one grouped statement per figure — and the tables they read."""
+    open_items = RectificationItem.state != ItemState.ACCEPTED
+    overdue = and_(open_items, RectificationItem.deadline < day)
+    statements = {
+        "estates": select(Estate.street_id, func.count(Estate.id),
+                          func.coalesce(func.sum(case((Estate.management_mode == ManagementMode.NONE, 1), else_=0)), 0))
+        .where(Estate.archived_at.is_(None)).group_by(Estate.street_id),
+        "committees": select(Estate.street_id, func.count(OwnersCommittee.id))
+        .join(Estate, Estate.id == OwnersCommittee.estate_id)
+        .where(committee_status_clause(CommitteeStatus.FORMED, day), Estate.archived_at.is_(None))
+        .group_by(Estate.street_id),
+        # a street's companies: the active ones managing one of its estates (the district's: every active one)
+        "companies": select(Estate.street_id, func.count(Estate.company_id.distinct()))
+        .join(Company, Company.id == Estate.company_id)
+        .where(Estate.archived_at.is_(None), Company.archived_at.is_(None)).group_by(Estate.street_id),
+        "all_companies": select(func.count(Company.id)).where(Company.archived_at.is_(None)),
+        "items": select(RectificationItem.street_id,
+                        func.coalesce(func.sum(case((open_items, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+        .group_by(RectificationItem.street_id),
+        "enrolments": select(Enrolment.street_id, func.count(Enrolment.id))
+        .join(Campaign, Campaign.id == Enrolment.campaign_id)
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE, Campaign.status == CampaignStatus.ACTIVE)
+        .group_by(Enrolment.street_id),
+    }
+    names = ("estates", "unmanaged", "committees", "companies", "open_items", "overdue_items", "enrolments")
+    scopes: dict[int | None, dict] = {}
+
+    def add(street_id, **counts):
+        for scope in {None, street_id}:
+            entry = scopes.setdefault(scope, dict.fromkeys(names, 0))
+            for name, value in counts.items():
+                if scope is not None or name != "companies":
+                    entry[name] += int(value or 0)
+
+    for street_id, estates, unmanaged in db.session.execute(statements["estates"]):
+        add(street_id, estates=estates, unmanaged=unmanaged)
+    for street_id, committees in db.session.execute(statements["committees"]):
+        add(street_id, committees=committees)
+    for street_id, companies in db.session.execute(statements["companies"]):
+        add(street_id, companies=companies)
+    for street_id, open_count, overdue_count in db.session.execute(statements["items"]):
+        add(street_id, open_items=open_count, overdue_items=overdue_count)
+    for street_id, enrolments in db.session.execute(statements["enrolments"]):
+        add(street_id, enrolments=enrolments)
+    scopes.setdefault(None, dict.fromkeys(names, 0))["companies"] = db.session.scalar(statements["all_companies"])
+    tables = frozenset().union(*(figures.statement_tables(statement) for statement in statements.values()))
+    return scopes, tables
+
+
+def _precompute_key_figures(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    scopes = _key_figures_scopes()
+    by_street, tables = key_figures_by_street(day)
+    empty = dict.fromkeys(by_street[None], 0)
+    inputs = tables | {Street.__tablename__}
+    return {key: figures.Entry(by_street.get(scopes[key], empty), inputs) for key in keys if key in scopes}
+
+
+figures.register(figures.Precomputed(DASHBOARD_TOPIC, KEY_FIGURES, lambda: list(_key_figures_scopes()),
+                                     _precompute_key_figures))
 
 
 def _chart_row(label: str, cell) -> dict:

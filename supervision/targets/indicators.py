@@ -57,6 +57,7 @@ from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentSta
 from ..companies.models import Certificate, Company, Position, Staff
 from ..companies.models import position_certificate_requirements as req
 from ..companies.services import active_on_clause, qualified_clause, requires_certificate_clause
+from ..core import figures
 from ..core.timeutil import LOCAL_TZ, local_today
 from ..estates.handover import period_join
 from ..estates.models import COVERED_MODES, Estate
@@ -522,6 +523,13 @@ def _measure_part(indicator: Indicator, day: date, street_id, company_id, index:
         func.count().label("denominator"), func.coalesce(func.sum(base.achieved_flag), 0).label("numerator"),
     ))
     return _restrict(statement, base, street_id, company_id).group_by(base.street, *flags)
+
+
+def statement_tables(indicator: Indicator, day: date) -> frozenset[str]:
+    """The tables ``measure_many`` reads for ``indicator`` (its SQL; the calendar it may read in Python is not
+    among them)."""
+    statement = _measure_part(indicator, day, None, None, 0, [], 0)
+    return frozenset() if statement is None else figures.statement_tables(statement)
 
 
 def total(groups: dict[int | None, Counts] | None) -> Counts | None:

@@ -30,13 +30,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit.services import record, record_change, snapshot
-from ..core import generations
+from ..core import figures, generations
 from ..core.enums import LabelledEnum
 from ..core.errors import ConcurrentEditError, DomainError, check_version
+from ..core.holidays.models import HOLIDAYS_TOPIC
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
 from ..regions.models import Street
-from .indicators import NO_COUNTS, Counts, Indicator, all_indicators, get_indicator, measure_many, total
+from .indicators import (
+    NO_COUNTS,
+    Counts,
+    Indicator,
+    all_indicators,
+    get_indicator,
+    measure_many,
+    statement_tables,
+    total,
+)
 from .models import DISTRICT_KEY, Target, TargetSnapshot, scope_key_for
 from .percent import as_percent, threshold_percent
 
@@ -151,20 +161,35 @@ def measured(indicators: list[Indicator], day: date, *, street_id: int | None = 
         return measure_many(indicators, day, street_id=street_id)
     cache = generations.process_cache(MEASURED_CACHE, size * 32)
     # A day is measured on today's registry while it is today, on the management history once past.
-    key = (day, day >= local_today(), generation)
+    today = local_today()
+    key = (day, day >= today, generation)
     found, missing = {}, []
-    for indicator in indicators:
-        groups = cache.lookup((indicator.code, street_id, *key), _MISSING)
-        if groups is _MISSING and street_id is not None:
-            district = cache.lookup((indicator.code, None, *key), _MISSING)
-            if district is None or district is _MISSING:
-                groups = district
+
+    def lookup():
+        missing.clear()
+        for indicator in indicators:
+            groups = cache.lookup((indicator.code, street_id, *key), _MISSING)
+            if groups is _MISSING and street_id is not None:
+                district = cache.lookup((indicator.code, None, *key), _MISSING)
+                if district is None or district is _MISSING:
+                    groups = district
+                else:
+                    groups = MappingProxyType({street_id: district[street_id]} if street_id in district else {})
+            if groups is _MISSING:
+                missing.append(indicator)
             else:
-                groups = MappingProxyType({street_id: district[street_id]} if street_id in district else {})
-        if groups is _MISSING:
-            missing.append(indicator)
-        else:
-            found[indicator.code] = groups
+                found[indicator.code] = groups
+
+    lookup()
+    if missing and day == today:
+        # Today's district counts are stored by the transaction that changed their data (``core.figures``).
+        stored = figures.load(MEASURED_CACHE, generation, [_stored_key(i.code, day) for i in missing])
+        for indicator in missing:
+            payload = stored.get(_stored_key(indicator.code, day), _MISSING)
+            if payload is not _MISSING:
+                cache.put((indicator.code, None, *key), _groups_from_payload(payload))
+        if stored:
+            lookup()
     if missing:
         fresh = generations.computed_checked(SCORECARD_TOPIC, MEASURED_CACHE,
                                              lambda: measure_many(missing, day, street_id=street_id))
@@ -172,6 +197,46 @@ def measured(indicators: list[Indicator], day: date, *, street_id: int | None = 
             cache.put((indicator.code, street_id, *key), fresh[indicator.code])
         found.update(fresh)
     return found
+
+
+def _stored_key(code: str, day: date) -> str:
+    return f"{code}|{day.isoformat()}"
+
+
+def _groups_payload(groups) -> list | None:
+    if groups is None:
+        return None
+    return [[street, counts.numerator, counts.denominator] for street, counts in groups.items()]
+
+
+def _groups_from_payload(payload):
+    if payload is None:
+        return None
+    return MappingProxyType({street: Counts(numerator, denominator) for street, numerator, denominator in payload})
+
+
+def _precompute_keys() -> list[str]:
+    day = local_today()
+    return [_stored_key(indicator.code, day) for indicator in all_indicators()]
+
+
+def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
+    """Today's district counts of the indicators named by ``keys`` (one statement), with the tables each reads."""
+    day = local_today()
+    wanted = {_stored_key(indicator.code, day): indicator for indicator in all_indicators()}
+    chosen = [wanted[key] for key in keys if key in wanted]
+    counted = measure_many(chosen, day)
+    return {_stored_key(indicator.code, day): figures.Entry(_groups_payload(counted[indicator.code]),
+                                                            statement_tables(indicator, day))
+            for indicator in chosen}
+
+
+# The indicators' counts of today, for the district (a street's are taken from them), kept in the database by
+# the committing transaction: only the indicators whose tables it wrote are counted again. An indicator's
+# Python side reads the working-day calendar (the holiday topic's tables): a change there recounts them all.
+figures.register(figures.Precomputed(
+    SCORECARD_TOPIC, MEASURED_CACHE, _precompute_keys, _precompute,
+    always=lambda: frozenset(generations.watched_tables(HOLIDAYS_TOPIC))))
 
 
 # --- the scorecard ----------------------------------------------------------------------
