@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
@@ -63,10 +64,19 @@ def _shown(publication: CreditPublication, statement=None, corrected: bool = Tru
         order_by=(CreditCorrection.issued_at.desc(), CreditCorrection.id.desc())).label("n"))
         .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
         .where(CreditCorrection.publication_id == publication.id).subquery())
-    fix = aliased(CreditCorrectionRow)
+    fix, shown = _shown_columns()
     base = base.add_columns(fix).join_from(row, fix, and_(
         fix.publication_row_id == row.id, fix.id.in_(select(ranked.c.id).where(ranked.c.n == 1))), isouter=True)
-    return base, fix, {name: func.coalesce(getattr(fix, f"new_{name}"), getattr(row, name)) for name in SHOWN}
+    return base, fix, shown
+
+
+@cache
+def _shown_columns():
+    """The correction row's alias and the shown figures' columns, built once (building them costs more
+    than the queries)."""
+    fix = aliased(CreditCorrectionRow, name="shown_fix")
+    row = CreditPublicationRow
+    return fix, {name: func.coalesce(getattr(fix, f"new_{name}"), getattr(row, name)) for name in SHOWN}
 
 
 SHOWN = ("red", "black", "grade_code", "grade_rank", "grade_label")
