@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.services import record
 from ..core.errors import DomainError
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
 from ..regions.services import bureau_name
-from . import scoring, services
-from .models import CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleItem, CreditRulePart, CreditRuleSet
+from . import corrections, scoring, services
+from .models import (
+    CreditCorrection,
+    CreditCorrectionRow,
+    CreditEvent,
+    CreditPublication,
+    CreditPublicationRow,
+    CreditRuleItem,
+    CreditRulePart,
+    CreditRuleSet,
+)
 
 
 def latest(limit: int = 5) -> list[CreditPublication]:
@@ -36,6 +47,99 @@ def listed_rows(publication: CreditPublication) -> list[CreditPublicationRow]:
         CreditPublicationRow.publication_id == publication.id,
         or_(CreditPublicationRow.red.is_(True), CreditPublicationRow.black.is_(True)))
         .order_by(CreditPublicationRow.position)))
+
+
+def _shown(publication: CreditPublication, statement=None, corrected: bool = True):
+    """``select`` of the publication's rows (``statement``: the user's visible rows; None: all), with each
+    row's latest correction row (None) when ``corrected``, and the figures now shown as columns: the
+    correction's where there is one. A publication without corrections needs no join."""
+    row = CreditPublicationRow
+    base = (statement if statement is not None else select(row)).where(row.publication_id == publication.id)
+    if not corrected:
+        return base, None, {name: getattr(row, name) for name in SHOWN}
+    # The latest correction row of each corrected row (as ``corrections.latest_corrections`` picks it), ranked
+    # among the publication's few correction rows once, not looked up for each of its rows.
+    ranked = (select(CreditCorrectionRow.id, func.row_number().over(
+        partition_by=CreditCorrectionRow.publication_row_id,
+        order_by=(CreditCorrection.issued_at.desc(), CreditCorrection.id.desc())).label("n"))
+        .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
+        .where(CreditCorrection.publication_id == publication.id).subquery())
+    fix, shown = _shown_columns()
+    base = base.add_columns(fix).join_from(row, fix, and_(
+        fix.publication_row_id == row.id, fix.id.in_(select(ranked.c.id).where(ranked.c.n == 1))), isouter=True)
+    return base, fix, shown
+
+
+@cache
+def _shown_columns():
+    """The correction row's alias and the shown figures' columns, built once (building them costs more
+    than the queries)."""
+    fix = aliased(CreditCorrectionRow, name="shown_fix")
+    row = CreditPublicationRow
+    return fix, {name: func.coalesce(getattr(fix, f"new_{name}"), getattr(row, name)) for name in SHOWN}
+
+
+SHOWN = ("red", "black", "grade_code", "grade_rank", "grade_label")
+
+
+def shown_page(publication: CreditPublication, *, corrected: bool, statement=None, listed: str | None = None,
+               grade: str | None = None, q: str | None = None, company_id: int | None = None, page: int = 1):
+    """A page (``PER_PAGE`` rows, by position) of the publication's rows as ``(row, figures, correction)``
+    triples, the figures as now shown (``corrected``: the publication has corrections, applied): the red or
+    black list (``listed``), or the results among ``statement`` (the user's visible rows; None: all) — of one
+    grade, one company, or matching ``q``."""
+    base, fix, shown = _shown(publication, statement, corrected)
+    row = CreditPublicationRow
+    if listed is not None:
+        base = base.where(shown[listed].is_(True))
+    if grade:
+        base = base.where(shown["grade_code"] == grade)
+    if company_id is not None:
+        base = base.where(row.company_id == company_id)
+    q = (q or "").strip()
+    if q:
+        base = base.where(row.company_name.ilike(f"%{q}%"))
+    base = base.order_by(row.position, row.company_name, row.id)
+    counter = None
+    if not (corrected or statement is not None or grade or company_id is not None or q):
+        # the counts stored at publication (published rows never change; corrections are applied above)
+        stored = {"red": publication.red_count, "black": publication.black_count, None: publication.company_count}
+        counter = stored[listed].__int__
+    if fix is None:
+        result = paginate_rows(base, page=page, counter=counter)
+        result.items = [(r, corrections.original_figures(r), None) for (r,) in result.items]
+        return result
+    result = paginate_rows(base.options(joinedload(fix.correction)), page=page, counter=counter)
+    result.items = [(r, corrections.corrected_figures(c) if c is not None else corrections.original_figures(r), c)
+                    for r, c in result.items]
+    return result
+
+
+# The red and black list PDF (A4 portrait, pdf/credit/lists.html), measured on the 100× district: 27 lines a
+# page; a red row is a line, a black row a line per 14 characters of its reason; the heading and the
+# issuer take about 9 lines.
+LIST_LINES_PER_PAGE, LIST_REASON_CHARS_PER_LINE, LIST_FIXED_LINES = 27, 14, 9
+
+
+def list_pages(publication: CreditPublication, *, corrected: bool) -> int:
+    """About how many pages the red and black list PDF takes (one query)."""
+    base, _fix, shown = _shown(publication, corrected=corrected)
+    row = CreditPublicationRow
+    reason = func.length(func.coalesce(row.note, shown["grade_label"]))
+    red, black_lines = db.session.execute(base.with_only_columns(
+        func.count(case((shown["red"].is_(True), 1))),
+        func.sum(case((shown["black"].is_(True), (reason + LIST_REASON_CHARS_PER_LINE - 1)
+                       // LIST_REASON_CHARS_PER_LINE), else_=0)),
+        maintain_column_froms=True)).one()
+    lines = LIST_FIXED_LINES + (red or 0) + max(int(black_lines or 0), 0)
+    return -(-lines // LIST_LINES_PER_PAGE)
+
+
+def shown_grades(publication: CreditPublication, *, corrected: bool) -> list[tuple[int, str, str]]:
+    """The grades the publication's rows now show, best first: ``(rank, code, label)``."""
+    base, _fix, shown = _shown(publication, corrected=corrected)
+    return sorted(db.session.execute(base.with_only_columns(
+        shown["grade_rank"], shown["grade_code"], shown["grade_label"], maintain_column_froms=True).distinct()).all())
 
 
 def parts_of(publication: CreditPublication) -> list[CreditRulePart]:

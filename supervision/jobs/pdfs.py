@@ -4,7 +4,8 @@ above it a ``pdfs.run`` job renders it (the same user, query string and minute: 
 the user follows it on the job page, then downloads it there.
 
 As for exports (``jobs.exports``), the job rebuilds the document in a request context carrying the
-query string and the job's owner as ``current_user``, so the owner's scope applies again.
+query string, the URL's arguments (``request.view_args``) and the job's owner as ``current_user``, so the
+owner's scope applies again.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, redirect, url_for
+from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,8 +50,10 @@ def pdf_or_job(name: str, inline: bool = True):
     maker = MAKERS[name]
     if needs_job(maker.pages()):
         args = request_args()
-        digest = hashlib.sha256(json.dumps([name, args], ensure_ascii=False).encode()).hexdigest()[:32]
-        job = enqueue("pdfs.run", current_user, {"maker": name, "args": args},
+        view_args = dict(request.view_args or {})  # e.g. the publication's id in the URL
+        key = [name, args] + ([view_args] if view_args else [])
+        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+        job = enqueue("pdfs.run", current_user, {"maker": name, "args": args, "view_args": view_args},
                       idempotency_key=f"pdfs:{digest}:{utcnow():%Y%m%d%H%M}", title=maker.title)
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job.id))
@@ -64,6 +67,7 @@ def run_pdf(ctx, payload):
     if maker is None:
         raise JobFailure(_("该文档已不再提供。"))
     with as_request(ctx.owner, payload.get("args")):
+        request.view_args = payload.get("view_args") or {}
         pages = maker.pages()
         ctx.progress(0, pages)
         data, filename = maker.render()

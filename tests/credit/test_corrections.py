@@ -73,14 +73,16 @@ def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded,
     _revoke(graded.company1, negative=False)  # company1's LH-03 (its red listing)
     db.session.commit()
     url = f"/credit/publications/{published.id}"
-    leader = login_as(graded.leader).get(url).get_data(as_text=True)
-    assert "重新计算" in leader and "确认发布更正公告" not in leader  # the leader reads, does not issue
+    leader = login_as(graded.leader).get(f"{url}/corrections").get_data(as_text=True)
+    assert "与所示结果不同" in leader and "确认发布更正公告" not in leader  # the leader reads, does not issue
     assert "重新计算" not in login_as(graded.street_user).get(url).get_data(as_text=True)
+    assert login_as(graded.street_user).get(f"{url}/corrections").status_code == 403
     for who in (graded.company_user, graded.street_user, graded.leader):
         assert login_as(who).post(f"{url}/corrections", data={"reason": "越权"}).status_code == 403
     assert db.session.scalar(select(CreditCorrection.id)) is None
     officer = login_as(graded.officer)
-    page = officer.get(url).get_data(as_text=True)
+    assert f"{url}/corrections" in officer.get(url).get_data(as_text=True)  # the publication links to the check
+    page = officer.get(f"{url}/corrections").get_data(as_text=True)
     assert "确认发布更正公告（更正以上 2 家企业）" in page
     assert officer.post(f"{url}/corrections", data={"reason": ""}).status_code == 302
     assert db.session.scalar(select(CreditCorrection.id)) is None  # a reason is required
@@ -89,7 +91,8 @@ def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded,
     number = f"更正〔{date.today().year}〕1号"
     html = officer.get(url).get_data(as_text=True)
     assert number in html and "已更正" in html and "原发布：50.00" in html
-    assert "原发布：90.00" in html and "重新计算" not in html
+    assert "原发布：90.00" in html
+    assert "无需更正" in officer.get(f"{url}/corrections").get_data(as_text=True)
     # company1's own user sees its corrected row; company1 has left the red list.
     own = login_as(graded.company_user).get(url).get_data(as_text=True)
     assert number in own and "原发布：90.00" in own and "红名单（0 家）" in own

@@ -2,11 +2,15 @@
 bulletin with its annex of every street's report; without the annex it stays in the request."""
 from __future__ import annotations
 
+from datetime import date
+
 import time_machine
 
+from supervision.credit.publication import publish
 from supervision.extensions import db
 from supervision.jobs.models import Job
 
+from ..credit.test_publication import graded  # noqa: F401  (the fixture)
 from ..reports.test_bulletin import LATER, build, pdf_pages
 
 
@@ -60,3 +64,25 @@ def test_the_monthly_report_over_the_page_limit_is_a_job_of_the_same_report(app,
     assert login_as(world.officer).get(f"/jobs/{job_id}/download").status_code == 404
     # a month not begun is refused before any job is made
     assert client.get("/dashboard/report.pdf?month=2999-01").status_code == 404
+
+
+def test_the_red_and_black_lists_over_the_page_limit_are_a_job_and_short_ones_are_not(app, graded, inprocess,  # noqa: F811
+                                                                                       login_as, monkeypatch):
+    publication = publish(name="2026年第一季度", as_of=date(2026, 3, 31), on=date(2026, 4, 2))
+    db.session.commit()
+    url = f"/credit/publications/{publication.id}/lists.pdf"
+    client = login_as(graded.street_user)
+    direct = client.get(url)
+    assert direct.status_code == 200 and direct.mimetype == "application/pdf"  # one page: in the request
+    monkeypatch.setitem(app.config, "PDF_JOB_PAGES", 0)
+    response = client.get(url)
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    inprocess.wait()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert (job.kind, job.status, job.total) == ("pdfs.run", "finished", 1), job.message
+    assert job.result_name == "红黑名单-2026年第一季度.pdf"
+    assert pdf_pages(client.get(f"/jobs/{job_id}/download").data) == pdf_pages(direct.data)
+    assert login_as(graded.company_user).get(f"/jobs/{job_id}/download").status_code == 404
+    assert client.get("/credit/publications/999/lists.pdf").status_code == 404  # the URL's publication, checked

@@ -157,6 +157,7 @@ ACCESS: dict[str, tuple] = {
     "credit.publication": ALL,
     "credit.publication_new": BUREAU_ONLY,
     "credit.publication_pdf": ALL,
+    "credit.publication_stale": DISTRICT_READERS_ONLY,
     "credit.publications": ALL,
     "credit.ranking": DISTRICT_READERS_ONLY,
     "credit.ranking_export": DISTRICT_READERS_ONLY,

@@ -9,11 +9,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...auth import scope
 from ...auth.roles import ADMIN, ALL_ROLES, BUREAU, DISTRICT_READERS
 from ...core.errors import DomainError
-from ...core.pagination import paginate
+from ...core.pagination import MAX_PAGE, page_number, paginate
 from ...core.timeutil import local_today
-from ...documents.pdf import pdf_response, render_pdf
+from ...documents.pdf import render_pdf
 from ...extensions import db
 from ...i18n import in_chinese
+from ...jobs import pdfs
 from .. import corrections as correction_services
 from .. import publication as publication_services
 from .. import scoring, services, standings
@@ -111,22 +112,49 @@ def publication_new():
 @bp.get("/publications/<int:publication_id>")
 @scope.role_required(ALL_ROLES)
 def publication(publication_id: int):
+    """The red and black lists and the results (a district reader's all, a company's own row), each paged
+    (``red_page``, ``black_page``, ``page``) and searched by company name (``q``); the results by grade."""
     publication = scope.load(
         CreditPublication, publication_id,
         options=(joinedload(CreditPublication.rule_set), joinedload(CreditPublication.published_by)))
-    rows = publication_services.rows_of(scope.visible(CreditPublicationRow), publication)
-    shown_figures = correction_services.shown_figures(rows)
-    parts = publication_services.parts_of(publication)
+    q = (request.args.get("q") or "").strip() or None
     grade = request.args.get("grade") or None
-    shown = [r for r in rows if grade is None or shown_figures[r.id][0].grade_code == grade]
-    red, black = correction_services.listed(publication)
-    stale = correction_services.stale_rows(publication) if current_user.has_role(DISTRICT_READERS) else []
-    return render_template("credit/publication.html", publication=publication, rows=shown, parts=parts,
-                           figures=shown_figures, red=red, black=black, stale=stale,
-                           corrections=correction_services.corrections_of(publication),
-                           form=CorrectionForm() if stale and current_user.has_role(BUREAU) else None,
-                           grades=sorted({(f.grade_rank, f.grade_code, f.grade_label)
-                                          for f, _c in shown_figures.values()}), grade=grade)
+    notices = correction_services.corrections_of(publication)
+    corrected = bool(notices)
+    # The lists are public (every row of the publication, as listed now).
+    red = publication_services.shown_page(publication, corrected=corrected, listed="red", q=q,
+                                          page=_page_number("red_page"))
+    black = publication_services.shown_page(publication, corrected=corrected, listed="black", q=q,
+                                            page=_page_number("black_page"))
+    rows, parts, grades = None, [], []
+    if current_user.sees_district:  # every row (their scope of the rows is true())
+        rows = publication_services.shown_page(publication, corrected=corrected, grade=grade, q=q,
+                                               page=page_number())
+        grades = publication_services.shown_grades(publication, corrected=corrected)
+    elif current_user.is_company:  # its own row
+        rows = publication_services.shown_page(
+            publication, corrected=corrected, statement=scope.visible(CreditPublicationRow), grade=grade, q=q,
+            company_id=current_user.company_id, page=page_number())
+    if rows is not None:
+        parts = publication_services.parts_of(publication)
+    return render_template("credit/publication.html", publication=publication, rows=rows, parts=parts,
+                           red=red, black=black, q=q, grade=grade, grades=grades, corrections=notices)
+
+
+def _page_number(name: str) -> int:
+    return min(max(request.args.get(name, 1, type=int), 1), MAX_PAGE)
+
+
+@bp.get("/publications/<int:publication_id>/corrections")
+@scope.role_required(DISTRICT_READERS)
+def publication_stale(publication_id: int):
+    """The published rows that today's records would change (every company rescored as of the publication's
+    day), and the bureau's form to issue the correction notice: a page of its own, as rescoring every company
+    takes far longer than the publication's page."""
+    publication = scope.load(CreditPublication, publication_id, options=(joinedload(CreditPublication.rule_set),))
+    stale = correction_services.stale_rows(publication)
+    return render_template("credit/publication_stale.html", publication=publication, stale=stale,
+                           form=CorrectionForm() if stale and current_user.has_role(BUREAU) else None)
 
 
 @bp.post("/publications/<int:publication_id>/corrections")
@@ -145,6 +173,7 @@ def publication_correct(publication_id: int):
                   "success")
     else:
         _flash_errors(form)
+        return redirect(url_for(".publication_stale", publication_id=publication.id))
     return redirect(url_for(".publication", publication_id=publication.id))
 
 
@@ -152,8 +181,35 @@ def publication_correct(publication_id: int):
 @scope.role_required(ALL_ROLES)
 @in_chinese
 def publication_pdf(publication_id: int):
-    publication = scope.load(CreditPublication, publication_id)
+    """The red and black lists; expected over ``PDF_JOB_PAGES`` pages they are made by a job (``jobs.pdfs``)."""
+    return pdfs.pdf_or_job("credit.publication_pdf")
+
+
+LISTS_PDF_KEY = "supervision.credit.publication_pdf"
+
+
+def _lists_publication() -> tuple[CreditPublication, list]:
+    """The publication of the request's URL (404 unless visible) and its notices, once per request (kept in
+    the request's environ: a job's request context may share a worker's app context)."""
+    chosen = request.environ.get(LISTS_PDF_KEY)
+    if chosen is None:
+        publication = scope.load(CreditPublication, request.view_args["publication_id"])
+        chosen = publication, correction_services.corrections_of(publication)
+        request.environ[LISTS_PDF_KEY] = chosen
+    return chosen
+
+
+def _lists_pages() -> int:
+    publication, notices = _lists_publication()
+    return publication_services.list_pages(publication, corrected=bool(notices))
+
+
+@in_chinese
+def _render_lists() -> tuple[bytes, str]:
+    publication, notices = _lists_publication()
     red, black = correction_services.listed(publication)
-    pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=red, black=black,
-                     corrections=correction_services.corrections_of(publication))
-    return pdf_response(pdf, f"红黑名单-{publication.name}.pdf")
+    pdf = render_pdf("pdf/credit/lists.html", publication=publication, red=red, black=black, corrections=notices)
+    return pdf, f"红黑名单-{publication.name}.pdf"
+
+
+pdfs.register(pdfs.PdfMaker("credit.publication_pdf", "红黑名单", _lists_pages, _render_lists))
