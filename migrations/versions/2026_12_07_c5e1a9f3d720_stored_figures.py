@@ -1,7 +1,7 @@
 """stored_figures: figures computed by the transaction that changes their data, for every worker (core/figures.py)
 
 Revision ID: c5e1a9f3d720
-Revises: a7d2e5c8b413
+Revises: c5e8a2d4f913
 Create Date: 2026-12-07 09:45:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1a9f3d720'
-down_revision = 'a7d2e5c8b413'
+down_revision = 'c5e8a2d4f913'
 branch_labels = None
 depends_on = None
 
