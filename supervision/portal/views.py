@@ -47,8 +47,8 @@ def not_found(error):
 def index():
     def build():
         publication = services.latest_publication()
-        red, black = services.listed(publication) if publication else ([], [])
-        return _render("portal/index.html", publication=publication, red_count=len(red), black_count=len(black),
+        red_count, black_count = services.listed_counts(publication) if publication else (0, 0)
+        return _render("portal/index.html", publication=publication, red_count=red_count, black_count=black_count,
                        campaigns=services.closed_campaigns()[:5], disclosures=services.disclosures()[:5])
     return cache.page((CREDIT_TOPIC, CAMPAIGN_TOPIC, *DISCLOSURE_SOURCES.topics()), build)
 
