@@ -91,10 +91,16 @@ def _publication_page(publication) -> str:
 def lists():
     def build():
         publication = services.latest_publication()
-        red, black = services.listed(publication) if publication else ([], [])
-        return _render("portal/lists.html", publication=publication, red=red, black=black,
-                       corrections=services.corrections_of(publication) if publication else [])
-    return cache.page((CREDIT_TOPIC,), build)
+        if publication is None:
+            return _render("portal/lists.html", publication=None)
+        number = page_number()
+        red_count, black_count = services.listed_counts(publication)
+        pages = max(1, -(-max(red_count, black_count) // services.LISTS_PER_PAGE))
+        return _render("portal/lists.html", publication=publication, red_count=red_count, black_count=black_count,
+                       red=services.listed_page(publication, False, number),
+                       black=services.listed_page(publication, True, number), page=number, pages=pages,
+                       corrections=services.corrections_of(publication))
+    return cache.page((CREDIT_TOPIC,), build, args=("page",))
 
 
 @bp.get("/rules/<int:rule_set_id>")

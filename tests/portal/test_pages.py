@@ -186,3 +186,17 @@ def test_the_home_page_counts_what_the_lists_show(public, client):
     app.extensions.pop("portal_pages", None)
     home = _text(client, "/public/")
     assert f"红名单 {before[0]} 家 · 黑名单 {before[1]} 家" in home
+
+
+def test_the_lists_are_paged_and_show_every_listed_company_once(public, client, monkeypatch):
+    red, black = services.listed(public.publication)
+    assert red
+    monkeypatch.setattr(services, "LISTS_PER_PAGE", 1)
+    shown = []
+    for number in range(1, len(red) + 2):
+        client.application.extensions.pop("portal_pages", None)
+        page = _text(client, f"/public/lists?page={number}")
+        assert f"红名单（{len(red)} 家）" in page and f"黑名单（{len(black)} 家）" in page
+        red_part = page.split('<h2 class="red">', 1)[1].split("黑名单（", 1)[0]
+        shown.append([r.company_name for r, _, _ in red if r.company_name in red_part])
+    assert [names for names in shown if names] == [[r.company_name] for r, _, _ in red]
