@@ -20,7 +20,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import Date, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..campaigns.models import Campaign, CampaignStatus
@@ -189,6 +189,45 @@ def listed(publication: CreditPublication) -> tuple[list, list]:
     shown = corrections.shown_figures(rows)
     triples = [(r, *shown[r.id]) for r in rows]
     return [t for t in triples if t[1].red], [t for t in triples if t[1].black]
+
+
+def _listed_candidates(publication: CreditPublication, columns):
+    """``columns(red, black)`` over the rows that may be listed (listed, or corrected: a correction may list a
+    row), each joined to its latest correction row; with the shown red and black flags (corrections applied)."""
+    row = CreditPublicationRow
+    fix = aliased(CreditCorrectionRow)
+    corrected = select(CreditCorrectionRow.publication_row_id).join(CreditCorrectionRow.correction).where(
+        CreditCorrection.publication_id == publication.id)
+    red = case((fix.id.is_not(None), fix.new_red), else_=row.red).is_(True)
+    black = case((fix.id.is_not(None), fix.new_black), else_=row.black).is_(True)
+    statement = (select(*columns(red, black)).select_from(row)
+                 .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+                 .where(row.publication_id == publication.id,
+                        or_(row.red.is_(True), row.black.is_(True), row.id.in_(corrected))))
+    return statement, red, black
+
+
+def listed_counts(publication: CreditPublication) -> tuple[int, int]:
+    """How many companies ``listed`` puts on the red and on the black list (corrections applied), counted in
+    one statement instead of building the rows."""
+    statement, _, _ = _listed_candidates(publication, lambda red, black: (func.count().filter(red),
+                                                                          func.count().filter(black)))
+    found = db.session.execute(statement).one()
+    return found[0] or 0, found[1] or 0
+
+
+LISTS_PER_PAGE = 50
+
+
+def listed_page(publication: CreditPublication, black: bool, number: int) -> list:
+    """Page ``number`` (``LISTS_PER_PAGE`` a page) of the red (or black) list in force, as ``listed`` builds it."""
+    statement, red_, black_ = _listed_candidates(publication, lambda red, black: (CreditPublicationRow,))
+    rows = list(db.session.scalars(
+        statement.where(black_ if black else red_)
+        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name, CreditPublicationRow.id)
+        .limit(LISTS_PER_PAGE).offset((number - 1) * LISTS_PER_PAGE)))
+    shown = corrections.shown_figures(rows)
+    return [(r, *shown[r.id]) for r in rows]
 
 
 def corrections_of(publication: CreditPublication) -> list[CreditCorrection]:

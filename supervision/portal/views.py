@@ -47,8 +47,8 @@ def not_found(error):
 def index():
     def build():
         publication = services.latest_publication()
-        red, black = services.listed(publication) if publication else ([], [])
-        return _render("portal/index.html", publication=publication, red_count=len(red), black_count=len(black),
+        red_count, black_count = services.listed_counts(publication) if publication else (0, 0)
+        return _render("portal/index.html", publication=publication, red_count=red_count, black_count=black_count,
                        campaigns=services.closed_campaigns()[:5], disclosures=services.disclosures()[:5])
     return cache.page((CREDIT_TOPIC, CAMPAIGN_TOPIC, *DISCLOSURE_SOURCES.topics()), build)
 
@@ -91,10 +91,16 @@ def _publication_page(publication) -> str:
 def lists():
     def build():
         publication = services.latest_publication()
-        red, black = services.listed(publication) if publication else ([], [])
-        return _render("portal/lists.html", publication=publication, red=red, black=black,
-                       corrections=services.corrections_of(publication) if publication else [])
-    return cache.page((CREDIT_TOPIC,), build)
+        if publication is None:
+            return _render("portal/lists.html", publication=None)
+        number = page_number()
+        red_count, black_count = services.listed_counts(publication)
+        pages = max(1, -(-max(red_count, black_count) // services.LISTS_PER_PAGE))
+        return _render("portal/lists.html", publication=publication, red_count=red_count, black_count=black_count,
+                       red=services.listed_page(publication, False, number),
+                       black=services.listed_page(publication, True, number), page=number, pages=pages,
+                       corrections=services.corrections_of(publication))
+    return cache.page((CREDIT_TOPIC,), build, args=("page",))
 
 
 @bp.get("/rules/<int:rule_set_id>")

@@ -89,3 +89,28 @@ def test_company_staff_credit_targets_and_reports(client, district, bearer):
     reports = _get(client, officer, f"/api/v1/reports?week={w.week.key}&status=draft")
     assert [r["id"] for r in reports["items"]] == [w.report.id] and reports["items"][0]["street"] == "东城街道"
     assert _get(client, officer, "/api/v1/reports?status=late")["total"] == 0
+
+
+def test_the_estate_list_pages_ids_first_in_the_lists_order_and_scope(client, district, bearer, count_queries):
+    """Pages first (the ids, then those estates with their relations): the same order, the street's scope,
+    each estate's relations, and the same number of statements for more estates."""
+    from tests.factories import gen_estate
+
+    w = district
+    for n in range(3):
+        gen_estate(community=w.community1, company=w.company1, name=f"测试{n}号小区")
+    db.session.commit()
+    headers = bearer(w.officer)
+    everything = _get(client, headers, "/api/v1/estates?per_page=100&sort=-name")
+    names = [e["name"] for e in everything["items"]]
+    assert everything["total"] == len(names) == 5 and names[:2] == ["月亮小区", "阳光小区"]  # by pinyin
+    second = _get(client, headers, "/api/v1/estates?per_page=2&page=2&sort=-name")
+    assert [e["name"] for e in second["items"]] == names[2:4]
+    assert all(e["street"] for e in everything["items"])
+    street = _get(client, bearer(w.street_user), "/api/v1/estates?per_page=100")
+    assert street["items"] and {e["street"] for e in street["items"]} == {w.street1.name}
+    with count_queries() as few:
+        _get(client, headers, "/api/v1/estates?per_page=2")
+    with count_queries() as many:
+        _get(client, headers, "/api/v1/estates?per_page=100")
+    assert len(few) == len(many)

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from supervision.auth.models import User
 from supervision.core.generations import UndeclaredInput
+from supervision.credit.models import CreditCorrection, CreditCorrectionRow, CreditPublicationRow
 from supervision.extensions import db
+from supervision.portal import services
 from supervision.portal.sources import DISCLOSURE_SOURCES, ESTATE_SHEET_SECTIONS, Registry
 
 from .factories import TEST_TOPIC
@@ -153,3 +156,47 @@ def test_a_source_reading_an_undeclared_table_fails_loudly(sources, client, app)
         ESTATE_SHEET_SECTIONS.unregister("careless")
         app.config["PROPAGATE_EXCEPTIONS"] = None
     assert len(DISCLOSURE_SOURCES) == 2  # the test source and the enforcement feature's
+
+
+def test_the_home_page_counts_what_the_lists_show(public, client):
+    """The home page's counts (one statement) equal the lists' lengths, corrections applied: a correction
+    that takes a row off a list and one that puts an unlisted row on both."""
+    def lengths():
+        red, black = services.listed(public.publication)
+        return len(red), len(black)
+
+    assert services.listed_counts(public.publication) == lengths()
+    unlisted = db.session.scalar(select(CreditPublicationRow).where(
+        CreditPublicationRow.publication_id == public.publication.id, CreditPublicationRow.red.is_(False),
+        CreditPublicationRow.black.is_(False), CreditPublicationRow.company_id == public.company3.id))
+    later = CreditCorrection(publication_id=public.publication.id, year=2026, seq=99, number="更正〔2026〕99号",
+                             reason="测试", issued_at=datetime(2026, 5, 1, tzinfo=UTC))
+    db.session.add(later)
+    db.session.flush()
+    db.session.add(CreditCorrectionRow(
+        correction_id=later.id, publication_row_id=unlisted.id, company_id=unlisted.company_id,
+        company_name=unlisted.company_name, old_total=unlisted.total, new_total=unlisted.total,
+        old_grade_label=unlisted.grade_label, new_grade_code="A", new_grade_label="A", new_grade_rank=1,
+        new_red=True, new_black=True))
+    db.session.commit()
+    before = lengths()
+    assert services.listed_counts(public.publication) == before
+    assert before[0] >= 1 and before[1] == 1  # the corrected row is on both lists now
+    app = client.application
+    app.extensions.pop("portal_pages", None)
+    home = _text(client, "/public/")
+    assert f"红名单 {before[0]} 家 · 黑名单 {before[1]} 家" in home
+
+
+def test_the_lists_are_paged_and_show_every_listed_company_once(public, client, monkeypatch):
+    red, black = services.listed(public.publication)
+    assert red
+    monkeypatch.setattr(services, "LISTS_PER_PAGE", 1)
+    shown = []
+    for number in range(1, len(red) + 2):
+        client.application.extensions.pop("portal_pages", None)
+        page = _text(client, f"/public/lists?page={number}")
+        assert f"红名单（{len(red)} 家）" in page and f"黑名单（{len(black)} 家）" in page
+        red_part = page.split('<h2 class="red">', 1)[1].split("黑名单（", 1)[0]
+        shown.append([r.company_name for r, _, _ in red if r.company_name in red_part])
+    assert [names for names in shown if names] == [[r.company_name] for r, _, _ in red]

@@ -196,7 +196,8 @@ def test_estate_item_notice_and_acceptance_texts_are_escaped_printed_and_exporte
     officer = login_as(world.officer)
     name, address, notes = f"{FORMULA}{XSS}小区", f"{XSS}路1号", f"{FORMULA} 备注{XSS}"
     location = _submit(officer, "/estates/new", "name", name=name, address=address, notes=notes,
-                       community_id=str(world.community1.id), management_mode="professional",
+                       community_id=str(world.community1.id), community_id_text=world.community1.name,
+                       management_mode="professional",
                        company_id=str(world.company1.id), company_id_text=world.company1.name)
     assert_escaped(officer.get(location), name, address, notes)
     assert_escaped(officer.get("/estates/", query_string={"q": "小区"}), name)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth import scope
 from ...auth.roles import COMPANY, DISTRICT_READERS, STREET, Role
 from ...companies import services as company_services
 from ...companies.models import Certificate, Company, Position, QualificationGrade, Staff
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...estates import services as estate_services
 from ...estates.models import CommitteeStatus, Estate, ManagementMode, PropertyType
@@ -88,8 +90,16 @@ def estate_list(args):
     filters = estate_services.EstateFilters(**{key: args.get(key) for key in (
         "q", "street_id", "community_id", "company_id", "company", "management_mode", "committee", "is_old", "eligible",
         "alert", "archived", "sort")})
-    statement = estate_services.list_estates(scope.visible(Estate), filters).options(*ESTATE_OPTIONS)
-    return paginated(statement, args)
+    # Pages first: the page's ids in the list's order, then those estates with their relations (not the
+    # joined rows of every estate sorted: ~20 ms of SQLite at 100×).
+    keys = estate_services.list_estates(scope.visible(Estate), filters).with_only_columns(Estate.id)
+    page = paginate_keys(keys, _estates_by_id, per_page=args["per_page"], page=args["page"])
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+def _estates_by_id(ids) -> dict:
+    return {e.id: e for e in db.session.scalars(select(Estate).where(Estate.id.in_(ids)).options(*ESTATE_OPTIONS))
+            .unique()}
 
 
 @estates_blp.route("/<int:estate_id>")
