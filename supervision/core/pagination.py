@@ -131,7 +131,7 @@ class KeyPagination(SelectPagination):
         if self._query_args.get("count_with_keys"):
             rows = self._query_args["session"].execute(statement.add_columns(func.count().over())).all()
             keys = [row[0] for row in rows]
-            self._counted = rows[0][1] if rows else None
+            self._counted = rows[0][-1] if rows else None  # the window count is the last column
         else:
             keys = list(self._query_args["session"].scalars(statement))
         found = self._query_args["load"](keys) if keys else {}

@@ -9,6 +9,7 @@ of this.)
 """
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 from sqlalchemy import event
@@ -22,6 +23,9 @@ def _write_ahead_log(dbapi_connection, _connection_record):
     cursor = dbapi_connection.cursor()
     try:
         # Persistent in the file once set; an in-memory database answers "memory" and stays as it is.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The first switch needs the file to itself: while workers of the previous release still hold it
+        # (a rolling restart), this connection works in the old mode and a later one makes the switch.
+        with contextlib.suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()

@@ -161,7 +161,7 @@ class CommunityPicker:
 
     def __init__(self):
         self.name_column, self.sort_column, self.id_column = Community.name, Community.name_sort, Community.id
-        self.search_columns, self.code_column = (Community.code,), None
+        self.search_columns, self.code_column = (Community.code,), Community.code
 
     @staticmethod
     def option(row) -> Option:

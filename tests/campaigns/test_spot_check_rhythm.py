@@ -370,6 +370,9 @@ def test_a_cell_names_a_bounded_number_of_estates_and_links_to_the_weeks_checks(
     assert "抽查09号院" in page and "抽查10号院" not in page
     assert "阳光小区" not in page  # W10's 13th by name, in no cell of the first ten
     assert page.count("共 13 个小区") == 3  # the district, the officer and street 1
+    # The district's and the street's counts link to the week's checks; the officer's does not (the check
+    # list has no officer filter: the link would list every officer's checks).
+    assert page.count('data-testid="more-estates"') == 2
     assert "/campaigns/spot-checks?since=2026-03-02&amp;until=2026-03-08" in page
     assert f"/campaigns/spot-checks?since=2026-03-02&amp;until=2026-03-08&amp;street={w.street1.id}" in page
     assert f'href="/campaigns/spot-checks/{cell.estate_list[0].spot_check_id}"' in page

@@ -40,3 +40,23 @@ def test_a_reader_is_not_blocked_by_a_writer_whose_pages_spill(tmp_path):
     finally:
         writer.close()
         engine.dispose()
+
+
+def test_a_connection_opens_while_another_process_holds_the_file_in_the_old_mode(tmp_path):
+    path = tmp_path / "busy.db"
+    old = sqlite3.connect(path, timeout=0)  # a worker of the previous release, mid-transaction
+    old.execute("CREATE TABLE t (x INTEGER)")
+    old.commit()
+    old.execute("BEGIN IMMEDIATE")
+    old.execute("INSERT INTO t VALUES (1)")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+    try:
+        with engine.connect() as connection:  # the switch to WAL is refused for now: the connection still works
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "delete"
+        old.commit()
+        engine.dispose()
+        with engine.connect() as connection:  # the file to itself: now the switch happens
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        old.close()
+        engine.dispose()

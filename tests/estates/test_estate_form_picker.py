@@ -52,6 +52,17 @@ def test_a_typed_community_is_matched_on_submit_without_javascript(world, login_
     assert estate.community_id == world.community2.id and estate.street_id == world.street2.id
 
 
+def test_a_typed_community_code_is_matched_on_submit(world, login_as):
+    world.community2.code = "SQ-0207"
+    db.session.commit()
+    client = login_as(world.officer)
+    response = client.post("/estates/new", data=form_data(world, community_id="", community_id_text="sq-0207",
+                                                          company_id=world.company2.id))
+    assert response.status_code == 302
+    estate = db.session.scalar(select(Estate).where(Estate.name == "新建花园"))
+    assert estate.community_id == world.community2.id
+
+
 def test_an_ambiguous_community_names_the_candidates_and_the_label_chooses(world, login_as):
     twin = gen_community(world.street2, name="东风社区")
     db.session.commit()
