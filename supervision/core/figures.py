@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import BigInteger, String, Table, Text, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -151,6 +152,13 @@ def _after_bump(session, topics: frozenset[str], written: frozenset[str]) -> Non
     connection = session.connection()
     values = dict(connection.execute(select(generations.DataGeneration.topic, generations.DataGeneration.value)
                                      .where(generations.DataGeneration.topic.in_({f.topic for f in figures}))).all())
+    # Stored figures are shared by every reader: they must not depend on the writer's language (and the
+    # locale the computation looks up must not stay behind in the context for what runs after the commit).
+    with force_locale("zh_CN"):
+        _refill_all(session, connection, figures, values, written)
+
+
+def _refill_all(session, connection, figures, values, written) -> None:
     for figure in figures:
         savepoint = connection.begin_nested()
         try:
