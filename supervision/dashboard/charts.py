@@ -180,13 +180,8 @@ def trend_chart(title: str, series: list[tuple[str, list[tuple[date, Fraction | 
     def y(value: float) -> float:
         return bottom - value / 105 * (bottom - top)
 
-    for tick in range(0, 101, 20):
-        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{right}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
-                     f'<text x="{left - 6}" y="{y(tick):.1f}" text-anchor="end" dominant-baseline="central">'
-                     f"{tick}%</text>")
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{AXIS}"/>'
-                 f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{AXIS}"/>'
-                 f'<text transform="translate(16,{(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
+    _percent_axes(parts, left, right, top, bottom, y)
+    parts.append(f'<text transform="translate(16,{(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
                  f'dominant-baseline="central">{escape(_("完成率"))}</text>')
     step = -(-len(days) // 8)  # at most 8 dates under the axis
     for day in days[::step]:
@@ -206,6 +201,16 @@ def trend_chart(title: str, series: list[tuple[str, list[tuple[date, Fraction | 
         _legend(parts, entries[row * 3:row * 3 + 3], width, height - 14 - 20 * (legend_rows - 1 - row))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _percent_axes(parts: list[str], left: float, right: float, top: float, bottom: float, y) -> None:
+    """The vertical 0–100 % scale (a grid line and label every 20 %) and the two axes."""
+    for tick in range(0, 101, 20):
+        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{right}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
+                     f'<text x="{left - 6}" y="{y(tick):.1f}" text-anchor="end" dominant-baseline="central">'
+                     f"{tick}%</text>")
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{AXIS}"/>'
+                 f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{AXIS}"/>')
 
 
 def bars_chart(title: str, rows: list[dict], *, horizontal: bool = False, width: int = 640,
@@ -230,12 +235,7 @@ def bars_chart(title: str, rows: list[dict], *, horizontal: bool = False, width:
     def y(value: float) -> float:
         return bottom - value / 112 * (bottom - top)
 
-    for tick in range(0, 101, 20):
-        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{right}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
-                     f'<text x="{left - 6}" y="{y(tick):.1f}" text-anchor="end" dominant-baseline="central">'
-                     f"{tick}%</text>")
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{AXIS}"/>'
-                 f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{AXIS}"/>')
+    _percent_axes(parts, left, right, top, bottom, y)
     for index, row in enumerate(rows):
         middle = left + (index + 0.5) * slot
         value = _pct(row["value"]) or 0.0

@@ -184,8 +184,6 @@ def test_the_monthly_report_takes_a_fixed_number_of_queries(app, login_as, distr
     kind of row (staff, estates …), not one per indicator."""
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)  # count the computation, not a cache hit
     monkeypatch.setitem(app.config, "PDF_JOB_PAGES", 1000)  # made in the request however long it grows
-    # A slow round must not add the sessions' once-a-minute touch (an UPDATE and a SELECT a client) to its count.
-    monkeypatch.setitem(app.config, "SESSION_TOUCH_SECONDS", 3600)
     manager, electrician = (db.session.scalar(select(Position).where(Position.name == name))
                             for name in ("项目经理", "电工"))
     clients = [login_as(district.leader), login_as(district.street_user)]
