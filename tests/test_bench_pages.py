@@ -56,3 +56,28 @@ def test_filter_variants_come_from_the_list_pages_own_filter_form():
         "street=3": "/campaigns/items?campaign_id=7&street=3",
         "status=open": "/campaigns/items?campaign_id=7&status=open",
     }
+
+
+def test_the_query_counter_counts_only_the_measuring_thread():
+    """A job a page started runs on another thread: its statements are not the page's."""
+    import threading
+
+    from bench.pages import QueryCounter
+
+    counter = QueryCounter()
+    counter()
+    other = threading.Thread(target=lambda: [counter() for _ in range(5)])
+    other.start()
+    other.join()
+    counter()
+    assert counter.count == 2
+
+
+def test_a_download_that_became_a_job_is_measured_as_a_page():
+    from flask import Response, redirect
+
+    from bench.pages import is_job_redirect
+
+    assert is_job_redirect(redirect("/jobs/12"))
+    assert not is_job_redirect(redirect("/login?next=%2Festates%2Fexport.xlsx"))
+    assert not is_job_redirect(Response(b"PK", mimetype="application/zip"))
