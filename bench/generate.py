@@ -5,7 +5,9 @@ companies, their staff, two campaigns with enrolments, rectification items and n
 reports, credit events …). k× adds k − 1 copies of everything below the streets — communities,
 estates, owners' committees, the companies with their staff and certificates, enrolments (in the same
 campaigns), surveys, self-inspections and their answers, rectification notices and items with their
-transitions, spot checks, acceptances, credit events, objections, clues and publication rows, and the
+transitions, spot checks, acceptances, credit events, objections, clues and publication rows, the
+estates' managements, lifts, fire facilities, party buildings, preliminary services, routine supervisions,
+aliases and service contracts, the companies' filings, the owners' complaints, and the
 audit log and every user's notifications (the users are shared: each inbox grows k×) — so the
 proportions of the demo are kept (communities per street, items per enrolment, events per company …).
 
@@ -36,6 +38,7 @@ Usage (inside an app context, on a freshly migrated database)::
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import timedelta
 
@@ -55,6 +58,12 @@ CLONED = (
     "rectification_notices", "spot_checks", "acceptances", "rectification_items", "item_transitions",
     "acceptance_item_verdicts",
     "credit_clues", "credit_events", "credit_objections", "credit_publication_rows",
+    # what hangs off an estate or a company outside the campaigns: its management, lifts, fire facilities,
+    # party building, preliminary service, routine supervision, aliases, service contracts and their fees,
+    # the companies' filings, the owners' complaints
+    "estate_managements", "lifts", "fire_facilities", "party_buildings", "preliminary_services",
+    "routine_supervisions", "estate_aliases", "service_contracts", "contract_fees", "company_filings",
+    "complaints", "complaint_transitions", "safety_item_links",
 )
 
 # Past campaigns: closed copies of the demo's campaigns with their phases and weekly reports.
@@ -110,8 +119,26 @@ def _fixers(copy: int, maxima: dict):
         if row.get("notice_number"):
             row["notice_number"] = f"{row['notice_number']}-{copy}"
 
+    def lifts(row):
+        row["registration_code"] = f"{row['registration_code']}-{copy}"[-32:]
+
+    def contracts(row):
+        if row.get("filing_number"):
+            row["filing_number"] = f"{row['filing_number']}-{copy}"
+
+    def complaints(row):
+        row["tracking_no"] = f"{row['tracking_no']}{copy:04d}"  # TS and 8 characters: 14 of 20
+        if row.get("owner_token_hash"):
+            row["owner_token_hash"] = hashlib.sha256(f"{row['owner_token_hash']}#{copy}".encode()).hexdigest()
+        if row.get("ticket_no"):
+            row["ticket_no"] = f"{row['ticket_no']}-{copy}"
+
+    def aliases(row):
+        row["alias"] = f"{row['alias']}{copy + 1}期"
+
     return {"communities": communities, "estates": estates, "companies": companies, "rectification_notices": notices,
-            "rectification_items": items, "credit_events": events}
+            "rectification_items": items, "credit_events": events, "lifts": lifts, "service_contracts": contracts,
+            "complaints": complaints, "estate_aliases": aliases}
 
 
 def _reset_sequences(connection, tables) -> None:
@@ -127,11 +154,12 @@ def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
     metadata = db.metadata
     connection = db.session.connection()
     tables = [metadata.tables[name] for name in names]
-    maxima = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables}
+    # a table keyed by its foreign key (safety_item_links: one row per item) is shifted through that key
+    maxima = {t.name: connection.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables if "id" in t.c}
     notices, events = metadata.tables["rectification_notices"], metadata.tables["credit_events"]
     maxima["notice_seq"] = connection.scalar(select(func.coalesce(func.max(notices.c.sequence), 0)))
     maxima["event_seq"] = connection.scalar(select(func.coalesce(func.max(events.c.notice_seq), 0)))
-    originals = {t.name: [dict(r) for r in connection.execute(select(t).order_by(t.c.id)).mappings()]
+    originals = {t.name: [dict(r) for r in connection.execute(select(t).order_by(*t.primary_key.columns)).mappings()]
                  for t in tables}
     added = {}
     for table in tables:
@@ -144,7 +172,8 @@ def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
             fix = fixers(copy, maxima).get(table.name)
             for original in rows:
                 row = dict(original)
-                row["id"] = original["id"] + copy * maxima[table.name]
+                if "id" in row:
+                    row["id"] = original["id"] + copy * maxima[table.name]
                 for column, target in shifted:
                     if row[column] is not None:
                         row[column] = row[column] + copy * maxima[target]
@@ -160,7 +189,7 @@ def _clone_tables(names, copies: int, fixers) -> dict[str, int]:
             connection.execute(insert(table), batch)
         added[table.name] = len(rows) * copies
     generations.wrote(db.session, *names)  # e.g. the cached credit scores depend on some of them
-    _reset_sequences(connection, names)
+    _reset_sequences(connection, [t.name for t in tables if "id" in t.c])
     return added
 
 
