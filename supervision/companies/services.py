@@ -473,38 +473,61 @@ def _precompute_summaries(keys: list[str]) -> dict[str, figures.Entry]:
     day = local_today()
     if _summary_key(day) not in keys:
         return {}
+    return {_summary_key(day): figures.Entry(list(_district_summary(day)), _summary_statement_tables())}
+
+
+def _district_summary(day: date) -> tuple[int, ...]:
     rate, managers = certification_rate_and_managers(on=day)
-    return {_summary_key(day): figures.Entry([rate.numerator, rate.denominator, managers.numerator,
-                                              managers.denominator], _summary_statement_tables())}
+    qualified = qualified_clause(day)
+    # The staff list's 已持证 / 未持证 filters over the whole district count these (current staff of any company).
+    required, held = db.session.execute(
+        select(func.count(Staff.id), func.sum(case((qualified, 1), else_=0)))
+        .where(active_on_clause(day), requires_certificate_clause())).one()
+    return (rate.numerator, rate.denominator, managers.numerator, managers.denominator,
+            expiring_count(today=day) or 0, int(held or 0), int(required or 0) - int(held or 0))
 
 
-# The district's two certification rates of today (the staff list's summary without a company), computed by the
-# transaction that changes staff, certificates, companies or positions and stored (``core.figures``): the first
-# request after such a change reads them (one query) instead of recounting every staff member (~60 ms at 100×).
+# The district's two certification rates and its count of expiring certificates of today (the staff list's summary
+# without a company), computed by the transaction that changes staff, certificates, companies or positions and
+# stored (``core.figures``): the first request after such a change reads them (one query) instead of counting every
+# staff member (~60 ms at 100×), and a worker keeps them per process until the next change.
 figures.register(figures.Precomputed(CERTIFICATION_TOPIC, CERTIFICATION_SUMMARIES,
                                      lambda: [_summary_key(local_today())], _precompute_summaries))
 
 
-def kept_certification_rate_and_managers(*, on: date, company_id: int | None = None) -> tuple[Rate, Rate]:
-    """``certification_rate_and_managers(company_id=…)``, kept per process until the staff, certificate or
-    company data change (the "dashboard" data generation): the staff list's summary over the whole district
-    reads every staff member (~50 ms at 61,000), the same figures for every request between changes. Today's
-    district figures come from what the committing transaction stored (``CERTIFICATION_SUMMARIES``)."""
-    def compute():
+@dataclass(frozen=True)
+class Summary:
+    rate: Rate
+    managers: Rate
+    expiring: int
+    # Current staff in certificate-requiring positions holding / lacking a valid certificate (companies archived
+    # or not): the district's only (None for one company's summary).
+    qualified: int | None = None
+    unqualified: int | None = None
+
+
+def kept_summary(*, on: date, company_id: int | None = None, company_scope=None) -> Summary:
+    """The staff list's summary: ``certification_rate_and_managers(company_id=…)`` and ``expiring_count``.
+
+    The district's (no company, every company visible: ``company_scope`` None) is kept per process until the
+    staff, certificate or company data change (the "dashboard" data generation), today's read from what the
+    committing transaction stored (``CERTIFICATION_SUMMARIES``): counted live it reads every staff member and
+    every expiring certificate (~70 ms at 61,000 staff). One company's is counted from its own rows."""
+    if company_id is not None or company_scope is not None:
         rate, managers = certification_rate_and_managers(on=on, company_id=company_id)
-        return rate.numerator, rate.denominator, managers.numerator, managers.denominator
+        return Summary(rate, managers, expiring_count(company_id=company_id, today=on, company_scope=company_scope))
 
     def stored():
-        if company_id is not None or on != local_today():
+        if on != local_today():
             return None
         key = _summary_key(on)
         payload = figures.load(CERTIFICATION_SUMMARIES, generations.current(CERTIFICATION_TOPIC), [key]).get(key)
-        return tuple(payload) if payload is not None else None
+        return tuple(payload) if payload is not None and len(payload) == 7 else None
 
     kept = generations.cached(CERTIFICATION_TOPIC, CERTIFICATION_SUMMARIES,
-                              current_app.config.get("DASHBOARD_CACHE_SIZE", 16), (on, company_id), compute,
-                              stored=stored)
-    return Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3])
+                              current_app.config.get("DASHBOARD_CACHE_SIZE", 16), (on,),
+                              lambda: _district_summary(on), stored=stored)
+    return Summary(Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3]), kept[4], kept[5], kept[6])
 
 
 # --- staff -----------------------------------------------------------------------

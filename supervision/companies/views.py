@@ -270,17 +270,29 @@ def staff_index():
     estate_arg = request.args.get("estate_id") or None
     if estate_arg not in (None, "none") and not (estate_arg.isdigit() and int(estate_arg) <= MAX_INT):
         estate_arg = None
+    cert = request.args.get("cert") or None
+    status = request.args.get("status") or None
     statement = services.filter_staff(
         scope.visible(Staff), q=form.q.data, company_id=company_id,
-        estate_id=estate_arg, position_id=form.position_id.data, cert=request.args.get("cert") or None,
-        status=request.args.get("status") or None, today=today,
+        estate_id=estate_arg, position_id=form.position_id.data, cert=cert, status=status, today=today,
         sort=request.args.get("sort") if (request.args.get("sort") or "").lstrip("-") in ("name", "position",
                                                                                         "expiry") else None)
+    figures = services.kept_summary(on=today, company_id=company_id,
+                                    company_scope=None if current_user.sees_district else
+                                    Company.scope_clause(current_user))
+    summary, manager_summary, expiring = figures.rate, figures.managers, figures.expiring
     # Pages first, then relations: the page's ids by filter and order alone, then those 50 with what the rows show.
-    page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, count_limit=True)
-    summary, manager_summary = services.kept_certification_rate_and_managers(company_id=company_id, on=today)
-    expiring = services.expiring_count(company_id=company_id, today=today,
-                                       company_scope=Company.scope_clause(current_user))
+    # A text search scans the staff either way (LIKE '%…%'): the count comes with the page's ids in that one pass.
+    # The district's current staff with / without a valid certificate are counted in the stored summary.
+    searched = bool((form.q.data or "").strip())
+    counted = {"qualified": figures.qualified, "unqualified": figures.unqualified}.get(cert) if (
+        not searched and not company_id and not estate_arg and not form.position_id.data
+        and status not in ("left", "all")) else None
+    if counted is not None:
+        page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, counter=lambda: counted)
+    else:
+        page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows,
+                             count_limit=None if searched else True, count_with_keys=searched)
     return render_template(
         "companies/staff_index.html", page=page, filters=form, today=today, summary=summary,
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",
