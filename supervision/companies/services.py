@@ -386,6 +386,7 @@ class StaffRow:
     name: str
     phone: str | None
     position: str
+    is_manager: bool
     estate_id: int | None
     estate: str | None
     company_id: int
@@ -400,6 +401,7 @@ class CertificateRow:
     id: int
     type_name: str
     number: str
+    issuer: str | None
     issued_on: date | None
     expires_on: date | None
     state: str
@@ -412,7 +414,8 @@ def staff_rows(statement, today: date, *, ids=None) -> list[StaffRow]:
     in that order) instead of ``statement``'s order."""
     estate = aliased(Estate)
     columns = statement.with_only_columns(
-        Staff.id, Staff.name, Staff.phone, Staff.position_id, Position.name.label("position"), Staff.estate_id,
+        Staff.id, Staff.name, Staff.phone, Staff.position_id, Position.name.label("position"),
+        Position.is_manager.label("is_manager"), Staff.estate_id,
         estate.name.label("estate"), Staff.company_id, Company.name.label("company"), Staff.left_on)
     columns = (columns.join(Position, Position.id == Staff.position_id)
                .join(Company, Company.id == Staff.company_id)
@@ -430,8 +433,8 @@ def staff_rows(statement, today: date, *, ids=None) -> list[StaffRow]:
     certificates: dict[int, list] = {}
     for row in db.session.execute(
             select(Certificate.staff_id, Certificate.id, Certificate.certificate_type_id,
-                   CertificateType.name.label("type_name"), Certificate.number, Certificate.issued_on,
-                   Certificate.expires_on)
+                   CertificateType.name.label("type_name"), Certificate.number, Certificate.issuer,
+                   Certificate.issued_on, Certificate.expires_on)
             .join(CertificateType, CertificateType.id == Certificate.certificate_type_id)
             .where(Certificate.staff_id.in_([row.id for row in people]))
             .order_by(Certificate.staff_id, Certificate.expires_on, Certificate.id)):
@@ -449,9 +452,9 @@ def staff_rows(statement, today: date, *, ids=None) -> list[StaffRow]:
         qualified = None if not accepted else any(
             c.certificate_type_id in accepted and (c.issued_on is None or c.issued_on <= today)
             and (c.expires_on is None or c.expires_on >= today) for c in held)
-        out.append(StaffRow(row.id, row.name, row.phone, row.position, row.estate_id, row.estate, row.company_id,
-                            row.company, row.left_on,
-                            tuple(CertificateRow(c.id, c.type_name, c.number, c.issued_on, c.expires_on,
+        out.append(StaffRow(row.id, row.name, row.phone, row.position, bool(row.is_manager), row.estate_id,
+                            row.estate, row.company_id, row.company, row.left_on,
+                            tuple(CertificateRow(c.id, c.type_name, c.number, c.issuer, c.issued_on, c.expires_on,
                                                  certificate_state(c, today)) for c in held), qualified))
     return out
 
