@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -407,12 +408,18 @@ class CertificateRow:
     state: str
 
 
+@cache
+def _staff_estate():
+    """The staff member's estate, aliased (made once: an alias builds a proxy of every column)."""
+    return aliased(Estate, name="staff_estate")
+
+
 def staff_rows(statement, today: date, *, ids=None) -> list[StaffRow]:
     """``statement`` (a select of ``Staff`` with its conditions and order, e.g. ``scope.visible(Staff).where(…)``)
     as ``StaffRow``s in three queries: the staff with their position, estate and company names, their
     certificates, and which certificate types each position accepts. ``ids``: the rows of these ids (a page's,
     in that order) instead of ``statement``'s order."""
-    estate = aliased(Estate)
+    estate = _staff_estate()
     columns = statement.with_only_columns(
         Staff.id, Staff.name, Staff.phone, Staff.position_id, Position.name.label("position"),
         Position.is_manager.label("is_manager"), Staff.estate_id,
@@ -486,8 +493,9 @@ def _district_summary(day: date) -> tuple[int, ...]:
     required, held = db.session.execute(
         select(func.count(Staff.id), func.sum(case((qualified, 1), else_=0)))
         .where(active_on_clause(day), requires_certificate_clause())).one()
+    active = db.session.scalar(select(func.count(Staff.id)).where(active_on_clause(day)))
     return (rate.numerator, rate.denominator, managers.numerator, managers.denominator,
-            expiring_count(today=day) or 0, int(held or 0), int(required or 0) - int(held or 0))
+            expiring_count(today=day) or 0, int(held or 0), int(required or 0) - int(held or 0), int(active or 0))
 
 
 # The district's two certification rates and its count of expiring certificates of today (the staff list's summary
@@ -507,6 +515,7 @@ class Summary:
     # or not): the district's only (None for one company's summary).
     qualified: int | None = None
     unqualified: int | None = None
+    active: int | None = None  # current staff (the API's unfiltered total)
 
 
 def kept_summary(*, on: date, company_id: int | None = None, company_scope=None) -> Summary:
@@ -525,12 +534,12 @@ def kept_summary(*, on: date, company_id: int | None = None, company_scope=None)
             return None
         key = _summary_key(on)
         payload = figures.load(CERTIFICATION_SUMMARIES, generations.current(CERTIFICATION_TOPIC), [key]).get(key)
-        return tuple(payload) if payload is not None and len(payload) == 7 else None
+        return tuple(payload) if payload is not None and len(payload) == 8 else None
 
     kept = generations.cached(CERTIFICATION_TOPIC, CERTIFICATION_SUMMARIES,
                               current_app.config.get("DASHBOARD_CACHE_SIZE", 16), (on,),
                               lambda: _district_summary(on), stored=stored)
-    return Summary(Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3]), kept[4], kept[5], kept[6])
+    return Summary(Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3]), kept[4], kept[5], kept[6], kept[7])
 
 
 # --- staff -----------------------------------------------------------------------

@@ -238,7 +238,11 @@ def staff_list(args):
         position_id=args.get("position_id"), cert=args.get("cert"), status=args.get("status"),
         today=today, sort=args.get("sort"))
     # Pages first, then relations: the page's ids by filter and order, then those rows as plain columns.
+    # The district's current staff unfiltered: their number from the staff summary the committing transaction stored.
+    unfiltered = current_user.sees_district and not company_id and not any(
+        args.get(name) for name in ("q", "estate_id", "position_id", "cert", "status"))
+    counter = (lambda: company_services.kept_summary(on=today).active) if unfiltered else None
     page = paginate_keys(statement.with_only_columns(Staff.id), lambda ids: {
         row.id: row for row in company_services.staff_rows(select(Staff), today, ids=ids)},
-        per_page=args["per_page"], page=args["page"])
+        per_page=args["per_page"], page=args["page"], counter=counter)
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
