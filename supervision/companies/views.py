@@ -20,7 +20,7 @@ from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError, check_version
 from ..core.forms import MAX_INT, ConfirmForm
-from ..core.pagination import paginate, paginate_keys
+from ..core.pagination import paginate_keys, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
@@ -65,7 +65,10 @@ def _company_statement(form):
 @scope.role_required(DISTRICT_READERS | STREET)
 def index():
     form = CompanyFilterForm(request.args)
-    page = paginate(_company_statement(form))
+    # Plain columns (what the rows show), not ORM rows.
+    page = paginate_rows(_company_statement(form).with_only_columns(
+        Company.id, Company.name, Company.credit_code, Company.legal_representative, Company.contact_person,
+        Company.phone, Company.qualification_grade, Company.archived_at))
     ids = [company.id for company in page.items]
     counts = services.company_counts(ids, estate_scope=Estate.scope_clause(current_user))
     rates, manager_rates = services.company_rates_and_managers(ids)
