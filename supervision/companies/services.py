@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record, record_change, snapshot
-from ..core import generations
+from ..core import figures, generations
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
 from ..estates.errors import InvalidValues
@@ -353,20 +355,191 @@ def certification_rate_and_managers(*, on: date | None = None, company_id: int |
             Rate(None, int(qualified_managers or 0), int(managers or 0)))
 
 
+def company_certification(company_id: int, *, on: date | None = None) -> tuple[Rate, Rate, dict]:
+    """A company page's figures from one query grouped by estate: the company's certification rate, its manager
+    certification rate (``certification_rate_and_managers(company_id=…)``) and {estate id: Rate} of its staff on
+    each estate (``certification_rates("estate", company_id=…)``, head-office staff only in the totals)."""
+    day = on or local_today()
+    qualified = qualified_clause(day)
+    manager = Position.is_manager.is_(True)
+    statement = (select(Staff.estate_id, func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
+                        func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))
+                 .select_from(Staff).join(Company, Company.id == Staff.company_id)
+                 .join(Position, Position.id == Staff.position_id)
+                 .where(Staff.company_id == company_id, Company.archived_at.is_(None), active_on_clause(day),
+                        requires_certificate_clause())
+                 .group_by(Staff.estate_id))
+    totals = [0, 0, 0, 0]
+    estates = {}
+    for estate_id, total, qualified_total, managers, qualified_managers in db.session.execute(statement):
+        figures_ = (int(total or 0), int(qualified_total or 0), int(managers or 0), int(qualified_managers or 0))
+        totals = [a + b for a, b in zip(totals, figures_, strict=True)]
+        if estate_id is not None and figures_[0]:
+            estates[estate_id] = Rate(estate_id, figures_[1], figures_[0])
+    return Rate(None, totals[1], totals[0]), Rate(None, totals[3], totals[2]), estates
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A staff member as the company page and the staff list show them (plain columns, no ORM row)."""
+
+    id: int
+    name: str
+    phone: str | None
+    position: str
+    is_manager: bool
+    estate_id: int | None
+    estate: str | None
+    company_id: int
+    company: str
+    left_on: date | None
+    certificates: tuple  # CertificateRow, by expiry
+    qualified: bool | None  # None: the position needs no certificate
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: int
+    type_name: str
+    number: str
+    issuer: str | None
+    issued_on: date | None
+    expires_on: date | None
+    state: str
+
+
+@cache
+def _staff_estate():
+    """The staff member's estate, aliased (made once: an alias builds a proxy of every column)."""
+    return aliased(Estate, name="staff_estate")
+
+
+def staff_rows(statement, today: date, *, ids=None) -> list[StaffRow]:
+    """``statement`` (a select of ``Staff`` with its conditions and order, e.g. ``scope.visible(Staff).where(…)``)
+    as ``StaffRow``s in three queries: the staff with their position, estate and company names, their
+    certificates, and which certificate types each position accepts. ``ids``: the rows of these ids (a page's,
+    in that order) instead of ``statement``'s order."""
+    estate = _staff_estate()
+    columns = statement.with_only_columns(
+        Staff.id, Staff.name, Staff.phone, Staff.position_id, Position.name.label("position"),
+        Position.is_manager.label("is_manager"), Staff.estate_id,
+        estate.name.label("estate"), Staff.company_id, Company.name.label("company"), Staff.left_on)
+    columns = (columns.join(Position, Position.id == Staff.position_id)
+               .join(Company, Company.id == Staff.company_id)
+               .outerjoin(estate, estate.id == Staff.estate_id))
+    if ids is not None:
+        columns = columns.where(Staff.id.in_(list(ids))).order_by(None)
+    else:
+        columns = columns.order_by(Position.sort_order, Staff.name_sort, Staff.id)
+    people = db.session.execute(columns).all()
+    if ids is not None:
+        by_id = {row.id: row for row in people}
+        people = [by_id[i] for i in ids if i in by_id]
+    if not people:
+        return []
+    certificates: dict[int, list] = {}
+    for row in db.session.execute(
+            select(Certificate.staff_id, Certificate.id, Certificate.certificate_type_id,
+                   CertificateType.name.label("type_name"), Certificate.number, Certificate.issuer,
+                   Certificate.issued_on, Certificate.expires_on)
+            .join(CertificateType, CertificateType.id == Certificate.certificate_type_id)
+            .where(Certificate.staff_id.in_([row.id for row in people]))
+            .order_by(Certificate.staff_id, Certificate.expires_on, Certificate.id)):
+        certificates.setdefault(row.staff_id, []).append(row)
+    required: dict[int, set] = {}
+    for position_id, type_id in db.session.execute(
+            select(position_certificate_requirements.c.position_id,
+                   position_certificate_requirements.c.certificate_type_id)
+            .where(position_certificate_requirements.c.position_id.in_({row.position_id for row in people}))):
+        required.setdefault(position_id, set()).add(type_id)
+    out = []
+    for row in people:
+        held = certificates.get(row.id, [])
+        accepted = required.get(row.position_id)
+        qualified = None if not accepted else any(
+            c.certificate_type_id in accepted and (c.issued_on is None or c.issued_on <= today)
+            and (c.expires_on is None or c.expires_on >= today) for c in held)
+        out.append(StaffRow(row.id, row.name, row.phone, row.position, bool(row.is_manager), row.estate_id,
+                            row.estate, row.company_id, row.company, row.left_on,
+                            tuple(CertificateRow(c.id, c.type_name, c.number, c.issuer, c.issued_on, c.expires_on,
+                                                 certificate_state(c, today)) for c in held), qualified))
+    return out
+
+
 CERTIFICATION_TOPIC = "dashboard"  # its watch list (dashboard/services.py) has staff, certificates and positions
+CERTIFICATION_SUMMARIES = "certification_summaries"
 
 
-def kept_certification_rate_and_managers(*, on: date, company_id: int | None = None) -> tuple[Rate, Rate]:
-    """``certification_rate_and_managers(company_id=…)``, kept per process until the staff, certificate or
-    company data change (the "dashboard" data generation): the staff list's summary over the whole district
-    reads every staff member (~50 ms at 61,000), the same figures for every request between changes."""
-    def compute():
+def _summary_key(day: date) -> str:
+    return f"district|{day.isoformat()}"
+
+
+def _summary_statement_tables() -> frozenset[str]:
+    return frozenset({Staff.__tablename__, Company.__tablename__, Position.__tablename__,
+                      Certificate.__tablename__, position_certificate_requirements.name})
+
+
+def _precompute_summaries(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    if _summary_key(day) not in keys:
+        return {}
+    return {_summary_key(day): figures.Entry(list(_district_summary(day)), _summary_statement_tables())}
+
+
+def _district_summary(day: date) -> tuple[int, ...]:
+    rate, managers = certification_rate_and_managers(on=day)
+    qualified = qualified_clause(day)
+    # The staff list's 已持证 / 未持证 filters over the whole district count these (current staff of any company).
+    required, held = db.session.execute(
+        select(func.count(Staff.id), func.sum(case((qualified, 1), else_=0)))
+        .where(active_on_clause(day), requires_certificate_clause())).one()
+    active = db.session.scalar(select(func.count(Staff.id)).where(active_on_clause(day)))
+    return (rate.numerator, rate.denominator, managers.numerator, managers.denominator,
+            expiring_count(today=day) or 0, int(held or 0), int(required or 0) - int(held or 0), int(active or 0))
+
+
+# The district's two certification rates and its count of expiring certificates of today (the staff list's summary
+# without a company), computed by the transaction that changes staff, certificates, companies or positions and
+# stored (``core.figures``): the first request after such a change reads them (one query) instead of counting every
+# staff member (~60 ms at 100×), and a worker keeps them per process until the next change.
+figures.register(figures.Precomputed(CERTIFICATION_TOPIC, CERTIFICATION_SUMMARIES,
+                                     lambda: [_summary_key(local_today())], _precompute_summaries))
+
+
+@dataclass(frozen=True)
+class Summary:
+    rate: Rate
+    managers: Rate
+    expiring: int
+    # Current staff in certificate-requiring positions holding / lacking a valid certificate (companies archived
+    # or not): the district's only (None for one company's summary).
+    qualified: int | None = None
+    unqualified: int | None = None
+    active: int | None = None  # current staff (the API's unfiltered total)
+
+
+def kept_summary(*, on: date, company_id: int | None = None, company_scope=None) -> Summary:
+    """The staff list's summary: ``certification_rate_and_managers(company_id=…)`` and ``expiring_count``.
+
+    The district's (no company, every company visible: ``company_scope`` None) is kept per process until the
+    staff, certificate or company data change (the "dashboard" data generation), today's read from what the
+    committing transaction stored (``CERTIFICATION_SUMMARIES``): counted live it reads every staff member and
+    every expiring certificate (~70 ms at 61,000 staff). One company's is counted from its own rows."""
+    if company_id is not None or company_scope is not None:
         rate, managers = certification_rate_and_managers(on=on, company_id=company_id)
-        return rate.numerator, rate.denominator, managers.numerator, managers.denominator
+        return Summary(rate, managers, expiring_count(company_id=company_id, today=on, company_scope=company_scope))
 
-    kept = generations.cached(CERTIFICATION_TOPIC, "certification_summaries",
-                              current_app.config.get("DASHBOARD_CACHE_SIZE", 16), (on, company_id), compute)
-    return Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3])
+    def stored():
+        if on != local_today():
+            return None
+        key = _summary_key(on)
+        payload = figures.load(CERTIFICATION_SUMMARIES, generations.current(CERTIFICATION_TOPIC), [key]).get(key)
+        return tuple(payload) if payload is not None and len(payload) == 8 else None
+
+    kept = generations.cached(CERTIFICATION_TOPIC, CERTIFICATION_SUMMARIES,
+                              current_app.config.get("DASHBOARD_CACHE_SIZE", 16), (on,),
+                              lambda: _district_summary(on), stored=stored)
+    return Summary(Rate(None, kept[0], kept[1]), Rate(None, kept[2], kept[3]), kept[4], kept[5], kept[6], kept[7])
 
 
 # --- staff -----------------------------------------------------------------------

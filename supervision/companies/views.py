@@ -20,17 +20,18 @@ from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 from ..core.errors import DomainError, check_version
 from ..core.forms import MAX_INT, ConfirmForm
-from ..core.pagination import paginate, paginate_keys
+from ..core.pagination import paginate_keys, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
 from ..estates.errors import flash_errors
-from ..estates.models import Estate
+from ..estates.models import Estate, OwnersCommittee, effective_status
 from ..estates.sections import company_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
 from ..jobs import imports as import_jobs
+from ..regions.models import Community, Street
 from . import services, spreadsheet
 from .forms import (
     CertificateForm,
@@ -64,7 +65,10 @@ def _company_statement(form):
 @scope.role_required(DISTRICT_READERS | STREET)
 def index():
     form = CompanyFilterForm(request.args)
-    page = paginate(_company_statement(form))
+    # Plain columns (what the rows show), not ORM rows.
+    page = paginate_rows(_company_statement(form).with_only_columns(
+        Company.id, Company.name, Company.credit_code, Company.legal_representative, Company.contact_person,
+        Company.phone, Company.qualification_grade, Company.archived_at))
     ids = [company.id for company in page.items]
     counts = services.company_counts(ids, estate_scope=Estate.scope_clause(current_user))
     rates, manager_rates = services.company_rates_and_managers(ids)
@@ -99,30 +103,31 @@ def detail(company_id: int):
 
 
 def _render_detail(company: Company):
+    """The company page from plain columns (no ORM rows for its estates, staff and certificates): the estates
+    with their street, community and committee; the current staff with their certificates (one query) and
+    whether each is qualified; both certification rates and the estates' rates from one grouped query."""
     today = local_today()
-    estates = db.session.scalars(
-        scope.visible(Estate).where(Estate.company_id == company.id, Estate.archived_at.is_(None))
-        .options(joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))
-        .order_by(Estate.name_sort)
-    ).unique().all()
-    staff = db.session.scalars(
-        scope.visible(Staff).where(Staff.company_id == company.id, services.active_on_clause(today))
-        .options(joinedload(Staff.position).selectinload(Position.required_certificates),
-                 joinedload(Staff.estate),
-                 selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
-    ).unique().all()
-    estate_rates = services.certification_rates("estate", company_id=company.id, on=today)
-    rate, manager_rate = services.certification_rate_and_managers(company_id=company.id, on=today)
+    estates = db.session.execute(
+        scope.visible(Estate).with_only_columns(
+            Estate.id, Estate.name, Estate.households, Street.name.label("street"), Community.name.label("community"),
+            OwnersCommittee.status.label("committee_status"), OwnersCommittee.term_end.label("committee_term_end"))
+        .join(Street, Street.id == Estate.street_id).join(Community, Community.id == Estate.community_id)
+        .outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+        .where(Estate.company_id == company.id, Estate.archived_at.is_(None))
+        .order_by(Estate.name_sort, Estate.id)).all()
+    committee_states = {row.id: effective_status(row.committee_status, row.committee_term_end, today)
+                        for row in estates if row.committee_status is not None}
+    staff = services.staff_rows(scope.visible(Staff).where(Staff.company_id == company.id,
+                                                           services.active_on_clause(today)), today)
+    rate, manager_rate, estate_rates = services.company_certification(company.id, on=today)
     role = current_user.role
     own = role is Role.COMPANY_USER and current_user.company_id == company.id
     staff_link = (url_for(".staff_index", company_id=company.id) if role in DISTRICT_READERS
                   else url_for(".staff_index") if own else None)
     return render_template(
-        "companies/detail.html", company=company, estates=estates, staff=staff, rate=rate,
-        manager_rate=manager_rate, estate_rates=estate_rates, today=today, own=own, staff_link=staff_link,
-        certificate_state=services.certificate_state, qualified=services.staff_is_qualified,
-        warning_days=services.EXPIRY_WARNING_DAYS, can_edit=role in BUREAU,
+        "companies/detail.html", company=company, estates=estates, committee_states=committee_states, staff=staff,
+        rate=rate, manager_rate=manager_rate, estate_rates=estate_rates, today=today, own=own,
+        staff_link=staff_link, warning_days=services.EXPIRY_WARNING_DAYS, can_edit=role in BUREAU,
         can_edit_staff=role in BUREAU or own,
         history=None if role is Role.COMPANY_USER else _company_history(company),
         sections=company_sections.for_page(company, current_user))
@@ -268,30 +273,38 @@ def staff_index():
     estate_arg = request.args.get("estate_id") or None
     if estate_arg not in (None, "none") and not (estate_arg.isdigit() and int(estate_arg) <= MAX_INT):
         estate_arg = None
+    cert = request.args.get("cert") or None
+    status = request.args.get("status") or None
     statement = services.filter_staff(
         scope.visible(Staff), q=form.q.data, company_id=company_id,
-        estate_id=estate_arg, position_id=form.position_id.data, cert=request.args.get("cert") or None,
-        status=request.args.get("status") or None, today=today,
+        estate_id=estate_arg, position_id=form.position_id.data, cert=cert, status=status, today=today,
         sort=request.args.get("sort") if (request.args.get("sort") or "").lstrip("-") in ("name", "position",
                                                                                         "expiry") else None)
+    figures = services.kept_summary(on=today, company_id=company_id,
+                                    company_scope=None if current_user.sees_district else
+                                    Company.scope_clause(current_user))
+    summary, manager_summary, expiring = figures.rate, figures.managers, figures.expiring
     # Pages first, then relations: the page's ids by filter and order alone, then those 50 with what the rows show.
-    page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, count_limit=True)
-    summary, manager_summary = services.kept_certification_rate_and_managers(company_id=company_id, on=today)
-    expiring = services.expiring_count(company_id=company_id, today=today,
-                                       company_scope=Company.scope_clause(current_user))
+    # A text search scans the staff either way (LIKE '%…%'): the count comes with the page's ids in that one pass.
+    # The district's current staff with / without a valid certificate are counted in the stored summary.
+    searched = bool((form.q.data or "").strip())
+    counted = {"qualified": figures.qualified, "unqualified": figures.unqualified}.get(cert) if (
+        not searched and not company_id and not estate_arg and not form.position_id.data
+        and status not in ("left", "all")) else None
+    if counted is not None:
+        page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, counter=lambda: counted)
+    else:
+        page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows,
+                             count_limit=None if searched else True, count_with_keys=searched)
     return render_template(
         "companies/staff_index.html", page=page, filters=form, today=today, summary=summary,
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",
-        certificate_state=services.certificate_state, qualified=services.staff_is_qualified,
         can_add=current_user.role in STAFF_EDITORS, warning_days=services.EXPIRY_WARNING_DAYS)
 
 
 def _staff_rows(ids) -> dict:
-    rows = db.session.scalars(select(Staff).where(Staff.id.in_(ids)).options(
-        joinedload(Staff.company), joinedload(Staff.estate),
-        joinedload(Staff.position).selectinload(Position.required_certificates),
-        selectinload(Staff.certificates).joinedload(Certificate.certificate_type)))
-    return {staff.id: staff for staff in rows}
+    rows = services.staff_rows(select(Staff), local_today(), ids=ids)
+    return {row.id: row for row in rows}
 
 
 def _bind_staff_choices(form: StaffForm, company: Company, staff: Staff | None = None) -> None:

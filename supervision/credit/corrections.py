@@ -18,7 +18,7 @@ from ..audit.services import record
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
-from . import scoring
+from . import standings
 from .models import CreditCorrection, CreditCorrectionRow, CreditPublication, CreditPublicationRow
 
 
@@ -92,20 +92,45 @@ def all_rows(publication: CreditPublication) -> list[CreditPublicationRow]:
 
 
 def stale_rows(publication: CreditPublication) -> list[StaleRow]:
-    """Rows whose score, grade or red/black listing would now differ from what is shown for them."""
-    rows = all_rows(publication)
-    shown = shown_figures(rows)
-    now = {s.company_id: s for s in scoring.scores(publication.rule_set, publication.as_of,
-                                                    company_ids=[r.company_id for r in rows])}
+    """Rows whose score, grade or red/black listing would now differ from what is shown for them.
+
+    The publication's rows as plain columns, their latest corrections from the publication's notices, and the
+    score table of the publication's day and rule set as kept per process until the credit data change
+    (``standings.cached_table``; the same scores as ``scoring.scores``)."""
+    rows = db.session.execute(
+        select(CreditPublicationRow.id, CreditPublicationRow.company_id, CreditPublicationRow.company_name,
+               CreditPublicationRow.total, CreditPublicationRow.grade_code, CreditPublicationRow.grade_label,
+               CreditPublicationRow.grade_rank, CreditPublicationRow.red, CreditPublicationRow.black)
+        .where(CreditPublicationRow.publication_id == publication.id)
+        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name)).all()
+    latest = {c.publication_row_id: c for c in db.session.scalars(
+        select(CreditCorrectionRow).join(CreditCorrectionRow.correction)
+        .where(CreditCorrection.publication_id == publication.id)
+        .order_by(CreditCorrection.issued_at, CreditCorrection.id))}  # later ones overwrite earlier ones
+    rule_set = publication.rule_set
+    table = standings.cached_table(rule_set, publication.as_of).by_company
+    labels = {grade.code: grade.label for grade in rule_set.grades}
+    cents: dict = {}  # the same few totals recur
+
+    def cent(value):
+        found = cents.get(value)
+        if found is None:
+            found = cents[value] = Decimal(value).quantize(Decimal("0.01"))
+        return found
+
     out = []
     for row in rows:
-        score = now.get(row.company_id)
+        score = table.get(row[1])
         if score is None:  # company no longer scored (e.g. archived): nothing to compare with
             continue
-        after = Figures(score.total, score.grade.code, score.grade.label, score.grade.rank, score.red, score.black)
-        before = shown[row.id][0]
-        if after.key() != before.key():
-            out.append(StaleRow(row, before, after))
+        shown = latest.get(row[0])
+        before_key = ((cent(shown.new_total), shown.new_grade_code, bool(shown.new_red), bool(shown.new_black))
+                      if shown is not None else (cent(row[3]), row[4], bool(row[7]), bool(row[8])))
+        if (cent(score.total), score.grade_code, score.red, score.black) == before_key:
+            continue
+        after = Figures(score.total, score.grade_code, labels.get(score.grade_code, score.grade_code),
+                        score.grade_rank, score.red, score.black)
+        out.append(StaleRow(row, corrected_figures(shown) if shown is not None else original_figures(row), after))
     return out
 
 

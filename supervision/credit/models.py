@@ -246,6 +246,8 @@ class CreditEvent(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("notice_year", "notice_seq"),
         Index("ix_credit_events_company_status", "company_id", "status"),
+        # The events list filtered by 来源: its page newest first and its count from this index alone.
+        Index("ix_credit_events_origin_occurred", "origin", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from ..companies.models import Company
 from ..estates.handover import company_area_days, company_areas_on
@@ -159,7 +160,9 @@ def managed_areas(as_of: date, company_id: int | None = None):
     so a score as of a past date weighs a project manager's estate against that day's portfolio)."""
     if company_id is not None:
         days = company_area_days(company_id, [as_of]).subquery()
-        return select(literal(company_id).label("company_id"), days.c.total_area).subquery("credit_areas")
+        # ``company_id`` may be a bound parameter (``standings``' one-company statement, built once per rule set)
+        key = company_id if isinstance(company_id, BindParameter) else literal(company_id)
+        return select(key.label("company_id"), days.c.total_area).subquery("credit_areas")
     return company_areas_on(as_of).subquery("credit_areas")
 
 

@@ -27,7 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ..core import figures, generations
 from ..core.errors import DomainError
@@ -84,12 +84,20 @@ def _sorted_indexes(rows: tuple[TableRow, ...], sort: str) -> tuple[int, ...]:
     return tuple(ordered)
 
 
-def _table_rows(rule_set: CreditRuleSet, table) -> list[TableRow]:
-    """The rows of a ``score_table`` subquery as ``TableRow``s."""
+def _table_select(rule_set: CreditRuleSet, table):
     codes = [p.code for p in rule_set.parts]
-    columns = [table.c.company_id, table.c.name, table.c.name_sort, table.c.credit_code,
-               *[table.c[f"part_{code}"] for code in codes], table.c.total, table.c.grade, table.c.grade_rank,
-               table.c.override, table.c.red, table.c.black, table.c.has_bad, table.c.event_count, table.c.position]
+    return select(table.c.company_id, table.c.name, table.c.name_sort, table.c.credit_code,
+                  *[table.c[f"part_{code}"] for code in codes], table.c.total, table.c.grade, table.c.grade_rank,
+                  table.c.override, table.c.red, table.c.black, table.c.has_bad, table.c.event_count,
+                  table.c.position)
+
+
+def _table_rows(rule_set: CreditRuleSet, table, *, statement=None, params=None) -> list[TableRow]:
+    """The rows of a ``score_table`` subquery as ``TableRow``s (``statement``: its ``_table_select``, built
+    already; ``params``: its bound values)."""
+    codes = [p.code for p in rule_set.parts]
+    if statement is None:
+        statement = _table_select(rule_set, table)
     cents: dict = {}  # the database's number → its Decimal of cents: the same few values recur across companies
 
     def cent(value):
@@ -100,7 +108,7 @@ def _table_rows(rule_set: CreditRuleSet, table) -> list[TableRow]:
 
     rows = []
     for (company_id, name, name_sort, credit_code, *values, total, grade, grade_rank, override, red, black, has_bad,
-         event_count, position) in db.session.execute(select(*columns)):
+         event_count, position) in db.session.execute(statement, params or {}):
         rows.append(TableRow(
             company_id=company_id, name=name, name_sort=name_sort, credit_code=credit_code,
             parts=tuple(zip(codes, map(cent, values))), total=cent(total), grade_code=grade,
@@ -221,9 +229,40 @@ def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> tuple
     return tuple(rows[index] for index in order)
 
 
+_COMPANY_STATEMENTS: dict = {}  # (rule set's definition, day) → the one-company statement; see _company_statement
+_COMPANY_STATEMENTS_SIZE = 64
+
+
+def _rule_set_definition(rule_set: CreditRuleSet) -> tuple:
+    """What of a rule set the score SQL is built from (a rule set reloaded from the reference data in place keeps its
+    id: its definition tells the statements apart)."""
+    return (rule_set.id, rule_set.content_hash, str(rule_set.base_score), str(rule_set.min_total),
+            str(rule_set.max_total), rule_set.pm_weighting, repr(rule_set.overrides),
+            tuple((p.id, p.code, str(p.kind), str(p.cap)) for p in rule_set.parts),
+            tuple((g.id, g.code, str(g.min_score), g.banded, g.rank, str(g.list_kind)) for g in rule_set.grades))
+
+
+def _company_statement(rule_set: CreditRuleSet, as_of: date):
+    """The one-company score statement of (rule set, day) with the company as a bound parameter, built once per
+    process: building it (the grade and part expressions) costs more than running it, and it depends on the rule
+    set's definition and the day only, never on the data (so it is no data cache: a change of the credit data
+    reuses it)."""
+    key = (_rule_set_definition(rule_set), as_of)
+    statement = _COMPANY_STATEMENTS.get(key)
+    if statement is None:
+        table = score_table(rule_set, as_of, include_archived=True,
+                            company_id=bindparam("score_company_id", type_=Integer))
+        statement = _table_select(rule_set, table)
+        if len(_COMPANY_STATEMENTS) >= _COMPANY_STATEMENTS_SIZE:
+            _COMPANY_STATEMENTS.clear()
+        _COMPANY_STATEMENTS[key] = statement
+    return statement
+
+
 def _company_row(rule_set: CreditRuleSet, as_of: date, company_id: int) -> TableRow | None:
     """One company's row from its own events (``position`` 0: its place needs the district's table)."""
-    rows = _table_rows(rule_set, score_table(rule_set, as_of, include_archived=True, company_id=company_id))
+    rows = _table_rows(rule_set, None, statement=_company_statement(rule_set, as_of),
+                       params={"score_company_id": company_id})
     return dataclasses.replace(rows[0], position=0) if rows else None
 
 

@@ -196,3 +196,53 @@ def test_the_page_rates_in_one_query_equal_the_rates_counted_apart(world):
     assert rates == services.certification_rates("company", keys=ids)
     assert managers == services.certification_rates("company", keys=ids, managers_only=True)
     assert set(rates) == {world.company1.id, world.company2.id} and set(managers) == {world.company1.id}
+
+
+def _drop_process_caches(app):
+    from supervision.core import generations
+
+    for name, value in list(app.extensions.items()):
+        if isinstance(value, generations.LRUCache):
+            app.extensions.pop(name, None)
+
+
+def test_the_district_summary_is_stored_by_the_committing_transaction(app, login_as, world, count_queries):
+    ref = gen_reference()
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, expires_on=date(2099, 1, 1))
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1,
+                  expires_on=local_today() + timedelta(days=5))
+    gen_staff(world.company2, ref.electrician, world.estate2, name="无证")
+    db.session.commit()
+    client = login_as(world.officer)
+    _drop_process_caches(app)  # what a worker holds after a change: only what the database holds
+    with count_queries() as statements:
+        html = client.get("/companies/staff?cert=unqualified").get_data(as_text=True)
+    assert re.search(r'data-testid="staff-rate">([^<]+)<', html).group(1) == "66.7%"
+    assert re.search(r'data-testid="expiring-count">(\d+)<', html).group(1) == "1"
+    assert staff_names(html) == ["无证"]
+    # read from stored_figures, not counted: no statement tests every staff member's certificates
+    assert not [s for s in statements if "count" in s.lower() and "position_certificate_requirements" in s]
+    assert any("stored_figures" in s for s in statements)
+    # a certificate for the uncertified one: the next commit stores the new figures
+    gen_certificate(db.session.scalar(select(Staff).where(Staff.name == "无证")), ref.electrician_cert,
+                    expires_on=date(2099, 1, 1))
+    db.session.commit()
+    _drop_process_caches(app)
+    html = client.get("/companies/staff?cert=unqualified").get_data(as_text=True)
+    assert re.search(r'data-testid="staff-rate">([^<]+)<', html).group(1) == "100.0%"
+    assert staff_names(html) == []
+    stored = services.kept_summary(on=local_today())
+    assert (stored.qualified, stored.unqualified, stored.expiring) == (3, 0, 1)
+
+
+def test_the_company_page_figures_from_one_query_equal_the_rates_counted_apart(world):
+    ref = gen_reference()
+    gen_certified(world.company1, ref.manager, ref.manager_cert, world.estate1, expires_on=date(2099, 1, 1))
+    gen_staff(world.company1, ref.manager, world.estate1)
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, None, expires_on=date(2099, 1, 1))
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, expires_on=date(2020, 1, 1))
+    gen_staff(world.company1, ref.cleaner, world.estate1)
+    db.session.commit()
+    rate, managers, estates = services.company_certification(world.company1.id)
+    assert (rate, managers) == services.certification_rate_and_managers(company_id=world.company1.id)
+    assert estates == services.certification_rates("estate", company_id=world.company1.id)

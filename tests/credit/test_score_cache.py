@@ -349,3 +349,24 @@ def test_the_company_page_after_a_change_computes_no_district_table(ranked, logi
     assert client.get("/").status_code == 200  # the landing page's score
     # The ranking needs the district's table: its commit stored it (core/figures.py), so none is computed either.
     assert totals()["甲物业服务有限公司"] == Decimal("110.00")
+
+
+def test_the_one_company_statement_is_built_once_per_rule_set_definition(ranked):
+    """The one-company score statement (the company a bound parameter) is built once per rule set and day and
+    reused for every company and after every change of the data; a rule set whose definition differs (reloaded
+    in place, same id) gets its own."""
+    today = local_today()
+    rule_set = services.rule_set_for(today)
+    statement = standings._company_statement(rule_set, today)
+    assert standings._company_statement(rule_set, today) is statement
+    gen_event(ranked.company1, "LH-01", on=DAY)
+    db.session.commit()
+    rule_set = services.rule_set_for(today)
+    assert standings._company_statement(rule_set, today) is statement
+    rows = {c.id: standings._company_row(rule_set, today, c.id) for c in (ranked.company1, ranked.company2)}
+    table = standings.cached_table(rule_set, today)
+    for company_id, row in rows.items():
+        assert dataclasses.replace(row, position=table.by_company[company_id].position) == table.by_company[company_id]
+    rule_set.pm_weighting = "full" if rule_set.pm_weighting == "area" else "area"
+    assert standings._company_statement(rule_set, today) is not statement
+    db.session.rollback()

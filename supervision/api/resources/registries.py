@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ...auth import scope
 from ...auth.roles import COMPANY, DISTRICT_READERS, STREET, Role
 from ...companies import services as company_services
-from ...companies.models import Certificate, Company, Position, QualificationGrade, Staff
+from ...companies.models import Company, QualificationGrade, Staff
 from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...estates import services as estate_services
@@ -181,29 +181,32 @@ def company_detail(company_id: int):
 # --- staff and certificates -----------------------------------------------------------
 
 class CertificateSchema(Schema):
+    """A ``companies.services.CertificateRow``."""
+
     id = fields.Integer()
-    certificate_type = fields.Function(lambda c: c.certificate_type.name)
+    certificate_type = fields.String(attribute="type_name")
     number = fields.String()
     issuer = fields.String(allow_none=True)
     issued_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
-    state = fields.Function(lambda c: company_services.certificate_state(c), metadata={
-        "description": "证书状态（有效、即将到期、已过期等）"})
+    state = fields.String(metadata={"description": "证书状态（有效、即将到期、已过期等）"})
 
 
 class StaffSchema(Schema):
+    """A ``companies.services.StaffRow`` (plain columns: the page's staff, certificates and accepted types in three
+    queries)."""
+
     id = fields.Integer()
     name = fields.String()
     company_id = fields.Integer()
-    company = fields.Function(lambda s: s.company.name)
+    company = fields.String()
     estate_id = fields.Integer(allow_none=True, metadata={"description": "所在项目（小区）；null 为公司总部"})
-    estate = fields.Function(lambda s: s.estate.name if s.estate else None, allow_none=True,
-                             metadata={"type": "string", "nullable": True})
-    position = fields.Function(lambda s: s.position.name)
-    is_manager = fields.Function(lambda s: s.position.is_manager, metadata={"type": "boolean"})
+    estate = fields.String(allow_none=True)
+    position = fields.String()
+    is_manager = fields.Boolean()
     left_on = fields.Date(allow_none=True)
-    qualified = fields.Function(lambda s: company_services.staff_is_qualified(s), allow_none=True, metadata={
-        "type": "boolean", "nullable": True, "description": "按岗位要求是否持有效证书；岗位无须持证时为 null"})
+    qualified = fields.Boolean(allow_none=True, metadata={
+        "description": "按岗位要求是否持有效证书；岗位无须持证时为 null"})
     certificates = fields.List(fields.Nested(CertificateSchema))
 
 
@@ -229,12 +232,17 @@ def staff_list(args):
     住建局和领导查看全区，物业企业只看本企业（忽略 company_id）；街道办返回 403，与网页相同。"""
     scope.require_role(DISTRICT_READERS | COMPANY)
     company_id = current_user.company_id if current_user.role is Role.COMPANY_USER else args.get("company_id")
+    today = local_today()
     statement = company_services.filter_staff(
         scope.visible(Staff), q=args.get("q"), company_id=company_id, estate_id=args.get("estate_id"),
         position_id=args.get("position_id"), cert=args.get("cert"), status=args.get("status"),
-        today=local_today(), sort=args.get("sort"))
-    statement = statement.options(
-        joinedload(Staff.company), joinedload(Staff.estate),
-        joinedload(Staff.position).selectinload(Position.required_certificates),
-        selectinload(Staff.certificates).joinedload(Certificate.certificate_type))
-    return paginated(statement, args)
+        today=today, sort=args.get("sort"))
+    # Pages first, then relations: the page's ids by filter and order, then those rows as plain columns.
+    # The district's current staff unfiltered: their number from the staff summary the committing transaction stored.
+    unfiltered = current_user.sees_district and not company_id and not any(
+        args.get(name) for name in ("q", "estate_id", "position_id", "cert", "status"))
+    counter = (lambda: company_services.kept_summary(on=today).active) if unfiltered else None
+    page = paginate_keys(statement.with_only_columns(Staff.id), lambda ids: {
+        row.id: row for row in company_services.staff_rows(select(Staff), today, ids=ids)},
+        per_page=args["per_page"], page=args["page"], counter=counter)
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
