@@ -59,7 +59,8 @@ def default_config(instance_path: Path) -> dict:
         "IMPORT_BLANK_ROWS_END": int(os.environ.get("IMPORT_BLANK_ROWS_END", "100")),
         # Long work runs as a job (supervision/jobs): on RQ in Redis when REDIS_URL (or JOB_REDIS_URL) is set,
         # started by `flask worker`; else in a background thread of the web process. Imports over
-        # IMPORT_JOB_THRESHOLD rows and exports over EXPORT_JOB_THRESHOLD rows become jobs.
+        # IMPORT_JOB_THRESHOLD rows become jobs; an export is written in the request only up to
+        # EXPORT_INLINE_CELLS cells (rows × columns) and EXPORT_JOB_THRESHOLD rows, else it is a job (jobs/exports.py).
         "JOB_REDIS_URL": os.environ.get("JOB_REDIS_URL") or os.environ.get("REDIS_URL") or None,
         "JOB_QUEUE": os.environ.get("JOB_QUEUE", "supervision"),
         "JOB_THREADS": int(os.environ.get("JOB_THREADS", "2")),
@@ -71,7 +72,10 @@ def default_config(instance_path: Path) -> dict:
         # Further modules holding @jobs.task functions (comma-separated), besides <feature>/tasks.py.
         "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
         "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
-        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
+        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),  # rows, a cap over the budget
+        # An export costs ~2–10 µs a cell (XlsxWriter and the columns' values; ~5 typical): 1,000 cells (66 rows of
+        # 15 columns) is ~5 ms of CPU in the request on top of its fixed ~5–10 ms; a job above (bench/README.md).
+        "EXPORT_INLINE_CELLS": int(os.environ.get("EXPORT_INLINE_CELLS", "1000")),
         # A clock or holiday change recomputes open complaints' deadlines in the request up to this many, else in a job.
         "DEADLINE_RECOMPUTE_JOB_THRESHOLD": int(os.environ.get("DEADLINE_RECOMPUTE_JOB_THRESHOLD", "500")),
         # An import job reads, checks and writes IMPORT_CHUNK_ROWS rows at a time (bounded memory), and
