@@ -73,9 +73,10 @@ def default_config(instance_path: Path) -> dict:
         "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
         "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
         "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),  # rows, a cap over the budget
-        # An export costs ~2–10 µs a cell (XlsxWriter and the columns' values; ~5 typical): 1,000 cells (66 rows of
-        # 15 columns) is ~5 ms of CPU in the request on top of its fixed ~5–10 ms; a job above (bench/README.md).
-        "EXPORT_INLINE_CELLS": int(os.environ.get("EXPORT_INLINE_CELLS", "1000")),
+        # An export costs ~1.5–8 µs a cell (XlsxWriter and the columns' values: estates 2.7, contracts 1.6–2.5,
+        # companies 5, items 6.5, lifts 8): 750 cells (50 rows of 15 columns) is ≤ ~6 ms of CPU in the request on
+        # top of the export's fixed cost; a job above (bench/README.md, bench/export_budget.py).
+        "EXPORT_INLINE_CELLS": int(os.environ.get("EXPORT_INLINE_CELLS", "750")),
         # A clock or holiday change recomputes open complaints' deadlines in the request up to this many, else in a job.
         "DEADLINE_RECOMPUTE_JOB_THRESHOLD": int(os.environ.get("DEADLINE_RECOMPUTE_JOB_THRESHOLD", "500")),
         # An import job reads, checks and writes IMPORT_CHUNK_ROWS rows at a time (bounded memory), and

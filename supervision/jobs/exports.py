@@ -4,8 +4,8 @@ A feature registers an ``Exporter``: its name, the file's name and sheet title, 
 ``statement()``, the list's scoped, filtered ``select`` built from ``request.args`` for
 ``current_user`` — the very function its list page uses. ``export_response(name)`` (the view's whole
 body) writes the workbook in the request only when it is cheap: at most ``inline_rows`` rows, i.e.
-``EXPORT_INLINE_CELLS`` cells (rows × columns: a cell costs ~2–10 µs, so the default 1,000 cells is
-~5 ms over the export's fixed cost) and never more than ``EXPORT_JOB_THRESHOLD`` rows. Anything larger
+``EXPORT_INLINE_CELLS`` cells (rows × columns: a cell costs ~1.5–8 µs, so the default 750 cells is
+≤ ~6 ms over the export's fixed cost) and never more than ``EXPORT_JOB_THRESHOLD`` rows. Anything larger
 is an ``exports.run`` job (the same user and the same filters within one minute: the same job) and the
 user is sent to its page, with its progress bar and download link. Deciding takes one count that stops
 after ``inline_rows() + 1`` rows (``count(..., up_to=…)``), so it does not grow with the list either.
