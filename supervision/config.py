@@ -59,7 +59,8 @@ def default_config(instance_path: Path) -> dict:
         "IMPORT_BLANK_ROWS_END": int(os.environ.get("IMPORT_BLANK_ROWS_END", "100")),
         # Long work runs as a job (supervision/jobs): on RQ in Redis when REDIS_URL (or JOB_REDIS_URL) is set,
         # started by `flask worker`; else in a background thread of the web process. Imports over
-        # IMPORT_JOB_THRESHOLD rows and exports over EXPORT_JOB_THRESHOLD rows become jobs.
+        # IMPORT_JOB_THRESHOLD rows become jobs; an export is written in the request only up to
+        # EXPORT_INLINE_CELLS cells (rows × columns) and EXPORT_JOB_THRESHOLD rows, else it is a job (jobs/exports.py).
         "JOB_REDIS_URL": os.environ.get("JOB_REDIS_URL") or os.environ.get("REDIS_URL") or None,
         "JOB_QUEUE": os.environ.get("JOB_QUEUE", "supervision"),
         "JOB_THREADS": int(os.environ.get("JOB_THREADS", "2")),
@@ -71,15 +72,20 @@ def default_config(instance_path: Path) -> dict:
         # Further modules holding @jobs.task functions (comma-separated), besides <feature>/tasks.py.
         "JOB_MODULES": os.environ.get("JOB_MODULES", ""),
         "IMPORT_JOB_THRESHOLD": int(os.environ.get("IMPORT_JOB_THRESHOLD", "2000")),
-        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),
+        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", "5000")),  # rows, a cap over the budget
+        # An export costs ~1.5–8 µs a cell (XlsxWriter and the columns' values: estates 2.7, contracts 1.6–2.5,
+        # companies 5, items 6.5, lifts 8): 750 cells (50 rows of 15 columns) is ≤ ~6 ms of CPU in the request on
+        # top of the export's fixed cost; a job above (bench/README.md, bench/export_budget.py).
+        "EXPORT_INLINE_CELLS": int(os.environ.get("EXPORT_INLINE_CELLS", "750")),
         # A clock or holiday change recomputes open complaints' deadlines in the request up to this many, else in a job.
         "DEADLINE_RECOMPUTE_JOB_THRESHOLD": int(os.environ.get("DEADLINE_RECOMPUTE_JOB_THRESHOLD", "500")),
         # An import job reads, checks and writes IMPORT_CHUNK_ROWS rows at a time (bounded memory), and
         # may take IMPORT_JOB_MAX_SECONDS (a web request's import: IMPORT_MAX_SECONDS).
         "IMPORT_CHUNK_ROWS": int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
         "IMPORT_JOB_MAX_SECONDS": float(os.environ.get("IMPORT_JOB_MAX_SECONDS", "600")),
-        # PDFs expected over PDF_JOB_PAGES pages are made by a job.
-        "PDF_JOB_PAGES": int(os.environ.get("PDF_JOB_PAGES", "10")),
+        # PDFs expected over PDF_JOB_PAGES pages are made by a job (jobs/pdfs.py): a page costs ~120 ms of CPU
+        # over the first (~175 ms, the floor /_bench/pdf20.pdf), so 3 pages (~2.2× the floor) stay within 3×.
+        "PDF_JOB_PAGES": int(os.environ.get("PDF_JOB_PAGES", "3")),
         # Notifications leave the system as digests (supervision/notifications/delivery.py): by e-mail when
         # MAIL_SERVER is set and the user gave an address, and to NOTIFY_WEBHOOK_URL (an enterprise messaging
         # or SMS gateway; signed with NOTIFY_WEBHOOK_SECRET) when set. `flask notifications digest` (hourly).

@@ -82,6 +82,9 @@ def _test_app(database_url: str, upload_dir):
         # The session's "last seen" write comes once a minute of wall-clock time: a slow run would cross the
         # minute inside a query-count test. tests/auth/test_sessions.py puts the shipped value back.
         "SESSION_TOUCH_SECONDS": 24 * 3600,
+        # The test district's reports and bulletins run a few pages over the shipped PDF_JOB_PAGES (3): the tests
+        # of their content read them from the request. tests/jobs/test_pdf_jobs.py tests the shipped value.
+        "PDF_JOB_PAGES": 10,
     })
     app.test_client_class = Client
     with app.app_context():

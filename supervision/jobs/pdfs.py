@@ -53,10 +53,10 @@ def pdf_or_job(name: str, inline: bool = True):
         view_args = dict(request.view_args or {})  # e.g. the publication's id in the URL
         key = [name, args] + ([view_args] if view_args else [])
         digest = hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
-        job = enqueue("pdfs.run", current_user, {"maker": name, "args": args, "view_args": view_args},
-                      idempotency_key=f"pdfs:{digest}:{utcnow():%Y%m%d%H%M}", title=maker.title)
-        db.session.commit()
-        return redirect(url_for("jobs.detail", job_id=job.id))
+        job_id = enqueue("pdfs.run", current_user, {"maker": name, "args": args, "view_args": view_args},
+                         idempotency_key=f"pdfs:{digest}:{utcnow():%Y%m%d%H%M}", title=maker.title).id
+        db.session.commit()  # (the id read before: the commit expires the job, reading it again is a query)
+        return redirect(url_for("jobs.detail", job_id=job_id))
     data, filename = maker.render()
     return pdf_response(data, filename, inline=inline)
 

@@ -58,3 +58,34 @@ def test_a_workbook_abandoned_part_written_leaves_no_temporary_file(tmp_path, mo
         write_workbook(COLUMNS, rows())
     assert list(tmp_path.iterdir()) == []
     assert write_workbook(COLUMNS, ROWS)[:2] == b"PK" and list(tmp_path.iterdir()) == []
+
+
+def test_a_small_workbook_is_written_without_a_temporary_file(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a temporary file for a small workbook")
+
+    expected = _read(write_workbook(COLUMNS, ROWS, title="台账", extra_sheets={"说明": [[1, "a"]]}))
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # XlsxWriter's sheets and XML parts, and ``spill``
+    assert _read(write_workbook(COLUMNS, ROWS, title="台账", extra_sheets={"说明": [[1, "a"]]})) == expected
+
+
+def test_a_large_workbook_spills_its_rows_to_a_temporary_file_and_reads_back_the_same(tmp_path, monkeypatch):
+    rows = [[f"第{n}行", "x" * (n % 7), n, n / 4, None, "", "末", Decimal(n)] for n in range(700)]
+    rows[300] = [True, date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5), 2.5, 1, "z", None, None]  # cell by cell
+    in_memory = _read(write_workbook(COLUMNS, rows, extra_sheets={"说明": [[1, "a"]]}))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(excel, "SPILL_BYTES", 1000)
+    made = []
+    mkstemp = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *args, **kwargs: made.append(1) or mkstemp(*args, **kwargs))
+    spilled = _read(write_workbook(COLUMNS, rows, extra_sheets={"说明": [[1, "a"]]}))
+    assert len(made) > 2 and spilled == in_memory  # the rows' file and XlsxWriter's parts
+    assert list(tmp_path.iterdir()) == []
+
+    def failing():
+        yield from rows[:600]
+        raise RuntimeError("the cursor failed")
+
+    with pytest.raises(RuntimeError):
+        write_workbook(COLUMNS, failing())
+    assert list(tmp_path.iterdir()) == []

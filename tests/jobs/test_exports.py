@@ -1,5 +1,6 @@
-"""The exports registry (supervision/jobs/exports.py): in the request up to EXPORT_JOB_THRESHOLD rows,
-a job above it that applies its owner's scope again, the same job for the same request in a minute."""
+"""The exports registry (supervision/jobs/exports.py): in the request up to EXPORT_INLINE_CELLS cells (rows ×
+columns) and EXPORT_JOB_THRESHOLD rows, a job above that applies its owner's scope again, the same job for
+the same request in a minute."""
 from __future__ import annotations
 
 import io
@@ -54,6 +55,45 @@ def test_a_street_users_export_job_holds_only_its_streets_rows(many_estates, inp
     assert (job.kind, job.status, job.total, job.user_id) == ("exports.run", "finished", 5, world.street_user.id)
     assert _names(client.get(f"/jobs/{job_id}/download").data) == own
     assert login_as(world.street2_user).get(f"/jobs/{job_id}/download").status_code == 404
+
+
+def test_an_export_is_written_in_the_request_up_to_the_cell_budget_and_is_a_job_above(
+        many_estates, inprocess, login_as, app, monkeypatch, count_queries):
+    world = many_estates
+    own = sorted(["阳光小区"] + [f"东城{n}号小区" for n in range(4)])  # the street's 5 estates
+    with app.test_request_context():
+        columns = len(exports.EXPORTERS["estates"].columns())
+    client = login_as(world.street_user)
+    assert app.config["EXPORT_JOB_THRESHOLD"] >= 5 and app.config["EXPORT_INLINE_CELLS"] >= 5 * columns
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_CELLS", 5 * columns)  # exactly the budget: in the request
+    small = client.get("/estates/export.xlsx")
+    assert small.status_code == 200 and _names(small.data) == own
+
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_CELLS", 5 * columns - 1)  # one cell over: a job
+    with count_queries() as statements:
+        job_id = _job_id(client.get("/estates/export.xlsx"))
+    counts = [s for s in statements if "count(" in s.lower()]
+    assert len(counts) == 1 and "LIMIT" in counts[0].upper()  # one count, stopping after the budget's rows
+    inprocess.wait()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert (job.status, job.total) == ("finished", 5)  # the job counts them all
+    assert _names(client.get(f"/jobs/{job_id}/download").data) == own
+
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_CELLS", 10**9)
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 4)  # the row cap still holds under any budget
+    _job_id(client.get("/estates/export.xlsx?q=小区"))
+
+
+def test_the_count_that_decides_stops_after_the_rows_the_request_may_write(many_estates, app, monkeypatch):
+    exporter = exports.EXPORTERS["estates"]
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_CELLS", 1000)
+    monkeypatch.setitem(app.config, "EXPORT_JOB_THRESHOLD", 50)
+    with exports.as_request(many_estates.officer, []):  # the district's 10 estates
+        statement = exporter.statement()
+        assert exports.count(exporter, statement) == 10
+        assert [exports.count(exporter, statement, up_to=n) for n in (0, 3, 10, 11)] == [0, 3, 10, 10]
+        assert [exports.inline_rows(n) for n in (0, 1, 20, 22, 2000)] == [50, 50, 50, 45, 0]
 
 
 def test_the_same_export_within_a_minute_is_the_same_job(many_estates, inprocess, login_as, app, monkeypatch):
