@@ -47,6 +47,9 @@ def index():
     services.read_generations()
 
     def compute():
+        # What the committing transaction stored for these figures (the scorecard's inputs and counts, the key
+        # figures), read in one query.
+        target_services.prefetch_stored(today, also={services.KEY_FIGURES: [services.figures_key(street_id, today)]})
         if street is None:
             card = target_services.scorecard(today)
             row = card.district
