@@ -27,6 +27,7 @@ from ..complaints.rates import RATES_TOPIC
 from ..core import figures, generations
 from ..core.holidays.models import HOLIDAYS_TOPIC, ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
+from ..credit.models import SCORES_TOPIC
 from ..estates.handover import period_join
 from ..estates.management import EstateManagement
 from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
@@ -82,6 +83,14 @@ LANDING_TOPICS = (DASHBOARD_TOPIC, HOLIDAYS_TOPIC, PROGRESS_TOPIC, SURVEYS_TOPIC
 def read_generations() -> None:
     """Read the landing page's generations in one query: the session keeps them for the request."""
     generations.snapshot(LANDING_TOPICS)
+
+
+# The generations a company user's landing page reads (its credit score, the survey card).
+COMPANY_TOPICS = (SCORES_TOPIC, SURVEYS_TOPIC)
+
+
+def read_company_generations() -> None:
+    generations.snapshot(COMPANY_TOPICS)
 
 
 def landing(key: tuple, compute):

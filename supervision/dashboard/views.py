@@ -94,7 +94,7 @@ def _recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
 
 
 def _company_dashboard():
-
+    services.read_company_generations()
     company = scope.load(Company, current_user.company_id)
     today = local_today()
     certification = services.company_certification(company.id, today)

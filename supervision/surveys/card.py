@@ -143,8 +143,35 @@ class Card:
 
 def _card(street_id: int | None, company_id: int | None, limit: int, today: date) -> Card:
     found = _rows(street_id, company_id, limit)
-    limits = thresholds(today)
+    limits = _thresholds(today)
     return Card(tuple(flag(row, limits) for row in found), limits)
+
+
+STORED_THRESHOLDS = "survey_thresholds"
+
+
+def _thresholds(today: date) -> Thresholds:
+    """``services.thresholds`` of today, kept per process under the "surveys" generation (it watches the credit
+    rules) and stored by the committing transaction: a company's card reads it in one query, not the rule set."""
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0 or today != local_today():
+        return thresholds(today)
+
+    def stored():
+        key = today.isoformat()
+        payload = figures.load(STORED_THRESHOLDS, generations.current(SURVEYS_TOPIC), [key]).get(key)
+        return None if payload is None else Thresholds(*payload)
+
+    return generations.cached(SURVEYS_TOPIC, STORED_THRESHOLDS, 4, (today,), lambda: thresholds(today), stored=stored)
+
+
+def _precompute_thresholds(keys: list[str]) -> dict[str, figures.Entry]:
+    limits = thresholds(local_today())
+    return {key: figures.Entry([limits.satisfaction, limits.min_response]) for key in keys}
+
+
+figures.register(figures.Precomputed(SURVEYS_TOPIC, STORED_THRESHOLDS, lambda: [local_today().isoformat()],
+                                     _precompute_thresholds))
 
 
 def card_for(*, street_id: int | None = None, company_id: int | None = None, limit: int = CARD_ROUNDS) -> Card:
