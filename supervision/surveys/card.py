@@ -141,9 +141,10 @@ class Card:
     limits: Thresholds
 
 
-def _card(street_id: int | None, company_id: int | None, limit: int, today: date) -> Card:
+def _card(street_id: int | None, company_id: int | None, limit: int, today: date,
+          limits: Thresholds | None = None) -> Card:
     found = _rows(street_id, company_id, limit)
-    limits = _thresholds(today)
+    limits = limits or _thresholds(today)
     return Card(tuple(flag(row, limits) for row in found), limits)
 
 
@@ -229,7 +230,8 @@ def _card_from_payload(payload: dict) -> Card:
 def _precompute_cards(keys: list[str]) -> dict[str, figures.Entry]:
     today = local_today()
     scopes = _stored_scopes()
-    return {key: figures.Entry(_card_payload(_card(scopes[key], None, CARD_ROUNDS, today)))
+    limits = thresholds(today)  # the rule set read once for every scope
+    return {key: figures.Entry(_card_payload(_card(scopes[key], None, CARD_ROUNDS, today, limits)))
             for key in keys if key in scopes}
 
 
