@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from .auth.roles import ADMIN, ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
 
@@ -85,3 +87,49 @@ def nav_url(item: NavItem) -> str:
     if key not in urls:
         urls[key] = url_for(item.endpoint)
     return urls[key]
+
+
+def nav_html(user) -> Markup:
+    """The sidebar's sections and links (base.html), with the page's own entry marked as current.
+
+    The same HTML on every page of a role, a language and an application root but for that mark: each
+    entry's two forms are built once per process, and a page joins them (no url_for, no translation, no
+    template loop per entry and request)."""
+    cache = current_app.extensions.setdefault("navigation_html", {})
+    # the catalogue itself (one object per language and process) names the language
+    key = (user.role, get_translations(), request.script_root)
+    parts = cache.get(key)
+    if parts is None:
+        parts = cache[key] = _nav_parts(user)
+    endpoint = request.endpoint
+    return Markup("".join(active if item_endpoint == endpoint else plain for item_endpoint, plain, active in parts))
+
+
+def _nav_parts(user) -> tuple[tuple[str | None, str, str], ...]:
+    parts: list[tuple[str | None, str, str]] = []
+    for section, items in nav_for(user):
+        head = f'<div class="nav-section">{escape(str(section))}</div>\n' if section else ""
+        parts.append((None, f'{head}<ul class="nav flex-column">\n', ""))
+        for item in items:
+            url, label = escape(nav_url(item)), escape(str(item.label))
+            parts.append((item.endpoint,
+                          f'<li class="nav-item"><a class="nav-link" href="{url}">{label}</a></li>\n',
+                          f'<li class="nav-item"><a class="nav-link active" href="{url}" aria-current="page">'
+                          f'{label}</a></li>\n'))
+        parts.append((None, "</ul>\n", ""))
+    # a part without an endpoint is the same on every page: its "active" form is its plain one
+    return tuple((endpoint, plain, active or plain) for endpoint, plain, active in parts)
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` of a URL the same on every page (the header's links, the layout's static
+    files with their content version), built once per application root and process (each time in debug mode,
+    where static files change under a running server)."""
+    if current_app.debug:
+        return url_for(endpoint, **values)
+    urls = current_app.extensions.setdefault("fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url

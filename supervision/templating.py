@@ -16,7 +16,7 @@ from .core.timeutil import local_today, to_local, utcnow
 from .core.urls import url_template
 from .core.workdays import provisional_years
 from .i18n import LOCALES
-from .navigation import nav_for, nav_url
+from .navigation import fixed_url, nav_for, nav_html, nav_url
 from .notifications.services import unread_count
 
 
@@ -65,7 +65,8 @@ def register(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, datefmt=datefmt, number=number, score=score, money=money,
                                  area=area, percent=percent)
 
-    app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, Role=Role, LOCALES=LOCALES,
+    app.jinja_env.globals.update(url_args=url_args, nav_url=nav_url, nav_html=nav_html, fixed_url=fixed_url,
+                                 Role=Role, LOCALES=LOCALES,
                                  local_today=local_today, get_locale=get_locale, provisional_text=provisional_text,
                                  url_template=url_template, status_badge=status_badge,
                                  audit_entries=audit_entries, field_aria=field_aria)

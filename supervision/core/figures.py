@@ -83,12 +83,46 @@ _LOAD = (select(StoredFigure.key, StoredFigure.payload)
                 StoredFigure.key.in_(bindparam("keys", expanding=True))))
 
 
+_PREFETCHED = "stored_figures_prefetched"  # session.info key: (name, generation) → (keys asked, payloads found)
+
+
 def load(name: str, generation: int | None, keys: list[str]) -> dict[str, object]:
-    """The stored payloads of ``keys`` for ``generation`` (one query; absent keys are left out)."""
+    """The stored payloads of ``keys`` for ``generation`` (one query, none when ``prefetch`` asked for them all;
+    absent keys are left out)."""
     if generation is None or not keys:
         return {}
+    prefetched = db.session.info.get(_PREFETCHED, {}).get((name, generation))
+    if prefetched is not None and prefetched[0].issuperset(keys):
+        return {key: prefetched[1][key] for key in keys if key in prefetched[1]}
     rows = db.session.connection().execute(_LOAD, {"name": name, "generation": generation, "keys": list(keys)})
     return {key: json.loads(payload) for key, payload in rows}
+
+
+_PREFETCH = (select(StoredFigure.name, StoredFigure.key, StoredFigure.payload)
+             .where(StoredFigure.generation == bindparam("generation"),
+                    StoredFigure.name.in_(bindparam("names", expanding=True)),
+                    StoredFigure.key.in_(bindparam("keys", expanding=True))))
+
+
+def prefetch(generation: int | None, wanted: dict[str, list[str]]) -> None:
+    """Load several figures of one generation ({name: keys}) in ONE query, for this session's later ``load``s
+    of them (a page that reads several figures). Kept in the session, under the generation."""
+    store = db.session.info.setdefault(_PREFETCHED, {})
+    if generation is None:
+        return
+    # what an earlier prefetch of this session holds already is not asked again
+    wanted = {name: keys for name, keys in wanted.items()
+              if keys and not ((name, generation) in store and store[(name, generation)][0].issuperset(keys))}
+    if not wanted:
+        return
+    keys = sorted({key for names_keys in wanted.values() for key in names_keys})
+    found: dict[str, dict[str, object]] = {name: {} for name in wanted}
+    for name, key, payload in db.session.connection().execute(
+            _PREFETCH, {"generation": generation, "names": sorted(wanted), "keys": keys}):
+        if key in wanted[name]:
+            found[name][key] = json.loads(payload)
+    for name, name_keys in wanted.items():
+        store[(name, generation)] = (frozenset(name_keys), found[name])
 
 
 def statement_tables(statement) -> frozenset[str]:

@@ -23,9 +23,11 @@ from sqlalchemy import Integer, and_, case, func, literal_column, select, union_
 from ..campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus, ItemState, RectificationItem
 from ..campaigns.services.progress import PROGRESS_TOPIC
 from ..companies.models import Certificate, CertificateType, Company, Position, Staff, position_certificate_requirements
+from ..complaints.rates import RATES_TOPIC
 from ..core import figures, generations
 from ..core.holidays.models import HOLIDAYS_TOPIC, ReportWeekRequirement
 from ..core.timeutil import local_today, utcnow
+from ..credit.models import SCORES_TOPIC
 from ..estates.handover import period_join
 from ..estates.management import EstateManagement
 from ..estates.models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
@@ -73,13 +75,22 @@ def _watch_dashboard_inputs() -> None:
 _watch_dashboard_inputs()
 
 
-# The generations the landing page reads (its cache, the calendar, the to-do list, the survey card).
-LANDING_TOPICS = (DASHBOARD_TOPIC, HOLIDAYS_TOPIC, PROGRESS_TOPIC, SURVEYS_TOPIC)
+# The generations the landing page reads (its cache, the calendar, the to-do list, the survey card, the
+# complaint rates).
+LANDING_TOPICS = (DASHBOARD_TOPIC, HOLIDAYS_TOPIC, PROGRESS_TOPIC, SURVEYS_TOPIC, RATES_TOPIC)
 
 
 def read_generations() -> None:
     """Read the landing page's generations in one query: the session keeps them for the request."""
     generations.snapshot(LANDING_TOPICS)
+
+
+# The generations a company user's landing page reads (its credit score, the survey card).
+COMPANY_TOPICS = (SCORES_TOPIC, SURVEYS_TOPIC)
+
+
+def read_company_generations() -> None:
+    generations.snapshot(COMPANY_TOPICS)
 
 
 def landing(key: tuple, compute):
@@ -123,7 +134,7 @@ def key_figures(day: date, street_id: int | None = None) -> list[Figure]:
     (``core.figures``), else counted in one query."""
     counts = None
     if day == local_today():
-        key = _figures_key(street_id, day)
+        key = figures_key(street_id, day)
         counts = figures.load(KEY_FIGURES, generations.current(DASHBOARD_TOPIC), [key]).get(key)
     if counts is None:
         counts = db.session.execute(key_figures_statement(day, street_id)).one()._asdict()
@@ -201,14 +212,14 @@ def key_figures_statement(day: date, street_id: int | None = None):
 KEY_FIGURES = "dashboard_key_figures"
 
 
-def _figures_key(street_id: int | None, day: date) -> str:
+def figures_key(street_id: int | None, day: date) -> str:
     return f"{'district' if street_id is None else street_id}|{day.isoformat()}"
 
 
 def _key_figures_scopes() -> dict[str, int | None]:
     day = local_today()
     streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
-    return {_figures_key(street_id, day): street_id for street_id in (None, *streets)}
+    return {figures_key(street_id, day): street_id for street_id in (None, *streets)}
 
 
 def key_figures_by_street(day: date) -> tuple[dict[int | None, dict], frozenset[str]]:

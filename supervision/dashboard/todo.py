@@ -90,6 +90,11 @@ class TodoContext:
             return self.given_scorecard
         return target_services.scorecard(self.today)
 
+    @cached_property
+    def company_counts(self) -> dict[str, tuple[int, object]]:
+        """A company user's counted entries, made in one query for the providers that show them."""
+        return _company_counts(self)
+
     @property
     def week_end(self) -> date:
         return item_service.week_end(self.today)
@@ -136,14 +141,17 @@ def _count_and_nearest(statement, deadline_column) -> tuple[int, object]:
 
 def _counts_and_nearest(*lists) -> list[tuple[int, object]]:
     """``_count_and_nearest`` of several ``(statement, deadline column or None)`` in ONE query."""
-    columns = []
-    for statement, deadline_column in lists:
-        rows = statement.order_by(None).subquery()
-        columns.append(select(func.count()).select_from(rows).scalar_subquery())
-        nearest = func.min(rows.c[deadline_column]) if deadline_column else literal(None)
-        columns.append(select(nearest).select_from(rows).scalar_subquery())
+    columns = [column for statement, deadline_column in lists for column in _count_columns(statement, deadline_column)]
     values = db.session.execute(select(*columns)).one()
     return [(values[i] or 0, values[i + 1]) for i in range(0, len(values), 2)]
+
+
+def _count_columns(statement, deadline_column) -> list:
+    """The rows of a filtered ``select`` counted, and their earliest deadline: two scalar subqueries."""
+    rows = statement.order_by(None).subquery()
+    nearest = func.min(rows.c[deadline_column]) if deadline_column else literal(None)
+    return [select(func.count()).select_from(rows).scalar_subquery(),
+            select(nearest).select_from(rows).scalar_subquery()]
 
 
 def _items(ctx, **filters):
@@ -163,29 +171,49 @@ def _overdue_entry(count, nearest) -> Entry:
 def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind | None):
     """Per running campaign: (campaign id, name, enrolments matching ``f``, end of ``phase``, returned forms)."""
     E = Enrolment
+    # the phase's end per campaign, in the same query (correlated to the grouped campaign)
     phase_end = (select(func.max(CampaignPhase.ends_on)).where(CampaignPhase.campaign_id == Campaign.id,
                                                               CampaignPhase.kind == phase)
-                 .correlate(Campaign).scalar_subquery() if phase is not None else None)
+                 .correlate(Campaign).scalar_subquery() if phase is not None else literal(None))
     returned = func.sum(case((SelfInspection.status == SelfInspectionStatus.RETURNED, 1), else_=0))
-    statement = (select(Campaign.id, Campaign.name, func.count(E.id), returned)
+    statement = (select(Campaign.id, Campaign.name, func.count(E.id), phase_end, returned)
                  .select_from(E).join(Campaign, Campaign.id == E.campaign_id)
                  .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
                  .where(Campaign.status == CampaignStatus.ACTIVE, E.scope_clause(ctx.user)))
     statement = progress.apply_enrolment_filter(statement, f).group_by(Campaign.id, Campaign.name)
     rows = db.session.execute(statement.order_by(Campaign.id)).all()
-    ends = {}
-    if phase is not None and rows:
-        ends = dict(db.session.execute(
-            select(Campaign.id, phase_end).where(Campaign.id.in_([row[0] for row in rows]))).all())
-    return [(cid, name, count, ends.get(cid), returned or 0) for cid, name, count, returned in rows]
+    return [(cid, name, count, end, returned or 0) for cid, name, count, end, returned in rows]
 
 
 # --- company users ---------------------------------------------------------------------------
 
+def _company_counts(ctx) -> dict[str, tuple[int, object]]:
+    """The company's counted entries (its items, notices, objections, expiring certificates) in ONE query: each
+    provider reads its own (``TodoContext.company_counts``), with the filter its linked list applies."""
+    company_id = ctx.user.company_id
+    lists = {
+        "overdue": (_items(ctx, overdue=True), "deadline"),
+        "week": (_items(ctx, due="week"), "deadline"),
+        "notices": (scope.visible(RectificationNotice, ctx.user).where(notice_service.awaiting_reply_clause()),
+                    "deadline"),
+        "objections": (scope.visible(CreditEvent, ctx.user).where(objectable_clause(ctx.today)), "objection_deadline"),
+    }
+    columns = [column for statement, deadline in lists.values() for column in _count_columns(statement, deadline)]
+    staff = company_services.filter_staff(scope.visible(Staff, ctx.user), company_id=company_id, cert="expiring",
+                                          today=ctx.today)
+    expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
+    columns += [select(func.count()).select_from(staff.order_by(None).subquery()).scalar_subquery(),
+                expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)).scalar_subquery()]
+    values = db.session.execute(select(*columns)).one()
+    counts = {name: (values[2 * n] or 0, values[2 * n + 1]) for n, name in enumerate([*lists, "certificates"])}
+    count, nearest = counts["certificates"]
+    counts["certificates"] = (count, nearest if count else None)
+    return counts
+
+
 @provider(COMPANY, order=10)
 def company_items(ctx: TodoContext) -> list[Entry]:
-    (overdue, overdue_nearest), (count, nearest) = _counts_and_nearest(
-        (_items(ctx, overdue=True), "deadline"), (_items(ctx, due="week"), "deadline"))
+    (overdue, overdue_nearest), (count, nearest) = ctx.company_counts["overdue"], ctx.company_counts["week"]
     return [_overdue_entry(overdue, overdue_nearest),
             Entry(_("本周到期的整改事项"), count, nearest, url_for("campaigns.items", due="week"), WARNING)]
 
@@ -203,16 +231,14 @@ def company_self_inspections(ctx: TodoContext) -> list[Entry]:
 
 @provider(COMPANY, order=30)
 def company_notices(ctx: TodoContext) -> list[Entry]:
-    statement = scope.visible(RectificationNotice, ctx.user).where(notice_service.awaiting_reply_clause())
-    count, nearest = _count_and_nearest(statement, "deadline")
+    count, nearest = ctx.company_counts["notices"]
     return [Entry(_("待答复的整改通知书"), count, nearest, url_for("campaigns.notices", awaiting=1), WARNING,
                   deadline_label=_("整改期限"))]
 
 
 @provider(COMPANY, order=40)
 def company_objections(ctx: TodoContext) -> list[Entry]:
-    statement = scope.visible(CreditEvent, ctx.user).where(objectable_clause(ctx.today))
-    count, nearest = _count_and_nearest(statement, "objection_deadline")
+    count, nearest = ctx.company_counts["objections"]
     return [Entry(_("异议期内的扣分记录"), count, nearest,
                   url_for("credit.company", company_id=ctx.user.company_id, objectable=1), WARNING,
                   deadline_label=_("最后异议日"))]
@@ -220,15 +246,7 @@ def company_objections(ctx: TodoContext) -> list[Entry]:
 
 @provider(COMPANY, order=50)
 def company_certificates(ctx: TodoContext) -> list[Entry]:
-    company_id = ctx.user.company_id
-    staff = company_services.filter_staff(scope.visible(Staff, ctx.user), company_id=company_id, cert="expiring",
-                                          today=ctx.today)
-    expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
-    count, nearest = db.session.execute(select(  # both in one query
-        select(func.count()).select_from(staff.order_by(None).subquery()).scalar_subquery(),
-        expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)).scalar_subquery())).one()
-    count = count or 0
-    nearest = nearest if count else None
+    count, nearest = ctx.company_counts["certificates"]
     return [Entry(_("证书60天内到期的人员"), count, nearest, url_for("companies.staff_index", cert="expiring"),
                   INFO, deadline_label=_("最早到期"))]
 
@@ -269,26 +287,31 @@ def street_surveys(ctx: TodoContext) -> list[Entry]:
 
 
 COMMITTEE_ALERTS = (
-    # (filter value, label, deadline column, severity)
-    ("overdue", _l("逾期未成立业委会的小区"), Estate.committee_due_on, DANGER),
-    ("term_over", _l("业委会届满未换届的小区"), OwnersCommittee.term_end, DANGER),
-    ("term_soon", _l("业委会90天内届满的小区"), OwnersCommittee.term_end, WARNING),
+    # (filter value, label, deadline column, severity, the clause the estate list's filter applies for it)
+    ("overdue", _l("逾期未成立业委会的小区"), Estate.committee_due_on, DANGER,
+     estate_services.formation_overdue_clause),
+    ("term_over", _l("业委会届满未换届的小区"), OwnersCommittee.term_end, DANGER, estate_services.term_over_clause),
+    ("term_soon", _l("业委会90天内届满的小区"), OwnersCommittee.term_end, WARNING,
+     estate_services.term_ending_soon_clause),
 )
 
 
 @provider(STREET, order=40)
 def street_committees(ctx: TodoContext) -> list[Entry]:
-    columns = []  # every alert's count and earliest deadline, in one query
-    for alert, _label, column, _severity in COMMITTEE_ALERTS:
-        statement = estate_services.filter_estates(
-            scope.visible(Estate, ctx.user), estate_services.EstateFilters(alert=alert, eligible=""),
-            today=ctx.today).order_by(None)
-        columns += [statement.with_only_columns(func.count(Estate.id.distinct())).scalar_subquery(),
-                    statement.with_only_columns(func.min(column)).scalar_subquery()]
-    values = db.session.execute(select(*columns)).one()
+    """Every alert's count and earliest deadline in ONE pass over the user's estates: the linked list's own
+    filter (``estate_services.filter_estates`` with ``alert`` and no eligibility: the estates in the register,
+    joined to their committee, and the alert's clause) as a CASE per alert, not a scan of the estates per alert."""
+    estates = scope.visible(Estate, ctx.user).where(Estate.archived_at.is_(None)).outerjoin(
+        OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+    columns = []
+    for _alert, _label, column, _severity, alert_clause in COMMITTEE_ALERTS:
+        clause = alert_clause(ctx.today)
+        # an estate has one committee at most (uq_owners_committees_estate_id): a plain count counts estates
+        columns += [func.count(case((clause, Estate.id))), func.min(case((clause, column)))]
+    values = db.session.execute(estates.with_only_columns(*columns)).one()
     return [Entry(str(label), values[2 * n] or 0, values[2 * n + 1],
                   url_for("estates.committees", alert=alert, eligible=""), severity, deadline_label=_("最早期限"))
-            for n, (alert, label, _column, severity) in enumerate(COMMITTEE_ALERTS)]
+            for n, (alert, label, _column, severity, _clause) in enumerate(COMMITTEE_ALERTS)]
 
 
 # --- the bureau ----------------------------------------------------------------------------------

@@ -47,6 +47,9 @@ def index():
     services.read_generations()
 
     def compute():
+        # What the committing transaction stored for these figures (the scorecard's inputs and counts, the key
+        # figures), read in one query.
+        target_services.prefetch_stored(today, also={services.KEY_FIGURES: [services.figures_key(street_id, today)]})
         if street is None:
             card = target_services.scorecard(today)
             row = card.district
@@ -91,7 +94,7 @@ def _recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
 
 
 def _company_dashboard():
-
+    services.read_company_generations()
     company = scope.load(Company, current_user.company_id)
     today = local_today()
     certification = services.company_certification(company.id, today)

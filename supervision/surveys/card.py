@@ -19,10 +19,11 @@ from fractions import Fraction
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from ..core import generations
+from ..core import figures, generations
 from ..core.timeutil import local_today
 from ..credit.models import CreditGrade, CreditRuleItem, CreditRulePart, CreditRuleSet, CreditRuleSetYear
 from ..extensions import db
+from ..regions.models import Street
 from .models import RoundStatus, SurveyRound, SurveyRoundEstate, SurveyVote, SurveyVoteTally
 from .services import Thresholds, rate, thresholds
 
@@ -140,22 +141,101 @@ class Card:
     limits: Thresholds
 
 
-def _card(street_id: int | None, company_id: int | None, limit: int, today: date) -> Card:
+def _card(street_id: int | None, company_id: int | None, limit: int, today: date,
+          limits: Thresholds | None = None) -> Card:
     found = _rows(street_id, company_id, limit)
-    limits = thresholds(today)
+    limits = limits or _thresholds(today)
     return Card(tuple(flag(row, limits) for row in found), limits)
+
+
+STORED_THRESHOLDS = "survey_thresholds"
+
+
+def _thresholds(today: date) -> Thresholds:
+    """``services.thresholds`` of today, kept per process under the "surveys" generation (it watches the credit
+    rules) and stored by the committing transaction: a company's card reads it in one query, not the rule set."""
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0 or today != local_today():
+        return thresholds(today)
+
+    def stored():
+        key = today.isoformat()
+        payload = figures.load(STORED_THRESHOLDS, generations.current(SURVEYS_TOPIC), [key]).get(key)
+        return None if payload is None else Thresholds(*payload)
+
+    return generations.cached(SURVEYS_TOPIC, STORED_THRESHOLDS, 4, (today,), lambda: thresholds(today), stored=stored)
+
+
+def _precompute_thresholds(keys: list[str]) -> dict[str, figures.Entry]:
+    limits = thresholds(local_today())
+    return {key: figures.Entry([limits.satisfaction, limits.min_response]) for key in keys}
+
+
+figures.register(figures.Precomputed(SURVEYS_TOPIC, STORED_THRESHOLDS, lambda: [local_today().isoformat()],
+                                     _precompute_thresholds))
 
 
 def card_for(*, street_id: int | None = None, company_id: int | None = None, limit: int = CARD_ROUNDS) -> Card:
     """The card in the scope, kept per process (and day: the rule set in force) until a round, a
-    round's estate or the credit rules change; the open rounds' counts read on every call."""
+    round's estate or the credit rules change; the open rounds' counts read on every call. The district's
+    and each street's card of today are stored by the committing transaction (``core.figures``): a worker's
+    first request after a change reads it in one query."""
     today = local_today()
     size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
     if size <= 0:
         return _card(street_id, company_id, limit, today)
+
+    def stored():
+        if company_id is not None or limit != CARD_ROUNDS:
+            return None
+        key = _stored_key(street_id, today)
+        payload = figures.load(STORED_CARD, generations.current(SURVEYS_TOPIC), [key]).get(key)
+        return None if payload is None else _card_from_payload(payload)
+
     kept = generations.cached(SURVEYS_TOPIC, "survey_card", size, ("card", street_id, company_id, limit, today),
-                              lambda: _card(street_id, company_id, limit, today))
+                              lambda: _card(street_id, company_id, limit, today), stored=stored)
     return _live_counts(kept, street_id, company_id)
+
+
+# The district's and every active street's card of today, stored by the transaction that changed the rounds,
+# their estates or the credit rules (``core.figures``).
+STORED_CARD = "survey_card"
+
+
+def _stored_key(street_id: int | None, day: date) -> str:
+    return f"{'district' if street_id is None else street_id}|{day.isoformat()}"
+
+
+def _stored_scopes() -> dict[str, int | None]:
+    day = local_today()
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return {_stored_key(street_id, day): street_id for street_id in (None, *streets)}
+
+
+def _card_payload(card: Card) -> dict:
+    return {"limits": [card.limits.satisfaction, card.limits.min_response],
+            "rows": [[row.round_id, row.name, row.status.value, row.closes_on.isoformat(), row.threshold_percent,
+                      row.estates, row.households, row.votes, row.satisfied]
+                     for row in (line.row for line in card.lines)]}
+
+
+def _card_from_payload(payload: dict) -> Card:
+    limits = Thresholds(*payload["limits"])
+    rows = [CardRow(round_id, name, RoundStatus(status), date.fromisoformat(closes_on), threshold, estates,
+                    households, votes, satisfied)
+            for round_id, name, status, closes_on, threshold, estates, households, votes, satisfied in payload["rows"]]
+    return Card(tuple(flag(row, limits) for row in rows), limits)
+
+
+def _precompute_cards(keys: list[str]) -> dict[str, figures.Entry]:
+    today = local_today()
+    scopes = _stored_scopes()
+    limits = thresholds(today)  # the rule set read once for every scope
+    return {key: figures.Entry(_card_payload(_card(scopes[key], None, CARD_ROUNDS, today, limits)))
+            for key in keys if key in scopes}
+
+
+figures.register(figures.Precomputed(SURVEYS_TOPIC, STORED_CARD, lambda: list(_stored_scopes()), _precompute_cards))
 
 
 def rows(*, street_id: int | None = None, company_id: int | None = None) -> tuple[CardRow, ...]:

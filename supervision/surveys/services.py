@@ -22,7 +22,8 @@ from ..audit.services import record, record_change, snapshot
 from ..core import generations, numbers
 from ..core.errors import DomainError, TransitionError
 from ..core.timeutil import local_today, utcnow
-from ..credit.automatic import record_automatic_event, rule_param
+from ..credit import services as credit_services
+from ..credit.automatic import record_automatic_event
 from ..estates.models import Estate
 from ..extensions import db
 from ..notifications.services import company_users, notify, street_users
@@ -655,8 +656,11 @@ CREDIT_CODE = "LH-05"
 def thresholds(on: date | None = None) -> Thresholds:
     """From the credit rule set in force: LH-05's params ``satisfaction_percent`` (default 90, the
     clause's 达到90%以上) and ``min_response_percent`` (default 20)."""
-    return Thresholds(int(rule_param(CREDIT_CODE, "satisfaction_percent", 90, on=on)),
-                      int(rule_param(CREDIT_CODE, "min_response_percent", 20, on=on)))
+    try:  # the rule set in force read once for both (``credit.automatic.rule_param`` reads it per parameter)
+        params = credit_services.item_by_code(credit_services.rule_set_for(on), CREDIT_CODE).params or {}
+    except DomainError:
+        params = {}
+    return Thresholds(int(params.get("satisfaction_percent", 90)), int(params.get("min_response_percent", 20)))
 
 
 def earns_credit(tally: Tally, limits: Thresholds) -> bool:

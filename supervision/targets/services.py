@@ -314,18 +314,6 @@ class Scorecard:
         return as_percent(self.elapsed)
 
 
-def _streets(street_ids):
-
-    if street_ids is not None and not list(street_ids):
-        return []
-    statement = select(Street).order_by(Street.code, Street.name_sort)
-    if street_ids is None:
-        statement = statement.where(Street.active.is_(True))
-    else:
-        statement = statement.where(Street.id.in_(list(street_ids)))
-    return list(db.session.scalars(statement))
-
-
 def baselines(year: int, scope_keys=None) -> dict[tuple[str, int], Fraction]:
     """The value of each indicator × scope's last snapshot taken in December of the year before."""
     statement = (select(TargetSnapshot)
@@ -340,21 +328,121 @@ def baselines(year: int, scope_keys=None) -> dict[tuple[str, int], Fraction]:
     return found
 
 
+# --- the scorecard's inputs, kept by data generation ------------------------------------------
+
+@dataclass(frozen=True)
+class TargetValue:
+    """What ``resolve_threshold`` reads of a ``Target`` row."""
+
+    id: int
+    basis: str | None
+    threshold_fraction: Fraction
+
+
+@dataclass(frozen=True)
+class ScorecardInputs:
+    """A year's targets, baselines and the streets (every one, in the scorecard's order, with ``active``)."""
+
+    streets: tuple[tuple[StreetRef, bool], ...]
+    targets: Mapping[tuple[str, str], TargetValue]
+    baselines: Mapping[tuple[str, str], Fraction]
+
+    def streets_for(self, street_ids) -> list[StreetRef]:
+        if street_ids is None:
+            return [street for street, active in self.streets if active]
+        wanted = set(street_ids)
+        return [street for street, _active in self.streets if street.id in wanted]
+
+
+INPUTS_CACHE = "targets_scorecard_inputs"
+
+
+def _inputs_payload(year: int) -> dict:
+    """The year's scorecard inputs as JSON (three queries), stored by ``core.figures`` or kept per process."""
+    streets = db.session.execute(select(Street.id, Street.name, Street.code, Street.active)
+                                 .order_by(Street.code, Street.name_sort)).all()
+    targets = db.session.execute(select(Target.indicator, Target.scope_key, Target.id, Target.basis, Target.threshold)
+                                 .where(Target.year == year)).all()
+    return {"streets": [[row.id, row.name, row.code, bool(row.active)] for row in streets],
+            "targets": [[row.indicator, row.scope_key, row.id, row.basis, str(row.threshold)] for row in targets],
+            "baselines": [[code, key, value.numerator, value.denominator]
+                          for (code, key), value in baselines(year).items()]}
+
+
+def _inputs_from_payload(payload: dict) -> ScorecardInputs:
+    return ScorecardInputs(
+        streets=tuple((StreetRef(street_id, name, code), active)
+                      for street_id, name, code, active in payload["streets"]),
+        targets=MappingProxyType({(code, key): TargetValue(target_id, basis, Fraction(Decimal(threshold)))
+                                  for code, key, target_id, basis, threshold in payload["targets"]}),
+        baselines=MappingProxyType({(code, key): Fraction(numerator, denominator)
+                                    for code, key, numerator, denominator in payload["baselines"]}))
+
+
+def scorecard_inputs(year: int) -> ScorecardInputs:
+    """``year``'s streets, targets and baselines, kept per process under the data generation; the current
+    year's as the committing transaction stored them (``core.figures``), else read (three queries)."""
+    generation = generations.current(SCORECARD_TOPIC)
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if generation is None or size <= 0:
+        return _inputs_from_payload(_inputs_payload(year))
+
+    def stored():
+        if year != local_today().year:
+            return None
+        payload = figures.load(INPUTS_CACHE, generation, [str(year)]).get(str(year))
+        return None if payload is None else _inputs_from_payload(payload)
+
+    return generations.cached(SCORECARD_TOPIC, INPUTS_CACHE, size, ("inputs", year),
+                              lambda: _inputs_from_payload(_inputs_payload(year)), stored=stored)
+
+
+def _precompute_inputs(keys: list[str]) -> dict[str, figures.Entry]:
+    tables = frozenset({Street.__tablename__, Target.__tablename__, TargetSnapshot.__tablename__})
+    return {key: figures.Entry(_inputs_payload(int(key)), tables) for key in keys}
+
+
+figures.register(figures.Precomputed(SCORECARD_TOPIC, INPUTS_CACHE, lambda: [str(local_today().year)],
+                                     _precompute_inputs))
+
+
+def prefetch_stored(day: date, indicators: list[Indicator] | None = None,
+                    also: dict[str, list[str]] | None = None) -> None:
+    """Load in ONE query what a scorecard of ``day`` will ask ``core.figures`` for and the process does not
+    hold yet (its inputs, the ``indicators``' counts), with ``also`` (other figures of the same generation)."""
+    generation = generations.current(SCORECARD_TOPIC)
+    if generation is None or day != local_today() or current_app.config.get("DASHBOARD_CACHE_SIZE", 16) <= 0:
+        return
+    wanted = dict(also or {})
+    if generations.cached_if_present(SCORECARD_TOPIC, INPUTS_CACHE, ("inputs", day.year)) is None:
+        wanted[INPUTS_CACHE] = [str(day.year)]
+    cache = current_app.extensions.get(MEASURED_CACHE)
+    key = (day, True, generation)
+    missing = [indicator.code for indicator in indicators or all_indicators()
+               if cache is None or cache.peek((indicator.code, None, *key)) is None]
+    if missing:
+        wanted[MEASURED_CACHE] = [_stored_key(code, day) for code in missing]
+    if len(wanted) > 1:
+        figures.prefetch(generation, wanted)
+
+
 def scorecard(day: date | None = None, *, year: int | None = None, street_ids=None,
               include_district: bool = True, indicators: list[Indicator] | None = None) -> Scorecard:
     """Every indicator for the district and each street (or only ``street_ids``).
 
-    One query for the indicators not already kept (``measured``: one UNION ALL, grouped by street), plus
-    one each for the streets, the year's targets and the baselines, however many streets there are.
+    One query for the indicators not already kept (``measured``: one UNION ALL, grouped by street), and
+    the streets, the year's targets and the baselines kept likewise (``scorecard_inputs``), however many
+    streets there are.
     """
     day = day or local_today()
     year = year or day.year
     indicators = indicators or all_indicators()
     elapsed = year_elapsed(day, year)
-    streets = _streets(street_ids)
-    targets = year_targets(year)
-    scope_keys = ([DISTRICT_KEY] if include_district else []) + [s.id for s in streets]
-    starts = baselines(year, scope_keys)
+    if year == day.year:
+        prefetch_stored(day, indicators)
+    inputs = scorecard_inputs(year)
+    streets = inputs.streets_for(street_ids)
+    targets, starts = inputs.targets, inputs.baselines
     only_street = streets[0].id if street_ids is not None and len(streets) == 1 and not include_district else None
 
     district_cells: dict[str, Cell] = {}
@@ -380,7 +468,7 @@ def scorecard(day: date | None = None, *, year: int | None = None, street_ids=No
     return Scorecard(
         day=day, year=year, elapsed=elapsed, indicators=tuple(indicators),
         district=ScopeRow(None, MappingProxyType(district_cells)) if include_district else None,
-        streets=tuple(ScopeRow(StreetRef.of(street), MappingProxyType(street_cells[street.id])) for street in streets),
+        streets=tuple(ScopeRow(street, MappingProxyType(street_cells[street.id])) for street in streets),
     )
 
 

@@ -19,13 +19,14 @@ from ..core.timeutil import local_today
 from ..extensions import db
 from ..regions.choices import street_choices
 from ..regions.models import Street
-from . import services
+from . import markup, services
 from .forms import ScopeFilterForm, TargetForm
 from .indicators import gap_rows, subject_model
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
 READERS = DISTRICT_READERS | STREET
+bp.add_app_template_global(markup.score_cell, "score_cell_html")
 
 
 def street_in_scope(street_id: int | None, user=None):

@@ -191,3 +191,38 @@ def test_a_past_days_entries_are_dropped_at_the_next_commit(world):
     db.session.commit()
     assert all(not key.endswith("-past") for key in stored(KEY_FIGURES))
     assert f"district|{local_today()}" in stored(KEY_FIGURES)
+
+
+def test_prefetch_reads_several_figures_in_one_query_and_load_then_asks_nothing(world, count_queries):
+    today = local_today()
+    generation = generations.current(DASHBOARD_TOPIC)
+    every_key = [f"{i.code}|{today.isoformat()}" for i in all_indicators()]
+    measured_keys = every_key[:3]
+    figure_keys = [f"district|{today}", "nonexistent|key"]
+    with count_queries() as prefetching:
+        figures.prefetch(generation, {MEASURED_CACHE: measured_keys, KEY_FIGURES: figure_keys})
+    assert len(prefetching) == 1
+    with count_queries() as loading:
+        measured = figures.load(MEASURED_CACHE, generation, measured_keys[:2])
+        key_figures = figures.load(KEY_FIGURES, generation, figure_keys)
+        figures.prefetch(generation, {KEY_FIGURES: figure_keys[:1]})  # held already: not asked again
+    assert loading == []
+    assert set(measured) == set(measured_keys[:2]) and set(key_figures) == {f"district|{today}"}
+    assert key_figures[f"district|{today}"] == stored(KEY_FIGURES)[f"district|{today}"][1]
+    # a key the prefetch did not ask for is read from the store; another generation is not served from it
+    with count_queries() as more:
+        assert set(figures.load(MEASURED_CACHE, generation, every_key[:4])) == set(every_key[:4])
+        assert figures.load(MEASURED_CACHE, generation + 1, measured_keys[:1]) == {}
+    assert len(more) == 2
+
+
+def test_the_scorecard_inputs_are_stored_and_equal_the_live_ones(app, world):
+    year = str(local_today().year)
+    generation = generations.current(DASHBOARD_TOPIC)
+    (entry_generation, payload), = [stored(target_services.INPUTS_CACHE)[year]]
+    assert entry_generation == generation
+    assert payload == target_services._inputs_payload(int(year))
+    drop_process_caches(app)
+    assert target_services.scorecard_inputs(int(year)) == target_services._inputs_from_payload(payload)
+    names = {street.name for street in target_services.scorecard_inputs(int(year)).streets_for(None)}
+    assert names == {world.street1.name, world.street2.name}

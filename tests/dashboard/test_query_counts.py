@@ -17,9 +17,10 @@ from supervision.extensions import db
 from ..factories import gen_estate
 from ..targets.factories import commit
 
-# The scorecard recomputed after a change: streets, targets, baselines, every indicator in one
-# UNION ALL, and the key figures (the generations were read in one query up front).
-RECOMPUTE = 5
+# After a change the committing transaction has stored the scorecard's inputs (streets, targets, baselines),
+# the indicators' counts and the key figures: the first request reads them in ONE query (the generations
+# were read in one query up front), and the survey card of the street or district is stored likewise.
+RECOMPUTE = 1
 
 
 @pytest.fixture

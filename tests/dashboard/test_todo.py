@@ -313,3 +313,52 @@ def test_todo_queries_do_not_grow_with_the_data(app, data, count_queries, who):
     assert few == many
     if who != "leader":
         assert sum(e.count for e in after) > sum(e.count for e in before)
+
+
+def test_the_street_committee_alerts_count_what_their_lists_show(login_as, data):
+    """The three committee alerts are counted in one pass over the street's estates (``street_committees``):
+    each count and earliest deadline is what the linked list shows."""
+    from supervision.estates.models import CommitteeStatus
+
+    from ..estates.factories import gen_committee
+
+    w = data
+    today = w.today
+    expired = gen_estate(community=w.community1, company=w.company1, name="届满小区")
+    gen_committee(expired, CommitteeStatus.EXPIRED, term_end=today - timedelta(days=40))
+    past = gen_estate(community=w.community1, company=w.company1, name="过期未换届小区")
+    gen_committee(past, CommitteeStatus.FORMED, term_end=today - timedelta(days=3))
+    soon = gen_estate(community=w.community1, company=w.company1, name="将届满小区")
+    gen_committee(soon, CommitteeStatus.FORMED, term_end=today + timedelta(days=30))
+    later = gen_estate(community=w.community1, company=w.company1, name="远未届满小区")
+    gen_committee(later, CommitteeStatus.FORMED, term_end=today + timedelta(days=300))
+    elsewhere = gen_estate(community=w.community2, company=w.company2, name="别街届满小区")
+    gen_committee(elsewhere, CommitteeStatus.EXPIRED, term_end=today - timedelta(days=90))
+    db.session.commit()
+    client = login_as(w.street_user)
+    entries = _entries(client)
+    link = r'href="/estates/(\d+)#committee"'
+
+    over = _entry(entries, "业委会届满未换届的小区")
+    assert over.count == 2 and over.deadline == (today - timedelta(days=40)).isoformat()
+    assert _ids(client, over.url, link) == {expired.id, past.id}
+    coming = _entry(entries, "业委会90天内届满的小区")
+    assert coming.count == 1 and coming.deadline == (today + timedelta(days=30)).isoformat()
+    assert _ids(client, coming.url, link) == {soon.id}
+    overdue = _entry(entries, "逾期未成立业委会的小区")
+    assert overdue.count == 2 and _ids(client, overdue.url, link) == {w.estate1.id, w.estate3.id}
+
+
+def test_the_company_and_street_to_dos_take_few_queries(app, data, count_queries):
+    """A company user's counted entries (items, notices, objections, certificates) come from one query and its
+    self-inspection forms from one; a street's three committee alerts from one (``street_committees``)."""
+    def statements(user):
+        with app.test_request_context("/"):
+            login_user(user)
+            with count_queries() as queries:
+                todo.entries_for(user)
+        return queries
+
+    assert len(statements(data.company_user)) == 2
+    (committees,) = [statement for statement in statements(data.street_user) if "owners_committees" in statement]
+    assert committees.count("FROM estates") == 1  # one pass over the estates, not one per alert

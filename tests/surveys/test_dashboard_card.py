@@ -111,3 +111,38 @@ def test_a_changed_threshold_shows_at_once(login_as, world):
     item.params = {**(item.params or {}), "satisfaction_percent": 75}
     db.session.commit()
     assert 'data-testid="low-satisfaction"' not in _row(client.get("/").get_data(as_text=True), survey.id)
+
+
+def test_the_committing_transaction_stores_the_district_and_street_cards(app, world, count_queries):
+    """A worker's first card after a change of the rounds is read from the store (one query), equal to the
+    card computed live; a company's card (not stored) is computed, its thresholds read from the store."""
+    from flask import current_app
+
+    from supervision.core import generations
+    from supervision.core.timeutil import local_today
+
+    rules()
+    survey = gen_round([world.estate1, world.estate2], households=10)
+    vote(survey, all_codes(survey.estates[0])[0], Rating.SATISFIED)
+    db.session.commit()
+    today = local_today()
+    for street_id in (None, world.street1.id):
+        for cache in current_app.extensions.values():
+            if isinstance(cache, generations.LRUCache):
+                cache.clear()
+        with app.test_request_context("/"):
+            generations.current(card.SURVEYS_TOPIC)
+            with count_queries() as queries:
+                shown = card.card_for(street_id=street_id)
+            assert shown == card._live_counts(card._card(street_id, None, card.CARD_ROUNDS, today), street_id, None)
+        assert [row.round_id for row in card.rows(street_id=street_id)] == [survey.id]
+        assert not any("survey_rounds" in statement for statement in queries), street_id
+        assert sum("stored_figures" in statement for statement in queries) == 1
+    for cache in current_app.extensions.values():
+        if isinstance(cache, generations.LRUCache):
+            cache.clear()
+    with app.test_request_context("/"):
+        generations.current(card.SURVEYS_TOPIC)
+        with count_queries() as queries:
+            card.card_for(company_id=world.company1.id)
+    assert not any("credit_rule_sets" in statement for statement in queries)
