@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..attachments.services import IMAGE, attachments_of, store
@@ -18,7 +18,7 @@ from ..campaigns.models import RectificationItem
 from ..companies.models import Company
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import apply_domain_error
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today, utcnow
 from ..documents.excel import Column, write_workbook, xlsx_response
 from ..documents.imports import check_file, instructions
@@ -47,7 +47,7 @@ from .forms import (
     VerifyForm,
 )
 from .intake import HOTLINE_JOB, REPAIR_COLUMNS, REPAIRS_JOB, HotlineImport, RepairLogImport
-from .matching import Matcher
+from .matching import suggestions_for
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
 from .privacy import contact, mask_name, mask_phone
 from .sweep import overdue_clause, overdue_count_clause
@@ -254,11 +254,15 @@ def verify(complaint_id: int):
 @bp.get("/queue")
 @scope.role_required(BUREAU)
 def queue():
-    statement = (select(C).where(C.match_status == MatchStatus.PENDING, C.state == State.RECEIVED)
+    # Plain columns; the suggestions are those stored when each complaint was received (matching.suggestions_for),
+    # so the page does not index every estate of the district after each change.
+    # (the JSON column read as text: the page's rows are made unique, and lists are not hashable)
+    statement = (select(C.id, C.tracking_no, C.ticket_no, C.address, C.description, C.version,
+                        cast(C.match_suggestions, Text).label("match_suggestions"))
+                 .where(C.match_status == MatchStatus.PENDING, C.state == State.RECEIVED)
                  .order_by(C.received_at, C.id))
-    page = paginate(statement)
-    matcher = Matcher()
-    suggestions = {c.id: matcher.candidates(c.address or c.description) for c in page.items}
+    page = paginate_rows(statement)
+    suggestions = suggestions_for(page.items)
     return render_template("complaints/queue.html", page=page, suggestions=suggestions, form=AssignForm())
 
 
