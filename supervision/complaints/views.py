@@ -11,7 +11,8 @@ from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..attachments.services import IMAGE, attachments_of, store
-from ..audit.services import history_for, record
+from ..audit.models import AuditLog
+from ..audit.services import record
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..campaigns.models import RectificationItem
@@ -49,7 +50,7 @@ from .forms import (
 from .intake import HOTLINE_JOB, REPAIR_COLUMNS, REPAIRS_JOB, HotlineImport, RepairLogImport
 from .matching import suggestions_for
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
-from .privacy import contact, mask_name, mask_phone
+from .privacy import CONTACT_VIEW, contact, mask_name, mask_phone
 from .sweep import overdue_clause, overdue_count_clause
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -150,17 +151,35 @@ def _load(complaint_id: int) -> Complaint:
 def detail(complaint_id: int):
     complaint = _load(complaint_id)
     name, phone, full = contact(complaint, current_user)
-    if full:
-        db.session.commit()  # the access log entry of this view
     repeats = db.session.scalars(scope.visible(C).where(C.repeat_of_id == complaint.id).order_by(C.received_at)).all()
     moves = services.available_moves(complaint, current_user)
     version = complaint.version
     forms = {"answer": AnswerForm(version=version), "callback": CallbackForm(version=version),
              "reason": ReasonForm(version=version), "verify": VerifyForm(version=version)}
-    return render_template("complaints/detail.html", c=complaint, name=name, phone=phone, full=full, moves=moves,
+    history, views = _history(complaint) if current_user.sees_district else ([], None)
+    html = render_template("complaints/detail.html", c=complaint, name=name, phone=phone, full=full, moves=moves,
                            forms=forms, repeats=repeats, photos=attachments_of(complaint, "photo"), now=utcnow(),
                            may_verify=services.is_supervisor(current_user, complaint) and complaint.verdict is None,
-                           history=history_for(complaint) if current_user.sees_district else [])
+                           history=history, contact_views=views)
+    if full:
+        # The access log entry of this view, committed once the page is rendered: a commit before would expire
+        # the complaint and the user, and the page would read both again.
+        db.session.commit()
+    return html
+
+
+def _history(complaint: Complaint, limit: int = 50):
+    """The complaint's change history (newest first, ``limit`` rows) without the contact views, and those views
+    counted with the latest (each full view of the name and phone is an audit row: listed one by one, the
+    district's busiest complaints showed 50 rows of views and none of their changes)."""
+    about = (AuditLog.object_type == "Complaint", AuditLog.object_id == complaint.id)
+    history = list(db.session.scalars(
+        select(AuditLog).options(joinedload(AuditLog.actor))
+        .where(*about, AuditLog.action != CONTACT_VIEW)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
+    views = db.session.execute(select(db.func.count(AuditLog.id), db.func.max(AuditLog.at))
+                               .where(*about, AuditLog.action == CONTACT_VIEW)).one()
+    return history, views
 
 
 def _move(complaint_id: int, to_state: State, form_class, **extra):
