@@ -48,9 +48,21 @@ class CompanyFilingStatus(LabelledEnum):
     RETURNED = ("returned", _l("已退回"), "danger")
 
 
+_SCOPE_ALIASES: list = []
+
+
+def _scope_aliases():
+    """The enrolment and requirement aliases of the street rule, made once per process: a fresh alias proxies
+    each of the table's columns again, on every request of a street office."""
+    if not _SCOPE_ALIASES:
+        _SCOPE_ALIASES.extend((aliased(Enrolment, name="scope_enrolments"),
+                               aliased(FilingRequirement, name="scope_requirements")))
+    return _SCOPE_ALIASES
+
+
 def _street_of_enrolled_estates(model, user):
     """A street office sees the filings of companies that manage an estate of its street in the campaign."""
-    enrolment, requirement = aliased(Enrolment), aliased(FilingRequirement)
+    enrolment, requirement = _scope_aliases()
     return exists(select(enrolment.id).join(requirement, requirement.campaign_id == enrolment.campaign_id)
                   .where(requirement.id == model.requirement_id, enrolment.company_id == model.company_id,
                          enrolment.street_id == user.street_id, enrolment.status != EnrolmentStatus.WITHDRAWN))
