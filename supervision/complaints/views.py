@@ -156,11 +156,17 @@ def detail(complaint_id: int):
     version = complaint.version
     forms = {"answer": AnswerForm(version=version), "callback": CallbackForm(version=version),
              "reason": ReasonForm(version=version), "verify": VerifyForm(version=version)}
-    history, views = _history(complaint) if current_user.sees_district else ([], None)
+    # The 10 latest changes, the former 50 with ?history=all (a complaint handled and re-opened many times
+    # has hundreds of audit rows, each worded field by field).
+    more = request.args.get("history") == "all"
+    history, views = _history(complaint, HISTORY_ALL if more else HISTORY_SHOWN + 1) \
+        if current_user.sees_district else ([], None)
+    history_more = not more and len(history) > HISTORY_SHOWN
+    history = history[:HISTORY_SHOWN] if history_more else history
     html = render_template("complaints/detail.html", c=complaint, name=name, phone=phone, full=full, moves=moves,
                            forms=forms, repeats=repeats, photos=attachments_of(complaint, "photo"), now=utcnow(),
                            may_verify=services.is_supervisor(current_user, complaint) and complaint.verdict is None,
-                           history=history, contact_views=views)
+                           history=history, history_more=history_more, contact_views=views)
     if full:
         # The access log entry of this view, committed once the page is rendered: a commit before would expire
         # the complaint and the user, and the page would read both again.
@@ -168,7 +174,10 @@ def detail(complaint_id: int):
     return html
 
 
-def _history(complaint: Complaint, limit: int = 50):
+HISTORY_SHOWN, HISTORY_ALL = 10, 50
+
+
+def _history(complaint: Complaint, limit: int = HISTORY_ALL):
     """The complaint's change history (newest first, ``limit`` rows) without the contact views, and those views
     counted with the latest (each full view of the name and phone is an audit row: listed one by one, the
     district's busiest complaints showed 50 rows of views and none of their changes)."""

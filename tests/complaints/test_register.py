@@ -310,3 +310,20 @@ def test_contact_views_are_counted_not_listed_in_the_change_history(world, login
     selects = [q.lstrip().upper() for q in queries]
     assert len([q for q in selects if q.startswith("SELECT COMPLAINTS.ID, COMPLAINTS.KIND")]) == 2  # it, its repeats
     assert not [q for q in selects if q.startswith("SELECT USERS.ID")]
+
+
+def test_the_page_shows_the_ten_latest_changes_and_links_to_fifty(world, login_as):
+    from supervision.audit.services import record
+
+    c = gen_complaint(world.estate1)
+    for number in range(12):
+        record("complaint.update", c, before={"category": f"旧{number}"}, after={"category": f"新{number}"},
+               actor=world.officer)
+    db.session.commit()
+    client = login_as(world.officer)
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "新11" in page and "新2" in page and "新1<" not in page and "新0" not in page
+    assert 'data-testid="history-more"' in page and "history=all" in page
+    everything = client.get(f"/complaints/{c.id}?history=all").get_data(as_text=True)
+    assert "新0" in everything and "新11" in everything
+    assert 'data-testid="history-more"' not in everything
