@@ -30,10 +30,18 @@ from .models import CompanyFiling, CompanyFilingStatus, FilingRequirement
 bp = Blueprint("filings", __name__, url_prefix="/filings")
 
 
+CAMPAIGN_CHOICES = 30
+
+
 def _filters() -> FilingFilterForm:
+    """The filter form; its campaigns are the latest ``CAMPAIGN_CHOICES`` the user sees plus the chosen one (a
+    district adds campaigns every year: 200 at 100× made the drop-down most of the page)."""
     form = FilingFilterForm(request.args)
-    campaigns = db.session.execute(scope.visible(Campaign, statement=select(Campaign.id, Campaign.name))
-                                   .order_by(Campaign.id.desc())).all()
+    visible = scope.visible(Campaign, statement=select(Campaign.id, Campaign.name))
+    campaigns = db.session.execute(visible.order_by(Campaign.id.desc()).limit(CAMPAIGN_CHOICES)).all()
+    chosen = request.args.get("campaign", type=int)
+    if chosen and all(row.id != chosen for row in campaigns):
+        campaigns += db.session.execute(visible.where(Campaign.id == chosen)).all()
     form.campaign.choices = [(None, _("全部"))] + [(row.id, row.name) for row in campaigns]
     if not form.validate():
         form.campaign.data = form.status.data = form.late.data = None
