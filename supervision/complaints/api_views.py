@@ -90,7 +90,7 @@ def hotline_push(body):
     if existing is not None:
         return existing, 200
     category, kind = category_of(body.get("category"), body["description"])
-    estate_id, confidence = Matcher().match(body.get("address") or body["description"])
+    estate_id, confidence, suggestions = Matcher().match_with_suggestions(body.get("address") or body["description"])
     try:
         complaint = services.receive(
             channel=Channel.HOTLINE, kind=kind, category=category, description=body["description"],
@@ -98,6 +98,7 @@ def hotline_push(body):
             urgency=urgency_of(body.get("urgency")) if body.get("urgency") else Urgency.ORDINARY,
             received_at=_aware(body["received_at"]), ticket_no=ticket_no, name=body.get("name"),
             phone=body.get("phone"), address=body.get("address"), match_confidence=confidence,
+            match_suggestions=suggestions,
             hotline_due_at=_aware(body.get("due_at")), actor=current_user)
     except DomainError as error:
         refuse(error)

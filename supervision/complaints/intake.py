@@ -112,6 +112,7 @@ class Ready:
     category: str = "其他"
     kind: Kind = Kind.COMPLAINT
     urgency: Urgency = Urgency.ORDINARY
+    suggestions: list | None = None
 
 
 @dataclass
@@ -164,8 +165,9 @@ class HotlineImport(SheetImport):
             row.error("due", _("办理时限不能早于来电时间"))
         description = row.get("description") or ""
         category, kind = category_of(row.get("category"), description)
-        estate_id, confidence = self.matcher.match(row.get("address") or description)
-        return Ready(row.number, row.values, estate_id, confidence, category, kind, urgency_of(row.get("urgency")))
+        estate_id, confidence, suggestions = self.matcher.match_with_suggestions(row.get("address") or description)
+        return Ready(row.number, row.values, estate_id, confidence, category, kind, urgency_of(row.get("urgency")),
+                     suggestions)
 
     def write(self, ready: list) -> Outcome:
         outcome = Outcome()
@@ -196,6 +198,7 @@ class HotlineImport(SheetImport):
                 address=v.get("address"), estate_id=r.estate_id, street_id=estates.get(r.estate_id),
                 company_id=companies.get(r.estate_id),
                 match_status=MatchStatus.MATCHED if placed else MatchStatus.PENDING, match_confidence=r.confidence,
+                match_suggestions=None if placed else r.suggestions,
                 category=r.category, description=v["description"], urgency=r.urgency,
                 state=State.ASSIGNED if placed else State.RECEIVED, state_since=now,
                 hotline_due_at=v.get("due"), response_due_at=response_due,

@@ -7,6 +7,7 @@ or above the complaint is placed; below, it waits in the clerk's queue.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -177,14 +178,55 @@ class Matcher:
 
     def match(self, text: str | None) -> tuple[int | None, int | None]:
         """(estate id, confidence): the estate when sure enough, else (None, best confidence)."""
-        ranked = self.candidates(text, limit=2)
-        if not ranked:
-            return None, None
-        top = ranked[0]
-        tied = len(ranked) > 1 and ranked[1].confidence == top.confidence and len(ranked[1].name) == len(top.name)
-        if top.confidence >= AUTO_MATCH and not tied:
-            return top.estate_id, top.confidence
-        return None, top.confidence
+        return decide(self.candidates(text, limit=2))
+
+    def match_with_suggestions(self, text: str | None) -> tuple[int | None, int | None, list[list[int]] | None]:
+        """``match`` and, when it places nothing, the best three estates as stored in
+        ``Complaint.match_suggestions`` ([[estate id, confidence], …])."""
+        ranked = self.candidates(text, limit=SUGGESTIONS)
+        estate_id, confidence = decide(ranked)
+        return estate_id, confidence, (None if estate_id is not None else stored(ranked))
+
+
+SUGGESTIONS = 3
+
+
+def stored(ranked: list[Candidate]) -> list[list[int]]:
+    """Candidates as ``Complaint.match_suggestions`` keeps them (the names are read when shown)."""
+    return [[c.estate_id, c.confidence] for c in ranked[:SUGGESTIONS]]
+
+
+def decide(ranked: list[Candidate]) -> tuple[int | None, int | None]:
+    """The estate of the best candidate when sure enough and not tied, else (None, best confidence)."""
+    if not ranked:
+        return None, None
+    top = ranked[0]
+    tied = len(ranked) > 1 and ranked[1].confidence == top.confidence and len(ranked[1].name) == len(top.name)
+    if top.confidence >= AUTO_MATCH and not tied:
+        return top.estate_id, top.confidence
+    return None, top.confidence
+
+
+def suggestions_for(rows) -> dict[int, list[Candidate]]:
+    """The clerk's queue's suggestions for a page of complaints (rows with ``id``, ``address``, ``description``
+    and ``match_suggestions``): the estates stored when each was received, named as they are now (an estate
+    archived since is left out) in one query. Rows from before the column (``None``) are matched live, which
+    needs the whole district's index (kept per process). ``match_suggestions`` may be the column's JSON text."""
+    kept = {row.id: json.loads(row.match_suggestions) if isinstance(row.match_suggestions, str)
+            else row.match_suggestions for row in rows}
+    stored_ids = {estate_id for pairs in kept.values() for estate_id, _c in (pairs or ())}
+    names = dict(db.session.execute(select(Estate.id, Estate.name).where(
+        Estate.id.in_(stored_ids), Estate.archived_at.is_(None))).all()) if stored_ids else {}
+    matcher = Matcher() if any(pairs is None for pairs in kept.values()) else None
+    result = {}
+    for row in rows:
+        pairs = kept[row.id]
+        if pairs is None:
+            result[row.id] = matcher.candidates(row.address or row.description)
+        else:
+            result[row.id] = [Candidate(estate_id, names[estate_id], confidence)
+                              for estate_id, confidence in pairs if estate_id in names]
+    return result
 
 
 def add_alias(estate: Estate, alias: str) -> EstateAlias:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import register_owner
@@ -136,6 +136,9 @@ class Complaint(TimestampMixin, VersionedMixin, db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     match_status: Mapped[MatchStatus] = mapped_column(enum_column(MatchStatus), default=MatchStatus.MATCHED)
     match_confidence: Mapped[int | None] = mapped_column(Integer)  # 0–100
+    # Unplaced complaints: the matcher's best estates when received, [[estate id, confidence], …] (the
+    # clerk's queue shows them without indexing the whole district on the request; None on older rows).
+    match_suggestions: Mapped[list | None] = mapped_column(JSON)
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.ORDINARY)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..audit.services import record
 
+CONTACT_VIEW = "complaint.view_contact"  # the audit action of each full view
+
 
 def mask_phone(phone: str | None) -> str:
     if not phone:
@@ -35,6 +37,6 @@ def contact(complaint, user, *, log: bool = True) -> tuple[str, str, bool]:
     """(name, phone, full?) as ``user`` may see them; a full view is recorded in the audit log."""
     if sees_full_contact(user):
         if log and (complaint.complainant_name or complaint.complainant_phone):
-            record("complaint.view_contact", complaint, actor=user)
+            record(CONTACT_VIEW, complaint, actor=user)
         return complaint.complainant_name or "", complaint.complainant_phone or "", True
     return mask_name(complaint.complainant_name), mask_phone(complaint.complainant_phone), False

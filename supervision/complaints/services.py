@@ -32,6 +32,7 @@ from ..estates.models import Estate
 from ..extensions import db
 from ..notifications.services import company_users, notify, street_users
 from .clock import deadlines
+from .matching import SUGGESTIONS, Matcher, stored
 from .models import (
     CATEGORIES,
     Channel,
@@ -142,8 +143,11 @@ def receive(*, channel: Channel, category: str, description: str, estate: Estate
             kind: Kind = Kind.COMPLAINT, urgency: Urgency = Urgency.ORDINARY, received_at: datetime | None = None,
             ticket_no: str | None = None, name: str | None = None, phone: str | None = None,
             address: str | None = None, match_confidence: int | None = None, hotline_due_at: datetime | None = None,
-            actor=None, owner_token: str | None = None, source_hash: str | None = None) -> Complaint:
-    """Register one complaint or repair request; assigned at once when its estate is known."""
+            actor=None, owner_token: str | None = None, source_hash: str | None = None,
+            match_suggestions: list | None = None) -> Complaint:
+    """Register one complaint or repair request; assigned at once when its estate is known. Without an estate
+    it waits in the clerk's queue with the matcher's best estates (``match_suggestions``, worked out here
+    unless the caller matched already)."""
     description = (description or "").strip()
     if not description:
         raise DomainError(_("请填写诉求内容。"), field="description")
@@ -163,6 +167,8 @@ def receive(*, channel: Channel, category: str, description: str, estate: Estate
         state=S.RECEIVED, state_since=now, response_due_at=response_due, resolution_due_at=resolution_due,
         hotline_due_at=hotline_due_at, match_status=MatchStatus.MATCHED if estate else MatchStatus.PENDING,
         match_confidence=match_confidence, created_by_id=getattr(actor, "id", None),
+        match_suggestions=None if estate else (match_suggestions if match_suggestions is not None else stored(
+            Matcher().candidates(address or description, limit=SUGGESTIONS))),
         owner_token_hash=token_hash(owner_token) if owner_token else None, source_hash=source_hash)
     _place(complaint, estate, now)
     complaint.repeat_of_id = find_repeat_of(complaint.estate_id, category, kind, received_at)

@@ -7,18 +7,19 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..attachments.services import IMAGE, attachments_of, store
-from ..audit.services import history_for, record
+from ..audit.models import AuditLog
+from ..audit.services import record
 from ..auth import scope
 from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..campaigns.models import RectificationItem
 from ..companies.models import Company
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import apply_domain_error
-from ..core.pagination import paginate, paginate_rows
+from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today, utcnow
 from ..documents.excel import Column, write_workbook, xlsx_response
 from ..documents.imports import check_file, instructions
@@ -47,9 +48,9 @@ from .forms import (
     VerifyForm,
 )
 from .intake import HOTLINE_JOB, REPAIR_COLUMNS, REPAIRS_JOB, HotlineImport, RepairLogImport
-from .matching import Matcher
+from .matching import suggestions_for
 from .models import Channel, Complaint, Kind, MatchStatus, RoutineSupervision, Satisfaction, State, Urgency
-from .privacy import contact, mask_name, mask_phone
+from .privacy import CONTACT_VIEW, contact, mask_name, mask_phone
 from .sweep import overdue_clause, overdue_count_clause
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -150,17 +151,44 @@ def _load(complaint_id: int) -> Complaint:
 def detail(complaint_id: int):
     complaint = _load(complaint_id)
     name, phone, full = contact(complaint, current_user)
-    if full:
-        db.session.commit()  # the access log entry of this view
     repeats = db.session.scalars(scope.visible(C).where(C.repeat_of_id == complaint.id).order_by(C.received_at)).all()
     moves = services.available_moves(complaint, current_user)
     version = complaint.version
     forms = {"answer": AnswerForm(version=version), "callback": CallbackForm(version=version),
              "reason": ReasonForm(version=version), "verify": VerifyForm(version=version)}
-    return render_template("complaints/detail.html", c=complaint, name=name, phone=phone, full=full, moves=moves,
+    # The 10 latest changes, the former 50 with ?history=all (a complaint handled and re-opened many times
+    # has hundreds of audit rows, each worded field by field).
+    more = request.args.get("history") == "all"
+    history, views = _history(complaint, HISTORY_ALL if more else HISTORY_SHOWN + 1) \
+        if current_user.sees_district else ([], None)
+    history_more = not more and len(history) > HISTORY_SHOWN
+    history = history[:HISTORY_SHOWN] if history_more else history
+    html = render_template("complaints/detail.html", c=complaint, name=name, phone=phone, full=full, moves=moves,
                            forms=forms, repeats=repeats, photos=attachments_of(complaint, "photo"), now=utcnow(),
                            may_verify=services.is_supervisor(current_user, complaint) and complaint.verdict is None,
-                           history=history_for(complaint) if current_user.sees_district else [])
+                           history=history, history_more=history_more, contact_views=views)
+    if full:
+        # The access log entry of this view, committed once the page is rendered: a commit before would expire
+        # the complaint and the user, and the page would read both again.
+        db.session.commit()
+    return html
+
+
+HISTORY_SHOWN, HISTORY_ALL = 10, 50
+
+
+def _history(complaint: Complaint, limit: int = HISTORY_ALL):
+    """The complaint's change history (newest first, ``limit`` rows) without the contact views, and those views
+    counted with the latest (each full view of the name and phone is an audit row: listed one by one, the
+    district's busiest complaints showed 50 rows of views and none of their changes)."""
+    about = (AuditLog.object_type == "Complaint", AuditLog.object_id == complaint.id)
+    history = list(db.session.scalars(
+        select(AuditLog).options(joinedload(AuditLog.actor))
+        .where(*about, AuditLog.action != CONTACT_VIEW)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
+    views = db.session.execute(select(db.func.count(AuditLog.id), db.func.max(AuditLog.at))
+                               .where(*about, AuditLog.action == CONTACT_VIEW)).one()
+    return history, views
 
 
 def _move(complaint_id: int, to_state: State, form_class, **extra):
@@ -254,11 +282,15 @@ def verify(complaint_id: int):
 @bp.get("/queue")
 @scope.role_required(BUREAU)
 def queue():
-    statement = (select(C).where(C.match_status == MatchStatus.PENDING, C.state == State.RECEIVED)
+    # Plain columns; the suggestions are those stored when each complaint was received (matching.suggestions_for),
+    # so the page does not index every estate of the district after each change.
+    # (the JSON column read as text: the page's rows are made unique, and lists are not hashable)
+    statement = (select(C.id, C.tracking_no, C.ticket_no, C.address, C.description, C.version,
+                        cast(C.match_suggestions, Text).label("match_suggestions"))
+                 .where(C.match_status == MatchStatus.PENDING, C.state == State.RECEIVED)
                  .order_by(C.received_at, C.id))
-    page = paginate(statement)
-    matcher = Matcher()
-    suggestions = {c.id: matcher.candidates(c.address or c.description) for c in page.items}
+    page = paginate_rows(statement)
+    suggestions = suggestions_for(page.items)
     return render_template("complaints/queue.html", page=page, suggestions=suggestions, form=AssignForm())
 
 

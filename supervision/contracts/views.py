@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..attachments.services import EVIDENCE, attachments_of
 from ..attachments.services import store as store_upload
@@ -132,7 +132,8 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
 @scope.role_required(ALL_ROLES)
 def index():
     form = _contract_filters()
-    statement, C, street = _contract_statement(form), ServiceContract, aliased(Street)
+    # Streets joined as the table (the statement has no other join to it), not a fresh alias of its every column.
+    statement, C, street = _contract_statement(form), ServiceContract, Street
     rows = statement.with_only_columns(
         C.id, Estate.name.label("estate_name"), street.name.label("street_name"), Company.name.label("company_name"),
         C.owner_party, C.starts_on, C.ends_on, C.service_level, C.status, C.filing_number) \
@@ -375,8 +376,9 @@ def _estate_rows(model, form: EstateFilterForm, gaps: dict):
 
 def _estate_page(statement, *columns, joins=()):
     """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
-    ``columns``), counted on the estates' ids alone."""
-    street = aliased(Street)
+    ``columns``), counted on the estates' ids alone. Streets (and the callers' companies) joined as tables: a
+    fresh alias proxied each of their columns again on every request."""
+    street = Street
     rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
         .join(street, street.id == Estate.street_id)
     for target, on in joins:
@@ -388,7 +390,7 @@ def _estate_page(statement, *columns, joins=()):
 @scope.role_required(ALL_ROLES)
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
-    P, company = PreliminaryService, aliased(Company)
+    P, company = PreliminaryService, Company
     page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS), P.id.label("record_id"), P.developer,
                         company.name.label("company_name"), P.selection_method, P.selected_on,
                         P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))

@@ -98,26 +98,30 @@ def cases():
                            today=local_today())
 
 
-def _load_case(case_id: int, roles=None) -> EnforcementCase:
-    return scope.load(EnforcementCase, case_id, roles=roles, options=(
-        joinedload(EnforcementCase.company), joinedload(EnforcementCase.estate), joinedload(EnforcementCase.rung),
-        selectinload(EnforcementCase.facts), selectinload(EnforcementCase.steps).joinedload(EnforcementStep.rung)))
+def _load_case(case_id: int, roles=None, *, steps: bool = True) -> EnforcementCase:
+    """The case with its company, estate, rung and facts, and (``steps``) every step with its rung."""
+    options = (joinedload(EnforcementCase.company), joinedload(EnforcementCase.estate),
+               joinedload(EnforcementCase.rung), selectinload(EnforcementCase.facts))
+    if steps:
+        options += (selectinload(EnforcementCase.steps).joinedload(EnforcementStep.rung),)
+    return scope.load(EnforcementCase, case_id, roles=roles, options=options)
 
 
 @bp.get("/cases/<int:case_id>")
 @scope.role_required(ALL_ROLES)
 def case(case_id: int):
-    case = _load_case(case_id)
+    case = _load_case(case_id, steps=False)  # the page lists the steps the user may see, read below
     steps = list(db.session.scalars(scope.visible(EnforcementStep).where(EnforcementStep.case_id == case.id)
-                                    .options(joinedload(EnforcementStep.rung), joinedload(EnforcementStep.article))
-                                    .order_by(EnforcementStep.id)))
+                                    .options(joinedload(EnforcementStep.rung)).order_by(EnforcementStep.id)))
     refusals = {}
     if current_user.is_bureau:
         ids = [f.ref.get("refusal_id") for f in case.facts if f.trigger == "refusal"]
         refusals = {r.id: r for r in db.session.scalars(select(EnforcementRefusal)
                                                         .where(EnforcementRefusal.id.in_(ids)))} if ids else {}
     return render_template("enforcement/case.html", case=case, steps=steps, refusals=refusals, today=local_today(),
-                           next_rung=services.next_rung(case.rung), close_form=CloseForm(),
+                           # the escalate button's condition: only the bureau, on an open case
+                           next_rung=services.next_rung(case.rung)
+                           if current_user.is_bureau and case.status.value == "open" else None, close_form=CloseForm(),
                            history=history_for(case) if current_user.sees_district else [])
 
 

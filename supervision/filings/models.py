@@ -8,19 +8,36 @@ are derived (``services``), never stored.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..attachments.models import register_owner
-from ..campaigns.models import Enrolment, EnrolmentStatus
+from ..campaigns.models import Campaign, Enrolment, EnrolmentStatus
 from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import UTCDateTime, enum_column
 from ..extensions import db
+
+
+@dataclass(frozen=True)
+class _CampaignVisible(scoping.Rule):
+    """``scoping.Via("campaign")`` (visible with its campaign, the same ``EXISTS``) on an alias of the campaigns
+    made once per process: a fresh one proxied the campaigns' every column again on each request."""
+
+    def clause(self, model, user):
+        campaign = _campaign_alias()
+        return exists(select(campaign.id).where(campaign.id == model.campaign_id, campaign.scope_clause(user)))
+
+
+@cache
+def _campaign_alias():
+    return aliased(Campaign, name="scope_campaigns")
 
 
 class FilingRequirement(TimestampMixin, VersionedMixin, db.Model):
@@ -39,7 +56,7 @@ class FilingRequirement(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return f"{self.campaign.name if self.campaign else ''} {self.title}"
 
-    scope_clause = scoping.Via("campaign")
+    scope_clause = _CampaignVisible()
 
 
 class CompanyFilingStatus(LabelledEnum):
@@ -48,9 +65,16 @@ class CompanyFilingStatus(LabelledEnum):
     RETURNED = ("returned", _l("已退回"), "danger")
 
 
+@cache
+def _scope_aliases():
+    """The enrolment and requirement aliases of the street rule, made once per process: a fresh alias proxies
+    each of the table's columns again, on every request of a street office."""
+    return aliased(Enrolment, name="scope_enrolments"), aliased(FilingRequirement, name="scope_requirements")
+
+
 def _street_of_enrolled_estates(model, user):
     """A street office sees the filings of companies that manage an estate of its street in the campaign."""
-    enrolment, requirement = aliased(Enrolment), aliased(FilingRequirement)
+    enrolment, requirement = _scope_aliases()
     return exists(select(enrolment.id).join(requirement, requirement.campaign_id == enrolment.campaign_id)
                   .where(requirement.id == model.requirement_id, enrolment.company_id == model.company_id,
                          enrolment.street_id == user.street_id, enrolment.status != EnrolmentStatus.WITHDRAWN))

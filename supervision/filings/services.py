@@ -242,17 +242,22 @@ def requirement_rows(requirement: FilingRequirement, *, today: date | None = Non
             .order_by(Company.name_sort, Company.id))
 
     def load(ids):
+        # Plain columns: the page shows each company's name and its filing's state, time, reason and version.
         rows = db.session.execute(
-            select(Company, CompanyFiling).where(Company.id.in_(ids))
+            select(Company.id, Company.name, Company.credit_code, CompanyFiling.id.label("filing_id"),
+                   CompanyFiling.status, CompanyFiling.submitted_at, CompanyFiling.return_reason,
+                   CompanyFiling.version)
+            .where(Company.id.in_(ids))
             .outerjoin(CompanyFiling, (CompanyFiling.company_id == Company.id)
                        & (CompanyFiling.requirement_id == requirement.id))).all()
         found = {}
-        for company, filing in rows:
-            if filing is not None:
-                filing.requirement = requirement
+        for row in rows:
+            filing = PageFiling(row.filing_id, row.status, row.submitted_at, row.return_reason, row.version) \
+                if row.filing_id is not None else None
             pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
-            found[company.id] = CompanyRow(company, filing, missing=overdue and pending,
-                                           late=filing is not None and not pending and is_late(filing))
+            found[row.id] = CompanyRow(PlainCompany(row.id, row.name, row.credit_code), filing,
+                                       missing=overdue and pending,
+                                       late=not pending and to_local(filing.submitted_at).date() > requirement.due_on)
         return found
 
     # ``total``: the expected companies' count when the caller has it (``requirement_summary``), no count query.
@@ -272,6 +277,16 @@ class PlainFiling:
     status: CompanyFilingStatus
     submitted_at: datetime
     return_reason: str | None
+
+
+@dataclass(frozen=True)
+class PageFiling:
+    """A filing as the requirement page shows it (its attachments and review forms need the id and version)."""
+    id: int
+    status: CompanyFilingStatus
+    submitted_at: datetime
+    return_reason: str | None
+    version: int
 
 
 def requirement_export_rows(requirement: FilingRequirement, *, today: date | None = None,

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
 
 from ..audit.services import record, record_change, snapshot
 from ..auth.roles import BUREAU, Role
@@ -281,16 +280,20 @@ def list_facilities(visible_statement, filters: Filters, today: date):
     return statement.order_by(FireFacility.next_due_on.is_(None), FireFacility.next_due_on, FireFacility.id)
 
 
-def overdue_rows(lift_scope, facility_scope, today: date, *, street_id: int | None = None, kind: str | None = None):
+def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None):
     """The district's overdue inspections, lifts and facilities in one list (most overdue first).
 
-    ``lift_scope`` / ``facility_scope``: the viewer's scope clauses. Rows: kind ("lift" / "facility"),
-    id, what, location, next_due_on, estate_id, estate_name, street_name, company_name."""
+    ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
+    estate (``ByEstate``), and the joined estate answers that without an ``EXISTS`` on an alias per row.
+    Rows: kind ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name,
+    company_name."""
     parts = []
     for name, model, what in (("lift", Lift, Lift.registration_code), ("facility", FireFacility, FireFacility.kind)):
         if kind and kind != name:
             continue
-        street, company = aliased(Street), aliased(Company)
+        # The tables themselves, not aliases: each part is a select of its own, and a fresh alias of the
+        # companies' and streets' every column on each request cost more than the page's rows.
+        street, company = Street, Company
         part = (select(literal(name).label("kind"), model.id.label("id"), what.label("what"),
                        model.location.label("location"), model.next_due_on.label("next_due_on"),
                        Estate.id.label("estate_id"), Estate.name.label("estate_name"),
@@ -301,7 +304,7 @@ def overdue_rows(lift_scope, facility_scope, today: date, *, street_id: int | No
                 # estate in use through its index and look up each one's lifts, instead of the overdue rows.
                 .where(model.state_clause(InspectionState.OVERDUE, today),
                        func.coalesce(Estate.archived_at, None).is_(None),
-                       lift_scope if model is Lift else facility_scope))
+                       estate_scope))
         if street_id:
             part = part.where(Estate.street_id == street_id)
         parts.append(part)

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import history_for
 from ..auth import scope
@@ -133,12 +134,16 @@ def _statement(register: Register):
     _bind_filter_choices(form)
     filters = _filters(form)
     today = local_today()
-    return form, filters, register.list_statement(scope.visible(register.model), filters, today), today
+    # Lifts and facilities are visible with their estate (``ByEstate``): the estate the list joins carries the
+    # viewer's scope, instead of an ``EXISTS`` on an alias of it per row.
+    visible = scope.visible(Estate, statement=select(register.model))
+    return form, filters, register.list_statement(visible, filters, today), today
 
 
 def _index(register: Register):
     form, _filters, statement, today = _statement(register)
-    model, street, company = register.model, aliased(Street), aliased(Company)
+    # The tables themselves, not fresh aliases of their every column: the list joins each once.
+    model, street, company = register.model, Street, Company
     rows = (statement.with_only_columns(
         model.id, *register.row_columns(), model.location, model.next_due_on, model.status, model.estate_id,
         Estate.name.label("estate_name"), street.name.label("street_name"), company.name.label("company_name"))
@@ -388,7 +393,7 @@ def _overdue_statement():
     form = OverdueFilterForm(request.args)
     _bind_street_choices(form)
     kind = form.kind.data if form.kind.data in ("lift", "facility") else None
-    statement = services.overdue_rows(Lift.scope_clause(current_user), FireFacility.scope_clause(current_user),
+    statement = services.overdue_rows(Estate.scope_clause(current_user),
                                       local_today(), street_id=form.street_id.data, kind=kind)
     return form, statement
 

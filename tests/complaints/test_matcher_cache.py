@@ -82,3 +82,35 @@ def test_the_index_checks_that_it_reads_only_watched_tables(world, monkeypatch):
     monkeypatch.setattr(generations, "watched_tables", lambda topic: watched - {"estate_aliases"})
     with pytest.raises(generations.UndeclaredInput, match="estate_aliases"):
         Matcher()
+
+
+def test_an_unplaced_complaint_keeps_its_suggestions_and_the_queue_reads_them(world, login_as, count_queries):
+    from supervision.complaints import services
+    from supervision.complaints.models import Channel
+
+    estate = gen_estate(community=world.community1, name="翠苑一区", address="文三路123号")
+    other = gen_estate(community=world.community1, name="翠苑二区", address="文三路125号")
+    db.session.commit()
+    text = "翠苑门口路灯坏了"  # shares "翠苑" with both: not sure enough to place
+    complaint = services.receive(channel=Channel.HOTLINE, category="其他", description=text, address=text)
+    db.session.commit()
+    assert complaint.estate_id is None
+    expected = [[c.estate_id, c.confidence] for c in Matcher().candidates(text, limit=3)]
+    assert expected and complaint.match_suggestions == expected
+    assert {estate.id, other.id} <= {pair[0] for pair in expected}
+
+    other.name = "翠苑新区"  # renamed since: shown by its name now
+    estate.archived_at = utcnow()  # archived since: no longer suggested
+    db.session.commit()
+    _first_generation()
+    generations.process_cache("complaint_matcher", 1).clear()  # a worker after a change: no index kept
+    client = login_as(world.officer)
+    client.get("/complaints/queue")
+    generations.process_cache("complaint_matcher", 1).clear()
+    with count_queries() as queries:
+        response = client.get("/complaints/queue")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert not [q for q in queries if "estate_aliases" in q]  # the district's index was not built
+    assert len(queries) == 5  # session, user, page (one row: no count), the suggested estates, notifications
+    assert "翠苑新区" in html and "翠苑一区" not in html

@@ -291,3 +291,39 @@ def test_the_export_takes_a_fixed_number_of_queries(world, login_as, count_queri
     assert counts[0] == counts[1] <= 3 * 6
     rows = load_workbook(BytesIO(clients[0].get("/complaints/export.xlsx").data)).active
     assert rows.max_row == 1 + 13 and "13900000005" in str(list(rows.iter_rows(values_only=True)))
+
+
+def test_contact_views_are_counted_not_listed_in_the_change_history(world, login_as, count_queries):
+    c = gen_complaint(world.estate1, name="王小明", phone="13812341234")
+    db.session.commit()
+    client = login_as(world.officer)
+    for _ in range(3):
+        client.get(f"/complaints/{c.id}")
+    with count_queries() as queries:
+        page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    views = db.session.scalars(select(AuditLog).where(AuditLog.action == "complaint.view_contact",
+                                                      AuditLog.object_id == c.id)).all()
+    assert len(views) == 4  # each full view still logged and committed
+    assert 'data-testid="contact-views"' in page and "4 次" in page
+    assert page.count("audit-table") == 0  # no change recorded in the log: no history of 4 views
+    # Committed after the page is rendered: the complaint and the user are not read again.
+    selects = [q.lstrip().upper() for q in queries]
+    assert len([q for q in selects if q.startswith("SELECT COMPLAINTS.ID, COMPLAINTS.KIND")]) == 2  # it, its repeats
+    assert not [q for q in selects if q.startswith("SELECT USERS.ID")]
+
+
+def test_the_page_shows_the_ten_latest_changes_and_links_to_fifty(world, login_as):
+    from supervision.audit.services import record
+
+    c = gen_complaint(world.estate1)
+    for number in range(12):
+        record("complaint.update", c, before={"category": f"旧{number}"}, after={"category": f"新{number}"},
+               actor=world.officer)
+    db.session.commit()
+    client = login_as(world.officer)
+    page = client.get(f"/complaints/{c.id}").get_data(as_text=True)
+    assert "新11" in page and "新2" in page and "新1<" not in page and "新0" not in page
+    assert 'data-testid="history-more"' in page and "history=all" in page
+    everything = client.get(f"/complaints/{c.id}?history=all").get_data(as_text=True)
+    assert "新0" in everything and "新11" in everything
+    assert 'data-testid="history-more"' not in everything
