@@ -1,7 +1,7 @@
 """complaints: match_suggestions, the matcher's best estates when the complaint was received unplaced
 
 Revision ID: a7d2e5c1b804
-Revises: c5e1a9f3d720
+Revises: a7d2c4e9b861
 Create Date: 2026-12-07 12:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7d2e5c1b804'
-down_revision = 'c5e1a9f3d720'
+down_revision = 'a7d2c4e9b861'
 branch_labels = None
 depends_on = None
 
