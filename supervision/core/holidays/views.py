@@ -39,8 +39,10 @@ def _moved_message(change) -> str:
 @scope.role_required(ADMIN)
 def index():
     today = local_today()
-    return render_template("admin/holidays.html", years=services.years(), import_form=HolidayImportForm(),
-                           missing=services.missing_year_warning(today), this_year=today.year)
+    years = services.year_rows()
+    return render_template("admin/holidays.html", years=years, import_form=HolidayImportForm(),
+                           missing=services.missing_year_warning(today, {row.year for row in years}),
+                           this_year=today.year)
 
 
 @bp.get("/<int:year>")
