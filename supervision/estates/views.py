@@ -373,7 +373,7 @@ def committees():
         street_id = -1  # another street's estates are outside the scope: nothing to count
     return render_template(
         "estates/committees.html", page=page, filters=form, sort=filters.sort, today=today,
-        summary=committee_figures.summary(street_id, today),
+        summary=committee_figures.summary(street_id, today), labels={state: state.label for state in CommitteeStatus},
         alerts={row.id: services.alerts_for(row.committee_due_on, row.committee_status, row.term_end, today)
                 for row in page.items},
         can_edit=current_user.role in COMMITTEE_EDITORS, warning_days=services.TERM_WARNING_DAYS)

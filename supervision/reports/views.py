@@ -107,7 +107,7 @@ def _list_rows(ids) -> dict:
     text and JSON columns are left unread."""
     return {r.id: r for r in db.session.scalars(
         select(WeeklyReport).where(WeeklyReport.id.in_(ids))
-        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street).load_only(Street.name),
+        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street),
                  joinedload(WeeklyReport.campaign).load_only(Campaign.name)))}
 
 
