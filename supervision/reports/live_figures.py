@@ -11,10 +11,19 @@ figures' records itself count live, as before.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..campaigns.models import Acceptance, Enrolment, RectificationItem, SelfInspection, SurveyRecord
+from ..campaigns.models import (
+    Acceptance,
+    Campaign,
+    CampaignStatus,
+    Enrolment,
+    RectificationItem,
+    SelfInspection,
+    SurveyRecord,
+)
 from ..core import figures, generations
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
@@ -25,9 +34,11 @@ from .weeks import Week
 
 TOPIC = "report_figures"
 FIGURE = "report_live_figures"
+RECENT_WEEKS = 8
 
 generations.watch(TOPIC, Enrolment, SurveyRecord, SelfInspection, RectificationItem, Acceptance, Street,
                   WeeklyReport)
+generations.watch(TOPIC, Campaign, attributes={"status"})
 
 
 def _key(report_id: int, day) -> str:
@@ -35,9 +46,14 @@ def _key(report_id: int, day) -> str:
 
 
 def _keys() -> list[str]:
+    """The reports being written of the running campaigns' latest ``RECENT_WEEKS`` weeks (an older draft, or one
+    of a closed campaign, counts live when opened: a commit must not recount hundreds of forgotten drafts)."""
     today = local_today()
     return [_key(report_id, today) for report_id in db.session.scalars(
-        select(WeeklyReport.id).where(WeeklyReport.status.in_(EDITABLE)).order_by(WeeklyReport.id))]
+        select(WeeklyReport.id).join(Campaign, Campaign.id == WeeklyReport.campaign_id)
+        .where(WeeklyReport.status.in_(EDITABLE), Campaign.status == CampaignStatus.ACTIVE,
+               WeeklyReport.week_start >= today - timedelta(weeks=RECENT_WEEKS))
+        .order_by(WeeklyReport.id))]
 
 
 def _compute(keys: list[str]) -> dict[str, figures.Entry]:
