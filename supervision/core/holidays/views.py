@@ -14,6 +14,7 @@ from ...extensions import db
 from ...i18n import in_chinese
 from ..errors import DomainError
 from ..forms import ConfirmForm
+from ..markup import status_badge
 from ..timeutil import local_today
 from . import report_weeks, services, spreadsheet
 from .forms import HolidayDayForm, HolidayImportForm, ReportWeekForm
@@ -54,7 +55,7 @@ def year_detail(year: int):
     form = HolidayDayForm()
     return render_template("admin/holiday_year.html", year=year, row=row, form=form, remove_form=ConfirmForm(),
                            import_form=HolidayImportForm(year=year), quiet_weeks=report_weeks.quiet_weeks(year),
-                           week_form=ReportWeekForm())
+                           week_form=ReportWeekForm(), kind_badges={kind: status_badge(kind) for kind in DayKind})
 
 
 @bp.post("/<int:year>/days")
