@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth import scope
 from ..auth.roles import ADMIN
-from ..campaigns.models import CampaignScheme, ChecklistTemplate
+from ..campaigns.models import CampaignScheme, ChecklistItem, ChecklistTemplate
 from ..companies.models import CertificateType, Position
 from ..core.forms import ConfirmForm
 from ..extensions import db
@@ -24,8 +24,13 @@ bp = Blueprint("admin_reference", __name__, url_prefix="/admin/reference")
 def index():
     schemes = db.session.scalars(select(CampaignScheme).options(selectinload(CampaignScheme.phases))
                                  .order_by(CampaignScheme.code, CampaignScheme.version)).all()
-    templates = db.session.scalars(select(ChecklistTemplate).options(selectinload(ChecklistTemplate.items))
-                                   .order_by(ChecklistTemplate.code, ChecklistTemplate.version)).all()
+    # The checklists with their numbers of items counted in SQL (the page shows the number, not the items).
+    items = (select(func.count(ChecklistItem.id)).where(ChecklistItem.template_id == ChecklistTemplate.id)
+             .correlate(ChecklistTemplate).scalar_subquery())
+    templates = db.session.execute(
+        select(ChecklistTemplate.id, ChecklistTemplate.name, ChecklistTemplate.code, ChecklistTemplate.version,
+               items.label("item_count"))
+        .order_by(ChecklistTemplate.code, ChecklistTemplate.version)).all()
     positions = db.session.scalars(select(Position).options(selectinload(Position.required_certificates))
                                    .order_by(Position.sort_order, Position.id)).all()
     return render_template("admin/reference.html", schemes=schemes, templates=templates, positions=positions,

@@ -14,7 +14,9 @@ from ..extensions import db
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),
+                      # One type's changes newest first (the audit page's filter) read off the index in order.
+                      Index("ix_audit_log_type_at", "object_type", "at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -130,6 +130,7 @@ def _form_labels() -> dict[str, str]:
     return labels
 
 
+@cache
 def _models() -> dict[str, type]:
     return {m.class_.__name__: m.class_ for m in db.Model.registry.mappers}
 
@@ -207,6 +208,7 @@ class _Names:
         return self.names.get((cls, ident)) if cls is not None else None
 
 
+@cache
 def _column_target(model, field: str):
     """The mapped class a foreign-key column points at, and the enum class of an enum column."""
     if model is None:

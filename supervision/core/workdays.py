@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 import chinese_calendar
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -84,13 +84,20 @@ def _builtin_knows(year: int) -> bool:
 
 
 def _load() -> Calendar:
+    """The register in one statement (the years, the required weeks and the days, tagged): three queries were
+    most of a first request's holiday look-up."""
 
-    years = frozenset(db.session.scalars(select(HolidayYear.year)))
-    required = frozenset(db.session.scalars(select(ReportWeekRequirement.monday)))
+    day_type, kind_type = HolidayDay.day.type, HolidayDay.kind.type
+    rows = db.session.execute(union_all(
+        select(literal("y").label("tag"), HolidayYear.year.label("year"), type_coerce(null(), day_type).label("day"),
+               type_coerce(null(), kind_type).label("kind"), type_coerce(null(), HolidayDay.name.type).label("name")),
+        select(literal("r"), null(), ReportWeekRequirement.monday, null(), null()),
+        select(literal("d"), null(), HolidayDay.day, HolidayDay.kind, HolidayDay.name))).all()
+    years = frozenset(row.year for row in rows if row.tag == "y")
+    required = frozenset(row.day for row in rows if row.tag == "r")
     if not years:
         return Calendar(frozenset(), builtin=True, required_weeks=required) if required else BUILTIN
-    days = {row.day: (row.kind.value == "workday", row.name)
-            for row in db.session.execute(select(HolidayDay.day, HolidayDay.kind, HolidayDay.name))}
+    days = {row.day: (row.kind.value == "workday", row.name) for row in rows if row.tag == "d"}
     return Calendar(years, MappingProxyType(days), required_weeks=required)
 
 

@@ -135,14 +135,16 @@ VALUE_KEYS = ("name", "address", "management_mode", "property_type", "year_built
 
 
 def template_bytes() -> bytes:
+    """The import template. Its 填写说明 names the active streets and says where to find a community's name: it
+    listed every active community, a row each (4,000 rows at 100× the district: ~35 ms to write, and the sorted
+    read of every community grows with the district), which a bureau user can search instead."""
     columns = estate_columns()
-    streets = db.session.execute(
-        select(Street.name, Community.name).join(Community, Community.street_id == Street.id)
-        .where(Street.active.is_(True), Community.active.is_(True)).order_by(Street.name_sort, Community.name_sort)
-    ).all()
+    streets = db.session.scalars(select(Street.name).where(Street.active.is_(True)).order_by(Street.name_sort)).all()
     extra = [["", "", "同一街道下已有同名小区（或地址相同）的行更新该小区，文件中没有的列保持原值；"
                       "已归档的小区不能更新。"], [],
-             ["街道", "社区", ""]] + [[street, community, ""] for street, community in streets]
+             ["街道", "", "“社区”列填写系统中登记的社区名称，"
+                        "可在“新建小区”表单的“所属社区”搜索框中输入社区名称的一部分查找。"]]
+    extra += [[street, "", ""] for street in streets]
     return write_workbook(columns, title="小区台账", example=True,
                           extra_sheets={"填写说明": instructions(columns, extra)})
 

@@ -33,8 +33,8 @@ from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
 from ..regions.models import Community, Street
+from . import committee_figures, services, spreadsheet, tasks
 from . import handover as management
-from . import services, spreadsheet, tasks
 from .errors import flash_errors
 from .forms import (
     ArchiveForm,
@@ -364,22 +364,33 @@ def committees():
     # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
     # 50 estates with their street, community and committee — not the joins for every estate sorted.
     keys = services.filter_estates(scope.visible(Estate), filters).with_only_columns(Estate.id)
-    page = paginate_keys(keys, _committee_rows)
     today = local_today()
-    summary_scope = scope.visible(Estate)
-    if filters.street_id:
-        summary_scope = summary_scope.where(Estate.street_id == filters.street_id)
+    page = paginate_keys(keys, lambda ids: _committee_rows(ids, today))
+    # The counts of the user's scope (a street office: its street), narrowed to the chosen street: stored per
+    # street and day by the committing transaction (committee_figures), not counted over every estate here.
+    street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else filters.street_id
+    if current_user.role is Role.STREET_OFFICER and filters.street_id and filters.street_id != street_id:
+        street_id = -1  # another street's estates are outside the scope: nothing to count
     return render_template(
         "estates/committees.html", page=page, filters=form, sort=filters.sort, today=today,
-        summary=services.committee_summary(summary_scope, today),
-        alerts={estate.id: services.committee_alerts(estate, today) for estate in page.items},
+        summary=committee_figures.summary(street_id, today), labels={state: state.label for state in CommitteeStatus},
+        alerts={row.id: services.alerts_for(row.committee_due_on, row.committee_status, row.term_end, today)
+                for row in page.items},
         can_edit=current_user.role in COMMITTEE_EDITORS, warning_days=services.TERM_WARNING_DAYS)
 
 
-def _committee_rows(ids: list[int]) -> dict[int, Estate]:
-    estates = db.session.scalars(select(Estate).where(Estate.id.in_(ids)).options(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.committee))).all()
-    return {estate.id: estate for estate in estates}
+def _committee_rows(ids: list[int], today) -> dict:
+    """The page's estates as plain rows: the columns the table shows, the street's and community's names and the
+    committee's status on ``today`` (None: no committee) — not three ORM objects an estate."""
+    street, community, _company, committee = _row_aliases()
+    rows = db.session.execute(
+        select(Estate.id, Estate.name, Estate.households, Estate.committee_due_on,
+               street.name.label("street_name"), community.name.label("community_name"),
+               services.committee_status_expression(today, committee).label("committee_status"),
+               committee.elected_on, committee.term_end, committee.filing_number)
+        .outerjoin(street, street.id == Estate.street_id).outerjoin(community, community.id == Estate.community_id)
+        .outerjoin(committee, committee.estate_id == Estate.id).where(Estate.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 def _load_for_committee(estate_id: int) -> Estate:

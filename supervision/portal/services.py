@@ -191,43 +191,60 @@ def listed(publication: CreditPublication) -> tuple[list, list]:
     return [t for t in triples if t[1].red], [t for t in triples if t[1].black]
 
 
-def _listed_candidates(publication: CreditPublication, columns):
-    """``columns(red, black)`` over the rows that may be listed (listed, or corrected: a correction may list a
-    row), each joined to its latest correction row; with the shown red and black flags (corrections applied)."""
+@lru_cache(maxsize=1)
+def _listed_candidates():
+    """The rows that may be listed (listed, or corrected: a correction may list a row), each joined to its latest
+    correction row (``fix``), with the shown red and black flags (corrections applied): ``(source, fix, red, black)``,
+    ``source(statement)`` adding the joins and conditions. Built once per process, the publication a bound
+    parameter (``publication_id``): building it (an alias, a correlated subquery) cost more than running it."""
     row = CreditPublicationRow
     fix = aliased(CreditCorrectionRow)
+    publication_id = bindparam("publication_id")
     corrected = select(CreditCorrectionRow.publication_row_id).join(CreditCorrectionRow.correction).where(
-        CreditCorrection.publication_id == publication.id)
+        CreditCorrection.publication_id == publication_id)
     red = case((fix.id.is_not(None), fix.new_red), else_=row.red).is_(True)
     black = case((fix.id.is_not(None), fix.new_black), else_=row.black).is_(True)
-    statement = (select(*columns(red, black)).select_from(row)
-                 .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
-                 .where(row.publication_id == publication.id,
-                        or_(row.red.is_(True), row.black.is_(True), row.id.in_(corrected))))
-    return statement, red, black
+
+    def source(statement):
+        return (statement.select_from(row)
+                .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+                .where(row.publication_id == publication_id,
+                       or_(row.red.is_(True), row.black.is_(True), row.id.in_(corrected))))
+    return source, fix, red, black
+
+
+@lru_cache(maxsize=1)
+def _counts_statement():
+    source, _fix, red, black = _listed_candidates()
+    return source(select(func.count().filter(red), func.count().filter(black)))
 
 
 def listed_counts(publication: CreditPublication) -> tuple[int, int]:
     """How many companies ``listed`` puts on the red and on the black list (corrections applied), counted in
     one statement instead of building the rows."""
-    statement, _, _ = _listed_candidates(publication, lambda red, black: (func.count().filter(red),
-                                                                          func.count().filter(black)))
-    found = db.session.execute(statement).one()
+    found = db.session.execute(_counts_statement(), {"publication_id": publication.id}).one()
     return found[0] or 0, found[1] or 0
 
 
 LISTS_PER_PAGE = 50
 
 
+@lru_cache(maxsize=2)
+def _page_statement(black: bool):
+    source, fix, red_, black_ = _listed_candidates()
+    return (source(select(CreditPublicationRow, fix)).where(black_ if black else red_)
+            .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name, CreditPublicationRow.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
 def listed_page(publication: CreditPublication, black: bool, number: int) -> list:
-    """Page ``number`` (``LISTS_PER_PAGE`` a page) of the red (or black) list in force, as ``listed`` builds it."""
-    statement, red_, black_ = _listed_candidates(publication, lambda red, black: (CreditPublicationRow,))
-    rows = list(db.session.scalars(
-        statement.where(black_ if black else red_)
-        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name, CreditPublicationRow.id)
-        .limit(LISTS_PER_PAGE).offset((number - 1) * LISTS_PER_PAGE)))
-    shown = corrections.shown_figures(rows)
-    return [(r, *shown[r.id]) for r in rows]
+    """Page ``number`` (``LISTS_PER_PAGE`` a page) of the red (or black) list in force, as ``listed`` builds it:
+    ``(row, figures shown, latest correction row or None)``, the correction row read with the row (the join that
+    decides the listing), not looked up again."""
+    found = db.session.execute(_page_statement(black), {
+        "publication_id": publication.id, "limit": LISTS_PER_PAGE, "offset": (number - 1) * LISTS_PER_PAGE}).all()
+    return [(row, corrections.corrected_figures(fix) if fix is not None else corrections.original_figures(row), fix)
+            for row, fix in found]
 
 
 def corrections_of(publication: CreditPublication) -> list[CreditCorrection]:

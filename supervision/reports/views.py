@@ -35,7 +35,7 @@ from .forms import (
     SubmitForm,
     report_form_class,
 )
-from .models import ReportTransition, WeeklyReport
+from .models import ReportStatus, ReportTransition, WeeklyReport
 from .services import CellStatus, bulletin_columns, bulletin_narratives, bulletin_plain, bulletin_rows, figures_shown
 from .weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
 
@@ -99,7 +99,7 @@ def index():
         overdue = services.overdue_cells_for_street(current_user.street_id, now=now, campaigns=campaigns)
     return render_template("reports/index.html", page=page, filters=filters, duties=duties, overdue=overdue,
                            start_form=StartForm(), now=utcnow(), CellStatus=CellStatus,
-                           status_of=services.report_status_of)
+                           status_of=services.report_status_of, status_labels={s: s.label for s in ReportStatus})
 
 
 def _list_rows(ids) -> dict:
@@ -107,7 +107,8 @@ def _list_rows(ids) -> dict:
     text and JSON columns are left unread."""
     return {r.id: r for r in db.session.scalars(
         select(WeeklyReport).where(WeeklyReport.id.in_(ids))
-        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street), joinedload(WeeklyReport.campaign)))}
+        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street),
+                 joinedload(WeeklyReport.campaign).load_only(Campaign.name)))}
 
 
 def _overview_weeks(campaign, form, weeks) -> list[Week]:

@@ -191,3 +191,20 @@ def test_a_stored_report_due_time_moves_with_the_arrangement(world):
     notes = db.session.scalars(select(Notification).where(Notification.user_id == world.street_user.id,
                                                           Notification.kind == "report_due_moved")).all()
     assert len(notes) == 1 and "提前至 2026-12-31 18:00" in notes[0].title
+
+
+def test_the_register_page_counts_each_year_s_days_in_one_statement(world, login_as, count_queries):
+    """The years' holidays and adjusted working days are counted in SQL: as many queries for seven years as for
+    one, and the same numbers as the days entered."""
+    _seed()
+    client = login_as(world.admin)
+    client.get("/admin/holidays/")
+    with count_queries() as statements:
+        html = client.get("/admin/holidays/").get_data(as_text=True)
+    holidays = db.session.scalar(select(func.count(HolidayDay.id)).where(HolidayDay.year == 2026,
+                                                                         HolidayDay.kind == DayKind.HOLIDAY))
+    workdays_ = db.session.scalar(select(func.count(HolidayDay.id)).where(HolidayDay.year == 2026,
+                                                                          HolidayDay.kind == DayKind.WORKDAY))
+    assert f">2026</a></td>\n      <td>{holidays}</td>\n      <td>{workdays_}</td>" in html
+    assert not [s for s in statements if "FROM holiday_days" in s and "holiday_years" not in s]
+    assert len(statements) <= 5

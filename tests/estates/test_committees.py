@@ -306,3 +306,31 @@ def test_the_committee_page_lists_a_page_by_street_and_name_within_the_scope(log
     assert len(first_page) == 3 and not set(first_page) & set(second_page)
     assert all(not n.startswith("西") and n != "月亮小区" for n in first_page)  # 东城 first (by code, then name)
     assert all(not n.startswith("西") and n != "月亮小区" for n in shown(street))  # another street's never shown
+
+
+
+def test_the_committee_summary_is_stored_by_the_committing_transaction(login_as, world, count_queries):
+    """The page's counts are the day's counts per street stored when a committee (or an estate's committee
+    columns) changed: the page runs no count over the estates, and shows what the live count says."""
+    from supervision.core.figures import StoredFigure
+    from supervision.core.timeutil import local_today
+    from supervision.estates import committee_figures
+
+    gen_committee(world.estate1, elected_on=date(2022, 3, 1))
+    db.session.commit()
+    stored = db.session.scalar(select(StoredFigure).where(StoredFigure.name == committee_figures.SUMMARY_FIGURE))
+    assert stored is not None and stored.key == local_today().isoformat()
+    with count_queries() as statements:
+        html = login_as(world.officer).get("/estates/committees").get_data(as_text=True)
+    assert not [s for s in statements if "GROUP BY estates.street_id" in s or "FILTER (WHERE" in s]
+    live = services.committee_summary()
+    assert f'data-testid="term-over-count">{live["term_over"]}<' in html
+    assert f'{live["formed"]} / {live["eligible"]} 个小区' in html
+
+    # A second committee formed: the stored counts follow the change (a street office sees its street's).
+    gen_committee(world.estate2, elected_on=date(2025, 3, 1))
+    db.session.commit()
+    live = services.committee_summary(select(Estate).where(Estate.street_id == world.street1.id))
+    html = login_as(world.street_user).get("/estates/committees").get_data(as_text=True)
+    assert f'{live["formed"]} / {live["eligible"]} 个小区' in html
+    assert committee_figures.summary(world.street1.id)["formed"] == live["formed"]

@@ -155,6 +155,9 @@ def test_template_has_chinese_headers_and_one_example_row(login_as, world):
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS and rows[1][0] == EXAMPLE_NAME and len(rows) == 2
     assert book.sheetnames == ["小区台账", "填写说明"]
+    # The instructions name the streets and where to look a community up, not every community a row.
+    notes = [row[0] for row in book.worksheets[1].iter_rows(values_only=True) if row]
+    assert world.street1.name in notes and world.community1.name not in notes
 
 
 def test_export_then_import_into_a_clean_database_round_trips(login_as, world):

@@ -104,3 +104,33 @@ def test_figure_list_comes_from_the_campaign_or_the_default(world):
                                             {"code": "", "label": "无编码"}, "junk"])
     assert figure_definitions(campaign) == [{"code": "visits", "label": "入户走访", "unit": "户"}]
     assert figure_definitions(gen_campaign()) == list(DEFAULT_REPORT_FIGURES)
+
+
+def test_a_draft_shows_the_figures_its_latest_change_stored(world, login_as, count_queries):
+    """A report being written reads the live figures the committing transaction stored for it today (one query),
+    the same numbers as counting them; a later change to the street's records stores the new ones."""
+    import time_machine
+
+    from supervision.core.figures import StoredFigure
+    from supervision.reports import live_figures
+    from supervision.reports.services import figures_shown
+
+    from .factories import gen_report
+
+    with time_machine.travel(AFTER, tick=False):  # W39 is one of the campaign's latest weeks
+        campaign = build(world)
+        report = gen_report(campaign, world.street1, W39)
+        db.session.commit()
+        assert db.session.scalar(db.select(StoredFigure.key).where(StoredFigure.name == live_figures.FIGURE))
+        counted = street_week_figures(campaign.id, world.street1.id, 2026, 39)
+        assert live_figures.stored(report) == counted
+        with count_queries() as statements:
+            assert figures_shown(report) == (counted, True)
+        assert not [s for s in statements if "enrolments" in s]
+
+        gen_survey(gen_enrolment(campaign, gen_estate(community=world.community1)), date(2026, 9, 22))
+        db.session.commit()
+        after = street_week_figures(campaign.id, world.street1.id, 2026, 39)
+        assert after["surveyed_total"] == counted["surveyed_total"] + 1
+        assert figures_shown(report) == (after, True)
+        assert login_as(world.street_user).get(f"/reports/{report.id}").status_code == 200

@@ -14,7 +14,7 @@ from ...extensions import db
 from ...notifications.services import notify
 from ..errors import DomainError
 from ..timeutil import utcnow
-from ..workdays import holiday_name, is_workday
+from ..workdays import calendar
 from .models import ReportWeekRequirement
 
 
@@ -30,8 +30,9 @@ class QuietWeek:
         return _("%(y)s年第%(w)s周（%(m)s月%(d)s日起）", y=iso[0], w=iso[1], m=self.monday.month, d=self.monday.day)
 
 
-def has_no_workday(monday: date) -> bool:
-    return not any(is_workday(monday + timedelta(days=n)) for n in range(7))
+def has_no_workday(monday: date, cal=None) -> bool:
+    cal = cal or calendar()
+    return not any(cal.is_workday(monday + timedelta(days=n)) for n in range(7))
 
 
 def quiet_weeks(year: int) -> list[QuietWeek]:
@@ -40,9 +41,10 @@ def quiet_weeks(year: int) -> list[QuietWeek]:
         ReportWeekRequirement.monday >= date(year, 1, 1), ReportWeekRequirement.monday <= date(year, 12, 31)))}
     monday = date(year, 1, 1) + timedelta(days=-date(year, 1, 1).weekday() % 7)
     weeks = []
+    cal = calendar()  # once for the year's 365 days, not a generation look-up a day
     while monday.year == year:
-        if has_no_workday(monday):
-            weeks.append(QuietWeek(monday, holiday_name(monday + timedelta(days=4)) or _("休息日"),
+        if has_no_workday(monday, cal):
+            weeks.append(QuietWeek(monday, cal.holiday_name(monday + timedelta(days=4)) or _("休息日"),
                                    decided.get(monday)))
         monday += timedelta(days=7)
     return weeks

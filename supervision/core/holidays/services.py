@@ -11,7 +11,7 @@ from datetime import date
 import chinese_calendar
 from chinese_calendar import constants as builtin
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...audit.services import record
 from ...extensions import db
@@ -43,6 +43,18 @@ class ChangeResult:
 
 def years() -> list[HolidayYear]:
     return list(db.session.scalars(select(HolidayYear).order_by(HolidayYear.year.desc())))
+
+
+def year_rows():
+    """The register's years, newest first, as rows with their numbers of holidays and adjusted working days
+    counted in the same statement (not each year's days loaded to count them)."""
+    return db.session.execute(
+        select(HolidayYear.year, HolidayYear.source, HolidayYear.notice, HolidayYear.updated_at,
+               func.count(HolidayDay.day).filter(HolidayDay.kind == DayKind.HOLIDAY).label("holidays"),
+               func.count(HolidayDay.day).filter(HolidayDay.kind == DayKind.WORKDAY).label("workdays"))
+        .outerjoin(HolidayDay, HolidayDay.year == HolidayYear.year)
+        .group_by(HolidayYear.year, HolidayYear.source, HolidayYear.notice, HolidayYear.updated_at)
+        .order_by(HolidayYear.year.desc())).all()
 
 
 def builtin_days(year: int) -> list[DayInput]:
@@ -153,10 +165,13 @@ def remove_day(year: int, day: date, *, actor) -> ChangeResult:
     return set_year(year, days, actor=actor, notice=row.notice)
 
 
-def missing_year_warning(today: date | None = None) -> int | None:
-    """From 1 November: the coming year, when its arrangement is not entered yet (else None)."""
+def missing_year_warning(today: date | None = None, known=None) -> int | None:
+    """From 1 November: the coming year, when its arrangement is not entered yet (else None); ``known``: the
+    register's years, when the caller has them."""
     today = today or local_today()
     coming = today.year + 1
     if (today.month, today.day) < WARN_FROM:
         return None
+    if known is not None:
+        return None if coming in known else coming
     return None if db.session.get(HolidayYear, coming) is not None else coming

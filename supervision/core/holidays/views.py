@@ -14,6 +14,7 @@ from ...extensions import db
 from ...i18n import in_chinese
 from ..errors import DomainError
 from ..forms import ConfirmForm
+from ..markup import status_badge
 from ..timeutil import local_today
 from . import report_weeks, services, spreadsheet
 from .forms import HolidayDayForm, HolidayImportForm, ReportWeekForm
@@ -39,8 +40,10 @@ def _moved_message(change) -> str:
 @scope.role_required(ADMIN)
 def index():
     today = local_today()
-    return render_template("admin/holidays.html", years=services.years(), import_form=HolidayImportForm(),
-                           missing=services.missing_year_warning(today), this_year=today.year)
+    years = services.year_rows()
+    return render_template("admin/holidays.html", years=years, import_form=HolidayImportForm(),
+                           missing=services.missing_year_warning(today, {row.year for row in years}),
+                           this_year=today.year)
 
 
 @bp.get("/<int:year>")
@@ -52,7 +55,7 @@ def year_detail(year: int):
     form = HolidayDayForm()
     return render_template("admin/holiday_year.html", year=year, row=row, form=form, remove_form=ConfirmForm(),
                            import_form=HolidayImportForm(year=year), quiet_weeks=report_weeks.quiet_weeks(year),
-                           week_form=ReportWeekForm())
+                           week_form=ReportWeekForm(), kind_badges={kind: status_badge(kind) for kind in DayKind})
 
 
 @bp.post("/<int:year>/days")

@@ -180,8 +180,10 @@ def latest_closed_week(campaign: Campaign, now: datetime | None = None) -> Week 
     """The latest week whose due time has passed (the default of the bulletin), else the first."""
     now = now or utcnow()
     weeks = campaign_weeks(campaign, to_local(now).date())
-    past = [w for w in weeks if due_at_for(campaign, w) < now]
-    return past[-1] if past else (weeks[0] if weeks else None)
+    # The last week in order whose due time has passed: looked for from the end (the latest weeks are the ones
+    # to check; the due time of each of a year's weeks was worked out before).
+    latest = next((w for w in reversed(weeks) if due_at_for(campaign, w) < now), None)
+    return latest or (weeks[0] if weeks else None)
 
 
 # --- as plain values (page, PDF) and as Excel ------------------------------------------

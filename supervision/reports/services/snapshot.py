@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .. import live_figures
 from ..figures import street_week_figures
 from ..models import WeeklyReport
 
@@ -27,4 +28,8 @@ def figures_shown(report: WeeklyReport, *, now: datetime | None = None) -> tuple
     """(figures, live) of one report, by ``shows_saved_figures``."""
     if shows_saved_figures(report):
         return dict(report.system_figures), False
+    if now is None:  # a report being written: the figures its street's latest change stored (live_figures)
+        kept = live_figures.stored(report)
+        if kept is not None:
+            return kept, True
     return street_week_figures(report.campaign_id, report.street_id, report.iso_year, report.iso_week, now=now), True
