@@ -4,7 +4,7 @@ The page of one type's changes is read off the index in order and stops after 50
 ix_audit_log_object alone every change of the type was sorted (2,000 acceptances at 100× the district).
 
 Revision ID: a7d2e4c9b361
-Revises: c5e1a9f3d720
+Revises: a7d2e5c1b804
 Create Date: 2026-12-07 12:50:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7d2e4c9b361'
-down_revision = 'c5e1a9f3d720'
+down_revision = 'a7d2e5c1b804'
 branch_labels = None
 depends_on = None
 
