@@ -44,7 +44,7 @@ from ..services import campaigns as campaign_service
 from ..services import enrolment as enrolment_service
 from ..services import progress
 from . import bp
-from ._helpers import drop_scoped_filters, enum_or_none, show_error, value_of
+from ._helpers import Labels, drop_scoped_filters, enum_or_none, show_error, value_of
 
 
 def _template_choices(blank, keep: ChecklistTemplate | None = None):
@@ -242,9 +242,9 @@ def enrolments(campaign_id: int):
     # Pages first: the page's ids by the filters and the estate's name, then the stages and counts of those.
     keys = progress.enrolment_keys_statement(campaign.id, _enrolment_filter(filters), user=current_user)
     keys = keys.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
-    page = paginate_keys(keys, progress.enrolment_rows_for)
+    page = paginate_keys(keys, progress.enrolment_list_rows_for)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
-                           today=local_today())
+                           today=local_today(), labels=Labels())
 
 
 def _estate_filter(filters) -> enrolment_service.EstateFilter:
