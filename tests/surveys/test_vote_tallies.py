@@ -8,7 +8,16 @@ from sqlalchemy import delete, func, select
 from supervision.core import generations
 from supervision.extensions import db
 from supervision.surveys import card, services
-from supervision.surveys.models import TALLY_SHARDS, Rating, SurveyVote, SurveyVoteTally, VoteStatus
+from supervision.surveys.models import (
+    COUNTING_STATUSES,
+    TALLY_SHARDS,
+    Rating,
+    SurveyAnswer,
+    SurveyAnswerTally,
+    SurveyVote,
+    SurveyVoteTally,
+    VoteStatus,
+)
 from supervision.targets.indicators import Counts, get_indicator, measure_total
 
 from ..credit.factories import rules
@@ -104,3 +113,42 @@ def test_recount_rebuilds_the_counters_from_the_votes(world):
                                         SurveyVoteTally.satisfied).order_by(SurveyVoteTally.round_estate_id,
                                                                             SurveyVoteTally.shard)).all()
     assert rebuilt == shards
+
+
+def _live_answers(survey) -> dict:
+    """question id → rating → the counted votes' answers, counted from the answers themselves."""
+    out: dict = {}
+    for row in db.session.execute(
+            select(SurveyAnswer.question_id, SurveyAnswer.rating, func.count())
+            .join(SurveyVote, SurveyVote.id == SurveyAnswer.vote_id)
+            .where(SurveyVote.round_id == survey.id, SurveyVote.status.in_(COUNTING_STATUSES))
+            .group_by(SurveyAnswer.question_id, SurveyAnswer.rating)):
+        out.setdefault(row[0], {})[Rating(row[1])] = row[2]
+    return out
+
+
+def test_the_answer_tallies_follow_votes_and_reviews_and_recount_rebuilds_them(world):
+    survey = gen_round([world.estate1, world.estate2], households=20)
+    one, two = survey.estates
+    ids = [one.id, two.id]
+    for n, code in enumerate(all_codes(one)[:7]):  # the 6th and 7th from one address are flagged
+        vote(survey, code, Rating.DISSATISFIED if n == 0 else Rating.SATISFIED, address="203.0.113.9")
+    vote(survey, all_codes(two)[0], Rating.FAIRLY, address="10.8.0.1")
+    results = services.question_results(survey.id, ids)
+    assert results == _live_answers(survey) and sum(results[q][r] for q in results for r in results[q]) > 0
+    overall = next(q for q in services.questions_of(survey.question_set_id) if q.is_overall)
+    assert results[overall.id] == {Rating.DISSATISFIED: 1, Rating.SATISFIED: 4, Rating.FAIRLY: 1}
+    assert services.tallies(survey.id, ids)[one.id].flagged == 2
+    flagged = db.session.scalars(select(SurveyVote).where(SurveyVote.status == VoteStatus.FLAGGED)
+                                 .order_by(SurveyVote.id)).all()
+    services.review_vote(flagged[0], accept=True, actor=world.officer)
+    services.review_vote(flagged[1], accept=False, actor=world.officer)
+    db.session.commit()
+    results = services.question_results(survey.id, ids)
+    assert results == _live_answers(survey) and results[overall.id][Rating.SATISFIED] == 5
+    assert services.question_results(survey.id, [two.id])[overall.id] == {Rating.FAIRLY: 1}
+    assert services.tallies(survey.id, ids)[one.id].flagged == 0
+    db.session.execute(delete(SurveyAnswerTally))
+    services.recount(ids)
+    db.session.commit()
+    assert services.question_results(survey.id, ids) == results
