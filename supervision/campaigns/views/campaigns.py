@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate_keys, paginate_rows
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
@@ -61,11 +61,12 @@ def _template_choices(blank, keep: ChecklistTemplate | None = None):
 def index():
     filters = CampaignFilterForm(request.args)
     filters.validate()  # a year outside 2000–2100 is not looked up
-    statement = campaign_service.campaign_list_statement(
+    # Pages first: the page's ids by scope, filters and order, then those campaigns' columns and counts.
+    keys = campaign_service.campaign_list_keys(
         current_user, q=filters.q.data, year=filters.year.data if not filters.year.errors else None,
         status=enum_or_none(CampaignStatus, filters.status.data))
-    page = paginate_rows(statement)
-    return render_template("campaigns/index.html", page=page, filters=filters)
+    page = paginate_keys(keys, lambda ids: campaign_service.campaign_list_rows_for(current_user, ids))
+    return render_template("campaigns/index.html", page=page, filters=filters, labels=Labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
