@@ -152,3 +152,43 @@ def test_the_answer_tallies_follow_votes_and_reviews_and_recount_rebuilds_them(w
     services.recount(ids)
     db.session.commit()
     assert services.question_results(survey.id, ids) == results
+
+
+def test_the_round_and_estate_pages_read_the_tallies_not_the_votes(world, login_as, count_queries):
+    """More votes add no query to the round and estate pages, and the per-question counts they show are the
+    answer tallies' (emptied, the pages show no answers until ``recount`` rebuilds them from the votes)."""
+    survey = gen_round([world.estate1], households=60)
+    codes = all_codes(survey.estates[0])
+    vote(survey, codes[0], Rating.DISSATISFIED, address="10.9.0.1")
+    client = login_as(world.officer)
+    urls = (f"/surveys/{survey.id}", f"/surveys/estates/{survey.estates[0].id}")
+
+    def counted():
+        for url in urls:
+            client.get(url)  # warm
+        out = []
+        for url in urls:
+            with count_queries() as queries:
+                html = client.get(url).get_data(as_text=True)
+            out.append((len(queries), html))
+        return out
+
+    few = counted()
+    for n, code in enumerate(codes[1:30], 1):
+        vote(survey, code, Rating.SATISFIED, address=f"10.9.{n}.1")
+    many = counted()
+    assert [q for q, _html in many] == [q for q, _html in few]
+    overall = next(q for q in services.questions_of(survey.question_set_id) if q.is_overall)
+    assert services.question_results(survey.id, [survey.estates[0].id])[overall.id] == {
+        Rating.DISSATISFIED: 1, Rating.SATISFIED: 29}
+
+    def overall_row(html):  # the question table's row of the overall question
+        return html.split(overall.text, 1)[1].split("</tr>", 1)[0]
+
+    assert all('<td class="num">29</td>' in overall_row(html) for _q, html in many)
+    db.session.execute(delete(SurveyAnswerTally))
+    db.session.commit()
+    assert all('<td class="num">29</td>' not in overall_row(html) for _q, html in counted())
+    services.recount([survey.estates[0].id])
+    db.session.commit()
+    assert all('<td class="num">29</td>' in overall_row(html) for _q, html in counted())

@@ -201,8 +201,10 @@ def _enrolment_rows(entity=True):
         .outerjoin(SurveyRecord, SurveyRecord.enrolment_id == E.id)
         .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
     )
-    if entity:
-        statement = statement.options(joinedload(E.estate), joinedload(E.street), joinedload(E.company))
+    if entity:  # the names of its relations read, not their every column
+        statement = statement.options(joinedload(E.estate).load_only(Estate.name),
+                                      joinedload(E.street).load_only(Street.name),
+                                      joinedload(E.company).load_only(Company.name))
     return statement
 
 
