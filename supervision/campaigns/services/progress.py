@@ -161,11 +161,6 @@ def enrolment_keys_statement(campaign_id: int, f: EnrolmentFilter, user=None):
     return apply_enrolment_filter(statement, f)
 
 
-def enrolment_rows_for(ids) -> dict:
-    """``{enrolment id: row}`` of ``enrolment_rows_statement``'s columns for these enrolments."""
-    return {row[0].id: row for row in db.session.execute(_enrolment_rows().where(E.id.in_(list(ids)))).unique()}
-
-
 LIST_COLUMNS = ("id", "estate", "street", "company", "company_id", "stage", "items_total", "items_open",
                 "items_overdue", "surveyed_on", "si_status", "si_score", "last_verdict")
 
