@@ -1,5 +1,6 @@
 """survey_answer_tallies: counted answers per round estate, question and rating, in shards (the round and
-estate pages sum them instead of counting every answer); survey_votes indexed by status and round estate
+estate pages sum them instead of counting every answer); survey_votes indexed by status and round estate,
+rectification_items by notice and state
 
 Revision ID: b7e4c2a9d581
 Revises: c5e1a9f3d720
@@ -32,6 +33,8 @@ def upgrade():
     )
     op.create_index('ix_survey_votes_status_round_estate', 'survey_votes', ['status', 'round_estate_id'],
                     unique=False)
+    op.create_index('ix_rectification_items_notice_state', 'rectification_items', ['notice_id', 'state'],
+                    unique=False)
     # The answers of the votes already counted (constants only; id - id / n * n is id modulo n in SQLite and
     # PostgreSQL).
     op.execute(
@@ -42,5 +45,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_rectification_items_notice_state', table_name='rectification_items')
     op.drop_index('ix_survey_votes_status_round_estate', table_name='survey_votes')
     op.drop_table('survey_answer_tallies')

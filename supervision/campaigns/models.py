@@ -461,6 +461,8 @@ class RectificationItem(TimestampMixin, VersionedMixin, db.Model):
         # "has an open item" test per enrolment.
         Index("ix_rectification_items_campaign_street_state", "campaign_id", "street_id", "state", "deadline"),
         Index("ix_rectification_items_enrolment_state", "enrolment_id", "state"),
+        # The notice list's "awaiting a reply" test per notice, off the index alone.
+        Index("ix_rectification_items_notice_state", "notice_id", "state"),
         # A street office's item list by deadline, open / overdue / due this week, and its count (index only).
         Index("ix_rectification_items_street_deadline_state", "street_id", "deadline", "state"),
     )
