@@ -3,7 +3,7 @@ estate pages sum them instead of counting every answer); survey_votes indexed by
 rectification_items by notice and state
 
 Revision ID: b7e4c2a9d581
-Revises: c5e1a9f3d720
+Revises: a7d2e4c9b361
 Create Date: 2026-12-07 12:45:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e4c2a9d581'
-down_revision = 'c5e1a9f3d720'
+down_revision = 'a7d2e4c9b361'
 branch_labels = None
 depends_on = None
 
