@@ -61,6 +61,7 @@ from .safety.models import FireFacility, Lift, SafetyItemLink  # noqa: F401
 from .surveys.models import (  # noqa: F401
     Household,
     SurveyAnswer,
+    SurveyAnswerTally,
     SurveyCode,
     SurveyQuestion,
     SurveyQuestionSet,

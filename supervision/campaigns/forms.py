@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..core.choices import options
-from ..core.forms import MAX_INT, VersionedForm, optional_int
+from ..core.forms import MAX_INT, FilterForm, VersionedForm, optional_int
 from ..estates.models import CommitteeStatus, ManagementMode
 from ..pickers.fields import CompanyPickerField, EstatePickerField
 from .models import (
@@ -67,10 +67,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 # --- campaigns --------------------------------------------------------------------
 
-class CampaignFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class CampaignFilterForm(FilterForm):
     q = StringField(_l("名称"), validators=[Optional(), Length(max=64)])
     year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     status = SelectField(_l("状态"), choices=_blank_enum(CampaignStatus, _l("全部")), validators=[Optional()])
@@ -110,10 +107,7 @@ class CampaignEditForm(VersionedForm):
 
 # --- enrolment --------------------------------------------------------------------
 
-class EnrolFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class EnrolFilterForm(FilterForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     mode = SelectField(_l("管理方式"), choices=_blank_enum(ManagementMode, _l("全部")), validators=[Optional()])
     old = SelectField(_l("老旧小区"), choices=options(("", _l("全部")), ("1", _l("是")), ("0", _l("否"))),
@@ -126,10 +120,7 @@ class UploadForm(FlaskForm):
     file = FileField(_l("Excel 文件"), validators=[FileRequired(message=_l("请选择要上传的文件。"))])
 
 
-class EnrolmentFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class EnrolmentFilterForm(FilterForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     company = CompanyPickerField(_l("物业企业"), validators=[Optional()], active_only=False, filtering=True)
     stage = SelectField(_l("进度"), choices=_blank_enum(EnrolmentStage, _l("全部")), validators=[Optional()])
@@ -221,19 +212,13 @@ class SpotCheckSampleForm(FlaskForm):
                         description=_l("留空则随机生成；填写此前样本的种子，可在数据不变时重现同一份样本。"))
 
 
-class SpotCheckRhythmFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class SpotCheckRhythmFilterForm(FilterForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     until = StringField(_l("截至周"), validators=[Optional(), Length(max=10)],
                         description=_l("例如 2026-W49；显示截至该周的 12 周。"))
 
 
-class SpotCheckFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class SpotCheckFilterForm(FilterForm):
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
     q = StringField(_l("小区名称"), validators=[Optional(), Length(max=64)])
     since = DateField(_l("起"), validators=[Optional()])
@@ -242,10 +227,7 @@ class SpotCheckFilterForm(FlaskForm):
 
 # --- items ------------------------------------------------------------------------
 
-class ItemFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class ItemFilterForm(FilterForm):
     q = StringField(_l("关键词"), validators=[Optional(), Length(max=64)])
     campaign = SelectField(_l("专项行动"), coerce=optional_int, validators=[Optional()])
     street = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
@@ -298,10 +280,7 @@ class NoticeForm(FlaskForm):
                                         "不必重复；例如“整改期间设置安全警示标志”。"))
 
 
-class NoticeFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class NoticeFilterForm(FilterForm):
     q = StringField(_l("编号/小区"), validators=[Optional(), Length(max=64)])
     year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     awaiting = SelectField(_l("答复"), choices=options(("", _l("全部")), ("1", _l("有待答复的事项"))),

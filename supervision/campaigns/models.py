@@ -6,6 +6,7 @@ typed in by hand; "overdue" is derived from an item's deadline and state.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -168,16 +169,23 @@ def _not_draft(cls):
     return cls.status != CampaignStatus.DRAFT
 
 
+@functools.cache
+def _alias(model):
+    """One alias per model for the scope conditions below, made once (an ``aliased()`` per condition built a
+    new selectable, its columns proxied again, on every scoped query)."""
+    return aliased(model)
+
+
 def _enrolled_street(cls, user):
     """One of the street's estates takes part in the campaign. (An alias of the enrolments, so that
     the condition also works inside a query of enrolments.)"""
-    enrolment = aliased(Enrolment)
+    enrolment = _alias(Enrolment)
     return exists(select(enrolment.id).where(enrolment.campaign_id == cls.id, enrolment.street_id == user.street_id))
 
 
 def _enrolled_company(cls, user):
     """One of the company's estates takes part in the campaign."""
-    enrolment = aliased(Enrolment)
+    enrolment = _alias(Enrolment)
     return exists(select(enrolment.id).where(enrolment.campaign_id == cls.id,
                                              enrolment.company_id == user.company_id))
 
@@ -222,7 +230,7 @@ class Campaign(TimestampMixin, VersionedMixin, db.Model):
 
 
 def _campaign_not_draft(cls):
-    campaign = aliased(Campaign)
+    campaign = _alias(Campaign)
     return exists(select(campaign.id).where(campaign.id == cls.campaign_id, campaign.status != CampaignStatus.DRAFT))
 
 
@@ -453,6 +461,8 @@ class RectificationItem(TimestampMixin, VersionedMixin, db.Model):
         # "has an open item" test per enrolment.
         Index("ix_rectification_items_campaign_street_state", "campaign_id", "street_id", "state", "deadline"),
         Index("ix_rectification_items_enrolment_state", "enrolment_id", "state"),
+        # The notice list's "awaiting a reply" test per notice, off the index alone.
+        Index("ix_rectification_items_notice_state", "notice_id", "state"),
         # A street office's item list by deadline, open / overdue / due this week, and its count (index only).
         Index("ix_rectification_items_street_deadline_state", "street_id", "deadline", "state"),
     )

@@ -138,6 +138,24 @@ def _forget_at_transaction_end(session, transaction):
         session.info.pop(_SESSION_KEY, None)
 
 
+def _known_years() -> frozenset[int] | None:
+    years = frozenset(db.session.scalars(select(HolidayYear.year)))
+    return years or None
+
+
+def year_is_provisional(year: int) -> bool:
+    """``is_provisional`` for a year, reading only the register's years (not its days) when the calendar is
+    not in memory: a list showing deadlines needs no more than that on the first request after a change."""
+    if not has_app_context():
+        return not BUILTIN.knows(year)
+    loaded = generations.cached_if_present(HOLIDAYS_TOPIC, "holiday_calendar", ("calendar",))
+    if loaded is not None or generations.current(HOLIDAYS_TOPIC) is None:
+        return not (loaded or calendar()).knows(year)
+    size = current_app.config.get("HOLIDAY_CALENDAR_CACHE_SIZE", 2)
+    years = generations.cached(HOLIDAYS_TOPIC, "holiday_years", size, ("years",), _known_years)
+    return not (_builtin_knows(year) if years is None else year in years)
+
+
 def is_workday(day: date, cal: Calendar | None = None) -> bool:
     return (cal or calendar()).is_workday(day)
 

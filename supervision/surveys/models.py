@@ -181,6 +181,21 @@ class SurveyVoteTally(db.Model):
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SurveyAnswerTally(db.Model):
+    """The counted votes' answers of a round estate by question and rating, in ``TALLY_SHARDS`` rows (the
+    vote's shard, as ``SurveyVoteTally``): kept with the vote tally in the vote's transaction
+    (services.count_vote; services.recount rebuilds them). The round and estate pages sum them per question
+    instead of counting every answer of every vote."""
+
+    __tablename__ = "survey_answer_tallies"
+
+    round_estate_id: Mapped[int] = mapped_column(ForeignKey("survey_round_estates.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"), primary_key=True)
+    rating: Mapped[Rating] = mapped_column(enum_column(Rating), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SurveyCode(db.Model):
     __tablename__ = "survey_codes"
     __table_args__ = (UniqueConstraint("round_estate_id", "serial"),)
@@ -221,6 +236,8 @@ class SurveyVote(db.Model):
         UniqueConstraint("round_id", "household_id"),
         Index("ix_survey_votes_round_estate_created", "round_estate_id", "created_at"),
         Index("ix_survey_votes_round_address_created", "round_id", "address_hash", "created_at"),
+        # The votes awaiting review of some estates (the round and estate pages' 待复核 counts): few rows.
+        Index("ix_survey_votes_status_round_estate", "status", "round_estate_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

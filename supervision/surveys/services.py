@@ -37,6 +37,7 @@ from .models import (
     Rating,
     RoundStatus,
     SurveyAnswer,
+    SurveyAnswerTally,
     SurveyCode,
     SurveyQuestion,
     SurveyQuestionSet,
@@ -474,11 +475,38 @@ def _count_statement(dialect_name: str):
         "votes": table.c.votes + 1, "satisfied": table.c.satisfied + statement.excluded.satisfied})
 
 
-def count_vote(connection, vote_id: int, round_estate_id: int, overall: Rating) -> None:
-    """Add a vote that counts (有效 or 复核有效) to its round estate's tally, in the caller's transaction."""
+def count_vote(connection, vote_id: int, round_estate_id: int, overall: Rating,
+               answers: dict[int, Rating] | None = None) -> None:
+    """Add a vote that counts (有效 or 复核有效) to its round estate's tallies (the votes, and its answers by
+    question and rating), in the caller's transaction. ``answers``: question id → rating (read from the
+    vote's answers when not given)."""
+    shard = vote_id % TALLY_SHARDS
     connection.execute(_count_statement(connection.dialect.name), {
-        "round_estate_id": round_estate_id, "shard": vote_id % TALLY_SHARDS,
+        "round_estate_id": round_estate_id, "shard": shard,
         "satisfied": int(Rating(overall) in SATISFIED_RATINGS)})
+    if answers is None:
+        answers = dict(connection.execute(select(_ANSWERS.c.question_id, _ANSWERS.c.rating)
+                                          .where(_ANSWERS.c.vote_id == vote_id)).all())
+    if not answers:
+        return
+    parameters = {"round_estate_id": round_estate_id, "shard": shard}
+    for n, (question_id, rating) in enumerate(sorted(answers.items())):
+        parameters[f"q{n}"], parameters[f"r{n}"] = question_id, Rating(rating)
+    connection.execute(_count_answers_statement(connection.dialect.name, len(answers)), parameters)
+
+
+@functools.cache
+def _count_answers_statement(dialect_name: str, count: int):
+    # Built once per dialect and number of answers: one multi-row upsert of the vote's shard of its estate's
+    # answer tallies (one row per question: a vote answers each question once).
+    table = SurveyAnswerTally.__table__
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(table).values([
+        {"round_estate_id": bindparam("round_estate_id"), "shard": bindparam("shard"),
+         "question_id": bindparam(f"q{n}"), "rating": bindparam(f"r{n}", type_=table.c.rating.type), "answers": 1}
+        for n in range(count)])
+    return statement.on_conflict_do_update(index_elements=["round_estate_id", "question_id", "rating", "shard"],
+                                           set_={"answers": table.c.answers + 1})
 
 
 def recount(round_estate_ids: Iterable[int]) -> None:
@@ -492,6 +520,13 @@ def recount(round_estate_ids: Iterable[int]) -> None:
         select(SurveyVote.round_estate_id, shard, func.sum(case((counting, 1), else_=0)),
                func.sum(case((counting & SurveyVote.overall.in_(SATISFIED_RATINGS), 1), else_=0)))
         .where(SurveyVote.round_estate_id.in_(ids)).group_by(SurveyVote.round_estate_id, shard)))
+    db.session.execute(delete(SurveyAnswerTally).where(SurveyAnswerTally.round_estate_id.in_(ids)))
+    db.session.execute(insert(SurveyAnswerTally).from_select(
+        ["round_estate_id", "question_id", "rating", "shard", "answers"],
+        select(SurveyVote.round_estate_id, SurveyAnswer.question_id, SurveyAnswer.rating, shard, func.count())
+        .join(SurveyVote, SurveyVote.id == SurveyAnswer.vote_id)
+        .where(SurveyVote.round_estate_id.in_(ids), counting)
+        .group_by(SurveyVote.round_estate_id, SurveyAnswer.question_id, SurveyAnswer.rating, shard)))
 
 
 def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment, address_hash: str,
@@ -512,7 +547,7 @@ def _add_vote(ballot: Ballot, questions, ratings: dict[int, Rating], *, comment,
         parameters[f"q{n}"], parameters[f"r{n}"] = question_id, rating
     connection.execute(_insert_answers(len(ratings)), parameters)
     if reason is None:  # a flagged vote counts once a reviewer accepts it (review_vote)
-        count_vote(connection, vote_id, ballot.round_estate_id, overall)
+        count_vote(connection, vote_id, ballot.round_estate_id, overall, ratings)
     return vote_id
 
 
@@ -585,18 +620,24 @@ class GroupResult:
 
 
 def tallies(round_id: int, round_estate_ids: list[int] | None = None) -> dict[int, Tally]:
-    """round-estate id → Tally, in one query over the votes."""
-    satisfied = case((SurveyVote.overall.in_(SATISFIED_RATINGS) & SurveyVote.status.in_(COUNTING_STATUSES), 1),
-                     else_=0)
-    statement = (select(SurveyVote.round_estate_id,
-                        func.sum(case((SurveyVote.status.in_(COUNTING_STATUSES), 1), else_=0)).label("votes"),
-                        func.sum(satisfied).label("satisfied"),
-                        func.sum(case((SurveyVote.status == VoteStatus.FLAGGED, 1), else_=0)).label("flagged"))
-                 .where(SurveyVote.round_id == round_id).group_by(SurveyVote.round_estate_id))
-    if round_estate_ids is not None:
-        statement = statement.where(SurveyVote.round_estate_id.in_(round_estate_ids))
-    return {row.round_estate_id: Tally(0, int(row.votes or 0), int(row.satisfied or 0), int(row.flagged or 0))
-            for row in db.session.execute(statement)}
+    """round-estate id → Tally: the counted and satisfied votes from the estates' vote tallies (kept with each
+    vote, ``SurveyVoteTally``), the votes awaiting review counted (few, on the status index)."""
+    T = SurveyVoteTally
+    counted = select(T.round_estate_id, func.sum(T.votes).label("votes"), func.sum(T.satisfied).label("satisfied"))
+    flagged = select(SurveyVote.round_estate_id, func.count().label("flagged")).where(
+        SurveyVote.status == VoteStatus.FLAGGED)
+    if round_estate_ids is not None:  # the round's estates (ix_survey_votes_status_round_estate)
+        counted = counted.where(T.round_estate_id.in_(round_estate_ids))
+        flagged = flagged.where(SurveyVote.round_estate_id.in_(round_estate_ids))
+    else:
+        flagged = flagged.where(SurveyVote.round_id == round_id)
+        counted = counted.join(SurveyRoundEstate, SurveyRoundEstate.id == T.round_estate_id).where(
+            SurveyRoundEstate.round_id == round_id)
+    out = {row.round_estate_id: Tally(0, int(row.votes or 0), int(row.satisfied or 0))
+           for row in db.session.execute(counted.group_by(T.round_estate_id))}
+    for row in db.session.execute(flagged.group_by(SurveyVote.round_estate_id)):
+        out.setdefault(row.round_estate_id, Tally()).flagged = int(row.flagged)
+    return out
 
 
 def estate_results(survey: SurveyRound, round_estates: list[SurveyRoundEstate]) -> list[EstateResult]:
@@ -630,15 +671,16 @@ def total_of(results: list[EstateResult]) -> Tally:
 
 
 def question_results(round_id: int, round_estate_ids: list[int]) -> dict[int, dict[Rating, int]]:
-    """question id → rating → counted answers, over the given estates of the round."""
-    statement = (select(SurveyAnswer.question_id, SurveyAnswer.rating, func.count().label("n"))
-                 .join(SurveyVote, SurveyVote.id == SurveyAnswer.vote_id)
-                 .where(SurveyVote.round_id == round_id, SurveyVote.round_estate_id.in_(round_estate_ids),
-                        SurveyVote.status.in_(COUNTING_STATUSES))
-                 .group_by(SurveyAnswer.question_id, SurveyAnswer.rating))
+    """question id → rating → counted answers, over the given estates of the round: the sums of their answer
+    tallies (``SurveyAnswerTally``, kept with each vote), not a count of the answers."""
+    statement = (select(SurveyAnswerTally.question_id, SurveyAnswerTally.rating,
+                        func.sum(SurveyAnswerTally.answers).label("n"))
+                 .where(SurveyAnswerTally.round_estate_id.in_(round_estate_ids))
+                 .group_by(SurveyAnswerTally.question_id, SurveyAnswerTally.rating))
     out: dict[int, dict[Rating, int]] = {}
     for row in db.session.execute(statement):
-        out.setdefault(row.question_id, {})[Rating(row.rating)] = int(row.n)
+        if row.n:
+            out.setdefault(row.question_id, {})[Rating(row.rating)] = int(row.n)
     return out
 
 

@@ -138,6 +138,7 @@ def test_the_items_search_counts_with_its_page_and_matches_description_estate_an
     client = login_as(w.officer)
 
     def ids(url):
+        client.get(url)  # the filter's campaign choices are kept per process: both pages counted warm
         with count_queries() as queries:
             html = client.get(url).get_data(as_text=True)
         return {i for i in (by_estate.id, by_text.id, other.id) if f'href="/campaigns/items/{i}"' in html}, \
@@ -240,3 +241,37 @@ def test_the_items_rows_link_the_item_and_show_local_times_once_converted(login_
     assert f'<a href="/campaigns/items/{item.id}">行内容核对</a>' in html
     assert (f'<td class="text-nowrap small" title="{opened:%Y-%m-%d %H:%M}">{opened:%m-%d}</td>'
             '\n      <td class="text-nowrap small" title=""></td>') in html  # opened, not started yet
+
+
+def test_the_notice_list_is_flat_and_names_each_notices_estate_street_company_and_campaign(login_as, running,
+                                                                                            count_queries):
+    from supervision.campaigns.services.notices import issue_notice
+
+    w = running
+
+    def add_notices(n):
+        made = []
+        for _ in range(n):
+            item = f.gen_item(w.enrolment1, actor=w.officer)
+            made.append(issue_notice(estate=w.estate1, items=[item], actor=w.officer, deadline_workdays=10,
+                                     campaign=w.campaign))
+        db.session.commit()
+        return made
+
+    client = login_as(w.officer)
+    add_notices(2)
+    client.get("/campaigns/notices")
+    with count_queries() as small:
+        assert client.get("/campaigns/notices").status_code == 200
+    notices = add_notices(12)
+    with count_queries() as large:
+        html = client.get("/campaigns/notices").get_data(as_text=True)
+    assert len(small) == len(large) <= 15
+    assert all(f'href="/campaigns/notices/{n.id}"' in html and f'href="/campaigns/notices/{n.id}.pdf"' in html
+               for n in notices)
+    row = html.split(f'href="/campaigns/notices/{notices[0].id}"', 1)[1].split("</tr>", 1)[0]
+    assert all(name in row for name in (w.estate1.name, w.estate1.street.name, w.company1.name, w.campaign.name))
+    found = client.get(f"/campaigns/notices?q={w.estate1.name}").get_data(as_text=True)
+    assert f'href="/campaigns/notices/{notices[0].id}"' in found
+    assert login_as(w.company2_user).get("/campaigns/notices").get_data(as_text=True).count(
+        'href="/campaigns/notices/') == 0

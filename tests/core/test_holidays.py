@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import time_machine
+from flask import current_app
 from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
@@ -162,6 +163,12 @@ def test_provisional_dates_say_so_and_the_dashboard_warns_from_november(world, l
         db.session.commit()
         page = login_as(world.officer).get(f"/campaigns/items/{item.id}").get_data(as_text=True)
         assert "2027年节假日安排未录入，日期为暂定" in page
+        # The item list asks the register's years alone when the calendar is not in memory.
+        current_app.extensions.pop("holiday_calendar", None)
+        assert workdays.year_is_provisional(2027) and not workdays.year_is_provisional(2026)
+        assert "holiday_calendar" not in current_app.extensions
+        listing = login_as(world.officer).get("/campaigns/items").get_data(as_text=True)
+        assert "2027年节假日安排未录入，日期为暂定" in listing
     with at(date(2026, 10, 31)):
         assert 'data-testid="holiday-missing"' not in login_as(world.admin).get("/").get_data(as_text=True)
     with at(date(2026, 11, 1)):
@@ -172,6 +179,8 @@ def test_provisional_dates_say_so_and_the_dashboard_warns_from_november(world, l
         assert 'data-testid="holiday-missing"' not in login_as(world.admin).get("/").get_data(as_text=True)
     page = login_as(world.officer).get(f"/campaigns/items/{item.id}").get_data(as_text=True)
     assert "日期为暂定" not in page
+    assert not workdays.year_is_provisional(2027)
+    assert "日期为暂定" not in login_as(world.officer).get("/campaigns/items").get_data(as_text=True)
 
 
 def test_a_stored_report_due_time_moves_with_the_arrangement(world):

@@ -8,7 +8,16 @@ from sqlalchemy import delete, func, select
 from supervision.core import generations
 from supervision.extensions import db
 from supervision.surveys import card, services
-from supervision.surveys.models import TALLY_SHARDS, Rating, SurveyVote, SurveyVoteTally, VoteStatus
+from supervision.surveys.models import (
+    COUNTING_STATUSES,
+    TALLY_SHARDS,
+    Rating,
+    SurveyAnswer,
+    SurveyAnswerTally,
+    SurveyVote,
+    SurveyVoteTally,
+    VoteStatus,
+)
 from supervision.targets.indicators import Counts, get_indicator, measure_total
 
 from ..credit.factories import rules
@@ -104,3 +113,82 @@ def test_recount_rebuilds_the_counters_from_the_votes(world):
                                         SurveyVoteTally.satisfied).order_by(SurveyVoteTally.round_estate_id,
                                                                             SurveyVoteTally.shard)).all()
     assert rebuilt == shards
+
+
+def _live_answers(survey) -> dict:
+    """question id → rating → the counted votes' answers, counted from the answers themselves."""
+    out: dict = {}
+    for row in db.session.execute(
+            select(SurveyAnswer.question_id, SurveyAnswer.rating, func.count())
+            .join(SurveyVote, SurveyVote.id == SurveyAnswer.vote_id)
+            .where(SurveyVote.round_id == survey.id, SurveyVote.status.in_(COUNTING_STATUSES))
+            .group_by(SurveyAnswer.question_id, SurveyAnswer.rating)):
+        out.setdefault(row[0], {})[Rating(row[1])] = row[2]
+    return out
+
+
+def test_the_answer_tallies_follow_votes_and_reviews_and_recount_rebuilds_them(world):
+    survey = gen_round([world.estate1, world.estate2], households=20)
+    one, two = survey.estates
+    ids = [one.id, two.id]
+    for n, code in enumerate(all_codes(one)[:7]):  # the 6th and 7th from one address are flagged
+        vote(survey, code, Rating.DISSATISFIED if n == 0 else Rating.SATISFIED, address="203.0.113.9")
+    vote(survey, all_codes(two)[0], Rating.FAIRLY, address="10.8.0.1")
+    results = services.question_results(survey.id, ids)
+    assert results == _live_answers(survey) and sum(results[q][r] for q in results for r in results[q]) > 0
+    overall = next(q for q in services.questions_of(survey.question_set_id) if q.is_overall)
+    assert results[overall.id] == {Rating.DISSATISFIED: 1, Rating.SATISFIED: 4, Rating.FAIRLY: 1}
+    assert services.tallies(survey.id, ids)[one.id].flagged == 2
+    flagged = db.session.scalars(select(SurveyVote).where(SurveyVote.status == VoteStatus.FLAGGED)
+                                 .order_by(SurveyVote.id)).all()
+    services.review_vote(flagged[0], accept=True, actor=world.officer)
+    services.review_vote(flagged[1], accept=False, actor=world.officer)
+    db.session.commit()
+    results = services.question_results(survey.id, ids)
+    assert results == _live_answers(survey) and results[overall.id][Rating.SATISFIED] == 5
+    assert services.question_results(survey.id, [two.id])[overall.id] == {Rating.FAIRLY: 1}
+    assert services.tallies(survey.id, ids)[one.id].flagged == 0
+    db.session.execute(delete(SurveyAnswerTally))
+    services.recount(ids)
+    db.session.commit()
+    assert services.question_results(survey.id, ids) == results
+
+
+def test_the_round_and_estate_pages_read_the_tallies_not_the_votes(world, login_as, count_queries):
+    """More votes add no query to the round and estate pages, and the per-question counts they show are the
+    answer tallies' (emptied, the pages show no answers until ``recount`` rebuilds them from the votes)."""
+    survey = gen_round([world.estate1], households=60)
+    codes = all_codes(survey.estates[0])
+    vote(survey, codes[0], Rating.DISSATISFIED, address="10.9.0.1")
+    client = login_as(world.officer)
+    urls = (f"/surveys/{survey.id}", f"/surveys/estates/{survey.estates[0].id}")
+
+    def counted():
+        for url in urls:
+            client.get(url)  # warm
+        out = []
+        for url in urls:
+            with count_queries() as queries:
+                html = client.get(url).get_data(as_text=True)
+            out.append((len(queries), html))
+        return out
+
+    few = counted()
+    for n, code in enumerate(codes[1:30], 1):
+        vote(survey, code, Rating.SATISFIED, address=f"10.9.{n}.1")
+    many = counted()
+    assert [q for q, _html in many] == [q for q, _html in few]
+    overall = next(q for q in services.questions_of(survey.question_set_id) if q.is_overall)
+    assert services.question_results(survey.id, [survey.estates[0].id])[overall.id] == {
+        Rating.DISSATISFIED: 1, Rating.SATISFIED: 29}
+
+    def overall_row(html):  # the question table's row of the overall question
+        return html.split(overall.text, 1)[1].split("</tr>", 1)[0]
+
+    assert all('<td class="num">29</td>' in overall_row(html) for _q, html in many)
+    db.session.execute(delete(SurveyAnswerTally))
+    db.session.commit()
+    assert all('<td class="num">29</td>' not in overall_row(html) for _q, html in counted())
+    services.recount([survey.estates[0].id])
+    db.session.commit()
+    assert all('<td class="num">29</td>' in overall_row(html) for _q, html in counted())

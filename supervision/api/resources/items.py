@@ -10,11 +10,23 @@ from sqlalchemy.orm import joinedload
 
 from ...attachments.services import UploadError, attachments_of
 from ...auth import scope
-from ...campaigns.models import ItemSource, ItemState, ItemTransition, RectificationItem, ResponsibleParty, Severity
+from ...campaigns.models import (
+    Campaign,
+    ItemSource,
+    ItemState,
+    ItemTransition,
+    RectificationItem,
+    RectificationNotice,
+    ResponsibleParty,
+    Severity,
+)
 from ...campaigns.services import items as item_service
+from ...companies.models import Company
 from ...core.errors import DomainError
 from ...core.timeutil import local_today
+from ...estates.models import Estate
 from ...extensions import db
+from ...regions.models import Street
 from ..core import (
     AttachmentSchema,
     EnumValue,
@@ -42,6 +54,11 @@ SORTS = {
 }
 OPTIONS = (joinedload(I.estate), joinedload(I.street), joinedload(I.company), joinedload(I.notice),
            joinedload(I.campaign))
+# The list reads only the names of an item's relations: those columns alone, not every column of five rows.
+LIST_OPTIONS = (joinedload(I.estate).load_only(Estate.name), joinedload(I.street).load_only(Street.name),
+                joinedload(I.company).load_only(Company.name),
+                joinedload(I.notice).load_only(RectificationNotice.number),
+                joinedload(I.campaign).load_only(Campaign.name))
 
 
 class ItemSchema(Schema):
@@ -129,7 +146,7 @@ def item_list(args):
         responsible_party=enum(ResponsibleParty, "responsible"), estate_id=args.get("estate_id"),
         notice_id=args.get("notice_id"), enrolment_id=args.get("enrolment_id"))
     statement = item_service.filter_items(scope.visible(I), filters, local_today())
-    statement = statement.order_by(*SORTS[args.get("sort") or "deadline"]).options(*OPTIONS)
+    statement = statement.order_by(*SORTS[args.get("sort") or "deadline"]).options(*LIST_OPTIONS)
     return paginated(statement, args)
 
 

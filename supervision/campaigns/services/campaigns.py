@@ -190,10 +190,38 @@ def current_phases(campaign: Campaign, today: date | None = None) -> list[Campai
 
 # --- the campaign list -------------------------------------------------------------
 
-def campaign_list_statement(user, *, q: str | None = None, year: int | None = None,
-                            status: CampaignStatus | None = None):
-    """Campaigns the user sees, each with the counts of its enrolments the user sees
-    (``enrolled``: not withdrawn, ``closed``: 销号); running ones first."""
+def campaign_list_keys(user, *, q: str | None = None, year: int | None = None,
+                       status: CampaignStatus | None = None):
+    """The ids of ``campaign_list_statement``'s campaigns in its order (a list's page of ids)."""
+    statement = select(Campaign.id).where(Campaign.scope_clause(user))
+    if q and q.strip():
+        statement = statement.where(Campaign.name.ilike(f"%{q.strip()}%"))
+    if year:
+        statement = statement.where(Campaign.year == year)
+    if status:
+        statement = statement.where(Campaign.status == status)
+    order = case((Campaign.status == CampaignStatus.ACTIVE, 0), (Campaign.status == CampaignStatus.DRAFT, 1), else_=2)
+    return statement.order_by(order, Campaign.year.desc(), Campaign.id.desc())
+
+
+def campaign_list_rows_for(user, ids) -> dict:
+    """``{campaign id: row}`` of the web list's columns for these campaigns: the scheme's name, the first
+    phase's start and the last one's end, and the counts of ``campaign_list_statement`` (plain columns)."""
+    def phase(column, order):
+        return (select(column).where(CampaignPhase.campaign_id == Campaign.id).order_by(order).limit(1)
+                .correlate(Campaign).scalar_subquery())
+
+    enrolled, closed = _enrolment_counts(user)
+    statement = (select(Campaign.id, Campaign.year, Campaign.name, Campaign.status,
+                        CampaignScheme.name.label("scheme"),
+                        phase(CampaignPhase.starts_on, CampaignPhase.position.asc()).label("starts_on"),
+                        phase(CampaignPhase.ends_on, CampaignPhase.position.desc()).label("ends_on"),
+                        enrolled.label("enrolled"), closed.label("closed"))
+                 .outerjoin(CampaignScheme, CampaignScheme.id == Campaign.scheme_id).where(Campaign.id.in_(ids)))
+    return {row.id: row for row in db.session.execute(statement)}
+
+
+def _enrolment_counts(user):
     enrolled = (select(func.count(Enrolment.id)).where(Enrolment.campaign_id == Campaign.id,
                                                        Enrolment.status != EnrolmentStatus.WITHDRAWN,
                                                        Enrolment.scope_clause(user))
@@ -202,6 +230,14 @@ def campaign_list_statement(user, *, q: str | None = None, year: int | None = No
                                                      Enrolment.status == EnrolmentStatus.CLOSED,
                                                      Enrolment.scope_clause(user))
               .correlate(Campaign).scalar_subquery())
+    return enrolled, closed
+
+
+def campaign_list_statement(user, *, q: str | None = None, year: int | None = None,
+                            status: CampaignStatus | None = None):
+    """Campaigns the user sees, each with the counts of its enrolments the user sees
+    (``enrolled``: not withdrawn, ``closed``: 销号); running ones first."""
+    enrolled, closed = _enrolment_counts(user)
     statement = (select(Campaign, enrolled.label("enrolled"), closed.label("closed"))
                  .where(Campaign.scope_clause(user))
                  .options(selectinload(Campaign.scheme), selectinload(Campaign.phases)))

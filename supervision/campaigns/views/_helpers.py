@@ -7,9 +7,11 @@ from flask_login import current_user
 from sqlalchemy import case, select
 
 from ...auth import scope
+from ...core import generations
 from ...core.forms import MAX_INT, apply_domain_error
 from ...extensions import db
 from ..models import Campaign, CampaignStatus
+from ..services import progress
 
 RECENT_CAMPAIGNS = 20  # a filter's campaign choices: every open one, then the latest closed ones
 
@@ -47,7 +49,16 @@ def visible_campaign_choices(blank=None):
 
 def recent_campaign_choices(blank=None, selected=None):
     """A bounded ``visible_campaign_choices`` for filters: the draft and active campaigns, then the latest closed
-    ones up to ``RECENT_CAMPAIGNS``, and the selected one (an older campaign's link keeps its name shown)."""
+    ones up to ``RECENT_CAMPAIGNS``, and the selected one (an older campaign's link keeps its name shown).
+
+    Kept per process under the user's scope and the "campaign_progress" generation (which watches the
+    campaigns and the enrolments that decide what a street or company sees)."""
+    rows = generations.cached(progress.PROGRESS_TOPIC, "campaign_filter_choices", 64,
+                              (progress.scope_key(current_user), selected), lambda: _recent_campaigns(selected))
+    return ([(None, blank)] if blank is not None else []) + [(row[0], f"{row[2]} · {row[1]}") for row in rows]
+
+
+def _recent_campaigns(selected):
     columns = select(Campaign.id, Campaign.name, Campaign.year)
     closed_last = case((Campaign.status == CampaignStatus.CLOSED, 1), else_=0)
     rows = db.session.execute(scope.visible(Campaign, statement=columns)
@@ -56,7 +67,7 @@ def recent_campaign_choices(blank=None, selected=None):
     if selected is not None and all(row.id != selected for row in rows):
         rows += db.session.execute(scope.visible(Campaign, statement=columns).where(Campaign.id == selected)).all()
     rows.sort(key=lambda row: (-row.year, -row.id))
-    return ([(None, blank)] if blank is not None else []) + [(r.id, f"{r.year} · {r.name}") for r in rows]
+    return tuple((row.id, row.name, row.year) for row in rows)
 
 
 def drop_scoped_filters(form) -> None:
@@ -81,3 +92,12 @@ def enum_or_none(enum_cls, value):
 
 def msg_saved():
     return _("已保存。")
+
+
+class Labels(dict):
+    """Enum member → its translated label, each translated once a request (a list shows the same few
+    states on every row): ``labels[member]`` in a template."""
+
+    def __missing__(self, member):
+        self[member] = label = member.label
+        return label

@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
 from ...core.errors import DomainError, check_version
 from ...core.forms import ConfirmForm
-from ...core.pagination import paginate_keys, paginate_rows
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...documents.excel import xlsx_response
 from ...documents.preview import ImportFlow
@@ -44,7 +44,7 @@ from ..services import campaigns as campaign_service
 from ..services import enrolment as enrolment_service
 from ..services import progress
 from . import bp
-from ._helpers import drop_scoped_filters, enum_or_none, show_error, value_of
+from ._helpers import Labels, drop_scoped_filters, enum_or_none, show_error, value_of
 
 
 def _template_choices(blank, keep: ChecklistTemplate | None = None):
@@ -61,11 +61,12 @@ def _template_choices(blank, keep: ChecklistTemplate | None = None):
 def index():
     filters = CampaignFilterForm(request.args)
     filters.validate()  # a year outside 2000–2100 is not looked up
-    statement = campaign_service.campaign_list_statement(
+    # Pages first: the page's ids by scope, filters and order, then those campaigns' columns and counts.
+    keys = campaign_service.campaign_list_keys(
         current_user, q=filters.q.data, year=filters.year.data if not filters.year.errors else None,
         status=enum_or_none(CampaignStatus, filters.status.data))
-    page = paginate_rows(statement)
-    return render_template("campaigns/index.html", page=page, filters=filters)
+    page = paginate_keys(keys, lambda ids: campaign_service.campaign_list_rows_for(current_user, ids))
+    return render_template("campaigns/index.html", page=page, filters=filters, labels=Labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -242,9 +243,9 @@ def enrolments(campaign_id: int):
     # Pages first: the page's ids by the filters and the estate's name, then the stages and counts of those.
     keys = progress.enrolment_keys_statement(campaign.id, _enrolment_filter(filters), user=current_user)
     keys = keys.join(Estate, Estate.id == Enrolment.estate_id).order_by(Estate.name_sort, Enrolment.id)
-    page = paginate_keys(keys, progress.enrolment_rows_for)
+    page = paginate_keys(keys, progress.enrolment_list_rows_for)
     return render_template("campaigns/enrolments.html", campaign=campaign, page=page, filters=filters,
-                           today=local_today())
+                           today=local_today(), labels=Labels())
 
 
 def _estate_filter(filters) -> enrolment_service.EstateFilter:

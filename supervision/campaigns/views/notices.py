@@ -4,23 +4,27 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ...auth import scope
 from ...auth.roles import ALL_ROLES, BUREAU
+from ...companies.models import Company
 from ...core.errors import DomainError
-from ...core.pagination import paginate
+from ...core.pagination import paginate_keys
 from ...core.timeutil import local_today
 from ...documents.pdf import pdf_response
 from ...estates.models import Estate
 from ...extensions import db
 from ...i18n import in_chinese
+from ...regions.models import Street
 from ..forms import NoticeFilterForm, NoticeForm
 from ..models import Campaign, RectificationItem, RectificationNotice
 from ..services import notices as notice_service
 from . import bp
 from ._helpers import arg_int, show_error
+
+Notice = RectificationNotice
 
 
 @bp.get("/notices")
@@ -28,21 +32,33 @@ from ._helpers import arg_int, show_error
 def notices():
     filters = NoticeFilterForm(request.args)
     filters.validate()  # a year outside 2000–2100 is not looked up
-    statement = scope.visible(RectificationNotice).options(
-        joinedload(RectificationNotice.estate), joinedload(RectificationNotice.street),
-        joinedload(RectificationNotice.company), joinedload(RectificationNotice.campaign))
-    if filters.q.data:
+    # Pages first: the page's ids by the filters and the order, then those notices' columns with their names.
+    statement = scope.visible(RectificationNotice, statement=select(Notice.id))
+    searching = bool(filters.q.data and filters.q.data.strip())
+    if searching:
         like = f"%{filters.q.data.strip()}%"
-        statement = statement.where(or_(RectificationNotice.number.ilike(like),
-                                        RectificationNotice.estate.has(Estate.name.ilike(like))))
+        statement = statement.where(or_(Notice.number.ilike(like),
+                                        Notice.estate_id.in_(select(Estate.id).where(Estate.name.ilike(like)))))
     if filters.year.data and not filters.year.errors:
-        statement = statement.where(RectificationNotice.year == filters.year.data)
+        statement = statement.where(Notice.year == filters.year.data)
     if arg_int("campaign"):
-        statement = statement.where(RectificationNotice.campaign_id == arg_int("campaign"))
+        statement = statement.where(Notice.campaign_id == arg_int("campaign"))
     if filters.awaiting.data == "1":
         statement = statement.where(notice_service.awaiting_reply_clause())
-    page = paginate(statement.order_by(RectificationNotice.year.desc(), RectificationNotice.sequence.desc()))
+    page = paginate_keys(statement.order_by(Notice.year.desc(), Notice.sequence.desc()), _notices_by_id,
+                         count_with_keys=searching)
     return render_template("campaigns/notices.html", page=page, filters=filters)
+
+
+def _notices_by_id(ids) -> dict:
+    """The list's columns of these notices, names joined (plain rows, no ORM objects)."""
+    rows = db.session.execute(
+        select(Notice.id, Notice.number, Estate.name.label("estate"), Street.name.label("street"),
+               Company.name.label("company"), Campaign.name.label("campaign"), Notice.issued_on, Notice.deadline)
+        .join(Estate, Estate.id == Notice.estate_id).join(Street, Street.id == Notice.street_id)
+        .outerjoin(Company, Company.id == Notice.company_id).outerjoin(Campaign, Campaign.id == Notice.campaign_id)
+        .where(Notice.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
