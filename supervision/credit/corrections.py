@@ -13,14 +13,14 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 
 from ..audit.services import record
 from ..core import generations
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
-from . import scoring
+from . import scoring, standings
 from .models import (
     SCORES_TOPIC,
     CreditCorrection,
@@ -100,6 +100,27 @@ def all_rows(publication: CreditPublication) -> list[CreditPublicationRow]:
 
 
 _UNCHANGED = object()
+_STATEMENTS: dict = {}  # (rule set's definition, day) → the statement of _rescored; see _rescored_statement
+_STATEMENTS_SIZE = 16
+
+
+def _rescored_statement(rule_set, as_of: date):
+    """The publication's rows (a bound parameter) beside their score of ``as_of``, built once per process: building
+    the score expressions costs a third of running them, and depends on the rule set's definition and the day
+    only (no data cache: a change of the credit data reuses it)."""
+    key = (standings.rule_set_definition(rule_set), as_of)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        table = scoring.score_table(rule_set, as_of)
+        row = CreditPublicationRow
+        statement = (select(row.company_id, row.total, row.grade_code, row.red, row.black,
+                            table.c.total, table.c.grade, table.c.grade_rank, table.c.red, table.c.black)
+                     .outerjoin(table, table.c.company_id == row.company_id)
+                     .where(row.publication_id == bindparam("rescored_publication_id", type_=Integer)))
+        if len(_STATEMENTS) >= _STATEMENTS_SIZE:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
 
 
 def _rescored(publication_id: int, rule_set, as_of: date):
@@ -107,13 +128,7 @@ def _rescored(publication_id: int, rule_set, as_of: date):
     the publication's companies whose score now differs from the one published, or None for those no longer
     scored (e.g. archived). One query: the score table of the day joined to the publication's rows, compared
     here; the companies whose score is unchanged (nearly all) are left out, so what is kept is small."""
-    table = scoring.score_table(rule_set, as_of)
-    row = CreditPublicationRow
-    found = db.session.execute(
-        select(row.company_id, row.total, row.grade_code, row.red, row.black,
-               table.c.total, table.c.grade, table.c.grade_rank, table.c.red, table.c.black)
-        .outerjoin(table, table.c.company_id == row.company_id)
-        .where(row.publication_id == publication_id))
+    found = db.session.execute(_rescored_statement(rule_set, as_of), {"rescored_publication_id": publication_id})
     cents: dict = {}  # the same few totals recur
 
     def cent(value):

@@ -234,7 +234,7 @@ _COMPANY_STATEMENTS: dict = {}  # (rule set's definition, day) → the one-compa
 _COMPANY_STATEMENTS_SIZE = 64
 
 
-def _rule_set_definition(rule_set: CreditRuleSet) -> tuple:
+def rule_set_definition(rule_set: CreditRuleSet) -> tuple:
     """What of a rule set the score SQL is built from (a rule set reloaded from the reference data in place keeps its
     id: its definition tells the statements apart)."""
     return (rule_set.id, rule_set.content_hash, str(rule_set.base_score), str(rule_set.min_total),
@@ -248,7 +248,7 @@ def _company_statement(rule_set: CreditRuleSet, as_of: date):
     process: building it (the grade and part expressions) costs more than running it, and it depends on the rule
     set's definition and the day only, never on the data (so it is no data cache: a change of the credit data
     reuses it)."""
-    key = (_rule_set_definition(rule_set), as_of)
+    key = (rule_set_definition(rule_set), as_of)
     statement = _COMPANY_STATEMENTS.get(key)
     if statement is None:
         table = score_table(rule_set, as_of, include_archived=True,
