@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.credit import scoring, services
+from supervision.credit import corrections, scoring, services
+from supervision.credit import publication as publication_services
 from supervision.credit.corrections import issue_correction, stale_rows
 from supervision.credit.models import CreditCorrection, CreditCorrectionRow, CreditEvent, CreditPublicationRow
 from supervision.credit.publication import publish
@@ -140,3 +141,23 @@ def test_the_stale_rows_agree_with_every_company_rescored(graded, published):  #
     graded.company1.archived_at = graded.company2.created_at  # no longer scored: nothing to compare with
     db.session.commit()
     assert found() == brute_force() == []
+
+
+def test_the_lists_counts_follow_the_corrections(graded, published):  # noqa: F811
+    """The red and black lists' totals: the counts stored at publication moved by the latest corrections, the
+    same as counting the rows as now shown; the results' total is the publication's company count."""
+    def totals():
+        return tuple(publication_services.shown_page(published, corrected=True, listed=listed).total
+                     for listed in ("red", "black", None))
+
+    black_before = published.black_count
+    _revoke(graded.company2, negative=True)  # off the black list
+    issue_correction(published, reason="第一次", on=ISSUED)
+    _revoke(graded.company1, negative=False)
+    issue_correction(published, reason="第二次", on=ISSUED)
+    db.session.commit()
+    red, black = corrections.listed(published)
+    assert totals() == (len(red), len(black), published.company_count)
+    assert len(black) == black_before - 1
+    page = publication_services.shown_page(published, corrected=True, listed="black")
+    assert graded.company2.id not in {r.company_id for r, _f, _c in page.items}
