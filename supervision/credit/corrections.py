@@ -11,15 +11,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 
 from ..audit.services import record
+from ..core import generations
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
-from . import standings
-from .models import CreditCorrection, CreditCorrectionRow, CreditPublication, CreditPublicationRow
+from . import scoring, standings
+from .models import (
+    SCORES_TOPIC,
+    CreditCorrection,
+    CreditCorrectionRow,
+    CreditPublication,
+    CreditPublicationRow,
+)
 
 
 @dataclass
@@ -91,25 +99,36 @@ def all_rows(publication: CreditPublication) -> list[CreditPublicationRow]:
                                    .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name)))
 
 
-def stale_rows(publication: CreditPublication) -> list[StaleRow]:
-    """Rows whose score, grade or red/black listing would now differ from what is shown for them.
+_UNCHANGED = object()
+_STATEMENTS: dict = {}  # (rule set's definition, day) → the statement of _rescored; see _rescored_statement
+_STATEMENTS_SIZE = 16
 
-    The publication's rows as plain columns, their latest corrections from the publication's notices, and the
-    score table of the publication's day and rule set as kept per process until the credit data change
-    (``standings.cached_table``; the same scores as ``scoring.scores``)."""
-    rows = db.session.execute(
-        select(CreditPublicationRow.id, CreditPublicationRow.company_id, CreditPublicationRow.company_name,
-               CreditPublicationRow.total, CreditPublicationRow.grade_code, CreditPublicationRow.grade_label,
-               CreditPublicationRow.grade_rank, CreditPublicationRow.red, CreditPublicationRow.black)
-        .where(CreditPublicationRow.publication_id == publication.id)
-        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name)).all()
-    latest = {c.publication_row_id: c for c in db.session.scalars(
-        select(CreditCorrectionRow).join(CreditCorrectionRow.correction)
-        .where(CreditCorrection.publication_id == publication.id)
-        .order_by(CreditCorrection.issued_at, CreditCorrection.id))}  # later ones overwrite earlier ones
-    rule_set = publication.rule_set
-    table = standings.cached_table(rule_set, publication.as_of).by_company
-    labels = {grade.code: grade.label for grade in rule_set.grades}
+
+def _rescored_statement(rule_set, as_of: date):
+    """The publication's rows (a bound parameter) beside their score of ``as_of``, built once per process: building
+    the score expressions costs a third of running them, and depends on the rule set's definition and the day
+    only (no data cache: a change of the credit data reuses it)."""
+    key = (standings.rule_set_definition(rule_set), as_of)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        table = scoring.score_table(rule_set, as_of)
+        row = CreditPublicationRow
+        statement = (select(row.company_id, row.total, row.grade_code, row.red, row.black,
+                            table.c.total, table.c.grade, table.c.grade_rank, table.c.red, table.c.black)
+                     .outerjoin(table, table.c.company_id == row.company_id)
+                     .where(row.publication_id == bindparam("rescored_publication_id", type_=Integer)))
+        if len(_STATEMENTS) >= _STATEMENTS_SIZE:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
+def _rescored(publication_id: int, rule_set, as_of: date):
+    """Company id → its figures as now scored on ``as_of`` (``(total, grade code, grade rank, red, black)``), for
+    the publication's companies whose score now differs from the one published, or None for those no longer
+    scored (e.g. archived). One query: the score table of the day joined to the publication's rows, compared
+    here; the companies whose score is unchanged (nearly all) are left out, so what is kept is small."""
+    found = db.session.execute(_rescored_statement(rule_set, as_of), {"rescored_publication_id": publication_id})
     cents: dict = {}  # the same few totals recur
 
     def cent(value):
@@ -118,18 +137,61 @@ def stale_rows(publication: CreditPublication) -> list[StaleRow]:
             found = cents[value] = Decimal(value).quantize(Decimal("0.01"))
         return found
 
+    out = {}
+    for company_id, was_total, was_grade, was_red, was_black, total, grade, rank, red, black in found:
+        if grade is None:
+            out[company_id] = None
+            continue
+        now = (cent(total), grade, bool(red), bool(black))
+        if now != (cent(was_total), was_grade, bool(was_red), bool(was_black)):
+            out[company_id] = (now[0], grade, int(rank), now[2], now[3])
+    return out
+
+
+def stale_rows(publication: CreditPublication) -> list[StaleRow]:
+    """Rows whose score, grade or red/black listing would now differ from what is shown for them.
+
+    The companies whose score as of the publication's day (its rule set, today's records) differs from the
+    published one, kept per process until the credit data change (``_rescored``; the same scores as
+    ``scoring.scores``); then only those rows and the corrected ones are read, with their latest corrections
+    (a corrected row is stale when its correction's figures differ from the score now)."""
+    rule_set = publication.rule_set
+    size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
+    rescored = generations.cached(SCORES_TOPIC, "credit_rescored_publications", size,
+                                  (publication.id, rule_set.id, publication.as_of),
+                                  lambda: _rescored(publication.id, rule_set, publication.as_of))
+    latest = {c.publication_row_id: c for c in db.session.scalars(
+        select(CreditCorrectionRow).join(CreditCorrectionRow.correction)
+        .where(CreditCorrection.publication_id == publication.id)
+        .order_by(CreditCorrection.issued_at, CreditCorrection.id))}  # later ones overwrite earlier ones
+    if not rescored and not latest:
+        return []
+    statement = (
+        select(CreditPublicationRow.id, CreditPublicationRow.company_id, CreditPublicationRow.company_name,
+               CreditPublicationRow.total, CreditPublicationRow.grade_code, CreditPublicationRow.grade_label,
+               CreditPublicationRow.grade_rank, CreditPublicationRow.red, CreditPublicationRow.black)
+        .where(CreditPublicationRow.publication_id == publication.id)
+        .order_by(CreditPublicationRow.position, CreditPublicationRow.company_name))
+    if len(rescored) + len(latest) <= 500:  # else (a rule change moved most scores) all the rows
+        statement = statement.where(or_(CreditPublicationRow.company_id.in_(list(rescored)),
+                                        CreditPublicationRow.id.in_(list(latest))))
+    labels = {grade.code: grade.label for grade in rule_set.grades}
+    quantum = Decimal("0.01")
     out = []
-    for row in rows:
-        score = table.get(row[1])
-        if score is None:  # company no longer scored (e.g. archived): nothing to compare with
+    for row in db.session.execute(statement):
+        now = rescored.get(row[1], _UNCHANGED)
+        if now is None:  # company no longer scored (e.g. archived): nothing to compare with
             continue
+        if now is _UNCHANGED:
+            now = (Decimal(row[3]).quantize(quantum), row[4], int(row[6]), bool(row[7]), bool(row[8]))
         shown = latest.get(row[0])
-        before_key = ((cent(shown.new_total), shown.new_grade_code, bool(shown.new_red), bool(shown.new_black))
-                      if shown is not None else (cent(row[3]), row[4], bool(row[7]), bool(row[8])))
-        if (cent(score.total), score.grade_code, score.red, score.black) == before_key:
+        before_key = ((Decimal(shown.new_total).quantize(quantum), shown.new_grade_code, bool(shown.new_red),
+                       bool(shown.new_black))
+                      if shown is not None else (Decimal(row[3]).quantize(quantum), row[4], bool(row[7]), bool(row[8])))
+        total, grade_code, grade_rank, red, black = now
+        if (total, grade_code, red, black) == before_key:
             continue
-        after = Figures(score.total, score.grade_code, labels.get(score.grade_code, score.grade_code),
-                        score.grade_rank, score.red, score.black)
+        after = Figures(total, grade_code, labels.get(grade_code, grade_code), grade_rank, red, black)
         out.append(StaleRow(row, corrected_figures(shown) if shown is not None else original_figures(row), after))
     return out
 

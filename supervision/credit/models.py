@@ -507,6 +507,9 @@ def _watch_score_inputs() -> None:
 
     generations.watch(SCORES_TOPIC, CreditEvent, CreditObjection, CreditRuleSet, CreditRulePart, CreditRuleItem,
                       CreditGrade, CreditRuleSetYear)
+    # The published rows a publication's rescoring is compared with (``corrections._rescored``): written once, when
+    # it is published.
+    generations.watch(SCORES_TOPIC, CreditPublicationRow)
     generations.watch(SCORES_TOPIC, Company, attributes={"name", "credit_code", "archived_at"})
     generations.watch(SCORES_TOPIC, Estate, attributes={"floor_area", "company_id", "archived_at"})
     # A project manager's deduction is weighed against the area the company managed on the day scored.

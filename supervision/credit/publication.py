@@ -2,13 +2,16 @@
 and black lists."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record
 from ..core.errors import DomainError
@@ -59,15 +62,33 @@ def _shown(publication: CreditPublication, statement=None, corrected: bool = Tru
         return base, None, {name: getattr(row, name) for name in SHOWN}
     # The latest correction row of each corrected row (as ``corrections.latest_corrections`` picks it), ranked
     # among the publication's few correction rows once, not looked up for each of its rows.
+    fix, shown = _shown_columns()
+    base = base.add_columns(fix).join_from(row, fix, and_(
+        fix.publication_row_id == row.id, fix.id.in_(_latest_fix_ids(publication))), isouter=True)
+    return base, fix, shown
+
+
+def _latest_fix_ids(publication: CreditPublication):
+    """``select`` of the ids of the latest correction row of each corrected row of the publication."""
     ranked = (select(CreditCorrectionRow.id, func.row_number().over(
         partition_by=CreditCorrectionRow.publication_row_id,
         order_by=(CreditCorrection.issued_at.desc(), CreditCorrection.id.desc())).label("n"))
         .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
         .where(CreditCorrection.publication_id == publication.id).subquery())
-    fix, shown = _shown_columns()
-    base = base.add_columns(fix).join_from(row, fix, and_(
-        fix.publication_row_id == row.id, fix.id.in_(select(ranked.c.id).where(ranked.c.n == 1))), isouter=True)
-    return base, fix, shown
+    return select(ranked.c.id).where(ranked.c.n == 1)
+
+
+def _corrected_count(publication: CreditPublication, listed: str) -> int:
+    """How many rows the red (black) list now holds: the count stored at publication, plus the rows the latest
+    corrections put on it, less those they took off (one query over the few correction rows, not the rows)."""
+    fix, row = CreditCorrectionRow, CreditPublicationRow
+    new, old = getattr(fix, f"new_{listed}"), getattr(row, listed)
+    moved = db.session.scalar(
+        select(func.coalesce(func.sum(case((and_(new.is_(True), old.is_not(True)), 1),
+                                           (and_(new.is_not(True), old.is_(True)), -1), else_=0)), 0))
+        .join_from(fix, row, row.id == fix.publication_row_id)
+        .where(fix.id.in_(_latest_fix_ids(publication))))
+    return getattr(publication, f"{listed}_count") + int(moved or 0)
 
 
 @cache
@@ -101,18 +122,59 @@ def shown_page(publication: CreditPublication, *, corrected: bool, statement=Non
         base = base.where(row.company_name.ilike(f"%{q}%"))
     base = base.order_by(row.position, row.company_name, row.id)
     counter = None
-    if not (corrected or statement is not None or grade or company_id is not None or q):
-        # the counts stored at publication (published rows never change; corrections are applied above)
-        stored = {"red": publication.red_count, "black": publication.black_count, None: publication.company_count}
-        counter = stored[listed].__int__
+    if not (statement is not None or grade or company_id is not None or q):
+        # the counts stored at publication (published rows never change), with the corrections' moves on and off
+        # the lists (a correction never adds or removes a row)
+        if listed is None:
+            counter = publication.company_count.__int__
+        elif not corrected:
+            counter = {"red": publication.red_count, "black": publication.black_count}[listed].__int__
+        else:
+            def counter():
+                return _corrected_count(publication, listed)
+    # Plain columns, not ORM rows (the page's 150 rows cost more to build than to select), the correction's
+    # figures and its notice's number as columns of the same row.
+    base = base.with_only_columns(*_page_columns(fix is not None), maintain_column_froms=True)
+    result = paginate_rows(base, page=page, counter=counter)
+    result.items = [SimpleNamespace(**r._mapping, parts=json.loads(r.parts_json) if r.parts_json else {})
+                    for r in result.items]
     if fix is None:
-        result = paginate_rows(base, page=page, counter=counter)
-        result.items = [(r, corrections.original_figures(r), None) for (r,) in result.items]
+        result.items = [(r, corrections.original_figures(r), None) for r in result.items]
         return result
-    result = paginate_rows(base.options(joinedload(fix.correction)), page=page, counter=counter)
-    result.items = [(r, corrections.corrected_figures(c) if c is not None else corrections.original_figures(r), c)
-                    for r, c in result.items]
+    result.items = [
+        (r, corrections.Figures(r.fix_total, r.fix_grade_code, r.fix_grade_label, r.fix_grade_rank, r.fix_red,
+                                r.fix_black), ShownCorrection(r.fix_number))
+        if r.fix_id is not None else (r, corrections.original_figures(r), None) for r in result.items]
     return result
+
+
+@dataclass(frozen=True)
+class ShownCorrection:
+    """The correction notice behind a row's shown figures, as the page names it."""
+
+    number: str
+
+
+_PAGE_ROW_COLUMNS = ("id", "company_id", "company_name", "credit_code", "position", "total", "grade_code",
+                     "grade_label", "grade_rank", "red", "black", "note")
+
+
+@cache
+def _page_columns(corrected: bool) -> tuple:
+    """The columns of ``shown_page``'s rows: the published row's, and with ``corrected`` its latest correction's
+    figures and notice number (``fix_…``), built once."""
+    row = CreditPublicationRow
+    # The parts as their text (a JSON value is not hashable: the page's rows are made unique), read back per row.
+    columns = (*(getattr(row, name) for name in _PAGE_ROW_COLUMNS), cast(row.parts, Text).label("parts_json"))
+    if not corrected:
+        return columns
+    fix, _shown_names = _shown_columns()
+    number = (select(CreditCorrection.number).where(CreditCorrection.id == fix.correction_id)
+              .correlate_except(CreditCorrection).scalar_subquery())
+    return columns + (fix.id.label("fix_id"), number.label("fix_number"), fix.new_total.label("fix_total"),
+                      fix.new_grade_code.label("fix_grade_code"), fix.new_grade_label.label("fix_grade_label"),
+                      fix.new_grade_rank.label("fix_grade_rank"), fix.new_red.label("fix_red"),
+                      fix.new_black.label("fix_black"))
 
 
 # The red and black list PDF (A4 portrait, pdf/credit/lists.html), measured on the 100× district: 27 lines a

@@ -27,8 +27,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, func, select
 
+from ..companies.models import Company
 from ..core import figures, generations
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
@@ -233,7 +234,7 @@ _COMPANY_STATEMENTS: dict = {}  # (rule set's definition, day) → the one-compa
 _COMPANY_STATEMENTS_SIZE = 64
 
 
-def _rule_set_definition(rule_set: CreditRuleSet) -> tuple:
+def rule_set_definition(rule_set: CreditRuleSet) -> tuple:
     """What of a rule set the score SQL is built from (a rule set reloaded from the reference data in place keeps its
     id: its definition tells the statements apart)."""
     return (rule_set.id, rule_set.content_hash, str(rule_set.base_score), str(rule_set.min_total),
@@ -247,7 +248,7 @@ def _company_statement(rule_set: CreditRuleSet, as_of: date):
     process: building it (the grade and part expressions) costs more than running it, and it depends on the rule
     set's definition and the day only, never on the data (so it is no data cache: a change of the credit data
     reuses it)."""
-    key = (_rule_set_definition(rule_set), as_of)
+    key = (rule_set_definition(rule_set), as_of)
     statement = _COMPANY_STATEMENTS.get(key)
     if statement is None:
         table = score_table(rule_set, as_of, include_archived=True,
@@ -348,6 +349,16 @@ def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade
             Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
         rows = tuple(r for r in rows if r.company_id in managing)
     return rows
+
+
+def ranked_count(*, street_id: int | None = None) -> int:
+    """How many rows ``ranking`` holds without a search or grade filter (one count, no scores): the table scores
+    every active company, whatever the rule set and day; ``street_id`` as in ``ranking``."""
+    statement = select(func.count()).select_from(Company).where(Company.archived_at.is_(None))
+    if street_id:
+        statement = statement.where(Company.id.in_(select(Estate.company_id).where(
+            Estate.street_id == street_id, Estate.archived_at.is_(None), Estate.company_id.is_not(None))))
+    return db.session.scalar(statement)
 
 
 def grade_counts(rule_set: CreditRuleSet, as_of: date) -> dict[str, dict]:

@@ -61,6 +61,9 @@ class Exporter:
     # ``statement()`` returns the rows themselves, computed in memory (a ranking from its cached table,
     # a bulletin's streets): counted with len(), written as they are.
     in_memory: bool = False
+    # The rows' number when it is known without building ``statement`` (None when it is not, then the statement
+    # is counted): the request decides "job or not" without computing an in-memory list.
+    count: Callable[[], int | None] | None = None
     download: Callable[[], str] | None = None  # the file's name (default: filename-YYYYMMDD.xlsx)
     sheet_title: Callable[[], str] | None = None  # the sheet's title when it depends on the request
     extra_sheets: Callable[[], dict[str, list[list]]] | None = None
@@ -163,14 +166,20 @@ def export_response(name: str):
     """The view of an export: the file when it is small enough to write in the request (``inline_rows``),
     else a redirect to the job making it."""
     exporter = EXPORTERS[name]
-    statement = exporter.statement()
     columns = exporter.columns()
     most = inline_rows(len(columns))
-    if count(exporter, statement, up_to=most + 1) > most:
+    known = exporter.count() if exporter.count is not None else None
+    statement = None
+    if known is not None:
+        total = known if exporter.limit is None else min(known, max(exporter.limit, 0))
+    else:
+        statement = exporter.statement()
+        total = count(exporter, statement, up_to=most + 1)
+    if total > most:
         job_id = start(exporter, current_user, request_args()).id  # read before the commit expires it
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job_id))
-    data = write(exporter, statement, columns=columns)
+    data = write(exporter, exporter.statement() if statement is None else statement, columns=columns)
     db.session.commit()  # what the export recorded (a full export of complaints' contacts is logged)
     return xlsx_response(data, exporter.download_name())
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
-from supervision.credit import services
+from supervision.credit import corrections, scoring, services
+from supervision.credit import publication as publication_services
 from supervision.credit.corrections import issue_correction, stale_rows
-from supervision.credit.models import CreditCorrection, CreditEvent, CreditPublicationRow
+from supervision.credit.models import CreditCorrection, CreditCorrectionRow, CreditEvent, CreditPublicationRow
 from supervision.credit.publication import publish
 from supervision.extensions import db
 
@@ -102,3 +103,61 @@ def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded,
     red, black = pdf.split("二、黑名单")
     assert "甲物业服务有限公司" not in red and "乙物业服务有限公司" not in black.split(number)[0]
     assert number in pdf and "原发布90.00" in pdf and "丙物业服务有限公司" not in pdf
+
+
+def test_the_stale_rows_agree_with_every_company_rescored(graded, published):  # noqa: F811
+    """Only the companies whose score moved are kept from the rescoring; the result is what comparing every
+    published row with ``scoring.scores`` of the publication's day gives, also after a correction."""
+    def brute_force():
+        scores = {s.company_id: s for s in scoring.scores(published.rule_set, published.as_of)}
+        rows = db.session.scalars(select(CreditPublicationRow).where(
+            CreditPublicationRow.publication_id == published.id).order_by(CreditPublicationRow.position,
+                                                                          CreditPublicationRow.company_name))
+        shown = {c.publication_row_id: c for c in db.session.scalars(select(CreditCorrectionRow).join(
+            CreditCorrectionRow.correction).order_by(CreditCorrection.issued_at, CreditCorrection.id))}
+        out = []
+        for row in rows:
+            score = scores.get(row.company_id)
+            if score is None:
+                continue
+            fix = shown.get(row.id)
+            before = ((fix.new_total, fix.new_grade_code, fix.new_red, fix.new_black) if fix is not None
+                      else (row.total, row.grade_code, row.red, row.black))
+            if (score.total, score.grade.code, score.red, score.black) != before:
+                out.append((row.company_name, score.total, score.grade.code, score.red, score.black))
+        return out
+
+    def found():
+        return [(s.row.company_name, s.after.total, s.after.grade_code, s.after.red, s.after.black)
+                for s in stale_rows(published)]
+
+    _revoke(graded.company2, negative=True)
+    db.session.commit()
+    assert found() == found() == brute_force() != []  # computed, then from the process's cache
+    issue_correction(published, reason="第一次", on=ISSUED)
+    _revoke(graded.company1, negative=False)
+    db.session.commit()
+    assert found() == brute_force() and [name for name, *_rest in found()] == ["甲物业服务有限公司"]
+    graded.company1.archived_at = graded.company2.created_at  # no longer scored: nothing to compare with
+    db.session.commit()
+    assert found() == brute_force() == []
+
+
+def test_the_lists_counts_follow_the_corrections(graded, published):  # noqa: F811
+    """The red and black lists' totals: the counts stored at publication moved by the latest corrections, the
+    same as counting the rows as now shown; the results' total is the publication's company count."""
+    def totals():
+        return tuple(publication_services.shown_page(published, corrected=True, listed=listed).total
+                     for listed in ("red", "black", None))
+
+    black_before = published.black_count
+    _revoke(graded.company2, negative=True)  # off the black list
+    issue_correction(published, reason="第一次", on=ISSUED)
+    _revoke(graded.company1, negative=False)
+    issue_correction(published, reason="第二次", on=ISSUED)
+    db.session.commit()
+    red, black = corrections.listed(published)
+    assert totals() == (len(red), len(black), published.company_count)
+    assert len(black) == black_before - 1
+    page = publication_services.shown_page(published, corrected=True, listed="black")
+    assert graded.company2.id not in {r.company_id for r, _f, _c in page.items}

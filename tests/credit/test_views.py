@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from supervision.attachments.services import attachments_of
+from supervision.core.timeutil import local_today
 from supervision.credit import company_file, services
 from supervision.credit.models import CreditEvent, CreditRuleSetYear, EventStatus
 from supervision.extensions import db
@@ -215,3 +216,25 @@ def test_the_dashboard_counts_companies_at_a_grade_or_better(ranked):
 def test_pages_explain_when_no_rule_set_is_loaded(login_as, world):
     html = login_as(world.leader).get("/credit/").get_data(as_text=True)
     assert "尚未加载信用评价规则" in html
+
+
+def test_a_large_ranking_export_becomes_a_job_without_scoring_the_district(login_as, ranked, app, monkeypatch):
+    from supervision.credit import standings
+
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_CELLS", 12)  # one row of the export's 12 columns
+    client = login_as(ranked.leader)
+
+    def no_table(*args, **kwargs):
+        raise AssertionError("the table was computed to count the export")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(standings, "cached_table", no_table)
+        response = client.get("/credit/export.xlsx?sort=total")  # over one row: a job, decided by a count
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    today = local_today()
+    rule_set = services.rule_set_for(today)
+    assert standings.ranked_count() == len(standings.ranking(rule_set, today)) >= 2
+    assert standings.ranked_count(street_id=ranked.street1.id) == \
+        len(standings.ranking(rule_set, today, street_id=ranked.street1.id))
+    filtered = client.get("/credit/export.xlsx?grade=AAA")  # a grade needs the scores: counted from the table
+    assert filtered.status_code == 200 and filtered.mimetype.endswith("spreadsheetml.sheet")

@@ -24,8 +24,8 @@ from ._helpers import _as_of_arg
 
 # --- ranking -----------------------------------------------------------------
 
-def _ranking_query():
-    """The ranking's filters, rule set, day and rows, shared by the page and the export."""
+def _ranking_filters():
+    """The ranking's filters, rule set in force and asked for, day and sort, read from ``request.args``."""
     filters = RankingFilterForm(request.args)
     filters.rule_set.choices = [(None, _("当年适用规则集"))] + [(r.id, str(r)) for r in services.rule_sets()]
     filters.street.choices = street_choices(blank=_("全部街道"))
@@ -41,6 +41,12 @@ def _ranking_query():
     filters.grade.choices = [("", _("全部等级"))] + [(g.code, g.label) for g in rule_set.grades]
     filters.validate()  # the fields' data are already parsed: the rule set and day above use them
     sort = request.args.get("sort", "-total")
+    return filters, rule_set, in_force, as_of, sort
+
+
+def _ranking_query():
+    """The ranking's filters, rule set, day and rows, shared by the page and the export."""
+    filters, rule_set, in_force, as_of, sort = _ranking_filters()
     rows = standings.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
                              street_id=filters.street.data, sort=sort)
     return filters, rule_set, in_force, as_of, rows, sort
@@ -59,18 +65,39 @@ def ranking():
                            sort=sort, publications=publication_services.latest())
 
 
+def _export_filters():
+    """The export's filters, rule set and day, read once per request or job (no scores)."""
+    return exports.memo("credit.ranking.filters", _ranking_filters)
+
+
 def _export_ranking():
-    """The ranking as exported (its rule set, day and scored rows), worked out once per request or job."""
+    """The ranking's rows as exported (the score table's own rows, filtered and sorted: no score is built
+    until the row is written), worked out once per request or job."""
     def compute():
-        _filters, rule_set, _in_force, as_of, ranked, _sort = _ranking_query()
-        return rule_set, as_of, [row.score(rule_set) for row in ranked]
+        filters, rule_set, _in_force, as_of, sort = _export_filters()
+        return standings.ranking(rule_set, as_of, q=filters.q.data, grade=filters.grade.data,
+                                 street_id=filters.street.data, sort=sort)
     return exports.memo("credit.ranking", compute)
 
 
+def _export_count():
+    """How many rows the export holds, known without the score table when no filter needs a score or the
+    ranking's matching (grade, search): the active companies (of the street)."""
+    filters = _export_filters()[0]
+    if filters.grade.data or (filters.q.data or "").strip():
+        return None
+    return standings.ranked_count(street_id=filters.street.data)
+
+
+def _export_rows(rows, _statement):
+    rule_set = _export_filters()[1]
+    return (row.score(rule_set) for row in rows)
+
+
 exports.register(exports.Exporter(
-    "credit.ranking", "信用评价", lambda: standings.ranking_columns(_export_ranking()[0]),
-    lambda: _export_ranking()[2], in_memory=True, sheet_title=lambda: _("信用评价"),
-    download=lambda: f"信用评价-{_export_ranking()[1].isoformat()}.xlsx"))
+    "credit.ranking", "信用评价", lambda: standings.ranking_columns(_export_filters()[1]),
+    _export_ranking, in_memory=True, rows=_export_rows, count=_export_count, sheet_title=lambda: _("信用评价"),
+    download=lambda: f"信用评价-{_export_filters()[3].isoformat()}.xlsx"))
 
 
 @bp.get("/export.xlsx")
