@@ -253,8 +253,7 @@ def detail(estate_id: int):
         can_edit=current_user.role in BUREAU, can_edit_committee=current_user.role in COMMITTEE_EDITORS,
         can_add_staff=can_add_staff,
         actions=services.allowed_actions(estate.committee), transitions=services.TRANSITIONS,
-        certificate_state=company_services.certificate_state, qualified=company_services.staff_is_qualified,
-        confirm_form=ConfirmForm())
+        certificate_state=company_services.certificate_state, qualified=company_services.staff_is_qualified)
 
 
 # --- create, edit, archive ---------------------------------------------------------
