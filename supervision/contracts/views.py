@@ -7,11 +7,13 @@
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -30,7 +32,7 @@ from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
 from ..estates.errors import flash_errors
 from ..estates.models import Estate
-from ..estates.sections import estate_sections
+from ..estates.sections import PerScope, estate_sections
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
@@ -524,21 +526,29 @@ def party_edit(estate_id: int):
 
 # --- the estate page's section --------------------------------------------------------------
 
+# Built once per process (per shape of user), run with the estate's id and the user's street or company.
+_CONTRACT_ROWS = PerScope(lambda user: (
+    select(ServiceContract, ServiceContract.scope_clause(user).label("visible"))
+    .where(ServiceContract.estate_id == bindparam("estate_id"))
+    .options(joinedload(ServiceContract.company), joinedload(ServiceContract.fees))
+    .order_by(ServiceContract.starts_on.desc(), ServiceContract.id.desc())))
+
+
+@cache
+def _preliminary_and_party():
+    return (select(PreliminaryService, PartyBuilding).select_from(Estate)
+            .outerjoin(PreliminaryService, PreliminaryService.estate_id == Estate.id)
+            .outerjoin(PartyBuilding, PartyBuilding.estate_id == Estate.id)
+            .options(joinedload(PreliminaryService.company)).where(Estate.id == bindparam("estate_id")))
+
+
 def _estate_section(estate, user) -> dict:
     # Every contract of the estate, each saying whether the user may see it: the list shows those, the fee
     # standard (public, as on the portal) comes from all of them — one query instead of two.
-    rows = db.session.execute(
-        select(ServiceContract, ServiceContract.scope_clause(user).label("visible"))
-        .where(ServiceContract.estate_id == estate.id)
-        .options(joinedload(ServiceContract.company), joinedload(ServiceContract.fees))
-        .order_by(ServiceContract.starts_on.desc(), ServiceContract.id.desc())).unique().all()
+    rows = db.session.execute(_CONTRACT_ROWS(user), PerScope.params(user, estate_id=estate.id)).unique().all()
     contracts = [contract for contract, visible in rows if visible]
     # Both are one row per estate at most: read together.
-    preliminary, party = db.session.execute(
-        select(PreliminaryService, PartyBuilding).select_from(Estate)
-        .outerjoin(PreliminaryService, PreliminaryService.estate_id == Estate.id)
-        .outerjoin(PartyBuilding, PartyBuilding.estate_id == Estate.id)
-        .options(joinedload(PreliminaryService.company)).where(Estate.id == estate.id)).one()
+    preliminary, party = db.session.execute(_preliminary_and_party(), {"estate_id": estate.id}).one()
     return {
         "estate": estate,
         "preliminary": preliminary,

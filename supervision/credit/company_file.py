@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..attachments.models import Attachment
@@ -14,6 +14,7 @@ from ..companies.models import Company
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..estates.models import Estate
+from ..estates.sections import PerScope
 from ..extensions import db
 from . import corrections, scoring, services, standings
 from .explanation import CompanyRecords, Explanation, company_records, explain
@@ -107,11 +108,15 @@ def dashboard_summary(company: Company, as_of: date | None = None) -> dict | Non
 
 def estate_events(estate: Estate, user, *, limit: int = 10) -> list[CreditEvent]:
     """The credit records tied to an estate that ``user`` may see, newest first."""
-    return list(db.session.scalars(
-        select(CreditEvent).where(CreditEvent.estate_id == estate.id, CreditEvent.scope_clause(user),
-                                  CreditEvent.status != EventStatus.DRAFT)
-        .options(joinedload(CreditEvent.item), joinedload(CreditEvent.company))
-        .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()).limit(limit)))
+    return list(db.session.scalars(_ESTATE_EVENTS(user), PerScope.params(user, estate_id=estate.id, limit=limit)))
+
+
+# The estate page's section: built once per process for each shape of user, run with bound parameters.
+_ESTATE_EVENTS = PerScope(lambda user: (
+    select(CreditEvent).where(CreditEvent.estate_id == bindparam("estate_id"), CreditEvent.scope_clause(user),
+                              CreditEvent.status != EventStatus.DRAFT)
+    .options(joinedload(CreditEvent.item), joinedload(CreditEvent.company))
+    .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc()).limit(bindparam("limit"))))
 
 
 def count_at_or_above(grade_code: str, as_of: date | None = None) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..companies.models import Company
 from ..core.timeutil import local_today
 from ..estates.models import Estate
+from ..estates.sections import PerScope
 from ..extensions import db
 from ..regions.models import Street
 from .models import (
@@ -110,12 +111,26 @@ def proposal_list(statement, *, status: str | None = "pending", day: date | None
     return statement.order_by(EnforcementProposal.proposed_on.desc(), EnforcementProposal.id.desc())
 
 
+def _cases_statement(user):
+    return (select(Case).where(Case.scope_clause(user))
+            .options(joinedload(Case.rung), joinedload(Case.company), joinedload(Case.estate),
+                     selectinload(Case.steps).joinedload(Step.rung))
+            .order_by(Case.status != CaseStatus.OPEN, Case.opened_on.desc(), Case.id.desc()))
+
+
+# The estate page's section: built once per process for each shape of user, run with bound parameters.
+_ESTATE_CASES = PerScope(lambda user: _cases_statement(user).where(Case.estate_id == bindparam("estate_id"))
+                         .limit(bindparam("limit")))
+
+
+def estate_cases(user, estate_id: int, limit: int = 20) -> list[Case]:
+    """An estate's cases, open and closed: ``cases_of(user, estate_id=…)`` without building the query."""
+    return list(db.session.scalars(_ESTATE_CASES(user), PerScope.params(user, estate_id=estate_id, limit=limit)))
+
+
 def cases_of(user, *, company_id: int | None = None, estate_id: int | None = None, limit: int = 20) -> list[Case]:
     """A company's or an estate's cases, open and closed (the history stays on their pages)."""
-    statement = (select(Case).where(Case.scope_clause(user))
-                 .options(joinedload(Case.rung), joinedload(Case.company), joinedload(Case.estate),
-                          selectinload(Case.steps).joinedload(Step.rung))
-                 .order_by(Case.status != CaseStatus.OPEN, Case.opened_on.desc(), Case.id.desc()).limit(limit))
+    statement = _cases_statement(user).limit(limit)
     if company_id is not None:
         statement = statement.where(Case.company_id == company_id)
     if estate_id is not None:

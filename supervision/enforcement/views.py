@@ -369,8 +369,7 @@ def refusal_rectified(refusal_id: int):
 def _register_sections() -> None:
     roles = DISTRICT_READERS | STREET | COMPANY
     estate_sections.register("enforcement", "enforcement/_section.html", order=45, roles=roles,
-                             context=lambda estate, user: {"enforcement_cases": queries.cases_of(
-                                 user, estate_id=estate.id)})
+                             context=lambda estate, user: {"enforcement_cases": queries.estate_cases(user, estate.id)})
     company_sections.register("enforcement", "enforcement/_section.html", order=45, roles=roles,
                               context=lambda company, user: {"enforcement_cases": queries.cases_of(
                                   user, company_id=company.id)})

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, case, cast, func, literal, select, true, union, union_all
+from sqlalchemy import Date, Integer, bindparam, case, cast, func, literal, select, true, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record, snapshot
@@ -41,10 +42,15 @@ class Facts:
 
 def periods(estate: Estate) -> list[EstateManagement]:
     """The estate's periods, newest first."""
-    return list(db.session.scalars(
-        select(EstateManagement).where(EstateManagement.estate_id == estate.id)
-        .options(joinedload(EstateManagement.company), joinedload(EstateManagement.project_manager))
-        .order_by(EstateManagement.started_on.desc(), EstateManagement.id.desc())))
+    return list(db.session.scalars(_periods_statement(), {"estate_id": estate.id}))
+
+
+@cache
+def _periods_statement():
+    """Built once per process, run with the estate's id."""
+    return (select(EstateManagement).where(EstateManagement.estate_id == bindparam("estate_id"))
+            .options(joinedload(EstateManagement.company), joinedload(EstateManagement.project_manager))
+            .order_by(EstateManagement.started_on.desc(), EstateManagement.id.desc()))
 
 
 def current_period(estate: Estate) -> EstateManagement | None:

@@ -27,7 +27,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, type_coerce
+from sqlalchemy import and_, bindparam, case, exists, func, literal, not_, or_, select, type_coerce
 from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.models import AuditLog
@@ -262,15 +262,23 @@ def restore_estate(estate: Estate, *, actor=None) -> Estate:
 def estate_history(estate: Estate, limit: int = 100) -> list[AuditLog]:
     """Audit rows of the estate and of its owners' committee, newest first."""
 
-    condition = and_(AuditLog.object_type == "Estate", AuditLog.object_id == estate.id)
     committee_id = estate.committee.id if estate.committee is not None else None  # the detail page loaded it
+    statement = _estate_history_statement(committee_id is not None)
+    params = {"estate_id": estate.id, "limit": limit}
     if committee_id is not None:
+        params["committee_id"] = committee_id
+    return list(db.session.scalars(statement, params))
+
+
+@cache
+def _estate_history_statement(with_committee: bool):
+    """Built once per process, run with the estate's (and its committee's) id."""
+    condition = and_(AuditLog.object_type == "Estate", AuditLog.object_id == bindparam("estate_id"))
+    if with_committee:
         condition = or_(condition, and_(AuditLog.object_type == "OwnersCommittee",
-                                        AuditLog.object_id == committee_id))
-    return list(db.session.scalars(
-        select(AuditLog).options(joinedload(AuditLog.actor)).where(condition)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
-    ))
+                                        AuditLog.object_id == bindparam("committee_id")))
+    return (select(AuditLog).options(joinedload(AuditLog.actor)).where(condition)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(bindparam("limit")))
 
 
 # --- list filters --------------------------------------------------------------

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Date, bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth import scope
@@ -48,7 +48,7 @@ from .forms import (
     EstateForm,
 )
 from .models import CommitteeStatus, Estate, ManagementMode, OwnersCommittee
-from .sections import estate_sections
+from .sections import PerScope, estate_sections
 
 bp = Blueprint("estates", __name__, url_prefix="/estates")
 
@@ -212,21 +212,33 @@ exports.register(exports.Exporter(
     rows=spreadsheet.export_rows))
 
 
+# The detail page's estate and staff, built once per process for each shape of user (``aliased()``, loader
+# options and the scope rules cost about as much as the queries), run with the estate's id and the user's
+# street or company.
+_DETAIL_ESTATE = PerScope(lambda user: select(Estate).where(
+    Estate.id == bindparam("estate_id"), Estate.scope_clause(user)).options(
+    joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
+    joinedload(Estate.committee)))
+_DETAIL_STAFF = PerScope(lambda user: (
+    scope.visible(Staff, user).where(Staff.estate_id == bindparam("estate_id"),
+                                     company_services.active_on_clause(bindparam("today", type_=Date)))
+    # One query: an estate has a handful of staff, each with a few certificates.
+    .options(joinedload(Staff.position).joinedload(Position.required_certificates),
+             joinedload(Staff.certificates).joinedload(Certificate.certificate_type))
+    .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)))
+
+
 @bp.get("/<int:estate_id>")
 @scope.role_required(ALL_ROLES)
 def detail(estate_id: int):
 
-    estate = scope.load(Estate, estate_id, options=(
-        joinedload(Estate.street), joinedload(Estate.community), joinedload(Estate.company),
-        joinedload(Estate.committee)))
+    # scope.load(Estate, estate_id, options=…) without building the query.
+    estate = db.session.scalar(_DETAIL_ESTATE(current_user), PerScope.params(current_user, estate_id=estate_id))
+    if estate is None:
+        abort(404)
     today = local_today()
     staff = db.session.scalars(
-        scope.visible(Staff).where(Staff.estate_id == estate.id, company_services.active_on_clause(today))
-        # One query: an estate has a handful of staff, each with a few certificates.
-        .options(joinedload(Staff.position).joinedload(Position.required_certificates),
-                 joinedload(Staff.certificates).joinedload(Certificate.certificate_type))
-        .join(Position, Position.id == Staff.position_id).order_by(Position.sort_order, Staff.name_sort)
-    ).unique().all()
+        _DETAIL_STAFF(current_user), PerScope.params(current_user, estate_id=estate.id, today=today)).unique().all()
     rate, manager_rate = company_services.certification_rate_and_managers(estate_id=estate.id, on=today)
     show_history = current_user.role is not Role.COMPANY_USER
     can_add_staff = estate.company_id is not None and estate.archived_at is None and (
@@ -241,8 +253,7 @@ def detail(estate_id: int):
         can_edit=current_user.role in BUREAU, can_edit_committee=current_user.role in COMMITTEE_EDITORS,
         can_add_staff=can_add_staff,
         actions=services.allowed_actions(estate.committee), transitions=services.TRANSITIONS,
-        certificate_state=company_services.certificate_state, qualified=company_services.staff_is_qualified,
-        confirm_form=ConfirmForm())
+        certificate_state=company_services.certificate_state, qualified=company_services.staff_is_qualified)
 
 
 # --- create, edit, archive ---------------------------------------------------------

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
 from ..audit.services import record, record_change, snapshot
 from ..auth.roles import BUREAU, Role
@@ -314,12 +315,20 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
 
 def estate_registers(estate: Estate) -> tuple[list[Lift], list[FireFacility]]:
     """An estate's lifts and facilities, active ones first (the estate page's section)."""
-    lifts = db.session.scalars(select(Lift).where(Lift.estate_id == estate.id)
-                               .order_by(Lift.status == LiftStatus.SCRAPPED, Lift.location, Lift.id)).all()
-    facilities = db.session.scalars(
-        select(FireFacility).where(FireFacility.estate_id == estate.id)
-        .order_by(FireFacility.status == FacilityStatus.RETIRED, FireFacility.kind, FireFacility.id)).all()
-    return list(lifts), list(facilities)
+    lifts_statement, facilities_statement = _estate_register_statements()
+    params = {"estate_id": estate.id}
+    return (list(db.session.scalars(lifts_statement, params)),
+            list(db.session.scalars(facilities_statement, params)))
+
+
+@cache
+def _estate_register_statements():
+    """Built once per process, run with the estate's id."""
+    estate_id = bindparam("estate_id")
+    return (select(Lift).where(Lift.estate_id == estate_id)
+            .order_by(Lift.status == LiftStatus.SCRAPPED, Lift.location, Lift.id),
+            select(FireFacility).where(FireFacility.estate_id == estate_id)
+            .order_by(FireFacility.status == FacilityStatus.RETIRED, FireFacility.kind, FireFacility.id))
 
 
 def state_counts(model, estate_ids_statement, today: date) -> dict[InspectionState, int]:
