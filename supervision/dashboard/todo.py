@@ -47,6 +47,7 @@ from ..campaigns.services import notices as notice_service
 from ..campaigns.services import progress, rhythm
 from ..companies import services as company_services
 from ..companies.models import Certificate, Staff
+from ..core import figures, generations
 from ..core.timeutil import local_today, to_local, utcnow
 from ..credit import services as credit_services
 from ..credit.company_file import objectable_clause
@@ -170,19 +171,68 @@ def _overdue_entry(count, nearest) -> Entry:
 
 def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind | None):
     """Per running campaign: (campaign id, name, enrolments matching ``f``, end of ``phase``, returned forms)."""
+    rows = db.session.execute(_enrolments_statement(f, phase, Enrolment.scope_clause(ctx.user))).all()
+    return [(cid, name, count, end, returned or 0) for cid, name, count, end, returned in rows]
+
+
+def _enrolments_statement(f: progress.EnrolmentFilter, phase: PhaseKind | None, where, *group_by):
+    """``_enrolments_by_campaign``'s statement: its rows restricted by ``where``, grouped by ``group_by`` (columns
+    put first) and the campaign."""
     E = Enrolment
     # the phase's end per campaign, in the same query (correlated to the grouped campaign)
     phase_end = (select(func.max(CampaignPhase.ends_on)).where(CampaignPhase.campaign_id == Campaign.id,
                                                               CampaignPhase.kind == phase)
                  .correlate(Campaign).scalar_subquery() if phase is not None else literal(None))
     returned = func.sum(case((SelfInspection.status == SelfInspectionStatus.RETURNED, 1), else_=0))
-    statement = (select(Campaign.id, Campaign.name, func.count(E.id), phase_end, returned)
+    statement = (select(*group_by, Campaign.id, Campaign.name, func.count(E.id), phase_end, returned)
                  .select_from(E).join(Campaign, Campaign.id == E.campaign_id)
                  .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
-                 .where(Campaign.status == CampaignStatus.ACTIVE, E.scope_clause(ctx.user)))
-    statement = progress.apply_enrolment_filter(statement, f).group_by(Campaign.id, Campaign.name)
-    rows = db.session.execute(statement.order_by(Campaign.id)).all()
-    return [(cid, name, count, end, returned or 0) for cid, name, count, end, returned in rows]
+                 .where(Campaign.status == CampaignStatus.ACTIVE, where))
+    statement = progress.apply_enrolment_filter(statement, f).group_by(*group_by, Campaign.id, Campaign.name)
+    return statement.order_by(*group_by, Campaign.id)
+
+
+# The enrolment entries of the street officers (摸底 to enter, per street) and of the bureau (自查表 to review, the
+# district's) are stored by the transaction that changed the campaigns' progress (``core.figures``, the
+# "campaign_progress" topic, which watches every table they read): the page reads one row instead of
+# evaluating every enrolment's stage. Counted with the same statement, grouped by street, as the live one.
+TODO_ENROLMENTS = "dashboard_todo_enrolments"
+SURVEYS = (progress.EnrolmentFilter(stage=EnrolmentStage.SURVEY), PhaseKind.SURVEY)
+SELF_INSPECTIONS = (progress.EnrolmentFilter(si_status=SelfInspectionStatus.SUBMITTED), None)
+
+
+def _todo_enrolments_keys() -> list[str]:
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return ["district", *(str(street_id) for street_id in streets)]
+
+
+def _payload(rows) -> list:
+    return [[cid, name, count, end.isoformat() if end else None, returned or 0]
+            for cid, name, count, end, returned in rows]
+
+
+def _precompute_todo_enrolments(keys: list[str]) -> dict[str, figures.Entry]:
+    surveys = _enrolments_statement(*SURVEYS, literal(True), Enrolment.street_id)
+    by_street: dict[str, list] = {}
+    for street_id, *row in db.session.execute(surveys):
+        by_street.setdefault(str(street_id), []).append(row)
+    district = _enrolments_statement(*SELF_INSPECTIONS, literal(True))
+    inputs = figures.statement_tables(surveys) | figures.statement_tables(district) | {Street.__tablename__}
+    payloads = {"district": _payload(db.session.execute(district))}
+    return {key: figures.Entry(payloads.get(key, _payload(by_street.get(key, []))), inputs) for key in keys}
+
+
+figures.register(figures.Precomputed(progress.PROGRESS_TOPIC, TODO_ENROLMENTS, _todo_enrolments_keys,
+                                     _precompute_todo_enrolments))
+
+
+def _stored_enrolments(ctx, key: str, f: progress.EnrolmentFilter, phase: PhaseKind | None):
+    """``_enrolments_by_campaign`` of the scope ``key`` (a street's id, "district"), as stored, else live."""
+    stored = figures.load(TODO_ENROLMENTS, generations.current(progress.PROGRESS_TOPIC), [key]).get(key)
+    if stored is None:
+        return _enrolments_by_campaign(ctx, f, phase)
+    return [(cid, name, count, date.fromisoformat(end) if end else None, returned)
+            for cid, name, count, end, returned in stored]
 
 
 # --- company users ---------------------------------------------------------------------------
@@ -279,7 +329,7 @@ def street_items(ctx: TodoContext) -> list[Entry]:
 
 @provider(STREET, order=30)
 def street_surveys(ctx: TodoContext) -> list[Entry]:
-    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(stage=EnrolmentStage.SURVEY), PhaseKind.SURVEY)
+    rows = _stored_enrolments(ctx, str(ctx.user.street_id), *SURVEYS)
     return [Entry(_("待录入的摸底 · %(campaign)s", campaign=name), count, end,
                   url_for("campaigns.enrolments", campaign_id=cid, stage=EnrolmentStage.SURVEY.value), WARNING,
                   deadline_label=_("摸底截止"))
@@ -325,7 +375,7 @@ def bureau_answers(ctx: TodoContext) -> list[Entry]:
 
 @provider(BUREAU, order=20)
 def bureau_self_inspections(ctx: TodoContext) -> list[Entry]:
-    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(si_status=SelfInspectionStatus.SUBMITTED), None)
+    rows = _stored_enrolments(ctx, "district", *SELF_INSPECTIONS)
     return [Entry(_("待审核的自查表 · %(campaign)s", campaign=name), count, None,
                   url_for("campaigns.enrolments", campaign_id=cid, si=SelfInspectionStatus.SUBMITTED.value), WARNING)
             for cid, name, count, _end, _returned in rows]
