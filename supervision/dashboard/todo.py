@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select
@@ -61,6 +61,7 @@ from ..reports.models import WeeklyReport
 from ..reports.services.grid import CellStatus
 from ..reports.weeks import Week
 from ..targets import services as target_services
+from .services import DASHBOARD_TOPIC
 
 DANGER, WARNING, INFO, SUCCESS = "danger", "warning", "info", "success"
 
@@ -226,13 +227,28 @@ figures.register(figures.Precomputed(progress.PROGRESS_TOPIC, TODO_ENROLMENTS, _
                                      _precompute_todo_enrolments))
 
 
+def _kept(topic: str, name: str, key: str, compute, decode):
+    """``compute()`` of a to-do figure stored under ``name`` (``core.figures``), kept per process under the topic's
+    generation like the landing page's figures (``DASHBOARD_CACHE_SIZE``; 0: read from the store or computed on
+    every request): it changes exactly when the data does."""
+    def stored():
+        payload = figures.load(name, generations.current(topic), [key]).get(key)
+        return None if payload is None else generations.freeze(decode(payload))
+
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        value = stored()
+        return compute() if value is None else value
+    return generations.cached(topic, name, size, (key,), compute, stored=stored)
+
+
 def _stored_enrolments(ctx, key: str, f: progress.EnrolmentFilter, phase: PhaseKind | None):
     """``_enrolments_by_campaign`` of the scope ``key`` (a street's id, "district"), as stored, else live."""
-    stored = figures.load(TODO_ENROLMENTS, generations.current(progress.PROGRESS_TOPIC), [key]).get(key)
-    if stored is None:
-        return _enrolments_by_campaign(ctx, f, phase)
-    return [(cid, name, count, date.fromisoformat(end) if end else None, returned)
-            for cid, name, count, end, returned in stored]
+    def decode(stored):
+        return [(cid, name, count, date.fromisoformat(end) if end else None, returned)
+                for cid, name, count, end, returned in stored]
+
+    return _kept(progress.PROGRESS_TOPIC, TODO_ENROLMENTS, key, lambda: _enrolments_by_campaign(ctx, f, phase), decode)
 
 
 # --- company users ---------------------------------------------------------------------------
@@ -346,19 +362,74 @@ COMMITTEE_ALERTS = (
 )
 
 
+def _committee_columns(today: date) -> list:
+    columns = []
+    for _alert, _label, column, _severity, alert_clause in COMMITTEE_ALERTS:
+        clause = alert_clause(today)
+        # an estate has one committee at most (uq_owners_committees_estate_id): a plain count counts estates
+        columns += [func.count(case((clause, Estate.id))), func.min(case((clause, column)))]
+    return columns
+
+
+def _register_estates():
+    """The estates in the register (not archived), joined to their committee: the estate list's rows."""
+    return select(Estate.id).where(Estate.archived_at.is_(None)).outerjoin(
+        OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+
+
+# The committee alerts of each street, today's, stored by the transaction that changed the estates or the
+# committees (``core.figures``, the "dashboard" topic): the page reads one row instead of passing over the
+# street's estates. A commit that wrote neither carries them over.
+TODO_COMMITTEES = "dashboard_todo_committees"
+
+
+def committees_key(street_id, day: date) -> str:
+    return f"{street_id}|{day.isoformat()}"
+
+
+def _todo_committees_keys() -> list[str]:
+    day = local_today()
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return [committees_key(street_id, day) for street_id in streets]
+
+
+def _precompute_todo_committees(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    statement = _register_estates().with_only_columns(Estate.street_id, *_committee_columns(day)).group_by(
+        Estate.street_id)
+    inputs = figures.statement_tables(statement) | {Street.__tablename__}
+    by_key = {committees_key(street_id, day): [v.isoformat() if isinstance(v, date) else v for v in values]
+              for street_id, *values in db.session.execute(statement)}
+    empty = [0, None] * len(COMMITTEE_ALERTS)
+    return {key: figures.Entry(by_key.get(key, empty), inputs) for key in keys}
+
+
+figures.register(figures.Precomputed(DASHBOARD_TOPIC, TODO_COMMITTEES, _todo_committees_keys,
+                                     _precompute_todo_committees))
+
+
+def _committee_values(ctx) -> list:
+    """[count, earliest deadline] of every alert, flat: as stored for the user's street today, else counted."""
+    def compute():
+        estates = scope.visible(Estate, ctx.user).where(Estate.archived_at.is_(None)).outerjoin(
+            OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+        return list(db.session.execute(estates.with_only_columns(*_committee_columns(ctx.today))).one())
+
+    def decode(stored):
+        return [date.fromisoformat(v) if n % 2 and v else v for n, v in enumerate(stored)]
+
+    if ctx.today != local_today():
+        return compute()
+    return _kept(DASHBOARD_TOPIC, TODO_COMMITTEES, committees_key(ctx.user.street_id, ctx.today), compute, decode)
+
+
 @provider(STREET, order=40)
 def street_committees(ctx: TodoContext) -> list[Entry]:
     """Every alert's count and earliest deadline in ONE pass over the user's estates: the linked list's own
     filter (``estate_services.filter_estates`` with ``alert`` and no eligibility: the estates in the register,
-    joined to their committee, and the alert's clause) as a CASE per alert, not a scan of the estates per alert."""
-    estates = scope.visible(Estate, ctx.user).where(Estate.archived_at.is_(None)).outerjoin(
-        OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
-    columns = []
-    for _alert, _label, column, _severity, alert_clause in COMMITTEE_ALERTS:
-        clause = alert_clause(ctx.today)
-        # an estate has one committee at most (uq_owners_committees_estate_id): a plain count counts estates
-        columns += [func.count(case((clause, Estate.id))), func.min(case((clause, column)))]
-    values = db.session.execute(estates.with_only_columns(*columns)).one()
+    joined to their committee, and the alert's clause) as a CASE per alert, not a scan of the estates per alert.
+    Today's are stored per street (``TODO_COMMITTEES``)."""
+    values = _committee_values(ctx)
     return [Entry(str(label), values[2 * n] or 0, values[2 * n + 1],
                   url_for("estates.committees", alert=alert, eligible=""), severity, deadline_label=_("最早期限"))
             for n, (alert, label, _column, severity, _clause) in enumerate(COMMITTEE_ALERTS)]
