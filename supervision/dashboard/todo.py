@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select
@@ -47,6 +47,7 @@ from ..campaigns.services import notices as notice_service
 from ..campaigns.services import progress, rhythm
 from ..companies import services as company_services
 from ..companies.models import Certificate, Staff
+from ..core import figures, generations
 from ..core.timeutil import local_today, to_local, utcnow
 from ..credit import services as credit_services
 from ..credit.company_file import objectable_clause
@@ -60,6 +61,7 @@ from ..reports.models import WeeklyReport
 from ..reports.services.grid import CellStatus
 from ..reports.weeks import Week
 from ..targets import services as target_services
+from .services import DASHBOARD_TOPIC
 
 DANGER, WARNING, INFO, SUCCESS = "danger", "warning", "info", "success"
 
@@ -170,19 +172,83 @@ def _overdue_entry(count, nearest) -> Entry:
 
 def _enrolments_by_campaign(ctx, f: progress.EnrolmentFilter, phase: PhaseKind | None):
     """Per running campaign: (campaign id, name, enrolments matching ``f``, end of ``phase``, returned forms)."""
+    rows = db.session.execute(_enrolments_statement(f, phase, Enrolment.scope_clause(ctx.user))).all()
+    return [(cid, name, count, end, returned or 0) for cid, name, count, end, returned in rows]
+
+
+def _enrolments_statement(f: progress.EnrolmentFilter, phase: PhaseKind | None, where, *group_by):
+    """``_enrolments_by_campaign``'s statement: its rows restricted by ``where``, grouped by ``group_by`` (columns
+    put first) and the campaign."""
     E = Enrolment
     # the phase's end per campaign, in the same query (correlated to the grouped campaign)
     phase_end = (select(func.max(CampaignPhase.ends_on)).where(CampaignPhase.campaign_id == Campaign.id,
                                                               CampaignPhase.kind == phase)
                  .correlate(Campaign).scalar_subquery() if phase is not None else literal(None))
     returned = func.sum(case((SelfInspection.status == SelfInspectionStatus.RETURNED, 1), else_=0))
-    statement = (select(Campaign.id, Campaign.name, func.count(E.id), phase_end, returned)
+    statement = (select(*group_by, Campaign.id, Campaign.name, func.count(E.id), phase_end, returned)
                  .select_from(E).join(Campaign, Campaign.id == E.campaign_id)
                  .outerjoin(SelfInspection, SelfInspection.enrolment_id == E.id)
-                 .where(Campaign.status == CampaignStatus.ACTIVE, E.scope_clause(ctx.user)))
-    statement = progress.apply_enrolment_filter(statement, f).group_by(Campaign.id, Campaign.name)
-    rows = db.session.execute(statement.order_by(Campaign.id)).all()
-    return [(cid, name, count, end, returned or 0) for cid, name, count, end, returned in rows]
+                 .where(Campaign.status == CampaignStatus.ACTIVE, where))
+    statement = progress.apply_enrolment_filter(statement, f).group_by(*group_by, Campaign.id, Campaign.name)
+    return statement.order_by(*group_by, Campaign.id)
+
+
+# The enrolment entries of the street officers (摸底 to enter, per street) and of the bureau (自查表 to review, the
+# district's) are stored by the transaction that changed the campaigns' progress (``core.figures``, the
+# "campaign_progress" topic, which watches every table they read): the page reads one row instead of
+# evaluating every enrolment's stage. Counted with the same statement, grouped by street, as the live one.
+TODO_ENROLMENTS = "dashboard_todo_enrolments"
+SURVEYS = (progress.EnrolmentFilter(stage=EnrolmentStage.SURVEY), PhaseKind.SURVEY)
+SELF_INSPECTIONS = (progress.EnrolmentFilter(si_status=SelfInspectionStatus.SUBMITTED), None)
+
+
+def _todo_enrolments_keys() -> list[str]:
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return ["district", *(str(street_id) for street_id in streets)]
+
+
+def _payload(rows) -> list:
+    return [[cid, name, count, end.isoformat() if end else None, returned or 0]
+            for cid, name, count, end, returned in rows]
+
+
+def _precompute_todo_enrolments(keys: list[str]) -> dict[str, figures.Entry]:
+    surveys = _enrolments_statement(*SURVEYS, literal(True), Enrolment.street_id)
+    by_street: dict[str, list] = {}
+    for street_id, *row in db.session.execute(surveys):
+        by_street.setdefault(str(street_id), []).append(row)
+    district = _enrolments_statement(*SELF_INSPECTIONS, literal(True))
+    inputs = figures.statement_tables(surveys) | figures.statement_tables(district) | {Street.__tablename__}
+    payloads = {"district": _payload(db.session.execute(district))}
+    return {key: figures.Entry(payloads.get(key, _payload(by_street.get(key, []))), inputs) for key in keys}
+
+
+figures.register(figures.Precomputed(progress.PROGRESS_TOPIC, TODO_ENROLMENTS, _todo_enrolments_keys,
+                                     _precompute_todo_enrolments))
+
+
+def _kept(topic: str, name: str, key: str, compute, decode):
+    """``compute()`` of a to-do figure stored under ``name`` (``core.figures``), kept per process under the topic's
+    generation like the landing page's figures (``DASHBOARD_CACHE_SIZE``; 0: read from the store or computed on
+    every request): it changes exactly when the data does."""
+    def stored():
+        payload = figures.load(name, generations.current(topic), [key]).get(key)
+        return None if payload is None else generations.freeze(decode(payload))
+
+    size = current_app.config.get("DASHBOARD_CACHE_SIZE", 16)
+    if size <= 0:
+        value = stored()
+        return compute() if value is None else value
+    return generations.cached(topic, name, size, (key,), compute, stored=stored)
+
+
+def _stored_enrolments(ctx, key: str, f: progress.EnrolmentFilter, phase: PhaseKind | None):
+    """``_enrolments_by_campaign`` of the scope ``key`` (a street's id, "district"), as stored, else live."""
+    def decode(stored):
+        return [(cid, name, count, date.fromisoformat(end) if end else None, returned)
+                for cid, name, count, end, returned in stored]
+
+    return _kept(progress.PROGRESS_TOPIC, TODO_ENROLMENTS, key, lambda: _enrolments_by_campaign(ctx, f, phase), decode)
 
 
 # --- company users ---------------------------------------------------------------------------
@@ -279,7 +345,7 @@ def street_items(ctx: TodoContext) -> list[Entry]:
 
 @provider(STREET, order=30)
 def street_surveys(ctx: TodoContext) -> list[Entry]:
-    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(stage=EnrolmentStage.SURVEY), PhaseKind.SURVEY)
+    rows = _stored_enrolments(ctx, str(ctx.user.street_id), *SURVEYS)
     return [Entry(_("待录入的摸底 · %(campaign)s", campaign=name), count, end,
                   url_for("campaigns.enrolments", campaign_id=cid, stage=EnrolmentStage.SURVEY.value), WARNING,
                   deadline_label=_("摸底截止"))
@@ -296,19 +362,74 @@ COMMITTEE_ALERTS = (
 )
 
 
+def _committee_columns(today: date) -> list:
+    columns = []
+    for _alert, _label, column, _severity, alert_clause in COMMITTEE_ALERTS:
+        clause = alert_clause(today)
+        # an estate has one committee at most (uq_owners_committees_estate_id): a plain count counts estates
+        columns += [func.count(case((clause, Estate.id))), func.min(case((clause, column)))]
+    return columns
+
+
+def _register_estates():
+    """The estates in the register (not archived), joined to their committee: the estate list's rows."""
+    return select(Estate.id).where(Estate.archived_at.is_(None)).outerjoin(
+        OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+
+
+# The committee alerts of each street, today's, stored by the transaction that changed the estates or the
+# committees (``core.figures``, the "dashboard" topic): the page reads one row instead of passing over the
+# street's estates. A commit that wrote neither carries them over.
+TODO_COMMITTEES = "dashboard_todo_committees"
+
+
+def committees_key(street_id, day: date) -> str:
+    return f"{street_id}|{day.isoformat()}"
+
+
+def _todo_committees_keys() -> list[str]:
+    day = local_today()
+    streets = db.session.scalars(select(Street.id).where(Street.active.is_(True)).order_by(Street.id))
+    return [committees_key(street_id, day) for street_id in streets]
+
+
+def _precompute_todo_committees(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    statement = _register_estates().with_only_columns(Estate.street_id, *_committee_columns(day)).group_by(
+        Estate.street_id)
+    inputs = figures.statement_tables(statement) | {Street.__tablename__}
+    by_key = {committees_key(street_id, day): [v.isoformat() if isinstance(v, date) else v for v in values]
+              for street_id, *values in db.session.execute(statement)}
+    empty = [0, None] * len(COMMITTEE_ALERTS)
+    return {key: figures.Entry(by_key.get(key, empty), inputs) for key in keys}
+
+
+figures.register(figures.Precomputed(DASHBOARD_TOPIC, TODO_COMMITTEES, _todo_committees_keys,
+                                     _precompute_todo_committees))
+
+
+def _committee_values(ctx) -> list:
+    """[count, earliest deadline] of every alert, flat: as stored for the user's street today, else counted."""
+    def compute():
+        estates = scope.visible(Estate, ctx.user).where(Estate.archived_at.is_(None)).outerjoin(
+            OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
+        return list(db.session.execute(estates.with_only_columns(*_committee_columns(ctx.today))).one())
+
+    def decode(stored):
+        return [date.fromisoformat(v) if n % 2 and v else v for n, v in enumerate(stored)]
+
+    if ctx.today != local_today():
+        return compute()
+    return _kept(DASHBOARD_TOPIC, TODO_COMMITTEES, committees_key(ctx.user.street_id, ctx.today), compute, decode)
+
+
 @provider(STREET, order=40)
 def street_committees(ctx: TodoContext) -> list[Entry]:
     """Every alert's count and earliest deadline in ONE pass over the user's estates: the linked list's own
     filter (``estate_services.filter_estates`` with ``alert`` and no eligibility: the estates in the register,
-    joined to their committee, and the alert's clause) as a CASE per alert, not a scan of the estates per alert."""
-    estates = scope.visible(Estate, ctx.user).where(Estate.archived_at.is_(None)).outerjoin(
-        OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
-    columns = []
-    for _alert, _label, column, _severity, alert_clause in COMMITTEE_ALERTS:
-        clause = alert_clause(ctx.today)
-        # an estate has one committee at most (uq_owners_committees_estate_id): a plain count counts estates
-        columns += [func.count(case((clause, Estate.id))), func.min(case((clause, column)))]
-    values = db.session.execute(estates.with_only_columns(*columns)).one()
+    joined to their committee, and the alert's clause) as a CASE per alert, not a scan of the estates per alert.
+    Today's are stored per street (``TODO_COMMITTEES``)."""
+    values = _committee_values(ctx)
     return [Entry(str(label), values[2 * n] or 0, values[2 * n + 1],
                   url_for("estates.committees", alert=alert, eligible=""), severity, deadline_label=_("最早期限"))
             for n, (alert, label, _column, severity, _clause) in enumerate(COMMITTEE_ALERTS)]
@@ -325,7 +446,7 @@ def bureau_answers(ctx: TodoContext) -> list[Entry]:
 
 @provider(BUREAU, order=20)
 def bureau_self_inspections(ctx: TodoContext) -> list[Entry]:
-    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(si_status=SelfInspectionStatus.SUBMITTED), None)
+    rows = _stored_enrolments(ctx, "district", *SELF_INSPECTIONS)
     return [Entry(_("待审核的自查表 · %(campaign)s", campaign=name), count, None,
                   url_for("campaigns.enrolments", campaign_id=cid, si=SelfInspectionStatus.SUBMITTED.value), WARNING)
             for cid, name, count, _end, _returned in rows]

@@ -49,7 +49,11 @@ def index():
     def compute():
         # What the committing transaction stored for these figures (the scorecard's inputs and counts, the key
         # figures), read in one query.
-        target_services.prefetch_stored(today, also={services.KEY_FIGURES: [services.figures_key(street_id, today)]})
+        # and, for a street officer, the to-do list's committee alerts (stored under the same generation).
+        also = {services.KEY_FIGURES: [services.figures_key(street_id, today)]}
+        if current_user.role in STREET:
+            also[todo.TODO_COMMITTEES] = [todo.committees_key(current_user.street_id, today)]
+        target_services.prefetch_stored(today, also=also)
         if street is None:
             card = target_services.scorecard(today)
             row = card.district

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask_login import login_user
+from sqlalchemy import delete, select
 
 from supervision.campaigns.models import (
     Enrolment,
@@ -20,6 +21,7 @@ from supervision.campaigns.models import (
     SelfInspectionStatus,
     SurveyRecord,
 )
+from supervision.core.figures import StoredFigure
 from supervision.core.timeutil import local_today
 from supervision.credit.models import EventStatus
 from supervision.dashboard import todo
@@ -349,9 +351,13 @@ def test_the_street_committee_alerts_count_what_their_lists_show(login_as, data)
     assert overdue.count == 2 and _ids(client, overdue.url, link) == {w.estate1.id, w.estate3.id}
 
 
-def test_the_company_and_street_to_dos_take_few_queries(app, data, count_queries):
+def test_the_company_and_street_to_dos_take_few_queries(app, data, count_queries, monkeypatch):
     """A company user's counted entries (items, notices, objections, certificates) come from one query and its
-    self-inspection forms from one; a street's three committee alerts from one (``street_committees``)."""
+    self-inspection forms from one; a street's three committee alerts from one (``street_committees``) when
+    they are not stored (a new day, a new database)."""
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)
+    db.session.execute(delete(StoredFigure).where(StoredFigure.name == todo.TODO_COMMITTEES))
+
     def statements(user):
         with app.test_request_context("/"):
             login_user(user)
@@ -362,3 +368,29 @@ def test_the_company_and_street_to_dos_take_few_queries(app, data, count_queries
     assert len(statements(data.company_user)) == 2
     (committees,) = [statement for statement in statements(data.street_user) if "owners_committees" in statement]
     assert committees.count("FROM estates") == 1  # one pass over the estates, not one per alert
+
+
+@pytest.mark.parametrize("who", ["street_user", "officer"])
+def test_stored_to_dos_are_what_the_live_count_gives(app, data, count_queries, monkeypatch, who):
+    """The committing transaction stores the street's survey and committee entries and the bureau's
+    self-inspection entries (``core.figures``); the page reads them (no count of its own) and they are what
+    counting live gives."""
+    user = getattr(data, who)
+    names = {todo.TODO_ENROLMENTS} | ({todo.TODO_COMMITTEES} if who == "street_user" else set())
+    assert set(db.session.scalars(select(StoredFigure.name).where(StoredFigure.name.in_(names)))) == names
+
+    def entries():
+        with app.test_request_context("/"):
+            login_user(user)
+            with count_queries() as queries:
+                result = todo.entries_for(user)
+        return result, queries
+
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)
+    stored, queries = entries()
+    assert not [q for q in queries if "count(enrolments.id)" in q or "FROM estates LEFT OUTER JOIN owners" in q]
+    db.session.execute(delete(StoredFigure).where(StoredFigure.name.in_(names)))
+    live, queries = entries()
+    assert [q for q in queries if "count(enrolments.id)" in q]
+    assert stored == live
+    assert any(entry.count for entry in live)
