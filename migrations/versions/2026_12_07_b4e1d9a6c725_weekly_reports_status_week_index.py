@@ -5,7 +5,7 @@ of every week was read from the table (3,000 rows with their narratives at 100×
 counts them without reading the table.
 
 Revision ID: b4e1d9a6c725
-Revises: a7d2e4c9b361
+Revises: b7e4c2a9d581
 Create Date: 2026-12-07 13:35:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b4e1d9a6c725'
-down_revision = 'a7d2e4c9b361'
+down_revision = 'b7e4c2a9d581'
 branch_labels = None
 depends_on = None
 
