@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, exists, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, exists, select, tuple_
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..attachments.models import register_owner
@@ -75,9 +75,12 @@ def _scope_aliases():
 def _street_of_enrolled_estates(model, user):
     """A street office sees the filings of companies that manage an estate of its street in the campaign."""
     enrolment, requirement = _scope_aliases()
-    return exists(select(enrolment.id).join(requirement, requirement.campaign_id == enrolment.campaign_id)
-                  .where(requirement.id == model.requirement_id, enrolment.company_id == model.company_id,
-                         enrolment.street_id == user.street_id, enrolment.status != EnrolmentStatus.WITHDRAWN))
+    # (requirement, company) pairs of the street, uncorrelated: a correlated EXISTS ran once per filing of the
+    # district (22,000 at 100×) to find a street's page
+    pairs = (select(requirement.id, enrolment.company_id).select_from(enrolment)
+             .join(requirement, requirement.campaign_id == enrolment.campaign_id)
+             .where(enrolment.street_id == user.street_id, enrolment.status != EnrolmentStatus.WITHDRAWN))
+    return tuple_(model.requirement_id, model.company_id).in_(pairs)
 
 
 @register_owner("company_filing")
