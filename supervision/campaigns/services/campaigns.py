@@ -193,7 +193,11 @@ def current_phases(campaign: Campaign, today: date | None = None) -> list[Campai
 def campaign_list_keys(user, *, q: str | None = None, year: int | None = None,
                        status: CampaignStatus | None = None):
     """The ids of ``campaign_list_statement``'s campaigns in its order (a list's page of ids)."""
-    statement = select(Campaign.id).where(Campaign.scope_clause(user))
+    return _filtered_and_ordered(select(Campaign.id).where(Campaign.scope_clause(user)), q, year, status)
+
+
+def _filtered_and_ordered(statement, q: str | None, year: int | None, status: CampaignStatus | None):
+    """The campaign list's filters and order (running ones first), on its statement or on its ids."""
     if q and q.strip():
         statement = statement.where(Campaign.name.ilike(f"%{q.strip()}%"))
     if year:
@@ -241,11 +245,4 @@ def campaign_list_statement(user, *, q: str | None = None, year: int | None = No
     statement = (select(Campaign, enrolled.label("enrolled"), closed.label("closed"))
                  .where(Campaign.scope_clause(user))
                  .options(selectinload(Campaign.scheme), selectinload(Campaign.phases)))
-    if q and q.strip():
-        statement = statement.where(Campaign.name.ilike(f"%{q.strip()}%"))
-    if year:
-        statement = statement.where(Campaign.year == year)
-    if status:
-        statement = statement.where(Campaign.status == status)
-    order = case((Campaign.status == CampaignStatus.ACTIVE, 0), (Campaign.status == CampaignStatus.DRAFT, 1), else_=2)
-    return statement.order_by(order, Campaign.year.desc(), Campaign.id.desc())
+    return _filtered_and_ordered(statement, q, year, status)
