@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import select
 
 from ..core import figures, generations
 from ..core.timeutil import local_today
 from ..extensions import db
-from .models import CommitteeStatus, Estate, OwnersCommittee
-from .services import (
-    committee_eligible_clause,
-    committee_status_clause,
-    term_ending_soon_clause,
-    term_over_clause,
-)
+from .models import Estate, OwnersCommittee
+from .services import committee_count_columns
 
 COMMITTEES_TOPIC = "committees"
 SUMMARY_FIGURE = "committee_summary"
@@ -34,15 +29,7 @@ generations.watch(COMMITTEES_TOPIC, Estate, attributes={"street_id", "committee_
 
 
 def _statement(today: date):
-    formed_or_expired = OwnersCommittee.status.in_((CommitteeStatus.FORMED, CommitteeStatus.EXPIRED))
-    return (select(Estate.street_id,
-                   func.count(Estate.id).filter(committee_eligible_clause()),
-                   func.count(Estate.id).filter(committee_eligible_clause(),
-                                                committee_status_clause(CommitteeStatus.FORMED, today)),
-                   func.count(Estate.id).filter(term_ending_soon_clause(today)),
-                   func.count(Estate.id).filter(term_over_clause(today)),
-                   func.count(Estate.id).filter(Estate.committee_due_on.is_not(None), Estate.committee_due_on < today,
-                                                or_(OwnersCommittee.id.is_(None), not_(formed_or_expired))))
+    return (select(Estate.street_id, *committee_count_columns(today))
             .outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
             .where(Estate.archived_at.is_(None)).group_by(Estate.street_id))
 

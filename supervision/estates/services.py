@@ -678,6 +678,19 @@ def alerts_for(due_on: date | None, status: CommitteeStatus | None, term_end: da
     return alerts
 
 
+def committee_count_columns(today: date) -> tuple:
+    """Eligible, formed (among eligible), term ending soon, term over and overdue counts of estates joined
+    (outer) with their committee."""
+    formed_or_expired = OwnersCommittee.status.in_((CommitteeStatus.FORMED, CommitteeStatus.EXPIRED))
+    return (func.count(Estate.id).filter(committee_eligible_clause()),
+            func.count(Estate.id).filter(committee_eligible_clause(),
+                                         committee_status_clause(CommitteeStatus.FORMED, today)),
+            func.count(Estate.id).filter(term_ending_soon_clause(today)),
+            func.count(Estate.id).filter(term_over_clause(today)),
+            func.count(Estate.id).filter(Estate.committee_due_on.is_not(None), Estate.committee_due_on < today,
+                                         or_(OwnersCommittee.id.is_(None), not_(formed_or_expired))))
+
+
 def committee_summary(statement=None, today: date | None = None) -> dict:
     """Counts for the committee page, over the (scoped) estates of ``statement``'s WHERE clause.
 
@@ -689,16 +702,9 @@ def committee_summary(statement=None, today: date | None = None) -> dict:
     base = (statement if statement is not None else select(Estate)).where(Estate.archived_at.is_(None))
     # An estate has at most one committee (unique estate_id): the joined row answers what the clauses'
     # correlated EXISTS would ask per estate (two subqueries for each of 24,000 estates at 100×).
-    formed_or_expired = OwnersCommittee.status.in_((CommitteeStatus.FORMED, CommitteeStatus.EXPIRED))
     row = db.session.execute(
         base.outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id).with_only_columns(
-            func.count(Estate.id).filter(committee_eligible_clause()),
-            func.count(Estate.id).filter(committee_eligible_clause(),
-                                         committee_status_clause(CommitteeStatus.FORMED, today)),
-            func.count(Estate.id).filter(term_ending_soon_clause(today)),
-            func.count(Estate.id).filter(term_over_clause(today)),
-            func.count(Estate.id).filter(Estate.committee_due_on.is_not(None), Estate.committee_due_on < today,
-                                         or_(OwnersCommittee.id.is_(None), not_(formed_or_expired))),
+            *committee_count_columns(today),
         )
     ).one()
     eligible, formed, term_soon, term_over, overdue = (value or 0 for value in row)
