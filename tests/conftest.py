@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -205,10 +206,14 @@ def world():
 
 @contextmanager
 def _counting():
+    # Only this thread's statements: a job of an earlier test may still be running on the in-process
+    # backend's thread, and its statements are not the measured request's.
     statements: list[str] = []
+    thread = threading.get_ident()
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if threading.get_ident() == thread:
+            statements.append(statement)
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", before)
