@@ -64,3 +64,21 @@ def test_catalogue_is_in_step_with_the_code(tmp_path, english):
     stale = sorted(in_catalogue - in_code, key=str)
     assert not missing, f"not in the catalogue (run make messages): {missing[:20]}"
     assert not stale, f"in the catalogue but no longer in the code (run make messages): {stale[:20]}"
+
+
+def test_every_template_with_texts_is_extracted():
+    """A template Babel cannot parse (a tag of a Jinja extension babel.cfg does not name) yields no messages
+    and no error: its texts would silently stay untranslated."""
+    from configparser import ConfigParser
+
+    from babel.messages.extract import extract_from_file
+
+    config = ConfigParser()
+    config.read(ROOT / "babel.cfg")
+    options = dict(config["jinja2: **.html"])
+    silent = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        has_texts = re.search(r"\b_\(['\"]", path.read_text(encoding="utf-8"))
+        if has_texts and not list(extract_from_file("jinja2", str(path), options=options)):
+            silent.append(str(path.relative_to(ROOT)))
+    assert not silent, f"no message extracted from: {silent}"
