@@ -13,7 +13,7 @@ from supervision.complaints.models import Kind, Satisfaction, State, Verdict
 from supervision.complaints.public import estate_rates, verified_counts_by_company
 from supervision.extensions import db
 
-from ..factories import gen_estate
+from ..factories import gen_company, gen_estate
 from .factories import gen_complaint
 
 NOV = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai; response due 3 Nov, resolution due 9 Nov
@@ -108,3 +108,27 @@ def test_the_cached_rates_follow_the_register(world):
     rows, total, _repairs = rates.monthly_table("street", start, end, world.officer)
     assert total.received == 7
     assert {r.key: r.complaints.received for r in rows}[world.street2.id] == 3
+
+
+def test_the_street_landing_page_lists_the_top_ten_companies_and_links_to_the_rest(world, login_as):
+    """A street's ranking runs to hundreds of companies: its landing page shows the first ten and says how many
+    there are; the ranking page lists them all. Another street's company is in neither."""
+    received = NOV + timedelta(hours=1)
+    companies = [gen_company(name=f"排名企业{index:02d}") for index in range(12)]
+    for company in companies:
+        gen_complaint(gen_estate(community=world.community1, company=company), received_at=received)
+    elsewhere = gen_company(name="外街道企业")
+    gen_complaint(gen_estate(community=world.community2, company=elsewhere), received_at=received)
+    db.session.commit()
+    with time_machine.travel(datetime(2026, 11, 20, 4, tzinfo=UTC), tick=False):
+        client = login_as(world.street_user)
+        landing = client.get("/").get_data(as_text=True)
+        panel = landing.split('data-testid="complaint-rates"', 1)[1].split("</table>", 1)[0]
+        assert sum(panel.count(company.name) for company in companies) == 10
+        assert 'data-testid="complaint-rates-more"' in landing and "共 12 位" in landing
+        ranking = client.get("/complaints/rates?month=2026-11&by=company").get_data(as_text=True)
+        assert all(company.name in ranking for company in companies)
+        assert elsewhere.name not in landing and elsewhere.name not in ranking
+        # The district's ranking is by street: two rows, nothing left out.
+        officer = login_as(world.officer).get("/").get_data(as_text=True)
+        assert 'data-testid="complaint-rates-more"' not in officer
