@@ -55,6 +55,16 @@ class CappedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         limit = max(self._query_args["count_limit"], self.page * self.per_page)
+        self.count_limit = limit
+        if self._query_args.get("short_page_is_last") and len(self.items) < self.per_page and (
+                self.items or self.page == 1):
+            # A short page is the last: the rows before it and its own are all there are (no count query; a
+            # search no index answers reads the table once, not twice).
+            return (self.page - 1) * self.per_page + len(self.items)
+        if self._query_args.get("counter") is not None:
+            total = self._query_args["counter"]()  # the caller's count, itself stopped after the limit
+            self.total_capped = total > limit
+            return min(total, limit)
         statement = self._query_args.get("count_statement")
         if statement is None:
             # Count rows of a constant, not of the entity: the capped subquery need not read each row's columns.
@@ -96,14 +106,18 @@ class CappedRowPagination(CappedPagination):
 
 
 def paginate_rows(statement, *, count_statement=None, counter=None, per_page: int | None = None,
-                  page: int | None = None, count_limit: int | bool | None = None) -> RowPagination:
+                  page: int | None = None, count_limit: int | bool | None = None,
+                  short_page_is_last: bool = False) -> RowPagination:
     """A page of rows: ``select(Model, computed…)``; ``count_limit`` as for ``paginate`` (the count then
-    selects ``count_statement``, or else the rows' statement, up to the limit)."""
+    selects ``count_statement``, or else the rows' statement, up to the limit, or calls ``counter``, which then
+    answers at most one more than the limit); with it, ``short_page_is_last``:
+    a page with fewer rows than a full one (and rows, or the first page) gives the total without counting."""
     if count_limit is True:
         count_limit = current_app.config["LIST_COUNT_LIMIT"]
     if count_limit is not None:
         return CappedRowPagination(select=statement, count_statement=count_statement, count_limit=count_limit,
-                                   session=db.session, **_page_args(per_page, page))
+                                   counter=counter, short_page_is_last=short_page_is_last, session=db.session,
+                                   **_page_args(per_page, page))
     return RowPagination(select=statement, count_statement=count_statement, counter=counter, session=db.session,
                          **_page_args(per_page, page))
 

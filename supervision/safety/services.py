@@ -20,6 +20,7 @@ from ..auth.roles import BUREAU, Role
 from ..campaigns.models import RectificationItem
 from ..companies.models import Company
 from ..core.errors import DomainError
+from ..core.search import contains
 from ..estates.errors import InvalidValues
 from ..estates.models import Estate
 from ..estates.services import add_months
@@ -250,8 +251,14 @@ class Filters:
     include_retired: bool = False
 
 
-def _filtered(statement, model, filters: Filters, today: date, search_columns):
-    statement = statement.join(Estate, Estate.id == model.estate_id)
+def _filtered(statement, model, filters: Filters, today: date, search_columns, other_matches=(), *,
+              rows_first: bool = False):
+    # ``rows_first``: the estate reached from each row (its id inside an expression), never the rows from the
+    # estates — for a page in the list's order when most rows pass the estate's conditions (the district, a
+    # street): SQLite's planner would otherwise read all of a street's rows through its estates and sort them,
+    # instead of walking the order index and stopping after the page. A company's few estates: estates first.
+    estate_id = func.coalesce(model.estate_id, None) if rows_first else model.estate_id
+    statement = statement.join(Estate, Estate.id == estate_id)
     if filters.street_id:
         statement = statement.where(Estate.street_id == filters.street_id)
     if filters.company_id:
@@ -263,54 +270,94 @@ def _filtered(statement, model, filters: Filters, today: date, search_columns):
     elif not filters.include_retired:
         statement = statement.where(model.active_clause())
     if filters.q:
+        # A substring of free text (names, locations) has no index: see ``views._page`` for how a page is found.
         pattern = f"%{filters.q.replace('%', '').replace('_', '')}%"
-        statement = statement.where(or_(Estate.name.ilike(pattern), *(c.ilike(pattern) for c in search_columns)))
+        statement = statement.where(or_(*(contains(column, pattern) for column in (Estate.name, *search_columns)),
+                                        *other_matches))
     return statement
 
 
-def list_lifts(visible_statement, filters: Filters, today: date):
+def list_order(model) -> tuple:
+    """The registers' order: the next due date first, undated last (the ``ix_…_due_order`` indexes)."""
+    return model.next_due_on.is_(None), model.next_due_on, model.id
+
+
+def list_lifts(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
     statement = _filtered(visible_statement, Lift, filters, today,
-                          (Lift.registration_code, Lift.location, Lift.maintenance_company))
-    return statement.order_by(Lift.next_due_on.is_(None), Lift.next_due_on, Lift.id)
+                          (Lift.registration_code, Lift.location, Lift.maintenance_company), rows_first=rows_first)
+    return statement.order_by(*list_order(Lift))
 
 
-def list_facilities(visible_statement, filters: Filters, today: date):
-    statement = _filtered(visible_statement, FireFacility, filters, today, (FireFacility.location,))
+def list_facilities(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
+    # The search also finds the facilities of a kind whose name holds the words (火灾 → 火灾自动报警系统).
+    kinds = [kind for kind in FacilityKind if filters.q and filters.q.casefold() in str(kind.label).casefold()]
+    statement = _filtered(visible_statement, FireFacility, filters, today, (FireFacility.location,),
+                          (FireFacility.kind.in_(kinds),) if kinds else (), rows_first=rows_first)
     if filters.kind is not None:
-        statement = statement.where(FireFacility.kind == filters.kind)
-    return statement.order_by(FireFacility.next_due_on.is_(None), FireFacility.next_due_on, FireFacility.id)
+        # Estates first: the kind inside an expression, else the planner walks every facility of the kind.
+        kind = FireFacility.kind if rows_first else func.coalesce(FireFacility.kind, None)
+        statement = statement.where(kind == filters.kind)
+    return statement.order_by(*list_order(FireFacility))
 
 
-def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None):
-    """The district's overdue inspections, lifts and facilities in one list (most overdue first).
-
-    ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
-    estate (``ByEstate``), and the joined estate answers that without an ``EXISTS`` on an alias per row.
-    Rows: kind ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name,
-    company_name."""
+def _overdue_parts(estate_scope, today: date, *, street_id: int | None, kind: str | None, lean: bool = False,
+                   rows_first: bool = True):
+    """One select per register of its overdue rows in the viewer's scope (the row's own columns and its estate's
+    id); ``lean``: the ids alone (a count)."""
     parts = []
     for name, model, what in (("lift", Lift, Lift.registration_code), ("facility", FireFacility, FireFacility.kind)):
         if kind and kind != name:
             continue
-        # The tables themselves, not aliases: each part is a select of its own, and a fresh alias of the
-        # companies' and streets' every column on each request cost more than the page's rows.
-        street, company = Street, Company
-        part = (select(literal(name).label("kind"), model.id.label("id"), what.label("what"),
-                       model.location.label("location"), model.next_due_on.label("next_due_on"),
-                       Estate.id.label("estate_id"), Estate.name.label("estate_name"),
-                       street.name.label("street_name"), company.name.label("company_name"))
-                .join(Estate, Estate.id == model.estate_id).join(street, street.id == Estate.street_id)
-                .outerjoin(company, company.id == Estate.company_id)
-                # The estate's archived_at inside an expression: SQLite's planner would otherwise visit every
-                # estate in use through its index and look up each one's lifts, instead of the overdue rows.
-                .where(model.state_clause(InspectionState.OVERDUE, today),
-                       func.coalesce(Estate.archived_at, None).is_(None),
-                       estate_scope))
+        if lean:
+            # A count reads every overdue row either way: there the street's estates first are the cheaper plan.
+            part = select(model.id.label("id")).join(Estate, Estate.id == model.estate_id)
+        else:
+            # ``rows_first``: the estate reached from the row (its id inside an expression), never the rows from
+            # the estates: with a street (the filter, or a street office's scope) SQLite's planner would otherwise
+            # read all the street's lifts through its estates and sort them, instead of the overdue ones in
+            # due-date order. A company's few estates: estates first.
+            estate_id = func.coalesce(model.estate_id, None) if rows_first else model.estate_id
+            part = (select(literal(name).label("kind"), model.id.label("id"), what.label("what"),
+                           model.location.label("location"), model.next_due_on.label("next_due_on"),
+                           model.estate_id.label("estate_id"))
+                    .join(Estate, Estate.id == estate_id))
+        part = part.where(model.state_clause(InspectionState.OVERDUE, today),
+                          func.coalesce(Estate.archived_at, None).is_(None), estate_scope)
         if street_id:
             part = part.where(Estate.street_id == street_id)
+        parts.append((model, part))
+    return parts
+
+
+def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None,
+                 first: int | None = None, rows_first: bool = True):
+    """The district's overdue inspections, lifts and facilities in one list (most overdue first).
+
+    ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
+    estate (``ByEstate``), and the joined estate answers that without an ``EXISTS`` on an alias per row.
+    ``first``: only the list's first rows are asked for (a page): each register gives its own first ones in
+    due-date order from its ``next_due_on`` index, so the union sorts at most twice that many, not every
+    overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
+    ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name, company_name."""
+    parts = []
+    for model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind, rows_first=rows_first):
+        if first is not None:
+            part = select(*part.order_by(model.next_due_on, model.id).limit(first).subquery().c)
         parts.append(part)
-    combined = union_all(*parts).subquery()
-    return select(combined).order_by(combined.c.next_due_on, combined.c.kind, combined.c.id)
+    rows = union_all(*parts).subquery()
+    # The tables themselves, not aliases: a fresh alias of the companies' and streets' every column on each
+    # request cost more than the page's rows.
+    return (select(rows, Estate.name.label("estate_name"), Street.name.label("street_name"),
+                   Company.name.label("company_name"))
+            .join(Estate, Estate.id == rows.c.estate_id).join(Street, Street.id == Estate.street_id)
+            .outerjoin(Company, Company.id == Estate.company_id)
+            .order_by(rows.c.next_due_on, rows.c.kind, rows.c.id))
+
+
+def overdue_ids(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None):
+    """The ids of ``overdue_rows``' rows (to count them): no street or company names joined."""
+    return union_all(*(part for _model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind,
+                                                                lean=True)))
 
 
 def estate_registers(estate: Estate) -> tuple[list[Lift], list[FireFacility]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +27,7 @@ from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
 from ..campaigns.models import RectificationItem
 from ..companies.models import Company
 from ..core.errors import DomainError, check_version
-from ..core.pagination import paginate_rows
+from ..core.pagination import page_number, paginate_rows
 from ..core.timeutil import local_today
 from ..documents.excel import Column, xlsx_response
 from ..documents.forms import ImportForm
@@ -59,6 +59,9 @@ from .models import FacilityKind, FacilityStatus, FireFacility, InspectionState,
 bp = Blueprint("safety", __name__, url_prefix="/safety")
 
 EDITORS = BUREAU | COMPANY
+# The lists count their rows up to this many ("more than …, narrow the filter"): counting a district's every lift
+# or facility (or reading each one's text for a search) cost more than the page.
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,9 @@ def _filters(form) -> services.Filters:
     )
 
 
-def _statement(register: Register):
+def _statements(register: Register):
+    """The filter form, its filters, the day and a function that builds the list's statement (``rows_first``:
+    planned for a page in the list's order, ``services._filtered``)."""
     form = register.filter_form(request.args)
     _bind_filter_choices(form)
     filters = _filters(form)
@@ -137,18 +142,33 @@ def _statement(register: Register):
     # Lifts and facilities are visible with their estate (``ByEstate``): the estate the list joins carries the
     # viewer's scope, instead of an ``EXISTS`` on an alias of it per row.
     visible = scope.visible(Estate, statement=select(register.model))
-    return form, filters, register.list_statement(visible, filters, today), today
+    # Rows first (services._filtered) unless a company's few estates narrow the list.
+    narrow = current_user.is_company or bool(filters.company_id)
+
+    def statement(rows_first: bool = False):
+        return register.list_statement(visible, filters, today, rows_first=rows_first and not narrow)
+    return form, filters, today, statement
+
+
+def _statement(register: Register):
+    return _statements(register)[3]()
 
 
 def _index(register: Register):
-    form, _filters, statement, today = _statement(register)
-    # The tables themselves, not fresh aliases of their every column: the list joins each once.
-    model, street, company = register.model, Street, Company
-    rows = (statement.with_only_columns(
-        model.id, *register.row_columns(), model.location, model.next_due_on, model.status, model.estate_id,
-        Estate.name.label("estate_name"), street.name.label("street_name"), company.name.label("company_name"))
-        .join(street, street.id == Estate.street_id).outerjoin(company, company.id == Estate.company_id))
-    page = paginate_rows(rows, count_statement=statement.with_only_columns(model.id))
+    form, filters, today, statements = _statements(register)
+    model = register.model
+    # The page in the list's order from the rows (a district's or a street's: most rows pass); counted from the
+    # estates, which a street's scope narrows.
+    statement, paged = statements(), statements(rows_first=True)
+
+    def rows(statement):
+        # The tables themselves, not fresh aliases of their every column: the list joins each once.
+        return (statement.with_only_columns(
+            model.id, *register.row_columns(), model.location, model.next_due_on, model.status, model.estate_id,
+            Estate.name.label("estate_name"), Street.name.label("street_name"), Company.name.label("company_name"))
+            .join(Street, Street.id == Estate.street_id).outerjoin(Company, Company.id == Estate.company_id))
+
+    page = _page(statement, paged, rows, model, searching=filters.q is not None)
     states = [model.state_of(row.status, row.next_due_on, today) for row in page.items]
     # Each label translated once a page, not once a row.
     enums = (LiftStatus,) if model is Lift else (FacilityStatus, FacilityKind)
@@ -158,6 +178,25 @@ def _index(register: Register):
                            can_import=current_user.role in EDITORS)
 
 
+def _page(statement, paged, rows, model, *, searching: bool):
+    """The page of the list ``statement`` (``paged``: the same list, planned for a page in its order; ``rows``
+    gives a statement its columns), counted up to ``COUNT_LIMIT``.
+
+    The list's order is an index (``ix_…_due_order``): a page walks it and stops after its rows. A text search
+    no index answers: when few rows match, that walk would read the whole register in index order (a row lookup
+    each), so the matching ids are looked for first, in one pass over the table that stops at the limit — few (a
+    rare word): the page is those ids' rows, sorted, and they are the total; many: the index walk stops early."""
+    ids = statement.with_only_columns(model.id)
+    if not searching:
+        return paginate_rows(rows(paged), count_statement=ids, count_limit=COUNT_LIMIT, short_page_is_last=True)
+    matched = db.session.scalars(ids.order_by(None).limit(COUNT_LIMIT + 1)).all()
+    if len(matched) <= COUNT_LIMIT:
+        # The ids alone, not the filters again: they would lead the planner to the estates first.
+        paged = (select(model).join(Estate, Estate.id == model.estate_id).where(model.id.in_(matched))
+                 .order_by(*services.list_order(model)))
+    return paginate_rows(rows(paged), counter=lambda: len(matched), count_limit=COUNT_LIMIT)
+
+
 def _state_badges() -> dict[InspectionState, Markup]:
     """Each inspection state's badge (``safety/_macros.html``'s ``state_badge`` without the overdue days)."""
     return {state: Markup(f'<span class="badge bg-{state.badge}" data-state="{state.value}">'  # nosec B704
@@ -165,9 +204,9 @@ def _state_badges() -> dict[InspectionState, Markup]:
 
 
 exports.register(exports.Exporter("safety.lifts", "电梯台账", spreadsheet.lift_export_columns,
-                                  lambda: _statement(LIFTS)[2], select_rows=spreadsheet.LIFT_EXPORT))
+                                  lambda: _statement(LIFTS), select_rows=spreadsheet.LIFT_EXPORT))
 exports.register(exports.Exporter("safety.facilities", "消防设施台账", spreadsheet.facility_export_columns,
-                                  lambda: _statement(FACILITIES)[2], select_rows=spreadsheet.FACILITY_EXPORT))
+                                  lambda: _statement(FACILITIES), select_rows=spreadsheet.FACILITY_EXPORT))
 
 
 @bp.get("/lifts")
@@ -389,20 +428,24 @@ def facility_retire(facility_id: int):
 
 # --- overdue inspections ------------------------------------------------------------
 
-def _overdue_statement():
+def _overdue_statement(*, first: int | None = None):
+    """The filter form, the overdue rows' statement (``first``: a page's) and a function that gives their ids."""
     form = OverdueFilterForm(request.args)
     _bind_street_choices(form)
     kind = form.kind.data if form.kind.data in ("lift", "facility") else None
-    statement = services.overdue_rows(Estate.scope_clause(current_user),
-                                      local_today(), street_id=form.street_id.data, kind=kind)
-    return form, statement
+    filters = {"estate_scope": Estate.scope_clause(current_user), "today": local_today(),
+               "street_id": form.street_id.data, "kind": kind}
+    # From the overdue rows (in due-date order) for the district and a street; from the estates for a company.
+    statement = services.overdue_rows(first=first, rows_first=not current_user.is_company, **filters)
+    return form, statement, lambda: services.overdue_ids(**filters)
 
 
 @bp.get("/overdue")
 @scope.role_required(ALL_ROLES)
 def overdue():
-    form, statement = _overdue_statement()
-    page = paginate_rows(statement)
+    # Pages first: each register's first rows up to this page's end, in its due-date index's order.
+    form, statement, ids = _overdue_statement(first=page_number() * current_app.config["PER_PAGE"])
+    page = paginate_rows(statement, count_statement=ids(), count_limit=COUNT_LIMIT, short_page_is_last=True)
     labels = {kind.value: kind.label for kind in FacilityKind}
     return render_template("safety/overdue.html", page=page, filters=form, today=local_today(), labels=labels)
 
