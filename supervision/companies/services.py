@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from ..audit.services import record, record_change, snapshot
 from ..core import figures, generations
 from ..core.errors import DomainError, TransitionError
+from ..core.search import contains
 from ..core.timeutil import local_today, utcnow
 from ..estates.errors import InvalidValues
 from ..estates.models import Estate
@@ -616,10 +617,13 @@ def filter_staff(statement, *, q=None, company_id=None, estate_id=None, position
         like = f"%{q.strip()}%"
         if company_id or estate_id:  # a few staff: look up each one's certificates
             numbered = exists(select(Certificate.id).where(Certificate.staff_id == Staff.id,
-                                                           Certificate.number.ilike(like)))
+                                                           contains(Certificate.number, like)))
         else:  # the district's staff: the matching certificates once (IN), not a look-up per staff member
-            numbered = Staff.id.in_(select(Certificate.staff_id).where(Certificate.number.ilike(like)))
-        statement = statement.where(or_(Staff.name.ilike(like), Staff.phone.ilike(like), numbered))
+            numbered = Staff.id.in_(select(Certificate.staff_id).where(contains(Certificate.number, like)))
+            # Every staff member is read for the text either way: in the table's order (SQLite took the
+            # 在职 condition's index and read the 61,900 rows one look-up at a time: 70 → 31 ms at 100×).
+            statement = statement.with_hint(Staff, "NOT INDEXED", "sqlite")
+        statement = statement.where(or_(contains(Staff.name, like), contains(Staff.phone, like), numbered))
     if company_id:
         statement = statement.where(Staff.company_id == company_id)
     if estate_id == "none":

@@ -30,6 +30,7 @@ from ..attachments.services import attachments_of, path_for, store, store_bytes
 from ..audit.services import record, record_change, snapshot
 from ..companies.models import Company, Staff
 from ..core.errors import DomainError, TransitionError
+from ..core.search import contains
 from ..core.timeutil import local_today, utcnow
 from ..core.workdays import add_workdays
 from ..estates.models import Estate
@@ -203,8 +204,9 @@ def _event_filters(statement, *, q, status, part, origin, year):
     if q and q.strip():
         like = f"%{q.strip()}%"
         # The matching companies once (IN), not each event's company joined and compared.
-        statement = statement.where(or_(CreditEvent.company_id.in_(select(Company.id).where(Company.name.ilike(like))),
-                                        CreditEvent.notice_number.ilike(like)))
+        statement = statement.where(or_(
+            CreditEvent.company_id.in_(select(Company.id).where(contains(Company.name, like))),
+            contains(CreditEvent.notice_number, like)))
     if status:
         statement = statement.where(CreditEvent.status == EventStatus(status))
     if part:

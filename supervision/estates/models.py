@@ -44,6 +44,11 @@ class PropertyType(LabelledEnum):
     OTHER = ("other", _l("其他"))
 
 
+# The columns of ix_estates_list: the order, then what the list's filters and search read.
+ESTATE_LIST_INDEX = ("archived_at", "name_sort", "id", "management_mode", "is_old", "company_id", "street_id",
+                     "community_id", "committee_eligible", "name", "address")
+
+
 @register_owner("estate")
 @keeps_name_sort
 class Estate(TimestampMixin, VersionedMixin, db.Model):
@@ -60,6 +65,9 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
         # index alone: its page of ids and its count (27 and 8 ms of SQLite at 100× without it).
         Index("ix_estates_committee_page", "archived_at", "committee_eligible", "street_id", "name_sort",
               "committee_due_on"),
+        # The estate list's page of ids in its default order (by name), its filters and their counts, read off
+        # the index alone: no sort of the register, no table row read per estate (ESTATE_LIST_INDEX).
+        Index("ix_estates_list", *ESTATE_LIST_INDEX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

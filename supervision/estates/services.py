@@ -27,13 +27,14 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, case, exists, func, literal, not_, or_, select, type_coerce
+from sqlalchemy import and_, bindparam, case, exists, func, literal, not_, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from ..audit.models import AuditLog
 from ..audit.services import record, record_change, snapshot
 from ..companies.models import Company
 from ..core.errors import DomainError, TransitionError
+from ..core.search import contains
 from ..core.timeutil import local_today, utcnow
 from ..extensions import db
 from ..regions.models import Community, Street
@@ -352,6 +353,17 @@ def term_over_clause(today: date):
                     OwnersCommittee.term_end < today))
 
 
+def read_off_list_index(statement, filters: EstateFilters):
+    """``statement`` (a district-wide user's estates) read off ``ix_estates_list`` on SQLite when the filters are
+    the broad ones (管理方式, 老旧小区, 无物业企业, 业委会, 条件, a search): the page's ids walk it in name order and
+    the count reads it alone. Without statistics SQLite would take the one-column index of the filter and read
+    every estate it names (16,400 rows for 专业化物业). A street, community or company has its own index."""
+    narrow = filters.street_id or filters.community_id or (filters.company_id or 0) > 0 or filters.company
+    if narrow or filters.archived == "all":
+        return statement
+    return statement.with_hint(Estate, "INDEXED BY ix_estates_list", "sqlite")
+
+
 def list_estates(statement, filters: EstateFilters, *, today: date | None = None):
     """The estate list (web page, export and API): ``statement`` is already scoped.
 
@@ -368,7 +380,7 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
     today = today or local_today()
     if filters.q:
         like = f"%{filters.q.strip()}%"
-        statement = statement.where(or_(Estate.name.ilike(like), Estate.address.ilike(like)))
+        statement = statement.where(or_(contains(Estate.name, like), contains(Estate.address, like)))
     if filters.street_id:
         statement = statement.where(Estate.street_id == filters.street_id)
     if filters.community_id:
@@ -402,6 +414,24 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
     elif filters.alert == "term_over":
         statement = statement.where(term_over_clause(today))
     return sort_estates(statement, filters.sort)
+
+
+def in_street_order(keys, limit: int, *, eligible_filtered: bool):
+    """``keys`` (``select(Estate.id)`` of the estates in use, filtered, no order) in the streets' order
+    (``sort_estates``'s "street": code, name), then by name: each street's first ``limit`` ids read off an index
+    by street and name, merged — not every matching estate joined to its street and sorted (21,700 at 100× the
+    district). ``limit`` must reach the end of the page asked for; count ``keys`` itself. The index is named:
+    SQLite without statistics would walk the register's name order (ix_estates_list) for each street."""
+    index = "ix_estates_committee_page" if eligible_filtered else "ix_estates_archived_street_name_sort"
+    keys = keys.with_hint(Estate, f"INDEXED BY {index}", "sqlite")
+    streets = db.session.scalars(select(Street.id).order_by(
+        case((Street.code.is_(None), 1), else_=0), Street.code, Street.name_sort, Street.id)).all()
+    parts = [keys.where(Estate.street_id == street_id).add_columns(literal(rank).label("rank"), Estate.name_sort)
+             .order_by(Estate.name_sort, Estate.id).limit(limit).subquery() for rank, street_id in enumerate(streets)]
+    if not parts:
+        return keys.where(literal(False))
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    return select(merged.c.id).order_by(merged.c.rank, merged.c.name_sort, merged.c.id)
 
 
 def company_search(text: str):

@@ -10,13 +10,14 @@ Who may do what:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Date, bindparam, or_, select
+from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth import scope
@@ -25,7 +26,7 @@ from ..companies import services as company_services
 from ..companies.models import Certificate, Company, Position, Staff
 from ..core.errors import DomainError, check_version
 from ..core.forms import ConfirmForm
-from ..core.pagination import paginate_keys, paginate_rows
+from ..core.pagination import page_number, paginate_keys
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.preview import ImportFlow
@@ -140,7 +141,10 @@ def _filters(form) -> services.EstateFilters:
 
 
 def _list_statement(filters: services.EstateFilters):
-    return services.list_estates(scope.visible(Estate), filters)
+    statement = scope.visible(Estate)
+    if current_user.sees_district:
+        statement = services.read_off_list_index(statement, filters)
+    return services.list_estates(statement, filters)
 
 
 # --- estate list, detail, export -----------------------------------------------------
@@ -171,6 +175,11 @@ def _list_rows(statement, today):
         .outerjoin(company, company.id == E.company_id).outerjoin(committee, committee.estate_id == E.id))
 
 
+def _list_rows_for(ids: list[int], today) -> dict:
+    """{id: row} of the list's columns for the page's estates."""
+    return {row.id: row for row in db.session.execute(_list_rows(select(Estate).where(Estate.id.in_(ids)), today))}
+
+
 @bp.get("/")
 @scope.role_required(ALL_ROLES)
 def index():
@@ -181,9 +190,13 @@ def index():
     # without visiting every estate.
     district_wide = current_user.role in DISTRICT_READERS and services.unfiltered(filters)
     counter = services.registered_count if district_wide else None
-    statement = _list_statement(filters)
     today = local_today()
-    page = paginate_rows(_list_rows(statement, today), count_statement=statement, counter=counter)
+    # Pages first: the page's ids by filter and order (read off ix_estates_list: no join, no sort of the whole
+    # register), then those 50 estates with their names. A text search reads every estate either way: its
+    # count comes with the page's ids, in that one pass.
+    keys = _list_statement(filters).with_only_columns(Estate.id)
+    page = paginate_keys(keys, lambda ids: _list_rows_for(ids, today), counter=counter,
+                         count_with_keys=bool(filters.q))
     alerts = {row.id: services.alerts_for(row.committee_due_on, row.committee_status, row.committee_term_end, today)
               for row in page.items}
     # A link to one company's estates (?company_id=N): named above the list, with a way out.
@@ -374,9 +387,23 @@ def committees():
     filters.archived = None
     # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
     # 50 estates with their street, community and committee — not the joins for every estate sorted.
-    keys = services.filter_estates(scope.visible(Estate), filters).with_only_columns(Estate.id)
     today = local_today()
-    page = paginate_keys(keys, lambda ids: _committee_rows(ids, today))
+    if filters.sort == "street" and not filters.q:
+        # The streets' order, each street's page read off its index: no sort of every estate (in_street_order).
+        matching = services.filter_estates(scope.visible(Estate), replace(filters, sort=None)).with_only_columns(
+            Estate.id).order_by(None)
+        keys = services.in_street_order(matching, page_number() * current_app.config["PER_PAGE"],
+                                        eligible_filtered=filters.eligible in ("1", "0"))
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), counter=lambda: db.session.scalar(
+            select(func.count()).select_from(matching.subquery())))
+    else:
+        # A search reads every estate's name and address either way (off ix_estates_list, for the district): the
+        # few matches sorted, their count in the same pass.
+        statement = scope.visible(Estate)
+        if current_user.sees_district and filters.q:
+            statement = services.read_off_list_index(statement, filters)
+        keys = services.filter_estates(statement, filters).with_only_columns(Estate.id)
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), count_with_keys=bool(filters.q))
     # The counts of the user's scope (a street office: its street), narrowed to the chosen street: stored per
     # street and day by the committing transaction (committee_figures), not counted over every estate here.
     street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else filters.street_id
