@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from supervision.audit.models import AuditLog
 from supervision.companies.models import Certificate, Staff
+from supervision.core.timeutil import local_today
 from supervision.extensions import db
 
 from .factories import gen_certified, gen_reference, gen_staff
@@ -60,7 +61,7 @@ def test_marking_as_left_removes_from_the_rate(login_as, world):
     assert "0.0%" in client.get("/companies/mine").get_data(as_text=True)
     page = client.get(f"/companies/staff/{staff.id}/leave").get_data(as_text=True)
     assert "登记“要离职”（电工）离职后" in page
-    client.post(f"/companies/staff/{staff.id}/leave", data={"left_on": date.today().isoformat(),
+    client.post(f"/companies/staff/{staff.id}/leave", data={"left_on": local_today().isoformat(),
                                                             "version": staff.version})
     db.session.refresh(staff)
     assert staff.left_on is not None

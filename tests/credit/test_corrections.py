@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from supervision.audit.models import AuditLog
+from supervision.core.timeutil import local_today
 from supervision.credit import corrections, scoring, services
 from supervision.credit import publication as publication_services
 from supervision.credit.corrections import issue_correction, stale_rows
@@ -89,7 +90,7 @@ def test_the_bureau_sees_the_differences_and_issues_the_notice(login_as, graded,
     assert db.session.scalar(select(CreditCorrection.id)) is None  # a reason is required
     response = officer.post(f"{url}/corrections", data={"reason": "两条记录已撤销"})
     assert response.status_code == 302
-    number = f"更正〔{date.today().year}〕1号"
+    number = f"更正〔{local_today().year}〕1号"
     html = officer.get(url).get_data(as_text=True)
     assert number in html and "已更正" in html and "原发布：50.00" in html
     assert "原发布：90.00" in html

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
+from supervision.core.timeutil import local_today
 from supervision.extensions import db
 from supervision.safety import spreadsheet
 from supervision.safety.models import FacilityKind, FacilityStatus, FireFacility, Lift, LiftStatus
@@ -46,7 +47,7 @@ def test_lists_and_exports_take_a_fixed_number_of_queries(world, login_as, count
 
 
 def test_the_list_shows_states_labels_names_and_links(world, login_as):
-    today = date.today()
+    today = local_today()
     overdue = gen_lift(world.estate1, next_due_on=today - timedelta(days=5), maintenance_company="示范电梯")
     scrapped = gen_lift(world.estate1, status=LiftStatus.SCRAPPED)
     facility = gen_facility(world.estate1, kind=FacilityKind.HYDRANT, status=FacilityStatus.FAULTY, quantity=7)
@@ -101,7 +102,7 @@ def test_a_street_office_s_lists_load_its_street_once(world, login_as, count_que
 
 
 def test_the_overdue_days_are_translated(world, login_as):
-    gen_lift(world.estate1, next_due_on=date.today() - timedelta(days=3))
+    gen_lift(world.estate1, next_due_on=local_today() - timedelta(days=3))
     world.officer.locale = "en"
     db.session.commit()
     text = login_as(world.officer).get("/safety/lifts").get_data(as_text=True)
@@ -115,7 +116,7 @@ SEARCH_AND_GAP_PAGES = ("/safety/lifts?q=T0", "/safety/lifts?q=nothing-matches",
 
 def _grow_both_streets(world, n: int) -> None:
     """Rows in both streets and companies: each viewer's pages also hold (and must skip) the other's."""
-    past = date.today() - timedelta(days=10)
+    past = local_today() - timedelta(days=10)
     for index in range(n):
         for estate in (world.estate1, world.estate2):
             gen_lift(estate, next_due_on=past if index % 2 else None)
