@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, func, or_, select
 
 from ..audit.services import record
-from ..core import generations
+from ..core import figures, generations
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
@@ -148,6 +149,63 @@ def _rescored(publication_id: int, rule_set, as_of: date):
     return out
 
 
+RESCORED_CACHE = "credit_rescored_publications"
+
+
+def _rescored_key(publication_id: int, rule_set_id: int, as_of: date) -> str:
+    return f"{publication_id}|{rule_set_id}|{as_of.isoformat()}"
+
+
+def _rescored_payload(rescored: dict) -> dict:
+    return {str(company_id): None if now is None else [str(now[0]), *now[1:]] for company_id, now in rescored.items()}
+
+
+def _rescored_from_payload(payload: dict):
+    cents: dict[str, Decimal] = {}
+    out = {}
+    for company_id, now in payload.items():
+        if now is not None:
+            total = cents.get(now[0])
+            if total is None:
+                total = cents[now[0]] = Decimal(now[0])
+            now = (total, now[1], int(now[2]), bool(now[3]), bool(now[4]))
+        out[int(company_id)] = now
+    return MappingProxyType(out)
+
+
+def _stored_rescored(publication_id: int, rule_set_id: int, as_of: date):
+    """What the committing transaction stored for this publication (``core.figures``), or None."""
+    key = _rescored_key(publication_id, rule_set_id, as_of)
+    stored = figures.load(RESCORED_CACHE, generations.current(SCORES_TOPIC), [key])
+    return _rescored_from_payload(stored[key]) if key in stored else None
+
+
+def _latest_publication():
+    return db.session.execute(select(CreditPublication.id, CreditPublication.rule_set_id, CreditPublication.as_of)
+                              .order_by(CreditPublication.published_at.desc(), CreditPublication.id.desc())
+                              .limit(1)).first()
+
+
+def _precompute_keys() -> list[str]:
+    latest = _latest_publication()
+    return [_rescored_key(*latest)] if latest else []
+
+
+def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
+    """The latest publication's rescoring (the one a correction is issued for), computed by the transaction that
+    changed the credit data: the correction check's first request after a change reads it instead of rescoring
+    the district as of the publication's day (~100 ms at 100×, paid once by the writer)."""
+    latest = _latest_publication()
+    if latest is None or _rescored_key(*latest) not in keys:
+        return {}
+    publication_id, rule_set_id, as_of = latest
+    rescored = _rescored(publication_id, scoring.load_rule_set(rule_set_id), as_of)
+    return {_rescored_key(*latest): figures.Entry(_rescored_payload(rescored))}
+
+
+figures.register(figures.Precomputed(SCORES_TOPIC, RESCORED_CACHE, _precompute_keys, _precompute))
+
+
 def stale_rows(publication: CreditPublication) -> list[StaleRow]:
     """Rows whose score, grade or red/black listing would now differ from what is shown for them.
 
@@ -157,9 +215,9 @@ def stale_rows(publication: CreditPublication) -> list[StaleRow]:
     (a corrected row is stale when its correction's figures differ from the score now)."""
     rule_set = publication.rule_set
     size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8)
-    rescored = generations.cached(SCORES_TOPIC, "credit_rescored_publications", size,
-                                  (publication.id, rule_set.id, publication.as_of),
-                                  lambda: _rescored(publication.id, rule_set, publication.as_of))
+    rescored = generations.cached(SCORES_TOPIC, RESCORED_CACHE, size, (publication.id, rule_set.id, publication.as_of),
+                                  lambda: _rescored(publication.id, rule_set, publication.as_of),
+                                  stored=lambda: _stored_rescored(publication.id, rule_set.id, publication.as_of))
     latest = {c.publication_row_id: c for c in db.session.scalars(
         select(CreditCorrectionRow).join(CreditCorrectionRow.correction)
         .where(CreditCorrection.publication_id == publication.id)

@@ -136,8 +136,9 @@ def shown_page(publication: CreditPublication, *, corrected: bool, statement=Non
     # figures and its notice's number as columns of the same row.
     base = base.with_only_columns(*_page_columns(fix is not None), maintain_column_froms=True)
     result = paginate_rows(base, page=page, counter=counter)
-    result.items = [SimpleNamespace(**r._mapping, parts=json.loads(r.parts_json) if r.parts_json else {})
-                    for r in result.items]
+    # the parts are shown in the results only (the red and black lists name the company and its grade)
+    result.items = [SimpleNamespace(**r._mapping, parts=json.loads(r.parts_json) if r.parts_json and listed is None
+                                    else {}) for r in result.items]
     if fix is None:
         result.items = [(r, corrections.original_figures(r), None) for r in result.items]
         return result

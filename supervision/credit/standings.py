@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -73,12 +73,12 @@ class TableRow:
 class Table:
     """The score table as the cache keeps it: shared by every request, so read-only throughout."""
 
-    rows: tuple[TableRow, ...]  # best total first, then by name
+    rows: Sequence[TableRow]  # best total first, then by name (a tuple, or the stored table's ``StoredRows``)
     by_company: Mapping[int, TableRow]
     counts: Mapping[str, Mapping]  # grade code → count, min and max total
 
 
-def _sorted_indexes(rows: tuple[TableRow, ...], sort: str) -> tuple[int, ...]:
+def _sorted_indexes(rows: Sequence[TableRow], sort: str) -> tuple[int, ...]:
     ordered = list(range(len(rows)))
     for key, descending in reversed(RANKING_SORTS[sort]):  # stable: the later (more significant) sorts keep ties
         ordered.sort(key=lambda index, key=key: key(rows[index]), reverse=descending)
@@ -152,32 +152,88 @@ def _row_payload(row: TableRow) -> list:
             row.event_count, row.position]
 
 
+class StoredRows(Sequence):
+    """The stored table's rows (``_row_payload`` lists, best first), each made a ``TableRow`` when first read.
+
+    A worker's first request after a change reads a page of 50 rows (or one company's): building all 3,000
+    rows took longer than the rest of the request. A row once built is kept (the same object for every later
+    reader); two requests building the same row at once each make an equal one, and either is kept."""
+
+    def __init__(self, rule_set: CreditRuleSet, payload: list):
+        self._payload = payload
+        self._built: list[TableRow | None] = [None] * len(payload)
+        self._codes = tuple(p.code for p in rule_set.parts)
+        self._cents: dict[str, Decimal] = {}  # the same few numbers recur across companies
+        self._parts: dict[tuple, tuple] = {}  # and so do whole rows of parts (a few dozen distinct ones at 100×)
+
+    def __len__(self) -> int:
+        return len(self._payload)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self._payload))))
+        row = self._built[index]
+        if row is None:
+            row = self._built[index] = self._build(self._payload[index])
+        return row
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._payload)))
+
+    def _cent(self, text: str) -> Decimal:
+        found = self._cents.get(text)
+        if found is None:
+            found = self._cents[text] = Decimal(text)
+        return found
+
+    def _build(self, values: list) -> TableRow:
+        (company_id, name, name_sort, credit_code, parts, total, grade, grade_rank, override, red, black, has_bad,
+         event_count, position) = values
+        key = tuple(parts)
+        shared = self._parts.get(key)
+        if shared is None:
+            shared = self._parts[key] = tuple(zip(self._codes, map(self._cent, parts), strict=True))
+        return TableRow(company_id, name, name_sort, credit_code, shared, self._cent(total), grade, grade_rank,
+                        override, red, black, has_bad, event_count, position)
+
+    def company_index(self) -> dict[int, int]:
+        return {values[0]: index for index, values in enumerate(self._payload)}
+
+    def grade_counts(self) -> Mapping[str, Mapping]:
+        """As ``_grade_counts``, from the stored numbers (no row built)."""
+        counts: dict[str, dict] = {}
+        for values in self._payload:  # best first: the first of a grade is its highest total, the last its lowest
+            entry = counts.get(values[6])
+            if entry is None:
+                entry = counts[values[6]] = {"count": 0, "max": values[5]}
+            entry["count"] += 1
+            entry["min"] = values[5]
+        return MappingProxyType({code: MappingProxyType({"count": entry["count"], "min": self._cent(entry["min"]),
+                                                         "max": self._cent(entry["max"])})
+                                 for code, entry in counts.items()})
+
+
+class _RowsByCompany(Mapping):
+    """Company id → its row of a ``StoredRows`` (only that row built)."""
+
+    def __init__(self, rows: StoredRows):
+        self._rows = rows
+        self._index = rows.company_index()
+
+    def __getitem__(self, company_id: int) -> TableRow:
+        return self._rows[self._index[company_id]]
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self):
+        return iter(self._index)
+
+
 def _table_from_payload(rule_set: CreditRuleSet, payload: list) -> Table:
-    """The table as stored (its rows in the table's order), rebuilt without sorting or checking again."""
-    codes = [p.code for p in rule_set.parts]
-    cents: dict[str, Decimal] = {}  # the same few numbers recur across companies
-
-    def cent(text):
-        found = cents.get(text)
-        if found is None:
-            found = cents[text] = Decimal(text)
-        return found
-
-    shared: dict[tuple, tuple] = {}  # and so do whole rows of parts (a few dozen distinct ones at 100×)
-
-    def parts_of(values):
-        key = tuple(values)
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = tuple(zip(codes, map(cent, values), strict=True))
-        return found
-
-    rows = tuple(TableRow(company_id, name, name_sort, credit_code, parts_of(parts), cent(total), grade, grade_rank,
-                          override, red, black, has_bad, event_count, position)
-                 for (company_id, name, name_sort, credit_code, parts, total, grade, grade_rank, override, red, black,
-                      has_bad, event_count, position) in payload)
-    return Table(rows=rows, by_company=MappingProxyType({r.company_id: r for r in rows}),
-                 counts=_grade_counts(rows))
+    """The table as stored (its rows in the table's order), its rows built as they are read (``StoredRows``)."""
+    rows = StoredRows(rule_set, payload)
+    return Table(rows=rows, by_company=_RowsByCompany(rows), counts=rows.grade_counts())
 
 
 def _stored_table(rule_set: CreditRuleSet, as_of: date) -> Table | None:
@@ -218,7 +274,7 @@ def cached_table(rule_set: CreditRuleSet, as_of: date) -> Table:
                               lambda: _compute_table(rule_set, as_of), stored=lambda: _stored_table(rule_set, as_of))
 
 
-def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> tuple[TableRow, ...]:
+def sorted_rows(rule_set: CreditRuleSet, as_of: date, sort: str | None) -> Sequence[TableRow]:
     """The table's rows in a ``RANKING_SORTS`` order: each order sorted when first asked for and kept (as the
     rows' places) beside the table, under the same generation."""
     rows = cached_table(rule_set, as_of).rows  # best total first
@@ -331,7 +387,7 @@ def _like(text: str):
 
 
 def ranking(rule_set: CreditRuleSet, as_of: date, *, q: str | None = None, grade: str | None = None,
-            street_id: int | None = None, sort: str | None = None) -> tuple[TableRow, ...]:
+            street_id: int | None = None, sort: str | None = None) -> Sequence[TableRow]:
     """The ranking's rows (page, export and API): the score table with the list's filters.
 
     ``street_id`` keeps the companies managing an estate of that street; ``sort`` is a

@@ -113,3 +113,27 @@ def test_an_officer_rejects_a_clue_with_a_reason(login_as, loaded):
     html = login_as(world.street_user).get(f"/credit/clues/{clue.id}").get_data(as_text=True)
     assert "不予采纳" in html and "经核查已安排专人值守" in html
     assert db.session.scalar(select(func.count(CreditEvent.id))) == 0
+
+
+def test_a_clues_page_makes_the_same_queries_whoever_submitted_it_and_whatever_its_state(login_as, loaded,
+                                                                                         count_queries):
+    """The clue, its company, estate, street, item, submitter and event in its one query: the count does not
+    depend on who submitted it (the officer reading it or another user) or on whether it became an event."""
+    world = loaded
+    by_street = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
+                                  description="小区消防通道长期被杂物堵塞，物业未清理。", actor=world.street_user)
+    by_officer = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 3),
+                                   description="物业服务中心无人值守，居民报修无人受理。", actor=world.street_user)
+    by_officer.submitted_by_id = world.officer.id  # the reader's own user: no query for it either way
+    rejected = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 4),
+                                 description="小区绿化长期无人养护，杂草丛生。", actor=world.street_user)
+    clues.reject_clue(rejected, reason="经核查已整改。", actor=world.officer)
+    db.session.commit()
+    officer = login_as(world.officer)
+    counts = []
+    for clue in (by_street, by_officer, rejected):
+        officer.get(f"/credit/clues/{clue.id}")  # warm: the session's own loads are not the page's
+        with count_queries() as statements:
+            assert officer.get(f"/credit/clues/{clue.id}").status_code == 200
+        counts.append(len(statements))
+    assert len(set(counts)) == 1 and counts[0] <= 6, counts

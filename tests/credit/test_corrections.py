@@ -162,3 +162,36 @@ def test_the_lists_counts_follow_the_corrections(graded, published):  # noqa: F8
     assert len(black) == black_before - 1
     page = publication_services.shown_page(published, corrected=True, listed="black")
     assert graded.company2.id not in {r.company_id for r, _f, _c in page.items}
+
+
+def test_the_latest_publications_rescoring_is_stored_at_commit_and_read_by_the_first_request(
+        app, login_as, count_queries, monkeypatch, graded, published):  # noqa: F811
+    """A credit change stores the latest publication's rescoring (``core.figures``), equal to the live one; the
+    correction check's first request after the change reads it (no rescoring) and finds the same stale rows."""
+    import json
+
+    from supervision.core import generations
+    from supervision.core.figures import StoredFigure
+
+    _revoke(graded.company2, negative=True)
+    db.session.commit()
+    generation, payload = db.session.execute(select(StoredFigure.generation, StoredFigure.payload).where(
+        StoredFigure.name == corrections.RESCORED_CACHE)).one()
+    assert generation == generations.current("credit")
+    live = corrections._rescored(published.id, published.rule_set, published.as_of)
+    assert live and dict(corrections._rescored_from_payload(json.loads(payload))) == live
+    expected = [(s.row.company_name, s.after.total, s.after.grade_code) for s in stale_rows(published)]
+    for value in app.extensions.values():  # a worker's first request after the change
+        if isinstance(value, generations.LRUCache):
+            value.clear()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("rescored live although the rescoring was stored")
+
+    monkeypatch.setattr(corrections, "_rescored", fail)
+    client = login_as(graded.officer)
+    with count_queries() as statements:
+        html = client.get(f"/credit/publications/{published.id}/corrections").get_data(as_text=True)
+    assert sum("stored_figures" in s for s in statements) == 1 and len(statements) <= 15
+    assert expected and all(name in html for name, *_rest in expected)
+    assert [(s.row.company_name, s.after.total, s.after.grade_code) for s in stale_rows(published)] == expected

@@ -67,8 +67,11 @@ def clue_new():
 @bp.get("/clues/<int:clue_id>")
 @scope.role_required(DISTRICT_READERS | STREET)
 def clue(clue_id: int):
-    clue = scope.load(CreditClue, clue_id, options=(joinedload(CreditClue.company), joinedload(CreditClue.estate),
-                                                    joinedload(CreditClue.street), joinedload(CreditClue.item)))
+    # Everything the page shows in the one query, whoever submitted it and whatever its state (a lazy load of the
+    # submitter or of the event made the count depend on the clue).
+    clue = scope.load(CreditClue, clue_id, options=(
+        joinedload(CreditClue.company), joinedload(CreditClue.estate), joinedload(CreditClue.street),
+        joinedload(CreditClue.item), joinedload(CreditClue.submitted_by), joinedload(CreditClue.event)))
     return render_template("credit/clue.html", clue=clue, evidence=attachments_of(clue),
                            history=history_for(clue) if current_user.sees_district else [])
 
