@@ -14,7 +14,8 @@ from ..extensions import db
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),
+    # One object's history newest first (a detail page's 变更记录) read off the index in order.
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id", "at", "id"),
                       # One type's changes newest first (the audit page's filter) read off the index in order.
                       Index("ix_audit_log_type_at", "object_type", "at", "id"),
                       # One object's changes newest first (``history_for`` on every detail page): without it SQLite

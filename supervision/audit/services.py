@@ -130,11 +130,15 @@ def record_change(action: str, obj, before: dict, **kwargs) -> AuditLog:
     return record(action, obj, before=changed_before, after=changed_after, **kwargs)
 
 
+def history_statement(object_type: str, object_id: int, limit: int = 50):
+    """One object's audit rows newest first: the first ``limit`` entries of ``ix_audit_log_object``
+    (object_type, object_id, at, id), however many changes the district's other objects have."""
+    return (select(AuditLog).options(joinedload(AuditLog.actor))
+            .where(AuditLog.object_type == object_type, AuditLog.object_id == object_id)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+
+
 def history_for(obj, limit: int = 50) -> list[AuditLog]:
     """The audit rows of one object, newest first (for detail pages)."""
 
-    return list(db.session.scalars(
-        select(AuditLog).options(joinedload(AuditLog.actor))
-        .where(AuditLog.object_type == obj.__class__.__name__, AuditLog.object_id == obj.id)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
-    ))
+    return list(db.session.scalars(history_statement(obj.__class__.__name__, obj.id, limit)))

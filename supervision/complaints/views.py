@@ -151,7 +151,11 @@ def _load(complaint_id: int) -> Complaint:
 def detail(complaint_id: int):
     complaint = _load(complaint_id)
     name, phone, full = contact(complaint, current_user)
-    repeats = db.session.scalars(scope.visible(C).where(C.repeat_of_id == complaint.id).order_by(C.received_at)).all()
+    # The repeats' ids off ix_complaints_repeat_of_id, then the viewer's scope on those: with the scope's
+    # street and an ORDER BY, SQLite walked the street's every complaint (3,600 at 100×) by date instead.
+    repeats = sorted(db.session.scalars(scope.visible(C).where(
+        C.id.in_(select(C.id).where(C.repeat_of_id == complaint.id).scalar_subquery()))),
+        key=lambda c: (c.received_at, c.id))
     moves = services.available_moves(complaint, current_user)
     version = complaint.version
     forms = {"answer": AnswerForm(version=version), "callback": CallbackForm(version=version),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
@@ -65,6 +65,8 @@ class PickerWidget:
                  field.label.text, status, pending)
 
 
+# Placeholders of ``PickerField.row_renderer``: plain words that escaping leaves alone and no name holds.
+_ROW_ID, _ROW_VALUE, _ROW_TEXT = "pickerrowid7f3a", "pickerrowvalue7f3a", "pickerrowtext7f3a"
 NO_MATCH = -1  # a filter's choice when what was typed names nothing: the list shows nothing, not everything
 
 
@@ -153,6 +155,19 @@ class PickerField(Field):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
+
+    def row_renderer(self, **kwargs):
+        """The picker of a list with one per row (a queue's 指定小区), rendered once: the returned
+        ``render(row_id, value, text)`` fills in the row's id, chosen id and name (escaped) — the widget's
+        ``html_params`` over its dozen attributes cost ~0.5 ms a row, 50 rows a page."""
+        template = str(self(id=_ROW_ID, chosen=(_ROW_VALUE, _ROW_TEXT), **kwargs))
+
+        def render(row_id, value, text) -> Markup:
+            filled = template.replace(_ROW_ID, str(escape(row_id)))
+            filled = filled.replace(_ROW_VALUE, "" if value is None else str(escape(value)))
+            return Markup(filled.replace(_ROW_TEXT, str(escape(text or ""))))  # nosec B704 - parts escaped above
+
+        return render
 
     def text_value(self) -> str:
         if self.option is None and self.data is not None and not self.text:  # a view set ``data``

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from supervision.campaigns.models import CampaignStatus, ItemSource, SpotCheck
+from supervision.campaigns.models import CampaignStatus, ItemSource, ItemState, SpotCheck
 from supervision.campaigns.services.survey import record_survey
 from supervision.campaigns.views._helpers import RECENT_CAMPAIGNS
 from supervision.core.timeutil import local_today, to_local
@@ -275,3 +275,54 @@ def test_the_notice_list_is_flat_and_names_each_notices_estate_street_company_an
     assert f'href="/campaigns/notices/{notices[0].id}"' in found
     assert login_as(w.company2_user).get("/campaigns/notices").get_data(as_text=True).count(
         'href="/campaigns/notices/') == 0
+
+
+def _add_items_elsewhere(world, n):
+    """Items in the other street, each with its own audit rows (created, started)."""
+    for _ in range(n):
+        estate = gen_estate(street=world.street2, company=world.company2)
+        item = f.gen_item(estate, actor=world.officer)
+        f.move(item, [ItemState.IN_PROGRESS], answerer=world.officer, officer=world.officer)
+    db.session.commit()
+
+
+def test_item_page_is_flat_and_reads_its_history_off_the_object_index(login_as, world, count_queries):
+    """One item's page costs the same however many other items (and their audit rows) the district holds;
+    its 变更记录 is the object index's first rows, not a walk through every item's changes (the type index)."""
+    from supervision.audit.services import history_statement
+
+    item = f.gen_item(world.estate1, actor=world.officer, description="本事项的问题")
+    db.session.commit()
+    client = login_as(world.officer)
+    url = f"/campaigns/items/{item.id}"
+    client.get(url)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _add_items_elsewhere(world, 6)
+    with count_queries() as large:
+        html = client.get(url).get_data(as_text=True)
+    assert "本事项的问题" in html and "变更记录" in html
+    assert len(small) == len(large) <= 15
+    if db.engine.dialect.name == "sqlite":
+        compiled = history_statement("RectificationItem", item.id, 30).compile(
+            db.engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row[-1]) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert "ix_audit_log_object" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_items_list_costs_the_same_whether_its_page_shows_open_items_or_not(login_as, world, count_queries):
+    """The provisional-deadline note reads the holiday register's generation on every page, not only on pages
+    with an open item (at 100× the first page by deadline is all accepted items: the count went down)."""
+    item = f.gen_item(world.estate1, actor=world.officer)
+    db.session.commit()
+    client = login_as(world.officer)
+    client.get("/campaigns/items")
+    with count_queries() as open_page:
+        assert client.get("/campaigns/items").status_code == 200
+    f.move(item, [ItemState.IN_PROGRESS, ItemState.SUBMITTED, ItemState.ACCEPTED], answerer=world.officer,
+           officer=world.officer)
+    db.session.commit()
+    client.get("/campaigns/items")
+    with count_queries() as accepted_page:
+        assert client.get("/campaigns/items").status_code == 200
+    assert len(open_page) == len(accepted_page) <= 15

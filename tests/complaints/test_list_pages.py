@@ -125,3 +125,33 @@ def test_the_list_cells_follow_the_complaint(world, login_as):
     company_page = login_as(world.company_user).get("/complaints/").get_data(as_text=True)
     assert "李* 139****5678" in _row(company_page, late.tracking_no) and "13912345678" not in company_page
     assert unmatched.tracking_no not in company_page
+
+
+def test_a_complaints_page_lists_its_visible_repeats_in_order_in_a_flat_number_of_queries(world, login_as,
+                                                                                         count_queries):
+    """The repeats are read by ``repeat_of_id`` then scoped (not the street's every complaint by date): the
+    street sees its own repeats oldest first, not another street's, and the page's queries stay flat as other
+    streets' and its own other complaints grow."""
+    now = datetime.now(UTC)
+    first = gen_complaint(world.estate1, received_at=now - timedelta(days=3))
+    later = gen_complaint(world.estate1, received_at=now - timedelta(hours=2), repeat_of_id=first.id)
+    earlier = gen_complaint(world.estate1, received_at=now - timedelta(days=2), repeat_of_id=first.id)
+    elsewhere = gen_complaint(world.estate2, received_at=now - timedelta(days=1), repeat_of_id=first.id)
+    db.session.commit()
+    client = login_as(world.street_user)
+    url = f"/complaints/{first.id}"
+    client.get(url)
+    with count_queries() as small:
+        html = client.get(url).get_data(as_text=True)
+    assert html.index(earlier.tracking_no) < html.index(later.tracking_no)
+    assert elsewhere.tracking_no not in html
+    for n in range(5):
+        gen_complaint(world.estate1, received_at=now - timedelta(days=n))
+        gen_complaint(world.estate2, received_at=now - timedelta(days=n), repeat_of_id=elsewhere.id)
+    db.session.commit()
+    client.get(url)
+    with count_queries() as large:
+        html = client.get(url).get_data(as_text=True)
+    assert len(small) == len(large) <= 15
+    officer_html = login_as(world.officer).get(url).get_data(as_text=True)
+    assert elsewhere.tracking_no in officer_html

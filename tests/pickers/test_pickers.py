@@ -187,3 +187,19 @@ def test_a_list_filter_that_names_nothing_shows_nothing_not_everything(world, lo
     company = login_as(world.company_user)
     forged = company.get(f"/companies/staff?company_id={world.company2.id}").get_data(as_text=True)
     assert "乙方员工" not in forged
+
+
+def test_a_row_renderer_gives_each_row_the_widgets_own_html(app, world):
+    """The clerk's queue renders its per-row picker once and fills in each row: the same HTML as the
+    widget's per row, names escaped."""
+    from supervision.complaints.forms import AssignForm
+
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(world.officer)
+        field = AssignForm(meta={"csrf": False}).estate_id
+        kwargs = {"class_": "form-control form-control-sm", "aria-label": "小区"}
+        render = field.row_renderer(**kwargs)
+        for row_id, value, text in (("estate-7", 12, '阳光<花园> & "一期"'), ("estate-8", None, "")):
+            assert render(row_id, value, text) == field(id=row_id, chosen=(value, text), **kwargs)

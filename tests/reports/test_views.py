@@ -310,3 +310,39 @@ def test_the_report_list_pages_by_key_in_a_flat_number_of_queries(login_as, worl
                                .limit(3)).all()
     positions = [html.index(f'href="/reports/{r.id}"') for r in first]
     assert positions == sorted(positions)
+
+
+def test_the_streets_duties_read_only_the_running_campaigns_reports_of_the_week(login_as, world, frozen,
+                                                                                  count_queries):
+    """Past campaigns covered the same weeks (at 100× the street has 100 reports of this week): the duties
+    read the running campaigns' reports only, in the same number of queries however many there are."""
+    from supervision.campaigns.models import CampaignStatus
+    from supervision.reports.services import lists
+
+    from .factories import gen_campaign, gen_enrolment
+
+    campaign, _ = campaign_world(world)
+    gen_report(campaign, world.street1, W39, progress="本期周报")
+    db.session.commit()
+    client = login_as(world.street_user)
+    client.get("/reports/")
+    with count_queries() as small:
+        client.get("/reports/")
+    past = []
+    for n in range(3):
+        closed = gen_campaign(name=f"往期行动{n}", status=CampaignStatus.CLOSED)
+        gen_enrolment(closed, world.estate1)
+        past.append(gen_report(closed, world.street1, W39, progress="往期周报"))
+        gen_report(closed, world.street2, W39)
+    db.session.commit()
+    client.get("/reports/")  # the reporting spans, kept per process, read again after the change
+    with count_queries() as large:
+        html = client.get("/reports/").get_data(as_text=True)
+    assert len(small) == len(large) <= 15
+    assert "填写本周周报" not in html  # this week's report exists: no "start" offered for the running campaign
+    street_id, campaign_id, past_ids = world.street1.id, campaign.id, {report.id for report in past}
+    db.session.expunge_all()
+    duties = lists.street_duties(street_id, now=utc(WEDNESDAY))
+    assert [(d.campaign.id, d.report.progress) for d in duties] == [(campaign_id, "本期周报")]
+    loaded = {obj.id for obj in db.session.identity_map.values() if isinstance(obj, WeeklyReport)}
+    assert not loaded & past_ids

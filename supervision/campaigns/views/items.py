@@ -138,6 +138,10 @@ def _items_by_id(ids) -> dict:
             notes[year] = provisional_text(date(year, 1, 1)) if year_is_provisional(year) else ""
         return notes[year]
 
+    # Asked up front, whether or not the page shows an open item: the register's generation is read on every
+    # page, not only on those with an open item (a 100× district's first page by deadline is all accepted
+    # items, and the count of statements went down as the district grew).
+    provisional(today.year)
     return {row[0]: ItemRow(row, today, now, provisional, labels) for row in rows}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS
 from ...core.errors import DomainError
+from ...core.markup import status_badge
 from ...core.pagination import paginate_rows
 from ...core.timeutil import local_today
 from ...estates.models import Estate
@@ -37,8 +38,10 @@ def spot_check_rhythm():
     earlier = url_for(".spot_check_rhythm", until=last.prev(rhythm_service.WEEKS_SHOWN).key, **args)
     after = rhythm_service.week_after(last, today)
     later = url_for(".spot_check_rhythm", until=after.key, **args) if after is not None else None
+    # Each state's badge drawn (and its label translated) once, not in each of the ~130 rows.
+    badges = {status: status_badge(status) for status in rhythm_service.WeekStatus}
     return render_template("campaigns/spot_check_rhythm.html", rhythm=result, filters=filters, today=today,
-                           earlier=earlier, later=later, status_of=rhythm_service.week_status)
+                           earlier=earlier, later=later, status_of=rhythm_service.week_status, badges=badges)
 
 
 @bp.get("/spot-checks/samples")

@@ -43,9 +43,13 @@ def street_duties(street_id: int, *, now: datetime | None = None, campaigns: lis
     week = Week.of(to_local(now).date())
     if campaigns is None:
         campaigns = street_campaigns(street_id)
+    if not campaigns:
+        return []
+    # The running campaigns' reports only: the street has a report of this week in every campaign it ever
+    # reported to that covered it (100 at 100×, where past campaigns repeat the weeks), narratives and all.
     reports = {r.campaign_id: r for r in db.session.scalars(select(WeeklyReport).where(
         WeeklyReport.street_id == street_id, WeeklyReport.iso_year == week.iso_year,
-        WeeklyReport.iso_week == week.iso_week))}
+        WeeklyReport.iso_week == week.iso_week, WeeklyReport.campaign_id.in_([c.id for c in campaigns])))}
     duties = []
     for campaign in campaigns:
         if week not in campaign_weeks(campaign, to_local(now).date()):
