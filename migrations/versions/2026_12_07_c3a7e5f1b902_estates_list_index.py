@@ -6,7 +6,7 @@ its street, community, company and committee and sorted them (50 ms CPU at 100×
 read every estate a one-column index named.
 
 Revision ID: c3a7e5f1b902
-Revises: b4e1d9a6c725
+Revises: c5a2e8f3d914
 Create Date: 2026-12-07 15:50:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3a7e5f1b902'
-down_revision = 'b4e1d9a6c725'
+down_revision = 'c5a2e8f3d914'
 branch_labels = None
 depends_on = None
 

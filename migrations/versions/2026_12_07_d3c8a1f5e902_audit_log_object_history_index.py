@@ -6,7 +6,7 @@ planner walked that one instead, through every change of the type (82,000 rectif
 on an item's page). With (object_type, object_id, at, id) the 30 rows are the index's first 30.
 
 Revision ID: d3c8a1f5e902
-Revises: b4e1d9a6c725
+Revises: c3a7e5f1b902
 Create Date: 2026-12-07 16:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd3c8a1f5e902'
-down_revision = 'b4e1d9a6c725'
+down_revision = 'c3a7e5f1b902'
 branch_labels = None
 depends_on = None
 
