@@ -11,9 +11,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -61,6 +62,13 @@ class Check:
     wrote: bool = False
 
 
+@cache
+def _by_token():
+    """Built once (on first use: the loader option needs every mapper): every logged-in request runs it."""
+    return (select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
+            .options(joinedload(UserSession.user)))
+
+
 def check(token: str | None, user_id: str | None) -> Check:
     """The open session a cookie names, after the timeouts; ends it if it has run out.
 
@@ -68,8 +76,7 @@ def check(token: str | None, user_id: str | None) -> Check:
     """
     if not token or not user_id or not str(user_id).isdigit():
         return Check(None)
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token))
-                            .options(joinedload(UserSession.user)))
+    row = db.session.scalar(_by_token(), {"token_hash": _hash(token)})
     if row is None or row.user_id != int(user_id) or row.ended_at is not None:
         return Check(None, row.end_reason if row is not None else None)
     config = current_app.config

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from ..audit.services import record, record_change, snapshot
@@ -356,23 +356,30 @@ def certification_rate_and_managers(*, on: date | None = None, company_id: int |
             Rate(None, int(qualified_managers or 0), int(managers or 0)))
 
 
+@lru_cache(maxsize=4)
+def _company_certification_statement(day: date):
+    """``company_certification``'s query, built once per process and day (the company a bound parameter):
+    building it cost more than running it."""
+    qualified = qualified_clause(day)
+    manager = Position.is_manager.is_(True)
+    return (select(Staff.estate_id, func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
+                   func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))
+            .select_from(Staff).join(Company, Company.id == Staff.company_id)
+            .join(Position, Position.id == Staff.position_id)
+            .where(Staff.company_id == bindparam("company_id", type_=Integer), Company.archived_at.is_(None),
+                   active_on_clause(day), requires_certificate_clause())
+            .group_by(Staff.estate_id))
+
+
 def company_certification(company_id: int, *, on: date | None = None) -> tuple[Rate, Rate, dict]:
     """A company page's figures from one query grouped by estate: the company's certification rate, its manager
     certification rate (``certification_rate_and_managers(company_id=…)``) and {estate id: Rate} of its staff on
     each estate (``certification_rates("estate", company_id=…)``, head-office staff only in the totals)."""
     day = on or local_today()
-    qualified = qualified_clause(day)
-    manager = Position.is_manager.is_(True)
-    statement = (select(Staff.estate_id, func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
-                        func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))
-                 .select_from(Staff).join(Company, Company.id == Staff.company_id)
-                 .join(Position, Position.id == Staff.position_id)
-                 .where(Staff.company_id == company_id, Company.archived_at.is_(None), active_on_clause(day),
-                        requires_certificate_clause())
-                 .group_by(Staff.estate_id))
     totals = [0, 0, 0, 0]
     estates = {}
-    for estate_id, total, qualified_total, managers, qualified_managers in db.session.execute(statement):
+    for estate_id, total, qualified_total, managers, qualified_managers in db.session.execute(
+            _company_certification_statement(day), {"company_id": company_id}):
         figures_ = (int(total or 0), int(qualified_total or 0), int(managers or 0), int(qualified_managers or 0))
         totals = [a + b for a, b in zip(totals, figures_, strict=True)]
         if estate_id is not None and figures_[0]:

@@ -331,11 +331,24 @@ _IMMUTABLE_ATOMS = (str, bytes, int, float, complex, bool, Decimal, Fraction, da
                     type(None), LazyString, Markup, FunctionType)
 
 
+_ATOM_TYPES: dict[type, bool] = {}  # type → whether it is one of _IMMUTABLE_ATOMS (isinstance is slow on Fraction)
+
+
+def _is_atom(value) -> bool:
+    cls = type(value)
+    known = _ATOM_TYPES.get(cls)
+    if known is None:
+        known = isinstance(value, _IMMUTABLE_ATOMS)
+        if value.__class__ is cls:  # not a proxy, whose answer depends on what it stands for
+            _ATOM_TYPES[cls] = known
+    return known
+
+
 def freeze(value, _path: str = "value"):
     """``value`` made safe to share: lists and tuples → tuples, sets → frozensets, dicts → read-only
     mappings (recursively); a frozen dataclass is kept if its fields hold immutable values only;
     anything else mutable (a plain dataclass, an ORM row) raises ``TypeError``."""
-    if isinstance(value, _IMMUTABLE_ATOMS):
+    if _is_atom(value):
         return value
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v, f"{_path}[{i}]") for i, v in enumerate(value))
@@ -353,7 +366,7 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # frozen dataclass → its field
 def check_immutable(value, _path: str = "value", _seen: set | None = None) -> None:
     """Raise ``TypeError`` unless ``value`` is immutable all the way down (atoms, tuples, frozensets,
     read-only mappings, frozen dataclasses of those)."""
-    if isinstance(value, _IMMUTABLE_ATOMS):
+    if _is_atom(value):
         return
     # An object met again (the same row in a table's list and in its index) is checked once.
     seen = set() if _seen is None else _seen
@@ -362,27 +375,27 @@ def check_immutable(value, _path: str = "value", _seen: set | None = None) -> No
     seen.add(id(value))
     if isinstance(value, (tuple, frozenset)):
         for i, item in enumerate(value):
-            if not isinstance(item, _IMMUTABLE_ATOMS):  # atoms inline: a table holds thousands
+            if not _is_atom(item):  # atoms inline: a table holds thousands
                 check_immutable(item, f"{_path}[{i}]", seen)
         return
     if isinstance(value, MappingProxyType):
         for key, item in value.items():
-            if not isinstance(key, _IMMUTABLE_ATOMS):
+            if not _is_atom(key):
                 check_immutable(key, f"{_path} key", seen)
-            if not isinstance(item, _IMMUTABLE_ATOMS) and id(item) not in seen:
+            if not _is_atom(item) and id(item) not in seen:
                 check_immutable(item, f"{_path}[{key!r}]", seen)
         return
     cls = type(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         if not cls.__dataclass_params__.frozen:
             raise TypeError(f"{_path}: a cached value must be immutable; {cls.__name__} is not a "
                             "frozen dataclass")
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            names = _FIELD_NAMES[cls] = tuple(item.name for item in dataclasses.fields(value))
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in dataclasses.fields(value))
+    if names is not None:
         for name in names:
             item = getattr(value, name)
-            if not isinstance(item, _IMMUTABLE_ATOMS):
+            if not _is_atom(item):
                 check_immutable(item, f"{_path}.{name}", seen)
         return
     raise TypeError(f"{_path}: a cached value must be immutable, not a {cls.__name__}")

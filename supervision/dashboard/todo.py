@@ -54,6 +54,7 @@ from ..credit.company_file import objectable_clause
 from ..credit.models import CreditEvent, EventStatus
 from ..estates import services as estate_services
 from ..estates.models import Estate, OwnersCommittee
+from ..estates.sections import PerScope
 from ..extensions import db
 from ..regions.models import Street
 from ..reports import services as report_services
@@ -136,18 +137,6 @@ def entries_for(user, *, today: date | None = None, now: datetime | None = None,
 
 # --- shared pieces -----------------------------------------------------------------------------
 
-def _count_and_nearest(statement, deadline_column) -> tuple[int, object]:
-    """(rows, earliest deadline) of a filtered ``select`` — the list's own statement, counted."""
-    return _counts_and_nearest((statement, deadline_column))[0]
-
-
-def _counts_and_nearest(*lists) -> list[tuple[int, object]]:
-    """``_count_and_nearest`` of several ``(statement, deadline column or None)`` in ONE query."""
-    columns = [column for statement, deadline_column in lists for column in _count_columns(statement, deadline_column)]
-    values = db.session.execute(select(*columns)).one()
-    return [(values[i] or 0, values[i + 1]) for i in range(0, len(values), 2)]
-
-
 def _count_columns(statement, deadline_column) -> list:
     """The rows of a filtered ``select`` counted, and their earliest deadline: two scalar subqueries."""
     rows = statement.order_by(None).subquery()
@@ -156,13 +145,23 @@ def _count_columns(statement, deadline_column) -> list:
             select(nearest).select_from(rows).scalar_subquery()]
 
 
-def _items(ctx, **filters):
-    return item_service.filter_items(scope.visible(RectificationItem, ctx.user),
-                                     item_service.ItemFilter(**filters), ctx.today)
+def _items_for(user, today: date, **filters):
+    return item_service.filter_items(scope.visible(RectificationItem, user), item_service.ItemFilter(**filters), today)
+
+
+# The providers' statements are built once per process for each shape of user and day (``PerScope``: the user's
+# street and company are bound parameters), not on every request: building them cost more than running them.
+_OVERDUE_ITEMS = PerScope(lambda user, today: select(*_count_columns(_items_for(user, today, overdue=True),
+                                                                     "deadline")))
+
+
+def _execute_per_scope(statement: PerScope, ctx):
+    return db.session.execute(statement(ctx.user, ctx.today), PerScope.params(ctx.user))
 
 
 def _overdue_items(ctx) -> list[Entry]:
-    return [_overdue_entry(*_count_and_nearest(_items(ctx, overdue=True), "deadline"))]
+    count, nearest = _execute_per_scope(_OVERDUE_ITEMS, ctx).one()
+    return [_overdue_entry(count or 0, nearest)]
 
 
 def _overdue_entry(count, nearest) -> Entry:
@@ -253,25 +252,36 @@ def _stored_enrolments(ctx, key: str, f: progress.EnrolmentFilter, phase: PhaseK
 
 # --- company users ---------------------------------------------------------------------------
 
+COMPANY_COUNTS = ("overdue", "week", "notices", "objections", "certificates")
+
+
+def _company_counts_statement(user, today: date):
+    """``_company_counts``' query (``user``: a company user or its ``PerScope`` stand-in)."""
+    company_id = user.company_id
+    lists = {
+        "overdue": (_items_for(user, today, overdue=True), "deadline"),
+        "week": (_items_for(user, today, due="week"), "deadline"),
+        "notices": (scope.visible(RectificationNotice, user).where(notice_service.awaiting_reply_clause()),
+                    "deadline"),
+        "objections": (scope.visible(CreditEvent, user).where(objectable_clause(today)), "objection_deadline"),
+    }
+    columns = [column for statement, deadline in lists.values() for column in _count_columns(statement, deadline)]
+    staff = company_services.filter_staff(scope.visible(Staff, user), cert="expiring", today=today).where(
+        Staff.company_id == company_id)
+    expiring = company_services.expiring_certificates(company_id=company_id, today=today)
+    columns += [select(func.count()).select_from(staff.order_by(None).subquery()).scalar_subquery(),
+                expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)).scalar_subquery()]
+    return select(*columns)
+
+
+_COMPANY_COUNTS = PerScope(_company_counts_statement)
+
+
 def _company_counts(ctx) -> dict[str, tuple[int, object]]:
     """The company's counted entries (its items, notices, objections, expiring certificates) in ONE query: each
     provider reads its own (``TodoContext.company_counts``), with the filter its linked list applies."""
-    company_id = ctx.user.company_id
-    lists = {
-        "overdue": (_items(ctx, overdue=True), "deadline"),
-        "week": (_items(ctx, due="week"), "deadline"),
-        "notices": (scope.visible(RectificationNotice, ctx.user).where(notice_service.awaiting_reply_clause()),
-                    "deadline"),
-        "objections": (scope.visible(CreditEvent, ctx.user).where(objectable_clause(ctx.today)), "objection_deadline"),
-    }
-    columns = [column for statement, deadline in lists.values() for column in _count_columns(statement, deadline)]
-    staff = company_services.filter_staff(scope.visible(Staff, ctx.user), company_id=company_id, cert="expiring",
-                                          today=ctx.today)
-    expiring = company_services.expiring_certificates(company_id=company_id, today=ctx.today)
-    columns += [select(func.count()).select_from(staff.order_by(None).subquery()).scalar_subquery(),
-                expiring.order_by(None).with_only_columns(func.min(Certificate.expires_on)).scalar_subquery()]
-    values = db.session.execute(select(*columns)).one()
-    counts = {name: (values[2 * n] or 0, values[2 * n + 1]) for n, name in enumerate([*lists, "certificates"])}
+    values = _execute_per_scope(_COMPANY_COUNTS, ctx).one()
+    counts = {name: (values[2 * n] or 0, values[2 * n + 1]) for n, name in enumerate(COMPANY_COUNTS)}
     count, nearest = counts["certificates"]
     counts["certificates"] = (count, nearest if count else None)
     return counts
@@ -284,10 +294,14 @@ def company_items(ctx: TodoContext) -> list[Entry]:
             Entry(_("本周到期的整改事项"), count, nearest, url_for("campaigns.items", due="week"), WARNING)]
 
 
+_COMPANY_SELF_INSPECTIONS = PerScope(lambda user: _enrolments_statement(
+    progress.EnrolmentFilter(stage=EnrolmentStage.SELF_INSPECTION), PhaseKind.SELF_INSPECTION,
+    Enrolment.scope_clause(user)))
+
+
 @provider(COMPANY, order=20)
 def company_self_inspections(ctx: TodoContext) -> list[Entry]:
-    rows = _enrolments_by_campaign(ctx, progress.EnrolmentFilter(stage=EnrolmentStage.SELF_INSPECTION),
-                                   PhaseKind.SELF_INSPECTION)
+    rows = db.session.execute(_COMPANY_SELF_INSPECTIONS(ctx.user), PerScope.params(ctx.user)).all()
     return [Entry(_("待填报或被退回的自查表 · %(campaign)s", campaign=name), count, end,
                   url_for("campaigns.enrolments", campaign_id=cid, stage=EnrolmentStage.SELF_INSPECTION.value),
                   DANGER if returned else WARNING,
@@ -437,9 +451,14 @@ def street_committees(ctx: TodoContext) -> list[Entry]:
 
 # --- the bureau ----------------------------------------------------------------------------------
 
+_SUBMITTED_ITEMS = PerScope(lambda user, today: select(*_count_columns(
+    _items_for(user, today, state=ItemState.SUBMITTED), None)))
+
+
 @provider(BUREAU, order=10)
 def bureau_answers(ctx: TodoContext) -> list[Entry]:
-    count, _nearest = _count_and_nearest(_items(ctx, state=ItemState.SUBMITTED), "deadline")
+    count, _nearest = _execute_per_scope(_SUBMITTED_ITEMS, ctx).one()
+    count = count or 0
     return [Entry(_("待验收的整改答复"), count, None,
                   url_for("campaigns.items", state=ItemState.SUBMITTED.value), WARNING)]
 
@@ -452,20 +471,36 @@ def bureau_self_inspections(ctx: TodoContext) -> list[Entry]:
             for cid, name, count, _end, _returned in rows]
 
 
+_OBJECTIONS = PerScope(lambda user: select(func.count()).select_from(credit_services.event_list(
+    scope.visible(CreditEvent, user), status=EventStatus.OBJECTED.value).order_by(None).subquery()))
+
+
 @provider(BUREAU, order=30)
 def bureau_objections(ctx: TodoContext) -> list[Entry]:
-    statement = credit_services.event_list(scope.visible(CreditEvent, ctx.user), status=EventStatus.OBJECTED.value)
-    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    count = db.session.execute(_OBJECTIONS(ctx.user), PerScope.params(ctx.user)).scalar() or 0
     return [Entry(_("待决定的信用异议"), count, None,
                   url_for("credit.events", status=EventStatus.OBJECTED.value), WARNING)]
+
+
+_REPORT_KINDS = (("submitted", True), ("resubmitted", False))  # (status, this week only)
+
+
+def _reports_statement(user, today: date):
+    week = Week.of(today)
+    lists = ((scope.visible(WeeklyReport, user, statement=report_services.reports_statement(
+        status=status, week=week if this_week else None)), None) for status, this_week in _REPORT_KINDS)
+    return select(*(column for statement, deadline in lists for column in _count_columns(statement, deadline)))
+
+
+_REPORTS = PerScope(_reports_statement)
 
 
 @provider(BUREAU, order=40)
 def bureau_reports(ctx: TodoContext) -> list[Entry]:
     week = Week.of(ctx.today)
     kinds = (("submitted", _("本周已报送待审阅的周报"), True), ("resubmitted", _("退回后重新报送的周报"), False))
-    counts = _counts_and_nearest(*((scope.visible(WeeklyReport, ctx.user, statement=report_services.reports_statement(
-        status=status, week=week if this_week else None)), None) for status, _label, this_week in kinds))
+    values = _execute_per_scope(_REPORTS, ctx).one()
+    counts = [(values[i] or 0, values[i + 1]) for i in range(0, len(values), 2)]
     entries = []
     for (status, label, this_week), (count, _nearest) in zip(kinds, counts, strict=True):
         args = {"status": status, "week": _week_arg(week)} if this_week else {"status": status}
@@ -473,13 +508,19 @@ def bureau_reports(ctx: TodoContext) -> list[Entry]:
     return entries
 
 
+def _overdue_by_street_statement(user, today: date):
+    items = _items_for(user, today, overdue=True).order_by(None).subquery()
+    return (select(Street.id, Street.name, func.count(items.c.id), func.min(items.c.deadline))
+            .join(items, items.c.street_id == Street.id).group_by(Street.id, Street.name, Street.name_sort)
+            .order_by(func.count(items.c.id).desc(), Street.name_sort))
+
+
+_OVERDUE_BY_STREET = PerScope(_overdue_by_street_statement)
+
+
 @provider(BUREAU, order=50)
 def bureau_overdue_by_street(ctx: TodoContext) -> list[Entry]:
-    items = _items(ctx, overdue=True).order_by(None).subquery()
-    rows = db.session.execute(
-        select(Street.id, Street.name, func.count(items.c.id), func.min(items.c.deadline))
-        .join(items, items.c.street_id == Street.id).group_by(Street.id, Street.name, Street.name_sort)
-        .order_by(func.count(items.c.id).desc(), Street.name_sort)).all()
+    rows = _execute_per_scope(_OVERDUE_BY_STREET, ctx).all()
     return [Entry(_("逾期未销项的整改事项 · %(street)s", street=name), count, nearest,
                   url_for("campaigns.items", overdue=1, street=street_id), DANGER, deadline_label=_("最早期限"))
             for street_id, name, count, nearest in rows]

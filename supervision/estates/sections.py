@@ -95,17 +95,25 @@ class PerScope:
     office, company, anybody else) instead of on every request: ``build(user)`` gets a stand-in whose
     street and company are bound parameters; ``params(user, **more)`` are the values to execute it with.
 
-    Building a select with joins, loader options and a scope rule costs about as much as running it."""
+    Building a select with joins, loader options and a scope rule costs about as much as running it.
 
-    def __init__(self, build: Callable[[Any], Any]):
+    ``key``: further values the statement is built with (e.g. the day, when a clause does date arithmetic in
+    Python): ``build(user, *key)``, one statement per shape and key, at most ``MAX_KEYS`` kept (a past day's
+    statements are dropped with the rest when there are more)."""
+
+    MAX_KEYS = 32
+
+    def __init__(self, build: Callable[..., Any]):
         self.build = build
         self._statements: dict[tuple, Any] = {}
 
-    def __call__(self, user):
+    def __call__(self, user, *key):
         shape = (bool(user.sees_district), bool(user.is_street), bool(user.is_company))
-        statement = self._statements.get(shape)
+        statement = self._statements.get((shape, *key))
         if statement is None:
-            statement = self._statements[shape] = self.build(_ScopeStandIn(*shape))
+            if len(self._statements) >= self.MAX_KEYS:
+                self._statements.clear()
+            statement = self._statements[(shape, *key)] = self.build(_ScopeStandIn(*shape), *key)
         return statement
 
     @staticmethod

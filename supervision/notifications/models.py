@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import scoping
@@ -17,7 +17,9 @@ from ..extensions import db
 class Notification(db.Model):
     __tablename__ = "notifications"
     # One notification per fact per user, however often a job runs.
-    __table_args__ = (UniqueConstraint("user_id", "dedup_key"),)
+    # (user_id, read_at): the unread count in every page's header, without reading the table.
+    __table_args__ = (UniqueConstraint("user_id", "dedup_key"),
+                      Index("ix_notifications_user_unread", "user_id", "read_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -1,7 +1,9 @@
 """目标考核: targets per scope and year, the measured values and the drill-down to the gap."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import history_for
 from ..auth import scope
 from ..auth.roles import ADMIN, DISTRICT_READERS, STREET, Role
+from ..core import generations
 from ..core.errors import DomainError
 from ..core.forms import MAX_INT, apply_domain_error
+from ..core.holidays.models import HOLIDAYS_TOPIC
 from ..core.pagination import paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
@@ -91,7 +95,33 @@ def index():
                            filters=_scope_filter(street, year), can_edit=current_user.role in ADMIN)
 
 
-def _in_scope(subject, indicator, street) -> list:
+@dataclass(frozen=True)
+class _Viewer:
+    """What the drill-down's statement depends on of the user (the scope rules ask only these)."""
+
+    sees_district: bool
+    is_street: bool
+    is_company: bool
+    street_id: int | None
+    company_id: int | None
+
+    @classmethod
+    def of(cls, user) -> _Viewer:
+        return cls(bool(user.sees_district), bool(user.is_street), bool(user.is_company), user.street_id,
+                   user.company_id)
+
+
+@lru_cache(maxsize=64)
+def _gap_statement(code: str, day, street_id: int | None, viewer: _Viewer, _holidays: int | None):
+    """The drill-down's rows (``gap_rows``) and the scope conditions added to them, built once per process for
+    each indicator, day, street, viewer and calendar: building them cost about as much as running them."""
+    indicator = services.get_indicator(code)
+    subject = subject_model(indicator, day)
+    extra_where = _in_scope(subject, indicator, street_id, viewer)
+    return gap_rows(indicator, day, street_id=street_id, extra_where=extra_where), tuple(extra_where)
+
+
+def _in_scope(subject, indicator, street_id, user) -> list:
     """The viewer's scope on the drill-down's rows, as ``id IN (visible ids)``: none for district readers,
     nor for a street office on its street's rows of an indicator whose scope is the street's.
 
@@ -100,12 +130,12 @@ def _in_scope(subject, indicator, street) -> list:
     would be auto-correlated to the join and lose its FROM clause. A subquery of the subject
     alone keeps the clause's tables its own, whatever the clause names.
     """
-    if subject is None or not hasattr(subject, "scope_clause") or current_user.sees_district:
+    if subject is None or not hasattr(subject, "scope_clause") or user.sees_district:
         return []
-    own_street = street is not None and current_user.is_street and street.id == current_user.street_id
+    own_street = street_id is not None and user.is_street and street_id == user.street_id
     if indicator.street_scoped and own_street:
         return []
-    return [subject.id.in_(scope.visible(subject, statement=select(subject.id)))]
+    return [subject.id.in_(scope.visible(subject, user, statement=select(subject.id)))]
 
 
 @bp.get("/<code>/gap")
@@ -127,9 +157,12 @@ def gap(code):
         row = card.streets[0]
     cell = row.cells[indicator.code]
     page = None
-    subject = subject_model(indicator, day)
-    extra_where = _in_scope(subject, indicator, street)
-    statement = gap_rows(indicator, day, street_id=street.id if street else None, extra_where=extra_where)
+    # Some indicators' rows are worked out on the working-day calendar (literals in the statement): its generation
+    # is part of the key (None: changed in this transaction, or never written — built afresh).
+    holidays = generations.current(HOLIDAYS_TOPIC)
+    build = _gap_statement if holidays is not None else _gap_statement.__wrapped__
+    statement, extra_where = build(indicator.code, day, street.id if street else None, _Viewer.of(current_user),
+                                   holidays)
     if statement is not None:
         # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
         counter = (lambda: cell.gap) if not extra_where and cell.counts is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from fractions import Fraction
 from types import MappingProxyType
 
 import pytest
@@ -48,6 +49,19 @@ def test_freeze_refuses_what_it_cannot_make_read_only():
         freeze(Frozen("a", ([1],)))  # a frozen dataclass holding a list: its list could still change
     with pytest.raises(TypeError, match="not a Street"):
         freeze({"street": Street(name="东城")})  # an ORM row is mutable and bound to a session
+
+
+def test_freeze_remembers_atoms_by_type_but_not_through_a_proxy():
+    """Whether a type is an atom is remembered per type (``isinstance`` on ``Fraction`` is slow), except for a
+    proxy, whose answer is the object it stands for."""
+    from werkzeug.local import LocalProxy
+
+    assert freeze(Frozen("a", (Fraction(1, 3), Decimal("1.5")))) == Frozen("a", (Fraction(1, 3), Decimal("1.5")))
+    assert freeze(LocalProxy(lambda: "text")) == "text"
+    with pytest.raises(TypeError, match="must be immutable"):
+        freeze(LocalProxy(lambda: Plain("x")))  # a proxy of the same type, standing for something mutable
+    with pytest.raises(TypeError):
+        freeze(Frozen("a", (Plain("x"),)))
 
 
 def test_cached_serves_read_only_values(app):

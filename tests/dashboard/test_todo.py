@@ -394,3 +394,29 @@ def test_stored_to_dos_are_what_the_live_count_gives(app, data, count_queries, m
     assert [q for q in queries if "count(enrolments.id)" in q]
     assert stored == live
     assert any(entry.count for entry in live)
+
+
+@pytest.mark.parametrize("role", ["company", "street"])
+def test_the_to_do_statements_built_once_count_each_users_own_rows(app, data, role):
+    """The providers' statements are built once per process for each shape of user and day (``PerScope``: the
+    street and the company bound parameters): the first user's statement counts the second user's rows — the same
+    as one built for that user alone — never the first's."""
+    w = data
+    if role == "company":
+        users = [w.company_user, w.company2_user]
+        per_scope, build = todo._COMPANY_COUNTS, todo._company_counts_statement
+    else:
+        users = [w.street_user, w.street2_user]
+        per_scope = todo._OVERDUE_ITEMS
+        build = lambda user, today: select(*todo._count_columns(  # noqa: E731
+            todo._items_for(user, today, overdue=True), "deadline"))
+    counts = []
+    with app.test_request_context("/"):
+        for user in users:
+            login_user(user)
+            shared = per_scope(user, w.today)
+            assert shared is per_scope(users[0], w.today)  # one statement for both users
+            alone = db.session.execute(build(user, w.today)).one()  # the user's values inlined
+            assert db.session.execute(shared, todo.PerScope.params(user)).one() == alone
+            counts.append(alone)
+    assert counts[0] != counts[1]
