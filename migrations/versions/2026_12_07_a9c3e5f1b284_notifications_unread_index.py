@@ -5,7 +5,7 @@ user's notifications was read from the table to test read_at (8,500 for the demo
 ~2 ms a page); the new index answers the count without reading the table.
 
 Revision ID: a9c3e5f1b284
-Revises: b4e1d9a6c725
+Revises: d3c8a1f5e902
 Create Date: 2026-12-07 16:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a9c3e5f1b284'
-down_revision = 'b4e1d9a6c725'
+down_revision = 'd3c8a1f5e902'
 branch_labels = None
 depends_on = None
 
