@@ -26,7 +26,8 @@ from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
 from ..core.forms import VersionedForm
-from ..core.pagination import paginate_rows
+from ..core.pagination import paginate_keys, paginate_rows
+from ..core.search import contains
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
@@ -82,24 +83,43 @@ def _street_choices():
 
 # --- service contracts ---------------------------------------------------------------
 
-def _contract_statement(form: ContractFilterForm):
-    statement = (scope.visible(ServiceContract).join(Estate, Estate.id == ServiceContract.estate_id)
-                 .join(Company, Company.id == ServiceContract.company_id))
+def _contract_where(statement, form: ContractFilterForm):
+    """``statement`` (of the scoped contracts) with the list's filters, none of them needing a join: the search
+    reads the matching estates' and companies' ids (a scan of their names), then their contracts by index."""
+    C = ServiceContract
     if form.q.data:
         pattern = f"%{form.q.data.strip()}%"
-        statement = statement.where(or_(Estate.name.ilike(pattern), Company.name.ilike(pattern)))
+        statement = statement.where(or_(
+            C.estate_id.in_(select(Estate.id).where(contains(Estate.name, pattern)).correlate(None)),
+            C.company_id.in_(select(Company.id).where(contains(Company.name, pattern)).correlate(None))))
     if form.street_id.data:
-        statement = statement.where(ServiceContract.street_id == form.street_id.data)
+        statement = statement.where(C.street_id == form.street_id.data)
     if form.status.data:
-        statement = statement.where(ServiceContract.status == FilingStatus(form.status.data))
+        statement = statement.where(C.status == FilingStatus(form.status.data))
     today = local_today()
-    in_force = and_(ServiceContract.starts_on <= today, ServiceContract.ends_on >= today)
+    # Two ranges on the contracts' dates: ``ix_service_contracts_ends_on_starts_on`` counts them from the index.
+    in_force = and_(C.starts_on <= today, C.ends_on >= today)
     if form.in_force.data == "yes":
         statement = statement.where(in_force)
     elif form.in_force.data == "no":
         statement = statement.where(~in_force)
-    return statement.order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(),
-                              ServiceContract.id)
+    return statement
+
+
+def _contract_order(statement):
+    """The list's order (the statement joins the estates): street, estate name, latest first. SQLite walks
+    ``ix_service_contracts_list`` by street and sorts one street's contracts at a time, stopping after the page."""
+    C = ServiceContract
+    return statement.order_by(C.street_id, Estate.name_sort, C.starts_on.desc(), C.id)
+
+
+def _contract_statement(form: ContractFilterForm):
+    """The scoped, filtered, sorted ``select(ServiceContract)`` joined to the estate and the company (what the
+    export streams)."""
+    statement = (_contract_where(scope.visible(ServiceContract), form)
+                 .join(Estate, Estate.id == ServiceContract.estate_id)
+                 .join(Company, Company.id == ServiceContract.company_id))
+    return _contract_order(statement)
 
 
 def _contract_filters() -> ContractFilterForm:
@@ -134,13 +154,25 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
 @scope.role_required(ALL_ROLES)
 def index():
     form = _contract_filters()
-    # Streets joined as the table (the statement has no other join to it), not a fresh alias of its every column.
-    statement, C, street = _contract_statement(form), ServiceContract, Street
-    rows = statement.with_only_columns(
-        C.id, Estate.name.label("estate_name"), street.name.label("street_name"), Company.name.label("company_name"),
-        C.owner_party, C.starts_on, C.ends_on, C.service_level, C.status, C.filing_number) \
-        .join(street, street.id == C.street_id)
-    page = paginate_rows(rows, count_statement=statement.with_only_columns(C.id))
+    # Pages first: the page's ids off the contracts' list index (filters, then the order joining the estates'
+    # sort names), counted on the contracts alone; then those 50 contracts as plain columns, streets and
+    # companies joined as tables (no fresh alias per request).
+    C = ServiceContract
+    filtered = _contract_where(scope.visible(C, statement=select(C.id)), form)
+    keys = _contract_order(filtered.join(Estate, Estate.id == C.estate_id))
+
+    def load(ids):
+        rows = db.session.execute(
+            select(C.id, Estate.name.label("estate_name"), Street.name.label("street_name"),
+                   Company.name.label("company_name"), C.owner_party, C.starts_on, C.ends_on, C.service_level,
+                   C.status, C.filing_number)
+            .join(Estate, Estate.id == C.estate_id).join(Company, Company.id == C.company_id)
+            .join(Street, Street.id == C.street_id).where(C.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    # A search counts with the page's keys (one pass over its matches); the other filters count off an index.
+    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=lambda: db.session.scalar(
+        select(func.count()).select_from(filtered.subquery())))
     fees = services.fee_lines([row.id for row in page.items])
     # Each label translated once a page, not once a row.
     labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}
