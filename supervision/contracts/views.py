@@ -41,6 +41,7 @@ from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import (
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
+    party_figures,
     public,  # noqa: F401  (registers the fee standard on the public portal's estate sheet)
     services,
     spreadsheet,
@@ -391,33 +392,51 @@ def _estate_filters(gaps: dict) -> EstateFilterForm:
     return form
 
 
-def _estate_rows(model, form: EstateFilterForm, gaps: dict):
+def _estate_rows(model, form: EstateFilterForm, gaps: dict, *, statement=None):
     """The scoped, filtered, sorted ``select(Estate, model)`` of the 前期物业 or party-building list (what its
-    export streams); the list pages select their own columns from it."""
+    export streams); the list pages select their own columns from it. ``statement``: another select of the
+    estates (the count's ids), joined to ``model`` only when a gap filter reads it."""
+    gap = form.gap.data in gaps
+    joined = statement is None or gap
     # archived_at inside an expression: SQLite's planner would otherwise read every estate in use through
     # that index and sort them, instead of walking (street, name) in order and stopping after the page.
-    statement = (scope.visible(Estate, statement=select(Estate, model))
-                 .outerjoin(model, model.estate_id == Estate.id)
-                 .where(func.coalesce(Estate.archived_at, None).is_(None)))
+    statement = scope.visible(Estate, statement=select(Estate, model) if statement is None else statement)
+    if joined:
+        statement = statement.outerjoin(model, model.estate_id == Estate.id)
+    statement = statement.where(func.coalesce(Estate.archived_at, None).is_(None))
     if form.q.data:
-        statement = statement.where(Estate.name.ilike(f"%{form.q.data.strip()}%"))
+        statement = statement.where(contains(Estate.name, f"%{form.q.data.strip()}%"))
     if form.street_id.data:
         statement = statement.where(Estate.street_id == form.street_id.data)
-    if form.gap.data in gaps:
+    if gap:
         statement = statement.where(gaps[form.gap.data][1]())
     return statement.order_by(Estate.street_id, Estate.name_sort, Estate.id)
 
 
-def _estate_page(statement, *columns, joins=()):
+def _estate_page(statement, counted, *columns, joins=(), counter=None):
     """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
-    ``columns``), counted on the estates' ids alone. Streets (and the callers' companies) joined as tables: a
-    fresh alias proxied each of their columns again on every request."""
+    ``columns``), counted on ``counted`` (the estates' ids, their record joined only for a gap filter) or by
+    ``counter``. Streets (and the callers' companies) joined as tables: a fresh alias proxied each of their
+    columns again on every request."""
     street = Street
     rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
         .join(street, street.id == Estate.street_id)
     for target, on in joins:
         rows = rows.outerjoin(target, on)
-    return paginate_rows(rows, count_statement=statement.with_only_columns(Estate.id))
+    return paginate_rows(rows, count_statement=counted, counter=counter)
+
+
+def _party_gap_counter(form: EstateFilterForm):
+    """The stored count of the party list's gap (``party_figures``) when the list is a street's or the district's
+    without a search, else None (the list counts its own rows)."""
+    user = current_user
+    if form.q.data or form.gap.data not in PARTY_GAPS or not (user.sees_district or user.is_street):
+        return None
+    chosen = form.street_id.data
+    if user.is_street and chosen and chosen != user.street_id:
+        return lambda: 0  # another street's estates under the street's own scope: none
+    street_id = user.street_id if user.is_street else chosen
+    return lambda: party_figures.gap_count(form.gap.data, street_id)
 
 
 @bp.get("/preliminary")
@@ -425,7 +444,9 @@ def _estate_page(statement, *columns, joins=()):
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
     P, company = PreliminaryService, Company
-    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS), P.id.label("record_id"), P.developer,
+    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS),
+                        _estate_rows(P, form, PRELIMINARY_GAPS, statement=select(Estate.id)),
+                        P.id.label("record_id"), P.developer,
                         company.name.label("company_name"), P.selection_method, P.selected_on,
                         P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))
     labels = {method: (method.badge, method.label) for method in SelectionMethod}
@@ -498,7 +519,9 @@ def preliminary_edit(estate_id: int):
 def party_index():
     form = _estate_filters(PARTY_GAPS)
     B = PartyBuilding
-    page = _estate_page(_estate_rows(B, form, PARTY_GAPS), B.has_party_org, B.org_name, B.red_property)
+    page = _estate_page(_estate_rows(B, form, PARTY_GAPS),
+                        _estate_rows(B, form, PARTY_GAPS, statement=select(Estate.id)),
+                        B.has_party_org, B.org_name, B.red_property, counter=_party_gap_counter(form))
     fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
