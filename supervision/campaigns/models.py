@@ -274,6 +274,8 @@ class Enrolment(TimestampMixin, VersionedMixin, db.Model):
         # The campaign page and the weekly overview read a campaign's enrolments from this index alone.
         Index("ix_enrolments_campaign_street_status", "campaign_id", "street_id", "status", "company_id",
               "enrolled_at", "withdrawn_at"),
+        # A street office's filings (filings/models.py): one exact probe per filing for (company, campaign, street).
+        Index("ix_enrolments_company_campaign_street", "company_id", "campaign_id", "street_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,7 +26,8 @@ from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
 from ..core.forms import VersionedForm
-from ..core.pagination import paginate_rows
+from ..core.pagination import paginate_keys, paginate_rows
+from ..core.search import contains
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
 from ..documents.forms import ImportForm
@@ -40,6 +41,7 @@ from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import (
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
+    party_figures,
     public,  # noqa: F401  (registers the fee standard on the public portal's estate sheet)
     services,
     spreadsheet,
@@ -82,24 +84,47 @@ def _street_choices():
 
 # --- service contracts ---------------------------------------------------------------
 
-def _contract_statement(form: ContractFilterForm):
-    statement = (scope.visible(ServiceContract).join(Estate, Estate.id == ServiceContract.estate_id)
-                 .join(Company, Company.id == ServiceContract.company_id))
+def _contract_where(statement, form: ContractFilterForm):
+    """``statement`` (of the scoped contracts) with the list's filters, none of them needing a join: the search
+    reads the matching estates' and companies' ids (a scan of their names), then their contracts by index."""
+    C = ServiceContract
     if form.q.data:
+        # The contracts of the estates, and those of the companies, whose name matches: two index look-ups joined
+        # in a UNION (an OR of the two made SQLite scan the estates' names twice).
         pattern = f"%{form.q.data.strip()}%"
-        statement = statement.where(or_(Estate.name.ilike(pattern), Company.name.ilike(pattern)))
+        estates = select(Estate.id).where(contains(Estate.name, pattern)).correlate(None)
+        companies = select(Company.id).where(contains(Company.name, pattern)).correlate(None)
+        statement = statement.where(C.id.in_(union(
+            select(C.id).where(C.estate_id.in_(estates)).correlate(None),
+            select(C.id).where(C.company_id.in_(companies)).correlate(None))))
     if form.street_id.data:
-        statement = statement.where(ServiceContract.street_id == form.street_id.data)
+        statement = statement.where(C.street_id == form.street_id.data)
     if form.status.data:
-        statement = statement.where(ServiceContract.status == FilingStatus(form.status.data))
+        statement = statement.where(C.status == FilingStatus(form.status.data))
     today = local_today()
-    in_force = and_(ServiceContract.starts_on <= today, ServiceContract.ends_on >= today)
+    # Two ranges on the contracts' dates: ``ix_service_contracts_ends_on_starts_on`` counts them from the index.
+    in_force = and_(C.starts_on <= today, C.ends_on >= today)
     if form.in_force.data == "yes":
         statement = statement.where(in_force)
     elif form.in_force.data == "no":
         statement = statement.where(~in_force)
-    return statement.order_by(ServiceContract.street_id, Estate.name_sort, ServiceContract.starts_on.desc(),
-                              ServiceContract.id)
+    return statement
+
+
+def _contract_order(statement):
+    """The list's order (the statement joins the estates): street, estate name, latest first. SQLite walks
+    ``ix_service_contracts_list`` by street and sorts one street's contracts at a time, stopping after the page."""
+    C = ServiceContract
+    return statement.order_by(C.street_id, Estate.name_sort, C.starts_on.desc(), C.id)
+
+
+def _contract_statement(form: ContractFilterForm):
+    """The scoped, filtered, sorted ``select(ServiceContract)`` joined to the estate and the company (what the
+    export streams)."""
+    statement = (_contract_where(scope.visible(ServiceContract), form)
+                 .join(Estate, Estate.id == ServiceContract.estate_id)
+                 .join(Company, Company.id == ServiceContract.company_id))
+    return _contract_order(statement)
 
 
 def _contract_filters() -> ContractFilterForm:
@@ -134,13 +159,25 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
 @scope.role_required(ALL_ROLES)
 def index():
     form = _contract_filters()
-    # Streets joined as the table (the statement has no other join to it), not a fresh alias of its every column.
-    statement, C, street = _contract_statement(form), ServiceContract, Street
-    rows = statement.with_only_columns(
-        C.id, Estate.name.label("estate_name"), street.name.label("street_name"), Company.name.label("company_name"),
-        C.owner_party, C.starts_on, C.ends_on, C.service_level, C.status, C.filing_number) \
-        .join(street, street.id == C.street_id)
-    page = paginate_rows(rows, count_statement=statement.with_only_columns(C.id))
+    # Pages first: the page's ids off the contracts' list index (filters, then the order joining the estates'
+    # sort names), counted on the contracts alone; then those 50 contracts as plain columns, streets and
+    # companies joined as tables (no fresh alias per request).
+    C = ServiceContract
+    filtered = _contract_where(scope.visible(C, statement=select(C.id)), form)
+    keys = _contract_order(filtered.join(Estate, Estate.id == C.estate_id))
+
+    def load(ids):
+        rows = db.session.execute(
+            select(C.id, Estate.name.label("estate_name"), Street.name.label("street_name"),
+                   Company.name.label("company_name"), C.owner_party, C.starts_on, C.ends_on, C.service_level,
+                   C.status, C.filing_number)
+            .join(Estate, Estate.id == C.estate_id).join(Company, Company.id == C.company_id)
+            .join(Street, Street.id == C.street_id).where(C.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    # A search counts with the page's keys (one pass over its matches); the other filters count off an index.
+    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=lambda: db.session.scalar(
+        select(func.count()).select_from(filtered.subquery())))
     fees = services.fee_lines([row.id for row in page.items])
     # Each label translated once a page, not once a row.
     labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}
@@ -359,33 +396,51 @@ def _estate_filters(gaps: dict) -> EstateFilterForm:
     return form
 
 
-def _estate_rows(model, form: EstateFilterForm, gaps: dict):
+def _estate_rows(model, form: EstateFilterForm, gaps: dict, *, statement=None):
     """The scoped, filtered, sorted ``select(Estate, model)`` of the 前期物业 or party-building list (what its
-    export streams); the list pages select their own columns from it."""
+    export streams); the list pages select their own columns from it. ``statement``: another select of the
+    estates (the count's ids), joined to ``model`` only when a gap filter reads it."""
+    gap = form.gap.data in gaps
+    joined = statement is None or gap
     # archived_at inside an expression: SQLite's planner would otherwise read every estate in use through
     # that index and sort them, instead of walking (street, name) in order and stopping after the page.
-    statement = (scope.visible(Estate, statement=select(Estate, model))
-                 .outerjoin(model, model.estate_id == Estate.id)
-                 .where(func.coalesce(Estate.archived_at, None).is_(None)))
+    statement = scope.visible(Estate, statement=select(Estate, model) if statement is None else statement)
+    if joined:
+        statement = statement.outerjoin(model, model.estate_id == Estate.id)
+    statement = statement.where(func.coalesce(Estate.archived_at, None).is_(None))
     if form.q.data:
-        statement = statement.where(Estate.name.ilike(f"%{form.q.data.strip()}%"))
+        statement = statement.where(contains(Estate.name, f"%{form.q.data.strip()}%"))
     if form.street_id.data:
         statement = statement.where(Estate.street_id == form.street_id.data)
-    if form.gap.data in gaps:
+    if gap:
         statement = statement.where(gaps[form.gap.data][1]())
     return statement.order_by(Estate.street_id, Estate.name_sort, Estate.id)
 
 
-def _estate_page(statement, *columns, joins=()):
+def _estate_page(statement, counted, *columns, joins=(), counter=None):
     """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
-    ``columns``), counted on the estates' ids alone. Streets (and the callers' companies) joined as tables: a
-    fresh alias proxied each of their columns again on every request."""
+    ``columns``), counted on ``counted`` (the estates' ids, their record joined only for a gap filter) or by
+    ``counter``. Streets (and the callers' companies) joined as tables: a fresh alias proxied each of their
+    columns again on every request."""
     street = Street
     rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
         .join(street, street.id == Estate.street_id)
     for target, on in joins:
         rows = rows.outerjoin(target, on)
-    return paginate_rows(rows, count_statement=statement.with_only_columns(Estate.id))
+    return paginate_rows(rows, count_statement=counted, counter=counter)
+
+
+def _party_gap_counter(form: EstateFilterForm):
+    """The stored count of the party list's gap (``party_figures``) when the list is a street's or the district's
+    without a search, else None (the list counts its own rows)."""
+    user = current_user
+    if form.q.data or form.gap.data not in PARTY_GAPS or not (user.sees_district or user.is_street):
+        return None
+    chosen = form.street_id.data
+    if user.is_street and chosen and chosen != user.street_id:
+        return lambda: 0  # another street's estates under the street's own scope: none
+    street_id = user.street_id if user.is_street else chosen
+    return lambda: party_figures.gap_count(form.gap.data, street_id)
 
 
 @bp.get("/preliminary")
@@ -393,7 +448,9 @@ def _estate_page(statement, *columns, joins=()):
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
     P, company = PreliminaryService, Company
-    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS), P.id.label("record_id"), P.developer,
+    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS),
+                        _estate_rows(P, form, PRELIMINARY_GAPS, statement=select(Estate.id)),
+                        P.id.label("record_id"), P.developer,
                         company.name.label("company_name"), P.selection_method, P.selected_on,
                         P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))
     labels = {method: (method.badge, method.label) for method in SelectionMethod}
@@ -466,7 +523,9 @@ def preliminary_edit(estate_id: int):
 def party_index():
     form = _estate_filters(PARTY_GAPS)
     B = PartyBuilding
-    page = _estate_page(_estate_rows(B, form, PARTY_GAPS), B.has_party_org, B.org_name, B.red_property)
+    page = _estate_page(_estate_rows(B, form, PARTY_GAPS),
+                        _estate_rows(B, form, PARTY_GAPS, statement=select(Estate.id)),
+                        B.has_party_org, B.org_name, B.red_property, counter=_party_gap_counter(form))
     fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from ..attachments.models import Attachment
@@ -219,16 +219,28 @@ def requirement_status(requirement: FilingRequirement, *, today: date | None = N
     return status
 
 
+def _expected_conditions(campaign_id: int, street_id: int | None = None, company_id: int | None = None) -> list:
+    """The enrolments that make their company expected to file, of one street / only one company when given."""
+    conditions = [Enrolment.campaign_id == campaign_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+                  Enrolment.company_id.is_not(None)]
+    if street_id is not None:
+        conditions.append(Enrolment.street_id == street_id)
+    if company_id is not None:
+        conditions.append(Enrolment.company_id == company_id)
+    return conditions
+
+
 def _expected_companies(campaign_id: int, street_id: int | None = None, company_id: int | None = None):
     """The ids of the companies expected to file (as SQL), of one street / only one company when given."""
-    statement = select(Enrolment.company_id).where(
-        Enrolment.campaign_id == campaign_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-        Enrolment.company_id.is_not(None))
-    if street_id is not None:
-        statement = statement.where(Enrolment.street_id == street_id)
-    if company_id is not None:
-        statement = statement.where(Enrolment.company_id == company_id)
-    return statement
+    return select(Enrolment.company_id).where(*_expected_conditions(campaign_id, street_id, company_id))
+
+
+def _is_expected(campaign_id: int, street_id: int | None = None, company_id: int | None = None):
+    """Whether ``Company`` is expected to file (an ``EXISTS``): a list by name walks the companies' name index and
+    probes ``ix_enrolments_company_campaign_street`` once a company, stopping after its page (an ``IN`` list of
+    the expected companies sorted them all first)."""
+    return exists(select(Enrolment.id).where(Enrolment.company_id == Company.id,
+                                             *_expected_conditions(campaign_id, street_id, company_id)))
 
 
 def requirement_rows(requirement: FilingRequirement, *, today: date | None = None, street_id: int | None = None,
@@ -237,8 +249,7 @@ def requirement_rows(requirement: FilingRequirement, *, today: date | None = Non
     """A page of ``requirement_status``'s rows (the same companies, in the same order, id breaking ties): the
     page's company ids first, then those companies and their filings (a district has thousands)."""
     overdue = (today or local_today()) > requirement.due_on
-    keys = (select(Company.id).where(Company.id.in_(_expected_companies(requirement.campaign_id, street_id,
-                                                                         company_id)))
+    keys = (select(Company.id).where(_is_expected(requirement.campaign_id, street_id, company_id))
             .order_by(Company.name_sort, Company.id))
 
     def load(ids):
@@ -289,25 +300,35 @@ class PageFiling:
     version: int
 
 
+def requirement_export_select(requirement: FilingRequirement, *, street_id: int | None = None,
+                              company_id: int | None = None):
+    """Every expected company (of one street / only one company when given) with its filing, as plain columns in
+    ``requirement_status``'s order: the workbook's statement (streamed by ``jobs.exports``)."""
+    return (select(Company.id, Company.name, Company.credit_code, CompanyFiling.status, CompanyFiling.submitted_at,
+                   CompanyFiling.return_reason)
+            .where(_is_expected(requirement.campaign_id, street_id, company_id))
+            .outerjoin(CompanyFiling, (CompanyFiling.company_id == Company.id)
+                       & (CompanyFiling.requirement_id == requirement.id))
+            .order_by(Company.name_sort, Company.id))
+
+
+def requirement_company_rows(rows, requirement: FilingRequirement, today: date | None = None):
+    """``requirement_export_select``'s rows as ``CompanyRow``s of plain values (no ORM objects)."""
+    overdue = (today or local_today()) > requirement.due_on
+    for row in rows:
+        filing = PlainFiling(row.status, row.submitted_at, row.return_reason) if row.status is not None else None
+        pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
+        late = not pending and to_local(filing.submitted_at).date() > requirement.due_on
+        yield CompanyRow(PlainCompany(row.id, row.name, row.credit_code), filing, missing=overdue and pending,
+                         late=late)
+
+
 def requirement_export_rows(requirement: FilingRequirement, *, today: date | None = None,
                             street_id: int | None = None, company_id: int | None = None) -> list[CompanyRow]:
     """``requirement_status``'s rows for the workbook from one query of plain columns (no ORM objects: the
     export of a district's thousands of companies)."""
-    overdue = (today or local_today()) > requirement.due_on
-    rows = []
-    for row in db.session.execute(
-            select(Company.id, Company.name, Company.credit_code, CompanyFiling.status, CompanyFiling.submitted_at,
-                   CompanyFiling.return_reason)
-            .where(Company.id.in_(_expected_companies(requirement.campaign_id, street_id, company_id)))
-            .outerjoin(CompanyFiling, (CompanyFiling.company_id == Company.id)
-                       & (CompanyFiling.requirement_id == requirement.id))
-            .order_by(Company.name_sort, Company.id)):
-        filing = PlainFiling(row.status, row.submitted_at, row.return_reason) if row.status is not None else None
-        pending = filing is None or filing.status is CompanyFilingStatus.RETURNED
-        late = not pending and to_local(filing.submitted_at).date() > requirement.due_on
-        rows.append(CompanyRow(PlainCompany(row.id, row.name, row.credit_code), filing,
-                               missing=overdue and pending, late=late))
-    return rows
+    rows = db.session.execute(requirement_export_select(requirement, street_id=street_id, company_id=company_id))
+    return list(requirement_company_rows(rows, requirement, today))
 
 
 def files_of(filings: list[CompanyFiling]) -> dict[int, list[Attachment]]:
@@ -363,16 +384,19 @@ def requirement_summary(requirement: FilingRequirement, *, today: date | None = 
                         company_id: int | None = None, names_shown: bool = True) -> RequirementSummary:
     """``requirement_status``'s figures computed in SQL: the same counts, names in the same order, capped."""
     today = today or local_today()
-    expected = _expected_companies(requirement.campaign_id, street_id, company_id)
-    companies = select(Company.id).where(Company.id.in_(expected))
+    conditions = _expected_conditions(requirement.campaign_id, street_id, company_id)
+    expected = select(Enrolment.company_id).where(*conditions)
     filed = CompanyFiling.status != CompanyFilingStatus.RETURNED
     # Late: filed after the due day ended in local time (is_late).
     late = filed & (CompanyFiling.submitted_at > local_day_bounds_utc(requirement.due_on)[1])
+    # The expected companies are the enrolments' company ids (a foreign key: no look-up of each company), counted
+    # off the enrolments' index.
     counts = (select(func.count(CompanyFiling.id).filter(filed),
                      func.count(CompanyFiling.id).filter(CompanyFiling.status == CompanyFilingStatus.ACCEPTED),
                      func.count(CompanyFiling.id).filter(late),
-                     select(func.count()).select_from(companies.subquery()).scalar_subquery())
-              .where(CompanyFiling.requirement_id == requirement.id, CompanyFiling.company_id.in_(companies)))
+                     select(func.count(Enrolment.company_id.distinct())).where(*conditions)
+                     .scalar_subquery())
+              .where(CompanyFiling.requirement_id == requirement.id, CompanyFiling.company_id.in_(expected)))
     submitted, accepted, late_count, count = db.session.execute(counts).one()
     missing_count = count - submitted if today > requirement.due_on else 0
 

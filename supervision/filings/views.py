@@ -14,9 +14,9 @@ from ..auth.roles import ALL_ROLES, BUREAU, COMPANY, Role
 from ..campaigns.models import Campaign
 from ..companies.models import Company
 from ..core.errors import DomainError, check_version
-from ..core.pagination import paginate_rows
+from ..core.pagination import paginate_keys
 from ..core.timeutil import local_today, to_local
-from ..documents.excel import Column, write_workbook, xlsx_response
+from ..documents.excel import Column
 from ..estates.errors import flash_errors
 from ..estates.sections import campaign_sections
 from ..extensions import db
@@ -64,18 +64,27 @@ def _filtered(form: FilingFilterForm):
 @scope.role_required(ALL_ROLES)
 def index():
     form = _filters()
-    filtered = _filtered(form)
-    # Plain columns with the campaign's and company's names joined and "late" worked out in SQL (no ORM
-    # filing, requirement, campaign and company per row); the count selects the filings' ids alone.
-    rows = (filtered.with_only_columns(
-        CompanyFiling.id, CompanyFiling.requirement_id, FilingRequirement.title, FilingRequirement.due_on,
-        Campaign.name.label("campaign_name"), Company.name.label("company_name"), CompanyFiling.submitted_at,
-        CompanyFiling.submission_count, CompanyFiling.status,
-        (local_date(CompanyFiling.submitted_at) > FilingRequirement.due_on).label("late"))
-        .join(Campaign, Campaign.id == FilingRequirement.campaign_id)
-        .join(Company, Company.id == CompanyFiling.company_id))
-    page = paginate_rows(rows, count_statement=filtered.with_only_columns(CompanyFiling.id))
-    return render_template("filings/index.html", page=page, filters=form)
+    # Pages first: the page's filing ids with their count in one pass (``count(*) OVER ()``: a street's scope is a
+    # list of (requirement, company) pairs built once for both), then those 50 as plain columns with the
+    # campaign's and company's names joined and "late" worked out in SQL (no ORM objects per row).
+    keys = _filtered(form).with_only_columns(CompanyFiling.id)
+
+    def load(ids):
+        rows = db.session.execute(
+            select(CompanyFiling.id, CompanyFiling.requirement_id, FilingRequirement.title, FilingRequirement.due_on,
+                   Campaign.name.label("campaign_name"), Company.name.label("company_name"),
+                   CompanyFiling.submitted_at, CompanyFiling.submission_count, CompanyFiling.status,
+                   (local_date(CompanyFiling.submitted_at) > FilingRequirement.due_on).label("late"))
+            .join(FilingRequirement, FilingRequirement.id == CompanyFiling.requirement_id)
+            .join(Campaign, Campaign.id == FilingRequirement.campaign_id)
+            .join(Company, Company.id == CompanyFiling.company_id)
+            .where(CompanyFiling.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    page = paginate_keys(keys, load, count_with_keys=True)
+    # Each status's label translated once a page, not once a row.
+    statuses = {status: status.label for status in CompanyFilingStatus}
+    return render_template("filings/index.html", page=page, filters=form, statuses=statuses)
 
 
 def _when(value) -> str | None:
@@ -177,13 +186,15 @@ def requirement(requirement_id: int):
                            can_review=current_user.role in BUREAU)
 
 
-@bp.get("/requirement/<int:requirement_id>/export.xlsx")
-@scope.role_required(ALL_ROLES)
-@in_chinese
-def requirement_export(requirement_id: int):
-    requirement = scope.load(FilingRequirement, requirement_id)
-    rows = services.requirement_export_rows(requirement, **services._user_scope(current_user))
-    columns = [
+def _export_requirement() -> FilingRequirement:
+    """The filing type of the workbook's URL (in the request, and again in its job), read once."""
+    return exports.memo("filings.requirement",
+                        lambda: scope.load(FilingRequirement, request.view_args["requirement_id"]))
+
+
+def _requirement_columns() -> list[Column]:
+    """The filing type's workbook: ``services.requirement_company_rows``."""
+    return [
         Column("company", "物业服务企业", export=lambda r: r.company.name, width=28),
         Column("code", "统一社会信用代码", export=lambda r: r.company.credit_code, width=22),
         Column("state", "状态", export=lambda r: r.state_label, width=18),
@@ -192,8 +203,22 @@ def requirement_export(requirement_id: int):
         Column("missing", "逾期未报", export=lambda r: r.missing, width=10),
         Column("reason", "退回原因", export=lambda r: r.filing.return_reason if r.filing else None, width=30),
     ]
-    return xlsx_response(write_workbook(columns, rows, title=requirement.title),
-                         f"{requirement.title}-报送情况-{local_today():%Y%m%d}.xlsx")
+
+
+# Every expected company of the district (or the user's street) is a row: above the inline size a job writes it.
+exports.register(exports.Exporter(
+    "filings.requirement", "企业报送情况", _requirement_columns,
+    lambda: services.requirement_export_select(_export_requirement(), **services._user_scope(current_user)),
+    rows_not_objects=True, rows=lambda rows, _statement: services.requirement_company_rows(rows, _export_requirement()),
+    download=lambda: f"{_export_requirement().title}-报送情况-{local_today():%Y%m%d}.xlsx",
+    sheet_title=lambda: _export_requirement().title))
+
+
+@bp.get("/requirement/<int:requirement_id>/export.xlsx")
+@scope.role_required(ALL_ROLES)
+@in_chinese
+def requirement_export(requirement_id: int):
+    return exports.export_response("filings.requirement")
 
 
 @bp.post("/requirement/<int:requirement_id>/submit")

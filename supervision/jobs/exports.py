@@ -154,11 +154,13 @@ def as_request(owner, args):
         yield
 
 
-def start(exporter: Exporter, owner, args: list[tuple[str, str]]):
-    """The export job of ``owner`` for these filters (the same within a minute: the same job)."""
-    digest = hashlib.sha256(json.dumps([exporter.name, args], ensure_ascii=False).encode()).hexdigest()[:32]
-    return enqueue("exports.run", owner, {"exporter": exporter.name, "args": args},
-                   idempotency_key=f"exports:{digest}:{utcnow():%Y%m%d%H%M}",
+def start(exporter: Exporter, owner, args: list[tuple[str, str]], view_args: dict | None = None):
+    """The export job of ``owner`` for these filters (the same within a minute: the same job); ``view_args``: the
+    URL's arguments (e.g. a filing type's id), set again in the job's request as ``jobs.pdfs`` does."""
+    key = [exporter.name, args] + ([view_args] if view_args else [])
+    digest = hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+    payload = {"exporter": exporter.name, "args": args} | ({"view_args": view_args} if view_args else {})
+    return enqueue("exports.run", owner, payload, idempotency_key=f"exports:{digest}:{utcnow():%Y%m%d%H%M}",
                    title=_("导出%(what)s", what=exporter.filename))
 
 
@@ -176,7 +178,8 @@ def export_response(name: str):
         statement = exporter.statement()
         total = count(exporter, statement, up_to=most + 1)
     if total > most:
-        job_id = start(exporter, current_user, request_args()).id  # read before the commit expires it
+        # (the id read before the commit expires the job)
+        job_id = start(exporter, current_user, request_args(), dict(request.view_args or {})).id
         db.session.commit()
         return redirect(url_for("jobs.detail", job_id=job_id))
     data = write(exporter, exporter.statement() if statement is None else statement, columns=columns)
@@ -190,6 +193,7 @@ def run_export(ctx, payload):
     if exporter is None:
         raise JobFailure(_("该导出已不再提供。"))
     with as_request(ctx.owner, payload.get("args")):
+        request.view_args = payload.get("view_args") or {}
         statement = exporter.statement()
         total = count(exporter, statement)
         ctx.progress(0, total)
