@@ -8,7 +8,7 @@ has an enrolment of the street in the filing's campaign: one exact probe of the 
 the filing type's companies by name probe it once a company.
 
 Revision ID: c5f2a8d1e934
-Revises: b4e1d9a6c725
+Revises: a9c3e5f1b284
 Create Date: 2026-12-07 15:50:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5f2a8d1e934'
-down_revision = 'b4e1d9a6c725'
+down_revision = 'a9c3e5f1b284'
 branch_labels = None
 depends_on = None
 
