@@ -25,7 +25,7 @@ from functools import cached_property
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, null, select
 
 from ..auth import scope
 from ..auth.roles import BUREAU, COMPANY, DISTRICT_READERS, STREET, Role
@@ -140,9 +140,12 @@ def entries_for(user, *, today: date | None = None, now: datetime | None = None,
 def _count_columns(statement, deadline_column) -> list:
     """The rows of a filtered ``select`` counted, and their earliest deadline: two scalar subqueries."""
     rows = statement.order_by(None).subquery()
-    nearest = func.min(rows.c[deadline_column]) if deadline_column else literal(None)
-    return [select(func.count()).select_from(rows).scalar_subquery(),
-            select(nearest).select_from(rows).scalar_subquery()]
+    count = select(func.count()).select_from(rows).scalar_subquery()
+    if not deadline_column:
+        # No deadline: a plain NULL. ``SELECT NULL FROM rows`` as a scalar subquery gives one row per row, which
+        # PostgreSQL refuses as soon as there are two.
+        return [count, null()]
+    return [count, select(func.min(rows.c[deadline_column])).select_from(rows).scalar_subquery()]
 
 
 def _items_for(user, today: date, **filters):
