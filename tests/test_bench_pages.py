@@ -81,3 +81,36 @@ def test_a_download_that_became_a_job_is_measured_as_a_page():
     assert is_job_redirect(redirect("/jobs/12"))
     assert not is_job_redirect(redirect("/login?next=%2Festates%2Fexport.xlsx"))
     assert not is_job_redirect(Response(b"PK", mimetype="application/zip"))
+
+
+def test_the_floor_is_pooled_over_its_samples_through_the_run():
+    """Every ratio divides by the floor: it is the median of all its samples, not of one lucky moment."""
+    from bench.pages import pooled
+
+    early = {"times": [0.004, 0.004, 0.004], "queries": 4, "cold_times": [0.009], "cold_queries": 4}
+    late = {"times": [0.008, 0.008, 0.008], "queries": 4, "cold_times": [0.013], "cold_queries": 4}
+    drifted = {"times": [0.010, 0.010, 0.010], "queries": 4, "cold_times": [0.015], "cold_queries": 4}
+    row = pooled([early, late, drifted])
+    assert row["median"] == 0.008
+    assert row["cold_median"] == 0.013
+    assert row["samples"] == 3
+    assert len(row["times"]) == 9
+
+
+def test_a_first_request_is_compared_with_the_floors_own_first_request():
+    """Both sides of the ratio pay the database's cost of the change; the stricter comparison is kept beside."""
+    from bench.pages import _speed
+
+    floor = {"median": 0.005, "cold_median": 0.010}
+    page = {"median": 0.012, "cold_median": 0.025}  # 2.4× warm; 2.5× the floor's first request, 5× its warm time
+    verdict = _speed(page, floor)
+    assert verdict["ratio"] == 0.012 / 0.005
+    assert verdict["cold_ratio"] == 2.5
+    assert verdict["cold_vs_warm"] == 5.0
+    assert verdict["speed"] and not verdict["speed_strict"]
+    slow = _speed({"median": 0.012, "cold_median": 0.035}, floor)  # 3.5× the floor's first request
+    assert not slow["speed"]
+    warm_slow = _speed({"median": 0.016, "cold_median": 0.016}, floor)  # 3.2× warm
+    assert not warm_slow["speed"]
+    # A run that did not measure the floor after a change compares with its warm median, as before.
+    assert _speed(page, {"median": 0.005})["cold_ratio"] == 5.0
