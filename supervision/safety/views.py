@@ -433,10 +433,10 @@ def _overdue_statement(*, first: int | None = None):
     form = OverdueFilterForm(request.args)
     _bind_street_choices(form)
     kind = form.kind.data if form.kind.data in ("lift", "facility") else None
-    filters = {"estate_scope": Estate.scope_clause(current_user), "today": local_today(),
-               "street_id": form.street_id.data, "kind": kind}
     # From the overdue rows (in due-date order) for the district and a street; from the estates for a company.
-    statement = services.overdue_rows(first=first, rows_first=not current_user.is_company, **filters)
+    filters = {"estate_scope": Estate.scope_clause(current_user), "today": local_today(),
+               "street_id": form.street_id.data, "kind": kind, "rows_first": not current_user.is_company}
+    statement = services.overdue_rows(first=first, **filters)
     return form, statement, lambda: services.overdue_ids(**filters)
 
 
