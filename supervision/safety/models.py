@@ -116,9 +116,12 @@ class _Inspected:
 def _due_order_index(table: str, *first: str) -> Index:
     """The lists' order (due date, undated last, then id) as an index: a page of a list walks it and stops
     after its rows instead of sorting the whole register (``ORDER BY next_due_on IS NULL, next_due_on, id``);
-    ``first``: columns a list filters on by equality, before the order."""
+    ``first``: columns a list filters on by equality, before the order. By street, "dated first" is written
+    ``(next_due_on IS NOT NULL) DESC`` (the same order, ``services.list_order``): PostgreSQL took the district's
+    index, whose nearly constant first column it believes in heap order, and read the other streets' rows."""
     name = f"ix_{table}_{'_'.join(first)}_due_order" if first else f"ix_{table}_due_order"
-    return Index(name, *first, db.text("(next_due_on IS NULL)"), "next_due_on", "id")
+    dated = "(next_due_on IS NOT NULL) DESC" if "street_id" in first else "(next_due_on IS NULL)"
+    return Index(name, *first, db.text(dated), "next_due_on", "id")
 
 
 class Lift(_Inspected, TimestampMixin, VersionedMixin, db.Model):

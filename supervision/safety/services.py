@@ -13,7 +13,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, true, union_all
 
 from ..audit.services import record, record_change, snapshot
 from ..auth.roles import BUREAU, Role
@@ -281,15 +281,18 @@ def _filtered(statement, model, filters: Filters, today: date, search_columns, o
     return statement
 
 
-def list_order(model) -> tuple:
-    """The registers' order: the next due date first, undated last (the ``ix_…_due_order`` indexes)."""
+def list_order(model, *, by_street: bool = False) -> tuple:
+    """The registers' order: the next due date first, undated last (the ``ix_…_due_order`` indexes); ``by_street``:
+    the same order as the indexes by street hold it (``models._due_order_index``)."""
+    if by_street:
+        return model.next_due_on.is_not(None).desc(), model.next_due_on, model.id
     return model.next_due_on.is_(None), model.next_due_on, model.id
 
 
 def list_lifts(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
     statement = _filtered(visible_statement, Lift, filters, today,
                           (Lift.registration_code, Lift.location, Lift.maintenance_company), rows_first=rows_first)
-    return statement.order_by(*list_order(Lift))
+    return statement.order_by(*list_order(Lift, by_street=rows_first and bool(filters.street_id)))
 
 
 def list_facilities(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
@@ -301,7 +304,7 @@ def list_facilities(visible_statement, filters: Filters, today: date, *, rows_fi
         # Estates first: the kind inside an expression, else the planner walks every facility of the kind.
         kind = FireFacility.kind if rows_first else func.coalesce(FireFacility.kind, None)
         statement = statement.where(kind == filters.kind)
-    return statement.order_by(*list_order(FireFacility))
+    return statement.order_by(*list_order(FireFacility, by_street=rows_first and bool(filters.street_id)))
 
 
 def _overdue_parts(estate_scope, today: date, *, street_id: int | None, kind: str | None, lean: bool = False,
@@ -328,6 +331,11 @@ def _overdue_parts(estate_scope, today: date, *, street_id: int | None, kind: st
             part = part.where(visible.scalar_subquery().is_not(None))
             if street_id:
                 part = part.where(model.street_id == street_id)
+                if lean:
+                    # "dated" (true of an overdue row) as the street's index holds it: a count reads the street's
+                    # overdue dates as a range, not every row of the street (a page stops early anyway, and SQLite
+                    # would sort it with the term).
+                    part = part.where(model.next_due_on.is_not(None) == true())
         else:
             part = part.join(Estate, Estate.id == model.estate_id).where(*estate)
         parts.append((model, part))
@@ -348,7 +356,8 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
     for model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind, rows_first=rows_first):
         if first is not None:
             # In the order of the registers' indexes (the same order: an overdue row has a date).
-            part = select(*part.order_by(*list_order(model)).limit(first).subquery().c)
+            order = list_order(model, by_street=bool(street_id) and rows_first)
+            part = select(*part.order_by(*order).limit(first).subquery().c)
         parts.append(part)
     rows = union_all(*parts).subquery()
     # The tables themselves, not aliases: a fresh alias of the companies' and streets' every column on each
