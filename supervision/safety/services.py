@@ -347,9 +347,9 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
     """The district's overdue inspections, lifts and facilities in one list (most overdue first).
 
     ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
-    estate (``ByEstate``), and the joined estate answers that without an ``EXISTS`` on an alias per row.
-    ``first``: only the list's first rows are asked for (a page): each register gives its own first ones in
-    due-date order from its ``next_due_on`` index, so the union sorts at most twice that many, not every
+    estate (``ByEstate``): the estate (checked per row, or joined for a company) answers that, no ``EXISTS`` on
+    an alias. ``first``: only the list's first rows are asked for (a page): each register gives its own first ones
+    in due-date order from its order index (the street's, by street), so the union sorts at most twice that many, not every
     overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
     ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name, company_name."""
     parts = []

@@ -157,8 +157,8 @@ def _statement(register: Register):
 def _index(register: Register):
     form, filters, today, statements = _statements(register)
     model = register.model
-    # The page in the list's order from the rows (a district's or a street's: most rows pass); counted from the
-    # estates, which a street's scope narrows.
+    # The page in the list's order from the rows (a district's or a street's: most rows pass); the district's
+    # counted from the estates.
     statement, paged = statements(), statements(rows_first=True)
 
     def rows(statement):
@@ -168,10 +168,10 @@ def _index(register: Register):
             Estate.name.label("estate_name"), Street.name.label("street_name"), Company.name.label("company_name"))
             .join(Street, Street.id == Estate.street_id).outerjoin(Company, Company.id == Estate.company_id))
 
-    # A street's count too from the rows (by the row's street): from the estates, both planners read the street's
-    # every row (PostgreSQL hashed them) before the limit.
+    # A street's (or a kind's) count too from the rows, off their index: from the estates, both planners read every
+    # row of the street or kind (PostgreSQL hashed them) before the limit.
     page = _page(statement, paged, rows, model, searching=filters.q is not None,
-                 counted=paged if filters.street_id else statement)
+                 counted=paged if filters.street_id or filters.kind else statement)
     states = [model.state_of(row.status, row.next_due_on, today) for row in page.items]
     # Each label translated once a page, not once a row.
     enums = (LiftStatus,) if model is Lift else (FacilityStatus, FacilityKind)
