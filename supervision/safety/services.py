@@ -349,8 +349,8 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
     ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
     estate (``ByEstate``): the estate (checked per row, or joined for a company) answers that, no ``EXISTS`` on
     an alias. ``first``: only the list's first rows are asked for (a page): each register gives its own first ones
-    in due-date order from its order index (the street's, by street), so the union sorts at most twice that many, not every
-    overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
+    in due-date order from its order index (the street's, by street), so the union sorts at most twice that many,
+    not every overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
     ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name, company_name."""
     parts = []
     for model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind, rows_first=rows_first):
