@@ -42,7 +42,8 @@ def _last_and_due(rng: random.Random, today):
 def seed_demo(rng: random.Random) -> None:
     today = local_today()
     demo_company = db.session.scalar(select(Company.id).where(Company.name == DEMO_COMPANY))
-    estates = db.session.execute(select(Estate.id, Estate.property_type, Estate.buildings, Estate.company_id)
+    estates = db.session.execute(select(Estate.id, Estate.street_id, Estate.property_type, Estate.buildings,
+                                        Estate.company_id)
                                  .where(Estate.archived_at.is_(None)).order_by(Estate.id)).all()
     lifts, facilities = [], []
     for estate in estates:
@@ -51,7 +52,8 @@ def seed_demo(rng: random.Random) -> None:
             for building in range(1, buildings + 1):
                 last, due = _last_and_due(rng, today)
                 status = LiftStatus.STOPPED if rng.random() < 0.04 else LiftStatus.IN_USE
-                lifts.append(Lift(estate_id=estate.id, registration_code=f"3110{estate.id:06d}{building:02d}01",
+                lifts.append(Lift(estate_id=estate.id, street_id=estate.street_id,
+                                  registration_code=f"3110{estate.id:06d}{building:02d}01",
                                   location=f"{building}号楼1单元", maintenance_company=rng.choice(MAINTAINERS),
                                   last_inspected_on=last, next_due_on=due, status=status))
         if rng.random() < 0.8 or estate.company_id == demo_company:
@@ -65,8 +67,9 @@ def seed_demo(rng: random.Random) -> None:
                 status = FacilityStatus.FAULTY if rng.random() < 0.05 else FacilityStatus.NORMAL
                 quantity = rng.randint(4, 60) if kind in (FacilityKind.EXTINGUISHER, FacilityKind.HYDRANT,
                                                           FacilityKind.EVACUATION) else None
-                facilities.append(FireFacility(estate_id=estate.id, kind=kind, location=_place(kind, buildings),
-                                               quantity=quantity, last_checked_on=last, next_due_on=due,
+                facilities.append(FireFacility(estate_id=estate.id, street_id=estate.street_id, kind=kind,
+                                               location=_place(kind, buildings), quantity=quantity,
+                                               last_checked_on=last, next_due_on=due,
                                                status=status))
     known_codes = set(db.session.scalars(select(Lift.registration_code)))
     db.session.add_all(lift for lift in lifts if lift.registration_code not in known_codes)

@@ -13,7 +13,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, true, union_all
 
 from ..audit.services import record, record_change, snapshot
 from ..auth.roles import BUREAU, Role
@@ -261,6 +261,10 @@ def _filtered(statement, model, filters: Filters, today: date, search_columns, o
     statement = statement.join(Estate, Estate.id == estate_id)
     if filters.street_id:
         statement = statement.where(Estate.street_id == filters.street_id)
+        if rows_first:
+            # The row's copy of its estate's street: a street's page walks its own order index (``ix_…_street_id_
+            # due_order``) and stops after its rows; the estate's street above still decides.
+            statement = statement.where(model.street_id == filters.street_id)
     if filters.company_id:
         statement = statement.where(Estate.company_id == filters.company_id)
     if filters.estate_id:
@@ -277,15 +281,18 @@ def _filtered(statement, model, filters: Filters, today: date, search_columns, o
     return statement
 
 
-def list_order(model) -> tuple:
-    """The registers' order: the next due date first, undated last (the ``ix_…_due_order`` indexes)."""
+def list_order(model, *, by_street: bool = False) -> tuple:
+    """The registers' order: the next due date first, undated last (the ``ix_…_due_order`` indexes); ``by_street``:
+    the same order as the indexes by street hold it (``models._due_order_index``)."""
+    if by_street:
+        return model.next_due_on.is_not(None).desc(), model.next_due_on, model.id
     return model.next_due_on.is_(None), model.next_due_on, model.id
 
 
 def list_lifts(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
     statement = _filtered(visible_statement, Lift, filters, today,
                           (Lift.registration_code, Lift.location, Lift.maintenance_company), rows_first=rows_first)
-    return statement.order_by(*list_order(Lift))
+    return statement.order_by(*list_order(Lift, by_street=rows_first and bool(filters.street_id)))
 
 
 def list_facilities(visible_statement, filters: Filters, today: date, *, rows_first: bool = False):
@@ -297,7 +304,7 @@ def list_facilities(visible_statement, filters: Filters, today: date, *, rows_fi
         # Estates first: the kind inside an expression, else the planner walks every facility of the kind.
         kind = FireFacility.kind if rows_first else func.coalesce(FireFacility.kind, None)
         statement = statement.where(kind == filters.kind)
-    return statement.order_by(*list_order(FireFacility))
+    return statement.order_by(*list_order(FireFacility, by_street=rows_first and bool(filters.street_id)))
 
 
 def _overdue_parts(estate_scope, today: date, *, street_id: int | None, kind: str | None, lean: bool = False,
@@ -308,23 +315,29 @@ def _overdue_parts(estate_scope, today: date, *, street_id: int | None, kind: st
     for name, model, what in (("lift", Lift, Lift.registration_code), ("facility", FireFacility, FireFacility.kind)):
         if kind and kind != name:
             continue
-        if lean:
-            # A count reads every overdue row either way: there the street's estates first are the cheaper plan.
-            part = select(model.id.label("id")).join(Estate, Estate.id == model.estate_id)
-        else:
-            # ``rows_first``: the estate reached from the row (its id inside an expression), never the rows from
-            # the estates: with a street (the filter, or a street office's scope) SQLite's planner would otherwise
-            # read all the street's lifts through its estates and sort them, instead of the overdue ones in
-            # due-date order. A company's few estates: estates first.
-            estate_id = func.coalesce(model.estate_id, None) if rows_first else model.estate_id
-            part = (select(literal(name).label("kind"), model.id.label("id"), what.label("what"),
-                           model.location.label("location"), model.next_due_on.label("next_due_on"),
-                           model.estate_id.label("estate_id"))
-                    .join(Estate, Estate.id == estate_id))
-        part = part.where(model.state_clause(InspectionState.OVERDUE, today),
-                          func.coalesce(Estate.archived_at, None).is_(None), estate_scope)
+        columns = (model.id.label("id"),) if lean else (
+            literal(name).label("kind"), model.id.label("id"), what.label("what"), model.location.label("location"),
+            model.next_due_on.label("next_due_on"), model.estate_id.label("estate_id"))
+        estate = [func.coalesce(Estate.archived_at, None).is_(None), estate_scope]
         if street_id:
-            part = part.where(Estate.street_id == street_id)
+            estate.append(Estate.street_id == street_id)
+        part = select(*columns).where(model.state_clause(InspectionState.OVERDUE, today))
+        if rows_first:
+            # From the overdue rows in due-date order (the district's, or the street's from its own index by the
+            # row's copy of its estate's street), each row's estate checked by a subquery neither planner makes a
+            # join of: joined, both started from the estates (or hashed all of them, PostgreSQL) and sorted every
+            # overdue row for a page of 50 or a count stopped at its limit. A company's few estates: joined.
+            visible = select(Estate.id).where(Estate.id == model.estate_id, *estate).correlate(model)
+            part = part.where(visible.scalar_subquery().is_not(None))
+            if street_id:
+                part = part.where(model.street_id == street_id)
+                if lean:
+                    # "dated" (true of an overdue row) as the street's index holds it: a count reads the street's
+                    # overdue dates as a range, not every row of the street (a page stops early anyway, and SQLite
+                    # would sort it with the term).
+                    part = part.where(model.next_due_on.is_not(None) == true())
+        else:
+            part = part.join(Estate, Estate.id == model.estate_id).where(*estate)
         parts.append((model, part))
     return parts
 
@@ -334,15 +347,17 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
     """The district's overdue inspections, lifts and facilities in one list (most overdue first).
 
     ``estate_scope``: the viewer's ``Estate.scope_clause`` — lifts and facilities are visible with their
-    estate (``ByEstate``), and the joined estate answers that without an ``EXISTS`` on an alias per row.
-    ``first``: only the list's first rows are asked for (a page): each register gives its own first ones in
-    due-date order from its ``next_due_on`` index, so the union sorts at most twice that many, not every
-    overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
+    estate (``ByEstate``): the estate (checked per row, or joined for a company) answers that, no ``EXISTS`` on
+    an alias. ``first``: only the list's first rows are asked for (a page): each register gives its own first ones
+    in due-date order from its order index (the street's, by street), so the union sorts at most twice that many,
+    not every overdue row; the estates', streets' and companies' names are joined to those rows only. Rows: kind
     ("lift" / "facility"), id, what, location, next_due_on, estate_id, estate_name, street_name, company_name."""
     parts = []
     for model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind, rows_first=rows_first):
         if first is not None:
-            part = select(*part.order_by(model.next_due_on, model.id).limit(first).subquery().c)
+            # In the order of the registers' indexes (the same order: an overdue row has a date).
+            order = list_order(model, by_street=bool(street_id) and rows_first)
+            part = select(*part.order_by(*order).limit(first).subquery().c)
         parts.append(part)
     rows = union_all(*parts).subquery()
     # The tables themselves, not aliases: a fresh alias of the companies' and streets' every column on each
@@ -354,10 +369,11 @@ def overdue_rows(estate_scope, today: date, *, street_id: int | None = None, kin
             .order_by(rows.c.next_due_on, rows.c.kind, rows.c.id))
 
 
-def overdue_ids(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None):
+def overdue_ids(estate_scope, today: date, *, street_id: int | None = None, kind: str | None = None,
+                rows_first: bool = True):
     """The ids of ``overdue_rows``' rows (to count them): no street or company names joined."""
     return union_all(*(part for _model, part in _overdue_parts(estate_scope, today, street_id=street_id, kind=kind,
-                                                                lean=True)))
+                                                                lean=True, rows_first=rows_first)))
 
 
 def estate_registers(estate: Estate) -> tuple[list[Lift], list[FireFacility]]:

@@ -157,8 +157,8 @@ def _statement(register: Register):
 def _index(register: Register):
     form, filters, today, statements = _statements(register)
     model = register.model
-    # The page in the list's order from the rows (a district's or a street's: most rows pass); counted from the
-    # estates, which a street's scope narrows.
+    # The page in the list's order from the rows (a district's or a street's: most rows pass); the district's
+    # counted from the estates.
     statement, paged = statements(), statements(rows_first=True)
 
     def rows(statement):
@@ -168,7 +168,10 @@ def _index(register: Register):
             Estate.name.label("estate_name"), Street.name.label("street_name"), Company.name.label("company_name"))
             .join(Street, Street.id == Estate.street_id).outerjoin(Company, Company.id == Estate.company_id))
 
-    page = _page(statement, paged, rows, model, searching=filters.q is not None)
+    # A street's (or a kind's) count too from the rows, off their index: from the estates, both planners read every
+    # row of the street or kind (PostgreSQL hashed them) before the limit.
+    page = _page(statement, paged, rows, model, searching=filters.q is not None,
+                 counted=paged if filters.street_id or filters.kind else statement)
     states = [model.state_of(row.status, row.next_due_on, today) for row in page.items]
     # Each label translated once a page, not once a row.
     enums = (LiftStatus,) if model is Lift else (FacilityStatus, FacilityKind)
@@ -178,7 +181,7 @@ def _index(register: Register):
                            can_import=current_user.role in EDITORS)
 
 
-def _page(statement, paged, rows, model, *, searching: bool):
+def _page(statement, paged, rows, model, *, searching: bool, counted=None):
     """The page of the list ``statement`` (``paged``: the same list, planned for a page in its order; ``rows``
     gives a statement its columns), counted up to ``COUNT_LIMIT``.
 
@@ -188,7 +191,8 @@ def _page(statement, paged, rows, model, *, searching: bool):
     rare word): the page is those ids' rows, sorted, and they are the total; many: the index walk stops early."""
     ids = statement.with_only_columns(model.id)
     if not searching:
-        return paginate_rows(rows(paged), count_statement=ids, count_limit=COUNT_LIMIT, short_page_is_last=True)
+        counted = ids if counted is None else counted.with_only_columns(model.id)
+        return paginate_rows(rows(paged), count_statement=counted, count_limit=COUNT_LIMIT, short_page_is_last=True)
     matched = db.session.scalars(ids.order_by(None).limit(COUNT_LIMIT + 1)).all()
     if len(matched) <= COUNT_LIMIT:
         # The ids alone, not the filters again: they would lead the planner to the estates first.
@@ -433,10 +437,10 @@ def _overdue_statement(*, first: int | None = None):
     form = OverdueFilterForm(request.args)
     _bind_street_choices(form)
     kind = form.kind.data if form.kind.data in ("lift", "facility") else None
-    filters = {"estate_scope": Estate.scope_clause(current_user), "today": local_today(),
-               "street_id": form.street_id.data, "kind": kind}
     # From the overdue rows (in due-date order) for the district and a street; from the estates for a company.
-    statement = services.overdue_rows(first=first, rows_first=not current_user.is_company, **filters)
+    filters = {"estate_scope": Estate.scope_clause(current_user), "today": local_today(),
+               "street_id": form.street_id.data, "kind": kind, "rows_first": not current_user.is_company}
+    statement = services.overdue_rows(first=first, **filters)
     return form, statement, lambda: services.overdue_ids(**filters)
 
 

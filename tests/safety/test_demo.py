@@ -27,3 +27,11 @@ def test_demo_safety_registers(demo):
                .join(Company, Company.id == Estate.company_id)
                .where(Company.name == "示范安居物业服务有限公司", FireFacility.next_due_on < today))
         assert db.session.scalar(own) >= 1
+
+
+def test_the_demo_s_lifts_and_facilities_carry_their_estates_streets(demo):
+    with demo.app.app_context():
+        for model in (Lift, FireFacility):
+            rows = db.session.execute(select(model.street_id, Estate.street_id)
+                                      .join(Estate, Estate.id == model.estate_id)).all()
+            assert rows and all(own == estates for own, estates in rows), model
