@@ -50,7 +50,7 @@ register(Indicator(
     numerator_label=_l("有抽查的周"), denominator_label=_l("已过工作周"), gap_label=_l("未开展现场抽查的周"),
     definition=_l("统计日所在年度中已结束的工作周（按节假日安排至少有一个工作日的自然周，周一至周日）里，至少有一天"
                   "开展现场抽查的周数 ÷ 已结束的工作周数。全周放假的周不计；按住建局整体统计，不按街道分列。"),
-    base=_base, gap_columns=_columns, district_only=True,
+    base=_base, gap_columns=_columns, district_only=True, reads_calendar=True,
 ))
 
 # The figure reads the spot checks and the holiday register (which weeks are working weeks).

@@ -101,6 +101,8 @@ class Position(db.Model):
 @keeps_name_sort
 class Staff(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "staff"
+    # The certification drill-down's order: its page walks this index and stops after 50 rows.
+    __table_args__ = (Index("ix_staff_company_name_sort", "company_id", "name_sort", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -112,6 +114,10 @@ class Staff(TimestampMixin, VersionedMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     # Employment ended; kept for history, excluded from rates. Indexed: the staff list's 已离职 filter.
     left_on: Mapped[date | None] = mapped_column(index=True)
+    # The days one accepted certificate makes the person qualified, kept at flush (``qualification``): the
+    # certification drill-down tests the certificates of the others only.
+    qualified_from: Mapped[date | None] = mapped_column()
+    qualified_until: Mapped[date | None] = mapped_column()
 
     company: Mapped[Company] = relationship(back_populates="staff")
     estate = relationship("Estate")
@@ -134,7 +140,8 @@ class Certificate(TimestampMixin, VersionedMixin, db.Model):
                             "expires_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    # The previous holder kept on a change (active_history): both holders' qualified ranges are recounted.
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True, active_history=True)
     certificate_type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"), index=True)
     number: Mapped[str] = mapped_column(String(64))
     issuer: Mapped[str | None] = mapped_column(String(128))
@@ -160,3 +167,6 @@ class Certificate(TimestampMixin, VersionedMixin, db.Model):
         )
 
     scope_clause = scoping.Via("staff")
+
+
+from . import qualification  # noqa: E402,F401  (keeps Staff.qualified_from/until at flush)

@@ -218,18 +218,20 @@ def requires_certificate_clause():
         position_certificate_requirements.c.position_id == Staff.position_id))
 
 
-def qualified_clause(day: date):
-    """The staff member holds a certificate that is valid on ``day`` and that the position accepts."""
-    return exists(
-        select(Certificate.id).join(
-            position_certificate_requirements,
-            position_certificate_requirements.c.certificate_type_id == Certificate.certificate_type_id,
-        ).where(
-            Certificate.staff_id == Staff.id,
-            position_certificate_requirements.c.position_id == Staff.position_id,
-            Certificate.valid_on_clause(day),
-        )
+def qualified_clause(day: date, *, per_row: bool = False):
+    """The staff member holds a certificate that is valid on ``day`` and that the position accepts.
+
+    ``per_row``: tested for each row that reaches it (``OFFSET 0``: PostgreSQL may not turn the EXISTS into a hash
+    of every valid certificate), for a statement that tests a few rows only."""
+    statement = select(Certificate.id).join(
+        position_certificate_requirements,
+        position_certificate_requirements.c.certificate_type_id == Certificate.certificate_type_id,
+    ).where(
+        Certificate.staff_id == Staff.id,
+        position_certificate_requirements.c.position_id == Staff.position_id,
+        Certificate.valid_on_clause(day),
     )
+    return exists(statement.offset(0) if per_row else statement)
 
 
 def active_on_clause(day: date):

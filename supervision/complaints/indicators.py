@@ -37,7 +37,7 @@ def _repair_columns(base: Base):
 
 
 REPAIR_TIMELY = register(Indicator(
-    code="repair_timely", name=_l("维修及时率"), short_name=_l("维修及时"), subject="repair",
+    code="repair_timely", street_scoped=True, name=_l("维修及时率"), short_name=_l("维修及时"), subject="repair",
     numerator_label=_l("按时修复"), denominator_label=_l("到期报修"), gap_label=_l("未按时修复的报修"),
     definition=_l("本年受理、修复时限在统计日当天或之前的报修（业主报修、12345转办和企业报修台账，重复报修不计）中，"
                   "在时限内办结的件数 ÷ 到期报修件数。时限按紧急程度：紧急当日，一般3个工作日（可配置）。"),

@@ -49,7 +49,8 @@ def _party_base(day: date) -> Base:
 
 
 register(Indicator(
-    code="preliminary_tender", name=_l("前期物业招投标率"), short_name=_l("前期招标"), subject="estate",
+    code="preliminary_tender", street_scoped=True, name=_l("前期物业招投标率"), short_name=_l("前期招标"),
+    subject="estate",
     numerator_label=_l("招投标选聘"), denominator_label=_l("已登记前期物业的小区"),
     gap_label=_l("未经招投标选聘的小区"),
     definition=_l("已登记前期物业信息（未归档）的小区中，建设单位在统计日当天或之前通过公开招标或邀请招标选聘前期物业"
@@ -57,7 +58,8 @@ register(Indicator(
     base=_tender_base, gap_columns=_estate_columns,
 ))
 register(Indicator(
-    code="preliminary_contract", name=_l("前期物业服务合同签订率"), short_name=_l("前期合同"), subject="estate",
+    code="preliminary_contract", street_scoped=True, name=_l("前期物业服务合同签订率"), short_name=_l("前期合同"),
+    subject="estate",
     numerator_label=_l("已签订"), denominator_label=_l("已登记前期物业的小区"),
     gap_label=_l("未签订前期物业服务合同的小区"),
     definition=_l("已登记前期物业信息（未归档）的小区中，统计日当天或之前已签订《前期物业服务合同》的小区数"
@@ -65,7 +67,7 @@ register(Indicator(
     base=_contract_base, gap_columns=_estate_columns,
 ))
 register(Indicator(
-    code="party_coverage", name=_l("党组织覆盖率"), short_name=_l("党组织"), subject="estate",
+    code="party_coverage", street_scoped=True, name=_l("党组织覆盖率"), short_name=_l("党组织"), subject="estate",
     numerator_label=_l("已建党组织"), denominator_label=_l("小区总数"), gap_label=_l("未建党组织的小区"),
     definition=_l("未归档小区中，统计日已建立党组织（成立日期在统计日当天或之前，或未登记成立日期）的小区数"
                   " ÷ 小区总数。"),

@@ -18,14 +18,14 @@ from ..core import generations
 from ..core.errors import DomainError
 from ..core.forms import MAX_INT, apply_domain_error
 from ..core.holidays.models import HOLIDAYS_TOPIC
-from ..core.pagination import paginate_rows
+from ..core.pagination import paginate_keys, paginate_rows
 from ..core.timeutil import local_today
 from ..extensions import db
 from ..regions.choices import street_choices
 from ..regions.models import Street
 from . import markup, services
 from .forms import ScopeFilterForm, TargetForm
-from .indicators import gap_rows, subject_model
+from .indicators import gap_page, gap_rows, subject_model
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
@@ -113,12 +113,16 @@ class _Viewer:
 
 @lru_cache(maxsize=64)
 def _gap_statement(code: str, day, street_id: int | None, viewer: _Viewer, _holidays: int | None):
-    """The drill-down's rows (``gap_rows``) and the scope conditions added to them, built once per process for
-    each indicator, day, street, viewer and calendar: building them cost about as much as running them."""
+    """The drill-down's rows by pages first (``gap_page``: the page's ids, then their rows) or, for rows without
+    an id, in one statement (``gap_rows``), and the scope conditions added to them: ``(pages, statement,
+    extra_where)``, built once per process for each indicator, day, street, viewer and calendar (building them
+    cost about as much as running them)."""
     indicator = services.get_indicator(code)
     subject = subject_model(indicator, day)
     extra_where = _in_scope(subject, indicator, street_id, viewer)
-    return gap_rows(indicator, day, street_id=street_id, extra_where=extra_where), tuple(extra_where)
+    pages = gap_page(indicator, day, street_id=street_id, extra_where=extra_where)
+    statement = gap_rows(indicator, day, street_id=street_id, extra_where=extra_where) if pages is None else None
+    return pages, statement, tuple(extra_where)
 
 
 def _in_scope(subject, indicator, street_id, user) -> list:
@@ -158,14 +162,16 @@ def gap(code):
     cell = row.cells[indicator.code]
     page = None
     # Some indicators' rows are worked out on the working-day calendar (literals in the statement): its generation
-    # is part of the key (None: changed in this transaction, or never written — built afresh).
-    holidays = generations.current(HOLIDAYS_TOPIC)
+    # is part of their key (None: changed in this transaction, or never written — built afresh).
+    holidays = generations.current(HOLIDAYS_TOPIC) if indicator.reads_calendar else 0
     build = _gap_statement if holidays is not None else _gap_statement.__wrapped__
-    statement, extra_where = build(indicator.code, day, street.id if street else None, _Viewer.of(current_user),
-                                   holidays)
-    if statement is not None:
-        # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
-        counter = (lambda: cell.gap) if not extra_where and cell.counts is not None else None
+    pages, statement, extra_where = build(indicator.code, day, street.id if street else None,
+                                          _Viewer.of(current_user), holidays)
+    # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
+    counter = (lambda: cell.gap) if not extra_where and cell.counts is not None else None
+    if pages is not None:
+        page = paginate_keys(pages.keys, pages.load, counter=counter)
+    elif statement is not None:
         page = paginate_rows(statement, counter=counter)
     return render_template("targets/gap.html", indicator=indicator, cell=cell, card=card, street=street,
                            year=year, page=page, by_street=by_street)
