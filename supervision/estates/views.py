@@ -189,8 +189,11 @@ def index():
     # The list as first opened by a district-wide user (Estate.scope_clause: everything): counted
     # without visiting every estate.
     district_wide = current_user.role in DISTRICT_READERS and services.unfiltered(filters)
-    counter = services.registered_count if district_wide else None
     today = local_today()
+    # The count of a street, 具备条件 or the committee filters (a district reader's or a street office's) from the
+    # stored groups of committee_figures: no count over the estates joined to their committees.
+    counter = committee_figures.list_counter(current_user, filters, today) or (
+        services.registered_count if district_wide else None)
     # Pages first: the page's ids by filter and order (read off ix_estates_list: no join, no sort of the whole
     # register), then those 50 estates with their names. A text search reads every estate either way: its
     # count comes with the page's ids, in that one pass.
@@ -388,14 +391,16 @@ def committees():
     # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
     # 50 estates with their street, community and committee — not the joins for every estate sorted.
     today = local_today()
+    # Without a search the count is the stored groups' (committee_figures: per street, 具备条件, status, alerts).
+    stored_count = committee_figures.list_counter(current_user, filters, today)
     if filters.sort == "street" and not filters.q:
         # The streets' order, each street's page read off its index: no sort of every estate (in_street_order).
         matching = services.filter_estates(scope.visible(Estate), replace(filters, sort=None)).with_only_columns(
             Estate.id).order_by(None)
         keys = services.in_street_order(matching, page_number() * current_app.config["PER_PAGE"],
                                         eligible_filtered=filters.eligible in ("1", "0"))
-        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), counter=lambda: db.session.scalar(
-            select(func.count()).select_from(matching.subquery())))
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), counter=stored_count or (
+            lambda: db.session.scalar(select(func.count()).select_from(matching.subquery()))))
     else:
         # A search reads every estate's name and address either way (off ix_estates_list, for the district): the
         # few matches sorted, their count in the same pass.
@@ -403,7 +408,8 @@ def committees():
         if current_user.sees_district and filters.q:
             statement = services.read_off_list_index(statement, filters)
         keys = services.filter_estates(statement, filters).with_only_columns(Estate.id)
-        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), count_with_keys=bool(filters.q))
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), count_with_keys=bool(filters.q),
+                             counter=stored_count)
     # The counts of the user's scope (a street office: its street), narrowed to the chosen street: stored per
     # street and day by the committing transaction (committee_figures), not counted over every estate here.
     street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else filters.street_id
