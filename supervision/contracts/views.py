@@ -40,6 +40,7 @@ from ..jobs import exports
 from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import (
+    contract_figures,
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
     party_figures,
     preliminary_figures,
@@ -155,6 +156,19 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
     return render_template(template, form=form, result=result)
 
 
+def _contract_counter(form: ContractFilterForm):
+    """The stored count of the list's filters (``contract_figures``) for a street office or a district reader
+    without a search, else None."""
+    user = current_user
+    if form.q.data or not (user.sees_district or user.is_street):
+        return None
+    chosen = form.street_id.data
+    if user.is_street and chosen and chosen != user.street_id:
+        return lambda: 0  # another street's contracts under the street's own scope: none
+    street_id = user.street_id if user.is_street else chosen
+    return lambda: contract_figures.count(street_id, form.status.data, form.in_force.data)
+
+
 @bp.get("/")
 @scope.role_required(ALL_ROLES)
 def index():
@@ -175,9 +189,10 @@ def index():
             .join(Street, Street.id == C.street_id).where(C.id.in_(ids)))
         return {row.id: row for row in rows}
 
-    # A search counts with the page's keys (one pass over its matches); the other filters count off an index.
-    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=lambda: db.session.scalar(
-        select(func.count()).select_from(filtered.subquery())))
+    # A search counts with the page's keys (one pass over its matches); a street's or the district's filters read
+    # the counts stored per street and day (contract_figures); a company's count off an index.
+    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=_contract_counter(form) or (
+        lambda: db.session.scalar(select(func.count()).select_from(filtered.subquery()))))
     fees = services.fee_lines([row.id for row in page.items])
     # Each label translated once a page, not once a row.
     labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}

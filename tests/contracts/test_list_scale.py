@@ -353,3 +353,35 @@ def test_the_preliminary_and_party_counts_follow_every_change(world, login_as, a
     gen_estate(community=world.community2, company=world.company2)
     db.session.commit()
     check()
+
+
+@pytest.mark.parametrize("who", ["officer", "street_user", "street2_user", "company_user"])
+def test_the_contract_lists_counts_are_its_rows(world, login_as, app, monkeypatch, count_queries, who):
+    """The totals (stored per street, status and 在期 for a street office and the district) are the rows' number, a
+    street filter included, with other streets' and companies' contracts present, before and after changes."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    _grow_contracts(world, 14)
+    db.session.commit()
+    user = getattr(world, who)
+    client = login_as(user)
+
+    def check():
+        for url in CONTRACT_URLS[:3] + CONTRACT_URLS[4:] + ("/contracts/?status=submitted&in_force=yes",):
+            for street in (None, world.street1, world.street2):
+                full = url + (("&" if "?" in url else "?") + f"street_id={street.id}" if street else "")
+                expected = [contract_id for contract_id in _expected_contracts(user, url) if street is None
+                            or db.session.get(ServiceContract, contract_id).street_id == street.id]
+                assert _total(client.get(full).get_data(as_text=True)) == len(expected), full
+
+    check()
+    if who != "company_user":
+        with count_queries() as statements:
+            client.get("/contracts/?in_force=no")
+        assert not [s for s in statements if "count(" in s.lower() and "service_contracts" in s]
+    moved = db.session.scalar(db.select(ServiceContract).where(ServiceContract.status == FilingStatus.SUBMITTED)
+                              .limit(1))
+    moved.status, moved.ends_on = FilingStatus.RETURNED, date(local_today().year - 1, 6, 30)
+    moved.return_reason = "缺少附件"
+    gen_contract(gen_estate(community=world.community2, company=world.company1), company=world.company1)
+    db.session.commit()
+    check()
