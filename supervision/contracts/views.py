@@ -443,7 +443,7 @@ def _estate_page(model, keys, *columns, joins=(), counter=None, searched=False):
     record and of ``joins``). Counted by ``counter`` (stored counts), else a search with the page's ids (one pass),
     else the ids. Streets (and the callers' companies) joined as tables: a fresh alias proxied each of their
     columns again on every request."""
-    rows = (select(Estate.id, Estate.name, Street.name.label("street_name"), *columns)
+    rows = (select(Estate.id, Estate.name, Street.name.label("street_name"), *columns).select_from(Estate)
             .join(Street, Street.id == Estate.street_id).outerjoin(model, model.estate_id == Estate.id))
     for target, on in joins:
         rows = rows.outerjoin(target, on)
