@@ -409,6 +409,15 @@ def _estate_filters(gaps: dict) -> EstateFilterForm:
     return form
 
 
+def _in_use():
+    """Not archived, so that the list walks (street, name) in order and stops after its page: on SQLite archived_at
+    inside an expression (its planner would otherwise read every estate in use through that column's index and sort
+    them); PostgreSQL estimates such an expression at 0.5 % of the rows and sorted every estate: the column there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.coalesce(Estate.archived_at, None).is_(None)
+    return Estate.archived_at.is_(None)
+
+
 def _gap_clause(model, has: bool, condition):
     """The estate has a record of ``model`` (one per estate at most) meeting ``condition`` (or has none): an
     EXISTS probe of the record's unique estate index per estate, so the list walks (street, name) and stops after
@@ -422,12 +431,10 @@ def _estate_rows(model, form: EstateFilterForm, gaps: dict, *, statement=None):
     export streams). ``statement``: another select of the estates (the page's ids), not joined to ``model``."""
     gap = form.gap.data in gaps
     joined = statement is None
-    # archived_at inside an expression: SQLite's planner would otherwise read every estate in use through
-    # that index and sort them, instead of walking (street, name) in order and stopping after the page.
     statement = scope.visible(Estate, statement=select(Estate, model) if statement is None else statement)
     if joined:
         statement = statement.outerjoin(model, model.estate_id == Estate.id)
-    statement = statement.where(func.coalesce(Estate.archived_at, None).is_(None))
+    statement = statement.where(_in_use())
     if form.q.data:
         statement = statement.where(contains(Estate.name, f"%{form.q.data.strip()}%"))
     if form.street_id.data:
