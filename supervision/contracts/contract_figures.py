@@ -68,3 +68,9 @@ def count(street_id: int | None, status: str | None, in_force: str | None, today
     return sum(group[COUNT] for group in groups
                if (street_id is None or group[STREET] == street_id) and (not status or group[STATUS] == status)
                and (in_force not in ("yes", "no") or group[IN_FORCE] == (in_force == "yes")))
+
+
+def available() -> bool:
+    """Whether the counts are kept (their topic has a generation): before the first change of its data a reader would
+    group every row on each request, and the list counts its own rows instead."""
+    return generations.current(CONTRACT_COUNTS_TOPIC) is not None

@@ -56,3 +56,9 @@ def gap_count(gap: str | None, street_id: int | None) -> int:
     rows = [by_street.get(str(street_id)) or [0, 0, 0]] if street_id is not None else list(by_street.values())
     total, org, red = (sum(column) for column in zip(*rows, strict=True)) if rows else (0, 0, 0)
     return {None: total, "no_org": total - org, "org": org, "red": red, "no_red": total - red}[gap]
+
+
+def available() -> bool:
+    """Whether the counts are kept (their topic has a generation): before the first change of its data a reader would
+    group every row on each request, and the list counts its own rows instead."""
+    return generations.current(PARTY_TOPIC) is not None

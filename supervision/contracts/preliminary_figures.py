@@ -71,3 +71,9 @@ def gap_count(gap: str | None, street_id: int | None) -> int:
         else list(by_street.values())
     column = 0 if gap is None else 1 + list(GAPS).index(gap)
     return sum(row[column] for row in rows)
+
+
+def available() -> bool:
+    """Whether the counts are kept (their topic has a generation): before the first change of its data a reader would
+    group every row on each request, and the list counts its own rows instead."""
+    return generations.current(PRELIMINARY_TOPIC) is not None

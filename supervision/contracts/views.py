@@ -160,7 +160,7 @@ def _contract_counter(form: ContractFilterForm):
     """The stored count of the list's filters (``contract_figures``) for a street office or a district reader
     without a search, else None."""
     user = current_user
-    if form.q.data or not (user.sees_district or user.is_street):
+    if form.q.data or not (user.sees_district or user.is_street) or not contract_figures.available():
         return None
     chosen = form.street_id.data
     if user.is_street and chosen and chosen != user.street_id:
@@ -461,13 +461,16 @@ def _estate_page(model, keys, *columns, joins=(), counter=None, searched=False):
     return paginate_keys(keys, load, counter=counter, count_with_keys=searched and counter is None)
 
 
-def _stored_counter(form: EstateFilterForm, gaps: dict, gap_count):
-    """The stored count of the list (``gap_count(gap or None, street_id)``: ``party_figures``,
+def _stored_counter(form: EstateFilterForm, gaps: dict, figures_module):
+    """The stored count of the list (``figures_module.gap_count(gap or None, street_id)``: ``party_figures``,
     ``preliminary_figures``) when the list is a street's or the district's without a search, else None (the list
     counts its own rows)."""
     user = current_user
     if form.q.data or (form.gap.data and form.gap.data not in gaps) or not (user.sees_district or user.is_street):
         return None
+    if not figures_module.available():
+        return None
+    gap_count = figures_module.gap_count
     chosen = form.street_id.data
     if user.is_street and chosen and chosen != user.street_id:
         return lambda: 0  # another street's estates under the street's own scope: none
@@ -485,7 +488,7 @@ def preliminary_index():
                         P.id.label("record_id"), P.developer,
                         company.name.label("company_name"), P.selection_method, P.selected_on,
                         P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),),
-                        counter=_stored_counter(form, PRELIMINARY_GAPS, preliminary_figures.gap_count),
+                        counter=_stored_counter(form, PRELIMINARY_GAPS, preliminary_figures),
                         searched=bool(form.q.data))
     labels = {method: (method.badge, method.label) for method in SelectionMethod}
     return render_template("contracts/preliminary_index.html", page=page, filters=form, labels=labels,
@@ -559,7 +562,7 @@ def party_index():
     B = PartyBuilding
     page = _estate_page(B, _estate_rows(B, form, PARTY_GAPS, statement=select(Estate.id)),
                         B.has_party_org, B.org_name, B.red_property,
-                        counter=_stored_counter(form, PARTY_GAPS, party_figures.gap_count), searched=bool(form.q.data))
+                        counter=_stored_counter(form, PARTY_GAPS, party_figures), searched=bool(form.q.data))
     fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)

@@ -125,5 +125,7 @@ def list_counter(user, filters, today: date | None = None):
     cannot answer it (a company's scope, or a filter they do not hold)."""
     if not answers(filters) or not (user.sees_district or user.is_street):
         return None
+    if generations.current(COMMITTEES_TOPIC) is None:
+        return None  # nothing changed since the figure exists: grouping every estate per request costs more
     street_id = user.street_id if user.is_street else None
     return lambda: list_count(street_id, filters, today)
