@@ -45,8 +45,9 @@ def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
 figures.register(figures.Precomputed(PARTY_TOPIC, GAP_COUNTS, lambda: [KEY], _precompute))
 
 
-def gap_count(gap: str, street_id: int | None) -> int:
-    """The estates in use of one street (None: the district) with the list's ``gap`` (a key of ``PARTY_GAPS``)."""
+def gap_count(gap: str | None, street_id: int | None) -> int:
+    """The estates in use of one street (None: the district) with the list's ``gap`` (a key of ``PARTY_GAPS``;
+    None: all of them)."""
     def stored():
         value = figures.load(GAP_COUNTS, generations.current(PARTY_TOPIC), [KEY]).get(KEY)
         return None if value is None else generations.freeze(value)
@@ -54,4 +55,10 @@ def gap_count(gap: str, street_id: int | None) -> int:
     by_street = generations.cached(PARTY_TOPIC, GAP_COUNTS, 2, (KEY,), _by_street, stored=stored)
     rows = [by_street.get(str(street_id)) or [0, 0, 0]] if street_id is not None else list(by_street.values())
     total, org, red = (sum(column) for column in zip(*rows, strict=True)) if rows else (0, 0, 0)
-    return {"no_org": total - org, "org": org, "red": red, "no_red": total - red}[gap]
+    return {None: total, "no_org": total - org, "org": org, "red": red, "no_red": total - red}[gap]
+
+
+def available() -> bool:
+    """Whether the counts are kept (their topic has a generation): before the first change of its data a reader would
+    group every row on each request, and the list counts its own rows instead."""
+    return generations.current(PARTY_TOPIC) is not None

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, func, select, union
+from sqlalchemy import and_, bindparam, exists, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,7 +26,7 @@ from ..companies.models import Company
 from ..core.choices import options
 from ..core.errors import DomainError, check_version
 from ..core.forms import VersionedForm
-from ..core.pagination import paginate_keys, paginate_rows
+from ..core.pagination import paginate_keys
 from ..core.search import contains
 from ..core.timeutil import local_today
 from ..documents.excel import xlsx_response
@@ -40,8 +40,10 @@ from ..jobs import exports
 from ..jobs import imports as import_jobs
 from ..regions.models import Street
 from . import (
+    contract_figures,
     indicators,  # noqa: F401  (registers the three indicators on the targets page)
     party_figures,
+    preliminary_figures,
     public,  # noqa: F401  (registers the fee standard on the public portal's estate sheet)
     services,
     spreadsheet,
@@ -57,7 +59,6 @@ from .forms import (
     ReturnContractForm,
 )
 from .models import (
-    TENDER_METHODS,
     FeeKind,
     FilingStatus,
     PartyBuilding,
@@ -155,6 +156,19 @@ def _import_page(run, template: str, done_message, done_endpoint: str, job_impor
     return render_template(template, form=form, result=result)
 
 
+def _contract_counter(form: ContractFilterForm):
+    """The stored count of the list's filters (``contract_figures``) for a street office or a district reader
+    without a search, else None."""
+    user = current_user
+    if form.q.data or not (user.sees_district or user.is_street) or not contract_figures.available():
+        return None
+    chosen = form.street_id.data
+    if user.is_street and chosen and chosen != user.street_id:
+        return lambda: 0  # another street's contracts under the street's own scope: none
+    street_id = user.street_id if user.is_street else chosen
+    return lambda: contract_figures.count(street_id, form.status.data, form.in_force.data)
+
+
 @bp.get("/")
 @scope.role_required(ALL_ROLES)
 def index():
@@ -175,9 +189,10 @@ def index():
             .join(Street, Street.id == C.street_id).where(C.id.in_(ids)))
         return {row.id: row for row in rows}
 
-    # A search counts with the page's keys (one pass over its matches); the other filters count off an index.
-    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=lambda: db.session.scalar(
-        select(func.count()).select_from(filtered.subquery())))
+    # A search counts with the page's keys (one pass over its matches); a street's or the district's filters read
+    # the counts stored per street and day (contract_figures); a company's count off an index.
+    page = paginate_keys(keys, load, count_with_keys=bool(form.q.data), counter=_contract_counter(form) or (
+        lambda: db.session.scalar(select(func.count()).select_from(filtered.subquery()))))
     fees = services.fee_lines([row.id for row in page.items])
     # Each label translated once a page, not once a row.
     labels = {enum: {member: member.label for member in enum} for enum in (FeeKind, FilingStatus, ServiceLevel)}
@@ -369,78 +384,99 @@ def import_file():
 
 # --- 前期物业 ---------------------------------------------------------------------------
 
+# Each gap: (label, whether the estate has a record meeting the condition or has none, the condition on the
+# record). 前期物业's are preliminary_figures' (its stored counts count the same); party_figures counts the party ones.
 PRELIMINARY_GAPS = {
-    "no_record": (_l("未登记"), lambda: PreliminaryService.id.is_(None)),
-    "not_tender": (_l("未经招投标"), lambda: PreliminaryService.id.is_not(None)
-                   & (PreliminaryService.selection_method.is_(None)
-                      | PreliminaryService.selection_method.not_in(TENDER_METHODS))),
-    "not_signed": (_l("未签前期物业服务合同"), lambda: PreliminaryService.id.is_not(None)
-                   & PreliminaryService.contract_signed_on.is_(None)),
-    "no_covenant": (_l("未签临时管理规约"), lambda: PreliminaryService.id.is_not(None)
-                    & PreliminaryService.covenant_signed_on.is_(None)),
+    "no_record": (_l("未登记"), *preliminary_figures.GAPS["no_record"]),
+    "not_tender": (_l("未经招投标"), *preliminary_figures.GAPS["not_tender"]),
+    "not_signed": (_l("未签前期物业服务合同"), *preliminary_figures.GAPS["not_signed"]),
+    "no_covenant": (_l("未签临时管理规约"), *preliminary_figures.GAPS["no_covenant"]),
 }
 PARTY_GAPS = {
-    "no_org": (_l("未建党组织"), lambda: PartyBuilding.has_party_org.is_not(True)),
-    "org": (_l("已建党组织"), lambda: PartyBuilding.has_party_org.is_(True)),
-    "red": (_l("已开展红色物业"), lambda: PartyBuilding.red_property.is_(True)),
-    "no_red": (_l("未开展红色物业"), lambda: PartyBuilding.red_property.is_not(True)),
+    "no_org": (_l("未建党组织"), False, lambda: PartyBuilding.has_party_org.is_(True)),
+    "org": (_l("已建党组织"), True, lambda: PartyBuilding.has_party_org.is_(True)),
+    "red": (_l("已开展红色物业"), True, lambda: PartyBuilding.red_property.is_(True)),
+    "no_red": (_l("未开展红色物业"), False, lambda: PartyBuilding.red_property.is_(True)),
 }
 
 
 def _estate_filters(gaps: dict) -> EstateFilterForm:
     form = EstateFilterForm(request.args)
     form.street_id.choices = _street_choices()
-    form.gap.choices = options(("", _("全部")), *((key, label) for key, (label, _c) in gaps.items()))
+    form.gap.choices = options(("", _("全部")), *((key, label) for key, (label, _has, _c) in gaps.items()))
     if not form.validate():
         form.q.data = form.street_id.data = form.gap.data = None
     return form
 
 
+def _in_use():
+    """Not archived, so that the list walks (street, name) in order and stops after its page: on SQLite archived_at
+    inside an expression (its planner would otherwise read every estate in use through that column's index and sort
+    them); PostgreSQL estimates such an expression at 0.5 % of the rows and sorted every estate: the column there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.coalesce(Estate.archived_at, None).is_(None)
+    return Estate.archived_at.is_(None)
+
+
+def _gap_clause(model, has: bool, condition):
+    """The estate has a record of ``model`` (one per estate at most) meeting ``condition`` (or has none): an
+    EXISTS probe of the record's unique estate index per estate, so the list walks (street, name) and stops after
+    its page on both databases (a condition on an outer join left PostgreSQL to join and sort every estate)."""
+    records = exists(select(model.id).where(model.estate_id == Estate.id, condition()).correlate_except(model))
+    return records if has else ~records
+
+
 def _estate_rows(model, form: EstateFilterForm, gaps: dict, *, statement=None):
     """The scoped, filtered, sorted ``select(Estate, model)`` of the 前期物业 or party-building list (what its
-    export streams); the list pages select their own columns from it. ``statement``: another select of the
-    estates (the count's ids), joined to ``model`` only when a gap filter reads it."""
+    export streams). ``statement``: another select of the estates (the page's ids), not joined to ``model``."""
     gap = form.gap.data in gaps
-    joined = statement is None or gap
-    # archived_at inside an expression: SQLite's planner would otherwise read every estate in use through
-    # that index and sort them, instead of walking (street, name) in order and stopping after the page.
+    joined = statement is None
     statement = scope.visible(Estate, statement=select(Estate, model) if statement is None else statement)
     if joined:
         statement = statement.outerjoin(model, model.estate_id == Estate.id)
-    statement = statement.where(func.coalesce(Estate.archived_at, None).is_(None))
+    statement = statement.where(_in_use())
     if form.q.data:
         statement = statement.where(contains(Estate.name, f"%{form.q.data.strip()}%"))
     if form.street_id.data:
         statement = statement.where(Estate.street_id == form.street_id.data)
     if gap:
-        statement = statement.where(gaps[form.gap.data][1]())
+        statement = statement.where(_gap_clause(model, *gaps[form.gap.data][1:]))
     return statement.order_by(Estate.street_id, Estate.name_sort, Estate.id)
 
 
-def _estate_page(statement, counted, *columns, joins=(), counter=None):
-    """A page of the estate list ``statement`` as plain rows (the estate's id, name and street's name, then
-    ``columns``), counted on ``counted`` (the estates' ids, their record joined only for a gap filter) or by
-    ``counter``. Streets (and the callers' companies) joined as tables: a fresh alias proxied each of their
+def _estate_page(model, keys, *columns, joins=(), counter=None, searched=False):
+    """A page of the estate list: pages first — the page's estate ids (``keys``: ``_estate_rows`` of the ids, in the
+    list's order), then those estates as plain rows (id, name, street's name, then ``columns`` of their ``model``
+    record and of ``joins``). Counted by ``counter`` (stored counts), else a search with the page's ids (one pass),
+    else the ids. Streets (and the callers' companies) joined as tables: a fresh alias proxied each of their
     columns again on every request."""
-    street = Street
-    rows = statement.with_only_columns(Estate.id, Estate.name, street.name.label("street_name"), *columns) \
-        .join(street, street.id == Estate.street_id)
+    rows = (select(Estate.id, Estate.name, Street.name.label("street_name"), *columns).select_from(Estate)
+            .join(Street, Street.id == Estate.street_id).outerjoin(model, model.estate_id == Estate.id))
     for target, on in joins:
         rows = rows.outerjoin(target, on)
-    return paginate_rows(rows, count_statement=counted, counter=counter)
+
+    def load(ids):
+        return {row.id: row for row in db.session.execute(rows.where(Estate.id.in_(ids)))}
+
+    return paginate_keys(keys, load, counter=counter, count_with_keys=searched and counter is None)
 
 
-def _party_gap_counter(form: EstateFilterForm):
-    """The stored count of the party list's gap (``party_figures``) when the list is a street's or the district's
-    without a search, else None (the list counts its own rows)."""
+def _stored_counter(form: EstateFilterForm, gaps: dict, figures_module):
+    """The stored count of the list (``figures_module.gap_count(gap or None, street_id)``: ``party_figures``,
+    ``preliminary_figures``) when the list is a street's or the district's without a search, else None (the list
+    counts its own rows)."""
     user = current_user
-    if form.q.data or form.gap.data not in PARTY_GAPS or not (user.sees_district or user.is_street):
+    if form.q.data or (form.gap.data and form.gap.data not in gaps) or not (user.sees_district or user.is_street):
         return None
+    if not figures_module.available():
+        return None
+    gap_count = figures_module.gap_count
     chosen = form.street_id.data
     if user.is_street and chosen and chosen != user.street_id:
         return lambda: 0  # another street's estates under the street's own scope: none
     street_id = user.street_id if user.is_street else chosen
-    return lambda: party_figures.gap_count(form.gap.data, street_id)
+    gap = form.gap.data or None
+    return lambda: gap_count(gap, street_id)
 
 
 @bp.get("/preliminary")
@@ -448,11 +484,12 @@ def _party_gap_counter(form: EstateFilterForm):
 def preliminary_index():
     form = _estate_filters(PRELIMINARY_GAPS)
     P, company = PreliminaryService, Company
-    page = _estate_page(_estate_rows(P, form, PRELIMINARY_GAPS),
-                        _estate_rows(P, form, PRELIMINARY_GAPS, statement=select(Estate.id)),
+    page = _estate_page(P, _estate_rows(P, form, PRELIMINARY_GAPS, statement=select(Estate.id)),
                         P.id.label("record_id"), P.developer,
                         company.name.label("company_name"), P.selection_method, P.selected_on,
-                        P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),))
+                        P.contract_signed_on, P.covenant_signed_on, joins=((company, company.id == P.company_id),),
+                        counter=_stored_counter(form, PRELIMINARY_GAPS, preliminary_figures),
+                        searched=bool(form.q.data))
     labels = {method: (method.badge, method.label) for method in SelectionMethod}
     return render_template("contracts/preliminary_index.html", page=page, filters=form, labels=labels,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)
@@ -523,9 +560,9 @@ def preliminary_edit(estate_id: int):
 def party_index():
     form = _estate_filters(PARTY_GAPS)
     B = PartyBuilding
-    page = _estate_page(_estate_rows(B, form, PARTY_GAPS),
-                        _estate_rows(B, form, PARTY_GAPS, statement=select(Estate.id)),
-                        B.has_party_org, B.org_name, B.red_property, counter=_party_gap_counter(form))
+    page = _estate_page(B, _estate_rows(B, form, PARTY_GAPS, statement=select(Estate.id)),
+                        B.has_party_org, B.org_name, B.red_property,
+                        counter=_stored_counter(form, PARTY_GAPS, party_figures), searched=bool(form.q.data))
     fees = services.fee_standard_lines([row.id for row in page.items])
     return render_template("contracts/party_index.html", page=page, filters=form, fees=fees,
                            can_edit=current_user.role in ESTATE_RECORDERS, can_import=current_user.role in BUREAU)

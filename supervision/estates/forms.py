@@ -70,9 +70,10 @@ class EstateForm(VersionedForm):
 class EstateFilterForm(FilterForm):
     q = StringField(_l("名称/地址"), validators=[Optional(), Length(max=100)])
     street_id = SelectField(_l("街道"), coerce=optional_int, validators=[Optional()])
-    # Only the chosen street's communities (a street officer: their own street's); without a street,
-    # only 全部 and a hint: a district lists thousands of communities (views._bind_filter_choices).
-    community_id = SelectField(_l("社区"), coerce=optional_int, validators=[Optional()])
+    # A picker: a street has hundreds of communities (the drop-down was most of a street office's list at 100×);
+    # it finds the chosen street's (a street officer: their own street's), views._community_filter.
+    community_id = CommunityPickerField(_l("社区"), validators=[Optional()], active_only=False, filtering=True,
+                                        placeholder=_l("输入社区名称查找"))
     # Companies are found by text (a district has thousands). ``company_id`` stays for links to one
     # company's estates (/estates/?company_id=N) and for "no company" (-1): its choices are 全部,
     # 无物业企业 and, when a link chose one, that company.

@@ -404,7 +404,10 @@ def filter_estates(statement, filters: EstateFilters, *, today: date | None = No
     if needs_committee:
         statement = statement.outerjoin(OwnersCommittee, OwnersCommittee.estate_id == Estate.id)
     if filters.committee == "none":
-        statement = statement.where(OwnersCommittee.id.is_(None))
+        # The join's own column: PostgreSQL reads ``estate_id IS NULL`` as an anti-join (and walks the list's order,
+        # stopping after the page); ``id IS NULL`` left it a filter after the join, estimated at one row, so it
+        # joined and sorted every estate.
+        statement = statement.where(OwnersCommittee.estate_id.is_(None))
     elif filters.committee in COMMITTEE_FILTERS:
         statement = statement.where(committee_status_clause(CommitteeStatus(filters.committee), today))
     if filters.alert == "overdue":

@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Date, bindparam, func, or_, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth import scope
@@ -33,6 +33,7 @@ from ..documents.preview import ImportFlow
 from ..extensions import db
 from ..i18n import in_chinese
 from ..jobs import exports
+from ..pickers.fields import NO_MATCH
 from ..regions.models import Community, Street
 from . import committee_figures, services, spreadsheet, tasks
 from . import handover as management
@@ -65,33 +66,25 @@ def _street_choices(blank):
     return [(None, blank)] + [(row.id, row.name) for row in db.session.execute(statement)]
 
 
-def _community_filter_choices(form) -> None:
-    """The 社区 choices: only the communities of the chosen street, never the whole district.
+def _community_filter(form) -> None:
+    """The 社区 picker finds the communities of the chosen street only (a street officer: their own street's).
 
-    A street officer's are always those of their own street. A bureau user who follows a link with a
-    ``community_id`` but no street gets the community's street chosen for them (the same query). A
-    community outside the street (another street's, or left over after changing the street) is not
-    offered, and is dropped from the filter rather than combined with the street into an empty list.
-    Without a street there is nothing to choose but 全部, and the field says to choose a street first.
+    A bureau user who follows a link with a ``community_id`` but no street gets the community's street chosen
+    for them. A community outside the street (another street's, or left over after changing the street) is
+    dropped from the filter rather than combined with the street into an empty list.
     """
+    field = form.community_id
     street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else form.street_id.data
-    community_id = form.community_id.data
-    choices = [(None, _("全部"))]
-    if street_id or community_id:
-        street_key = street_id or select(Community.street_id).where(Community.id == community_id).scalar_subquery()
-        rows = db.session.execute(
-            select(Community.id, Community.name, Community.street_id)
-            .where(Community.street_id == street_key, or_(Community.active.is_(True), Community.id == community_id))
-            .order_by(Community.name_sort)).all()
-        choices += [(row.id, row.name) for row in rows]
-        if rows and not street_id:
-            form.street_id.data = rows[0].street_id
-            street_id = rows[0].street_id
-    if community_id not in {value for value, _label in choices[1:]}:
-        form.community_id.data = None
-    if not street_id:
-        form.community_id.description = _("请先选择街道并点击“查询”，再按社区筛选。")
-    form.community_id.choices = choices
+    if field.data is not None and field.data != NO_MATCH:
+        community_street = db.session.scalar(select(Community.street_id).where(Community.id == field.data))
+        if street_id and community_street != street_id:
+            field.data, field.option, field.text, field.raw_data = None, None, None, []
+            field.params["street"] = street_id  # the search box's street; nothing chosen to resolve again
+            return
+        if not street_id:
+            form.street_id.data = street_id = community_street
+    if street_id:
+        field.narrow(street=street_id)  # the search box finds, and a typed name resolves to, the street's
 
 
 def _company_filter_choices(form) -> None:
@@ -113,7 +106,7 @@ def _company_filter_choices(form) -> None:
 def _bind_filter_choices(form, *, communities=True, companies=True):
     form.street_id.choices = _street_choices(_("全部"))
     if communities:
-        _community_filter_choices(form)
+        _community_filter(form)
     if companies:
         _company_filter_choices(form)
 
@@ -189,8 +182,11 @@ def index():
     # The list as first opened by a district-wide user (Estate.scope_clause: everything): counted
     # without visiting every estate.
     district_wide = current_user.role in DISTRICT_READERS and services.unfiltered(filters)
-    counter = services.registered_count if district_wide else None
     today = local_today()
+    # The count of a street, 具备条件 or the committee filters (a district reader's or a street office's) from the
+    # stored groups of committee_figures: no count over the estates joined to their committees.
+    counter = committee_figures.list_counter(current_user, filters, today) or (
+        services.registered_count if district_wide else None)
     # Pages first: the page's ids by filter and order (read off ix_estates_list: no join, no sort of the whole
     # register), then those 50 estates with their names. A text search reads every estate either way: its
     # count comes with the page's ids, in that one pass.
@@ -388,14 +384,16 @@ def committees():
     # Pages first: the page's ids sorted on the estates (and the streets for the street order), then those
     # 50 estates with their street, community and committee — not the joins for every estate sorted.
     today = local_today()
+    # Without a search the count is the stored groups' (committee_figures: per street, 具备条件, status, alerts).
+    stored_count = committee_figures.list_counter(current_user, filters, today)
     if filters.sort == "street" and not filters.q:
         # The streets' order, each street's page read off its index: no sort of every estate (in_street_order).
         matching = services.filter_estates(scope.visible(Estate), replace(filters, sort=None)).with_only_columns(
             Estate.id).order_by(None)
         keys = services.in_street_order(matching, page_number() * current_app.config["PER_PAGE"],
                                         eligible_filtered=filters.eligible in ("1", "0"))
-        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), counter=lambda: db.session.scalar(
-            select(func.count()).select_from(matching.subquery())))
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), counter=stored_count or (
+            lambda: db.session.scalar(select(func.count()).select_from(matching.subquery()))))
     else:
         # A search reads every estate's name and address either way (off ix_estates_list, for the district): the
         # few matches sorted, their count in the same pass.
@@ -403,7 +401,8 @@ def committees():
         if current_user.sees_district and filters.q:
             statement = services.read_off_list_index(statement, filters)
         keys = services.filter_estates(statement, filters).with_only_columns(Estate.id)
-        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), count_with_keys=bool(filters.q))
+        page = paginate_keys(keys, lambda ids: _committee_rows(ids, today), count_with_keys=bool(filters.q),
+                             counter=stored_count)
     # The counts of the user's scope (a street office: its street), narrowed to the chosen street: stored per
     # street and day by the committing transaction (committee_figures), not counted over every estate here.
     street_id = current_user.street_id if current_user.role is Role.STREET_OFFICER else filters.street_id

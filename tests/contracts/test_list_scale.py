@@ -279,3 +279,113 @@ def test_the_party_lists_gap_counts_follow_every_change(world, login_as, app, mo
     gen_party(gen_estate(community=world.community1, company=world.company1), has_org=False)
     db.session.commit()
     check()
+
+
+# --- 前期物业: the list's counts stored per street ---------------------------------------------------------------
+
+def _live_preliminary_count(user, gap: str | None, street_id: int | None = None) -> int:
+    from supervision.contracts.models import TENDER_METHODS, PreliminaryService
+
+    count = 0
+    for estate, record in db.session.execute(db.select(Estate, PreliminaryService).outerjoin(
+            PreliminaryService, PreliminaryService.estate_id == Estate.id).where(Estate.archived_at.is_(None))):
+        if user.street_id is not None and estate.street_id != user.street_id:
+            continue
+        if user.company_id is not None and estate.company_id != user.company_id:
+            continue
+        if street_id is not None and estate.street_id != street_id:
+            continue
+        count += {None: True, "no_record": record is None,
+                  "not_tender": record is not None and record.selection_method not in TENDER_METHODS,
+                  "not_signed": record is not None and record.contract_signed_on is None,
+                  "no_covenant": record is not None and record.covenant_signed_on is None}[gap]
+    return count
+
+
+@pytest.mark.parametrize("who", ["officer", "street_user", "company_user"])
+def test_the_preliminary_and_party_counts_follow_every_change(world, login_as, app, monkeypatch, count_queries, who):
+    """Both lists' totals (each gap of 前期物业, and the lists without a gap) are the live counts of the user's scope
+    (other streets' and companies' estates present), a street filter included, before and after changes."""
+    from supervision.contracts.models import PreliminaryService, SelectionMethod
+    from supervision.core.timeutil import utcnow
+
+    from .factories import gen_party, gen_preliminary
+
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)  # several pages: the total is shown
+    methods = [SelectionMethod.OPEN_TENDER, SelectionMethod.AGREEMENT, None, SelectionMethod.INVITED_TENDER]
+    for index in range(11):
+        estate = gen_estate(community=world.community1 if index % 2 else world.community2,
+                            company=world.company1 if index % 3 else world.company2)
+        if index % 4:
+            gen_preliminary(estate, methods[index % 4], contract_signed_on=date(2020, 6, 1) if index % 3 else None,
+                            covenant_signed_on=date(2020, 7, 1) if index % 5 else None)
+        if index % 3:
+            gen_party(estate, has_org=bool(index % 2))
+    db.session.commit()
+    user = getattr(world, who)
+    client = login_as(user)
+
+    def shown(url: str, expected: int) -> None:
+        assert _total(client.get(url).get_data(as_text=True)) == expected, url
+
+    def check():
+        for gap in (None, "no_record", "not_tender", "not_signed", "no_covenant"):
+            shown(f"/contracts/preliminary?gap={gap or ''}", _live_preliminary_count(user, gap))
+        for street in (world.street1, world.street2):
+            if user.street_id not in (None, street.id):
+                continue  # not a choice of a street office's form (its filters are dropped)
+            shown(f"/contracts/preliminary?street_id={street.id}", _live_preliminary_count(user, None, street.id))
+            shown(f"/contracts/preliminary?street_id={street.id}&gap=no_record",
+                  _live_preliminary_count(user, "no_record", street.id))
+        shown("/contracts/party", _live_preliminary_count(user, None))
+
+    check()
+    if who != "company_user":  # the stored counts: no count over the estates in the request
+        with count_queries() as statements:
+            client.get("/contracts/preliminary?gap=not_signed")
+        assert not [s for s in statements if "count(" in s.lower() and "preliminary_services" in s]
+    record = db.session.scalar(db.select(PreliminaryService).where(PreliminaryService.selection_method.is_not(None))
+                               .limit(1))
+    record.selection_method, record.contract_signed_on = None, None
+    db.session.commit()
+    check()
+    archived = db.session.scalar(db.select(Estate).where(Estate.street_id == world.street1.id).limit(1))
+    archived.archived_at = utcnow()
+    gen_preliminary(gen_estate(community=world.community1, company=world.company1), None)
+    gen_estate(community=world.community2, company=world.company2)
+    db.session.commit()
+    check()
+
+
+@pytest.mark.parametrize("who", ["officer", "street_user", "street2_user", "company_user"])
+def test_the_contract_lists_counts_are_its_rows(world, login_as, app, monkeypatch, count_queries, who):
+    """The totals (stored per street, status and 在期 for a street office and the district) are the rows' number, a
+    street filter included, with other streets' and companies' contracts present, before and after changes."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    _grow_contracts(world, 14)
+    db.session.commit()
+    user = getattr(world, who)
+    client = login_as(user)
+
+    def check():
+        for url in CONTRACT_URLS[:3] + CONTRACT_URLS[4:] + ("/contracts/?status=submitted&in_force=yes",):
+            for street in (None, world.street1, world.street2):
+                if street is not None and user.street_id not in (None, street.id):
+                    continue  # not a choice of a street office's form (its filters are dropped)
+                full = url + (("&" if "?" in url else "?") + f"street_id={street.id}" if street else "")
+                expected = [contract_id for contract_id in _expected_contracts(user, url) if street is None
+                            or db.session.get(ServiceContract, contract_id).street_id == street.id]
+                assert _total(client.get(full).get_data(as_text=True)) == len(expected), full
+
+    check()
+    if who != "company_user":
+        with count_queries() as statements:
+            client.get("/contracts/?in_force=no")
+        assert not [s for s in statements if "count(" in s.lower() and "service_contracts" in s]
+    moved = db.session.scalar(db.select(ServiceContract).where(ServiceContract.status == FilingStatus.SUBMITTED)
+                              .limit(1))
+    moved.status, moved.ends_on = FilingStatus.RETURNED, date(local_today().year - 1, 6, 30)
+    moved.return_reason = "缺少附件"
+    gen_contract(gen_estate(community=world.community2, company=world.company1), company=world.company1)
+    db.session.commit()
+    check()

@@ -1,4 +1,4 @@
-"""The estate list's filter form at district scale: the 社区 select lists one street's communities,
+"""The estate list's filter form at district scale: the 社区 picker finds one street's communities,
 companies are found by text (name or credit code), and ?company_id=N links keep working."""
 from __future__ import annotations
 
@@ -42,23 +42,38 @@ def district(world):
     return world
 
 
-# --- 社区: only the chosen street's communities ------------------------------------------
+# --- 社区: a picker that finds the chosen street's communities ------------------------------------
 
-def test_without_a_street_the_community_select_offers_only_all_and_a_hint(login_as, district):
-    html = login_as(district.officer).get("/estates/").get_data(as_text=True)
-    assert labels(html, "community_id") == ["全部"]
-    assert "请先选择街道并点击“查询”，再按社区筛选。" in html
-    assert 'aria-describedby="community_id-hint"' in html
+def picker(html: str, field: str) -> tuple[str, str, str]:
+    """(chosen id, text shown, search URL) of the picker named ``field``."""
+    assert not re.search(rf'<select[^>]*name="{field}"', html), f"{field} is a drop-down"
+    value = re.search(rf'<input [^>]*name="{field}" type="hidden" value="([^"]*)"', html).group(1)
+    text_input = re.search(rf'<input [^>]*name="{field}_text"[^>]*>', html).group(0)
+    text = re.search(r' value="([^"]*)"', text_input).group(1)
+    return value, text, re.search(r'data-picker-url="([^"]*)"', text_input).group(1).replace("&amp;", "&")
+
+
+def found(client, url: str, q: str) -> set[str]:
+    return {option["value"] for option in client.get(f"{url}{'&' if '?' in url else '?'}q={q}").get_json()}
+
+
+def test_without_a_street_the_community_picker_searches_the_district(login_as, district):
+    client = login_as(district.officer)
+    html = client.get("/estates/").get_data(as_text=True)
+    assert picker(html, "community_id") == ("", "", "/pickers/communities")
+    assert found(client, "/pickers/communities", "社区") == {"东风社区", "朝阳社区", "西湖社区"}
     assert "甲物业服务有限公司" not in labels(html, "company_id")  # no list of every company either
 
 
-def test_the_community_select_holds_only_the_chosen_streets_communities(login_as, district):
+def test_the_community_picker_finds_only_the_chosen_streets_communities(login_as, district):
     w = district
-    html = login_as(w.officer).get(f"/estates/?street_id={w.street1.id}").get_data(as_text=True)
-    assert labels(html, "community_id") == ["全部", "东风社区", "朝阳社区"]  # not 西湖社区, not the inactive one
-    assert "请先选择街道" not in html
-    html = login_as(w.officer).get(f"/estates/?street_id={w.street2.id}").get_data(as_text=True)
-    assert labels(html, "community_id") == ["全部", "西湖社区"]
+    client = login_as(w.officer)
+    html = client.get(f"/estates/?street_id={w.street1.id}").get_data(as_text=True)
+    url = picker(html, "community_id")[2]
+    assert url == f"/pickers/communities?street={w.street1.id}"
+    assert found(client, url, "社区") == {"东风社区", "朝阳社区"}  # not 西湖社区, not the inactive one
+    html = client.get(f"/estates/?street_id={w.street2.id}").get_data(as_text=True)
+    assert found(client, picker(html, "community_id")[2], "社区") == {"西湖社区"}
 
 
 def test_a_community_link_without_a_street_chooses_the_communitys_street(login_as, district):
@@ -66,16 +81,16 @@ def test_a_community_link_without_a_street_chooses_the_communitys_street(login_a
     html = login_as(w.officer).get(f"/estates/?community_id={w.community1b.id}").get_data(as_text=True)
     assert set(names(html)) == {"老房子"}
     assert selected(html, "street_id") == str(w.street1.id)
-    assert selected(html, "community_id") == str(w.community1b.id)
-    assert labels(html, "community_id") == ["全部", "东风社区", "朝阳社区"]
+    assert picker(html, "community_id") == (str(w.community1b.id), "朝阳社区",
+                                            f"/pickers/communities?street={w.street1.id}")
 
 
 def test_a_community_of_another_street_is_dropped_when_the_street_changes(login_as, district):
     w = district
-    html = login_as(w.officer).get(f"/estates/?street_id={w.street2.id}&community_id={w.community1.id}").get_data(
-        as_text=True)
+    html = login_as(w.officer).get(f"/estates/?street_id={w.street2.id}&community_id={w.community1.id}"
+                                   f"&community_id_text=东风社区").get_data(as_text=True)
     assert set(names(html)) == {"月亮小区"}  # the street's estates, not an empty list
-    assert selected(html, "community_id") == "None"  # 全部 (the blank choice renders as None)
+    assert picker(html, "community_id")[:2] == ("", "")
 
 
 def test_a_street_officer_sees_only_their_own_streets_communities(login_as, district):
@@ -84,8 +99,27 @@ def test_a_street_officer_sees_only_their_own_streets_communities(login_as, dist
     for query in ("", f"street_id={w.street2.id}", f"community_id={w.community2.id}",
                   f"street_id={w.street2.id}&community_id={w.community2.id}"):
         html = client.get(f"/estates/?{query}").get_data(as_text=True)
-        assert labels(html, "community_id") == ["全部", "东风社区", "朝阳社区"], query
+        assert picker(html, "community_id") == ("", "", f"/pickers/communities?street={w.street1.id}"), query
         assert "西湖社区" not in html and "西城街道" not in html and "月亮小区" not in html, query
+
+
+def test_a_typed_community_name_is_looked_up_in_the_street(login_as, district):
+    """A name other streets also use resolves to the street's own community (the street office's, or the chosen
+    street's); another street's community is dropped, as a link's; a name no community has filters to nothing."""
+    w = district
+    twin = gen_community(w.street2, name="东风社区")
+    gen_estate(community=twin, name="西边小区")
+    db.session.commit()
+    html = login_as(w.street_user).get("/estates/?community_id_text=东风社区").get_data(as_text=True)
+    assert set(names(html)) == {"阳光小区"}
+    assert picker(html, "community_id")[:2] == (str(w.community1.id), "东风社区")
+    html = login_as(w.officer).get(f"/estates/?street_id={w.street2.id}&community_id_text=东风社区").get_data(
+        as_text=True)
+    assert set(names(html)) == {"西边小区"}
+    html = login_as(w.street_user).get("/estates/?community_id_text=西湖社区").get_data(as_text=True)
+    assert set(names(html)) == {"阳光小区", "老房子"} and picker(html, "community_id")[:2] == ("", "")
+    html = login_as(w.street_user).get("/estates/?community_id_text=无此社区").get_data(as_text=True)
+    assert names(html) == [] and 'value="无此社区"' in html  # the text kept, with why nothing matched
 
 
 # --- 物业企业: text, ?company_id=N links and 无物业企业 ---------------------------------------
