@@ -111,7 +111,7 @@ def index():
 
 @dataclass(frozen=True)
 class ListedReport:
-    """A report as the list shows it: plain columns with its street's and campaign's names (no ORM row)."""
+    """A report as the list shows it: plain columns with its street and its campaign's name (no ORM row)."""
 
     id: int
     campaign_id: int
@@ -123,7 +123,7 @@ class ListedReport:
     status: ReportStatus
     first_submitted_at: object
     submitted_at: object
-    street_name: str
+    street: Street  # the entity, so that the session keeps it for the page (the header, a street's grid)
     campaign_name: str
 
     @property
@@ -140,14 +140,16 @@ class ListedReport:
 
 
 # The page's reports by id: built once (the ids an expanding parameter); the list shows no narratives and no figures,
-# so their text and JSON columns are left unread.
-_LIST_ROWS = (select(*LIST_COLUMNS, Street.name, Campaign.name).join(Street, Street.id == WeeklyReport.street_id)
+# so their text and JSON columns are left unread. The street as an entity: a street office's own, which the page's
+# header and its overdue weeks' grid then find in the session.
+_LIST_ROWS = (select(*LIST_COLUMNS, Street, Campaign.name).join(Street, Street.id == WeeklyReport.street_id)
               .join(Campaign, Campaign.id == WeeklyReport.campaign_id)
               .where(WeeklyReport.id.in_(bindparam("ids", expanding=True))))
 
 
 def _list_rows(ids) -> dict:
-    return {row[0]: ListedReport(*row) for row in db.session.execute(_LIST_ROWS, {"ids": list(ids)})}
+    return {row[0]: ListedReport(*row)
+            for row in db.session.execute(_LIST_ROWS, {"ids": list(ids)})}
 
 
 def _overview_weeks(campaign, form, weeks) -> list[Week]:
