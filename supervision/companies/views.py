@@ -280,8 +280,10 @@ def staff_index():
         estate_id=estate_arg, position_id=form.position_id.data, cert=cert, status=status, today=today,
         sort=request.args.get("sort") if (request.args.get("sort") or "").lstrip("-") in ("name", "position",
                                                                                         "expiry") else None)
+    # A company user's summary is its own company's (``company_id``): its scope adds nothing to that.
+    own = current_user.role is Role.COMPANY_USER
     figures = services.kept_summary(on=today, company_id=company_id,
-                                    company_scope=None if current_user.sees_district else
+                                    company_scope=None if current_user.sees_district or own else
                                     Company.scope_clause(current_user))
     summary, manager_summary, expiring = figures.rate, figures.managers, figures.expiring
     # Pages first, then relations: the page's ids by filter and order alone, then those 50 with what the rows show.
@@ -295,7 +297,8 @@ def staff_index():
         page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows, counter=lambda: counted)
     else:
         page = paginate_keys(statement.with_only_columns(Staff.id), _staff_rows,
-                             count_limit=None if searched else True, count_with_keys=searched)
+                             count_limit=None if searched else True, count_with_keys=searched,
+                             short_page_is_last=True)
     return render_template(
         "companies/staff_index.html", page=page, filters=form, today=today, summary=summary,
         manager_summary=manager_summary, expiring=expiring, sort=request.args.get("sort") or "name",

@@ -168,18 +168,19 @@ class CappedKeyPagination(CappedPagination):
 
 def paginate_keys(key_statement, load, *, per_page: int | None = None, page: int | None = None,
                   count_limit: int | bool | None = None, count_with_keys: bool = False,
-                  counter=None) -> KeyPagination:
+                  counter=None, short_page_is_last: bool = False) -> KeyPagination:
     """A page of rows by key: ``key_statement`` selects the keys in the list's order (``select(Model.id)…``);
     ``load(keys)`` answers ``{key: row}`` for them in one or a few queries. ``count_limit`` as for
     ``paginate``. Uncapped lists only: ``count_with_keys``: the total comes with the page's keys
     (``count(*) OVER ()``), one pass over the matching rows instead of two — for filters no index answers (a
     text search scans the table either way; a page past the end still counts apart); ``counter``: a function
-    that gives the number of keys when the caller knows it already (no count query)."""
+    that gives the number of keys when the caller knows it already (no count query); ``short_page_is_last`` (with
+    ``count_limit``): as for ``paginate_rows``, a short page gives the total without counting."""
     if count_limit is True:
         count_limit = current_app.config["LIST_COUNT_LIMIT"]
     if count_limit is not None:
         return CappedKeyPagination(select=key_statement, load=load, count_limit=count_limit, session=db.session,
-                                   **_page_args(per_page, page))
+                                   short_page_is_last=short_page_is_last, **_page_args(per_page, page))
     return KeyPagination(select=key_statement, load=load, session=db.session, count_with_keys=count_with_keys,
                          counter=counter,
                          **_page_args(per_page, page))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -163,6 +164,9 @@ def _execute_per_scope(statement: PerScope, ctx):
 
 
 def _overdue_items(ctx) -> list[Entry]:
+    if ctx.user.is_street:  # its street's row of the district's stored figure (the same rows: its street's items)
+        row = next((row for row in _district_todo(ctx)["overdue"] if row[0] == ctx.user.street_id), None)
+        return [_overdue_entry(row[2], row[3]) if row is not None else _overdue_entry(0, None)]
     count, nearest = _execute_per_scope(_OVERDUE_ITEMS, ctx).one()
     return [_overdue_entry(count or 0, nearest)]
 
@@ -460,8 +464,7 @@ _SUBMITTED_ITEMS = PerScope(lambda user, today: select(*_count_columns(
 
 @provider(BUREAU, order=10)
 def bureau_answers(ctx: TodoContext) -> list[Entry]:
-    count, _nearest = _execute_per_scope(_SUBMITTED_ITEMS, ctx).one()
-    count = count or 0
+    count = _district_todo(ctx)["answers"]
     return [Entry(_("待验收的整改答复"), count, None,
                   url_for("campaigns.items", state=ItemState.SUBMITTED.value), WARNING)]
 
@@ -502,10 +505,9 @@ _REPORTS = PerScope(_reports_statement)
 def bureau_reports(ctx: TodoContext) -> list[Entry]:
     week = Week.of(ctx.today)
     kinds = (("submitted", _("本周已报送待审阅的周报"), True), ("resubmitted", _("退回后重新报送的周报"), False))
-    values = _execute_per_scope(_REPORTS, ctx).one()
-    counts = [(values[i] or 0, values[i + 1]) for i in range(0, len(values), 2)]
+    counts = _district_todo(ctx)["reports"]
     entries = []
-    for (status, label, this_week), (count, _nearest) in zip(kinds, counts, strict=True):
+    for (status, label, this_week), count in zip(kinds, counts, strict=True):
         args = {"status": status, "week": _week_arg(week)} if this_week else {"status": status}
         entries.append(Entry(label, count, None, url_for("reports.index", **args), INFO))
     return entries
@@ -523,7 +525,7 @@ _OVERDUE_BY_STREET = PerScope(_overdue_by_street_statement)
 
 @provider(BUREAU, order=50)
 def bureau_overdue_by_street(ctx: TodoContext) -> list[Entry]:
-    rows = _execute_per_scope(_OVERDUE_BY_STREET, ctx).all()
+    rows = _district_todo(ctx)["overdue"]
     return [Entry(_("逾期未销项的整改事项 · %(street)s", street=name), count, nearest,
                   url_for("campaigns.items", overdue=1, street=street_id), DANGER, deadline_label=_("最早期限"))
             for street_id, name, count, nearest in rows]
@@ -542,6 +544,68 @@ def bureau_spot_check_week(ctx: TodoContext) -> list[Entry]:
         label, severity = _("本周您尚未开展现场抽查"), WARNING
     return [Entry(label, 1, warning.last_workday, url_for("campaigns.spot_check_new"), severity,
                   note=_("每周至少安排一个工作日开展现场抽查"), deadline_label=_("本周最后工作日"))]
+
+
+# The district's to-do counts of the day — overdue items by street (the bureau's entries, and each street office's
+# own: its street's row), the answers awaiting acceptance and the reports to review — stored by the transaction that
+# changed the items, the reports or the streets (``core.figures``, the "dashboard" topic, which watches them) and
+# kept per process under its generation: the landing page reads them with its other figures instead of counting the
+# district's overdue items on every view. The same statements as the live counts, run for the district.
+TODO_DISTRICT = "dashboard_todo_district"
+_DISTRICT_READER = SimpleNamespace(sees_district=True, is_street=False, is_company=False, street_id=None,
+                                   company_id=None)
+
+
+def district_todo_key(day: date) -> str:
+    return day.isoformat()
+
+
+def _district_todo_statements(day: date) -> dict:
+    return {"overdue": _OVERDUE_BY_STREET(_DISTRICT_READER, day), "answers": _SUBMITTED_ITEMS(_DISTRICT_READER, day),
+            "reports": _REPORTS(_DISTRICT_READER, day)}
+
+
+def _district_todo_counts(day: date) -> dict:
+    statements = _district_todo_statements(day)
+    params = PerScope.params(_DISTRICT_READER)
+    answers, _nearest = db.session.execute(statements["answers"], params).one()
+    reports = db.session.execute(statements["reports"], params).one()
+    return {"overdue": [[street_id, name, count, nearest] for street_id, name, count, nearest
+                        in db.session.execute(statements["overdue"], params)],
+            "answers": answers or 0, "reports": [reports[i] or 0 for i in range(0, len(reports), 2)]}
+
+
+def _district_todo_payload(counts: dict) -> dict:
+    return dict(counts, overdue=[[street_id, name, count, nearest.isoformat() if nearest else None]
+                                 for street_id, name, count, nearest in counts["overdue"]])
+
+
+def _precompute_district_todo(keys: list[str]) -> dict[str, figures.Entry]:
+    day = local_today()
+    if district_todo_key(day) not in keys:
+        return {}
+    inputs = frozenset().union(*(figures.statement_tables(statement)
+                                 for statement in _district_todo_statements(day).values()))
+    payload = _district_todo_payload(_district_todo_counts(day))
+    return {district_todo_key(day): figures.Entry(payload, inputs | {Street.__tablename__})}
+
+
+figures.register(figures.Precomputed(DASHBOARD_TOPIC, TODO_DISTRICT, lambda: [district_todo_key(local_today())],
+                                     _precompute_district_todo))
+
+
+def _district_todo(ctx) -> dict:
+    """The district's to-do counts of ``ctx.today`` (``_district_todo_counts``): as stored today, else counted."""
+    def decode(stored):
+        return dict(stored, overdue=[(street_id, name, count, date.fromisoformat(nearest) if nearest else None)
+                                     for street_id, name, count, nearest in stored["overdue"]])
+
+    def compute():
+        return _district_todo_counts(ctx.today)
+
+    if ctx.today != local_today():
+        return compute()
+    return _kept(DASHBOARD_TOPIC, TODO_DISTRICT, district_todo_key(ctx.today), compute, decode)
 
 
 # --- leaders -----------------------------------------------------------------------------------

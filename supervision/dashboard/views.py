@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth import scope
-from ..auth.roles import ADMIN, COMPANY, DISTRICT_READERS, STREET
+from ..auth.roles import ADMIN, BUREAU, COMPANY, DISTRICT_READERS, STREET
 from ..companies.models import Company
 from ..core.holidays.services import missing_year_warning
 from ..core.timeutil import local_today, to_local
@@ -48,11 +48,14 @@ def index():
 
     def compute():
         # What the committing transaction stored for these figures (the scorecard's inputs and counts, the key
-        # figures), read in one query.
-        # and, for a street officer, the to-do list's committee alerts (stored under the same generation).
+        # figures), read in one query, with the to-do list's figures of the same generation: a street officer's
+        # committee alerts, the district's overdue items by street (a street officer's its street's row), answers
+        # and reports to review.
         also = {services.KEY_FIGURES: [services.figures_key(street_id, today)]}
         if current_user.role in STREET:
             also[todo.TODO_COMMITTEES] = [todo.committees_key(current_user.street_id, today)]
+        if current_user.role in STREET | BUREAU:
+            also[todo.TODO_DISTRICT] = [todo.district_todo_key(today)]
         target_services.prefetch_stored(today, also=also)
         if street is None:
             card = target_services.scorecard(today)

@@ -1,20 +1,25 @@
 """Weekly reports: the street's list and form, the bureau's overview, the bulletin."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from ..attachments.models import load_visible
 from ..attachments.services import UploadError
 from ..auth import scope
 from ..auth.roles import BUREAU, DISTRICT_READERS, STREET
 from ..campaigns.models import Campaign
+from ..campaigns.services.progress import PROGRESS_TOPIC
+from ..core import generations
 from ..core.errors import ConcurrentEditError, DomainError, check_version
 from ..core.forms import ConfirmForm, apply_domain_error
+from ..core.holidays.models import HOLIDAYS_TOPIC
 from ..core.pagination import paginate_keys
 from ..core.timeutil import local_today, to_local, utcnow
 from ..documents.pdf import render_pdf
@@ -35,7 +40,7 @@ from .forms import (
     SubmitForm,
     report_form_class,
 )
-from .models import ReportStatus, ReportTransition, WeeklyReport
+from .models import EDITABLE, ReportStatus, ReportTransition, WeeklyReport, stands_late
 from .services import CellStatus, bulletin_columns, bulletin_narratives, bulletin_plain, bulletin_rows, figures_shown
 from .weeks import WEEKDAY_NAMES, Week, due_at_for, due_wording
 
@@ -94,6 +99,8 @@ def index():
     duties = overdue = ()
     if current_user.is_street:
         now = utcnow()
+        # the duties' and the overdue weeks' generations (the calendar's, the reporting spans') in one query
+        generations.snapshot((HOLIDAYS_TOPIC, PROGRESS_TOPIC))
         campaigns = services.street_campaigns(current_user.street_id)  # once for both
         duties = services.street_duties(current_user.street_id, now=now, campaigns=campaigns)
         overdue = services.overdue_cells_for_street(current_user.street_id, now=now, campaigns=campaigns)
@@ -102,13 +109,47 @@ def index():
                            status_of=services.report_status_of, status_labels={s: s.label for s in ReportStatus})
 
 
+@dataclass(frozen=True)
+class ListedReport:
+    """A report as the list shows it: plain columns with its street and its campaign's name (no ORM row)."""
+
+    id: int
+    campaign_id: int
+    street_id: int
+    iso_year: int
+    iso_week: int
+    week_start: object
+    due_at: object
+    status: ReportStatus
+    first_submitted_at: object
+    submitted_at: object
+    street: Street  # the entity, so that the session keeps it for the page (the header, a street's grid)
+    campaign_name: str
+
+    @property
+    def week(self) -> Week:
+        return Week(self.iso_year, self.iso_week)
+
+    @property
+    def is_late(self) -> bool:
+        return stands_late(self.status, self.submitted_at, self.due_at)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE
+
+
+# The page's reports by id: built once (the ids an expanding parameter); the list shows no narratives and no figures,
+# so their text and JSON columns are left unread. The street as an entity: a street office's own, which the page's
+# header and its overdue weeks' grid then find in the session.
+_LIST_ROWS = (select(*LIST_COLUMNS, Street, Campaign.name).join(Street, Street.id == WeeklyReport.street_id)
+              .join(Campaign, Campaign.id == WeeklyReport.campaign_id)
+              .where(WeeklyReport.id.in_(bindparam("ids", expanding=True))))
+
+
 def _list_rows(ids) -> dict:
-    """The page's reports with their street and campaign; the list shows no narratives and no figures, so their
-    text and JSON columns are left unread."""
-    return {r.id: r for r in db.session.scalars(
-        select(WeeklyReport).where(WeeklyReport.id.in_(ids))
-        .options(load_only(*LIST_COLUMNS), joinedload(WeeklyReport.street),
-                 joinedload(WeeklyReport.campaign).load_only(Campaign.name)))}
+    return {row[0]: ListedReport(*row)
+            for row in db.session.execute(_LIST_ROWS, {"ids": list(ids)})}
 
 
 def _overview_weeks(campaign, form, weeks) -> list[Week]:

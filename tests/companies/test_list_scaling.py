@@ -246,3 +246,46 @@ def test_the_company_page_figures_from_one_query_equal_the_rates_counted_apart(w
     rate, managers, estates = services.company_certification(world.company1.id)
     assert (rate, managers) == services.certification_rate_and_managers(company_id=world.company1.id)
     assert estates == services.certification_rates("estate", company_id=world.company1.id)
+
+
+def test_a_companys_summary_in_one_statement_equals_the_figures_counted_apart(world):
+    ref = gen_reference()
+    soon, later = local_today() + timedelta(days=10), date(2099, 1, 1)
+    gen_certified(world.company1, ref.manager, ref.manager_cert, world.estate1, expires_on=soon)
+    gen_staff(world.company1, ref.manager, world.estate1)
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, None, expires_on=later)
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, expires_on=date(2020, 1, 1))
+    gen_certified(world.company1, ref.electrician, ref.electrician_cert, world.estate1, expires_on=soon,
+                  left_on=local_today() - timedelta(days=1))  # left: neither counted nor expiring
+    gen_staff(world.company1, ref.cleaner, world.estate1)
+    for _n in range(3):  # another company's rows, some expiring, must not count
+        gen_certified(world.company2, ref.manager, ref.manager_cert, world.estate2, expires_on=soon)
+        gen_staff(world.company2, ref.electrician, world.estate2)
+    db.session.commit()
+    for company in (world.company1, world.company2):
+        summary = services.kept_summary(on=local_today(), company_id=company.id)
+        rate, managers = services.certification_rate_and_managers(company_id=company.id)
+        assert (summary.rate, summary.managers) == (rate, managers)
+        assert summary.expiring == services.expiring_count(company_id=company.id, today=local_today())
+    mine = services.kept_summary(on=local_today(), company_id=world.company1.id)
+    assert (mine.rate.numerator, mine.rate.denominator, mine.managers.numerator, mine.managers.denominator,
+            mine.expiring) == (2, 4, 1, 2, 1)
+    # the statement is built once per day: a second company's figures from the same statement are its own
+    theirs = services.kept_summary(on=local_today(), company_id=world.company2.id)
+    assert (theirs.rate.numerator, theirs.rate.denominator, theirs.expiring) == (3, 6, 3)
+
+
+def test_a_short_staff_page_is_counted_without_a_count_query(login_as, world, count_queries):
+    ref = gen_reference()
+    for n in range(3):
+        gen_staff(world.company1, ref.cleaner, world.estate1, name=f"本司{n}")
+    for n in range(4):
+        gen_staff(world.company2, ref.cleaner, world.estate2, name=f"他司{n}")
+    db.session.commit()
+    client = login_as(world.company_user)
+    with count_queries() as statements:
+        html = client.get("/companies/staff").get_data(as_text=True)
+    assert sorted(staff_names(html)) == ["本司0", "本司1", "本司2"]
+    assert "共 3 条" in html
+    # the short first page is the whole list: no capped count of the staff
+    assert not [s for s in statements if "count(*)" in s.lower() and "staff" in s.lower()]

@@ -272,3 +272,21 @@ def test_key_figures_count_formed_committees_of_estates_in_use(district):
     assert committees() == 2  # estate1 (street 1) and 西城新苑 (street 2); the archived estate's does not count
     assert committees(w.street1.id) == 1
     assert committees(w.street2.id) == 1
+
+
+def test_the_company_certification_equals_the_indicators_for_each_company(login_as, district):
+    from supervision.dashboard.services import company_certification
+    from supervision.targets.indicators import gap_rows, get_indicator, measure_total
+
+    today = local_today()
+    for company in (district.company1, district.company2):  # one statement, built once, for both companies
+        figures = company_certification(company.id, today)
+        assert figures.staff == measure_total(get_indicator("staff_cert"), today, company_id=company.id)
+        assert figures.managers == measure_total(get_indicator("manager_cert"), today, company_id=company.id)
+        expected = db.session.execute(gap_rows(get_indicator("staff_cert"), today, company_id=company.id)).all()
+        assert [row[0].id for row in figures.missing] == [row[0].id for row in expected]
+        assert figures.missing_total == len(expected)
+    assert company_certification(district.company2.id, today).missing_total == 0
+    html = login_as(district.company2_user).get("/").get_data(as_text=True)
+    certification = html.split('data-testid="company-certification"')[1]
+    assert "100.0%" in certification and "无证经理" not in html and "过期电工" not in html

@@ -372,11 +372,11 @@ def test_the_company_and_street_to_dos_take_few_queries(app, data, count_queries
 
 @pytest.mark.parametrize("who", ["street_user", "officer"])
 def test_stored_to_dos_are_what_the_live_count_gives(app, data, count_queries, monkeypatch, who):
-    """The committing transaction stores the street's survey and committee entries and the bureau's
-    self-inspection entries (``core.figures``); the page reads them (no count of its own) and they are what
-    counting live gives."""
+    """The committing transaction stores the street's survey and committee entries, the bureau's
+    self-inspection entries and the district's overdue items by street, answers and reports to review
+    (``core.figures``); the page reads them (no count of its own) and they are what counting live gives."""
     user = getattr(data, who)
-    names = {todo.TODO_ENROLMENTS} | ({todo.TODO_COMMITTEES} if who == "street_user" else set())
+    names = {todo.TODO_ENROLMENTS, todo.TODO_DISTRICT} | ({todo.TODO_COMMITTEES} if who == "street_user" else set())
     assert set(db.session.scalars(select(StoredFigure.name).where(StoredFigure.name.in_(names)))) == names
 
     def entries():
@@ -388,10 +388,12 @@ def test_stored_to_dos_are_what_the_live_count_gives(app, data, count_queries, m
 
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SIZE", 0)
     stored, queries = entries()
-    assert not [q for q in queries if "count(enrolments.id)" in q or "FROM estates LEFT OUTER JOIN owners" in q]
+    assert not [q for q in queries if "count(enrolments.id)" in q or "FROM estates LEFT OUTER JOIN owners" in q
+                or "rectification_items" in q or ("count(" in q and "weekly_reports" in q)]
     db.session.execute(delete(StoredFigure).where(StoredFigure.name.in_(names)))
     live, queries = entries()
     assert [q for q in queries if "count(enrolments.id)" in q]
+    assert [q for q in queries if "rectification_items" in q]
     assert stored == live
     assert any(entry.count for entry in live)
 
@@ -420,3 +422,30 @@ def test_the_to_do_statements_built_once_count_each_users_own_rows(app, data, ro
             assert db.session.execute(shared, todo.PerScope.params(user)).one() == alone
             counts.append(alone)
     assert counts[0] != counts[1]
+
+
+def test_the_stored_overdue_items_by_street_follow_a_change_at_once(login_as, data):
+    """The district's overdue items by street are stored at commit and kept per process: a new overdue item in one
+    street shows at once in the bureau's entry of that street and in that street office's own entry, and nowhere
+    else."""
+    w = data
+    officer, east, west = login_as(w.officer), login_as(w.street_user), login_as(w.street2_user)
+
+    def counts():
+        bureau, label = _entries(officer), "逾期未销项的整改事项"
+        return (_entry(bureau, f"{label} · 东城街道").count, _entry(bureau, f"{label} · 西城街道").count,
+                _entry(_entries(east), label).count, _entry(_entries(west), label).count,
+                _entry(bureau, "待验收的整改答复").count)
+
+    assert counts() == (2, 1, 2, 1, 2)
+    assert counts() == (2, 1, 2, 1, 2)  # kept
+    late = _item(w.estate2, w.today - timedelta(days=40), description="乙逾期G")
+    _item(w.estate2, w.today + timedelta(days=9), ItemState.SUBMITTED, "乙待验收二")
+    db.session.commit()
+    assert counts() == (2, 2, 2, 2, 3)
+    west_entry = _entry(_entries(west), "逾期未销项的整改事项")
+    assert west_entry.deadline == (w.today - timedelta(days=40)).isoformat()
+    assert _ids(west, west_entry.url, ITEM_LINK) == {w.overdue_f.id, late.id}
+    late.state = ItemState.ACCEPTED
+    db.session.commit()
+    assert counts() == (2, 1, 2, 1, 3)

@@ -346,3 +346,28 @@ def test_the_streets_duties_read_only_the_running_campaigns_reports_of_the_week(
     assert [(d.campaign.id, d.report.progress) for d in duties] == [(campaign_id, "本期周报")]
     loaded = {obj.id for obj in db.session.identity_map.values() if isinstance(obj, WeeklyReport)}
     assert not loaded & past_ids
+
+
+def test_a_streets_duty_follows_its_enrolments_with_the_reporting_spans_kept(login_as, world, frozen,
+                                                                              count_queries):
+    """Whether a street must report this week (no report yet) comes from the campaign's reporting spans kept per
+    data generation, as the grid's: not counted on every view, and changed by the next commit of an enrolment."""
+    from supervision.campaigns.models import Enrolment
+
+    from .factories import gen_campaign, gen_enrolment
+
+    campaign = gen_campaign(name="本期行动")
+    # enrolled after W39's due time (Thursday 24 September 18:00, Mid-Autumn on Friday): not expected for W39
+    late = gen_enrolment(campaign, world.estate1, enrolled_at=utc(local(2026, 9, 26, 9)))
+    gen_enrolment(campaign, world.estate2)  # the other street's: expected there
+    db.session.commit()
+    street1, street2 = login_as(world.street_user), login_as(world.street2_user)
+    assert "填写本周周报" not in street1.get("/reports/").get_data(as_text=True)
+    assert "填写本周周报" in street2.get("/reports/").get_data(as_text=True)
+    with count_queries() as statements:
+        assert "填写本周周报" not in street1.get("/reports/").get_data(as_text=True)
+    assert not [s for s in statements if "min(enrolments.enrolled_at)" in s.lower()]
+    db.session.get(Enrolment, late.id).enrolled_at = utc(local(2026, 9, 1, 9))
+    db.session.commit()
+    assert "填写本周周报" in street1.get("/reports/").get_data(as_text=True)
+    assert "本期行动" in login_as(world.street_user).get("/").get_data(as_text=True)

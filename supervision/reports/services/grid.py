@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import Integer, bindparam, case, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
@@ -26,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from ...campaigns.models import Campaign, CampaignStatus
 from ...core.enums import LabelledEnum
 from ...core.timeutil import utcnow
+from ...estates.sections import PerScope
 from ...extensions import db
 from ...regions.models import Street
 from ..models import SENT, ReportStatus, WeeklyReport, stands_on_time
@@ -137,14 +138,16 @@ class Grid:
         return counts
 
 
+# What a cell needs of a report (not the narratives and figures).
+GRID_COLUMNS = (WeeklyReport.id, WeeklyReport.street_id, WeeklyReport.iso_year, WeeklyReport.iso_week,
+                WeeklyReport.due_at, WeeklyReport.status, WeeklyReport.first_submitted_at, WeeklyReport.submitted_at)
+
+
 def _reports_for(campaign_id: int, weeks: list[Week], street_ids=None) -> list:
     """The weeks' reports as rows of only what a cell needs (not the narratives and figures)."""
     if not weeks:
         return []
-    statement = select(
-        WeeklyReport.id, WeeklyReport.street_id, WeeklyReport.iso_year, WeeklyReport.iso_week,
-        WeeklyReport.due_at, WeeklyReport.status, WeeklyReport.first_submitted_at, WeeklyReport.submitted_at,
-    ).where(
+    statement = select(*GRID_COLUMNS).where(
         WeeklyReport.campaign_id == campaign_id,
         WeeklyReport.week_start.between(weeks[0].monday, weeks[-1].monday),
     )
@@ -206,20 +209,34 @@ def overview_campaigns(user=None, chosen_id: int | None = None, limit: int = OVE
     reached through its reports, whose pages link to its overview). Rows of what the chooser shows
     (``id``, ``name``, ``year``, ``status``); ``overview_campaign`` loads the one shown.
     """
-    statement = select(Campaign.id, Campaign.name, Campaign.year, Campaign.status).where(
-        Campaign.status != CampaignStatus.DRAFT)
-    if user is not None:
-        statement = statement.where(Campaign.scope_clause(user))
-    order = [case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1), Campaign.year.desc(), Campaign.id.desc()]
-    if chosen_id is not None:
-        order.insert(0, case((Campaign.id == chosen_id, 0), else_=1))
+    if user is None:
+        statement, params = _overview_campaigns_statement(None, limit), {}
+    else:
+        statement, params = _OVERVIEW_CAMPAIGNS(user, limit), PerScope.params(user)
 
     def key(c):
         return c.status is not CampaignStatus.ACTIVE, -c.year, -c.id
 
-    campaigns = sorted(db.session.execute(statement.order_by(*order).limit(limit + 1)), key=key)
+    campaigns = sorted(db.session.execute(statement, {**params, "chosen_id": chosen_id}), key=key)
     others = [c for c in campaigns if c.id != chosen_id][:limit]
     return sorted(others + [c for c in campaigns if c.id == chosen_id], key=key)
+
+
+def _overview_campaigns_statement(user, limit: int):
+    """``overview_campaigns``' statement (``user``: a ``PerScope`` stand-in, or None for no scope); the chosen
+    campaign first (``chosen_id``, a parameter: NULL chooses none)."""
+    statement = select(Campaign.id, Campaign.name, Campaign.year, Campaign.status).where(
+        Campaign.status != CampaignStatus.DRAFT)
+    if user is not None:
+        statement = statement.where(Campaign.scope_clause(user))
+    return statement.order_by(
+        case((Campaign.id == bindparam("chosen_id", type_=Integer), 0), else_=1),
+        case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1), Campaign.year.desc(), Campaign.id.desc(),
+    ).limit(limit + 1)
+
+
+# Built once per process for each shape of user (the scope's EXISTS over the enrolments cost more to build than run).
+_OVERVIEW_CAMPAIGNS = PerScope(_overview_campaigns_statement)
 
 
 def overview_campaign(campaign_id: int) -> Campaign | None:
