@@ -133,9 +133,16 @@ def shown_page(publication: CreditPublication, *, corrected: bool, statement=Non
             def counter():
                 return _corrected_count(publication, listed)
     # Plain columns, not ORM rows (the page's 150 rows cost more to build than to select), the correction's
-    # figures and its notice's number as columns of the same row.
-    base = base.with_only_columns(*_page_columns(fix is not None), maintain_column_froms=True)
-    result = paginate_rows(base, page=page, counter=counter)
+    # figures and its notice's number as columns of the same row; a total not known already counted with them.
+    columns = _page_columns(fix is not None)
+    if counter is None:
+        columns = (*columns, func.count().over().label("counted"))
+    base = base.with_only_columns(*columns, maintain_column_froms=True)
+    count_statement = None
+    if counter is None:  # a page beyond the last has no row to read the total from
+        count_statement = base.with_only_columns(row.id, maintain_column_froms=True)
+    result = paginate_rows(base, page=page, counter=counter, count_column="counted" if counter is None else None,
+                           count_statement=count_statement)
     # the parts are shown in the results only (the red and black lists name the company and its grade)
     result.items = [SimpleNamespace(**r._mapping, parts=json.loads(r.parts_json) if r.parts_json and listed is None
                                     else {}) for r in result.items]
