@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -92,18 +93,23 @@ class ShownCorrection:
     number: str
 
 
+@cache
+def _published_statement():
+    """``published_results``' statement, the company a bound parameter: built once per process."""
+    row = CreditPublicationRow
+    fix = aliased(CreditCorrectionRow, name="latest_fix")
+    return (select(row, CreditPublication, fix, CreditCorrection.number).select_from(row)
+            .join(CreditPublication, CreditPublication.id == row.publication_id)
+            .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+            .outerjoin(CreditCorrection, CreditCorrection.id == fix.correction_id)
+            .where(row.company_id == bindparam("published_company_id")).order_by(CreditPublication.as_of.desc()))
+
+
 def published_results(company_id: int) -> tuple[list, dict]:
     """The company's published rows with their publications, latest first, and row id → (the figures shown, the
     correction notice behind them or None), as ``corrections.shown_figures``: one query, each row's latest
     correction joined."""
-    row = CreditPublicationRow
-    fix = aliased(CreditCorrectionRow, name="latest_fix")
-    found = db.session.execute(
-        select(row, CreditPublication, fix, CreditCorrection.number).select_from(row)
-        .join(CreditPublication, CreditPublication.id == row.publication_id)
-        .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
-        .outerjoin(CreditCorrection, CreditCorrection.id == fix.correction_id)
-        .where(row.company_id == company_id).order_by(CreditPublication.as_of.desc())).all()
+    found = db.session.execute(_published_statement(), {"published_company_id": company_id}).all()
     published = [(prow, publication) for prow, publication, _fix, _number in found]
     shown = {prow.id: ((corrections.corrected_figures(latest), ShownCorrection(number)) if latest is not None
                        else (corrections.original_figures(prow), None)) for prow, _pub, latest, number in found}

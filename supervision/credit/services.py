@@ -23,7 +23,7 @@ from functools import cache
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attachments.models import Attachment
@@ -104,19 +104,26 @@ def _fallback_id():
     return func.coalesce(default, select(func.min(CreditRuleSet.id)).scalar_subquery())
 
 
+@cache
+def _rule_sets_statement():
+    """``rule_sets_for``'s statement, the years a bound parameter: built once per process."""
+    fallback = _fallback_id()
+    year = CreditRuleSetYear.year
+    return (select(CreditRuleSet, year, CreditRuleSet.id == fallback)
+            .outerjoin(CreditRuleSetYear, and_(CreditRuleSetYear.rule_set_id == CreditRuleSet.id,
+                                               year.in_(bindparam("rule_set_years", expanding=True))))
+            .where(or_(year.is_not(None), CreditRuleSet.id == fallback))
+            .options(joinedload(CreditRuleSet.parts), joinedload(CreditRuleSet.grades)))
+
+
 def rule_sets_for(days) -> dict[date, CreditRuleSet]:
     """``rule_set_for`` for many days at once, in one query (a score history's months): each rule set with the
     years among the days it was chosen for, and whether it is the fallback, its parts and grades joined."""
     years = {day.year for day in days}
     chosen: dict[int, int] = {}
-    fallback = _fallback_id()
     loaded, default_id = {}, None
-    year = CreditRuleSetYear.year
-    for rule_set, chosen_year, is_fallback in db.session.execute(
-            select(CreditRuleSet, year, CreditRuleSet.id == fallback)
-            .outerjoin(CreditRuleSetYear, and_(CreditRuleSetYear.rule_set_id == CreditRuleSet.id, year.in_(years)))
-            .where(or_(year.is_not(None), CreditRuleSet.id == fallback))
-            .options(joinedload(CreditRuleSet.parts), joinedload(CreditRuleSet.grades))).unique():
+    for rule_set, chosen_year, is_fallback in db.session.execute(_rule_sets_statement(),
+                                                                 {"rule_set_years": sorted(years)}).unique():
         loaded[rule_set.id] = rule_set
         if chosen_year is not None:
             chosen[chosen_year] = rule_set.id
