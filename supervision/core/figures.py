@@ -125,6 +125,20 @@ def prefetch(generation: int | None, wanted: dict[str, list[str]]) -> None:
         store[(name, generation)] = (frozenset(name_keys), found[name])
 
 
+def previous(session, name: str, topic: str, key: str):
+    """For a precompute (inside the committing transaction, after its bump of ``topic``): the payload of ``key``
+    stored for the generation before this transaction's, or None (none stored, or the transaction bumped more
+    than once). A figure can then recompute only what the transaction changed."""
+    connection = session.connection()
+    generation = connection.execute(select(generations.DataGeneration.value)
+                                    .where(generations.DataGeneration.topic == topic)).scalar()
+    if generation is None:
+        return None
+    payload = connection.execute(select(StoredFigure.payload).where(
+        StoredFigure.name == name, StoredFigure.key == key, StoredFigure.generation == generation - 1)).scalar()
+    return None if payload is None else json.loads(payload)
+
+
 def statement_tables(statement) -> frozenset[str]:
     """The names of the tables a statement reads (for ``Entry.inputs``)."""
     return frozenset(element.name for element in visitors.iterate(statement) if isinstance(element, Table))

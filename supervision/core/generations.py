@@ -54,6 +54,7 @@ from .types import UTCDateTime
 _PENDING = "data_generation_topics"  # session.info key: topics changed in the current transaction
 _READ = "data_generation_values"  # session.info key: topic → value read in the current transaction
 _TABLES = "data_generation_tables"  # session.info key: watched tables written in the current transaction
+_PAST_ORM = "data_generation_tables_past_orm"  # session.info key: those of them written past the ORM (``wrote``)
 
 # Called at the outermost commit, after the bump, with (session, bumped topics, written tables): e.g.
 # ``core.figures`` stores the figures of the new generations in the same transaction.
@@ -165,11 +166,17 @@ def wrote(session: Session, *table_names: str) -> None:
             mark(session, topic)
         if name in _watched_tables:
             session.info.setdefault(_TABLES, set()).add(name)
+            session.info.setdefault(_PAST_ORM, set()).add(name)
 
 
 def written_tables(session: Session) -> frozenset[str]:
     """The watched tables the session's current transaction wrote (so far)."""
     return frozenset(session.info.get(_TABLES, ()))
+
+
+def written_past_orm(session: Session) -> frozenset[str]:
+    """Those of ``written_tables`` that were written past the ORM's flush (``wrote``): which rows, no one knows."""
+    return frozenset(session.info.get(_PAST_ORM, ()))
 
 
 def _changed(obj, attributes: frozenset[str]) -> bool:
@@ -223,6 +230,7 @@ def _after_transaction_end(session, transaction):
         session.info.pop(_PENDING, None)
         session.info.pop(_READ, None)
         session.info.pop(_TABLES, None)
+        session.info.pop(_PAST_ORM, None)
 
 
 def cached(topic: str, name: str, size: int, key: tuple, compute, stored=None):

@@ -92,6 +92,9 @@ class RowPagination(SelectPagination):
     def _query_count(self) -> int:
         if self._query_args.get("counter") is not None:
             return self._query_args["counter"]()
+        column = self._query_args.get("count_column")
+        if column is not None and self.items:  # the rows carry their total (``count(*) OVER ()``)
+            return getattr(self.items[0], column)
         statement = self._query_args.get("count_statement")
         if statement is None:
             return super()._query_count()
@@ -107,11 +110,13 @@ class CappedRowPagination(CappedPagination):
 
 def paginate_rows(statement, *, count_statement=None, counter=None, per_page: int | None = None,
                   page: int | None = None, count_limit: int | bool | None = None,
-                  short_page_is_last: bool = False) -> RowPagination:
+                  short_page_is_last: bool = False, count_column: str | None = None) -> RowPagination:
     """A page of rows: ``select(Model, computed…)``; ``count_limit`` as for ``paginate`` (the count then
     selects ``count_statement``, or else the rows' statement, up to the limit, or calls ``counter``, which then
     answers at most one more than the limit); with it, ``short_page_is_last``:
-    a page with fewer rows than a full one (and rows, or the first page) gives the total without counting."""
+    a page with fewer rows than a full one (and rows, or the first page) gives the total without counting.
+    ``count_column`` (without ``count_limit``): the rows' column that holds the total (``count(*) OVER ()``), so a
+    page that has rows is counted in the same pass (a search no index answers reads the table once, not twice)."""
     if count_limit is True:
         count_limit = current_app.config["LIST_COUNT_LIMIT"]
     if count_limit is not None:
@@ -119,7 +124,7 @@ def paginate_rows(statement, *, count_statement=None, counter=None, per_page: in
                                    counter=counter, short_page_is_last=short_page_is_last, session=db.session,
                                    **_page_args(per_page, page))
     return RowPagination(select=statement, count_statement=count_statement, counter=counter, session=db.session,
-                         **_page_args(per_page, page))
+                         count_column=count_column, **_page_args(per_page, page))
 
 
 def url_args(**overrides) -> dict:

@@ -2,12 +2,14 @@
 for the credit page, the report and the dashboards; and the district-wide score look-ups."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..attachments.models import Attachment
 from ..companies.models import Company
@@ -18,7 +20,15 @@ from ..estates.sections import PerScope
 from ..extensions import db
 from . import corrections, scoring, services, standings
 from .explanation import CompanyRecords, Explanation, company_records, explain
-from .models import CreditEvent, CreditPublication, CreditPublicationRow, CreditRuleSet, EventStatus
+from .models import (
+    CreditCorrection,
+    CreditCorrectionRow,
+    CreditEvent,
+    CreditPublication,
+    CreditPublicationRow,
+    CreditRuleSet,
+    EventStatus,
+)
 
 
 def evidence_by_event(event_ids) -> dict[int, list[Attachment]]:
@@ -70,14 +80,40 @@ def credit_file(company: Company, as_of: date, *, include_drafts: bool, records:
     row = standings.company_score(company, rule_set, as_of, position=False)  # its place is not shown
     lines = [line for part in explanation.parts for line in part.lines] + explanation.not_counting
     lines.sort(key=lambda line: (line.event.occurred_on, line.event.id), reverse=True)
-    published = db.session.execute(
-        select(CreditPublicationRow, CreditPublication).join(CreditPublication)
-        .where(CreditPublicationRow.company_id == company.id)
-        .order_by(CreditPublication.as_of.desc())).all()
+    published, published_figures = published_results(company.id)
     return {"company": company, "rule_set": rule_set, "explanation": explanation, "row": row, "lines": lines,
             "evidence": evidence_by_event([line.event.id for line in lines]), "published": published,
-            "published_figures": corrections.shown_figures([prow for prow, _pub in published]),
-            "managers": manager_totals(lines), "as_of": as_of}
+            "published_figures": published_figures, "managers": manager_totals(lines), "as_of": as_of}
+
+
+@dataclass(frozen=True)
+class ShownCorrection:
+    """The correction notice behind a published row's shown figures, as the page names it."""
+
+    number: str
+
+
+@cache
+def _published_statement():
+    """``published_results``' statement, the company a bound parameter: built once per process."""
+    row = CreditPublicationRow
+    fix = aliased(CreditCorrectionRow, name="latest_fix")
+    return (select(row, CreditPublication, fix, CreditCorrection.number).select_from(row)
+            .join(CreditPublication, CreditPublication.id == row.publication_id)
+            .outerjoin(fix, fix.id == corrections.latest_correction_id(row.id).correlate(row))
+            .outerjoin(CreditCorrection, CreditCorrection.id == fix.correction_id)
+            .where(row.company_id == bindparam("published_company_id")).order_by(CreditPublication.as_of.desc()))
+
+
+def published_results(company_id: int) -> tuple[list, dict]:
+    """The company's published rows with their publications, latest first, and row id → (the figures shown, the
+    correction notice behind them or None), as ``corrections.shown_figures``: one query, each row's latest
+    correction joined."""
+    found = db.session.execute(_published_statement(), {"published_company_id": company_id}).all()
+    published = [(prow, publication) for prow, publication, _fix, _number in found]
+    shown = {prow.id: ((corrections.corrected_figures(latest), ShownCorrection(number)) if latest is not None
+                       else (corrections.original_figures(prow), None)) for prow, _pub, latest, number in found}
+    return published, shown
 
 
 def current_scores(as_of: date | None = None, rule_set: CreditRuleSet | None = None) -> list[scoring.ScoreRow]:
@@ -146,6 +182,8 @@ def score_history(company: Company, *, months: int = 12, on: date | None = None,
     elif not include_drafts:  # the page's records, loaded once, may hold drafts the history leaves out
         records = records.without_drafts()
     rule_sets = services.rule_sets_for(days)
+    records.load_items(rule_sets.values())
     if any(rule_set.pm_weighting == "area" for rule_set in rule_sets.values()):
         records.load_areas(days)
-    return [(day, explain(company, rule_sets[day], day, records=records)) for day in days]
+    # Each month's total and grade (the chart), not why the other records do not count: ``not_counting`` is empty.
+    return [(day, explain(company, rule_sets[day], day, records=records, reasons=False)) for day in days]

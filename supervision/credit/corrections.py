@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, func, or_, select
 
 from ..audit.services import record
+from ..companies.models import Company
 from ..core import figures, generations
 from ..core.errors import DomainError
 from ..core.timeutil import local_today
 from ..extensions import db
-from . import scoring, standings
+from . import changes, scoring, standings
 from .models import (
     SCORES_TOPIC,
     CreditCorrection,
@@ -199,8 +200,44 @@ def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
     if latest is None or _rescored_key(*latest) not in keys:
         return {}
     publication_id, rule_set_id, as_of = latest
-    rescored = _rescored(publication_id, scoring.load_rule_set(rule_set_id), as_of)
-    return {_rescored_key(*latest): figures.Entry(_rescored_payload(rescored))}
+    key = _rescored_key(*latest)
+    rule_set = scoring.load_rule_set(rule_set_id)
+    payload = _changed_payload(publication_id, rule_set, as_of, key)
+    if payload is None:
+        payload = _rescored_payload(_rescored(publication_id, rule_set, as_of))
+    return {key: figures.Entry(payload)}
+
+
+def _changed_payload(publication_id: int, rule_set, as_of: date, key: str) -> dict | None:
+    """The rescoring stored for the generation before, with the companies whose credit records this transaction
+    changed (``changes``) rescored alone and compared again (as ``_rescored``); None when the change is not only such
+    records, or nothing was stored before."""
+    companies = changes.traced_companies(db.session)
+    if companies is None:
+        return None
+    previous = figures.previous(db.session, RESCORED_CACHE, SCORES_TOPIC, key)
+    if previous is None:
+        return None
+    row = CreditPublicationRow
+    found = db.session.execute(
+        select(row.company_id, row.total, row.grade_code, row.red, row.black, Company.archived_at)
+        .join(Company, Company.id == row.company_id)
+        .where(row.publication_id == publication_id, row.company_id.in_(sorted(companies)))).all()
+    quantum = Decimal("0.01")
+    rescored = {}
+    for company_id, was_total, was_grade, was_red, was_black, archived_at in found:
+        previous.pop(str(company_id), None)
+        if archived_at is not None:  # not scored by the district's table
+            rescored[company_id] = None
+            continue
+        now = standings.company_row(rule_set, as_of, company_id)
+        if now is None:
+            rescored[company_id] = None
+            continue
+        figures_now = (now.total.quantize(quantum), now.grade_code, now.red, now.black)
+        if figures_now != (Decimal(was_total).quantize(quantum), was_grade, bool(was_red), bool(was_black)):
+            rescored[company_id] = (figures_now[0], now.grade_code, int(now.grade_rank), now.red, now.black)
+    return {**previous, **_rescored_payload(rescored)}
 
 
 figures.register(figures.Precomputed(SCORES_TOPIC, RESCORED_CACHE, _precompute_keys, _precompute))

@@ -110,9 +110,18 @@ class CompanyRecords:
 
     def items_of(self, rule_set: CreditRuleSet) -> dict[str, CreditRuleItem]:
         if rule_set.id not in self.items:
-            self.items[rule_set.id] = {i.code: i for i in db.session.scalars(
-                select(CreditRuleItem).where(CreditRuleItem.rule_set_id == rule_set.id))}
+            self.load_items([rule_set])
         return self.items[rule_set.id]
+
+    def load_items(self, rule_sets) -> None:
+        """``items_of`` for several rule sets in one query (a history that crosses into another year's)."""
+        missing = sorted({rule_set.id for rule_set in rule_sets} - self.items.keys())
+        if not missing:
+            return
+        found: dict[int, dict[str, CreditRuleItem]] = {rule_set_id: {} for rule_set_id in missing}
+        for item in db.session.scalars(select(CreditRuleItem).where(CreditRuleItem.rule_set_id.in_(missing))):
+            found[item.rule_set_id][item.code] = item
+        self.items.update(found)
 
 
 _AREA_STATEMENTS: dict[tuple[date, ...], object] = {}  # days → ``company_area_days`` with the company bound
@@ -143,8 +152,10 @@ def company_records(company, *, include_drafts: bool = True) -> CompanyRecords:
 
 
 def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, include_drafts: bool = True,
-            records: CompanyRecords | None = None) -> Explanation:
-    """One company's score, event by event (the Python twin of ``score_table``, tested equal to it)."""
+            records: CompanyRecords | None = None, reasons: bool = True) -> Explanation:
+    """One company's score, event by event (the Python twin of ``score_table``, tested equal to it);
+    without ``reasons`` the events that do not count are left out of ``not_counting`` (a score history shows
+    each month's total and grade only: the reasons were most of its cost)."""
     as_of = as_of or local_today()
     records = records or company_records(company, include_drafts=include_drafts)
     events = records.events
@@ -156,8 +167,9 @@ def explain(company, rule_set: CreditRuleSet, as_of: date | None = None, *, incl
     for event in events:
         item = items.get(event.item.code)
         if item is None or not counts_on(event, as_of):
-            not_counting.append(EventLine(event, item, False, Decimal("0"),
-                                          reason=_reason_not_counting(event, item, as_of)))
+            if reasons:
+                not_counting.append(EventLine(event, item, False, Decimal("0"),
+                                              reason=_reason_not_counting(event, item, as_of)))
             continue
         points, weight = Decimal(item.points), None
         area = event.estate.floor_area if event.estate is not None else None

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
@@ -56,39 +56,59 @@ def _shown(publication: CreditPublication, statement=None, corrected: bool = Tru
     """``select`` of the publication's rows (``statement``: the user's visible rows; None: all), with each
     row's latest correction row (None) when ``corrected``, and the figures now shown as columns: the
     correction's where there is one. A publication without corrections needs no join."""
+    if statement is None:
+        return _all_shown(publication.id, corrected)
+    return _shown_of(statement, publication.id, corrected)
+
+
+@lru_cache(maxsize=32)
+def _all_shown(publication_id: int, corrected: bool):
+    """``_shown`` of every row, built once per process for each publication (a statement, not data: what it reads
+    is read when it runs; building it cost more than running it)."""
+    return _shown_of(select(CreditPublicationRow), publication_id, corrected)
+
+
+def _shown_of(statement, publication_id: int, corrected: bool):
     row = CreditPublicationRow
-    base = (statement if statement is not None else select(row)).where(row.publication_id == publication.id)
+    base = statement.where(row.publication_id == publication_id)
     if not corrected:
         return base, None, {name: getattr(row, name) for name in SHOWN}
     # The latest correction row of each corrected row (as ``corrections.latest_corrections`` picks it), ranked
     # among the publication's few correction rows once, not looked up for each of its rows.
     fix, shown = _shown_columns()
     base = base.add_columns(fix).join_from(row, fix, and_(
-        fix.publication_row_id == row.id, fix.id.in_(_latest_fix_ids(publication))), isouter=True)
+        fix.publication_row_id == row.id, fix.id.in_(_latest_fix_ids(publication_id))), isouter=True)
     return base, fix, shown
 
 
-def _latest_fix_ids(publication: CreditPublication):
-    """``select`` of the ids of the latest correction row of each corrected row of the publication."""
+@lru_cache(maxsize=32)
+def _latest_fix_ids(publication_id: int):
+    """``select`` of the ids of the latest correction row of each corrected row of the publication (built once per
+    process for each publication)."""
     ranked = (select(CreditCorrectionRow.id, func.row_number().over(
         partition_by=CreditCorrectionRow.publication_row_id,
         order_by=(CreditCorrection.issued_at.desc(), CreditCorrection.id.desc())).label("n"))
         .join(CreditCorrection, CreditCorrection.id == CreditCorrectionRow.correction_id)
-        .where(CreditCorrection.publication_id == publication.id).subquery())
+        .where(CreditCorrection.publication_id == publication_id).subquery())
     return select(ranked.c.id).where(ranked.c.n == 1)
 
 
 def _corrected_count(publication: CreditPublication, listed: str) -> int:
     """How many rows the red (black) list now holds: the count stored at publication, plus the rows the latest
     corrections put on it, less those they took off (one query over the few correction rows, not the rows)."""
+    moved = db.session.scalar(_moved_statement(publication.id, listed))
+    return getattr(publication, f"{listed}_count") + int(moved or 0)
+
+
+@lru_cache(maxsize=64)
+def _moved_statement(publication_id: int, listed: str):
+    """``_corrected_count``'s statement, built once per process for each publication and list."""
     fix, row = CreditCorrectionRow, CreditPublicationRow
     new, old = getattr(fix, f"new_{listed}"), getattr(row, listed)
-    moved = db.session.scalar(
-        select(func.coalesce(func.sum(case((and_(new.is_(True), old.is_not(True)), 1),
-                                           (and_(new.is_not(True), old.is_(True)), -1), else_=0)), 0))
-        .join_from(fix, row, row.id == fix.publication_row_id)
-        .where(fix.id.in_(_latest_fix_ids(publication))))
-    return getattr(publication, f"{listed}_count") + int(moved or 0)
+    return (select(func.coalesce(func.sum(case((and_(new.is_(True), old.is_not(True)), 1),
+                                               (and_(new.is_not(True), old.is_(True)), -1), else_=0)), 0))
+            .join_from(fix, row, row.id == fix.publication_row_id)
+            .where(fix.id.in_(_latest_fix_ids(publication_id))))
 
 
 @cache
@@ -133,9 +153,16 @@ def shown_page(publication: CreditPublication, *, corrected: bool, statement=Non
             def counter():
                 return _corrected_count(publication, listed)
     # Plain columns, not ORM rows (the page's 150 rows cost more to build than to select), the correction's
-    # figures and its notice's number as columns of the same row.
-    base = base.with_only_columns(*_page_columns(fix is not None), maintain_column_froms=True)
-    result = paginate_rows(base, page=page, counter=counter)
+    # figures and its notice's number as columns of the same row; a total not known already counted with them.
+    columns = _page_columns(fix is not None)
+    if counter is None:
+        columns = (*columns, func.count().over().label("counted"))
+    base = base.with_only_columns(*columns, maintain_column_froms=True)
+    count_statement = None
+    if counter is None:  # a page beyond the last has no row to read the total from
+        count_statement = base.with_only_columns(row.id, maintain_column_froms=True)
+    result = paginate_rows(base, page=page, counter=counter, count_column="counted" if counter is None else None,
+                           count_statement=count_statement)
     # the parts are shown in the results only (the red and black lists name the company and its grade)
     result.items = [SimpleNamespace(**r._mapping, parts=json.loads(r.parts_json) if r.parts_json and listed is None
                                     else {}) for r in result.items]
@@ -200,9 +227,14 @@ def list_pages(publication: CreditPublication, *, corrected: bool) -> int:
 
 def shown_grades(publication: CreditPublication, *, corrected: bool) -> list[tuple[int, str, str]]:
     """The grades the publication's rows now show, best first: ``(rank, code, label)``."""
-    base, _fix, shown = _shown(publication, corrected=corrected)
-    return sorted(db.session.execute(base.with_only_columns(
-        shown["grade_rank"], shown["grade_code"], shown["grade_label"], maintain_column_froms=True).distinct()).all())
+    return sorted(db.session.execute(_grades_statement(publication.id, corrected)).all())
+
+
+@lru_cache(maxsize=32)
+def _grades_statement(publication_id: int, corrected: bool):
+    base, _fix, shown = _all_shown(publication_id, corrected)
+    return base.with_only_columns(shown["grade_rank"], shown["grade_code"], shown["grade_label"],
+                                  maintain_column_froms=True).distinct()
 
 
 def parts_of(publication: CreditPublication) -> list[CreditRulePart]:

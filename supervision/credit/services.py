@@ -23,8 +23,8 @@ from functools import cache
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..attachments.models import Attachment
 from ..attachments.services import attachments_of, path_for, store, store_bytes
@@ -104,18 +104,29 @@ def _fallback_id():
     return func.coalesce(default, select(func.min(CreditRuleSet.id)).scalar_subquery())
 
 
-def rule_sets_for(days) -> dict[date, CreditRuleSet]:
-    """``rule_set_for`` for many days at once, in a fixed number of queries (a score history's months)."""
-    years = {day.year for day in days}
-    chosen = {row.year: row.rule_set_id for row in db.session.scalars(
-        select(CreditRuleSetYear).where(CreditRuleSetYear.year.in_(years)))}
+@cache
+def _rule_sets_statement():
+    """``rule_sets_for``'s statement, the years a bound parameter: built once per process."""
     fallback = _fallback_id()
+    year = CreditRuleSetYear.year
+    return (select(CreditRuleSet, year, CreditRuleSet.id == fallback)
+            .outerjoin(CreditRuleSetYear, and_(CreditRuleSetYear.rule_set_id == CreditRuleSet.id,
+                                               year.in_(bindparam("rule_set_years", expanding=True))))
+            .where(or_(year.is_not(None), CreditRuleSet.id == fallback))
+            .options(joinedload(CreditRuleSet.parts), joinedload(CreditRuleSet.grades)))
+
+
+def rule_sets_for(days) -> dict[date, CreditRuleSet]:
+    """``rule_set_for`` for many days at once, in one query (a score history's months): each rule set with the
+    years among the days it was chosen for, and whether it is the fallback, its parts and grades joined."""
+    years = {day.year for day in days}
+    chosen: dict[int, int] = {}
     loaded, default_id = {}, None
-    for rule_set, is_fallback in db.session.execute(
-            select(CreditRuleSet, CreditRuleSet.id == fallback)
-            .where(or_(CreditRuleSet.id.in_(set(chosen.values())), CreditRuleSet.id == fallback))
-            .options(selectinload(CreditRuleSet.parts), selectinload(CreditRuleSet.grades))):
+    for rule_set, chosen_year, is_fallback in db.session.execute(_rule_sets_statement(),
+                                                                 {"rule_set_years": sorted(years)}).unique():
         loaded[rule_set.id] = rule_set
+        if chosen_year is not None:
+            chosen[chosen_year] = rule_set.id
         if is_fallback:
             default_id = rule_set.id
     if default_id is None and years - chosen.keys():
@@ -254,6 +265,19 @@ def event_inputs(*, item_id: int | None, estate_id: int | None, staff_id: int | 
         raise DomainError(_("请选择评价条款。"), field="item_id")
     return {"item": item, "estate": db.session.get(Estate, estate_id) if estate_id else None,
             "staff": db.session.get(Staff, staff_id) if staff_id else None}
+
+
+def in_force_with_item(day: date, item: CreditRuleItem) -> tuple[CreditRuleSet, CreditRuleItem | None]:
+    """The rule set in force on ``day`` (as ``rule_set_for``, without its parts and grades) and its item with
+    ``item``'s code (``item_matching``), in one query: what an event's page says of today's scoring."""
+    chosen = select(CreditRuleSetYear.rule_set_id).where(CreditRuleSetYear.year == day.year).scalar_subquery()
+    matching = aliased(CreditRuleItem)
+    found = db.session.execute(
+        select(CreditRuleSet, matching).where(CreditRuleSet.id == func.coalesce(chosen, _fallback_id()))
+        .outerjoin(matching, and_(matching.rule_set_id == CreditRuleSet.id, matching.code == item.code))).first()
+    if found is None:
+        raise DomainError(_("尚未加载信用评价规则，请先运行 flask seed reference。"))
+    return found[0], found[1]
 
 
 def item_matching(rule_set: CreditRuleSet, item: CreditRuleItem | None) -> CreditRuleItem | None:

@@ -36,7 +36,7 @@ from ..core.timeutil import local_today
 from ..documents.excel import Column
 from ..estates.models import Estate
 from ..extensions import db
-from . import markup
+from . import changes, markup
 from .models import SCORES_TOPIC, CreditRuleSet
 from .scoring import ScoreRow, load_rule_set, override_note, q, row_to_score, score_table
 from .services import rule_set_for
@@ -252,18 +252,49 @@ def _precompute_keys() -> list[str]:
 
 
 def _precompute(keys: list[str]) -> dict[str, figures.Entry]:
-    """Today's table of the rule set in force, computed in the transaction that changed the credit data."""
+    """Today's table of the rule set in force, computed in the transaction that changed the credit data: the rows of
+    the companies it changed the records of, in the table stored for the generation before (``changes``), or the
+    whole table."""
     today = local_today()
     rule_set = rule_set_for(today)
     key = _stored_key(rule_set.id, today)
     if key not in keys:
         return {}
-    table = _compute_table(rule_set, today)
-    return {key: figures.Entry([_row_payload(row) for row in table.rows])}
+    payload = _changed_payload(rule_set, today, key)
+    if payload is None:
+        payload = [_row_payload(row) for row in _compute_table(rule_set, today).rows]
+    return {key: figures.Entry(payload)}
+
+
+def _changed_payload(rule_set: CreditRuleSet, as_of: date, key: str) -> list | None:
+    """The stored table of the generation before, with the rows of the companies this transaction changed the
+    credit records of scored again (one statement each), sorted and placed as ``_table_of`` and ``rank()`` do; None
+    when the change is not only such records, or nothing was stored before."""
+    companies = changes.traced_companies(db.session)
+    if companies is None:
+        return None
+    previous = figures.previous(db.session, TABLES_CACHE, SCORES_TOPIC, key)
+    if previous is None:
+        return None
+    rows = {values[0]: values for values in previous}
+    for company_id in companies:
+        if company_id in rows:  # else not scored (archived): archiving or adding a company writes the companies
+            row = company_row(rule_set, as_of, company_id)
+            rows[company_id] = _row_payload(row)
+    totals = {company_id: Decimal(values[5]) for company_id, values in rows.items()}
+    ordered = sorted(rows.values(), key=lambda values: (-totals[values[0]], values[2], values[0]))
+    position, previous_total = 0, None
+    for index, values in enumerate(ordered, start=1):
+        total = totals[values[0]]
+        if total != previous_total:  # competition rank: 1, 2, 2, 4 …
+            position, previous_total = index, total
+        values[13] = position
+    return ordered
 
 
 # Every change of the credit data stores today's table for every worker: a score depends on most of the
-# credit data, so it is computed again (no inputs: never carried over).
+# credit data, so it is computed again (no inputs: never carried over), the changed companies' rows alone when the
+# change was only some companies' records (``_changed_payload``).
 figures.register(figures.Precomputed(SCORES_TOPIC, TABLES_CACHE, _precompute_keys, _precompute))
 
 
@@ -316,7 +347,7 @@ def _company_statement(rule_set: CreditRuleSet, as_of: date):
     return statement
 
 
-def _company_row(rule_set: CreditRuleSet, as_of: date, company_id: int) -> TableRow | None:
+def company_row(rule_set: CreditRuleSet, as_of: date, company_id: int) -> TableRow | None:
     """One company's row from its own events (``position`` 0: its place needs the district's table)."""
     rows = _table_rows(rule_set, None, statement=_company_statement(rule_set, as_of),
                        params={"score_company_id": company_id})
@@ -336,7 +367,7 @@ def company_score(company, rule_set: CreditRuleSet, as_of: date, *, position: bo
         if row is None:
             size = current_app.config.get("CREDIT_SCORE_CACHE_SIZE", 8) * 64
             row = generations.cached(SCORES_TOPIC, "credit_company_scores", size, (rule_set.id, as_of, company.id),
-                                     lambda: _company_row(rule_set, as_of, company.id))
+                                     lambda: company_row(rule_set, as_of, company.id))
         if row is None:
             return None
         score = row.score(rule_set)
@@ -440,13 +471,21 @@ class Cells:
     parts: tuple[Markup, ...]  # the points of each part of the rule set
     total: str
     bar: Markup  # the score bar
+    lists: Markup  # the red / black list badges
 
 
-def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet) -> Cells:
-    """Drawn here: Jinja macros and filters on every cell of 50 rows cost more than the rest of the row."""
+def ranking_cells(row: ScoreRow, rule_set: CreditRuleSet, lists: dict | None = None) -> Cells:
+    """Drawn here: Jinja macros and filters on every cell of 50 rows cost more than the rest of the row (``lists``:
+    the list badges already drawn on the page, by (red, black): each translated once a page)."""
+    flags = (bool(row.red), bool(row.black))
+    badges = lists.get(flags) if lists is not None else None
+    if badges is None:
+        badges = markup.lists_badges(*flags)
+        if lists is not None:
+            lists[flags] = badges
     return Cells(parts=tuple(markup.points(row.parts[part.code]) for part in rule_set.parts),
                  total=f"{float(row.total):.2f}",
-                 bar=markup.score_bar(row.total, 150 if rule_set.base_score > 0 else 120))
+                 bar=markup.score_bar(row.total, 150 if rule_set.base_score > 0 else 120), lists=badges)
 
 
 def ranking_columns(rule_set: CreditRuleSet) -> list[Column]:

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from supervision.attachments.services import attachments_of
 from supervision.credit import clues, services
-from supervision.credit.models import ClueStatus, CreditClue, CreditEvent, EventOrigin, EventStatus, RecordingLevel
+from supervision.credit.models import (
+    ClueStatus,
+    CreditClue,
+    CreditEvent,
+    CreditRuleItem,
+    EventOrigin,
+    EventStatus,
+    RecordingLevel,
+)
 from supervision.extensions import db
 from supervision.notifications.models import Notification
 
@@ -137,3 +145,32 @@ def test_a_clues_page_makes_the_same_queries_whoever_submitted_it_and_whatever_i
             assert officer.get(f"/credit/clues/{clue.id}").status_code == 200
         counts.append(len(statements))
     assert len(set(counts)) == 1 and counts[0] <= 6, counts
+
+
+def test_the_clue_list_shows_the_users_clues_unhandled_first_with_their_names(login_as, loaded, count_queries):
+    """Plain rows (street, estate, company and clause names joined): the officer sees every street's clues, a
+    street office its own; those awaiting a decision first, then the newest; a fixed number of queries."""
+    world = loaded
+    item = clues.item_choices()[0]
+    first = clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 2),
+                              description="一号线索：消防通道堵塞。", actor=world.street_user)
+    clues.submit_clue(estate=world.estate1, occurred_on=date(2026, 11, 3), description="二号线索：报修无人受理。",
+                      item=db.session.get(CreditRuleItem, item[0]), actor=world.street_user)
+    db.session.add(CreditClue(street_id=world.estate2.street_id, estate_id=world.estate2.id,
+                              company_id=world.estate2.company_id, occurred_on=date(2026, 11, 4),
+                              description="外街道线索：绿化无人养护。", status=ClueStatus.SUBMITTED))
+    clues.reject_clue(first, reason="经核查已整改。", actor=world.officer)
+    db.session.commit()
+    officer = login_as(world.officer)
+    officer.get("/credit/clues")
+    with count_queries() as statements:
+        html = officer.get("/credit/clues").get_data(as_text=True)
+    assert len(statements) <= 6
+    assert html.index("外街道线索") < html.index("二号线索") < html.index("一号线索")  # the rejected one last
+    assert world.estate2.street.name in html and world.estate2.name in html and world.company2.name in html
+    assert item[1].split()[0] in html and "不予采纳" in html and "待核实" in html
+    street = login_as(world.street_user).get("/credit/clues").get_data(as_text=True)
+    assert street.index("二号线索") < street.index("一号线索") and "外街道线索" not in street
+    assert world.estate1.name in street and world.company1.name in street
+    assert "二号线索" in login_as(world.officer).get("/credit/clues?status=submitted").get_data(as_text=True)
+    assert "一号线索" not in login_as(world.officer).get("/credit/clues?status=submitted").get_data(as_text=True)

@@ -57,6 +57,25 @@ def test_the_lists_and_results_search_by_company_name(login_as, graded, publishe
     assert JIA in _results(html) and BING not in _results(html)
 
 
+def test_a_search_counts_its_rows_with_the_page_and_a_page_beyond_them(app, login_as, graded,  # noqa: F811
+                                                                      published, count_queries, monkeypatch):
+    """A search's total is read off its page's rows (``count(*) OVER ()``, no second pass); a page beyond the
+    rows counts them on its own."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 1)
+    client = login_as(graded.leader)
+    url = f"/credit/publications/{published.id}"
+    client.get(url, query_string={"q": "物业"})
+    with count_queries() as searched:
+        html = client.get(url, query_string={"q": "物业"}).get_data(as_text=True)
+    assert "共 3 条" in _results(html) and "红名单（1 家）" in html and "黑名单（1 家）" in html
+    assert JIA in _results(html) and BING not in _results(html)
+    with count_queries() as plain:
+        client.get(url)
+    assert len(searched) <= len(plain)  # the stored counts need no query; a search's are counted in its pages
+    beyond = client.get(url, query_string={"q": "物业", "page": 5}).get_data(as_text=True)
+    assert "共 3 条" in _results(beyond) and JIA not in _results(beyond)
+
+
 def test_each_user_sees_what_the_page_showed_before(login_as, graded, published):  # noqa: F811
     url = f"/credit/publications/{published.id}"
     street = login_as(graded.street_user).get(url).get_data(as_text=True)

@@ -363,7 +363,7 @@ def test_the_one_company_statement_is_built_once_per_rule_set_definition(ranked)
     db.session.commit()
     rule_set = services.rule_set_for(today)
     assert standings._company_statement(rule_set, today) is statement
-    rows = {c.id: standings._company_row(rule_set, today, c.id) for c in (ranked.company1, ranked.company2)}
+    rows = {c.id: standings.company_row(rule_set, today, c.id) for c in (ranked.company1, ranked.company2)}
     table = standings.cached_table(rule_set, today)
     for company_id, row in rows.items():
         assert dataclasses.replace(row, position=table.by_company[company_id].position) == table.by_company[company_id]

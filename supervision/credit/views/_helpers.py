@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ...auth import scope
 from ...core.errors import DomainError
 from ...core.forms import apply_domain_error
+from ...core.markup import status_badge
 from ...core.timeutil import local_today
 from ...extensions import db
 from ..models import CreditEvent, CreditRuleItem
@@ -49,5 +50,30 @@ def _load_event(event_id: int, roles=None) -> CreditEvent:
         joinedload(CreditEvent.objection)))
 
 
+class _PerMember(dict):
+    """Enum member → something worked out once a request (a list shows the same few states on every row), keyed by
+    the member's class too: members of two enums may share a value (``EventStatus.REVOKED``,
+    ``ObjectionStatus.REVOKED``), and str enums with equal values are equal keys."""
+
+    def __getitem__(self, member):
+        key = (type(member), member)
+        found = self.get(key)
+        if found is None:
+            found = self[key] = self.make(member)
+        return found
 
 
+class Labels(_PerMember):
+    """``labels[state]``: its translated label (``status_badge(state, labels[state])`` in a template)."""
+
+    @staticmethod
+    def make(member):
+        return member.label
+
+
+class Badges(_PerMember):
+    """``badges[state]``: its badge (``status_badge``)."""
+
+    @staticmethod
+    def make(member):
+        return status_badge(member)

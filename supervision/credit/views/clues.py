@@ -12,7 +12,7 @@ from ...auth import scope
 from ...auth.roles import BUREAU, DISTRICT_READERS, STREET
 from ...companies.models import Company
 from ...core.errors import DomainError
-from ...core.pagination import paginate
+from ...core.pagination import paginate_rows
 from ...core.timeutil import local_today
 from ...estates.models import Estate
 from ...extensions import db
@@ -22,7 +22,7 @@ from .. import scoring, services
 from ..forms import BasicAssessmentForm, ClueFilterForm, ClueForm, RevokeForm
 from ..models import CreditClue, CreditRuleItem, PartKind
 from . import bp
-from ._helpers import _domain_error, _files
+from ._helpers import Badges, _domain_error, _files
 
 # --- clues -------------------------------------------------------------------
 
@@ -31,9 +31,10 @@ from ._helpers import _domain_error, _files
 def clues():
     filters = ClueFilterForm(request.args)
     filters.validate()
-    statement = clue_services.clue_list(scope.visible(CreditClue), q=filters.q.data,
-                                        status=filters.status.data if not filters.status.errors else None)
-    return render_template("credit/clues.html", filters=filters, page=paginate(statement))
+    rows, counted = clue_services.clue_list(scope.visible(CreditClue), q=filters.q.data,
+                                            status=filters.status.data if not filters.status.errors else None)
+    return render_template("credit/clues.html", filters=filters, page=paginate_rows(rows, count_statement=counted),
+                           badges=Badges())
 
 
 def _bind_clue_form(form: ClueForm) -> None:

@@ -31,7 +31,7 @@ from ..models import (
     RecordingLevel,
 )
 from . import bp
-from ._helpers import _domain_error, _files, _flash_errors, _load_event
+from ._helpers import Badges, _domain_error, _files, _flash_errors, _load_event
 
 # --- events ------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def events():
     # The count capped (LIST_COUNT_LIMIT), as the staff list's: the district's 46,000 events, or a filter no index
     # answers (a search, 来源), counted up to the limit instead of to the end.
     page = paginate_keys(keys, services.event_rows, count_limit=True)
-    return render_template("credit/events.html", filters=filters, page=page,
+    return render_template("credit/events.html", filters=filters, page=page, badges=Badges(),
                            **services.waiting_counts(), today=local_today())
 
 
@@ -164,8 +164,7 @@ def event(event_id: int):
     event = _load_event(event_id)
     objection = event.objection
     today = local_today()
-    in_force = services.rule_set_for(today)
-    scoring_item = services.item_matching(in_force, event.item)
+    in_force, scoring_item = services.in_force_with_item(today, event.item)
     return render_template(
         "credit/event.html", event=event, objection=objection, today=today,
         evidence=attachments_of(event), objection_evidence=attachments_of(objection) if objection else [],

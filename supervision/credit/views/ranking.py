@@ -20,7 +20,7 @@ from .. import publication as publication_services
 from ..explanation import company_records
 from ..forms import RankingFilterForm
 from . import bp
-from ._helpers import _as_of_arg
+from ._helpers import Labels, _as_of_arg
 
 # --- ranking -----------------------------------------------------------------
 
@@ -59,8 +59,9 @@ def ranking():
     page = standings.ListPagination(rows=ranked, page=page_number(), per_page=current_app.config["PER_PAGE"],
                                     max_per_page=200, error_out=False)
     rows = [row.score(rule_set) for row in page.items]
+    lists: dict = {}
     return render_template("credit/ranking.html", filters=filters, page=page, rows=rows, rule_set=rule_set,
-                           cells=[standings.ranking_cells(row, rule_set) for row in rows],
+                           cells=[standings.ranking_cells(row, rule_set, lists) for row in rows],
                            in_force=in_force, as_of=as_of, counts=standings.grade_counts(rule_set, as_of),
                            sort=sort, publications=publication_services.latest())
 
@@ -129,7 +130,8 @@ def company(company_id: int):
     objectable = request.args.get("objectable") == "1"
     if objectable:  # only the deductions the company may still object to (the home page's to-do links here)
         data["lines"] = [line for line in data["lines"] if company_file.objectable(line.event, today)]
-    return render_template("credit/company.html", history=history, today=today, objectable=objectable, **data)
+    return render_template("credit/company.html", history=history, today=today, objectable=objectable,
+                           status_labels=Labels(), **data)
 
 
 @bp.get("/companies/<int:company_id>/report.pdf")
