@@ -112,7 +112,8 @@ class _Viewer:
 
 
 @lru_cache(maxsize=64)
-def _gap_statement(code: str, day, street_id: int | None, viewer: _Viewer, _holidays: int | None):
+def _gap_statement(code: str, day, street_id: int | None, viewer: _Viewer, _holidays: int | None,
+                   _day_is_current: bool):
     """The drill-down's rows by pages first (``gap_page``: the page's ids, then their rows) or, for rows without
     an id, in one statement (``gap_rows``), and the scope conditions added to them: ``(pages, statement,
     extra_where)``, built once per process for each indicator, day, street, viewer and calendar (building them
@@ -165,8 +166,10 @@ def gap(code):
     # is part of their key (None: changed in this transaction, or never written — built afresh).
     holidays = generations.current(HOLIDAYS_TOPIC) if indicator.reads_calendar else 0
     build = _gap_statement if holidays is not None else _gap_statement.__wrapped__
+    # A day measured as today reads the live management data, the same day once past reads the periods in force
+    # then (``indicators._coverage_base``): two statements for one date, so whether it is past is in the key.
     pages, statement, extra_where = build(indicator.code, day, street.id if street else None,
-                                          _Viewer.of(current_user), holidays)
+                                          _Viewer.of(current_user), holidays, day >= local_today())
     # The rows are the cell's gap exactly unless a scope narrows them: then they are counted.
     counter = (lambda: cell.gap) if not extra_where and cell.counts is not None else None
     if pages is not None:
