@@ -199,6 +199,13 @@ def login_as(app):
 
 
 @pytest.fixture
+def sqlite_only():
+    """Skips the test on another backend: for the tests of SQLite's query plans (``tests/plans.py``)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner")
+
+
+@pytest.fixture
 def world():
     """A small district: two streets, two companies, an estate each, a user per role."""
     return factories.build_world()

@@ -59,12 +59,8 @@ def count(street_id: int | None, status: str | None, in_force: str | None, today
     today = today or local_today()
     key = today.isoformat()
 
-    def stored():
-        value = figures.load(COUNTS_FIGURE, generations.current(CONTRACT_COUNTS_TOPIC), [key]).get(key)
-        return None if value is None else generations.freeze(value)
-
     groups = generations.cached(CONTRACT_COUNTS_TOPIC, COUNTS_FIGURE, 4, (key,), lambda: _groups_of(today),
-                                stored=stored)
+                                stored=lambda: figures.stored_frozen(COUNTS_FIGURE, CONTRACT_COUNTS_TOPIC, key))
     return sum(group[COUNT] for group in groups
                if (street_id is None or group[STREET] == street_id) and (not status or group[STATUS] == status)
                and (in_force not in ("yes", "no") or group[IN_FORCE] == (in_force == "yes")))

@@ -48,11 +48,8 @@ figures.register(figures.Precomputed(PARTY_TOPIC, GAP_COUNTS, lambda: [KEY], _pr
 def gap_count(gap: str | None, street_id: int | None) -> int:
     """The estates in use of one street (None: the district) with the list's ``gap`` (a key of ``PARTY_GAPS``;
     None: all of them)."""
-    def stored():
-        value = figures.load(GAP_COUNTS, generations.current(PARTY_TOPIC), [KEY]).get(KEY)
-        return None if value is None else generations.freeze(value)
-
-    by_street = generations.cached(PARTY_TOPIC, GAP_COUNTS, 2, (KEY,), _by_street, stored=stored)
+    by_street = generations.cached(PARTY_TOPIC, GAP_COUNTS, 2, (KEY,), _by_street,
+                                   stored=lambda: figures.stored_frozen(GAP_COUNTS, PARTY_TOPIC, KEY))
     rows = [by_street.get(str(street_id)) or [0, 0, 0]] if street_id is not None else list(by_street.values())
     total, org, red = (sum(column) for column in zip(*rows, strict=True)) if rows else (0, 0, 0)
     return {None: total, "no_org": total - org, "org": org, "red": red, "no_red": total - red}[gap]

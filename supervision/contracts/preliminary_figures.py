@@ -62,11 +62,8 @@ figures.register(figures.Precomputed(PRELIMINARY_TOPIC, GAP_COUNTS, lambda: [KEY
 
 def gap_count(gap: str | None, street_id: int | None) -> int:
     """The estates in use of one street (None: the district) with the list's ``gap`` (None: all of them)."""
-    def stored():
-        value = figures.load(GAP_COUNTS, generations.current(PRELIMINARY_TOPIC), [KEY]).get(KEY)
-        return None if value is None else generations.freeze(value)
-
-    by_street = generations.cached(PRELIMINARY_TOPIC, GAP_COUNTS, 2, (KEY,), _by_street, stored=stored)
+    by_street = generations.cached(PRELIMINARY_TOPIC, GAP_COUNTS, 2, (KEY,), _by_street,
+                                   stored=lambda: figures.stored_frozen(GAP_COUNTS, PRELIMINARY_TOPIC, KEY))
     rows = [by_street.get(str(street_id)) or [0] * (len(GAPS) + 1)] if street_id is not None \
         else list(by_street.values())
     column = 0 if gap is None else 1 + list(GAPS).index(gap)

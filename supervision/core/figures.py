@@ -98,6 +98,13 @@ def load(name: str, generation: int | None, keys: list[str]) -> dict[str, object
     return {key: json.loads(payload) for key, payload in rows}
 
 
+def stored_frozen(name: str, topic: str, key: str):
+    """The payload stored under ``key`` for ``topic``'s current generation, frozen to be shared (``stored=`` of
+    ``generations.cached``), or None."""
+    value = load(name, generations.current(topic), [key]).get(key)
+    return None if value is None else generations.freeze(value)
+
+
 _PREFETCH = (select(StoredFigure.name, StoredFigure.key, StoredFigure.payload)
              .where(StoredFigure.generation == bindparam("generation"),
                     StoredFigure.name.in_(bindparam("names", expanding=True)),

@@ -70,12 +70,8 @@ def _groups(street_id: int | None, today: date) -> list:
     """The day's groups of one street (None: the district's)."""
     key = today.isoformat()
 
-    def stored():
-        value = figures.load(SUMMARY_FIGURE, generations.current(COMMITTEES_TOPIC), [key]).get(key)
-        return None if value is None else generations.freeze(value)
-
     groups = generations.cached(COMMITTEES_TOPIC, SUMMARY_FIGURE, 8, (key,), lambda: counts_by_street(today),
-                                stored=stored)
+                                stored=lambda: figures.stored_frozen(SUMMARY_FIGURE, COMMITTEES_TOPIC, key))
     return [group for group in groups if street_id is None or group[STREET] == street_id]
 
 

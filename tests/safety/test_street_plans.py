@@ -3,33 +3,8 @@ estate's street first) and stops after its rows — no sort of the street's rows
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
-from supervision.extensions import db
-
-
-def _plans(client, url: str, marker: str) -> list[str]:
-    """The query plan of each statement of the request to ``url`` whose SQL holds ``marker`` (counts left out)."""
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if marker in statement and not statement.startswith("SELECT count"):
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    connection = db.session.connection()
-    return [" | ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
-            for sql, params in seen]
-
-
-@pytest.fixture
-def sqlite_only():
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's planner")
+from ..plans import request_plans
 
 
 @pytest.mark.parametrize("url, table, index", [
@@ -41,13 +16,13 @@ def sqlite_only():
 def test_a_street_s_list_reads_its_page_off_its_own_index(sqlite_only, world, login_as, url, table, index):
     for user, query in ((world.street_user, ""), (world.officer, f"street_id={world.street2.id}")):
         full = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
-        plans = _plans(login_as(user), full, f"FROM {table}")
+        plans = request_plans(login_as(user), full, f"FROM {table}")
         assert plans and all(index in plan and "TEMP B-TREE" not in plan for plan in plans), (full, plans)
 
 
 def test_a_street_s_overdue_list_reads_each_register_off_its_street_index(sqlite_only, world, login_as):
     for user, url in ((world.street_user, "/safety/overdue"),
                       (world.officer, f"/safety/overdue?street_id={world.street2.id}")):
-        plans = _plans(login_as(user), url, "fire_facilities")
+        plans = request_plans(login_as(user), url, "fire_facilities")
         assert plans and all("ix_lifts_street_id_due_order" in plan
                              and "ix_fire_facilities_street_id_due_order" in plan for plan in plans), (url, plans)
