@@ -13,7 +13,8 @@ from __future__ import annotations
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..core import generations
+from ..core import figures, generations
+from ..extensions import db
 from .models import SCORES_TOPIC, CreditEvent, CreditObjection
 
 _COMPANIES = "credit_changed_companies"  # session.info key: company ids of the credit records flushed
@@ -59,3 +60,13 @@ def traced_companies(session: Session) -> frozenset[int] | None:
     if not companies or len(companies) > MAX_TRACED:
         return None
     return companies
+
+
+def traced_change(name: str, key: str) -> tuple[frozenset[int], object] | None:
+    """The companies the transaction changed (``traced_companies``) and the figure ``name`` stored under ``key`` for
+    the generation before, to be patched for those companies alone; None when either is missing (recompute)."""
+    companies = traced_companies(db.session)
+    if companies is None:
+        return None
+    previous = figures.previous(db.session, name, SCORES_TOPIC, key)
+    return None if previous is None else (companies, previous)

@@ -212,12 +212,10 @@ def _changed_payload(publication_id: int, rule_set, as_of: date, key: str) -> di
     """The rescoring stored for the generation before, with the companies whose credit records this transaction
     changed (``changes``) rescored alone and compared again (as ``_rescored``); None when the change is not only such
     records, or nothing was stored before."""
-    companies = changes.traced_companies(db.session)
-    if companies is None:
+    traced = changes.traced_change(RESCORED_CACHE, key)
+    if traced is None:
         return None
-    previous = figures.previous(db.session, RESCORED_CACHE, SCORES_TOPIC, key)
-    if previous is None:
-        return None
+    companies, previous = traced
     row = CreditPublicationRow
     found = db.session.execute(
         select(row.company_id, row.total, row.grade_code, row.red, row.black, Company.archived_at)

@@ -270,12 +270,10 @@ def _changed_payload(rule_set: CreditRuleSet, as_of: date, key: str) -> list | N
     """The stored table of the generation before, with the rows of the companies this transaction changed the
     credit records of scored again (one statement each), sorted and placed as ``_table_of`` and ``rank()`` do; None
     when the change is not only such records, or nothing was stored before."""
-    companies = changes.traced_companies(db.session)
-    if companies is None:
+    traced = changes.traced_change(TABLES_CACHE, key)
+    if traced is None:
         return None
-    previous = figures.previous(db.session, TABLES_CACHE, SCORES_TOPIC, key)
-    if previous is None:
-        return None
+    companies, previous = traced
     rows = {values[0]: values for values in previous}
     for company_id in companies:
         if company_id in rows:  # else not scored (archived): archiving or adding a company writes the companies
