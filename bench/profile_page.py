@@ -118,8 +118,9 @@ def main(argv=None) -> int:
               f"queries {max(queries)}, "
               f"{len(response.get_data()) // 1024} KB, load {load}")
         # Timed in the profiled request (cProfile's own cost is in Python, not in the database's time).
+        shown = int(os.environ.get("SQL_CHARS", 300))  # characters of each statement printed
         for number, (statement, seconds) in enumerate(statements, 1):
-            print(f"--- SQL {number} ({seconds * 1000:.1f} ms): {' '.join(statement.split())[:int(os.environ.get('SQL_CHARS', 300))]}")
+            print(f"--- SQL {number} ({seconds * 1000:.1f} ms): {' '.join(statement.split())[:shown]}")
         if args.top:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
     return 0

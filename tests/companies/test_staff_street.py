@@ -67,7 +67,7 @@ def test_an_estate_that_moves_street_takes_its_staff(world):
 
 
 def test_a_street_s_certification_drill_down_lists_its_own_staff_and_follows_an_estate_s_move(world, login_as):
-    _post, people = _uncertified(world)
+    _uncertified(world)
 
     def listed(user, code="manager_cert") -> set[str]:
         html = login_as(user).get(f"/targets/{code}/gap").get_data(as_text=True)
