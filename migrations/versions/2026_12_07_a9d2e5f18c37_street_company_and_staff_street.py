@@ -1,11 +1,12 @@
 """estates: index (street_id, company_id); staff: the estate's street on the row (street_id) and the certification
-drill-down's order index by street
+drill-down's order index by street; weekly_reports: the report list's order indexes (by street, by week)
 
 A street's companies (the companies of its estates) come off the estates' (street_id, company_id) index alone.
 A street's certification drill-down read every staff member of the street's thousands of estates, then sorted the
 gaps; with the street on the row, (street_id, company_id, name_sort, id) gives its page in order. The model keeps
 the column (supervision/estates/street_copy.py): set from the estate when a row is written, and when the estate
-moves street. The estate's street still decides what a street office sees.
+moves street. The estate's street still decides what a street office sees. The report list (week, street, id) reads
+its page off (street_id, week_start, id) for a street and (week_start, street_id, id) for the district.
 
 Revision ID: a9d2e5f18c37
 Revises: c45853700aaf
@@ -34,9 +35,13 @@ def upgrade():
     op.execute('UPDATE staff SET street_id = (SELECT estates.street_id FROM estates WHERE estates.id = staff.estate_id)')
     op.create_index('ix_staff_street_company_name_sort', 'staff', ['street_id', 'company_id', 'name_sort', 'id'],
                     unique=False)
+    op.create_index('ix_weekly_reports_street_week', 'weekly_reports', ['street_id', 'week_start', 'id'], unique=False)
+    op.create_index('ix_weekly_reports_week_street', 'weekly_reports', ['week_start', 'street_id', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_weekly_reports_week_street', table_name='weekly_reports')
+    op.drop_index('ix_weekly_reports_street_week', table_name='weekly_reports')
     op.drop_index('ix_staff_street_company_name_sort', table_name='staff')
     if op.get_bind().dialect.name == 'sqlite':
         # SQLite drops a column of a foreign key only by copying the table
