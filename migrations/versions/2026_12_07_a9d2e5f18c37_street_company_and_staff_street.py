@@ -1,7 +1,8 @@
-"""estates: index (street_id, company_id); staff: the estate's street on the row (street_id) and the certification
-drill-down's order index by street; weekly_reports: the report list's order indexes (by street, by week)
+"""estates: index (street_id, company_id, archived_at); staff: the estate's street on the row (street_id) and the
+certification drill-down's order index by street; weekly_reports: the report list's order indexes
 
-A street's companies (the companies of its estates) come off the estates' (street_id, company_id) index alone.
+A street's companies (the companies of its estates, in use or all) come off the estates' (street_id, company_id,
+archived_at) index alone.
 A street's certification drill-down read every staff member of the street's thousands of estates, then sorted the
 gaps; with the street on the row, (street_id, company_id, name_sort, id) gives its page in order. The model keeps
 the column (supervision/estates/street_copy.py): set from the estate when a row is written, and when the estate
@@ -24,7 +25,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_estates_street_company', 'estates', ['street_id', 'company_id'], unique=False)
+    op.create_index('ix_estates_street_company', 'estates', ['street_id', 'company_id', 'archived_at'], unique=False)
     if op.get_bind().dialect.name == 'sqlite':
         op.add_column('staff', sa.Column('street_id', sa.Integer(),
                                          sa.ForeignKey('streets.id', name='fk_staff_street_id_streets'),
