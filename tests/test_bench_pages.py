@@ -114,3 +114,39 @@ def test_a_first_request_is_compared_with_the_floors_own_first_request():
     assert not warm_slow["speed"]
     # A run that did not measure the floor after a change compares with its warm median, as before.
     assert _speed(page, {"median": 0.005})["cold_ratio"] == 5.0
+
+
+def test_the_query_counter_tells_a_lists_total_from_the_other_statements():
+    from bench.pages import QueryCounter
+
+    counter = QueryCounter()
+    counter(None, None, "SELECT staff.id FROM staff LIMIT ?")
+    counter(None, None, "SELECT count(*) AS count_1 \nFROM (SELECT 1 FROM staff LIMIT ?) AS anon_1")
+    assert (counter.count, counter.totals) == (2, 1)
+    counter.reset()
+    assert (counter.count, counter.totals) == (0, 0)
+
+
+def test_a_count_that_grows_with_the_data_is_not_flat_but_a_stated_reason_is():
+    from bench.pages import flatness
+
+    def row(queries, totals=0, kind="html"):
+        return {"queries": queries, "totals": totals, "kind": kind}
+
+    assert flatness({1: row(8), 10: row(8), 100: row(8)}) == (True, "")
+    # One statement more per scale: a relation loaded row by row.
+    assert not flatness({1: row(8), 10: row(9), 100: row(10)})[0]
+    assert not flatness({1: row(8), 100: row(9)})[0]
+    # A short first page is the whole list; a full one counts its total: the other statements stay the same.
+    ok, why = flatness({1: row(8, totals=0), 10: row(9, totals=1), 100: row(9, totals=1)})
+    assert ok and "total" in why
+    # Two counts more is not that.
+    assert not flatness({1: row(8, totals=0), 100: row(10, totals=2)})[0]
+    # Nor a count that came with another statement.
+    assert not flatness({1: row(8, totals=0), 100: row(10, totals=1)})[0]
+    # A download answered inline at 1× and by a job at 100×: each answer's own count is judged.
+    ok, why = flatness({1: row(5, kind="xlsx"), 10: row(5, kind="xlsx"), 100: row(3, kind="job")})
+    assert ok and "job 3" in why
+    assert not flatness({1: row(5, kind="xlsx"), 10: row(6, kind="xlsx"), 100: row(3, kind="job")})[0]
+    # Rows of an older run carry no tally of totals: nothing to explain with.
+    assert not flatness({1: {"queries": 8, "kind": "html"}, 100: {"queries": 9, "kind": "html"}})[0]

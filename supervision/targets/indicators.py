@@ -302,13 +302,14 @@ def _certification_base(day: date, managers_only: bool) -> Base:
     if managers_only:
         where.append(Position.is_manager.is_(True))
         page_where.append(in_ids(Staff.position_id, select(Position.id).where(Position.is_manager.is_(True))))
+    # The street is the row's copy of its estate's (``estates.street_copy``): a street's page walks
+    # ``ix_staff_street_company_name_sort`` in its order instead of every staff member of the street's estates.
     return Base(
-        subject=Staff, street=Estate.street_id, company=Staff.company_id, where=where,
+        subject=Staff, street=Staff.street_id, company=Staff.company_id, where=where,
         achieved=qualified_clause(day),
         joins=[(Company, Company.id == Staff.company_id, False),
-               (Position, Position.id == Staff.position_id, False),
-               (Estate, Estate.id == Staff.estate_id, True)],
-        page_joins=[(Estate, Estate.id == Staff.estate_id, True)], page_where=page_where,
+               (Position, Position.id == Staff.position_id, False)],
+        page_joins=[], page_where=page_where,
         # Staff whose stored range covers the day are qualified; the others' certificates probed one by one.
         page_gap=and_(known_unqualified_clause(day), not_achieved(qualified_clause(day, per_row=True))),
     )

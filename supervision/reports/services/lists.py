@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from ...campaigns.models import Campaign, CampaignStatus, Enrolment
@@ -30,9 +30,11 @@ class Duty:
 def _street_campaigns_statement():
     # Built once (the street a parameter): the landing page and the report list ask on every view.
     return (select(Campaign).options(joinedload(Campaign.phases))
+            # Probed per running campaign on the enrolments' (campaign, street) index, not the street's enrolments
+            # read into a list first.
             .where(Campaign.status == CampaignStatus.ACTIVE,
-                   Campaign.id.in_(select(Enrolment.campaign_id).where(
-                       Enrolment.street_id == bindparam("street_id", type_=Integer))))
+                   exists(select(Enrolment.id).where(Enrolment.campaign_id == Campaign.id,
+                                                     Enrolment.street_id == bindparam("street_id", type_=Integer))))
             .order_by(Campaign.year.desc(), Campaign.id))
 
 
