@@ -686,7 +686,8 @@ def report(results: list[dict], args, elapsed: float, jobs: list[dict] | None = 
         "",
         f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average (1/5/15 min) "
         f"{'/'.join(f'{x:.1f}' for x in args.load_before)} at the start, "
-        f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())} at the end. Timings are wall-clock on a shared "
+        f"{'/'.join(f'{x:.1f}' for x in getattr(args, 'load_after', None) or os.getloadavg())} at the end. "
+        "Timings are wall-clock on a shared "
         "machine; query counts are exact.",
         "",
         "| backend | scale | database | estates | staff | audit rows | notifications | load at start / after Flask "
@@ -811,7 +812,7 @@ def main(argv=None) -> int:
     saved = Path(args.out).with_suffix(".json")
     if args.report_from:
         stored = json.loads(Path(args.report_from).read_text())
-        for name in ("load_before", "command", "finished", "requests", "cold_requests"):
+        for name in ("load_before", "load_after", "command", "finished", "requests", "cold_requests"):
             setattr(args, name, stored.get(name, getattr(args, name, "")))
         Path(args.out).write_text(report(stored["results"], args, stored["elapsed"], stored.get("jobs")),
                                   encoding="utf-8")
@@ -836,14 +837,16 @@ def main(argv=None) -> int:
             # Each scale's results are kept as they come: a long run stopped half-way still reports.
             elapsed = time.perf_counter() - started
             args.finished = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+            args.load_after = os.getloadavg()
             saved.write_text(json.dumps({"load_before": args.load_before, "elapsed": elapsed, "results": results,
                                          **{name: getattr(args, name) for name in (
-                                             "command", "finished", "requests", "cold_requests")}}))
+                                             "load_after", "command", "finished", "requests", "cold_requests")}}))
             Path(args.out).write_text(report(results, args, elapsed), encoding="utf-8")
     if args.jobs:
         jobs = job_benchmarks(args.pg_url)
         stored = json.loads(saved.read_text())
         stored["jobs"] = jobs
+        stored["load_after"] = args.load_after = os.getloadavg()  # the report rewritten later keeps it
         saved.write_text(json.dumps(stored))
         Path(args.out).write_text(report(results, args, stored["elapsed"], jobs), encoding="utf-8")
     print(f"\nwrote {args.out}")
